@@ -1,0 +1,72 @@
+package apicall
+
+import (
+	"encoding/json"
+	"net/netip"
+	"testing"
+)
+
+func TestAppendJSONIsValidAndRoundTrips(t *testing.T) {
+	c := Call{
+		ID: "abc", ReqStart: 1767603600123456789, RespEnd: 1767603600223456789,
+		Client: netip.MustParseAddrPort("172.16.0.9:51234"), Server: netip.MustParseAddrPort("[2001:db8::1]:80"),
+		Host: "api.shop.test", Method: "GET", Path: "/a\"b\\c<>&\u2028", RawQuery: "q=1", Proto: "HTTP/1.1",
+		ReqHeaders: Headers{{"Host", "api.shop.test"}, {"X-Bad", "\x01\xff\t"}},
+		Status:     200, Reason: "OK",
+		RespBody: Body{Data: []byte(`{"k":"v\n"}`), Length: 11, ContentType: "application/json"},
+		ReqBody:  Body{Data: []byte{0xff, 0x00, 0x01}, Length: 3},
+		Source:   Source{Kind: "file", Name: "x.pcap"},
+		Actor:    Actor{Kind: ActorJWT, User: "user-1", Roles: []string{"admin"}, ClientIP: netip.MustParseAddr("172.16.0.9")},
+		Flags:    FlagGap | FlagRedacted,
+	}
+	out := AppendJSON(nil, &c)
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("invalid JSON %s: %v", out, err)
+	}
+	for k, want := range map[string]any{
+		"path": "/a\"b\\c<>&\u2028", "host": "api.shop.test", "status": 200.0,
+		"req_start": "2026-01-05T09:00:00.123456789Z", "resp_start": nil,
+		"server": "[2001:db8::1]:80",
+	} {
+		if m[k] != want {
+			t.Errorf("%s = %#v, want %#v", k, m[k], want)
+		}
+	}
+	resp := m["response"].(map[string]any)
+	if resp["body"] != "{\"k\":\"v\\n\"}" {
+		t.Errorf("response body = %#v", resp["body"])
+	}
+	req := m["request"].(map[string]any)
+	if req["body_base64"] != "/wAB" {
+		t.Errorf("binary body = %#v", req["body_base64"])
+	}
+	hdr := req["headers"].([]any)[1].([]any)
+	if hdr[1] != "\x01\ufffd\t" {
+		t.Errorf("header with invalid UTF-8 = %q", hdr[1])
+	}
+	flags := m["flags"].([]any)
+	if len(flags) != 2 || flags[0] != "gap" || flags[1] != "redacted" {
+		t.Errorf("flags = %v", flags)
+	}
+}
+
+func BenchmarkAppendJSON(b *testing.B) {
+	c := Call{
+		ID: "0123456789abcdef", ReqStart: 1767603600123456789, ReqEnd: 1767603600123456789,
+		RespStart: 1767603600223456789, RespEnd: 1767603600223456789,
+		Client: netip.MustParseAddrPort("172.16.0.9:51234"), Server: netip.MustParseAddrPort("10.0.0.1:80"),
+		Host: "api.shop.test", Method: "GET", Path: "/api/v2/orders/10423", Proto: "HTTP/1.1",
+		ReqHeaders: Headers{{"Host", "api.shop.test"}, {"User-Agent", "shop-app/2.1"}, {"Accept", "application/json"}, {"Authorization", "Bearer [REDACTED]"}},
+		RespHeaders: Headers{{"Content-Type", "application/json"}, {"Content-Length", "64"}, {"Date", "Mon, 05 Jan 2026 09:00:00 GMT"}},
+		Status:      200, Reason: "OK",
+		RespBody: Body{Data: []byte(`{"id":10423,"status":"shipped","total":129.5,"items":3,"user":"user-017"}`), Length: 64, ContentType: "application/json"},
+		Actor:    Actor{Kind: ActorJWT, User: "user-017", ClientIP: netip.MustParseAddr("172.16.0.9")},
+	}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendJSON(buf[:0], &c)
+	}
+	b.SetBytes(int64(len(buf)))
+}

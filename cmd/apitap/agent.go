@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/storage/jsonl"
+)
+
+func agentCommand() *cli.Command {
+	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags,
+		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+	)
+	return &cli.Command{
+		Name:   "agent",
+		Usage:  "node agent: capture, reassemble, identify and redact, then ship API calls",
+		Flags:  flags,
+		Action: runAgent,
+	}
+}
+
+// runAgent wires capture → reassembly → identity/redaction → sink.
+func runAgent(c *cli.Context) error {
+	log, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	log = log.With("component", "agent")
+	paths := c.StringSlice("pcap")
+	if len(paths) == 0 {
+		return errors.New("agent: give --pcap FILE (live --iface capture is not built yet)")
+	}
+	sink, closeSink, err := openSink(c.String("sink"))
+	if err != nil {
+		return err
+	}
+	ident, err := identityProcessor(c, log)
+	if err != nil {
+		return err
+	}
+	cfg, err := engineConfig(c, sourceFor(paths))
+	if err != nil {
+		return err
+	}
+	eng, err := reassembly.New(cfg, ident.Sink(sink), log)
+	if err != nil {
+		return err
+	}
+	warnings, runErr := runFiles(c.Context, eng, paths, c.Bool("progress"), log)
+	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
+	defer cancel()
+	closeErr := errors.Join(eng.Close(ctx), closeSink(ctx))
+	st := eng.Stats()
+	summary, _ := json.Marshal(summaryLine(st))
+	fmt.Fprintln(os.Stderr, string(summary))
+	for _, w := range warnings {
+		fmt.Fprintln(os.Stderr, "apitap: warning:", w)
+	}
+	return errors.Join(runErr, closeErr)
+}
+
+// openSink parses --sink.
+func openSink(spec string) (apicall.Sink, func(context.Context) error, error) {
+	switch {
+	case spec == "stdout":
+		w := jsonl.NewWriter(os.Stdout)
+		return w, w.Close, nil
+	case spec == "null":
+		return apicall.Discard, func(context.Context) error { return nil }, nil
+	case strings.HasPrefix(spec, "file:"):
+		w, err := jsonl.Create(strings.TrimPrefix(spec, "file:"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("--sink %s: %w", spec, err)
+		}
+		return w, w.Close, nil
+	}
+	return nil, nil, fmt.Errorf("--sink: want stdout, file:PATH or null, got %q", spec)
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/storage/jsonl"
+)
+
+func analyzeCommand() *cli.Command {
+	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags,
+		&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table or jsonl", EnvVars: []string{"APITAP_FORMAT"}},
+		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
+		&cli.IntFlag{Name: "rows", Value: 25, Usage: "with --format table, the number of calls listed", EnvVars: []string{"APITAP_ROWS"}},
+	)
+	return &cli.Command{
+		Name:   "analyze",
+		Usage:  "run the whole pipeline in one process on capture files",
+		Flags:  flags,
+		Action: runAnalyze,
+	}
+}
+
+// runAnalyze wires capture → reassembly → identity/redaction → report.
+// The analyzer stages (inventory, baselines, detectors) plug in here.
+func runAnalyze(c *cli.Context) error {
+	log, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	log = log.With("component", "analyze")
+	paths := c.StringSlice("pcap")
+	if len(paths) == 0 {
+		return errors.New("analyze: give at least one --pcap FILE")
+	}
+	format := c.String("format")
+	if format != "table" && format != "jsonl" {
+		return fmt.Errorf("--format: want table or jsonl, got %q", format)
+	}
+	ident, err := identityProcessor(c, log)
+	if err != nil {
+		return err
+	}
+	cfg, err := engineConfig(c, sourceFor(paths))
+	if err != nil {
+		return err
+	}
+	out := c.App.Writer
+	var sink apicall.Sink
+	var calls *jsonl.Writer
+	var table *callTable
+	switch {
+	case format == "jsonl" && c.Bool("calls"):
+		calls = jsonl.NewWriter(out)
+		sink = calls
+	case format == "table":
+		table = &callTable{max: c.Int("rows")}
+		sink = table
+	default:
+		sink = apicall.Discard
+	}
+	eng, err := reassembly.New(cfg, ident.Sink(sink), log)
+	if err != nil {
+		return err
+	}
+	warnings, runErr := runFiles(c.Context, eng, paths, c.Bool("progress"), log)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	closeErr := eng.Close(ctx)
+	if calls != nil {
+		closeErr = errors.Join(closeErr, calls.Close(ctx))
+	}
+	st := eng.Stats()
+	if table != nil {
+		table.write(out, st)
+	} else {
+		line, _ := json.Marshal(summaryLine(st))
+		fmt.Fprintln(out, string(line))
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(c.App.ErrWriter, "apitap: warning:", w)
+	}
+	return errors.Join(runErr, closeErr)
+}
+
+// callTable keeps the earliest calls for a terminal table.
+type callTable struct {
+	mu    sync.Mutex
+	max   int
+	rows  []apicall.Call
+	total int
+}
+
+func (t *callTable) Consume(_ context.Context, calls []apicall.Call) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.total += len(calls)
+	for i := range calls {
+		t.rows = append(t.rows, calls[i])
+		if len(t.rows) > 4*t.max+64 {
+			t.trim()
+		}
+	}
+	return nil
+}
+
+// trim keeps the max earliest calls (workers emit out of order).
+func (t *callTable) trim() {
+	slices.SortFunc(t.rows, func(a, b apicall.Call) int { return cmpInt(a.ReqStart, b.ReqStart) })
+	if len(t.rows) > t.max {
+		t.rows = t.rows[:t.max]
+	}
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (t *callTable) write(w io.Writer, st reassembly.Stats) {
+	t.trim()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tCLIENT\tACTOR\tMETHOD\tHOST\tPATH\tSTATUS\tMS\tRESP BYTES")
+	for i := range t.rows {
+		c := &t.rows[i]
+		actor := c.Actor.User
+		if actor == "" {
+			actor = "-"
+		}
+		status, ms := "-", "-"
+		if c.Status != 0 {
+			status = strconv.Itoa(c.Status)
+			ms = strconv.FormatFloat(float64(c.RespEnd-c.ReqStart)/1e6, 'f', 1, 64)
+		}
+		path := c.Path
+		if c.RawQuery != "" {
+			path += "?" + c.RawQuery
+		}
+		if len(path) > 60 {
+			path = path[:57] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n",
+			time.Unix(0, c.ReqStart).UTC().Format("2006-01-02 15:04:05.000"), c.Actor.ClientIP, actor, c.Method, c.Host, path, status, ms, c.RespBody.Length)
+	}
+	tw.Flush()
+	if t.total > len(t.rows) {
+		fmt.Fprintf(w, "... %d more calls (use --format jsonl --calls for all)\n", t.total-len(t.rows))
+	}
+	fmt.Fprintf(w, "\n%d packets, %d connections, %d calls, %d without response, %d parse errors, %d dropped",
+		st.Packets, st.Connections, st.Calls, st.UnpairedRequests, st.ParseErrorTotal(), st.Dropped())
+	if len(st.Drops) > 0 {
+		var parts []string
+		for k, v := range st.Drops {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+		}
+		slices.Sort(parts)
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+}

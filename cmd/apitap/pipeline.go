@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/apitap/apitap/analyzer/identity"
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/capture"
+	"github.com/apitap/apitap/capture/pcapfile"
+	"github.com/apitap/apitap/reassembly"
+)
+
+// captureFlags configure reading, reassembly and HTTP parsing.
+func captureFlags() []cli.Flag {
+	d := reassembly.DefaultConfig()
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "pcap", Usage: "read a pcap or pcapng `FILE` (repeatable)", EnvVars: []string{"APITAP_PCAP"}},
+		&cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "reassembly workers (connection shards)", EnvVars: []string{"APITAP_WORKERS"}},
+		&cli.IntFlag{Name: "max-connections", Value: d.MaxConnections, Usage: "TCP connections tracked at once; more are shed and counted", EnvVars: []string{"APITAP_MAX_CONNECTIONS"}},
+		&cli.IntFlag{Name: "max-buffered-pages", Value: d.MaxBufferedPagesTotal, Usage: "out-of-order pages (1900 bytes each) buffered in total", EnvVars: []string{"APITAP_MAX_BUFFERED_PAGES"}},
+		&cli.IntFlag{Name: "max-body", Value: d.HTTP.MaxBodyBytes, Usage: "body bytes kept per request or response, after decoding", EnvVars: []string{"APITAP_MAX_BODY"}},
+		&cli.DurationFlag{Name: "idle-timeout", Value: d.IdleTimeout, Usage: "close connections idle this long (capture time)", EnvVars: []string{"APITAP_IDLE_TIMEOUT"}},
+		&cli.DurationFlag{Name: "response-timeout", Value: d.ResponseTimeout, Usage: "emit a request with status 0 when no response came within this time", EnvVars: []string{"APITAP_RESPONSE_TIMEOUT"}},
+		&cli.StringFlag{Name: "node", Usage: "node name recorded in each call's source", EnvVars: []string{"APITAP_NODE_NAME", "NODE_NAME"}},
+		&cli.BoolFlag{Name: "progress", Value: true, Usage: "report progress on stderr for long files", EnvVars: []string{"APITAP_PROGRESS"}},
+	}
+}
+
+// identityFlags configure actor extraction and redaction at the edge.
+func identityFlags() []cli.Flag {
+	d := identity.DefaultConfig()
+	return []cli.Flag{
+		&cli.StringFlag{Name: "pseudonym-key", Usage: "HMAC key (at least 16 bytes) for pseudonyms of API keys, sessions and users; random per run when unset", EnvVars: []string{"APITAP_PSEUDONYM_KEY"}},
+		&cli.StringSliceFlag{Name: "api-key-header", Value: cli.NewStringSlice(d.APIKeyHeaders...), Usage: "request headers that carry API keys", EnvVars: []string{"APITAP_API_KEY_HEADERS"}},
+		&cli.StringSliceFlag{Name: "session-cookie", Value: cli.NewStringSlice(d.SessionCookies...), Usage: "cookie names that carry sessions", EnvVars: []string{"APITAP_SESSION_COOKIES"}},
+		&cli.StringSliceFlag{Name: "redact-header", Usage: "extra header names whose values are redacted", EnvVars: []string{"APITAP_REDACT_HEADERS"}},
+		&cli.StringSliceFlag{Name: "redact-field", Value: cli.NewStringSlice(d.RedactFields...), Usage: "JSON, form and query field names (substrings) whose values are redacted", EnvVars: []string{"APITAP_REDACT_FIELDS"}},
+		&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "CIDR of proxies whose X-Forwarded-For / Forwarded headers are honored", EnvVars: []string{"APITAP_TRUSTED_PROXIES"}},
+		&cli.BoolFlag{Name: "keep-pii", Usage: "keep card numbers in bodies instead of masking them", EnvVars: []string{"APITAP_KEEP_PII"}},
+	}
+}
+
+// engineConfig maps the capture flags into a reassembly.Config.
+func engineConfig(c *cli.Context, src apicall.Source) (reassembly.Config, error) {
+	cfg := reassembly.DefaultConfig()
+	cfg.Workers = c.Int("workers")
+	cfg.MaxConnections = c.Int("max-connections")
+	cfg.MaxBufferedPagesTotal = c.Int("max-buffered-pages")
+	cfg.HTTP.MaxBodyBytes = c.Int("max-body")
+	cfg.IdleTimeout = c.Duration("idle-timeout")
+	cfg.ResponseTimeout = c.Duration("response-timeout")
+	src.Node = c.String("node")
+	cfg.Source = src
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("capture flags (--workers, --max-connections, --max-buffered-pages, --max-body, --idle-timeout, --response-timeout): %w", err)
+	}
+	return cfg, nil
+}
+
+// identityProcessor maps the identity flags into an identity.Processor.
+func identityProcessor(c *cli.Context, log *slog.Logger) (*identity.Processor, error) {
+	cfg := identity.DefaultConfig()
+	key := c.String("pseudonym-key")
+	if key == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("generate pseudonym key: %w", err)
+		}
+		cfg.Key = b
+		log.Warn("no --pseudonym-key: pseudonyms are random for this run and will differ next time")
+	} else {
+		cfg.Key = []byte(key)
+	}
+	cfg.APIKeyHeaders = c.StringSlice("api-key-header")
+	cfg.SessionCookies = c.StringSlice("session-cookie")
+	cfg.RedactHeaders = c.StringSlice("redact-header")
+	cfg.RedactFields = c.StringSlice("redact-field")
+	cfg.KeepPII = c.Bool("keep-pii")
+	for _, s := range c.StringSlice("trusted-proxy") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q: not a CIDR or address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("identity flags (--pseudonym-key, --api-key-header, --session-cookie, --redact-*): %w", err)
+	}
+	return identity.New(cfg)
+}
+
+// runFiles reads every pcap through the engine, reporting progress on
+// stderr. A truncated file is processed as far as it goes and reported in
+// the returned warnings; any other error stops the run.
+func runFiles(ctx context.Context, eng *reassembly.Engine, paths []string, progress bool, log *slog.Logger) (warnings []string, err error) {
+	for _, path := range paths {
+		r, err := pcapfile.Open(path)
+		if err != nil {
+			return warnings, err
+		}
+		var stop func()
+		if progress {
+			stop = startProgress(path, r, eng)
+		}
+		err = eng.Run(ctx, r)
+		if stop != nil {
+			stop()
+		}
+		r.Close()
+		if errors.Is(err, capture.ErrTruncated) {
+			warnings = append(warnings, err.Error())
+			log.Warn("capture truncated: processed every readable packet", "file", path, "err", err)
+			continue
+		}
+		if err != nil {
+			return warnings, err
+		}
+		if ctx.Err() != nil {
+			return warnings, nil
+		}
+	}
+	return warnings, nil
+}
+
+// startProgress prints a line with rate and ETA every few seconds while a
+// file is read, when the file is large enough for that to matter.
+func startProgress(path string, r *pcapfile.Reader, eng *reassembly.Engine) (stop func()) {
+	const minSize = 64 << 20
+	if r.Size() < minSize {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			off, size := r.Offset(), r.Size()
+			el := time.Since(start).Seconds()
+			st := eng.Stats()
+			eta := "?"
+			if off > 0 {
+				eta = (time.Duration(float64(size-off)/float64(off)*el) * time.Second).Round(time.Second).String()
+			}
+			fmt.Fprintf(os.Stderr, "apitap: %s %5.1f%% %s/%s, %d packets (%.0f/s), %d calls, ETA %s\n",
+				path, 100*float64(off)/float64(max(size, 1)), mib(off), mib(size), st.Packets, float64(st.Packets)/el, st.Calls, eta)
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0fMiB", float64(n)/(1<<20)) }
+
+// sourceFor describes a capture source for the calls' Source field.
+func sourceFor(paths []string) apicall.Source {
+	return apicall.Source{Kind: "file", Name: strings.Join(paths, ",")}
+}
+
+// summaryLine is the closing {"kind":"summary"} object of DESIGN.md.
+func summaryLine(st reassembly.Stats) map[string]any {
+	return map[string]any{
+		"kind":                "summary",
+		"packets":             st.Packets,
+		"calls":               st.Calls,
+		"unpaired_requests":   st.UnpairedRequests,
+		"parse_errors":        st.ParseErrorTotal(),
+		"dropped":             st.Dropped(),
+		"connections":         st.Connections,
+		"gaps":                st.Gaps,
+		"parse_error_reasons": st.ParseErrors,
+		"drop_reasons":        st.Drops,
+	}
+}

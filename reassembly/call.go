@@ -1,0 +1,112 @@
+package reassembly
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly/contentcoding"
+	"github.com/apitap/apitap/reassembly/http1"
+)
+
+// buildCall fills dst from a request and its response (nil when none came).
+func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message, index uint64) {
+	dst.Client, dst.Server = c.client, c.server
+	dst.Method = req.Method
+	dst.Proto = req.Proto
+	dst.ReqStart, dst.ReqEnd = req.Start, req.End
+	dst.ReqHeaders = req.Headers
+	host, path, query := splitTarget(req.Method, req.Target)
+	if h := req.Headers.Get("Host"); h != "" {
+		host = h
+	}
+	dst.Host = strings.ToLower(host)
+	dst.Path, dst.RawQuery = path, query
+	fillBody(&dst.ReqBody, cfg, req)
+	if req.Gap {
+		dst.Flags |= apicall.FlagGap
+	}
+	if resp != nil {
+		dst.Status, dst.Reason = resp.Status, resp.Reason
+		dst.RespStart, dst.RespEnd = resp.Start, resp.End
+		dst.RespHeaders = resp.Headers
+		fillBody(&dst.RespBody, cfg, resp)
+		if resp.Gap {
+			dst.Flags |= apicall.FlagGap
+		}
+		if resp.Status == 101 || (req.Method == "CONNECT" && resp.Status/100 == 2) {
+			dst.Flags |= apicall.FlagUpgrade
+		}
+	} else {
+		dst.Flags |= apicall.FlagNoResponse
+	}
+	dst.Source = cfg.Source
+	dst.Actor = apicall.Actor{Kind: apicall.ActorAnonymous, ClientIP: c.client.Addr()}
+	dst.ID = callID(c, req.Start, index)
+}
+
+// splitTarget splits a request target into host (absolute and authority
+// forms only), path and query.
+func splitTarget(method, target string) (host, path, query string) {
+	if method == "CONNECT" {
+		return target, "", ""
+	}
+	if i := strings.Index(target, "://"); i > 0 && !strings.HasPrefix(target, "/") {
+		rest := target[i+3:]
+		j := strings.IndexAny(rest, "/?")
+		if j < 0 {
+			return rest, "/", ""
+		}
+		host, target = rest[:j], rest[j:]
+		if target[0] == '?' {
+			target = "/" + target
+		}
+	}
+	path, query, _ = strings.Cut(target, "?")
+	return host, path, query
+}
+
+// fillBody content-decodes a message body into b.
+func fillBody(b *apicall.Body, cfg *Config, m *http1.Message) {
+	b.Length = m.BodyLen
+	b.Truncated = m.BodyTruncated
+	b.ContentType = m.Headers.Get("Content-Type")
+	b.Encoding = m.Headers.Get("Content-Encoding")
+	if len(m.Body) == 0 {
+		return
+	}
+	enc := strings.TrimSpace(b.Encoding)
+	if enc == "" || strings.EqualFold(enc, "identity") {
+		b.Data = m.Body
+		return
+	}
+	out, truncated, err := contentcoding.Decode(nil, enc, m.Body, cfg.HTTP.MaxBodyBytes)
+	b.Data = out
+	b.Truncated = b.Truncated || truncated
+	if err != nil {
+		b.DecodeError = err.Error()
+	}
+}
+
+// callID is a stable id: the same capture yields the same ids whatever the
+// number of workers. FNV-1a over the connection's addresses, the request's
+// first-byte time and its index on the connection.
+func callID(c *conn, start int64, index uint64) string {
+	var buf [16 + 2 + 16 + 2 + 8 + 8]byte
+	ca, sa := c.client.Addr().As16(), c.server.Addr().As16()
+	b := append(buf[:0], ca[:]...)
+	b = binary.BigEndian.AppendUint16(b, c.client.Port())
+	b = append(b, sa[:]...)
+	b = binary.BigEndian.AppendUint16(b, c.server.Port())
+	b = binary.BigEndian.AppendUint64(b, uint64(start))
+	b = binary.BigEndian.AppendUint64(b, index)
+	h := uint64(14695981039346656037)
+	for _, x := range b {
+		h ^= uint64(x)
+		h *= 1099511628211
+	}
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], h)
+	return hex.EncodeToString(sum[:])
+}

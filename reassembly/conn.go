@@ -1,0 +1,355 @@
+package reassembly
+
+import (
+	"bytes"
+	"net/netip"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	tcpasm "github.com/google/gopacket/reassembly"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly/http1"
+)
+
+// conn is one TCP connection: a gopacket reassembly.Stream that parses both
+// directions as HTTP/1.x and pairs requests with responses in FIFO order.
+// It is only touched by its worker's goroutine.
+type conn struct {
+	w *worker
+
+	// first is the gopacket direction of the first packet seen
+	// (TCPDirClientToServer in gopacket's terms, which may be the server).
+	firstSrc, firstDst netip.AddrPort
+
+	roleKnown bool
+	reqDir    tcpasm.TCPFlowDirection // the direction that carries requests
+	client    netip.AddrPort
+	server    netip.AddrPort
+
+	synSeen  [2]bool // a SYN opened this direction: the stream starts at a message boundary
+	fed      [2]bool // this direction delivered bytes already
+	req      *http1.Parser
+	resp     *http1.Parser
+	reqs     []*http1.Message // requests waiting for their response, oldest first
+	resps    []*http1.Message // responses that arrived while their request was still being parsed
+	messages int              // messages parsed on this connection
+	calls    uint64           // calls emitted, for stable ids
+	lastTS   int64            // capture time of the latest data, ns
+	upgraded bool
+	done     bool
+}
+
+func dirIndex(d tcpasm.TCPFlowDirection) int {
+	if d == tcpasm.TCPDirClientToServer {
+		return 0
+	}
+	return 1
+}
+
+// Accept implements tcpasm.Stream. It learns the roles from the handshake
+// and forces the stream to start on the first segment when the SYN was not
+// captured, so connections already open when capture began are still read.
+func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlowDirection, nextSeq tcpasm.Sequence, start *bool, ac tcpasm.AssemblerContext) bool {
+	if tcp.SYN {
+		c.synSeen[dirIndex(dir)] = true
+		if !c.roleKnown {
+			if tcp.ACK {
+				c.setRoles(dir.Reverse())
+			} else {
+				c.setRoles(dir)
+			}
+		}
+	} else if nextSeq == -1 {
+		*start = true
+	}
+	if tcp.RST && !c.done {
+		c.finish(ac.GetCaptureInfo().Timestamp.UnixNano())
+	}
+	return true
+}
+
+// setRoles records which direction carries requests.
+func (c *conn) setRoles(reqDir tcpasm.TCPFlowDirection) {
+	c.roleKnown = true
+	c.reqDir = reqDir
+	if reqDir == tcpasm.TCPDirClientToServer {
+		c.client, c.server = c.firstSrc, c.firstDst
+	} else {
+		c.client, c.server = c.firstDst, c.firstSrc
+	}
+}
+
+// guessRoles decides the roles from the first bytes of a direction when the
+// handshake was not captured.
+func (c *conn) guessRoles(dir tcpasm.TCPFlowDirection, data []byte) {
+	switch {
+	case bytes.HasPrefix(data, []byte("HTTP/")):
+		c.setRoles(dir.Reverse())
+	case looksLikeRequest(data):
+		c.setRoles(dir)
+	default:
+		// No clue in the bytes: the side on a well-known or lower port serves.
+		if serverPort(c.firstDst.Port(), c.firstSrc.Port()) {
+			c.setRoles(tcpasm.TCPDirClientToServer)
+		} else {
+			c.setRoles(tcpasm.TCPDirServerToClient)
+		}
+	}
+}
+
+// serverPort reports whether port a looks more like the server side than b.
+func serverPort(a, b uint16) bool {
+	wa, wb := wellKnown(a), wellKnown(b)
+	if wa != wb {
+		return wa
+	}
+	return a <= b
+}
+
+func wellKnown(p uint16) bool {
+	switch p {
+	case 80, 81, 443, 3000, 5000, 8000, 8008, 8080, 8081, 8443, 8888, 9000, 9090:
+		return true
+	}
+	return p < 1024
+}
+
+// looksLikeRequest reports whether b starts like an HTTP/1.x request line:
+// an upper-case method token followed by a space, or blank lines.
+func looksLikeRequest(b []byte) bool {
+	for i := 0; i < len(b) && i < 24; i++ {
+		ch := b[i]
+		switch {
+		case ch >= 'A' && ch <= 'Z', ch == '-', ch == '_':
+		case ch == ' ':
+			return i >= 3
+		case (ch == '\r' || ch == '\n') && i == 0:
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// ReassembledSG implements tcpasm.Stream: in-order bytes of one direction.
+func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext) {
+	if c.done {
+		return
+	}
+	dir, _, end, skip := sg.Info()
+	n, _ := sg.Lengths()
+	ts := sg.CaptureInfo(0).Timestamp.UnixNano()
+	c.lastTS = ts
+	w := c.w
+	if n > 0 {
+		data := sg.Fetch(n)
+		di := dirIndex(dir)
+		if !c.roleKnown {
+			c.guessRoles(dir, data)
+		}
+		p := c.parser(dir)
+		if !c.fed[di] {
+			c.fed[di] = true
+			if !c.synSeen[di] || skip != 0 {
+				// Capture began inside this stream: look for a message start.
+				p.Resync()
+			} else if c.messages == 0 && c.notHTTP(dir, data) {
+				return
+			}
+		} else if skip != 0 {
+			w.ctr.gaps.Add(1)
+			if skip > 0 {
+				w.ctr.gapBytes.Add(uint64(skip))
+			}
+			p.Gap(skip, ts)
+		}
+		w.ctr.payloadBytes.Add(uint64(n))
+		p.Feed(data, ts)
+	}
+	if end && !c.done {
+		if p := c.parser(dir); p != nil {
+			p.Close(ts)
+		}
+	}
+}
+
+// notHTTP stops a connection whose handshake was seen and whose first
+// bytes are not HTTP/1.x (TLS, HTTP/2, other protocols): resyncing through
+// them would only waste time and count errors.
+func (c *conn) notHTTP(dir tcpasm.TCPFlowDirection, data []byte) bool {
+	if len(data) < 4 {
+		return false
+	}
+	var ok bool
+	if dir == c.reqDir {
+		ok = looksLikeRequest(data) && !bytes.HasPrefix(data, []byte("PRI * HTTP/2"))
+	} else {
+		ok = bytes.HasPrefix(data, []byte("HTTP/")) || len(c.reqs) > 0 && c.reqs[0].Proto == "HTTP/0.9"
+	}
+	if ok {
+		return false
+	}
+	c.w.ctr.drop(DropNotHTTP, 1)
+	c.finish(c.lastTS)
+	return true
+}
+
+// parser returns the parser of a direction, creating it on first use.
+func (c *conn) parser(dir tcpasm.TCPFlowDirection) *http1.Parser {
+	if dir == c.reqDir {
+		if c.req == nil {
+			c.req = http1.NewParser(http1.Request, c.w.cfg.HTTP, c.onRequest, c.w.ctr.parseError)
+		}
+		return c.req
+	}
+	if c.resp == nil {
+		c.resp = http1.NewParser(http1.Response, c.w.cfg.HTTP, c.onResponse, c.w.ctr.parseError)
+		c.resp.SetRequestInfo(c.requestInfo)
+	}
+	return c.resp
+}
+
+// requestInfo tells the response parser what the oldest unanswered request was.
+func (c *conn) requestInfo() (method, proto string) {
+	if len(c.reqs) == 0 {
+		return "", ""
+	}
+	return c.reqs[0].Method, c.reqs[0].Proto
+}
+
+func (c *conn) onRequest(m *http1.Message) {
+	c.messages++
+	if len(c.reqs) >= c.w.cfg.MaxPendingRequests {
+		c.w.ctr.drop(DropPendingOverflow, 1)
+		c.emit(c.reqs[0], nil)
+		c.reqs = c.reqs[1:]
+	}
+	c.reqs = append(c.reqs, m)
+	for len(c.resps) > 0 && len(c.reqs) > 0 {
+		r := c.resps[0]
+		c.resps = c.resps[1:]
+		c.pairWith(r)
+	}
+}
+
+func (c *conn) onResponse(m *http1.Message) {
+	c.messages++
+	if m.Status >= 100 && m.Status < 200 && m.Status != 101 {
+		return // interim response: the final one follows
+	}
+	if len(c.reqs) == 0 {
+		if c.req != nil && c.req.Pending() && len(c.resps) < c.w.cfg.MaxPendingRequests {
+			// The server answered before the request was complete (an
+			// early error, or a request body still in flight): hold it.
+			c.resps = append(c.resps, m)
+			return
+		}
+		c.w.ctr.drop(DropUnpairedResponse, 1)
+		return
+	}
+	c.pairWith(m)
+}
+
+// pairWith pairs a final response with the oldest pending request.
+func (c *conn) pairWith(m *http1.Message) {
+	req := c.reqs[0]
+	if m.End != 0 && req.Start != 0 && m.End < req.Start {
+		// Finished before the request began: the answer to a request the
+		// capture missed.
+		c.w.ctr.drop(DropUnpairedResponse, 1)
+		return
+	}
+	c.reqs[0] = nil
+	c.reqs = c.reqs[1:]
+	up := m.Status == 101 || (req.Method == "CONNECT" && m.Status >= 200 && m.Status < 300)
+	if up {
+		c.upgraded = true
+		c.w.ctr.drop(DropUpgradedBytes, 1)
+		if c.req != nil {
+			c.req.Stop()
+		}
+		if c.resp != nil {
+			c.resp.Stop()
+		}
+	}
+	c.emit(req, m)
+}
+
+// expire turns requests unanswered since before deadline into calls with
+// status 0, unless their response is being parsed.
+func (c *conn) expire(deadline int64) {
+	if c.resp != nil && c.resp.Pending() {
+		return
+	}
+	for len(c.reqs) > 0 && c.reqs[0].End < deadline {
+		c.emit(c.reqs[0], nil)
+		c.reqs[0] = nil
+		c.reqs = c.reqs[1:]
+	}
+}
+
+// finish ends the connection: parsers see the end of their streams, pending
+// requests become calls without response, held responses are dropped.
+func (c *conn) finish(ts int64) {
+	if c.done {
+		return
+	}
+	if c.req != nil {
+		c.req.Close(ts)
+	}
+	if c.resp != nil {
+		c.resp.Close(ts)
+	}
+	c.done = true
+	for _, r := range c.reqs {
+		c.emit(r, nil)
+	}
+	c.reqs = nil
+	if n := len(c.resps); n > 0 {
+		c.w.ctr.drop(DropUnpairedResponse, uint64(n))
+		c.resps = nil
+	}
+	c.w.forget(c)
+}
+
+// ReassemblyComplete implements tcpasm.Stream. ac may be nil.
+func (c *conn) ReassemblyComplete(tcpasm.AssemblerContext) bool {
+	c.finish(c.lastTS)
+	return true
+}
+
+func (c *conn) emit(req, resp *http1.Message) {
+	c.calls++
+	c.w.emit(c, req, resp, c.calls)
+}
+
+// rejected stands for the connections over MaxConnections: it ignores
+// every packet, and the pool forgets it once it is idle.
+type rejected struct{}
+
+func (rejected) Accept(*layers.TCP, gopacket.CaptureInfo, tcpasm.TCPFlowDirection, tcpasm.Sequence, *bool, tcpasm.AssemblerContext) bool {
+	return false
+}
+func (rejected) ReassembledSG(tcpasm.ScatterGather, tcpasm.AssemblerContext) {}
+func (rejected) ReassemblyComplete(tcpasm.AssemblerContext) bool           { return true }
+
+// flowAddrs turns gopacket flows into address:port pairs.
+func flowAddrs(netFlow, tcpFlow gopacket.Flow) (src, dst netip.AddrPort) {
+	s, _ := netip.AddrFromSlice(netFlow.Src().Raw())
+	d, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
+	sp, dp := tcpFlow.Src().Raw(), tcpFlow.Dst().Raw()
+	var spn, dpn uint16
+	if len(sp) == 2 {
+		spn = uint16(sp[0])<<8 | uint16(sp[1])
+	}
+	if len(dp) == 2 {
+		dpn = uint16(dp[0])<<8 | uint16(dp[1])
+	}
+	return netip.AddrPortFrom(s.Unmap(), spn), netip.AddrPortFrom(d.Unmap(), dpn)
+}
+
+var _ tcpasm.Stream = (*conn)(nil)
+var _ tcpasm.Stream = rejected{}
+var _ = apicall.Call{}

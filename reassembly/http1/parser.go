@@ -1,0 +1,1127 @@
+package http1
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apitap/apitap/apicall"
+)
+
+// Kind says which direction of a connection a Parser reads.
+type Kind uint8
+
+const (
+	// Request: the client-to-server stream.
+	Request Kind = iota
+	// Response: the server-to-client stream.
+	Response
+)
+
+// String returns "request" or "response".
+func (k Kind) String() string {
+	if k == Response {
+		return "response"
+	}
+	return "request"
+}
+
+// Config bounds what a Parser keeps.
+type Config struct {
+	// MaxBodyBytes is the number of body bytes kept per message, after
+	// de-chunking and before content decoding; the rest is counted in
+	// Message.BodyLen but not kept. Default 65536. 0 keeps no body bytes
+	// when set explicitly through a Config that passed Validate.
+	MaxBodyBytes int
+	// MaxHeaderBytes limits the start line plus header block (and, apart,
+	// the trailer block) in bytes. Default 65536.
+	MaxHeaderBytes int
+	// MaxHeaders limits the number of header (and trailer) fields. Default 128.
+	MaxHeaders int
+}
+
+// DefaultConfig returns the defaults documented on Config.
+func DefaultConfig() Config {
+	return Config{MaxBodyBytes: 65536, MaxHeaderBytes: 65536, MaxHeaders: 128}
+}
+
+// Validate reports a field out of range.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, fmt.Errorf("MaxBodyBytes %d: must be >= 0", c.MaxBodyBytes))
+	}
+	if c.MaxHeaderBytes < 64 {
+		errs = append(errs, fmt.Errorf("MaxHeaderBytes %d: must be >= 64", c.MaxHeaderBytes))
+	}
+	if c.MaxHeaders < 1 {
+		errs = append(errs, fmt.Errorf("MaxHeaders %d: must be >= 1", c.MaxHeaders))
+	}
+	return errors.Join(errs...)
+}
+
+// Message is one parsed request or response. It owns all its strings and
+// its body: nothing in it aliases the parser's input or buffers.
+type Message struct {
+	// Method and Target are set for requests. Target is verbatim:
+	// origin-form, absolute-form, authority-form (CONNECT) or "*".
+	Method, Target string
+	// Status and Reason are set for responses. Status is 0 for the raw
+	// body answering an HTTP/0.9 request.
+	Status int
+	Reason string
+	// Proto is "HTTP/1.1", "HTTP/1.0" or "HTTP/0.9" (as on the wire for
+	// other versions). A request line without a version that is followed by
+	// a header block is read as "HTTP/1.0".
+	Proto string
+	// Headers in wire order, duplicates kept.
+	Headers apicall.Headers
+	// Trailers of a chunked body.
+	Trailers apicall.Headers
+	// Body holds the de-chunked body, at most Config.MaxBodyBytes; nil if empty.
+	Body []byte
+	// BodyLen is the number of body bytes transferred; it may exceed len(Body).
+	BodyLen int64
+	// BodyTruncated: len(Body) < BodyLen, or the body was cut short (gap,
+	// end of stream before its end, broken chunk framing).
+	BodyTruncated bool
+	// Chunked: the body used chunked transfer coding.
+	Chunked bool
+	// Gap: bytes of this message were lost in the capture.
+	Gap bool
+	// Start and End are the timestamps (ns) of the Feed calls that carried
+	// the first and the last byte of the message.
+	Start, End int64
+}
+
+type state uint8
+
+const (
+	stStart     state = iota // between messages: skipping blank lines
+	stHeader                 // collecting start line + header block
+	stSkipLine               // discarding up to the next LF, then resync
+	stPeek09                 // response to HTTP/0.9: is there a status line?
+	stBodyCL                 // Content-Length body
+	stChunkSize              // chunk-size line
+	stChunkData              // chunk data
+	stChunkEnd               // CRLF after chunk data
+	stTrailer                // trailer block
+	stBodyClose              // body delimited by end of stream
+	stStopped                // tunnel or upgrade: bytes are counted only
+)
+
+type scanResult uint8
+
+const (
+	scanMore     scanResult = iota // block not complete yet
+	scanDone                       // block complete
+	scanDone09                     // HTTP/0.9 request line, no header block
+	scanDrop                       // resync: first line not plausible, drop it
+	scanBadStart                   // invalid start line
+	scanTooMany                    // more than MaxHeaders fields
+	scanTooLarge                   // more than MaxHeaderBytes
+)
+
+// startLine holds offsets of the start line fields within the block.
+type startLine struct {
+	a0, a1 int // method, or proto for responses
+	b0, b1 int // target, or status
+	c0, c1 int // proto for requests, or reason
+}
+
+// Parser parses one direction of a connection. Create it with NewParser.
+type Parser struct {
+	kind      Kind
+	cfg       Config
+	onMessage func(*Message)
+	onError   func(string)
+	reqInfo   func() (method, proto string)
+
+	st     state
+	resync bool // looking for a plausible start line; failures are silent
+
+	// Block collection (header and trailer blocks, chunk-size lines).
+	buf    []byte // bytes of a block that spans Feed calls; reused
+	scan   int    // offset of the first line not yet examined
+	nlines int    // lines examined in the current block
+	sl     startLine
+	no09   bool // versionless request line followed by headers
+
+	msg    *Message
+	remain int64  // bytes left in the CL body or current chunk
+	body   []byte // body kept for chunked and close-delimited bodies; reused
+	sawCR  bool   // stChunkEnd: CR seen
+	peek   int    // stPeek09: bytes of "HTTP/" matched
+
+	infoFetched bool
+	reqMethod   string
+	reqProto    string
+
+	firstTs int64 // ts of the first byte of the message in progress
+	lastTs  int64 // ts of the latest Feed
+	ignored int64
+}
+
+// NewParser returns a parser for a stream of kind. onMessage receives each
+// complete message (it may keep it); onError, which may be nil, receives the
+// reason of each parse error. cfg fields left at zero take their defaults.
+func NewParser(kind Kind, cfg Config, onMessage func(*Message), onError func(reason string)) *Parser {
+	d := DefaultConfig()
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if cfg.MaxHeaderBytes < 64 {
+		cfg.MaxHeaderBytes = 64
+	}
+	if cfg.MaxHeaders <= 0 {
+		cfg.MaxHeaders = d.MaxHeaders
+	}
+	if onMessage == nil {
+		onMessage = func(*Message) {}
+	}
+	if onError == nil {
+		onError = func(string) {}
+	}
+	return &Parser{kind: kind, cfg: cfg, onMessage: onMessage, onError: onError}
+}
+
+// SetRequestInfo sets the function a response parser calls when a response
+// starts, to learn the method and proto of the request it answers ("" if
+// unknown). It is called once per response, interim 1xx responses included,
+// so it should report the oldest request without a final response and not
+// consume it.
+func (p *Parser) SetRequestInfo(f func() (method, proto string)) { p.reqInfo = f }
+
+// Stop makes the parser ignore (and count) all further bytes, for tunnels
+// and protocol upgrades. A message in progress is dropped silently.
+func (p *Parser) Stop() {
+	p.reset()
+	p.st = stStopped
+}
+
+// Stopped reports whether the parser ignores its input.
+func (p *Parser) Stopped() bool { return p.st == stStopped }
+
+// IgnoredBytes returns the number of bytes (and gap bytes) seen while stopped.
+func (p *Parser) IgnoredBytes() int64 { return p.ignored }
+
+// Pending reports whether a message is partially parsed.
+func (p *Parser) Pending() bool {
+	switch p.st {
+	case stStart, stStopped, stSkipLine:
+		return false
+	case stHeader:
+		return !p.resync
+	case stPeek09:
+		return p.peek > 0
+	}
+	return true
+}
+
+// Resync drops the current state and scans forward for the next message
+// start; the next byte fed is taken as a line start. Use it when capture
+// starts in the middle of a connection. It also ends a Stop.
+func (p *Parser) Resync() {
+	p.reset()
+	p.enterResync()
+}
+
+func (p *Parser) reset() {
+	p.msg = nil
+	p.buf = p.buf[:0]
+	p.body = p.body[:0]
+	p.scan, p.nlines = 0, 0
+	p.no09 = false
+	p.infoFetched = false
+	p.st = stStart
+	p.resync = false
+}
+
+func (p *Parser) enterResync() {
+	p.msg = nil
+	p.buf = p.buf[:0]
+	p.body = p.body[:0]
+	p.scan, p.nlines = 0, 0
+	p.no09 = false
+	p.st = stStart
+	p.resync = true
+}
+
+// fail reports reason and resynchronises at the current position, which the
+// caller has placed at a line start (or at a byte worth examining).
+func (p *Parser) fail(reason string) {
+	p.onError(reason)
+	p.enterResync()
+}
+
+// Feed parses data, which was received at ts (ns). data is not used after
+// Feed returns.
+func (p *Parser) Feed(data []byte, ts int64) {
+	p.lastTs = ts
+	for len(data) > 0 {
+		var n int
+		switch p.st {
+		case stStopped:
+			p.ignored += int64(len(data))
+			return
+		case stStart:
+			n = p.feedStart(data, ts)
+		case stHeader:
+			n = p.feedHeader(data, ts)
+		case stSkipLine:
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				return
+			}
+			n = i + 1
+			p.enterResync()
+		case stPeek09:
+			n = p.feedPeek09(data, ts)
+		case stBodyCL:
+			n = p.feedBody(data)
+			if p.remain == 0 {
+				p.emit(ts)
+			}
+		case stChunkSize:
+			n = p.feedChunkSize(data, ts)
+		case stChunkData:
+			n = p.feedBody(data)
+			if p.remain == 0 {
+				p.st, p.sawCR = stChunkEnd, false
+			}
+		case stChunkEnd:
+			n = p.feedChunkEnd(data)
+		case stTrailer:
+			n = p.feedTrailer(data, ts)
+		case stBodyClose:
+			n = len(data)
+			p.keep(data)
+			p.msg.BodyLen += int64(n)
+		}
+		data = data[n:]
+	}
+}
+
+// Gap records that n bytes (n < 0: an unknown number) were lost before the
+// next Feed. Inside a body of known length (Content-Length, chunk data, or a
+// close-delimited body) with n known the parser skips them and stays in
+// sync; elsewhere it emits the message in progress if its headers were
+// complete, then resynchronises.
+func (p *Parser) Gap(n int, ts int64) {
+	switch p.st {
+	case stStopped:
+		if n > 0 {
+			p.ignored += int64(n)
+		}
+		return
+	case stBodyCL, stChunkData:
+		if n >= 0 && int64(n) <= p.remain {
+			p.msg.Gap = true
+			p.msg.BodyTruncated = true
+			p.msg.BodyLen += int64(n)
+			p.remain -= int64(n)
+			if p.remain == 0 {
+				if p.st == stBodyCL {
+					p.emit(p.lastTs)
+				} else {
+					p.st, p.sawCR = stChunkEnd, false
+				}
+			}
+			return
+		}
+		if p.st == stBodyCL {
+			p.msg.BodyLen += p.remain // the body was sent in full, we lost its end
+		}
+	case stBodyClose:
+		// The body runs to the end of the stream: nothing after it can be
+		// a message start, so stay in the body whatever n is.
+		p.msg.Gap = true
+		p.msg.BodyTruncated = true
+		if n > 0 {
+			p.msg.BodyLen += int64(n)
+		}
+		return
+	case stHeader:
+		if !p.resync {
+			p.onError("gap_in_header")
+		}
+	}
+	if p.msg != nil {
+		p.msg.Gap = true
+		p.msg.BodyTruncated = true
+		p.emit(p.lastTs)
+	}
+	p.enterResync()
+}
+
+// Close ends the stream: it completes a close-delimited body, emits a
+// message cut short with BodyTruncated set, and drops a partial header
+// block with the error "incomplete". The parser is then reset and may be
+// fed a new stream.
+func (p *Parser) Close(ts int64) {
+	switch p.st {
+	case stBodyClose:
+		p.emit(p.lastTs)
+	case stBodyCL, stChunkSize, stChunkData, stChunkEnd, stTrailer:
+		p.msg.BodyTruncated = true
+		p.emit(p.lastTs)
+	case stHeader:
+		if !p.resync {
+			p.onError("incomplete")
+		}
+	case stPeek09:
+		if p.peek > 0 {
+			p.startBody09()
+			p.body = append(p.body, "HTTP/"[:p.peek]...)
+			p.msg.BodyLen = int64(p.peek)
+			p.emit(p.lastTs)
+		}
+	}
+	p.reset()
+}
+
+func (p *Parser) feedStart(data []byte, ts int64) int {
+	if p.kind == Response && !p.resync && !p.infoFetched {
+		p.infoFetched = true
+		p.reqMethod, p.reqProto = "", ""
+		if p.reqInfo != nil {
+			p.reqMethod, p.reqProto = p.reqInfo()
+		}
+		if p.reqProto == "HTTP/0.9" {
+			p.firstTs = ts
+			p.st, p.peek = stPeek09, 0
+			return 0
+		}
+	}
+	i := 0
+	for i < len(data) && (data[i] == '\r' || data[i] == '\n') {
+		i++
+	}
+	if i < len(data) {
+		p.st = stHeader
+		p.firstTs = ts
+		p.scan, p.nlines = 0, 0
+		p.buf = p.buf[:0]
+	}
+	return i
+}
+
+// feedPeek09 decides whether the answer to an HTTP/0.9 request is a raw
+// body (the 0.9 way) or starts with a status line (real servers answer
+// garbage with "HTTP/1.1 400").
+func (p *Parser) feedPeek09(data []byte, ts int64) int {
+	const pre = "HTTP/"
+	i := 0
+	for i < len(data) && p.peek < len(pre) {
+		if data[i] != pre[p.peek] {
+			p.startBody09()
+			p.body = append(p.body, pre[:p.peek]...)
+			p.msg.BodyLen = int64(p.peek)
+			return i
+		}
+		p.peek++
+		i++
+	}
+	if p.peek == len(pre) {
+		p.st = stHeader
+		p.scan, p.nlines = 0, 0
+		p.buf = append(p.buf[:0], pre...)
+	}
+	return i
+}
+
+func (p *Parser) startBody09() {
+	p.msg = &Message{Proto: "HTTP/0.9", Start: p.firstTs}
+	p.body = p.body[:0]
+	p.st = stBodyClose
+}
+
+// feedHeader collects the start line and header block.
+func (p *Parser) feedHeader(data []byte, ts int64) int {
+	n, block, r := p.collect(data, true)
+	switch r {
+	case scanMore:
+	case scanDone, scanDone09:
+		p.finishHeader(block, r == scanDone09, ts)
+		p.buf = p.buf[:0]
+	case scanDrop:
+		p.enterResync()
+	case scanBadStart:
+		p.fail("bad_start_line")
+	case scanTooMany:
+		p.fail("too_many_headers")
+	case scanTooLarge:
+		if !p.resync {
+			p.onError("header_too_large")
+		}
+		p.enterResync()
+		p.st = stSkipLine
+	}
+	return n
+}
+
+// collect gathers a block of lines that ends with an empty line, without
+// copying when the block lies inside data. It returns the bytes of data
+// consumed and, once complete, the block (which aliases data or p.buf).
+func (p *Parser) collect(data []byte, header bool) (int, []byte, scanResult) {
+	limit := p.cfg.MaxHeaderBytes
+	if len(p.buf) == 0 {
+		end, r := p.scanBlock(data, true, header)
+		if r == scanMore {
+			if len(data) > limit {
+				return 0, nil, scanTooLarge
+			}
+			p.buf = append(p.buf, data...)
+			return len(data), nil, scanMore
+		}
+		if end > limit && (r == scanDone || r == scanDone09) {
+			return 0, nil, scanTooLarge
+		}
+		return end, data[:end], r
+	}
+	// The block spans Feed calls: append in pieces, so that a block ending
+	// early in a large chunk does not copy the whole chunk.
+	old := len(p.buf)
+	c := 0
+	for {
+		take := min(len(data)-c, 2048, limit+1-len(p.buf))
+		if take <= 0 {
+			return c, nil, scanTooLarge
+		}
+		p.buf = append(p.buf, data[c:c+take]...)
+		c += take
+		end, r := p.scanBlock(p.buf, c == len(data), header)
+		if r != scanMore {
+			if end > limit && (r == scanDone || r == scanDone09) {
+				return c, nil, scanTooLarge
+			}
+			return end - old, p.buf[:end], r
+		}
+		if c == len(data) {
+			if len(p.buf) > limit {
+				return c, nil, scanTooLarge
+			}
+			return c, nil, scanMore
+		}
+	}
+}
+
+// scanBlock examines the complete lines of b from p.scan on. atEnd says
+// that no byte follows b in the current Feed. For a header block the first
+// line is the start line.
+func (p *Parser) scanBlock(b []byte, atEnd, header bool) (int, scanResult) {
+	for {
+		j := bytes.IndexByte(b[p.scan:], '\n')
+		if j < 0 {
+			return 0, scanMore
+		}
+		ls, nl := p.scan, p.scan+j
+		p.scan = nl + 1
+		p.nlines++
+		if header && p.nlines == 1 {
+			line := b[ls:nl]
+			if len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			var ok, v09 bool
+			if p.kind == Request {
+				ok, v09 = p.parseRequestLine(line, p.resync)
+			} else {
+				ok = p.parseStatusLine(line, p.resync)
+			}
+			if !ok {
+				if p.resync {
+					return nl + 1, scanDrop
+				}
+				return nl + 1, scanBadStart
+			}
+			p.no09 = false
+			if v09 {
+				// A real HTTP/0.9 client sends the request line and waits;
+				// more bytes right behind it are a header block.
+				if atEnd && nl+1 == len(b) {
+					return nl + 1, scanDone09
+				}
+				p.no09 = true
+			}
+			continue
+		}
+		if nl == ls || (nl == ls+1 && b[ls] == '\r') {
+			return nl + 1, scanDone
+		}
+		fields := p.nlines - 1
+		if !header {
+			fields = p.nlines
+		}
+		if fields > p.cfg.MaxHeaders {
+			return nl + 1, scanTooMany
+		}
+	}
+}
+
+// tchar is the RFC 9110 token character set.
+var tchar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+// isVersion matches "HTTP/d.d"; strict1 additionally requires major 1.
+func isVersion(b []byte, strict1 bool) bool {
+	if len(b) != 8 || string(b[:5]) != "HTTP/" || b[6] != '.' ||
+		b[5] < '0' || b[5] > '9' || b[7] < '0' || b[7] > '9' {
+		return false
+	}
+	return !strict1 || b[5] == '1'
+}
+
+var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+	"TRACE", "PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"}
+
+func isKnownMethod(m []byte) bool {
+	for _, k := range knownMethods {
+		if string(m) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRequestLine validates line (CR removed) and records field offsets.
+// Lenient: several spaces between fields, spaces inside the target (the
+// version is the last field). v09 reports a line without version, which
+// only a known method with a space-free target may have; strict (resync)
+// requires HTTP/1.x.
+func (p *Parser) parseRequestLine(line []byte, strict bool) (ok, v09 bool) {
+	i := 0
+	for i < len(line) && tchar[line[i]] {
+		i++
+	}
+	if i == 0 || i == len(line) || !isSpace(line[i]) {
+		return false, false
+	}
+	p.sl.a0, p.sl.a1 = 0, i
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	e := len(line)
+	for e > i && isSpace(line[e-1]) {
+		e--
+	}
+	if i == e {
+		return false, false
+	}
+	rest := line[i:e]
+	sp := bytes.LastIndexAny(rest, " \t")
+	if sp >= 0 && isVersion(rest[sp+1:], strict) {
+		te := sp
+		for te > 0 && isSpace(rest[te-1]) {
+			te--
+		}
+		if te == 0 {
+			return false, false
+		}
+		p.sl.b0, p.sl.b1 = i, i+te
+		p.sl.c0, p.sl.c1 = i+sp+1, e
+		return !hasCtl(line[i : i+te]), false
+	}
+	if strict || sp >= 0 || !isKnownMethod(line[:p.sl.a1]) || hasCtl(rest) {
+		return false, false
+	}
+	p.sl.b0, p.sl.b1 = i, e
+	p.sl.c0, p.sl.c1 = e, e
+	return true, true
+}
+
+func hasCtl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// parseStatusLine validates "HTTP/d.d SP 3DIGIT [SP reason]"; the reason
+// may be missing, and strict (resync) requires HTTP/1.x.
+func (p *Parser) parseStatusLine(line []byte, strict bool) bool {
+	if len(line) < 12 || !isVersion(line[:8], strict) || !isSpace(line[8]) {
+		return false
+	}
+	p.sl.a0, p.sl.a1 = 0, 8
+	i := 9
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	if i+3 > len(line) {
+		return false
+	}
+	for k := i; k < i+3; k++ {
+		if line[k] < '0' || line[k] > '9' {
+			return false
+		}
+	}
+	if line[i] == '0' {
+		return false
+	}
+	p.sl.b0, p.sl.b1 = i, i+3
+	i += 3
+	if i < len(line) && !isSpace(line[i]) {
+		return false
+	}
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	e := len(line)
+	for e > i && isSpace(line[e-1]) {
+		e--
+	}
+	p.sl.c0, p.sl.c1 = i, e
+	return true
+}
+
+func protoString(s string) string {
+	switch s {
+	case "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return "HTTP/1.0"
+	}
+	return s
+}
+
+// finishHeader builds the message from a complete header block and decides
+// how its body is framed.
+func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
+	p.resync = false
+	s := string(block) // the one copy: names and values are substrings
+	m := &Message{Start: p.firstTs}
+	sl := p.sl
+	if p.kind == Request {
+		m.Method = s[sl.a0:sl.a1]
+		m.Target = s[sl.b0:sl.b1]
+		switch {
+		case v09:
+			m.Proto = "HTTP/0.9"
+		case sl.c0 == sl.c1:
+			m.Proto = "HTTP/1.0"
+		default:
+			m.Proto = protoString(s[sl.c0:sl.c1])
+		}
+	} else {
+		m.Proto = protoString(s[sl.a0:sl.a1])
+		m.Status = int(s[sl.b0]-'0')*100 + int(s[sl.b0+1]-'0')*10 + int(s[sl.b0+2]-'0')
+		m.Reason = s[sl.c0:sl.c1]
+	}
+	p.msg = m
+	if v09 {
+		p.emit(ts)
+		return
+	}
+	nl := strings.IndexByte(s, '\n')
+	hdrs, fr, reason := parseFields(s[nl+1:], p.cfg.MaxHeaders, true)
+	if reason != "" {
+		p.fail(reason)
+		return
+	}
+	m.Headers = hdrs
+
+	if p.kind == Request {
+		switch {
+		case m.Method == "CONNECT":
+			p.emit(ts)
+			p.Stop()
+		case fr.chunked:
+			p.startChunked()
+		case fr.te:
+			p.fail("bad_transfer_encoding")
+		case fr.clErr != "":
+			p.fail(fr.clErr)
+		case fr.cl > 0:
+			p.startCL(fr.cl)
+		default:
+			p.emit(ts)
+		}
+		return
+	}
+	if !p.infoFetched {
+		p.infoFetched = true
+		if p.reqInfo != nil {
+			p.reqMethod, p.reqProto = p.reqInfo()
+		}
+	}
+	switch {
+	case m.Status == 101:
+		p.emit(ts)
+		p.Stop()
+	case m.Status < 200:
+		p.emit(ts) // interim: the final response follows
+	case p.reqMethod == "CONNECT" && m.Status < 300:
+		p.emit(ts)
+		p.Stop()
+	case p.reqMethod == "HEAD" || m.Status == 204 || m.Status == 304:
+		p.emit(ts)
+	case fr.chunked:
+		p.startChunked()
+	case fr.te:
+		p.body = p.body[:0]
+		p.st = stBodyClose
+	case fr.clErr != "":
+		p.fail(fr.clErr)
+	case fr.hasCL && fr.cl == 0:
+		p.emit(ts)
+	case fr.hasCL:
+		p.startCL(fr.cl)
+	default:
+		p.body = p.body[:0]
+		p.st = stBodyClose
+	}
+}
+
+func (p *Parser) startCL(n int64) {
+	p.remain = n
+	p.msg.Body = make([]byte, 0, min(n, int64(p.cfg.MaxBodyBytes)))
+	p.st = stBodyCL
+}
+
+func (p *Parser) startChunked() {
+	p.msg.Chunked = true
+	p.body = p.body[:0]
+	p.scan, p.nlines = 0, 0
+	p.buf = p.buf[:0]
+	p.st = stChunkSize
+}
+
+// framing is what the header block says about the body.
+type framing struct {
+	cl      int64
+	hasCL   bool
+	clErr   string
+	te      bool // Transfer-Encoding present
+	chunked bool // its final coding is chunked
+}
+
+// parseFields parses header (or trailer) lines of s up to the empty line.
+func parseFields(s string, maxFields int, framingToo bool) (apicall.Headers, framing, string) {
+	var fr framing
+	n := strings.Count(s, "\n") - 1
+	if n <= 0 {
+		return nil, fr, ""
+	}
+	hs := make(apicall.Headers, 0, min(n, maxFields))
+	for len(s) > 0 {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			i = len(s)
+		}
+		line := s[:i]
+		s = s[min(i+1, len(s)):]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if len(line) == 0 {
+			break
+		}
+		if strings.IndexByte(line, 0) >= 0 {
+			return nil, fr, "bad_header"
+		}
+		if isSpace(line[0]) {
+			v := strings.Trim(line, " \t")
+			if v == "" {
+				continue // whitespace-only line: nothing to fold
+			}
+			if len(hs) == 0 {
+				return nil, fr, "bad_header"
+			}
+			// obs-fold: rare, so the joined value gets its own string.
+			h := &hs[len(hs)-1]
+			if h.Value == "" {
+				h.Value = v
+			} else {
+				h.Value = h.Value + " " + v
+			}
+			continue
+		}
+		var name, value string
+		if c := strings.IndexByte(line, ':'); c >= 0 {
+			name = strings.TrimRight(line[:c], " \t")
+			value = strings.Trim(line[c+1:], " \t")
+		} else {
+			// Real servers accept a line without a colon; keep it visible.
+			name = strings.TrimRight(line, " \t")
+		}
+		if name == "" {
+			return nil, fr, "bad_header"
+		}
+		for k := 0; k < len(name); k++ {
+			if c := name[k]; c < 0x20 || c == 0x7f {
+				return nil, fr, "bad_header"
+			}
+		}
+		hs = append(hs, apicall.Header{Name: name, Value: value})
+		if !framingToo {
+			continue
+		}
+		switch len(name) {
+		case 14:
+			if strings.EqualFold(name, "Content-Length") {
+				fr.addCL(value)
+			}
+		case 17:
+			if strings.EqualFold(name, "Transfer-Encoding") {
+				fr.te = true
+				last := value
+				if c := strings.LastIndexByte(value, ','); c >= 0 {
+					last = value[c+1:]
+				}
+				fr.chunked = strings.EqualFold(strings.Trim(last, " \t"), "chunked")
+			}
+		}
+	}
+	if len(hs) == 0 {
+		hs = nil
+	}
+	return hs, fr, ""
+}
+
+// addCL records one Content-Length value; a list ("5, 5") counts as
+// several headers.
+func (fr *framing) addCL(v string) {
+	for {
+		part := v
+		c := strings.IndexByte(v, ',')
+		if c >= 0 {
+			part, v = v[:c], v[c+1:]
+		}
+		n, ok := parseDecimal(strings.Trim(part, " \t"))
+		switch {
+		case !ok:
+			if fr.clErr == "" {
+				fr.clErr = "bad_content_length"
+			}
+		case fr.hasCL && n != fr.cl:
+			if fr.clErr == "" {
+				fr.clErr = "multiple_content_length"
+			}
+		default:
+			fr.cl, fr.hasCL = n, true
+		}
+		if c < 0 {
+			return
+		}
+	}
+}
+
+func parseDecimal(s string) (int64, bool) {
+	if s == "" || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// keep appends body bytes up to MaxBodyBytes to the body being built.
+func (p *Parser) keep(b []byte) {
+	if p.st == stBodyCL {
+		if room := cap(p.msg.Body) - len(p.msg.Body); room > 0 {
+			p.msg.Body = append(p.msg.Body, b[:min(room, len(b))]...)
+		}
+		return
+	}
+	if room := p.cfg.MaxBodyBytes - len(p.body); room > 0 {
+		p.body = append(p.body, b[:min(room, len(b))]...)
+	}
+}
+
+// feedBody consumes Content-Length or chunk data.
+func (p *Parser) feedBody(data []byte) int {
+	n := len(data)
+	if int64(n) > p.remain {
+		n = int(p.remain)
+	}
+	p.keep(data[:n])
+	p.remain -= int64(n)
+	p.msg.BodyLen += int64(n)
+	return n
+}
+
+func (p *Parser) feedChunkSize(data []byte, ts int64) int {
+	var line []byte
+	var n int
+	if len(p.buf) == 0 {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			if len(data) > p.cfg.MaxHeaderBytes {
+				p.chunkFail("bad_chunk")
+				return 0
+			}
+			p.buf = append(p.buf, data...)
+			return len(data)
+		}
+		line, n = data[:i], i+1
+	} else {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			if len(p.buf)+len(data) > p.cfg.MaxHeaderBytes {
+				p.chunkFail("bad_chunk")
+				return len(data)
+			}
+			p.buf = append(p.buf, data...)
+			return len(data)
+		}
+		p.buf = append(p.buf, data[:i]...)
+		line, n = p.buf, i+1
+	}
+	size, ok := parseChunkSize(line)
+	p.buf = p.buf[:0]
+	if !ok {
+		p.chunkFail("bad_chunk")
+		return n
+	}
+	if size == 0 {
+		p.st = stTrailer
+		p.scan, p.nlines = 0, 0
+		return n
+	}
+	p.remain = size
+	p.st = stChunkData
+	return n
+}
+
+// chunkFail reports broken chunk framing. The headers were valid, so the
+// message is emitted cut short rather than dropped: that keeps request and
+// response pairing in step.
+func (p *Parser) chunkFail(reason string) {
+	p.onError(reason)
+	p.msg.BodyTruncated = true
+	p.emit(p.lastTs)
+	p.enterResync()
+}
+
+// parseChunkSize reads "HEX [ws] [; ext]" (CR removed or not).
+func parseChunkSize(line []byte) (int64, bool) {
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	i := 0
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	var n int64
+	d := 0
+	for ; i < len(line); i++ {
+		c := line[i]
+		var v byte
+		switch {
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			goto rest
+		}
+		if d++; d > 15 {
+			return 0, false
+		}
+		n = n<<4 | int64(v)
+	}
+rest:
+	if d == 0 {
+		return 0, false
+	}
+	for i < len(line) && isSpace(line[i]) {
+		i++
+	}
+	if i < len(line) && line[i] != ';' {
+		return 0, false
+	}
+	return n, true
+}
+
+func (p *Parser) feedChunkEnd(data []byte) int {
+	switch data[0] {
+	case '\r':
+		if !p.sawCR {
+			p.sawCR = true
+			return 1
+		}
+	case '\n':
+		p.st = stChunkSize
+		p.buf = p.buf[:0]
+		return 1
+	}
+	// Leave the byte: it may start the next message.
+	p.chunkFail("bad_chunk")
+	return 0
+}
+
+func (p *Parser) feedTrailer(data []byte, ts int64) int {
+	n, block, r := p.collect(data, false)
+	switch r {
+	case scanMore:
+		return n
+	case scanDone:
+		if len(block) > 2 { // more than the final empty line
+			tr, _, reason := parseFields(string(block), p.cfg.MaxHeaders, false)
+			if reason != "" {
+				p.chunkFail(reason)
+				return n
+			}
+			p.msg.Trailers = tr
+		}
+		p.buf = p.buf[:0]
+		p.emit(ts)
+	case scanTooMany:
+		p.chunkFail("too_many_headers")
+	default:
+		p.chunkFail("header_too_large")
+		p.st = stSkipLine
+	}
+	return n
+}
+
+// emit hands the message in progress to the callback and prepares for the
+// next one.
+func (p *Parser) emit(ts int64) {
+	m := p.msg
+	p.msg = nil
+	if m.Body == nil && len(p.body) > 0 {
+		m.Body = append([]byte(nil), p.body...)
+	}
+	p.body = p.body[:0]
+	if len(m.Body) == 0 {
+		m.Body = nil
+	}
+	if int64(len(m.Body)) < m.BodyLen {
+		m.BodyTruncated = true
+	}
+	m.End = ts
+	p.st = stStart
+	p.resync = false
+	p.infoFetched = false
+	p.scan, p.nlines = 0, 0
+	p.onMessage(m)
+}

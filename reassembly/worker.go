@@ -1,0 +1,162 @@
+package reassembly
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	tcpasm "github.com/google/gopacket/reassembly"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly/http1"
+)
+
+// ctxRingSize is how many packets' capture infos a worker keeps for the
+// assembler. gopacket keeps the context of out-of-order data until it is
+// delivered, so contexts are recycled rather than allocated per packet; a
+// page held longer than this many packets reports a later timestamp.
+const ctxRingSize = 1 << 14
+
+// flushEvery is how often (capture time) a worker expires requests and
+// flushes idle connections.
+const flushEvery = time.Second
+
+type asmCtx struct{ ci gopacket.CaptureInfo }
+
+func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return a.ci }
+
+// worker owns one assembler and the connections hashed to it.
+type worker struct {
+	cfg      *Config
+	out      *output
+	log      *slog.Logger
+	ctr      *counters
+	asm      *tcpasm.Assembler
+	maxConns int
+
+	conns     map[*conn]struct{}
+	ring      []asmCtx
+	ringPos   int
+	now       time.Time // latest capture time seen
+	lastFlush time.Time
+	batch     []apicall.Call
+	ctx       context.Context
+}
+
+func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker {
+	w := &worker{
+		cfg:      cfg,
+		out:      out,
+		log:      log,
+		ctr:      newCounters(),
+		maxConns: cfg.MaxConnections / workers,
+		conns:    make(map[*conn]struct{}),
+		ring:     make([]asmCtx, ctxRingSize),
+		batch:    make([]apicall.Call, 0, cfg.BatchSize),
+		ctx:      context.Background(),
+	}
+	pool := tcpasm.NewStreamPool(w)
+	w.asm = tcpasm.NewAssembler(pool)
+	w.asm.MaxBufferedPagesPerConnection = cfg.MaxBufferedPagesPerConn
+	w.asm.MaxBufferedPagesTotal = max(cfg.MaxBufferedPagesTotal/workers, cfg.MaxBufferedPagesPerConn)
+	return w
+}
+
+// New implements tcpasm.StreamFactory.
+func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ tcpasm.AssemblerContext) tcpasm.Stream {
+	if len(w.conns) >= w.maxConns {
+		w.ctr.drop(DropConnLimit, 1)
+		return rejected{}
+	}
+	c := &conn{w: w}
+	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow)
+	w.conns[c] = struct{}{}
+	w.ctr.connections.Add(1)
+	return c
+}
+
+// forget drops a finished connection from the live set.
+func (w *worker) forget(c *conn) { delete(w.conns, c) }
+
+// assemble feeds one TCP segment to the assembler. A panic inside gopacket
+// on odd input costs that packet only.
+func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.CaptureInfo) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.ctr.drop(DropPanic, 1)
+			w.log.Debug("recovered from panic in reassembly", "panic", r)
+		}
+	}()
+	w.ctr.segments.Add(1)
+	ac := &w.ring[w.ringPos]
+	w.ringPos = (w.ringPos + 1) & (ctxRingSize - 1)
+	ac.ci = ci
+	w.asm.AssembleWithContext(netFlow, tcp, ac)
+	if ci.Timestamp.After(w.now) {
+		w.now = ci.Timestamp
+		if w.now.Sub(w.lastFlush) >= flushEvery {
+			w.tick()
+		}
+	}
+}
+
+// tick runs the time-driven work: skip holes older than ReorderTimeout,
+// close idle connections, expire unanswered requests.
+func (w *worker) tick() {
+	if w.lastFlush.IsZero() {
+		w.lastFlush = w.now
+		return
+	}
+	w.lastFlush = w.now
+	idle := w.cfg.IdleTimeout
+	if len(w.conns) > w.maxConns*9/10 {
+		// Close to the limit: close idle connections sooner.
+		idle /= 8
+	}
+	w.asm.FlushWithOptions(tcpasm.FlushOptions{
+		T:  w.now.Add(-w.cfg.ReorderTimeout),
+		TC: w.now.Add(-idle),
+	})
+	deadline := w.now.Add(-w.cfg.ResponseTimeout).UnixNano()
+	for c := range w.conns {
+		if len(c.reqs) > 0 {
+			c.expire(deadline)
+		}
+	}
+}
+
+// closeAll ends every connection (end of input) and flushes the batch.
+func (w *worker) closeAll() {
+	w.asm.FlushAll()
+	for c := range w.conns {
+		c.finish(c.lastTS)
+	}
+	w.flushBatch()
+}
+
+// emit builds a call into the batch, handing the batch on when full.
+func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
+	w.batch = append(w.batch, apicall.Call{})
+	buildCall(&w.batch[len(w.batch)-1], w.cfg, c, req, resp, index)
+	w.ctr.calls.Add(1)
+	if resp == nil {
+		w.ctr.unpaired.Add(1)
+	}
+	if len(w.batch) >= w.cfg.BatchSize {
+		w.flushBatch()
+	}
+}
+
+func (w *worker) flushBatch() {
+	if len(w.batch) == 0 {
+		return
+	}
+	if err := w.out.consume(w.ctx, w.batch); err != nil {
+		w.ctr.drop(DropSinkError, uint64(len(w.batch)))
+		w.log.Warn("sink refused calls", "calls", len(w.batch), "err", err)
+	}
+	clear(w.batch)
+	w.batch = w.batch[:0]
+}

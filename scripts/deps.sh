@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs on a fresh Debian machine. Idempotent.
+set -euo pipefail
+
+pkgs=(tshark tcpdump tcpreplay libpcap-dev curl iproute2 bc)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "deps: missing Debian packages ${missing[*]}; run as root or install them" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+want=${GOLANGCI_LINT_VERSION:-v2.15.0}
+if ! golangci-lint version 2>/dev/null | grep -q "version ${want#v}"; then
+	echo "deps: installing golangci-lint $want"
+	GOFLAGS= go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$want"
+fi
+go mod download
