@@ -38,6 +38,7 @@ type conn struct {
 	lastTS   int64            // capture time of the latest data, ns
 	upgraded bool
 	done     bool
+	counted  bool // counted in Stats.Connections: it carried a SYN or data
 }
 
 func dirIndex(d tcpasm.TCPFlowDirection) int {
@@ -51,6 +52,12 @@ func dirIndex(d tcpasm.TCPFlowDirection) int {
 // and forces the stream to start on the first segment when the SYN was not
 // captured, so connections already open when capture began are still read.
 func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlowDirection, nextSeq tcpasm.Sequence, start *bool, ac tcpasm.AssemblerContext) bool {
+	if !c.counted && (tcp.SYN || len(tcp.Payload) > 0) {
+		// Not on bare ACKs and FINs: the last ACK of a closed connection
+		// makes gopacket open a new, empty one.
+		c.counted = true
+		c.w.ctr.connections.Add(1)
+	}
 	if tcp.SYN {
 		c.synSeen[dirIndex(dir)] = true
 		if !c.roleKnown {

@@ -168,13 +168,21 @@ func (e *Engine) Close(ctx context.Context) error {
 
 // Stats returns the counters so far. Safe for concurrent use.
 func (e *Engine) Stats() Stats {
-	s := Stats{Packets: e.packets.Load(), ParseErrors: map[string]uint64{}, Drops: map[string]uint64{}}
+	s := Stats{Packets: e.packets.Load(), ParseErrors: map[string]uint64{}, Drops: map[string]uint64{}, Ignored: map[string]uint64{}}
 	for _, w := range e.workers {
 		w.ctr.addTo(&s)
 	}
 	e.decMu.Lock()
-	for reason, n := range e.decStats.Drops() {
-		s.Drops[reason] += n
+	for reason, n := range e.decStats.All() {
+		switch reason {
+		case decoder.ReasonNotIP, decoder.ReasonNotTCP:
+			s.Ignored[reason.String()] += n
+		case decoder.ReasonFragmentPending:
+		default:
+			if n > 0 {
+				s.Drops[reason.String()] += n
+			}
+		}
 	}
 	e.decMu.Unlock()
 	return s

@@ -14,11 +14,11 @@ const (
 	shardBatchBytes   = 512 << 10
 )
 
-// segRec is a decoded segment in transit to a worker; its payload lives in
-// the batch's arena.
+// segRec is a decoded segment in transit to a worker; its TCP header and
+// payload live in the batch's arena. The worker decodes the header again:
+// a copied layers.TCP would keep pointers into the reader's frame buffer.
 type segRec struct {
 	net      gopacket.Flow
-	tcp      layers.TCP
 	ts       time.Time
 	off, end int
 }
@@ -51,11 +51,9 @@ func (s *shard) add(seg *decoder.Segment, ci gopacket.CaptureInfo) {
 	}
 	b := s.cur
 	off := len(b.arena)
+	b.arena = append(b.arena, seg.TCP.Contents...)
 	b.arena = append(b.arena, seg.TCP.Payload...)
-	b.recs = append(b.recs, segRec{net: seg.Net, tcp: seg.TCP, ts: ci.Timestamp, off: off, end: len(b.arena)})
-	r := &b.recs[len(b.recs)-1]
-	// The header's slices point into the reader's frame buffer: drop them.
-	r.tcp.Contents, r.tcp.Payload, r.tcp.Options, r.tcp.Padding = nil, nil, nil, nil
+	b.recs = append(b.recs, segRec{net: seg.Net, ts: ci.Timestamp, off: off, end: len(b.arena)})
 	if len(b.recs) >= shardBatchPackets || len(b.arena) >= shardBatchBytes {
 		s.send()
 	}
@@ -73,11 +71,15 @@ func (s *shard) send() {
 
 // run is the worker goroutine.
 func (s *shard) run() {
+	var tcp layers.TCP
 	for b := range s.ch {
 		for i := range b.recs {
 			r := &b.recs[i]
-			r.tcp.Payload = b.arena[r.off:r.end:r.end]
-			s.w.assemble(r.net, &r.tcp, gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: r.end - r.off, Length: r.end - r.off})
+			if err := tcp.DecodeFromBytes(b.arena[r.off:r.end:r.end], gopacket.NilDecodeFeedback); err != nil {
+				s.w.ctr.drop(DropPanic, 1) // cannot happen: the reader decoded these bytes
+				continue
+			}
+			s.w.assemble(r.net, &tcp, gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: r.end - r.off, Length: r.end - r.off})
 		}
 		b.recs = b.recs[:0]
 		b.arena = b.arena[:0]

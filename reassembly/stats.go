@@ -28,8 +28,11 @@ type Stats struct {
 	GapBytes         uint64 // bytes in those holes, where known
 	// ParseErrors counts HTTP parse errors by reason.
 	ParseErrors map[string]uint64
-	// Drops counts what was shed, by reason, including frame decoding drops.
+	// Drops counts what was shed, by reason, including frames that could
+	// not be decoded.
 	Drops map[string]uint64
+	// Ignored counts frames that carry no TCP (ARP, UDP, ...): not a loss.
+	Ignored map[string]uint64
 }
 
 // Dropped sums Drops.

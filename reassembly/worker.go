@@ -73,7 +73,6 @@ func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ tcpasm.Ass
 	c := &conn{w: w}
 	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow)
 	w.conns[c] = struct{}{}
-	w.ctr.connections.Add(1)
 	return c
 }
 

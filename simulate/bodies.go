@@ -156,8 +156,8 @@ func appendProductPage(b []byte, page, limit, total int, salt uint64) []byte {
 	return closeObj(b)
 }
 
-func appendAddress(b []byte, h uint64) []byte {
-	b = key(b, "address")
+func appendAddress(b []byte, k string, h uint64) []byte {
+	b = key(b, k)
 	b = append(b, '{')
 	b = key(b, "street")
 	b = append(b, '"')
@@ -195,7 +195,7 @@ func appendUser(b []byte, a *actor, full bool) []byte {
 	if full {
 		h := mix(uint64(a.userID))
 		b = kvTime(b, "created_at", h)
-		b = appendAddress(b, h)
+		b = appendAddress(b, "address", h)
 	}
 	return closeObj(b)
 }
@@ -234,7 +234,7 @@ func appendOrder(b []byte, id int, owner *actor, statusIdx uint64) []byte {
 	b = append(b, ' ')
 	b = append(b, owner.last...)
 	b = append(b, `",`...)
-	b = appendAddress(b, mix(uint64(owner.userID)))
+	b = appendAddress(b, "address", mix(uint64(owner.userID)))
 	b = closeObj(b)
 	b = append(b, ',')
 	b = kvS(b, "email", owner.email)

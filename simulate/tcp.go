@@ -73,6 +73,8 @@ type packetWriter struct {
 	src   net.IP
 	dst   net.IP
 	n     int
+	first int64 // µs of the first packet written
+	last  int64 // µs of the last packet written
 }
 
 func newPacketWriter(w *pcapgo.Writer, start time.Time) *packetWriter {
@@ -139,6 +141,10 @@ func (p *packetWriter) write(k *pkt) error {
 	if err := p.w.WritePacket(ci, data); err != nil {
 		return fmt.Errorf("write packet: %w", err)
 	}
+	if p.n == 0 {
+		p.first = k.t
+	}
+	p.last = k.t
 	p.n++
 	return nil
 }

@@ -72,8 +72,10 @@ type Message struct {
 	Status int
 	Reason string
 	// Proto is "HTTP/1.1", "HTTP/1.0" or "HTTP/0.9" (as on the wire for
-	// other versions). A request line without a version that is followed by
-	// a header block is read as "HTTP/1.0".
+	// other versions). A request line without a version is "HTTP/0.9";
+	// when more bytes follow it in the same Feed they are read as its header
+	// block (servers differ: some answer in HTTP/0.9, some with a status
+	// line, and the response parser accepts both).
 	Proto string
 	// Headers in wire order, duplicates kept.
 	Headers apicall.Headers
@@ -140,13 +142,17 @@ type Parser struct {
 
 	st     state
 	resync bool // looking for a plausible start line; failures are silent
+	// afterGap: resynchronising after lost bytes. Segment boundaries are
+	// then taken as possible message starts, since the bytes before the
+	// first one after a gap rarely end on a line boundary.
+	afterGap bool
 
 	// Block collection (header and trailer blocks, chunk-size lines).
 	buf    []byte // bytes of a block that spans Feed calls; reused
-	scan   int    // offset of the first line not yet examined
-	nlines int    // lines examined in the current block
+	scan   int     // offset of the first line not yet examined
+	nlines int     // lines examined in the current block
+	ends   []int32 // offsets of the LF ending each examined line; reused
 	sl     startLine
-	no09   bool // versionless request line followed by headers
 
 	msg    *Message
 	remain int64  // bytes left in the CL body or current chunk
@@ -224,10 +230,12 @@ func (p *Parser) Pending() bool {
 
 // Resync drops the current state and scans forward for the next message
 // start; the next byte fed is taken as a line start. Use it when capture
-// starts in the middle of a connection. It also ends a Stop.
+// starts in the middle of a connection. Until a message is found, each
+// Feed is also tried as a message start. It also ends a Stop.
 func (p *Parser) Resync() {
 	p.reset()
 	p.enterResync()
+	p.afterGap = true // as after a gap: segment starts are candidates
 }
 
 func (p *Parser) reset() {
@@ -235,10 +243,10 @@ func (p *Parser) reset() {
 	p.buf = p.buf[:0]
 	p.body = p.body[:0]
 	p.scan, p.nlines = 0, 0
-	p.no09 = false
 	p.infoFetched = false
 	p.st = stStart
 	p.resync = false
+	p.afterGap = false
 }
 
 func (p *Parser) enterResync() {
@@ -246,7 +254,6 @@ func (p *Parser) enterResync() {
 	p.buf = p.buf[:0]
 	p.body = p.body[:0]
 	p.scan, p.nlines = 0, 0
-	p.no09 = false
 	p.st = stStart
 	p.resync = true
 }
@@ -256,12 +263,16 @@ func (p *Parser) enterResync() {
 func (p *Parser) fail(reason string) {
 	p.onError(reason)
 	p.enterResync()
+	p.afterGap = false
 }
 
 // Feed parses data, which was received at ts (ns). data is not used after
 // Feed returns.
 func (p *Parser) Feed(data []byte, ts int64) {
 	p.lastTs = ts
+	if p.afterGap && p.resync {
+		p.restartAtSegment()
+	}
 	for len(data) > 0 {
 		var n int
 		switch p.st {
@@ -356,6 +367,37 @@ func (p *Parser) Gap(n int, ts int64) {
 		p.emit(p.lastTs)
 	}
 	p.enterResync()
+	p.afterGap = true
+}
+
+// restartAtSegment drops a partial line kept while resynchronising after a
+// gap unless it may still be the start of a message, so that a message
+// starting at this segment is found.
+func (p *Parser) restartAtSegment() {
+	switch p.st {
+	case stSkipLine:
+		p.enterResync()
+	case stHeader:
+		if p.nlines > 0 || !plausiblePrefix(p.kind, p.buf) {
+			p.enterResync()
+		}
+	}
+}
+
+// plausiblePrefix reports whether b (an incomplete first line) may still
+// become a plausible start line.
+func plausiblePrefix(kind Kind, b []byte) bool {
+	if kind == Response {
+		const pre = "HTTP/1."
+		n := min(len(b), len(pre))
+		return string(b[:n]) == pre[:n]
+	}
+	for i, c := range b {
+		if !tchar[c] {
+			return i > 0 && c == ' '
+		}
+	}
+	return true
 }
 
 // Close ends the stream: it completes a close-delimited body, emits a
@@ -467,19 +509,19 @@ func (p *Parser) feedHeader(data []byte, ts int64) int {
 // collect gathers a block of lines that ends with an empty line, without
 // copying when the block lies inside data. It returns the bytes of data
 // consumed and, once complete, the block (which aliases data or p.buf).
+// Whatever the split of the input, events come in block offset order and a
+// block over the limit is cut at offset limit+1, so that the resync point
+// does not depend on how data was split.
 func (p *Parser) collect(data []byte, header bool) (int, []byte, scanResult) {
 	limit := p.cfg.MaxHeaderBytes
 	if len(p.buf) == 0 {
 		end, r := p.scanBlock(data, true, header)
-		if r == scanMore {
-			if len(data) > limit {
-				return 0, nil, scanTooLarge
-			}
+		switch {
+		case r == scanTooLarge || r == scanMore && len(data) > limit:
+			return limit + 1, nil, scanTooLarge
+		case r == scanMore:
 			p.buf = append(p.buf, data...)
 			return len(data), nil, scanMore
-		}
-		if end > limit && (r == scanDone || r == scanDone09) {
-			return 0, nil, scanTooLarge
 		}
 		return end, data[:end], r
 	}
@@ -495,16 +537,14 @@ func (p *Parser) collect(data []byte, header bool) (int, []byte, scanResult) {
 		p.buf = append(p.buf, data[c:c+take]...)
 		c += take
 		end, r := p.scanBlock(p.buf, c == len(data), header)
-		if r != scanMore {
-			if end > limit && (r == scanDone || r == scanDone09) {
-				return c, nil, scanTooLarge
-			}
+		switch {
+		case r == scanTooLarge:
+			return limit + 1 - old, nil, r
+		case r != scanMore:
 			return end - old, p.buf[:end], r
-		}
-		if c == len(data) {
-			if len(p.buf) > limit {
-				return c, nil, scanTooLarge
-			}
+		case len(p.buf) > limit:
+			return c, nil, scanTooLarge
+		case c == len(data):
 			return c, nil, scanMore
 		}
 	}
@@ -520,8 +560,15 @@ func (p *Parser) scanBlock(b []byte, atEnd, header bool) (int, scanResult) {
 			return 0, scanMore
 		}
 		ls, nl := p.scan, p.scan+j
+		if nl >= p.cfg.MaxHeaderBytes {
+			return 0, scanTooLarge
+		}
 		p.scan = nl + 1
+		if p.nlines == 0 {
+			p.ends = p.ends[:0]
+		}
 		p.nlines++
+		p.ends = append(p.ends, int32(nl))
 		if header && p.nlines == 1 {
 			line := b[ls:nl]
 			if len(line) > 0 && line[len(line)-1] == '\r' {
@@ -539,14 +586,12 @@ func (p *Parser) scanBlock(b []byte, atEnd, header bool) (int, scanResult) {
 				}
 				return nl + 1, scanBadStart
 			}
-			p.no09 = false
 			if v09 {
 				// A real HTTP/0.9 client sends the request line and waits;
 				// more bytes right behind it are a header block.
 				if atEnd && nl+1 == len(b) {
 					return nl + 1, scanDone09
 				}
-				p.no09 = true
 			}
 			continue
 		}
@@ -575,6 +620,16 @@ var tchar = func() (t [256]bool) {
 	for _, c := range "!#$%&'*+-.^_`|~" {
 		t[c] = true
 	}
+	return t
+}()
+
+// ctl marks the control bytes a header name may not hold (HT is allowed
+// as the whitespace some senders put before the colon).
+var ctl = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = c != '\t'
+	}
+	t[0x7f] = true
 	return t
 }()
 
@@ -707,7 +762,7 @@ func protoString(s string) string {
 // finishHeader builds the message from a complete header block and decides
 // how its body is framed.
 func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
-	p.resync = false
+	p.resync, p.afterGap = false, false
 	s := string(block) // the one copy: names and values are substrings
 	m := &Message{Start: p.firstTs}
 	sl := p.sl
@@ -715,10 +770,8 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		m.Method = s[sl.a0:sl.a1]
 		m.Target = s[sl.b0:sl.b1]
 		switch {
-		case v09:
+		case v09 || sl.c0 == sl.c1:
 			m.Proto = "HTTP/0.9"
-		case sl.c0 == sl.c1:
-			m.Proto = "HTTP/1.0"
 		default:
 			m.Proto = protoString(s[sl.c0:sl.c1])
 		}
@@ -732,8 +785,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		p.emit(ts)
 		return
 	}
-	nl := strings.IndexByte(s, '\n')
-	hdrs, fr, reason := parseFields(s[nl+1:], p.cfg.MaxHeaders, true)
+	hdrs, fr, reason := parseFields(s, p.ends[1:], true)
 	if reason != "" {
 		p.fail(reason)
 		return
@@ -747,8 +799,9 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 			p.Stop()
 		case fr.chunked:
 			p.startChunked()
-		case fr.te:
-			p.fail("bad_transfer_encoding")
+		// An unknown transfer coding on a request is left to the server to
+		// refuse; the request is still worth reporting, framed by its
+		// Content-Length if any.
 		case fr.clErr != "":
 			p.fail(fr.clErr)
 		case fr.cl > 0:
@@ -815,36 +868,34 @@ type framing struct {
 	chunked bool // its final coding is chunked
 }
 
-// parseFields parses header (or trailer) lines of s up to the empty line.
-func parseFields(s string, maxFields int, framingToo bool) (apicall.Headers, framing, string) {
+// parseFields parses the field lines of block s whose LF offsets are ends;
+// the last of them ends the empty line closing the block.
+func parseFields(s string, ends []int32, framingToo bool) (apicall.Headers, framing, string) {
 	var fr framing
-	n := strings.Count(s, "\n") - 1
-	if n <= 0 {
+	if len(ends) <= 1 {
 		return nil, fr, ""
 	}
-	hs := make(apicall.Headers, 0, min(n, maxFields))
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 {
-			i = len(s)
-		}
-		line := s[:i]
-		s = s[min(i+1, len(s)):]
+	hs := make(apicall.Headers, 0, len(ends)-1)
+	ls := 0
+	if len(ends) > 0 {
+		// Lines start after the LF that precedes the first field line.
+		ls = strings.LastIndexByte(s[:ends[0]], '\n') + 1
+	}
+	for _, e := range ends[:len(ends)-1] {
+		line := s[ls:e]
+		ls = int(e) + 1
 		if len(line) > 0 && line[len(line)-1] == '\r' {
 			line = line[:len(line)-1]
 		}
 		if len(line) == 0 {
-			break
-		}
-		if strings.IndexByte(line, 0) >= 0 {
-			return nil, fr, "bad_header"
+			continue
 		}
 		if isSpace(line[0]) {
-			v := strings.Trim(line, " \t")
+			v := trimOWS(line)
 			if v == "" {
 				continue // whitespace-only line: nothing to fold
 			}
-			if len(hs) == 0 {
+			if len(hs) == 0 || strings.IndexByte(v, 0) >= 0 {
 				return nil, fr, "bad_header"
 			}
 			// obs-fold: rare, so the joined value gets its own string.
@@ -856,21 +907,29 @@ func parseFields(s string, maxFields int, framingToo bool) (apicall.Headers, fra
 			}
 			continue
 		}
-		var name, value string
-		if c := strings.IndexByte(line, ':'); c >= 0 {
-			name = strings.TrimRight(line[:c], " \t")
-			value = strings.Trim(line[c+1:], " \t")
-		} else {
-			// Real servers accept a line without a colon; keep it visible.
-			name = strings.TrimRight(line, " \t")
+		c := strings.IndexByte(line, ':')
+		if c < 0 {
+			c = len(line)
 		}
-		if name == "" {
-			return nil, fr, "bad_header"
-		}
-		for k := 0; k < len(name); k++ {
-			if c := name[k]; c < 0x20 || c == 0x7f {
+		for k := 0; k < c; k++ {
+			if ctl[line[k]] {
 				return nil, fr, "bad_header"
 			}
+		}
+		name := line[:c]
+		for len(name) > 0 && isSpace(name[len(name)-1]) {
+			name = name[:len(name)-1]
+		}
+		var value string
+		if c < len(line) {
+			value = trimOWS(line[c+1:])
+			if strings.IndexByte(value, 0) >= 0 {
+				return nil, fr, "bad_header"
+			}
+		}
+		// A line without a colon is kept as a name: real servers accept it.
+		if name == "" {
+			return nil, fr, "bad_header"
 		}
 		hs = append(hs, apicall.Header{Name: name, Value: value})
 		if !framingToo {
@@ -884,11 +943,7 @@ func parseFields(s string, maxFields int, framingToo bool) (apicall.Headers, fra
 		case 17:
 			if strings.EqualFold(name, "Transfer-Encoding") {
 				fr.te = true
-				last := value
-				if c := strings.LastIndexByte(value, ','); c >= 0 {
-					last = value[c+1:]
-				}
-				fr.chunked = strings.EqualFold(strings.Trim(last, " \t"), "chunked")
+				fr.chunked = finalCodingChunked(value)
 			}
 		}
 	}
@@ -896,6 +951,32 @@ func parseFields(s string, maxFields int, framingToo bool) (apicall.Headers, fra
 		hs = nil
 	}
 	return hs, fr, ""
+}
+
+// finalCodingChunked reports whether the last non-empty coding of a
+// Transfer-Encoding value is chunked.
+func finalCodingChunked(v string) bool {
+	for {
+		last := v
+		c := strings.LastIndexByte(v, ',')
+		if c >= 0 {
+			last, v = v[c+1:], v[:c]
+		}
+		if last = trimOWS(last); last != "" || c < 0 {
+			return strings.EqualFold(last, "chunked")
+		}
+	}
+}
+
+// trimOWS removes spaces and tabs around s.
+func trimOWS(s string) string {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // addCL records one Content-Length value; a list ("5, 5") counts as
@@ -907,7 +988,7 @@ func (fr *framing) addCL(v string) {
 		if c >= 0 {
 			part, v = v[:c], v[c+1:]
 		}
-		n, ok := parseDecimal(strings.Trim(part, " \t"))
+		n, ok := parseDecimal(trimOWS(part))
 		switch {
 		case !ok:
 			if fr.clErr == "" {
@@ -967,46 +1048,38 @@ func (p *Parser) feedBody(data []byte) int {
 }
 
 func (p *Parser) feedChunkSize(data []byte, ts int64) int {
-	var line []byte
-	var n int
-	if len(p.buf) == 0 {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			if len(data) > p.cfg.MaxHeaderBytes {
-				p.chunkFail("bad_chunk")
-				return 0
-			}
-			p.buf = append(p.buf, data...)
-			return len(data)
-		}
-		line, n = data[:i], i+1
-	} else {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			if len(p.buf)+len(data) > p.cfg.MaxHeaderBytes {
-				p.chunkFail("bad_chunk")
-				return len(data)
-			}
-			p.buf = append(p.buf, data...)
-			return len(data)
-		}
-		p.buf = append(p.buf, data[:i]...)
-		line, n = p.buf, i+1
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		i = len(data)
+	}
+	if len(p.buf)+i > p.cfg.MaxHeaderBytes {
+		p.chunkFail("bad_chunk")
+		p.st = stSkipLine // skip the rest of the over-long line
+		return 0
+	}
+	if i == len(data) {
+		p.buf = append(p.buf, data...)
+		return len(data)
+	}
+	line := data[:i]
+	if len(p.buf) > 0 {
+		p.buf = append(p.buf, line...)
+		line = p.buf
 	}
 	size, ok := parseChunkSize(line)
 	p.buf = p.buf[:0]
 	if !ok {
 		p.chunkFail("bad_chunk")
-		return n
+		return i + 1
 	}
 	if size == 0 {
 		p.st = stTrailer
 		p.scan, p.nlines = 0, 0
-		return n
+		return i + 1
 	}
 	p.remain = size
 	p.st = stChunkData
-	return n
+	return i + 1
 }
 
 // chunkFail reports broken chunk framing. The headers were valid, so the
@@ -1085,7 +1158,7 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 		return n
 	case scanDone:
 		if len(block) > 2 { // more than the final empty line
-			tr, _, reason := parseFields(string(block), p.cfg.MaxHeaders, false)
+			tr, _, reason := parseFields(string(block), p.ends, false)
 			if reason != "" {
 				p.chunkFail(reason)
 				return n

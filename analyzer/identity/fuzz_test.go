@@ -1,0 +1,152 @@
+package identity
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// jsonLeaf is a scalar of a JSON document in document order.
+type jsonLeaf struct {
+	secret bool   // under a secret name, at any depth
+	key    bool   // an object key
+	s      string // the decoded value (numbers verbatim)
+}
+
+// jsonLeaves lists the scalars of a valid JSON document with the secret
+// rule applied independently of the scanner, through encoding/json.
+func jsonLeaves(m *nameMatcher, data []byte) ([]jsonLeaf, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type level struct {
+		object, secret, keySecret, expectKey bool
+	}
+	var stack []level
+	var out []jsonLeaf
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		secret := false
+		if n := len(stack); n > 0 {
+			top := &stack[n-1]
+			secret = top.secret || top.object && top.keySecret
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				stack = append(stack, level{object: d == '{', secret: secret, expectKey: d == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				if n := len(stack); n > 0 && stack[n-1].object {
+					stack[n-1].expectKey = true
+				}
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].object {
+			top := &stack[n-1]
+			if top.expectKey {
+				k := tok.(string)
+				top.keySecret = matchName(m, k)
+				top.expectKey = false
+				out = append(out, jsonLeaf{key: true, s: k})
+				continue
+			}
+			top.expectKey = true
+		}
+		var s string
+		switch v := tok.(type) {
+		case string:
+			s = v
+		case json.Number:
+			s = v.String()
+		case bool, nil:
+			secret = false // literals carry nothing
+			s = "literal"
+		}
+		out = append(out, jsonLeaf{secret: secret, s: s})
+	}
+}
+
+func FuzzRedactJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"user":"a","password":"hunter2"}`,
+		`{"a":{"b":[{"refresh_token":"r1"},{"x":"y"}]}}`,
+		`{"credentials":{"user":"u","pw":["p1",2,true,null]},"next":"ok"}`,
+		`{"pass\u0077ord":"pa\"ss","n":1}`,
+		`{"note":"` + jwtSample + `","c":4111111111111111,"d":"4111 1111 1111 1111"}`,
+		`[{"otp":123456},{"PIN":"0000"},{"shipping":"x"}]`,
+		`{"a":1,"password":"hunt`,
+		`{password: 'x'}`,
+		`{"k\ud83d\ude00ey":"v","token":"\u00e9\ud800"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	p := newTestProcessor(f, nil)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		orig := bytes.Clone(in)
+		out, _, _ := redactJSON(p.fields, in, true)
+		if !bytes.Equal(in, orig) {
+			t.Fatal("input modified")
+		}
+		if out == nil {
+			out = in
+		}
+		if !json.Valid(in) {
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("valid input gave invalid output\nin:  %s\nout: %s", in, out)
+		}
+		before, err := jsonLeaves(p.fields, in)
+		if err != nil {
+			return // valid but beyond what the oracle reads (depth)
+		}
+		after, err := jsonLeaves(p.fields, out)
+		if err != nil {
+			t.Fatalf("read output: %v", err)
+		}
+		if len(before) != len(after) {
+			t.Fatalf("structure changed: %d leaves, then %d\nin:  %s\nout: %s", len(before), len(after), in, out)
+		}
+		public := make([]string, 0, len(before))
+		for _, l := range before {
+			if !l.secret {
+				public = append(public, l.s)
+			}
+		}
+		for i, l := range before {
+			if !l.secret || l.s == "" {
+				continue
+			}
+			if after[i].s != marker {
+				t.Fatalf("secret leaf %d %q became %q\nin:  %s\nout: %s", i, l.s, after[i].s, in, out)
+			}
+			if len(l.s) < 4 || containsAny(public, l.s) {
+				continue // short or also public: may appear for other reasons
+			}
+			for _, a := range after {
+				if strings.Contains(a.s, l.s) {
+					t.Fatalf("secret %q survives in %q\nin:  %s\nout: %s", l.s, a.s, in, out)
+				}
+			}
+		}
+	})
+}
+
+func containsAny(hay []string, s string) bool {
+	for _, h := range hay {
+		if strings.Contains(h, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,166 @@
+package identity
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/apitap/apitap/apicall"
+)
+
+const jwtSample = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl"
+
+func TestRedactJSON(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	tests := []struct {
+		name, in, want string
+		masked         bool
+	}{
+		{"no secret", `{"id":1,"name":"x","tags":["a"]}`, `{"id":1,"name":"x","tags":["a"]}`, false},
+		{"password", `{"user":"a","password":"hunter2"}`, `{"user":"a","password":"[REDACTED]"}`, false},
+		{"case and separators", `{"Api-Key":"k","apiKey":"k","API_KEY":"k","clientSecret":"s"}`,
+			`{"Api-Key":"[REDACTED]","apiKey":"[REDACTED]","API_KEY":"[REDACTED]","clientSecret":"[REDACTED]"}`, false},
+		{"nested", `{"a":{"b":[{"refresh_token":"r1"},{"x":"y"}]}}`, `{"a":{"b":[{"refresh_token":"[REDACTED]"},{"x":"y"}]}}`, false},
+		{"secret container", `{"credentials":{"user":"u","pw":["p1",2,true,null]},"next":"ok"}`,
+			`{"credentials":{"user":"[REDACTED]","pw":["[REDACTED]","[REDACTED]",true,null]},"next":"ok"}`, false},
+		{"escaped value", `{"password":"pa\"ss\\w\u0030rd","n":1}`, `{"password":"[REDACTED]","n":1}`, false},
+		{"escaped key", `{"pass\u0077ord":"hunter2"}`, `{"pass\u0077ord":"[REDACTED]"}`, false},
+		{"numeric pin", `{"pin":1234,"shipping":"fast"}`, `{"pin":"[REDACTED]","shipping":"fast"}`, false},
+		{"empty secret kept", `{"password":""}`, `{"password":""}`, false},
+		{"truncated value", `{"a":1,"password":"hunt`, `{"a":1,"password":"[REDACTED]`, false},
+		{"truncated after key", `{"token":`, `{"token":`, false},
+		{"jwt anywhere", `{"note":"use ` + jwtSample + ` now"}`, `{"note":"use [REDACTED] now"}`, false},
+		{"jwt after escape", `{"note":"x\n` + jwtSample + `"}`, `{"note":"x\n[REDACTED]"}`, false},
+		{"card in string", `{"c":"4111 1111 1111 1111"}`, `{"c":"**** **** **** 1111"}`, true},
+		{"card as number", `{"c":4111111111111111}`, `{"c":"************1111"}`, true},
+		{"not luhn", `{"c":"4111111111111112"}`, `{"c":"4111111111111112"}`, false},
+		{"id without card prefix", `{"id":1234567890123452}`, `{"id":1234567890123452}`, false},
+		{"js object literal", `{password: 'x', 'token': 'y'}`, `{password: '[REDACTED]', 'token': '[REDACTED]'}`, false},
+		{"ndjson", "{\"token\":\"a\"}\n{\"token\":\"b\"}", "{\"token\":\"[REDACTED]\"}\n{\"token\":\"[REDACTED]\"}", false},
+		{"garbage", `}}]],:"x`, `}}]],:"x`, false},
+		{"too deep", strings.Repeat("[", 130) + `"x"` + strings.Repeat("]", 130),
+			strings.Repeat("[", 130) + `"[REDACTED]"` + strings.Repeat("]", 130), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _, masked := redactJSON(p.fields, []byte(tt.in), true)
+			got := tt.in
+			if out != nil {
+				got = string(out)
+			}
+			if got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			if masked != tt.masked {
+				t.Errorf("masked = %v, want %v", masked, tt.masked)
+			}
+		})
+	}
+}
+
+func TestFieldNames(t *testing.T) {
+	p := newTestProcessor(t, nil)
+	for name, want := range map[string]bool{
+		"password": true, "newPassword": true, "user_pwd": true, "X-Auth-Token": true, "access_token": true,
+		"aws_secret_access_key": true, "privateKey": true, "otp": true, "otpCode": true, "PINCode": true,
+		"userPin": true, "ssn": true, "PHPSESSID": true, "connect.sid": true, "jsessionid": true,
+		"shipping": false, "classname": false, "opinion": false, "User-Agent": false, "Content-Type": false,
+		"id": false, "email": false, "name": false, "Accept": false, "keyboard": false, "sidebar": false,
+	} {
+		if got := matchName(p.fields, name); got != want {
+			t.Errorf("matchName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestRedactCall(t *testing.T) {
+	p := newTestProcessor(t, func(c *Config) { c.RedactHeaders = []string{"X-Internal"} })
+	tests := []struct {
+		name  string
+		edit  func(c *apicall.Call)
+		check func(t *testing.T, c *apicall.Call)
+		flags apicall.Flags
+	}{
+		{"nothing secret", func(c *apicall.Call) { c.RawQuery = "page=2&sort=asc" },
+			func(t *testing.T, c *apicall.Call) { eq(t, c.RawQuery, "page=2&sort=asc") }, 0},
+		{"query", func(c *apicall.Call) { c.RawQuery = "api_key=K1&page=2&access%5Ftoken=T1&x=" + jwtSample },
+			func(t *testing.T, c *apicall.Call) {
+				eq(t, c.RawQuery, "api_key=[REDACTED]&page=2&access%5Ftoken=[REDACTED]&x=[REDACTED]")
+			}, apicall.FlagRedacted},
+		{"path", func(c *apicall.Call) { c.Path = "/a;jsessionid=S1/reset/" + jwtSample + "/cards/4111111111111111" },
+			func(t *testing.T, c *apicall.Call) {
+				eq(t, c.Path, "/a;jsessionid=[REDACTED]/reset/[REDACTED]/cards/************1111")
+			},
+			apicall.FlagRedacted | apicall.FlagPIIMasked},
+		{"headers", func(c *apicall.Call) {
+			c.ReqHeaders = apicall.Headers{
+				{Name: "Authorization", Value: "Bearer abc"}, {Name: "Proxy-Authorization", Value: "Digest u=1"},
+				{Name: "Cookie", Value: "session=S1; theme=dark"}, {Name: "X-Internal", Value: "i"},
+				{Name: "X-CSRF-Token", Value: "c"}, {Name: "X-Trace", Value: "t=" + jwtSample},
+				{Name: "Referer", Value: "https://u:pw@app.test/cb?code=1&token=T#access_token=A&state=s"},
+				{Name: "Accept", Value: "*/*"},
+			}
+			c.RespHeaders = apicall.Headers{{Name: "Set-Cookie", Value: "session=S2; Path=/; HttpOnly"},
+				{Name: "Location", Value: "/login?next=/a&sid=S3"}}
+		}, func(t *testing.T, c *apicall.Call) {
+			want := []string{"Bearer [REDACTED]", "Digest [REDACTED]", "session=[REDACTED]; theme=[REDACTED]",
+				"[REDACTED]", "[REDACTED]", "t=[REDACTED]",
+				"https://[REDACTED]@app.test/cb?code=1&token=[REDACTED]#access_token=[REDACTED]&state=s", "*/*"}
+			for i, w := range want {
+				eq(t, c.ReqHeaders[i].Value, w)
+			}
+			eq(t, c.RespHeaders[0].Value, "session=[REDACTED]; Path=/; HttpOnly")
+			eq(t, c.RespHeaders[1].Value, "/login?next=/a&sid=[REDACTED]")
+		}, apicall.FlagRedacted},
+		{"form body", func(c *apicall.Call) {
+			c.ReqBody = apicall.Body{ContentType: "application/x-www-form-urlencoded; charset=utf-8",
+				Data: []byte("username=bob&password=p%40ss+w&card=4111+1111+1111+1111")}
+		}, func(t *testing.T, c *apicall.Call) {
+			eq(t, string(c.ReqBody.Data), "username=bob&password=[REDACTED]&card=****+****+****+1111")
+		}, apicall.FlagRedacted | apicall.FlagPIIMasked},
+		{"json response", func(c *apicall.Call) {
+			c.RespBody = apicall.Body{ContentType: "application/json", Length: 99,
+				Data: []byte(`{"access_token":"` + jwtSample + `","token_type":"Bearer"}`)}
+		}, func(t *testing.T, c *apicall.Call) {
+			eq(t, string(c.RespBody.Data), `{"access_token":"[REDACTED]","token_type":"[REDACTED]"}`)
+			if c.RespBody.Length != 99 {
+				t.Errorf("length changed to %d", c.RespBody.Length)
+			}
+		}, apicall.FlagRedacted},
+		{"json without content type", func(c *apicall.Call) {
+			c.ReqBody = apicall.Body{Data: []byte(` {"password":"x"}`)}
+		}, func(t *testing.T, c *apicall.Call) { eq(t, string(c.ReqBody.Data), ` {"password":"[REDACTED]"}`) }, apicall.FlagRedacted},
+		{"text body", func(c *apicall.Call) {
+			c.RespBody = apicall.Body{ContentType: "text/html", Data: []byte("<p>" + jwtSample + " 5500-0000-0000-0004</p>")}
+		}, func(t *testing.T, c *apicall.Call) {
+			eq(t, string(c.RespBody.Data), "<p>[REDACTED] ****-****-****-0004</p>")
+		}, apicall.FlagRedacted | apicall.FlagPIIMasked},
+		{"binary body untouched", func(c *apicall.Call) {
+			c.RespBody = apicall.Body{ContentType: "image/png", Data: []byte(`{"password":"x"}`)}
+		}, func(t *testing.T, c *apicall.Call) { eq(t, string(c.RespBody.Data), `{"password":"x"}`) }, 0},
+		{"undecodable body dropped", func(c *apicall.Call) {
+			c.RespBody = apicall.Body{ContentType: "application/json", Encoding: "br", DecodeError: "corrupt", Data: []byte{1, 2}}
+		}, func(t *testing.T, c *apicall.Call) {
+			if c.RespBody.Data != nil {
+				t.Error("body kept")
+			}
+		}, apicall.FlagRedacted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCall()
+			tt.edit(&c)
+			p.Process(&c)
+			tt.check(t, &c)
+			if c.Flags != tt.flags {
+				t.Errorf("flags = %v, want %v", c.Flags.Names(), tt.flags.Names())
+			}
+		})
+	}
+}
+
+func eq(t *testing.T, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

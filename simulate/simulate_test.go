@@ -1,0 +1,295 @@
+package simulate
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+)
+
+// smallConfig keeps tests quick while still carrying every attack.
+func smallConfig() Config {
+	c := DefaultConfig()
+	c.Duration = 20 * time.Minute
+	c.Users = 40
+	return c
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(*Config)
+		ok   bool
+	}{
+		{"default", func(*Config) {}, true},
+		{"no start", func(c *Config) { c.Start = time.Time{} }, false},
+		{"short", func(c *Config) { c.Duration = time.Second }, false},
+		{"few users", func(c *Config) { c.Users = 3 }, false},
+		{"zero rate", func(c *Config) { c.Rate = 0 }, false},
+		{"negative max", func(c *Config) { c.MaxCalls = -1 }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tt.mod(&c)
+			if err := c.Validate(); (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func TestDeterminism(t *testing.T) {
+	cfg := smallConfig()
+	a, b := t.TempDir(), t.TempDir()
+	ra, err := Write(a, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Write(b, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra != rb {
+		t.Fatalf("results differ: %+v vs %+v", ra, rb)
+	}
+	for _, f := range []string{PcapFile, SpecFile, LabelsFile} {
+		if fileHash(t, filepath.Join(a, f)) != fileHash(t, filepath.Join(b, f)) {
+			t.Errorf("%s differs between identical runs", f)
+		}
+	}
+	cfg.Seed = 2
+	var buf bytes.Buffer
+	if _, err := WritePcap(&buf, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(buf.Bytes()) == fileHash(t, filepath.Join(a, PcapFile)) {
+		t.Error("seed 2 wrote the same pcap as seed 1")
+	}
+}
+
+func fileHash(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+type flowKey struct {
+	src, dst         [4]byte
+	srcPort, dstPort uint16
+}
+
+type segment struct {
+	seq  uint32
+	data []byte
+}
+
+type flow struct {
+	isn    uint32
+	hasSYN bool
+	segs   []segment
+	first  int // packet index of the SYN, for stable ordering
+}
+
+// stream rebuilds the flow's byte stream; it fails on gaps or on
+// overlapping segments whose bytes disagree.
+func (f *flow) stream(t *testing.T) []byte {
+	t.Helper()
+	var out []byte
+	base := f.isn + 1
+	segs := slices.Clone(f.segs)
+	slices.SortStableFunc(segs, func(a, b segment) int { return int(int32(a.seq - b.seq)) })
+	for _, s := range segs {
+		off := int(int32(s.seq - base))
+		switch {
+		case off > len(out):
+			t.Fatalf("gap in stream at offset %d (have %d)", off, len(out))
+		case off+len(s.data) <= len(out):
+			if !bytes.Equal(out[off:off+len(s.data)], s.data) {
+				t.Fatalf("retransmission at offset %d changes bytes", off)
+			}
+		default:
+			if !bytes.Equal(out[off:], s.data[:len(out)-off]) {
+				t.Fatalf("overlap at offset %d changes bytes", off)
+			}
+			out = append(out, s.data[len(out)-off:]...)
+		}
+	}
+	return out
+}
+
+// readPcap checks every packet (timestamps ordered, checksums valid) and
+// returns the flows by key.
+func readPcap(t *testing.T, r io.Reader) (map[flowKey]*flow, []flowKey, int) {
+	t.Helper()
+	pr, err := pcapgo.NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.LinkType() != layers.LinkTypeEthernet || pr.Snaplen() != 262144 {
+		t.Fatalf("link type %v snaplen %d", pr.LinkType(), pr.Snaplen())
+	}
+	flows := map[flowKey]*flow{}
+	var order []flowKey
+	var last time.Time
+	n := 0
+	for {
+		data, ci, err := pr.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ci.Timestamp.Before(last) {
+			t.Fatalf("packet %d goes back in time", n)
+		}
+		last = ci.Timestamp
+		p := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.NoCopy)
+		ip, _ := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		tcp, _ := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if ip == nil || tcp == nil {
+			t.Fatalf("packet %d is not IPv4/TCP", n)
+		}
+		if int(ip.Length) != len(data)-14 {
+			t.Fatalf("packet %d: IP length %d, frame %d", n, ip.Length, len(data))
+		}
+		if checksum(data[14:14+20]) != 0 {
+			t.Fatalf("packet %d: bad IPv4 checksum", n)
+		}
+		if tcpChecksum(ip, data[14+20:]) != 0 {
+			t.Fatalf("packet %d: bad TCP checksum", n)
+		}
+		k := flowKey{[4]byte(ip.SrcIP.To4()), [4]byte(ip.DstIP.To4()), uint16(tcp.SrcPort), uint16(tcp.DstPort)}
+		f := flows[k]
+		if tcp.SYN {
+			if f != nil && f.hasSYN {
+				t.Fatalf("packet %d: 4-tuple %v reused", n, k)
+			}
+			f = &flow{isn: tcp.Seq, hasSYN: true, first: n}
+			flows[k] = f
+			order = append(order, k)
+		}
+		if len(tcp.Payload) > 0 {
+			if f == nil {
+				t.Fatalf("packet %d: data before SYN", n)
+			}
+			f.segs = append(f.segs, segment{tcp.Seq, slices.Clone(tcp.Payload)})
+		}
+		n++
+	}
+	return flows, order, n
+}
+
+func checksum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		s += uint32(b[len(b)-1]) << 8
+	}
+	for s > 0xffff {
+		s = s>>16 + s&0xffff
+	}
+	return ^uint16(s)
+}
+
+func tcpChecksum(ip *layers.IPv4, seg []byte) uint16 {
+	pseudo := make([]byte, 0, 12+len(seg))
+	pseudo = append(pseudo, ip.SrcIP.To4()...)
+	pseudo = append(pseudo, ip.DstIP.To4()...)
+	pseudo = append(pseudo, 0, 6, byte(len(seg)>>8), byte(len(seg)))
+	return checksum(append(pseudo, seg...))
+}
+
+// TestPcapParses reassembles every connection and parses both directions
+// with net/http: every request has its response, bodies decode.
+func TestPcapParses(t *testing.T) {
+	cfg := smallConfig()
+	var buf bytes.Buffer
+	res, err := WritePcap(&buf, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows, order, n := readPcap(t, bytes.NewReader(buf.Bytes()))
+	if n != res.Packets {
+		t.Fatalf("read %d packets, Result says %d", n, res.Packets)
+	}
+	calls, conns, gz, chunked := 0, 0, 0, 0
+	for _, k := range order {
+		if k.dstPort != 80 {
+			continue
+		}
+		conns++
+		rev := flowKey{k.dst, k.src, k.dstPort, k.srcPort}
+		reqs := bufio.NewReader(bytes.NewReader(flows[k].stream(t)))
+		resps := bufio.NewReader(bytes.NewReader(flows[rev].stream(t)))
+		for {
+			req, err := http.ReadRequest(reqs)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("conn %v: request %d: %v", k, calls, err)
+			}
+			if req.Host == "" {
+				t.Fatalf("request without Host")
+			}
+			if _, err := io.Copy(io.Discard, req.Body); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.ReadResponse(resps, req)
+			if err != nil {
+				t.Fatalf("conn %v: response to %s %s: %v", k, req.Method, req.URL, err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatalf("response body of %s %s: %v", req.Method, req.URL, err)
+			}
+			if len(resp.TransferEncoding) > 0 {
+				chunked++
+			}
+			if resp.Header.Get("Content-Encoding") == "gzip" {
+				gz++
+				zr, err := gzip.NewReader(bytes.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if body, err = io.ReadAll(zr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && !json.Valid(body) {
+				t.Fatalf("%s %s: invalid JSON body %q", req.Method, req.URL, body)
+			}
+			calls++
+		}
+		if _, err := resps.Peek(1); err != io.EOF {
+			t.Fatalf("conn %v: response bytes left after the last request", k)
+		}
+	}
+	if calls != res.Calls || conns != res.Connections {
+		t.Fatalf("parsed %d calls on %d connections, Result %+v", calls, conns, res)
+	}
+	if gz == 0 || chunked == 0 {
+		t.Fatalf("gzip responses %d, chunked %d: want some of each", gz, chunked)
+	}
+	t.Logf("%+v, %d gzip, %d chunked", res, gz, chunked)
+}
