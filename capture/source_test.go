@@ -30,9 +30,11 @@ func TestLinkTypeFromHeader(t *testing.T) {
 
 type fixed struct{ lt layers.LinkType }
 
-func (f fixed) ReadPacket() ([]byte, gopacket.CaptureInfo, error) { return nil, gopacket.CaptureInfo{}, nil }
-func (f fixed) LinkType() layers.LinkType                        { return f.lt }
-func (f fixed) Close() error                                     { return nil }
+func (f fixed) ReadPacket() ([]byte, gopacket.CaptureInfo, error) {
+	return nil, gopacket.CaptureInfo{}, nil
+}
+func (f fixed) LinkType() layers.LinkType { return f.lt }
+func (f fixed) Close() error              { return nil }
 
 type mixed struct{ fixed }
 

@@ -39,6 +39,7 @@ type conn struct {
 	upgraded bool
 	done     bool
 	counted  bool // counted in Stats.Connections: it carried a SYN or data
+	waiting  bool // in the worker's waiting queue
 }
 
 func dirIndex(d tcpasm.TCPFlowDirection) int {
@@ -69,6 +70,10 @@ func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlo
 		}
 	} else if nextSeq == -1 {
 		*start = true
+	} else if len(tcp.Payload) > 0 && nextSeq.Difference(tcpasm.Sequence(tcp.Seq)) > 0 {
+		// A hole: gopacket buffers this segment until the hole fills or ages out.
+		c.w.lastHole = ac.GetCaptureInfo().Timestamp
+		c.w.holes = true
 	}
 	if tcp.RST && !c.done {
 		c.finish(ac.GetCaptureInfo().Timestamp.UnixNano())
@@ -234,6 +239,10 @@ func (c *conn) onRequest(m *http1.Message) {
 		c.reqs = c.reqs[1:]
 	}
 	c.reqs = append(c.reqs, m)
+	if len(c.reqs) == 1 && !c.waiting {
+		c.waiting = true
+		c.w.waiting = append(c.w.waiting, c)
+	}
 	for len(c.resps) > 0 && len(c.reqs) > 0 {
 		r := c.resps[0]
 		c.resps = c.resps[1:]

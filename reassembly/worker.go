@@ -36,13 +36,21 @@ type worker struct {
 	asm      *tcpasm.Assembler
 	maxConns int
 
-	conns     map[*conn]struct{}
-	ring      []asmCtx
-	ringPos   int
-	now       time.Time // latest capture time seen
-	lastFlush time.Time
-	batch     []apicall.Call
-	ctx       context.Context
+	conns         map[*conn]struct{}
+	ring          []asmCtx
+	ringPos       int
+	now           time.Time // latest capture time seen
+	lastFlush     time.Time // last tick
+	lastClose     time.Time // last idle-connection sweep
+	lastHole      time.Time // latest segment that arrived after a hole
+	holes         bool      // segments may be buffered behind a hole
+	lastHoleFlush time.Time
+	// waiting holds connections with unanswered requests, roughly in the
+	// order their oldest request came, each at most once: ticks expire
+	// requests from its front without scanning every connection.
+	waiting []*conn
+	batch   []apicall.Call
+	ctx     context.Context
 }
 
 func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker {
@@ -102,10 +110,11 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 }
 
 // tick runs the time-driven work: skip holes older than ReorderTimeout,
-// close idle connections, expire unanswered requests.
+// close idle connections, expire unanswered requests. Each part runs only
+// when it can have work, so a tick over many quiet connections is cheap.
 func (w *worker) tick() {
 	if w.lastFlush.IsZero() {
-		w.lastFlush = w.now
+		w.lastFlush, w.lastClose = w.now, w.now
 		return
 	}
 	w.lastFlush = w.now
@@ -114,16 +123,52 @@ func (w *worker) tick() {
 		// Close to the limit: close idle connections sooner.
 		idle /= 8
 	}
-	w.asm.FlushWithOptions(tcpasm.FlushOptions{
-		T:  w.now.Add(-w.cfg.ReorderTimeout),
-		TC: w.now.Add(-idle),
-	})
-	deadline := w.now.Add(-w.cfg.ResponseTimeout).UnixNano()
-	for c := range w.conns {
-		if len(c.reqs) > 0 {
-			c.expire(deadline)
+	var opt tcpasm.FlushOptions
+	// A flush walks every connection of the pool, so holes are skipped
+	// every half ReorderTimeout rather than every tick.
+	if w.holes && w.now.Sub(w.lastHoleFlush) >= max(w.cfg.ReorderTimeout/2, flushEvery) {
+		w.lastHoleFlush = w.now
+		opt.T = w.now.Add(-w.cfg.ReorderTimeout)
+		// Segments buffered up to lastHole are all older than T now, so
+		// this flush delivers the last of them.
+		w.holes = w.lastHole.After(opt.T)
+	}
+	if w.now.Sub(w.lastClose) >= max(idle/4, flushEvery) {
+		w.lastClose = w.now
+		opt.T = w.now.Add(-w.cfg.ReorderTimeout)
+		opt.TC = w.now.Add(-idle)
+	}
+	if !opt.T.IsZero() {
+		w.asm.FlushWithOptions(opt)
+	}
+	w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
+}
+
+// expire turns requests unanswered since before deadline into calls with
+// status 0, walking the waiting queue from its front.
+func (w *worker) expire(deadline int64) {
+	n := 0
+	for n < len(w.waiting) {
+		c := w.waiting[n]
+		if c.done || len(c.reqs) == 0 {
+			c.waiting = false
+			n++
+			continue
+		}
+		if c.reqs[0].End >= deadline {
+			break
+		}
+		c.expire(deadline)
+		n++
+		c.waiting = false
+		if !c.done && len(c.reqs) > 0 {
+			// Newer requests (or a response in progress) remain: requeue.
+			c.waiting = true
+			w.waiting = append(w.waiting, c)
 		}
 	}
+	clear(w.waiting[:n])
+	w.waiting = w.waiting[n:]
 }
 
 // closeAll ends every connection (end of input) and flushes the batch.

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/apitap/apitap/apicall"
 )
 
 // jsonLeaf is a scalar of a JSON document in document order.
@@ -149,4 +152,30 @@ func containsAny(hay []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// FuzzProcess holds that no call, however malformed, panics Process, and
+// that a processed call holds no bearer credential it came with.
+func FuzzProcess(f *testing.F) {
+	f.Add("Authorization", "Bearer "+jwtSample, "/a;jsessionid=1", "token=x&a=%zz", "application/json", []byte(`{"password":"p"`))
+	f.Add("Cookie", "session=; ;=x;sid", "/", "&&==&", "application/x-www-form-urlencoded", []byte("a=%&password"))
+	f.Add("X-Forwarded-For", ",,[::1]:x, 1.2.3.4", "", "", "text/plain", []byte("4111 1111 1111 1111"))
+	f.Add("Authorization", "Basic ===", "", "", "", []byte("  [1,2"))
+	p := newTestProcessor(f, func(c *Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+		c.CacheSize = 8
+	})
+	f.Fuzz(func(t *testing.T, name, value, path, query, ct string, body []byte) {
+		c := newCall(name, value, "Location", value, "Set-Cookie", value)
+		c.Path, c.RawQuery = path, query
+		c.ReqBody = apicall.Body{ContentType: ct, Data: bytes.Clone(body)}
+		c.RespBody = apicall.Body{ContentType: ct, Data: body}
+		p.Process(&c)
+		if strings.EqualFold(name, "Authorization") {
+			_, cred := splitAuth(value)
+			if len(cred) >= 4 && c.ReqHeaders[0].Value != marker && strings.Contains(c.ReqHeaders[0].Value, cred) {
+				t.Fatalf("credential %q kept in %q", cred, c.ReqHeaders[0].Value)
+			}
+		}
+	})
 }

@@ -208,8 +208,8 @@ func isCard(d []byte) bool {
 	return sum%10 == 0
 }
 
-// formName decodes a form or query parameter name (percent escapes, '+')
-// into dst when it needs decoding, then matches it.
+// matchFormName matches a form or query parameter name, decoding its
+// percent escapes and '+' first when it has any.
 func matchFormName[T text](m *nameMatcher, name T) bool {
 	need := false
 	for i := 0; i < len(name); i++ {

@@ -272,7 +272,7 @@ type ngFraming struct {
 	have      int    // bytes of the current block header collected
 	skip      uint32 // bytes of the current block body still to pass
 	bigEndian bool
-	corrupt   bool   // a block length that cannot be was seen; sticky
+	corrupt   bool // a block length that cannot be was seen; sticky
 	badLength uint32
 }
 

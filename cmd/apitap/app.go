@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -18,6 +19,26 @@ func newApp() *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"APITAP_LOG_LEVEL"}},
 			&cli.StringFlag{Name: "log-format", Value: "auto", Usage: "text, json, or auto (text on a terminal, json otherwise)", EnvVars: []string{"APITAP_LOG_FORMAT"}},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile to `FILE`"},
+		},
+		Before: func(c *cli.Context) error {
+			path := c.String("cpuprofile")
+			if path == "" {
+				return nil
+			}
+			f, err := os.Create(path)
+			if err != nil {
+				return fmt.Errorf("--cpuprofile: %w", err)
+			}
+			profileFile = f
+			return pprof.StartCPUProfile(f)
+		},
+		After: func(*cli.Context) error {
+			if profileFile != nil {
+				pprof.StopCPUProfile()
+				return profileFile.Close()
+			}
+			return nil
 		},
 		Commands: []*cli.Command{
 			agentCommand(),
@@ -34,6 +55,8 @@ func newApp() *cli.App {
 		},
 	}
 }
+
+var profileFile *os.File
 
 func version() string {
 	bi, ok := debug.ReadBuildInfo()

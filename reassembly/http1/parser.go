@@ -27,17 +27,18 @@ func (k Kind) String() string {
 	return "request"
 }
 
-// Config bounds what a Parser keeps.
+// Config bounds what a Parser keeps. A zero field takes its default.
 type Config struct {
 	// MaxBodyBytes is the number of body bytes kept per message, after
 	// de-chunking and before content decoding; the rest is counted in
-	// Message.BodyLen but not kept. Default 65536. 0 keeps no body bytes
-	// when set explicitly through a Config that passed Validate.
+	// Message.BodyLen but not kept. Default 65536.
 	MaxBodyBytes int
 	// MaxHeaderBytes limits the start line plus header block (and, apart,
-	// the trailer block) in bytes. Default 65536.
+	// the trailer block and a chunk-size line) in bytes; at least 64.
+	// Default 65536.
 	MaxHeaderBytes int
-	// MaxHeaders limits the number of header (and trailer) fields. Default 128.
+	// MaxHeaders limits the number of header (and trailer) fields.
+	// Default 128.
 	MaxHeaders int
 }
 
@@ -46,17 +47,17 @@ func DefaultConfig() Config {
 	return Config{MaxBodyBytes: 65536, MaxHeaderBytes: 65536, MaxHeaders: 128}
 }
 
-// Validate reports a field out of range.
+// Validate reports fields out of range.
 func (c Config) Validate() error {
 	var errs []error
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("MaxBodyBytes %d: must be >= 0", c.MaxBodyBytes))
 	}
-	if c.MaxHeaderBytes < 64 {
-		errs = append(errs, fmt.Errorf("MaxHeaderBytes %d: must be >= 64", c.MaxHeaderBytes))
+	if c.MaxHeaderBytes < 0 || c.MaxHeaderBytes > 0 && c.MaxHeaderBytes < 64 {
+		errs = append(errs, fmt.Errorf("MaxHeaderBytes %d: must be 0 (default) or >= 64", c.MaxHeaderBytes))
 	}
-	if c.MaxHeaders < 1 {
-		errs = append(errs, fmt.Errorf("MaxHeaders %d: must be >= 1", c.MaxHeaders))
+	if c.MaxHeaders < 0 {
+		errs = append(errs, fmt.Errorf("MaxHeaders %d: must be >= 0", c.MaxHeaders))
 	}
 	return errors.Join(errs...)
 }

@@ -422,7 +422,7 @@ func TestConfigValidate(t *testing.T) {
 	if err := DefaultConfig().Validate(); err != nil {
 		t.Errorf("default config: %v", err)
 	}
-	if err := (Config{MaxBodyBytes: -1, MaxHeaderBytes: 1, MaxHeaders: 0}).Validate(); err == nil {
+	if err := (Config{MaxBodyBytes: -1, MaxHeaderBytes: 1, MaxHeaders: -1}).Validate(); err == nil {
 		t.Error("bad config validated")
 	}
 }
