@@ -57,7 +57,7 @@ func BenchmarkAppendJSON(b *testing.B) {
 		RespStart: 1767603600223456789, RespEnd: 1767603600223456789,
 		Client: netip.MustParseAddrPort("172.16.0.9:51234"), Server: netip.MustParseAddrPort("10.0.0.1:80"),
 		Host: "api.shop.test", Method: "GET", Path: "/api/v2/orders/10423", Proto: "HTTP/1.1",
-		ReqHeaders: Headers{{"Host", "api.shop.test"}, {"User-Agent", "shop-app/2.1"}, {"Accept", "application/json"}, {"Authorization", "Bearer [REDACTED]"}},
+		ReqHeaders:  Headers{{"Host", "api.shop.test"}, {"User-Agent", "shop-app/2.1"}, {"Accept", "application/json"}, {"Authorization", "Bearer [REDACTED]"}},
 		RespHeaders: Headers{{"Content-Type", "application/json"}, {"Content-Length", "64"}, {"Date", "Mon, 05 Jan 2026 09:00:00 GMT"}},
 		Status:      200, Reason: "OK",
 		RespBody: Body{Data: []byte(`{"id":10423,"status":"shipped","total":129.5,"items":3,"user":"user-017"}`), Length: 64, ContentType: "application/json"},

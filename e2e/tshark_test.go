@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,20 +21,21 @@ import (
 const corpusDir = "../../shared/corpus/suricata-verify"
 
 // corpusCaptures are the suricata-verify captures apitap is checked on:
-// clean HTTP/1.x exchanges that tshark decodes completely. Left out, and why:
-//   - http-chunked: one HEAD with "Content-Length: 0" and "Transfer-Encoding:
-//     ,.chunked," (a smuggling probe) and no response; the framing is
-//     ambiguous, so neither answer is more right than the other.
-//   - http-request-line: a single segment with no handshake whose header
-//     block never ends; there is no request to compare.
+// HTTP/1.x exchanges that tshark decodes completely. Left out, and why:
+//   - http-request-line: one segment, no handshake, a header block that
+//     never ends: neither tool sees a request, there is nothing to compare.
 //   - http-range: the directory holds no capture.
-//   - http-close-headers, http-response-line: responses cut off inside the
-//     header block or body by FIN; tshark reports the request unanswered
-//     while a parser may legitimately keep the partial response.
+//   - http-close-headers: the response is cut by FIN inside its header
+//     block; both tools report the request unanswered, and apitap rightly
+//     counts a parse error ("incomplete"), which this test forbids.
+//   - http-response-line: the response announces a 7-byte body that never
+//     comes; tshark waits for it and reports no response, apitap reports
+//     the 200 with a truncated body. Both readings are defensible.
 //   - http-protocol-nodup: pipelined requests; tshark links only some of
 //     them to their responses (response_in holds fewer values than the
 //     frame holds requests), so it gives no reference pairing.
 var corpusCaptures = []string{
+	"http-chunked", // HEAD with "Transfer-Encoding: ,.chunked," and no response: status 0 for both
 	"http-post-file",
 	"http-ipv6",
 	"http-auth-bearer",
@@ -70,17 +73,43 @@ func TestTsharkCrossCheck(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			pcap := tc.pcap(t)
-			want, err := tsharkExchanges(t.Context(), pcap)
+			ref, err := tsharkExchanges(t.Context(), pcap)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(ref.exchanges) == 0 {
+				t.Fatal("tshark found no HTTP request: the capture does not test anything")
+			}
+			want := map[string]int{}
+			skipped := 0
+			for _, e := range ref.exchanges {
+				if ref.malformed[e.conn] {
+					skipped++
+					continue
+				}
+				want[e.key]++
+			}
+			if skipped > 0 {
+				// Seen on the simulated capture: a chunked response whose
+				// final CRLF arrives in a 1-byte segment of its own is
+				// "Malformed Packet" to tshark 4.x, and the request is left
+				// without response_in; the chunked framing there is valid.
+				t.Logf("not compared: %d of %d requests on %d connections where tshark reports malformed HTTP", skipped, len(ref.exchanges), len(ref.malformed))
+				if skipped*100 > len(ref.exchanges) {
+					t.Errorf("tshark reports malformed HTTP on connections holding %d of %d requests: too many to set aside", skipped, len(ref.exchanges))
+				}
 			}
 			run := runAgent(t, pcap)
 			got := map[string]int{}
 			for _, c := range run.calls {
+				client, err1 := netip.ParseAddrPort(c.Client)
+				server, err2 := netip.ParseAddrPort(c.Server)
+				if err1 != nil || err2 != nil {
+					t.Errorf("%s %s: client %q or server %q is not ip:port", c.Method, c.uri(), c.Client, c.Server)
+				} else if ref.malformed[connKey(client, server)] {
+					continue
+				}
 				got[fmt.Sprintf("%s %s %d", c.Method, c.uri(), c.Status)]++
-			}
-			if len(want) == 0 {
-				t.Fatal("tshark found no HTTP request: the capture does not test anything")
 			}
 			if !maps.Equal(got, want) {
 				t.Errorf("(method, target, status) multiset differs from tshark's:\n%s", multisetDiff(want, got))
@@ -92,32 +121,73 @@ func TestTsharkCrossCheck(t *testing.T) {
 	}
 }
 
-// tsharkExchanges returns the multiset of "METHOD target status" tshark
-// finds in a capture; a request without response has status 0. Responses
-// are matched through the request's http.response_in, which tshark only
-// fills in on a second pass (-2).
-func tsharkExchanges(ctx context.Context, pcap string) (map[string]int, error) {
-	const agg = "\x1e" // record separator: never in a method, target or number
-	cmd := exec.CommandContext(ctx, "tshark", "-n", "-2", "-r", pcap,
-		"-o", "tcp.reassemble_out_of_order:TRUE",
-		"-Y", "http.request || http.response",
-		"-T", "fields", "-E", "occurrence=a", "-E", "aggregator="+agg,
-		"-e", "frame.number", "-e", "http.request.method", "-e", "http.request.uri",
-		"-e", "http.response_in", "-e", "http.response.code")
+// tsharkRef is what tshark finds in a capture.
+type tsharkRef struct {
+	// exchanges are "METHOD target status" with their TCP connection; a
+	// request without response has status 0.
+	exchanges []tsharkExchange
+	// malformed are the connections on which tshark reports a malformed
+	// HTTP packet: it is no reference there.
+	malformed map[string]bool
+}
+
+type tsharkExchange struct{ key, conn string }
+
+// connKey names a TCP connection by its two endpoints, in either order.
+func connKey(a, b netip.AddrPort) string {
+	a = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+	b = netip.AddrPortFrom(b.Addr().Unmap(), b.Port())
+	if a.Compare(b) > 0 {
+		a, b = b, a
+	}
+	return a.String() + " " + b.String()
+}
+
+// tsharkExchanges runs tshark on a capture. Responses are matched through
+// the request's http.response_in, which tshark fills in on a second pass
+// (-2); a frame may hold several requests or responses (pipelining).
+func tsharkExchanges(ctx context.Context, pcap string) (*tsharkRef, error) {
+	const (
+		agg           = "\x1e"    // record separator: never in a method, target or number
+		severityError = "8388608" // PI_ERROR of _ws.expert.severity
+	)
+	fields := []string{"frame.number", "http.request.method", "http.request.uri", "http.response_in", "http.response.code",
+		"ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport", "_ws.malformed", "_ws.expert.severity"}
+	args := []string{"-n", "-2", "-r", pcap, "-o", "tcp.reassemble_out_of_order:TRUE",
+		"-Y", "http.request || http.response || _ws.malformed",
+		"-T", "fields", "-E", "occurrence=a", "-E", "aggregator=" + agg}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	cmd := exec.CommandContext(ctx, "tshark", args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("tshark -r %s: %w: %s", pcap, err, stderr.Bytes())
 	}
-	type req struct{ method, uri, respFrame string }
+	// last picks the innermost of repeated fields (tunnels).
+	last := func(v string) string { return v[strings.LastIndex(v, agg)+1:] }
+	endpoint := func(ip4, ip6, port string) netip.AddrPort {
+		a, _ := netip.ParseAddr(last(ip4 + ip6))
+		p, _ := strconv.ParseUint(last(port), 10, 16)
+		return netip.AddrPortFrom(a, uint16(p))
+	}
+	type req struct{ method, uri, respFrame, conn string }
 	var reqs []req
+	ref := &tsharkRef{malformed: map[string]bool{}}
 	codes := map[string][]string{} // response frame → final status codes in it
 	for line := range strings.Lines(stdout.String()) {
 		f := strings.Split(strings.TrimRight(line, "\r\n"), "\t")
-		if len(f) != 5 {
+		if len(f) != len(fields) {
 			return nil, fmt.Errorf("tshark -r %s: unexpected line %q", pcap, line)
 		}
 		frame := f[0]
+		conn := connKey(endpoint(f[5], f[6], f[7]), endpoint(f[8], f[9], f[10]))
+		// Only errors: "body subdissector failed" notes (a JPEG that is
+		// not one) are malformed too, but leave the HTTP framing intact.
+		if f[11] != "" && slices.Contains(strings.Split(f[12], agg), severityError) {
+			ref.malformed[conn] = true
+		}
 		if f[1] != "" {
 			methods, uris := strings.Split(f[1], agg), strings.Split(f[2], agg)
 			var resp []string
@@ -129,7 +199,7 @@ func tsharkExchanges(ctx context.Context, pcap string) (map[string]int, error) {
 					pcap, frame, len(methods), len(uris), len(resp))
 			}
 			for i := range methods {
-				r := req{method: methods[i], uri: uris[i]}
+				r := req{method: methods[i], uri: uris[i], conn: conn}
 				if resp != nil {
 					r.respFrame = resp[i]
 				}
@@ -144,7 +214,6 @@ func tsharkExchanges(ctx context.Context, pcap string) (map[string]int, error) {
 			}
 		}
 	}
-	out := map[string]int{}
 	used := map[string]int{}
 	for _, r := range reqs {
 		status := "0"
@@ -157,9 +226,9 @@ func tsharkExchanges(ctx context.Context, pcap string) (map[string]int, error) {
 			}
 			status = codes[r.respFrame][i]
 		}
-		out[r.method+" "+r.uri+" "+status]++
+		ref.exchanges = append(ref.exchanges, tsharkExchange{key: r.method + " " + r.uri + " " + status, conn: r.conn})
 	}
-	return out, nil
+	return ref, nil
 }
 
 // simulation is the output of `apitap simulate`.

@@ -349,7 +349,7 @@ func (rejected) Accept(*layers.TCP, gopacket.CaptureInfo, tcpasm.TCPFlowDirectio
 	return false
 }
 func (rejected) ReassembledSG(tcpasm.ScatterGather, tcpasm.AssemblerContext) {}
-func (rejected) ReassemblyComplete(tcpasm.AssemblerContext) bool           { return true }
+func (rejected) ReassemblyComplete(tcpasm.AssemblerContext) bool             { return true }
 
 // flowAddrs turns gopacket flows into address:port pairs.
 func flowAddrs(netFlow, tcpFlow gopacket.Flow) (src, dst netip.AddrPort) {

@@ -87,12 +87,14 @@ func (e *Engine) Run(ctx context.Context, src capture.Source) error {
 		return errors.New("reassembly: run after close")
 	}
 	lt := src.LinkType()
-	perPacket, _ := src.(interface {
-		LinkTypeOf(gopacket.CaptureInfo) layers.LinkType
-	})
+	perPacket, _ := src.(capture.PacketLinkTyper)
 	for i := 0; ; i++ {
-		if i&1023 == 0 && ctx.Err() != nil {
-			return nil
+		if i&1023 == 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			default:
+			}
 		}
 		data, ci, err := src.ReadPacket()
 		if err != nil {

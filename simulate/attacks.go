@@ -391,13 +391,9 @@ func (g *engine) schedule() {
 	// Benign look-alikes: same shapes as attacks, innocent intent.
 	for range 2 {
 		a := pick(kindCustomer)
-		add("own_orders_paging", "", epOrder, withIP(&script{n: ordersPerUser + 2, a: a, gap: uniform(1_500_000, 8_000_000),
+		add("own_orders_paging", "", epOrder, withIP(&script{n: ordersPerUser, a: a, gap: uniform(1_500_000, 8_000_000),
 			call: func(g *engine, s *session, sp *callSpec, i int) {
-				if i < 2 {
-					ordersList(g, s, sp, a, i+1)
-					return
-				}
-				orderGet(g, s, sp, orderID(users, a.idx, i-2), a, 200)
+				orderGet(g, s, sp, orderID(users, a.idx, i), a, 200)
 			}}), a)
 	}
 	for range 2 {

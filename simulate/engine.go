@@ -118,7 +118,7 @@ type engine struct {
 
 // meanCallsPerSession calibrates session arrivals to Config.Rate; it is the
 // measured mean of the benign planners' session lengths.
-const meanCallsPerSession = 6.9
+const meanCallsPerSession = 6.7
 
 func newEngine(cfg Config, w io.Writer) (*engine, *bufio.Writer, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
+	"gopkg.in/yaml.v3"
 )
 
 // smallConfig keeps tests quick while still carrying every attack.
@@ -293,4 +295,261 @@ func TestPcapParses(t *testing.T) {
 		t.Fatalf("gzip responses %d, chunked %d: want some of each", gz, chunked)
 	}
 	t.Logf("%+v, %d gzip, %d chunked", res, gz, chunked)
+}
+
+// TestTshark checks that Wireshark's dissectors see exactly the calls we
+// wrote, as `apitap simulate` users will check with tshark.
+func TestTshark(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("tshark not on PATH: install the tshark package to run this test")
+	}
+	dir := t.TempDir()
+	res, err := Write(dir, smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l Labels
+	readJSON(t, filepath.Join(dir, LabelsFile), &l)
+	pcap := filepath.Join(dir, PcapFile)
+	// The brief's command, then responses with out-of-order reassembly on
+	// (off by default in tshark, so OOO responses would go undissected).
+	out, err := exec.CommandContext(t.Context(), "tshark", "-r", pcap, "-Y", "http.request", "-T", "fields",
+		"-e", "http.request.method", "-e", "http.request.uri").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	if n := strings.Count(string(out), "\n"); n != res.Calls || n != l.Calls {
+		t.Fatalf("tshark saw %d requests, Result.Calls %d, labels calls %d", n, res.Calls, l.Calls)
+	}
+	out, err = exec.CommandContext(t.Context(), "tshark", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", pcap,
+		"-Y", "http.response or _ws.malformed or _ws.expert.severity >= error", "-T", "fields", "-e", "http.response.code").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, ln := range lines {
+		if ln == "" {
+			t.Fatal("tshark reports a malformed packet or an error")
+		}
+	}
+	if len(lines) != res.Calls {
+		t.Fatalf("tshark saw %d responses, want %d", len(lines), res.Calls)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+type specDoc struct {
+	OpenAPI string `yaml:"openapi"`
+	Servers []struct {
+		URL string `yaml:"url"`
+	} `yaml:"servers"`
+	Paths map[string]map[string]yaml.Node `yaml:"paths"`
+}
+
+type specOp struct {
+	OperationID string `yaml:"operationId"`
+	Deprecated  bool   `yaml:"deprecated"`
+	Parameters  []struct {
+		Name string `yaml:"name"`
+		In   string `yaml:"in"`
+	} `yaml:"parameters"`
+	Responses map[string]any `yaml:"responses"`
+}
+
+// TestLabelsAndSpec checks that openapi.yaml is valid YAML shaped like
+// OpenAPI 3.0.3, and that labels.json only names endpoints that the spec
+// documents or that are labeled shadow.
+func TestLabelsAndSpec(t *testing.T) {
+	dir := t.TempDir()
+	res, err := Write(dir, smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, SpecFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec specDoc
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	if spec.OpenAPI != "3.0.3" || len(spec.Servers) != 3 {
+		t.Fatalf("openapi %q with %d servers", spec.OpenAPI, len(spec.Servers))
+	}
+	documented := map[string]specOp{}
+	opIDs := map[string]bool{}
+	for path, item := range spec.Paths {
+		for method, node := range item {
+			if method == "servers" {
+				continue
+			}
+			var op specOp
+			if err := node.Decode(&op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			if op.OperationID == "" || opIDs[op.OperationID] || len(op.Responses) == 0 {
+				t.Fatalf("%s %s: operationId %q missing, duplicate or no responses", method, path, op.OperationID)
+			}
+			opIDs[op.OperationID] = true
+			for _, p := range op.Parameters {
+				if p.In == "path" && !strings.Contains(path, "{"+p.Name+"}") {
+					t.Fatalf("%s %s: path parameter %s not in the template", method, path, p.Name)
+				}
+			}
+			documented[strings.ToUpper(method)+" "+path] = op
+		}
+	}
+
+	var l Labels
+	readJSON(t, filepath.Join(dir, LabelsFile), &l)
+	if l.Calls != res.Calls || l.Seed != 1 {
+		t.Fatalf("labels calls %d seed %d, Result %+v", l.Calls, l.Seed, res)
+	}
+	classes := map[string]string{}
+	counts := map[string]int{}
+	total := 0
+	for _, e := range l.Endpoints {
+		key := e.Method + " " + e.Template
+		classes[key] = e.Classification
+		counts[e.Classification]++
+		total += e.Calls
+		op, inSpec := documented[key]
+		switch e.Classification {
+		case "documented":
+			if !inSpec || op.Deprecated {
+				t.Errorf("%s labeled documented: in spec %v, deprecated %v", key, inSpec, op.Deprecated)
+			}
+		case "zombie":
+			if !inSpec || !op.Deprecated {
+				t.Errorf("%s labeled zombie but not deprecated in the spec", key)
+			}
+		case "dormant":
+			if !inSpec || e.Calls != 0 {
+				t.Errorf("%s labeled dormant: in spec %v, %d calls", key, inSpec, e.Calls)
+			}
+		case "shadow":
+			if inSpec {
+				t.Errorf("%s labeled shadow but documented", key)
+			}
+		default:
+			t.Errorf("%s: unknown classification %q", key, e.Classification)
+		}
+	}
+	for key := range documented {
+		if _, ok := classes[key]; !ok {
+			t.Errorf("documented %s missing from labels", key)
+		}
+	}
+	if total != l.Calls {
+		t.Errorf("endpoint calls sum to %d, labels say %d", total, l.Calls)
+	}
+	for _, c := range []string{"documented", "shadow", "zombie", "dormant"} {
+		if counts[c] == 0 {
+			t.Errorf("no %s endpoint", c)
+		}
+	}
+	if n := len(l.Endpoints); n < 25 || n > 40 {
+		t.Errorf("%d endpoint templates, want 25-40", n)
+	}
+
+	types := map[string]int{}
+	for _, ep := range append(slices.Clone(l.Attacks), l.BenignLookalikes...) {
+		if _, ok := classes[ep.Endpoint]; !ok {
+			t.Errorf("%s episode on unknown endpoint %q", ep.Type, ep.Endpoint)
+		}
+		if ep.Calls == 0 || len(ep.ClientIPs) == 0 || ep.Start > ep.End {
+			t.Errorf("%s episode malformed: %+v", ep.Type, ep)
+		}
+		if ep.Actor == "" && ep.Type != "credential_stuffing" && len(ep.ClientIPs) != 1 {
+			t.Errorf("anonymous %s episode without a single client IP", ep.Type)
+		}
+		types[ep.Type]++
+	}
+	for _, typ := range []string{"bola_enumeration", "credential_stuffing", "brute_force", "shadow_api", "zombie_api",
+		"injection_attempt", "ssrf", "scraping", "mass_assignment", "unauthenticated_access", "sensitive_data_exposure"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s attack labeled", typ)
+		}
+	}
+	if len(l.Attacks) != res.Attacks || len(l.BenignLookalikes) == 0 {
+		t.Errorf("%d attacks (Result %d), %d look-alikes", len(l.Attacks), res.Attacks, len(l.BenignLookalikes))
+	}
+	for _, a := range l.Attacks {
+		if a.OWASP == "" {
+			t.Errorf("%s without OWASP category", a.Type)
+		}
+		if a.Type == "credential_stuffing" && len(a.ClientIPs) < 10 {
+			t.Errorf("credential stuffing from only %d IPs", len(a.ClientIPs))
+		}
+		if a.Type == "bola_enumeration" && a.Calls < 100 {
+			t.Errorf("bola enumeration of only %d calls", a.Calls)
+		}
+	}
+}
+
+func TestNoAttacksAndMaxCalls(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Attacks = false
+	cfg.MaxCalls = 500
+	dir := t.TempDir()
+	res, err := Write(dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls != 500 || res.Attacks != 0 {
+		t.Fatalf("Result %+v, want 500 calls and no attacks", res)
+	}
+	var l Labels
+	readJSON(t, filepath.Join(dir, LabelsFile), &l)
+	if l.Calls != 500 || len(l.Attacks) != 0 || len(l.BenignLookalikes) != 0 {
+		t.Fatalf("labels: %d calls, %d attacks, %d look-alikes", l.Calls, len(l.Attacks), len(l.BenignLookalikes))
+	}
+}
+
+func TestGenerators(t *testing.T) {
+	w := newWorld(DefaultConfig())
+	for _, a := range w.actors {
+		if !luhnValid(a.card) || len(a.card) != 16 {
+			t.Fatalf("card %s of %s fails Luhn", a.card, a.sub)
+		}
+		if !strings.HasPrefix(a.iban, "DE") || len(a.iban) != 22 {
+			t.Fatalf("iban %s", a.iban)
+		}
+	}
+	for _, e := range catalog {
+		p := string(e.appendPath(nil, "1", "2"))
+		if strings.ContainsAny(p, "{}") {
+			t.Fatalf("%s built %s", e.tmpl, p)
+		}
+	}
+	if got := queryEscape("http://169.254.169.254/x y"); got != "http%3A%2F%2F169.254.169.254%2Fx+y" {
+		t.Fatalf("queryEscape = %s", got)
+	}
+}
+
+// BenchmarkWritePcap reports the generation cost per call; -benchtime=1x
+// with the default config gives the time of the standard demo capture.
+func BenchmarkWritePcap(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Rate = 50
+	cfg.Duration = 4 * time.Hour
+	cfg.MaxCalls = 200000
+	for b.Loop() {
+		res, err := WritePcap(io.Discard, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(res.Calls), "calls/op")
+		b.ReportMetric(float64(res.Packets), "packets/op")
+	}
 }

@@ -176,8 +176,8 @@ func (e *emitter) sendClient(c *conn, t int64, data []byte) int64 {
 	n := 0
 	first := len(e.q)
 	defer e.shuffle(first)
-	for off := 0; off < len(data); off += mss {
-		end := min(off+mss, len(data))
+	for off, end := 0, 0; off < len(data); off = end {
+		end = segEnd(off, len(data))
 		fl := uint8(fACK)
 		if end == len(data) {
 			fl |= fPSH
@@ -195,14 +195,26 @@ func (e *emitter) sendClient(c *conn, t int64, data []byte) int64 {
 	return t
 }
 
+// segEnd ends the segment starting at off. It never leaves a tail of under
+// 8 bytes for the last segment: tshark's chunked-body desegmentation
+// reports a lone final CRLF as malformed, so real stacks' PSH boundaries
+// elsewhere are just as plausible and keep its view clean.
+func segEnd(off, n int) int {
+	end := min(off+mss, n)
+	if rest := n - end; rest > 0 && rest < 8 {
+		end -= 8
+	}
+	return end
+}
+
 // sendServer emits a response's segments from t in initial-window flights
 // and the client's delayed ACKs; it returns when the exchange is over.
 func (e *emitter) sendServer(c *conn, t, rtt int64, data []byte) int64 {
 	last := t
 	n := 0
 	first := len(e.q)
-	for off := 0; off < len(data); off += mss {
-		end := min(off+mss, len(data))
+	for off, end := 0, 0; off < len(data); off = end {
+		end = segEnd(off, len(data))
 		fl := uint8(fACK)
 		if end == len(data) {
 			fl |= fPSH
@@ -246,7 +258,7 @@ func (e *emitter) shuffle(first int) {
 		}
 		// Only neighbours on the wire, so no ACK ever covers bytes not yet seen.
 		if prev >= 0 && e.q[prev].toServer == e.q[i].toServer && e.q[i].seq == e.q[prev].seq+uint32(len(e.q[prev].payload)) &&
-			e.q[i].t-e.q[prev].t <= wireGap && e.r.Float64() < oooProb {
+			e.q[i].t > e.q[prev].t && e.q[i].t-e.q[prev].t <= wireGap && e.r.Float64() < oooProb {
 			e.q[prev].t, e.q[i].t = e.q[i].t, e.q[prev].t
 			prev = -1
 			continue

@@ -1,6 +1,9 @@
 package identity
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // marker replaces every redacted value.
 const marker = "[REDACTED]"
@@ -99,13 +102,33 @@ func jwtEnd[T text](s T, i, end int) int {
 	return m
 }
 
+// minSecretLen is the shortest text scanSecrets can find anything in: a
+// JWT "eyJxxxxx.y." has 11 bytes, a card number at least 13 digits.
+const minSecretLen = 11
+
+// scanStart marks the bytes a JWT or a card number can start with.
+var scanStart = func() (t [256]bool) {
+	t['e'] = true
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
 // scanSecrets redacts JWTs and, when cards, masks card numbers in
 // s[start:end]. plus says '+' separates card digit groups (form
 // encoding); esc says s is inside a JSON string, where "\n4111..." still
 // starts a number.
 func scanSecrets[T text](w *rewriter[T], s T, start, end int, cards, plus, esc bool) {
+	if end-start < minSecretLen {
+		return
+	}
 	for i := start; i < end; {
 		c := s[i]
+		if !scanStart[c] {
+			i++
+			continue
+		}
 		if c == 'e' && i+2 < end && s[i+1] == 'y' && s[i+2] == 'J' {
 			if e := jwtEnd(s, i, end); e > 0 {
 				w.replace(i, e, marker)
@@ -503,16 +526,18 @@ func quoted(q byte, closed bool) string {
 func stringEnd(src []byte, i int) (end int, closed, esc bool) {
 	q := src[i]
 	n := len(src)
+	// IndexByte is vectorized: long string values cost little.
 	for j := i + 1; j < n; {
-		switch src[j] {
-		case '\\':
-			esc = true
-			j += 2
-		case q:
-			return j + 1, true, esc
-		default:
-			j++
+		k := bytes.IndexByte(src[j:], q)
+		if k < 0 {
+			return n, false, esc || bytes.IndexByte(src[j:], '\\') >= 0
 		}
+		b := bytes.IndexByte(src[j:j+k], '\\')
+		if b < 0 {
+			return j + k + 1, true, esc
+		}
+		esc = true
+		j += b + 2
 	}
 	return n, false, esc
 }

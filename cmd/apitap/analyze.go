@@ -161,7 +161,7 @@ func (t *callTable) write(w io.Writer, st reassembly.Stats) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n",
 			time.Unix(0, c.ReqStart).UTC().Format("2006-01-02 15:04:05.000"), c.Actor.ClientIP, actor, c.Method, c.Host, path, status, ms, c.RespBody.Length)
 	}
-	tw.Flush()
+	_ = tw.Flush() // a terminal write error has nowhere to go
 	if t.total > len(t.rows) {
 		fmt.Fprintf(w, "... %d more calls (use --format jsonl --calls for all)\n", t.total-len(t.rows))
 	}

@@ -120,7 +120,7 @@ func runFiles(ctx context.Context, eng *reassembly.Engine, paths []string, progr
 		if stop != nil {
 			stop()
 		}
-		r.Close()
+		_ = r.Close() // read-only file: nothing to lose
 		if errors.Is(err, capture.ErrTruncated) {
 			warnings = append(warnings, err.Error())
 			log.Warn("capture truncated: processed every readable packet", "file", path, "err", err)
@@ -129,8 +129,10 @@ func runFiles(ctx context.Context, eng *reassembly.Engine, paths []string, progr
 		if err != nil {
 			return warnings, err
 		}
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done(): // interrupted: what was read is flushed by the caller
 			return warnings, nil
+		default:
 		}
 	}
 	return warnings, nil

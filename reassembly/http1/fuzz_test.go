@@ -24,8 +24,8 @@ var fuzzSeeds = []string{
 var fuzzConfig = Config{MaxBodyBytes: 32, MaxHeaderBytes: 128, MaxHeaders: 6}
 
 type fuzzResult struct {
-	msgs []*Message
-	errs []string
+	msgs  []*Message
+	errs  []string
 	has09 bool
 }
 

@@ -53,8 +53,8 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("MaxBodyBytes %d: must be >= 0", c.MaxBodyBytes))
 	}
-	if c.MaxHeaderBytes < 0 || c.MaxHeaderBytes > 0 && c.MaxHeaderBytes < 64 {
-		errs = append(errs, fmt.Errorf("MaxHeaderBytes %d: must be 0 (default) or >= 64", c.MaxHeaderBytes))
+	if c.MaxHeaderBytes < 0 || c.MaxHeaderBytes > 0 && c.MaxHeaderBytes < 64 || c.MaxHeaderBytes > 1<<30 {
+		errs = append(errs, fmt.Errorf("MaxHeaderBytes %d: must be 0 (default) or in [64, 1 GiB]", c.MaxHeaderBytes))
 	}
 	if c.MaxHeaders < 0 {
 		errs = append(errs, fmt.Errorf("MaxHeaders %d: must be >= 0", c.MaxHeaders))
@@ -149,7 +149,7 @@ type Parser struct {
 	afterGap bool
 
 	// Block collection (header and trailer blocks, chunk-size lines).
-	buf    []byte // bytes of a block that spans Feed calls; reused
+	buf    []byte  // bytes of a block that spans Feed calls; reused
 	scan   int     // offset of the first line not yet examined
 	nlines int     // lines examined in the current block
 	ends   []int32 // offsets of the LF ending each examined line; reused
@@ -181,9 +181,8 @@ func NewParser(kind Kind, cfg Config, onMessage func(*Message), onError func(rea
 	if cfg.MaxHeaderBytes <= 0 {
 		cfg.MaxHeaderBytes = d.MaxHeaderBytes
 	}
-	if cfg.MaxHeaderBytes < 64 {
-		cfg.MaxHeaderBytes = 64
-	}
+	// Line offsets are kept as int32; Validate reports values out of range.
+	cfg.MaxHeaderBytes = min(max(cfg.MaxHeaderBytes, 64), 1<<30)
 	if cfg.MaxHeaders <= 0 {
 		cfg.MaxHeaders = d.MaxHeaders
 	}
