@@ -6,4 +6,7 @@
 //
 // The tests need root, iproute2, tcpdump, tshark and curl; each one skips
 // with a message naming what is missing. They run in `make test`.
+//
+// TestMain builds ./cmd/apitap into a temporary directory; set
+// APITAP_E2E_BIN to test an already built binary instead.
 package e2e

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -58,9 +57,10 @@ func setupAndRun(m *testing.M) (int, error) {
 
 // buildBinary builds ./cmd/apitap the way the Makefile does.
 func buildBinary(out string) error {
+	// go test puts its own GOROOT/bin first on PATH.
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("build apitap: %w (or set APITAP_E2E_BIN to a built binary)", err)
 	}
 	cmd := exec.Command(goBin, "build", "-o", out, "./cmd/apitap")
 	cmd.Dir = ".." // the module root, seen from the package directory

@@ -41,7 +41,7 @@ var corpusCaptures = []string{
 	"http-auth-bearer",
 	"http-options-method",
 	"http-encoding-gzip-uncompressed",
-	"http-range-file", // needs tshark's out-of-order reassembly (frame 6 precedes frame 7)
+	"http-range-file", // the first response arrives out of order: needs tshark's tcp.reassemble_out_of_order
 	"http-all-headers",
 	"http-multiple100",
 	"http-request-header",
@@ -90,7 +90,7 @@ func TestTsharkCrossCheck(t *testing.T) {
 				want[e.key]++
 			}
 			if skipped > 0 {
-				// Seen on the simulated capture: a chunked response whose
+				// Seen on a simulated capture: a chunked response whose
 				// final CRLF arrives in a 1-byte segment of its own is
 				// "Malformed Packet" to tshark 4.x, and the request is left
 				// without response_in; the chunked framing there is valid.
@@ -160,6 +160,9 @@ func tsharkExchanges(ctx context.Context, pcap string) (*tsharkRef, error) {
 		args = append(args, "-e", f)
 	}
 	cmd := exec.CommandContext(ctx, "tshark", args...)
+	// A personal profile (decode-as rules, disabled protocols) would
+	// change what tshark reports: run it with the defaults.
+	cmd.Env = append(os.Environ(), "HOME="+workDir, "XDG_CONFIG_HOME="+workDir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -52,14 +52,14 @@ func TestRealCaptureOverVeth(t *testing.T) {
 	}
 
 	conns := map[client]map[string]int{}
-	users := map[string]string{} // API key → pseudonym
+	apiKeyUsers := map[string]string{} // API key → pseudonym
 	for _, r := range plan() {
 		c, ok := calls[r.key()]
 		if !ok {
 			continue // reported by the multiset comparison
 		}
 		t.Run(strings.NewReplacer("/", "_", " ", "_").Replace(r.key()), func(t *testing.T) {
-			checkCall(t, rec.ns, r, c, users)
+			checkCall(t, rec.ns, r, c, apiKeyUsers)
 		})
 		if conns[r.client] == nil {
 			conns[r.client] = map[string]int{}
@@ -175,14 +175,9 @@ func checkCall(t *testing.T, ns *netnsPair, r request, c callJSON, apiKeyUsers m
 // multisetDiff lists the entries whose counts differ.
 func multisetDiff(want, got map[string]int) string {
 	var b strings.Builder
-	keys := slices.Sorted(maps.Keys(want))
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	all := maps.Clone(want)
+	maps.Copy(all, got)
+	for _, k := range slices.Sorted(maps.Keys(all)) {
 		if want[k] != got[k] {
 			fmt.Fprintf(&b, "  %-60s want %d, got %d\n", k, want[k], got[k])
 		}

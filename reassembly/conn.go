@@ -178,12 +178,46 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 			p.Gap(skip, ts)
 		}
 		w.ctr.payloadBytes.Add(uint64(n))
-		p.Feed(data, ts)
+		if last := sg.CaptureInfo(n - 1).Timestamp.UnixNano(); last == ts {
+			p.Feed(data, ts)
+		} else {
+			// Data held behind a hole spans several packets' times: feed
+			// it packet by packet so messages keep their own timestamps.
+			feedByTime(p, sg, data)
+		}
+		c.lastTS = sg.CaptureInfo(n - 1).Timestamp.UnixNano()
 	}
 	if end && !c.done {
 		if p := c.parser(dir); p != nil {
 			p.Close(ts)
 		}
+	}
+}
+
+// feedByTime feeds data in runs of equal capture time. CaptureInfo walks
+// the SG's containers, so each boundary is found by exponential then
+// binary search.
+func feedByTime(p *http1.Parser, sg tcpasm.ScatterGather, data []byte) {
+	n := len(data)
+	for pos := 0; pos < n; {
+		t := sg.CaptureInfo(pos).Timestamp
+		step, end := 1, pos+1
+		for end < n && sg.CaptureInfo(end).Timestamp.Equal(t) {
+			end = pos + step
+			step *= 2
+		}
+		// The run ends somewhere in (prev probe, end]: narrow it down.
+		lo, hi := pos+1, min(end, n)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if sg.CaptureInfo(mid).Timestamp.Equal(t) {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		p.Feed(data[pos:lo], t.UnixNano())
+		pos = lo
 	}
 }
 

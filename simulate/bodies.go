@@ -82,7 +82,7 @@ var tsBase = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 func kvTime(b []byte, k string, h uint64) []byte {
 	b = key(b, k)
 	b = append(b, '"')
-	b = tsBase.Add(time.Duration(h%(300*86400)) * time.Second).AppendFormat(b, time.RFC3339)
+	b = tsBase.Add(time.Duration(h%(300*86400))*time.Second).AppendFormat(b, time.RFC3339)
 	return append(b, `",`...)
 }
 

@@ -129,7 +129,7 @@ func (h *httpBuilder) dateAt(t int64) []byte {
 	sec := t / 1e6
 	if sec != h.dateSec {
 		h.dateSec = sec
-		h.date = h.start.Add(time.Duration(sec) * time.Second).UTC().AppendFormat(h.date[:0], "Mon, 02 Jan 2006 15:04:05 GMT")
+		h.date = h.start.Add(time.Duration(sec)*time.Second).UTC().AppendFormat(h.date[:0], "Mon, 02 Jan 2006 15:04:05 GMT")
 	}
 	return h.date
 }

@@ -195,10 +195,10 @@ func (e *emitter) sendClient(c *conn, t int64, data []byte) int64 {
 	return t
 }
 
-// segEnd ends the segment starting at off. It never leaves a tail of under
-// 8 bytes for the last segment: tshark's chunked-body desegmentation
-// reports a lone final CRLF as malformed, so real stacks' PSH boundaries
-// elsewhere are just as plausible and keep its view clean.
+// segEnd ends the segment starting at off. It never leaves a last segment
+// of under 8 bytes: tshark reports a chunked body whose final CRLF arrives
+// alone as malformed, and a slightly shorter previous segment is just as
+// plausible on the wire.
 func segEnd(off, n int) int {
 	end := min(off+mss, n)
 	if rest := n - end; rest > 0 && rest < 8 {
