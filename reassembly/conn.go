@@ -146,13 +146,25 @@ func looksLikeRequest(b []byte) bool {
 }
 
 // ReassembledSG implements tcpasm.Stream: in-order bytes of one direction.
+// It must not panic: gopacket's flush paths hold the connection's lock
+// without a deferred unlock.
 func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext) {
 	if c.done {
 		return
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.w.ctr.drop(DropPanic, 1)
+			c.w.log.Debug("recovered from panic in HTTP parsing", "panic", r)
+			c.finish(c.lastTS)
+		}
+	}()
 	dir, _, end, skip := sg.Info()
 	n, _ := sg.Lengths()
-	ts := sg.CaptureInfo(0).Timestamp.UnixNano()
+	ts, ok := captureTime(sg, 0)
+	if !ok {
+		ts = c.lastTS
+	}
 	c.lastTS = ts
 	w := c.w
 	if n > 0 {
@@ -178,14 +190,14 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 			p.Gap(skip, ts)
 		}
 		w.ctr.payloadBytes.Add(uint64(n))
-		if last := sg.CaptureInfo(n - 1).Timestamp.UnixNano(); last == ts {
+		if last, ok := captureTime(sg, n-1); !ok || last == ts {
 			p.Feed(data, ts)
 		} else {
 			// Data held behind a hole spans several packets' times: feed
 			// it packet by packet so messages keep their own timestamps.
-			feedByTime(p, sg, data)
+			feedByTime(p, sg, data, ts)
+			c.lastTS = last
 		}
-		c.lastTS = sg.CaptureInfo(n - 1).Timestamp.UnixNano()
 	}
 	if end && !c.done {
 		if p := c.parser(dir); p != nil {
@@ -197,12 +209,18 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 // feedByTime feeds data in runs of equal capture time. CaptureInfo walks
 // the SG's containers, so each boundary is found by exponential then
 // binary search.
-func feedByTime(p *http1.Parser, sg tcpasm.ScatterGather, data []byte) {
+func feedByTime(p *http1.Parser, sg tcpasm.ScatterGather, data []byte, t int64) {
 	n := len(data)
+	at := func(off int) int64 {
+		if ts, ok := captureTime(sg, off); ok {
+			return ts
+		}
+		return t
+	}
 	for pos := 0; pos < n; {
-		t := sg.CaptureInfo(pos).Timestamp
+		t = at(pos)
 		step, end := 1, pos+1
-		for end < n && sg.CaptureInfo(end).Timestamp.Equal(t) {
+		for end < n && at(end) == t {
 			end = pos + step
 			step *= 2
 		}
@@ -210,15 +228,27 @@ func feedByTime(p *http1.Parser, sg tcpasm.ScatterGather, data []byte) {
 		lo, hi := pos+1, min(end, n)
 		for lo < hi {
 			mid := (lo + hi) / 2
-			if sg.CaptureInfo(mid).Timestamp.Equal(t) {
+			if at(mid) == t {
 				lo = mid + 1
 			} else {
 				hi = mid
 			}
 		}
-		p.Feed(data[pos:lo], t.UnixNano())
+		p.Feed(data[pos:lo], t)
 		pos = lo
 	}
+}
+
+// captureTime is sg.CaptureInfo(off) in Unix ns. gopacket v1.1.19 leaves
+// the context of every page but a packet's first nil, and CaptureInfo
+// then panics; such bytes take the time of the bytes before them.
+func captureTime(sg tcpasm.ScatterGather, off int) (ns int64, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ns, ok = 0, false
+		}
+	}()
+	return sg.CaptureInfo(off).Timestamp.UnixNano(), true
 }
 
 // notHTTP stops a connection whose handshake was seen and whose first
