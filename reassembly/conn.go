@@ -16,7 +16,8 @@ import (
 // directions as HTTP/1.x and pairs requests with responses in FIFO order.
 // It is only touched by its worker's goroutine.
 type conn struct {
-	w *worker
+	w   *worker
+	key connKey
 
 	// first is the gopacket direction of the first packet seen
 	// (TCPDirClientToServer in gopacket's terms, which may be the server).
@@ -391,12 +392,13 @@ func (c *conn) finish(ts int64) {
 		c.w.ctr.drop(DropUnpairedResponse, uint64(n))
 		c.resps = nil
 	}
-	c.w.forget(c)
 }
 
-// ReassemblyComplete implements tcpasm.Stream. ac may be nil.
+// ReassemblyComplete implements tcpasm.Stream. ac may be nil. Returning
+// true makes gopacket's pool drop the connection.
 func (c *conn) ReassemblyComplete(tcpasm.AssemblerContext) bool {
 	c.finish(c.lastTS)
+	c.w.forget(c)
 	return true
 }
 

@@ -3,6 +3,7 @@ package reassembly
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/google/gopacket"
@@ -13,11 +14,12 @@ import (
 	"github.com/apitap/apitap/reassembly/http1"
 )
 
-// ctxRingSize is how many packets' capture infos a worker keeps for the
+// maxCtxRing bounds how many packets' capture infos a worker keeps for the
 // assembler. gopacket keeps the context of out-of-order data until it is
 // delivered, so contexts are recycled rather than allocated per packet; a
-// page held longer than this many packets reports a later timestamp.
-const ctxRingSize = 1 << 14
+// page held longer than the ring's length in packets reports a later
+// timestamp.
+const maxCtxRing = 1 << 14
 
 // flushEvery is how often (capture time) a worker expires requests and
 // flushes idle connections.
@@ -36,7 +38,9 @@ type worker struct {
 	asm      *tcpasm.Assembler
 	maxConns int
 
-	conns         map[*conn]struct{}
+	// conns holds every connection gopacket's pool holds, from New to
+	// ReassemblyComplete, so the limit can be checked before the pool grows.
+	conns         map[connKey]*conn
 	ring          []asmCtx
 	ringPos       int
 	now           time.Time // latest capture time seen
@@ -60,8 +64,8 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 		log:      log,
 		ctr:      newCounters(),
 		maxConns: cfg.MaxConnections / workers,
-		conns:    make(map[*conn]struct{}),
-		ring:     make([]asmCtx, ctxRingSize),
+		conns:    make(map[connKey]*conn),
+		ring:     make([]asmCtx, ringSize(cfg.MaxBufferedPagesTotal/workers)),
 		batch:    make([]apicall.Call, 0, cfg.BatchSize),
 		ctx:      context.Background(),
 	}
@@ -72,20 +76,46 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 	return w
 }
 
+// ringSize is a power of two, eight times the pages a worker may buffer,
+// between 256 and maxCtxRing.
+func ringSize(pages int) int {
+	n := 256
+	for n < maxCtxRing && n < 8*pages {
+		n *= 2
+	}
+	return n
+}
+
 // New implements tcpasm.StreamFactory.
 func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ tcpasm.AssemblerContext) tcpasm.Stream {
 	if len(w.conns) >= w.maxConns {
+		// assemble filters such packets out: this is a safety net.
 		w.ctr.drop(DropConnLimit, 1)
 		return rejected{}
 	}
 	c := &conn{w: w}
 	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow)
-	w.conns[c] = struct{}{}
+	c.key = keyOf(c.firstSrc, c.firstDst)
+	w.conns[c.key] = c
 	return c
 }
 
-// forget drops a finished connection from the live set.
-func (w *worker) forget(c *conn) { delete(w.conns, c) }
+// forget drops a connection gopacket's pool let go of.
+func (w *worker) forget(c *conn) {
+	if w.conns[c.key] == c {
+		delete(w.conns, c.key)
+	}
+}
+
+// connKey names a connection whatever the direction of a packet.
+type connKey struct{ lo, hi netip.AddrPort }
+
+func keyOf(a, b netip.AddrPort) connKey {
+	if a.Compare(b) > 0 {
+		a, b = b, a
+	}
+	return connKey{a, b}
+}
 
 // assemble feeds one TCP segment to the assembler. A panic inside gopacket
 // on odd input costs that packet only.
@@ -97,8 +127,16 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 		}
 	}()
 	w.ctr.segments.Add(1)
+	if len(w.conns) >= w.maxConns {
+		// At the limit, a segment of an unknown connection would make
+		// gopacket's pool grow: shed it before it gets there.
+		if _, ok := w.conns[keyOf(flowAddrs(netFlow, tcp.TransportFlow()))]; !ok {
+			w.ctr.drop(DropConnLimit, 1)
+			return
+		}
+	}
 	ac := &w.ring[w.ringPos]
-	w.ringPos = (w.ringPos + 1) & (ctxRingSize - 1)
+	w.ringPos = (w.ringPos + 1) & (len(w.ring) - 1)
 	ac.ci = ci
 	w.asm.AssembleWithContext(netFlow, tcp, ac)
 	if ci.Timestamp.After(w.now) {
@@ -174,7 +212,7 @@ func (w *worker) expire(deadline int64) {
 // closeAll ends every connection (end of input) and flushes the batch.
 func (w *worker) closeAll() {
 	w.asm.FlushAll()
-	for c := range w.conns {
+	for _, c := range w.conns {
 		c.finish(c.lastTS)
 	}
 	w.flushBatch()

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,9 +27,10 @@ func captureFlags() []cli.Flag {
 	d := reassembly.DefaultConfig()
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "pcap", Usage: "read a pcap or pcapng `FILE` (repeatable)", EnvVars: []string{"APITAP_PCAP"}},
+		&cli.StringFlag{Name: "memory-limit", Value: "512MiB", Usage: "memory budget (KiB, MiB, GiB suffixes): sets the Go memory limit unless GOMEMLIMIT is set, and sizes the connection and out-of-order buffer limits that are not given explicitly", EnvVars: []string{"APITAP_MEMORY_LIMIT"}},
 		&cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "reassembly workers (connection shards)", EnvVars: []string{"APITAP_WORKERS"}},
-		&cli.IntFlag{Name: "max-connections", Value: d.MaxConnections, Usage: "TCP connections tracked at once; more are shed and counted", EnvVars: []string{"APITAP_MAX_CONNECTIONS"}},
-		&cli.IntFlag{Name: "max-buffered-pages", Value: d.MaxBufferedPagesTotal, Usage: "out-of-order pages (1900 bytes each) buffered in total", EnvVars: []string{"APITAP_MAX_BUFFERED_PAGES"}},
+		&cli.IntFlag{Name: "max-connections", Usage: "TCP connections tracked at once; more are shed and counted (default: from --memory-limit)", EnvVars: []string{"APITAP_MAX_CONNECTIONS"}},
+		&cli.IntFlag{Name: "max-buffered-pages", Usage: "out-of-order pages (1900 bytes each) buffered in total (default: from --memory-limit)", EnvVars: []string{"APITAP_MAX_BUFFERED_PAGES"}},
 		&cli.IntFlag{Name: "max-body", Value: d.HTTP.MaxBodyBytes, Usage: "body bytes kept per request or response, after decoding", EnvVars: []string{"APITAP_MAX_BODY"}},
 		&cli.DurationFlag{Name: "idle-timeout", Value: d.IdleTimeout, Usage: "close connections idle this long (capture time)", EnvVars: []string{"APITAP_IDLE_TIMEOUT"}},
 		&cli.DurationFlag{Name: "response-timeout", Value: d.ResponseTimeout, Usage: "emit a request with status 0 when no response came within this time", EnvVars: []string{"APITAP_RESPONSE_TIMEOUT"}},
@@ -54,17 +57,66 @@ func identityFlags() []cli.Flag {
 func engineConfig(c *cli.Context, src apicall.Source) (reassembly.Config, error) {
 	cfg := reassembly.DefaultConfig()
 	cfg.Workers = c.Int("workers")
-	cfg.MaxConnections = c.Int("max-connections")
-	cfg.MaxBufferedPagesTotal = c.Int("max-buffered-pages")
+	limit, err := parseBytes(c.String("memory-limit"))
+	if err != nil {
+		return cfg, fmt.Errorf("--memory-limit: %w", err)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(limit)
+	}
+	cfg.MaxConnections, cfg.MaxBufferedPagesTotal = budget(limit)
+	if c.IsSet("max-connections") {
+		cfg.MaxConnections = c.Int("max-connections")
+	}
+	if c.IsSet("max-buffered-pages") {
+		cfg.MaxBufferedPagesTotal = c.Int("max-buffered-pages")
+	}
 	cfg.HTTP.MaxBodyBytes = c.Int("max-body")
 	cfg.IdleTimeout = c.Duration("idle-timeout")
 	cfg.ResponseTimeout = c.Duration("response-timeout")
 	src.Node = c.String("node")
 	cfg.Source = src
 	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("capture flags (--workers, --max-connections, --max-buffered-pages, --max-body, --idle-timeout, --response-timeout): %w", err)
+		return cfg, fmt.Errorf("capture flags (--memory-limit, --workers, --max-connections, --max-buffered-pages, --max-body, --idle-timeout, --response-timeout): %w", err)
 	}
 	return cfg, nil
+}
+
+// Memory costs measured with a SYN flood (see e2e TestMemoryBounded): a
+// tracked connection costs about 1 KiB, doubled here for the parsers and
+// pending messages of busy ones; an out-of-order page is 1900 bytes.
+const (
+	connCost = 2 << 10
+	pageCost = 1900
+)
+
+// budget splits a memory limit: half for connection state, a quarter for
+// out-of-order data, the rest for the runtime, batches and bodies in flight.
+func budget(limit int64) (conns, pages int) {
+	conns = int(min(limit/2/connCost, 1<<22))
+	pages = int(min(limit/4/pageCost, 1<<22))
+	return max(conns, 1024), max(pages, 1024)
+}
+
+// parseBytes reads sizes such as 512MiB, 2GiB, 64MB or 1048576.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	num := strings.TrimSpace(s)
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive size such as 512MiB, got %q", s)
+	}
+	return n * mult, nil
 }
 
 // identityProcessor maps the identity flags into an identity.Processor.

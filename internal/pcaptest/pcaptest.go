@@ -4,9 +4,11 @@
 package pcaptest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -38,11 +40,32 @@ type Capture struct {
 	VLAN   uint16 // Ethernet only: tag frames with this 802.1Q id when non-zero
 	Frames []Frame
 	now    time.Time
+	stream *bufio.Writer // NewStream: frames are written out, not kept
+	err    error
 }
 
 // New starts a capture at a fixed time so fixtures are reproducible.
 func New(link uint32) *Capture {
 	return &Capture{Link: link, now: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+}
+
+// NewStream starts a capture that writes each frame to w as a pcap record
+// at once instead of keeping it, for captures too large for memory. Frame
+// editing (Swap, Drop, Fragment...) is not available; Flush ends it.
+func NewStream(link uint32, w io.Writer) *Capture {
+	c := New(link)
+	c.stream = bufio.NewWriterSize(w, 1<<20)
+	c.err = writeHeader(c.stream, link)
+	return c
+}
+
+// Flush writes out what a streaming capture buffered and returns the
+// first write error.
+func (c *Capture) Flush() error {
+	if c.err == nil && c.stream != nil {
+		c.err = c.stream.Flush()
+	}
+	return c.err
 }
 
 // Advance moves the capture clock.
@@ -67,6 +90,11 @@ func (k *Conn) Handshake() {
 	k.seg(false, k.sseq, k.cseq, flags{syn: true, ack: true}, nil)
 	k.sseq++
 	k.seg(true, k.cseq, k.sseq, flags{ack: true}, nil)
+}
+
+// Syn emits the client's SYN only (a half-open connection).
+func (k *Conn) Syn() {
+	k.seg(true, k.cseq, 0, flags{syn: true}, nil)
 }
 
 // Send emits data from the client (fromClient) or the server in segments
@@ -230,6 +258,12 @@ func (c *Capture) frame(ip []byte, v4 bool) []byte {
 
 // AddFrame appends a raw frame at the current time.
 func (c *Capture) AddFrame(data []byte) int {
+	if c.stream != nil {
+		if c.err == nil {
+			c.err = writeRecord(c.stream, Frame{TS: c.now, Data: data})
+		}
+		return -1
+	}
 	c.Frames = append(c.Frames, Frame{TS: c.now, Data: data})
 	return len(c.Frames) - 1
 }
@@ -302,25 +336,45 @@ func (c *Capture) SortByTime() {
 // LINKTYPE_LINUX_SLL2.)
 func (c *Capture) WriteFile(path string) error {
 	var b bytes.Buffer
+	if err := writeHeader(&b, c.Link); err != nil {
+		return err
+	}
+	for _, fr := range c.Frames {
+		if err := writeRecord(&b, fr); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write pcap: %w", err)
+	}
+	return nil
+}
+
+func writeHeader(w io.Writer, link uint32) error {
 	hdr := make([]byte, 24)
 	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b23c4d)
 	binary.LittleEndian.PutUint16(hdr[4:], 2)
 	binary.LittleEndian.PutUint16(hdr[6:], 4)
 	binary.LittleEndian.PutUint32(hdr[16:], 262144)
-	binary.LittleEndian.PutUint32(hdr[20:], c.Link)
-	b.Write(hdr)
-	rec := make([]byte, 16)
-	for _, fr := range c.Frames {
-		ns := fr.TS.UnixNano()
-		binary.LittleEndian.PutUint32(rec[0:], uint32(ns/1e9))
-		binary.LittleEndian.PutUint32(rec[4:], uint32(ns%1e9))
-		binary.LittleEndian.PutUint32(rec[8:], uint32(len(fr.Data)))
-		binary.LittleEndian.PutUint32(rec[12:], uint32(len(fr.Data)))
-		b.Write(rec)
-		b.Write(fr.Data)
+	binary.LittleEndian.PutUint32(hdr[20:], link)
+	if _, err := w.Write(hdr); err != nil {
+		return fmt.Errorf("write pcap header: %w", err)
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write pcap: %w", err)
+	return nil
+}
+
+func writeRecord(w io.Writer, fr Frame) error {
+	var rec [16]byte
+	ns := fr.TS.UnixNano()
+	binary.LittleEndian.PutUint32(rec[0:], uint32(ns/1e9))
+	binary.LittleEndian.PutUint32(rec[4:], uint32(ns%1e9))
+	binary.LittleEndian.PutUint32(rec[8:], uint32(len(fr.Data)))
+	binary.LittleEndian.PutUint32(rec[12:], uint32(len(fr.Data)))
+	if _, err := w.Write(rec[:]); err != nil {
+		return fmt.Errorf("write pcap record: %w", err)
+	}
+	if _, err := w.Write(fr.Data); err != nil {
+		return fmt.Errorf("write pcap record: %w", err)
 	}
 	return nil
 }
