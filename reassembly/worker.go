@@ -49,6 +49,7 @@ type worker struct {
 	lastHole      time.Time // latest segment that arrived after a hole
 	holes         bool      // segments may be buffered behind a hole
 	lastHoleFlush time.Time
+	sinceSweep    int // packets since the last flush walked the pool
 	// waiting holds connections with unanswered requests, roughly in the
 	// order their oldest request came, each at most once: ticks expire
 	// requests from its front without scanning every connection.
@@ -127,6 +128,7 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 		}
 	}()
 	w.ctr.segments.Add(1)
+	w.sinceSweep++
 	if len(w.conns) >= w.maxConns {
 		// At the limit, a segment of an unknown connection would make
 		// gopacket's pool grow: shed it before it gets there.
@@ -156,15 +158,24 @@ func (w *worker) tick() {
 		return
 	}
 	w.lastFlush = w.now
+	pressure := len(w.conns) > w.maxConns*9/10
 	idle := w.cfg.IdleTimeout
-	if len(w.conns) > w.maxConns*9/10 {
+	if pressure {
 		// Close to the limit: close idle connections sooner.
 		idle /= 8
 	}
+	// A flush walks every connection of gopacket's pool, so it runs only
+	// when it can have work: skipping holes once they may be older than
+	// ReorderTimeout, closing idle connections every quarter IdleTimeout.
+	// It also waits for four packets per connection walked, so a long
+	// sparse capture read offline costs O(1) per packet, not per second;
+	// near the connection limit, it does not wait.
+	if !pressure && w.sinceSweep < 4*len(w.conns) {
+		w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
+		return
+	}
 	var opt tcpasm.FlushOptions
-	// A flush walks every connection of the pool, so holes are skipped
-	// every half ReorderTimeout rather than every tick.
-	if w.holes && w.now.Sub(w.lastHoleFlush) >= max(w.cfg.ReorderTimeout/2, flushEvery) {
+	if w.holes && w.now.Sub(w.lastHoleFlush) >= w.cfg.ReorderTimeout {
 		w.lastHoleFlush = w.now
 		opt.T = w.now.Add(-w.cfg.ReorderTimeout)
 		// Segments buffered up to lastHole are all older than T now, so
@@ -177,6 +188,7 @@ func (w *worker) tick() {
 		opt.TC = w.now.Add(-idle)
 	}
 	if !opt.T.IsZero() {
+		w.sinceSweep = 0
 		w.asm.FlushWithOptions(opt)
 	}
 	w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())

@@ -9,7 +9,7 @@ RUNS=${RUNS:-5}
 dir=.cache/bench
 mkdir -p "$dir"
 if [[ ! -s $dir/traffic.pcap ]]; then
-	"$BIN" simulate --out "$dir" --seed 7 --users 2000 --duration 6h --rate 12 --max-calls 220000
+	"$BIN" simulate --out "$dir" --seed 7 --users 2000 --duration 30m --rate 150 --max-calls 220000
 fi
 pcap=$dir/traffic.pcap
 key=bench-pseudonym-key-0123456789

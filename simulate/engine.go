@@ -63,7 +63,6 @@ type labelStat struct {
 	owasp    string
 	actor    string
 	target   string
-	note     string
 	ep       int
 	calls    int
 	first    int64
@@ -86,7 +85,6 @@ func (l *labelStat) record(ip [4]byte, start, end int64) {
 // scheduled is an attack or look-alike session waiting for its start time.
 type scheduled struct {
 	at   int64
-	rtt  int64
 	plan planner
 }
 
@@ -113,7 +111,6 @@ type engine struct {
 	arr         *rand.Rand
 	nextArrival int64
 	arrRate     float64 // sessions per µs at the diurnal peak
-	retrans     int
 }
 
 // meanCallsPerSession calibrates session arrivals to Config.Rate; it is the

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -153,7 +154,7 @@ func readPcap(t *testing.T, r io.Reader) (map[flowKey]*flow, []flowKey, int) {
 	n := 0
 	for {
 		data, ci, err := pr.ReadPacketData()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -246,7 +247,7 @@ func TestPcapParses(t *testing.T) {
 		resps := bufio.NewReader(bytes.NewReader(flows[rev].stream(t)))
 		for {
 			req, err := http.ReadRequest(reqs)
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
@@ -263,6 +264,7 @@ func TestPcapParses(t *testing.T) {
 				t.Fatalf("conn %v: response to %s %s: %v", k, req.Method, req.URL, err)
 			}
 			body, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
 			if err != nil {
 				t.Fatalf("response body of %s %s: %v", req.Method, req.URL, err)
 			}

@@ -254,10 +254,9 @@ var appUAs = []string{"ShopApp/5.2.1 (iOS 18.1; iPhone15,2)", "ShopApp/5.2.0 (An
 
 // world is every actor of one simulation, built from the seed alone.
 type world struct {
-	users   int
-	actors  []*actor // registered users, index = user index
-	byKind  [5][]*actor
-	anonRng *rand.Rand
+	users  int
+	actors []*actor // registered users, index = user index
+	byKind [5][]*actor
 }
 
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))

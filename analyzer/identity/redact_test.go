@@ -164,3 +164,39 @@ func eq(t *testing.T, got, want string) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+func TestMayStartSecret(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			var buf [8]byte
+			for i := range buf {
+				buf[i] = 'x'
+			}
+			buf[pos] = byte(b)
+			want := scanStart[b]
+			if got := mayStartSecret(load64(buf[:], 0)); got != want {
+				t.Fatalf("byte %#x at %d: mayStartSecret = %v, want %v", b, pos, got, want)
+			}
+		}
+	}
+}
+
+func TestMaySecret(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		cards bool
+		want  bool
+	}{
+		{"just some words here", true, false},
+		{"order 2026-01-05 at noon", true, false},
+		{"card 4111 1111 1111 1111", true, true},
+		{"card 4111 1111 1111 1111", false, false},
+		{"token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig", false, true},
+		{"abcdefgh12345678901234", true, true},
+		{"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxeyJ", false, true},
+	} {
+		if got := maySecret(tc.in, 0, len(tc.in), tc.cards); got != tc.want {
+			t.Errorf("maySecret(%q, cards=%v) = %v, want %v", tc.in, tc.cards, got, tc.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"bytes"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -115,15 +116,77 @@ var scanStart = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load64 reads s[i:i+8] little-endian; the compiler merges the loads.
+func load64[T text](s T, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// mayStartSecret reports whether any byte of v is a digit or 'e' (SWAR:
+// a byte of v^'0'*ones is below 10 only for a digit, a byte of v^'e'*ones
+// is zero only for 'e').
+func mayStartSecret(v uint64) bool {
+	d := v ^ ('0' * ones)
+	e := v ^ ('e' * ones)
+	return ((d-10*ones)&^d|(e-ones)&^e)&highs != 0
+}
+
+// maySecret is a quick pass that rules out most text: a card number needs
+// 13 digits and a JWT needs "eyJ". It counts digits eight bytes at a time
+// (over-counting is harmless: it only sends text to the full scan).
+func maySecret[T text](s T, start, end int, cards bool) bool {
+	digits := 0
+	i := start
+	for ; i+8 <= end; i += 8 {
+		v := load64(s, i)
+		d := v ^ ('0' * ones)
+		digits += bits.OnesCount64((d - 10*ones) &^ d & highs)
+		if e := v ^ ('e' * ones); (e-ones)&^e&highs != 0 && hasJWTStart(s, i, min(i+8, end), end) {
+			return true
+		}
+	}
+	for ; i < end; i++ {
+		if isDigit(s[i]) {
+			digits++
+		} else if s[i] == 'e' && i+2 < end && s[i+1] == 'y' && s[i+2] == 'J' {
+			return true
+		}
+	}
+	return cards && digits >= 13
+}
+
+// hasJWTStart reports whether "eyJ" starts in s[i:j] (and fits before end).
+func hasJWTStart[T text](s T, i, j, end int) bool {
+	for ; i < j; i++ {
+		if s[i] == 'e' && i+2 < end && s[i+1] == 'y' && s[i+2] == 'J' {
+			return true
+		}
+	}
+	return false
+}
+
 // scanSecrets redacts JWTs and, when cards, masks card numbers in
 // s[start:end]. plus says '+' separates card digit groups (form
 // encoding); esc says s is inside a JSON string, where "\n4111..." still
 // starts a number.
 func scanSecrets[T text](w *rewriter[T], s T, start, end int, cards, plus, esc bool) {
-	if end-start < minSecretLen {
+	if end-start < minSecretLen || !maySecret(s, start, end, cards) {
 		return
 	}
 	for i := start; i < end; {
+		// Skip eight bytes at a time while none can start a secret.
+		for i+8 <= end && !mayStartSecret(load64(s, i)) {
+			i += 8
+		}
+		if i >= end {
+			break
+		}
 		c := s[i]
 		if !scanStart[c] {
 			i++

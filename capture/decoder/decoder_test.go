@@ -461,7 +461,7 @@ func TestCorpus(t *testing.T) {
 			d := New(DefaultConfig())
 			for {
 				data, ci, err := r.ReadPacket()
-				if err == io.EOF || errors.Is(err, capture.ErrTruncated) {
+				if errors.Is(err, io.EOF) || errors.Is(err, capture.ErrTruncated) {
 					break
 				}
 				if err != nil {

@@ -139,7 +139,7 @@ func readAll(t *testing.T, path string) (*Reader, readResult) {
 	var res readResult
 	for {
 		data, ci, err := r.ReadPacket()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
@@ -224,7 +224,7 @@ func TestReadFormats(t *testing.T) {
 			if err := r.Close(); err != nil {
 				t.Errorf("second Close: %v", err)
 			}
-			if _, _, err := r.ReadPacket(); err == nil || err == io.EOF {
+			if _, _, err := r.ReadPacket(); err == nil || errors.Is(err, io.EOF) {
 				t.Errorf("ReadPacket after Close = %v, want an error", err)
 			}
 		})
