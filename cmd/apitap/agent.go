@@ -12,7 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/apitap/apitap/apicall"
-	"github.com/apitap/apitap/reassembly"
 	"github.com/apitap/apitap/storage/jsonl"
 )
 
@@ -32,36 +31,18 @@ func agentCommand() *cli.Command {
 
 // runAgent wires capture → reassembly → identity/redaction → sink.
 func runAgent(c *cli.Context) error {
-	log, err := newLogger(c)
+	p, err := newFilePipeline(c, "agent")
 	if err != nil {
 		return err
-	}
-	log = log.With("component", "agent")
-	paths := c.StringSlice("pcap")
-	if len(paths) == 0 {
-		return errors.New("agent: give --pcap FILE (live --iface capture is not built yet)")
 	}
 	sink, closeSink, err := openSink(c.String("sink"))
 	if err != nil {
 		return err
 	}
-	ident, err := identityProcessor(c, log)
-	if err != nil {
-		return err
-	}
-	cfg, err := engineConfig(c, sourceFor(paths))
-	if err != nil {
-		return err
-	}
-	eng, err := reassembly.New(cfg, ident.Sink(sink), log)
-	if err != nil {
-		return err
-	}
-	warnings, runErr := runFiles(c.Context, eng, paths, c.Bool("progress"), log)
+	st, warnings, runErr := p.run(c, sink, c.Duration("shutdown-timeout"))
 	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
 	defer cancel()
-	closeErr := errors.Join(eng.Close(ctx), closeSink(ctx))
-	st := eng.Stats()
+	closeErr := closeSink(ctx)
 	summary, _ := json.Marshal(summaryLine(st))
 	fmt.Fprintln(os.Stderr, string(summary))
 	for _, w := range warnings {

@@ -38,29 +38,16 @@ func analyzeCommand() *cli.Command {
 // runAnalyze wires capture → reassembly → identity/redaction → report.
 // The analyzer stages (inventory, baselines, detectors) plug in here.
 func runAnalyze(c *cli.Context) error {
-	log, err := newLogger(c)
-	if err != nil {
-		return err
-	}
-	log = log.With("component", "analyze")
-	paths := c.StringSlice("pcap")
-	if len(paths) == 0 {
-		return errors.New("analyze: give at least one --pcap FILE")
-	}
 	format := c.String("format")
 	if format != "table" && format != "jsonl" {
 		return fmt.Errorf("--format: want table or jsonl, got %q", format)
 	}
-	ident, err := identityProcessor(c, log)
-	if err != nil {
-		return err
-	}
-	cfg, err := engineConfig(c, sourceFor(paths))
+	p, err := newFilePipeline(c, "analyze")
 	if err != nil {
 		return err
 	}
 	out := c.App.Writer
-	var sink apicall.Sink
+	var sink apicall.Sink = apicall.Discard
 	var calls *jsonl.Writer
 	var table *callTable
 	switch {
@@ -70,21 +57,14 @@ func runAnalyze(c *cli.Context) error {
 	case format == "table":
 		table = &callTable{max: c.Int("rows")}
 		sink = table
-	default:
-		sink = apicall.Discard
 	}
-	eng, err := reassembly.New(cfg, ident.Sink(sink), log)
-	if err != nil {
-		return err
+	st, warnings, err := p.run(c, sink, 30*time.Second)
+	if err != nil && st.Packets == 0 {
+		return err // nothing was read: the error says why
 	}
-	warnings, runErr := runFiles(c.Context, eng, paths, c.Bool("progress"), log)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	closeErr := eng.Close(ctx)
 	if calls != nil {
-		closeErr = errors.Join(closeErr, calls.Close(ctx))
+		err = errors.Join(err, calls.Close(context.Background()))
 	}
-	st := eng.Stats()
 	if table != nil {
 		table.write(out, st)
 	} else {
@@ -94,7 +74,7 @@ func runAnalyze(c *cli.Context) error {
 	for _, w := range warnings {
 		fmt.Fprintln(c.App.ErrWriter, "apitap: warning:", w)
 	}
-	return errors.Join(runErr, closeErr)
+	return err
 }
 
 // callTable keeps the earliest calls for a terminal table.

@@ -155,6 +155,48 @@ func identityProcessor(c *cli.Context, log *slog.Logger) (*identity.Processor, e
 	return identity.New(cfg)
 }
 
+// filePipeline is capture → reassembly → identity/redaction over the
+// --pcap files, as both agent and analyze run it; they differ in the sink.
+type filePipeline struct {
+	log   *slog.Logger
+	paths []string
+	ident *identity.Processor
+	cfg   reassembly.Config
+}
+
+// newFilePipeline validates the shared flags into a pipeline.
+func newFilePipeline(c *cli.Context, component string) (*filePipeline, error) {
+	log, err := newLogger(c)
+	if err != nil {
+		return nil, err
+	}
+	p := &filePipeline{log: log.With("component", component), paths: c.StringSlice("pcap")}
+	if len(p.paths) == 0 {
+		return nil, fmt.Errorf("%s: give at least one --pcap FILE", component)
+	}
+	if p.ident, err = identityProcessor(c, p.log); err != nil {
+		return nil, err
+	}
+	if p.cfg, err = engineConfig(c, sourceFor(p.paths)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// run reads the files into sink, then flushes the engine within timeout.
+// Warnings name truncated files that were read as far as they go.
+func (p *filePipeline) run(c *cli.Context, sink apicall.Sink, timeout time.Duration) (reassembly.Stats, []string, error) {
+	eng, err := reassembly.New(p.cfg, p.ident.Sink(sink), p.log)
+	if err != nil {
+		return reassembly.Stats{}, nil, err
+	}
+	warnings, runErr := runFiles(c.Context, eng, p.paths, c.Bool("progress"), p.log)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	closeErr := eng.Close(ctx)
+	return eng.Stats(), warnings, errors.Join(runErr, closeErr)
+}
+
 // runFiles reads every pcap through the engine, reporting progress on
 // stderr. A truncated file is processed as far as it goes and reported in
 // the returned warnings; any other error stops the run.
@@ -174,8 +216,7 @@ func runFiles(ctx context.Context, eng *reassembly.Engine, paths []string, progr
 		}
 		_ = r.Close() // read-only file: nothing to lose
 		if errors.Is(err, capture.ErrTruncated) {
-			warnings = append(warnings, err.Error())
-			log.Warn("capture truncated: processed every readable packet", "file", path, "err", err)
+			warnings = append(warnings, err.Error()+" (every readable packet was processed)")
 			continue
 		}
 		if err != nil {
