@@ -265,6 +265,26 @@ func startProgress(path string, r *pcapfile.Reader, eng *reassembly.Engine) (sto
 	return func() { close(done); <-finished }
 }
 
+// peakRSS reads the process's peak resident set size from /proc (VmHWM),
+// or 0 where that is not available. (getrusage's maxrss can include the
+// parent's memory on Linux when the parent spawned us with vfork.)
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 func mib(n int64) string { return fmt.Sprintf("%.0fMiB", float64(n)/(1<<20)) }
 
 // sourceFor describes a capture source for the calls' Source field.
@@ -284,6 +304,7 @@ func summaryLine(st reassembly.Stats) map[string]any {
 		"connections":         st.Connections,
 		"gaps":                st.Gaps,
 		"parse_error_reasons": st.ParseErrors,
+		"peak_rss_bytes":      peakRSS(),
 		"drop_reasons":        st.Drops,
 	}
 }
