@@ -47,7 +47,7 @@ func runAnalyze(c *cli.Context) error {
 		return err
 	}
 	out := c.App.Writer
-	var sink apicall.Sink = apicall.Discard
+	sink := apicall.Discard
 	var calls *jsonl.Writer
 	var table *callTable
 	switch {
