@@ -199,9 +199,16 @@ func appendString[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain ASCII bytes at a time: bodies are long.
+		for i+8 <= len(s) && plain8(s, i) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+			if b >= 0x20 && b != '"' && b != '\\' {
 				i++
 				continue
 			}
@@ -229,6 +236,23 @@ func appendString[T string | []byte](dst []byte, s T) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plain8 reports whether s[i:i+8] is printable ASCII with no '"' or '\\'
+// (SWAR: a byte below 0x20 or equal to a quote leaves a high bit set).
+func plain8[T string | []byte](s T, i int) bool {
+	_ = s[i+7]
+	v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	q := v ^ ('"' * ones)
+	bs := v ^ ('\\' * ones)
+	bad := (v-0x20*ones)&^v | (q-ones)&^q | (bs-ones)&^bs | v
+	return bad&highs == 0
 }
 
 func appendEscape(dst []byte, b byte) []byte {

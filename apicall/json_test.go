@@ -3,6 +3,7 @@ package apicall
 import (
 	"encoding/json"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -69,4 +70,34 @@ func BenchmarkAppendJSON(b *testing.B) {
 		buf = AppendJSON(buf[:0], &c)
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+func TestPlain8(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			buf := []byte("abcdefgh")
+			buf[pos] = byte(b)
+			want := b >= 0x20 && b < 0x80 && b != '"' && b != '\\'
+			if got := plain8(buf, 0); got != want {
+				t.Fatalf("byte %#x at %d: plain8 = %v, want %v", b, pos, got, want)
+			}
+		}
+	}
+}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain ascii text that is long enough", "quote\" and back\\slash in a long string",
+		"ctrl \x01\x1f\t\n\r chars", "utf8 héllo wörld ✓ and more text", "bad \xff\xfe utf8 here!!", "\u2028 sep \u2029 x"} {
+		var got any
+		if err := json.Unmarshal(appendString(nil, s), &got); err != nil {
+			t.Fatalf("%q: invalid JSON %s: %v", s, appendString(nil, s), err)
+		}
+		var want strings.Builder
+		for _, r := range s { // each invalid byte decodes as one U+FFFD
+			want.WriteRune(r)
+		}
+		if got != want.String() {
+			t.Errorf("%q round-trips to %q, want %q", s, got, want.String())
+		}
+	}
 }
