@@ -27,7 +27,7 @@ func captureFlags() []cli.Flag {
 	d := reassembly.DefaultConfig()
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "pcap", Usage: "read a pcap or pcapng `FILE` (repeatable)", EnvVars: []string{"APITAP_PCAP"}},
-		&cli.StringFlag{Name: "memory-limit", Value: "512MiB", Usage: "memory budget (KiB, MiB, GiB suffixes): sets the Go memory limit unless GOMEMLIMIT is set, and sizes the connection and out-of-order buffer limits that are not given explicitly", EnvVars: []string{"APITAP_MEMORY_LIMIT"}},
+		&cli.StringFlag{Name: "memory-limit", Value: "512MiB", Usage: "memory budget (KiB, MiB, GiB suffixes): sets the Go memory limit unless GOMEMLIMIT is set (and GOGC=300 unless GOGC is set), and sizes the connection and out-of-order buffer limits that are not given explicitly", EnvVars: []string{"APITAP_MEMORY_LIMIT"}},
 		&cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "reassembly workers (connection shards)", EnvVars: []string{"APITAP_WORKERS"}},
 		&cli.IntFlag{Name: "max-connections", Usage: "TCP connections tracked at once; more are shed and counted (default: from --memory-limit)", EnvVars: []string{"APITAP_MAX_CONNECTIONS"}},
 		&cli.IntFlag{Name: "max-buffered-pages", Usage: "out-of-order pages (1900 bytes each) buffered in total (default: from --memory-limit)", EnvVars: []string{"APITAP_MAX_BUFFERED_PAGES"}},
@@ -63,6 +63,11 @@ func engineConfig(c *cli.Context, src apicall.Source) (reassembly.Config, error)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(limit)
+	}
+	if os.Getenv("GOGC") == "" {
+		// The memory limit bounds the heap, so GC can run less often than
+		// the default; measured 9% faster on the bench pcap (see README).
+		debug.SetGCPercent(300)
 	}
 	cfg.MaxConnections, cfg.MaxBufferedPagesTotal = budget(limit)
 	if c.IsSet("max-connections") {
