@@ -200,3 +200,31 @@ func TestMaySecret(t *testing.T) {
 		}
 	}
 }
+
+func TestMaySecretFindsEveryJWTStart(t *testing.T) {
+	// "eyJ" at every offset and alignment, in text full of other e's and y's.
+	for pad := range 24 {
+		in := strings.Repeat("ey ye e", 5)[:pad] + "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." + "tail"
+		if !maySecret(in, 0, len(in), false) {
+			t.Errorf("pad %d: JWT start missed in %q", pad, in)
+		}
+	}
+}
+
+func TestZeroMask(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			v := uint64(0x0101010101010101) // no zero byte
+			v &^= 0xff << (8 * pos)
+			v |= uint64(b) << (8 * pos)
+			got := zeroMask(v)
+			want := uint64(0)
+			if b == 0 {
+				want = 0x80 << (8 * pos)
+			}
+			if got != want {
+				t.Fatalf("byte %#x at %d: mask %#x, want %#x", b, pos, got, want)
+			}
+		}
+	}
+}

@@ -147,8 +147,12 @@ func maySecret[T text](s T, start, end int, cards bool) bool {
 		v := load64(s, i)
 		d := v ^ ('0' * ones)
 		digits += bits.OnesCount64((d - 10*ones) &^ d & highs)
-		if e := v ^ ('e' * ones); (e-ones)&^e&highs != 0 && hasJWTStart(s, i, min(i+8, end), end) {
-			return true
+		// An 'e' followed by 'y' in this block, or an 'e' last in it.
+		if e := zeroMask(v ^ ('e' * ones)); e != 0 {
+			y := zeroMask(v ^ ('y' * ones))
+			if (e&(y>>8) != 0 || e>>56 != 0) && hasJWTStart(s, i, i+8, end) {
+				return true
+			}
 		}
 	}
 	for ; i < end; i++ {
@@ -159,6 +163,12 @@ func maySecret[T text](s T, start, end int, cards bool) bool {
 		}
 	}
 	return cards && digits >= 13
+}
+
+// zeroMask has the high bit set in exactly the zero bytes of x.
+func zeroMask(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^((x&low7 + low7) | x | low7)
 }
 
 // hasJWTStart reports whether "eyJ" starts in s[i:j] (and fits before end).
