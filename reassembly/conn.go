@@ -8,7 +8,6 @@ import (
 	"github.com/google/gopacket/layers"
 	tcpasm "github.com/google/gopacket/reassembly"
 
-	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly/http1"
 )
 
@@ -347,7 +346,7 @@ func (c *conn) pairWith(m *http1.Message) {
 	up := m.Status == 101 || (req.Method == "CONNECT" && m.Status >= 200 && m.Status < 300)
 	if up {
 		c.upgraded = true
-		c.w.ctr.drop(DropUpgradedBytes, 1)
+		c.w.ctr.drop(DropUpgraded, 1)
 		if c.req != nil {
 			c.req.Stop()
 		}
@@ -434,4 +433,3 @@ func flowAddrs(netFlow, tcpFlow gopacket.Flow) (src, dst netip.AddrPort) {
 
 var _ tcpasm.Stream = (*conn)(nil)
 var _ tcpasm.Stream = rejected{}
-var _ = apicall.Call{}

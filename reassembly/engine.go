@@ -178,7 +178,9 @@ func (e *Engine) Stats() Stats {
 	for reason, n := range e.decStats.All() {
 		switch reason {
 		case decoder.ReasonNotIP, decoder.ReasonNotTCP:
-			s.Ignored[reason.String()] += n
+			if n > 0 {
+				s.Ignored[reason.String()] += n
+			}
 		case decoder.ReasonFragmentPending:
 		default:
 			if n > 0 {

@@ -10,7 +10,7 @@ const (
 	DropConnLimit        = "conn_limit"        // new connection over MaxConnections
 	DropUnpairedResponse = "unpaired_response" // response with no request to pair with
 	DropPendingOverflow  = "pending_overflow"  // pipelined requests over MaxPendingRequests
-	DropUpgradedBytes    = "upgraded"          // connections no longer parsed after Upgrade/CONNECT
+	DropUpgraded         = "upgraded"          // connections no longer parsed after Upgrade/CONNECT
 	DropPanic            = "panic"             // a packet that made a library panic
 	DropSinkError        = "sink_error"        // calls the sink refused
 	DropNotHTTP          = "not_http"          // connections whose bytes never looked like HTTP
