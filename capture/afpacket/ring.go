@@ -35,10 +35,10 @@ type ring struct {
 	blocks    int
 
 	// Reader state: the current block and the next frame in it.
-	cur     int  // block index
-	held    bool // cur is owned by user space and not yet returned
-	left    int  // frames left in the held block
-	off     int  // offset of the next frame in the held block
+	cur  int  // block index
+	held bool // cur is owned by user space and not yet returned
+	left int  // frames left in the held block
+	off  int  // offset of the next frame in the held block
 
 	mu      sync.Mutex // guards fd and mem against close while stats are read
 	closed  bool
