@@ -46,9 +46,13 @@ FUZZTIME ?= 60s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-# generate regenerates committed generated code (none yet: bpf2go and
-# protobuf arrive with the eBPF and Kafka work).
+# generate regenerates committed generated code. protoc comes from Debian's
+# protobuf-compiler and protoc-gen-go from go install (installed here when
+# missing; CI does not need them, the generated code is committed).
+PROTOC_GEN_GO_VERSION := v1.36.12
 generate:
+	@command -v protoc >/dev/null || { echo "generate: installing protobuf-compiler"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null; }
+	@protoc-gen-go --version 2>/dev/null | grep -q "$(PROTOC_GEN_GO_VERSION)" || GOFLAGS= $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	$(GO) generate ./...
 
 clean:

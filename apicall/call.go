@@ -42,6 +42,12 @@ type Call struct {
 
 	// Flags describes notable conditions of this call (see the Flag constants).
 	Flags Flags
+
+	// Unknown holds protobuf fields of a newer schema minor version that
+	// this build does not know, verbatim (see DecodeWire); AppendWire
+	// writes them back so a relay does not lose them. Nil for calls
+	// captured by this build.
+	Unknown []byte
 }
 
 // Flags is a bit set of conditions seen while building a call.

@@ -20,6 +20,9 @@ func agentCommand() *cli.Command {
 	flags = append(flags,
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+		// For make bench: measures capture → paired calls alone. Only with
+		// the null sink, so no unredacted call can leave the process.
+		&cli.BoolFlag{Name: "skip-identity", Hidden: true, Usage: "benchmarks only: skip actor extraction and redaction (requires --sink null)"},
 	)
 	return &cli.Command{
 		Name:   "agent",
@@ -38,6 +41,12 @@ func runAgent(c *cli.Context) error {
 	sink, closeSink, err := openSink(c.String("sink"))
 	if err != nil {
 		return err
+	}
+	if c.Bool("skip-identity") {
+		if c.String("sink") != "null" {
+			return errors.New("--skip-identity: only allowed with --sink null (calls would leave unredacted)")
+		}
+		p.ident = nil
 	}
 	st, warnings, runErr := p.run(c, sink, c.Duration("shutdown-timeout"))
 	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))

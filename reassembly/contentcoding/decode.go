@@ -174,7 +174,7 @@ func decodeOne(dst []byte, c coding, src []byte, limit int) ([]byte, bool, error
 			}
 			return dst, false, fmt.Errorf("read gzip header: %w", err)
 		}
-		return readCapped(dst, st.r, limit)
+		return readCapped(slices.Grow(dst, gzipSizeHint(src, limit)), st.r, limit)
 	case cDeflate:
 		if isZlib(src) {
 			st := zlibPool.Get().(*zlibState)
@@ -217,6 +217,21 @@ func decodeOne(dst []byte, c coding, src []byte, limit int) ([]byte, bool, error
 	}
 	out, tr, _ := appendCapped(dst, src, limit)
 	return out, tr, nil
+}
+
+// gzipSizeHint guesses the decoded size of a gzip body from its trailer
+// (ISIZE: the input size mod 2^32), so the output is allocated once. A
+// cut or concatenated body makes the hint wrong, never the output: it is
+// bounded by limit+1 and by 64 times the compressed size (DEFLATE's
+// ratio is at most 1032:1, real bodies far less), and readCapped grows
+// past it when needed.
+func gzipSizeHint(src []byte, limit int) int {
+	if len(src) < 18 {
+		return 0
+	}
+	t := src[len(src)-4:]
+	n := int(uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24)
+	return max(0, min(n+1, limit+1, 64*len(src)))
 }
 
 // readCapped appends r's output to dst, reading at most limit+1 bytes so
