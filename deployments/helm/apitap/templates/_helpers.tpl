@@ -56,3 +56,62 @@ capabilities:
 {{- end -}}
 {{- toYaml $caps -}}
 {{- end -}}
+
+{{/* Kafka connection settings shared by agents (producers) and analyzers. */}}
+{{- define "apitap.kafkaEnv" -}}
+{{- if not .Values.kafka.brokers }}
+{{- fail "kafka.brokers: give at least one host:port when kafka.enabled is true" }}
+{{- end -}}
+- name: APITAP_KAFKA
+  value: {{ join "," .Values.kafka.brokers | quote }}
+- name: APITAP_KAFKA_TOPIC
+  value: {{ .Values.kafka.topic | quote }}
+{{- if .Values.kafka.tls.enabled }}
+- name: APITAP_KAFKA_TLS
+  value: "true"
+{{- with .Values.kafka.tls.serverName }}
+- name: APITAP_KAFKA_TLS_SERVER_NAME
+  value: {{ . | quote }}
+{{- end }}
+{{- if .Values.kafka.tls.secretName }}
+- name: APITAP_KAFKA_TLS_CA
+  value: /etc/apitap/kafka-tls/ca.crt
+{{- if .Values.kafka.tls.clientCert }}
+- name: APITAP_KAFKA_TLS_CERT
+  value: /etc/apitap/kafka-tls/tls.crt
+- name: APITAP_KAFKA_TLS_KEY
+  value: /etc/apitap/kafka-tls/tls.key
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with .Values.kafka.sasl.mechanism }}
+{{- if not (has . (list "PLAIN" "SCRAM-SHA-256" "SCRAM-SHA-512")) }}
+{{- fail (printf "kafka.sasl.mechanism: want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got %q" .) }}
+{{- end }}
+- name: APITAP_KAFKA_SASL_MECHANISM
+  value: {{ . | quote }}
+- name: APITAP_KAFKA_USER
+  value: {{ $.Values.kafka.sasl.username | quote }}
+- name: APITAP_KAFKA_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "apitap.secretName" $ }}
+      key: kafka-password
+{{- end }}
+{{- end -}}
+
+{{- define "apitap.kafkaTLSMounts" -}}
+{{- if and .Values.kafka.enabled .Values.kafka.tls.enabled .Values.kafka.tls.secretName -}}
+- name: kafka-tls
+  mountPath: /etc/apitap/kafka-tls
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{- define "apitap.kafkaTLSVolumes" -}}
+{{- if and .Values.kafka.enabled .Values.kafka.tls.enabled .Values.kafka.tls.secretName -}}
+- name: kafka-tls
+  secret:
+    secretName: {{ .Values.kafka.tls.secretName }}
+{{- end -}}
+{{- end -}}
