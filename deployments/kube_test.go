@@ -367,6 +367,12 @@ func checkObjects(objs []object, docCaps []string) []error {
 					if r.Annotations["summary"] == "" || r.Labels["severity"] == "" {
 						fail(o, "alert %s: needs a summary annotation and a severity label", r.Alert)
 					}
+					if bad := unknownMetricNames(r.Expr.String()); len(bad) > 0 {
+						fail(o, "alert %s: metrics %v are defined nowhere in the Go code", r.Alert, bad)
+					}
+					if !strings.Contains(operationsDoc(), "`"+r.Alert+"`") {
+						fail(o, "alert %s is not explained in docs/operations.md", r.Alert)
+					}
 				}
 			}
 		}
