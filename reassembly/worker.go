@@ -128,6 +128,15 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 		}
 	}()
 	w.ctr.segments.Add(1)
+	if len(tcp.Payload) == 0 && !tcp.SYN && !tcp.FIN && !tcp.RST {
+		// A bare ACK (a third of the segments of HTTP traffic) carries
+		// nothing to reassemble: gopacket would look its connection up,
+		// note the time, and open a new, empty connection for the last
+		// ACK of a closed one. Idle connections are closed by the time
+		// of their last data, SYN, FIN or RST instead.
+		w.advance(ci.Timestamp)
+		return
+	}
 	w.sinceSweep++
 	if len(w.conns) >= w.maxConns {
 		// At the limit, a segment of an unknown connection would make
@@ -141,8 +150,14 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 	w.ringPos = (w.ringPos + 1) & (len(w.ring) - 1)
 	ac.ci = ci
 	w.asm.AssembleWithContext(netFlow, tcp, ac)
-	if ci.Timestamp.After(w.now) {
-		w.now = ci.Timestamp
+	w.advance(ci.Timestamp)
+}
+
+// advance moves the worker's clock to ts and runs the time-driven work
+// when it is due.
+func (w *worker) advance(ts time.Time) {
+	if ts.After(w.now) {
+		w.now = ts
 		if w.now.Sub(w.lastFlush) >= flushEvery {
 			w.tick()
 		}
