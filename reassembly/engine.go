@@ -124,7 +124,7 @@ func (e *Engine) HandlePacket(data []byte, lt layers.LinkType, ci gopacket.Captu
 		return
 	}
 	if e.shards == nil {
-		e.workers[0].assemble(seg.Net, &seg.TCP, ci)
+		e.workers[0].assemble(seg.Net, &seg.TCP, ci, seg.VNI)
 		return
 	}
 	h := seg.Net.FastHash()*0x9e3779b97f4a7c15 ^ seg.TCP.TransportFlow().FastHash()
@@ -175,6 +175,7 @@ func (e *Engine) Stats() Stats {
 		w.ctr.addTo(&s)
 	}
 	e.decMu.Lock()
+	s.TCPPayloadBytes = e.decStats.TCPPayloadBytes
 	for reason, n := range e.decStats.All() {
 		switch reason {
 		case decoder.ReasonNotIP, decoder.ReasonNotTCP:
