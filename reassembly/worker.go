@@ -204,6 +204,17 @@ func (w *worker) tick() {
 	w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
 }
 
+// idle advances the worker's clock to now without a packet and flushes the batch.
+func (w *worker) idle(now time.Time) {
+	if now.After(w.now) {
+		w.now = now
+		if w.now.Sub(w.lastFlush) >= flushEvery {
+			w.tick()
+		}
+	}
+	w.flushBatch()
+}
+
 // expire turns requests unanswered since before deadline into calls with
 // status 0, walking the waiting queue from its front.
 func (w *worker) expire(deadline int64) {
