@@ -8,6 +8,7 @@ import (
 // Reasons for shedding data, as they appear in Stats.Drops and metrics.
 const (
 	DropConnLimit        = "conn_limit"        // new connection over MaxConnections
+	DropConnPressure     = "conn_pressure"     // segment without data of a new connection, near MaxConnections
 	DropUnpairedResponse = "unpaired_response" // response with no request to pair with
 	DropPendingOverflow  = "pending_overflow"  // pipelined requests over MaxPendingRequests
 	DropUpgraded         = "upgraded"          // connections no longer parsed after Upgrade/CONNECT

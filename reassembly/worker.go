@@ -138,12 +138,18 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 	}()
 	w.ctr.segments.Add(1)
 	w.sinceSweep++
-	if len(w.conns) >= w.maxConns {
+	if n := len(w.conns); n >= w.maxConns || n > w.maxConns*9/10 && len(tcp.Payload) == 0 {
 		// At the limit, a segment of an unknown connection would make
-		// gopacket's pool grow: shed it before it gets there.
+		// gopacket's pool grow: shed it before it gets there. Close to the
+		// limit, only data opens connections (read from mid-stream), so
+		// that a SYN flood cannot take the room real traffic needs.
 		src, dst := flowAddrs(netFlow, tcp.TransportFlow())
 		if _, ok := w.conns[keyOf(src, dst, vni)]; !ok {
-			w.ctr.drop(DropConnLimit, 1)
+			if n >= w.maxConns {
+				w.ctr.drop(DropConnLimit, 1)
+			} else {
+				w.ctr.drop(DropConnPressure, 1)
+			}
 			return
 		}
 	}

@@ -21,11 +21,12 @@ type Config struct {
 	// multiple of BlockSize. Default 64 MiB.
 	RingSize int
 	// BlockSize is the size in bytes of one ring block: a power of two multiple of the page
-	// size, larger than SnapLen plus headers. Default 1 MiB, or the next power of two above
-	// SnapLen + 4 KiB when that is larger.
+	// size, larger than SnapLen plus headers (FitBlockSize). Default 512 KiB.
 	BlockSize int
 	// BlockTimeout is how long the kernel fills a block before handing it to user space
-	// even when it is not full: the latency of a quiet link. Default 10ms.
+	// even when it is not full: the latency of a quiet link. A block handed over is lost to
+	// the ring until read, so at low rates the ring absorbs a reader stall of about
+	// RingSize/BlockSize × BlockTimeout. Default 50ms.
 	BlockTimeout time.Duration
 	// PollTimeout is how long ReadPacket waits for a block before returning ErrTimeout, so
 	// that the caller can check for shutdown. Default 100ms.
@@ -45,8 +46,8 @@ func DefaultConfig() Config {
 		Workers:      1,
 		SnapLen:      262144,
 		RingSize:     64 << 20,
-		BlockSize:    1 << 20,
-		BlockTimeout: 10 * time.Millisecond,
+		BlockSize:    FitBlockSize(262144),
+		BlockTimeout: 50 * time.Millisecond,
 		PollTimeout:  100 * time.Millisecond,
 	}
 }
@@ -97,9 +98,10 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// FitBlockSize returns the default block size, grown to hold a frame of snapLen bytes.
+// FitBlockSize returns the smallest block size (a power of two, at least 128 KiB) that
+// holds a frame of snapLen bytes.
 func FitBlockSize(snapLen int) int {
-	b := DefaultConfig().BlockSize
+	b := 128 << 10
 	for b < snapLen+blockOverhead {
 		b *= 2
 	}

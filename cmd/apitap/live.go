@@ -234,6 +234,9 @@ func runLive(c *cli.Context) error {
 	summary := summaryLine(st.engine)
 	summary["kernel_drops"] = st.kernel.Drops
 	summary["kernel_packets"] = st.kernel.Packets
+	// Frames still in the rings when reading stopped (the shutdown reads for at most a
+	// quarter of the timeout), or that arrived after.
+	summary["unread_at_exit"] = st.kernel.Packets - min(st.kernel.Packets, st.engine.Packets)
 	summary["sink_delivered"] = st.queue.Delivered
 	summary["sink_shed"] = st.queue.ShedFull
 	summary["sink_failed"] = st.queue.Failed
