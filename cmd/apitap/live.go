@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -242,6 +243,10 @@ func runLive(c *cli.Context) error {
 	summary["sink_failed"] = st.queue.Failed
 	summary["coverage"] = st.coverage()
 	summary["shutdown_seconds"] = time.Since(start).Seconds()
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		summary["cpu_seconds"] = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	}
 	line, _ := json.Marshal(summary)
 	fmt.Fprintln(os.Stderr, string(line))
 	stopAdmin()

@@ -21,6 +21,8 @@ var (
 		"Frames without TCP (ARP, UDP, ...), not a loss.", []string{"reason"}, nil)
 	descFreezes = prometheus.NewDesc("apitap_capture_ring_full_total",
 		"Times a kernel ring was full.", nil, nil)
+	descFrames = prometheus.NewDesc("apitap_decode_frames_total",
+		"Frames read from the rings and decoded.", nil, nil)
 	descSegments = prometheus.NewDesc("apitap_reassembly_segments_total",
 		"TCP segments handed to reassembly.", nil, nil)
 	descConns = prometheus.NewDesc("apitap_reassembly_connections_total",
@@ -54,7 +56,7 @@ var decodeReasons = func() map[string]bool {
 
 // Describe implements prometheus.Collector.
 func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPackets, descDrops, descIgnored, descFreezes, descSegments, descConns, descGaps,
+	for _, d := range []*prometheus.Desc{descPackets, descDrops, descIgnored, descFreezes, descFrames, descSegments, descConns, descGaps,
 		descTCPBytes, descCallBytes, descCalls, descDelivered, descQueueCalls, descQueueBytes, descCoverage} {
 		ch <- d
 	}
@@ -96,6 +98,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, reason := range []string{decoder.ReasonNotIP.String(), decoder.ReasonNotTCP.String()} {
 		counter(descIgnored, s.engine.Ignored[reason], reason)
 	}
+	counter(descFrames, s.engine.Packets)
 	counter(descSegments, s.engine.Segments)
 	counter(descConns, s.engine.Connections)
 	counter(descGaps, s.engine.Gaps)
