@@ -35,6 +35,8 @@ type Config struct {
 	Promisc bool
 	// Filter is a capture filter in tcpdump (pcap-filter) syntax; empty keeps every frame.
 	Filter string
+	// Fanout says how packets are spread across workers. Default FanoutSymmetric.
+	Fanout Fanout
 	// FanoutGroup is the PACKET_FANOUT group id of the first interface (the next ones use
 	// the following ids). Default: derived from the process id.
 	FanoutGroup uint16
@@ -91,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if c.BlockTimeout < time.Millisecond {
 		errs = append(errs, fmt.Errorf("block timeout %s: want at least 1ms", c.BlockTimeout))
+	}
+	if c.Fanout != FanoutSymmetric && c.Fanout != FanoutHash {
+		errs = append(errs, fmt.Errorf("fanout %v: unknown", c.Fanout))
 	}
 	if c.PollTimeout < time.Millisecond {
 		errs = append(errs, fmt.Errorf("poll timeout %s: want at least 1ms", c.PollTimeout))

@@ -267,8 +267,15 @@ func vxlan(vni uint32, inner []byte) []byte {
 	vx := []byte{0x08, 0, 0, 0, byte(vni >> 16), byte(vni >> 8), byte(vni), 0}
 	buf := gopacket.NewSerializeBuffer()
 	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{192, 0, 2, 1}, DstIP: net.IP{192, 0, 2, 2}}
-	// The source port comes from the inner flow, as VXLAN senders do; a fixed one suffices here.
-	udp := &layers.UDP{SrcPort: 49152, DstPort: 4789}
+	// The source port comes from a hash of the inner addresses and ports, in the order of
+	// the packet, as VXLAN senders derive it: the two directions of a flow differ.
+	h := uint32(2166136261)
+	if len(inner) >= 14+40 {
+		for _, b := range inner[14+12 : 14+24] {
+			h = (h ^ uint32(b)) * 16777619
+		}
+	}
+	udp := &layers.UDP{SrcPort: layers.UDPPort(49152 + h%16384), DstPort: 4789}
 	_ = udp.SetNetworkLayerForChecksum(ip)
 	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 0x11}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 0x12}, EthernetType: layers.EthernetTypeIPv4}
 	err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload(append(vx, inner...)))
