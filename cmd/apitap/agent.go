@@ -17,6 +17,7 @@ import (
 
 func agentCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags, liveFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
@@ -26,7 +27,7 @@ func agentCommand() *cli.Command {
 	)
 	return &cli.Command{
 		Name:   "agent",
-		Usage:  "node agent: capture, reassemble, identify and redact, then ship API calls",
+		Usage:  "node agent: capture (--pcap files or live --iface), reassemble, identify and redact, then ship API calls",
 		Flags:  flags,
 		Action: runAgent,
 	}
@@ -34,6 +35,12 @@ func agentCommand() *cli.Command {
 
 // runAgent wires capture → reassembly → identity/redaction → sink.
 func runAgent(c *cli.Context) error {
+	if len(c.StringSlice("iface")) > 0 {
+		if len(c.StringSlice("pcap")) > 0 {
+			return fmt.Errorf("agent: give --pcap or --iface, not both")
+		}
+		return runLive(c)
+	}
 	p, err := newFilePipeline(c, "agent")
 	if err != nil {
 		return err
