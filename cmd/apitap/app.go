@@ -43,6 +43,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			agentCommand(),
 			analyzeCommand(),
+			analyzerCommand(),
 			simulateCommand(),
 			{
 				Name:  "version",
