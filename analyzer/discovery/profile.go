@@ -236,7 +236,6 @@ type endpoint struct {
 	sensResp    sensitive.Counts
 	callers     map[string]*caller
 	moreCallers int64 // calls by actors beyond the callers limit
-	dropped     bool
 }
 
 func newEndpoint(host, method, tmpl string) *endpoint {

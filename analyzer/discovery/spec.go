@@ -2,7 +2,6 @@ package discovery
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -435,6 +434,3 @@ func versionShape(tmpl string) (string, int) {
 	}
 	return strings.Join(segs, "/"), v
 }
-
-// errNoSpecs is returned by helpers that need at least one spec.
-var errNoSpecs = errors.New("no specs loaded")

@@ -656,7 +656,7 @@ var apiKeyShapes = []struct {
 	upperDigit bool // body is [A-Z0-9] only
 }{
 	{"AKIA", 16, 16, true}, {"ASIA", 16, 16, true}, // AWS access key ids
-	{"AIza", 35, 35, false},                          // Google API keys
+	{"AIza", 35, 35, false},                                                               // Google API keys
 	{"sk_live_", 16, 99, false}, {"sk_test_", 16, 99, false}, {"rk_live_", 16, 99, false}, // Stripe secret keys
 	{"ghp_", 36, 36, false}, {"gho_", 36, 36, false}, {"ghu_", 36, 36, false}, {"ghs_", 36, 36, false}, {"ghr_", 36, 36, false},
 	{"github_pat_", 60, 90, false},
