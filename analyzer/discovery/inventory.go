@@ -214,7 +214,7 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 				}
 			}
 			m.Spec, m.Deprecated, m.Superseded = op, op.Deprecated, op.Superseded
-			track = op.Deprecated || op.Superseded != ""
+			track = op.Deprecated
 		case known:
 			key := c.Method + " " + ptmpl
 			e = h.extra[key]
@@ -291,8 +291,8 @@ func (inv *Inventory) classify(h *hostInv, e *endpoint) string {
 	switch {
 	case e.op != nil && e.calls == 0:
 		return report.Dormant
-	case e.op != nil && (e.op.Deprecated || e.op.Superseded != ""):
-		return report.Zombie
+	case e.op != nil && e.op.Deprecated:
+		return report.Zombie // a documented, non-deprecated older version stays documented
 	case e.op != nil:
 		return report.Documented
 	case h == nil || !h.covered:
@@ -523,11 +523,8 @@ func (inv *Inventory) Findings() []report.Finding {
 			}
 		case report.Zombie:
 			typ, why = "zombie_api", "it is deprecated in the spec"
-			if sup := e.superseded; sup != "" || e.op != nil && e.op.Superseded != "" && !e.op.Deprecated {
-				if sup == "" {
-					sup = e.op.Superseded
-				}
-				why = "it is superseded by " + sup
+			if e.op == nil && e.superseded != "" {
+				why = "it is an older version of the documented " + e.superseded
 			}
 		default:
 			continue

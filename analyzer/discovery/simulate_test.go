@@ -288,3 +288,68 @@ func summarize(eps []report.Endpoint) map[epKey]string {
 	}
 	return m
 }
+
+// TestExportReimport exports the simulated inventory (learned templates,
+// no spec) as OpenAPI 3.1, validates it with kin-openapi, and re-imports it
+// as the spec: every seen endpoint must then be documented.
+func TestExportReimport(t *testing.T) {
+	sim := simulated(t)
+	for _, withSpec := range []bool{false, true} {
+		var specs *Specs
+		if withSpec {
+			specs = loadSpec(t, filepath.Join(sim.dir, simulate.SpecFile))
+		}
+		inv := inventory(t, specs, sim.calls)
+		doc, err := inv.OpenAPI(t.Context(), "simulated")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, asJSON := range []bool{false, true} {
+			b, err := MarshalOpenAPI(doc, asJSON)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := "export.yaml"
+			if asJSON {
+				name = "export.json"
+			}
+			path := filepath.Join(t.TempDir(), name)
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			again := inventory(t, loadSpec(t, path), sim.calls)
+			seen := 0
+			for _, e := range again.Endpoints() {
+				if e.Calls == 0 {
+					t.Errorf("re-import: %s %s %s is dormant, but every exported endpoint was seen", e.Host, e.Method, e.Path)
+					continue
+				}
+				seen++
+				want := report.Documented
+				if e.Deprecated {
+					// exported from a spec that deprecates it: the export keeps that
+					want = report.Zombie
+					if !withSpec {
+						t.Errorf("re-import: %s %s deprecated, but the export had no spec", e.Method, e.Path)
+					}
+				}
+				if e.Classification != want {
+					t.Errorf("re-import (spec=%v, %s): %s %s %s is %s, want %s", withSpec, name, e.Host, e.Method, e.Path, e.Classification, want)
+				}
+			}
+			if want := countSeen(inv.Endpoints()); seen != want {
+				t.Errorf("re-import: %d endpoints, want the %d seen", seen, want)
+			}
+		}
+	}
+}
+
+func countSeen(eps []report.Endpoint) int {
+	n := 0
+	for _, e := range eps {
+		if e.Calls > 0 {
+			n++
+		}
+	}
+	return n
+}
