@@ -581,3 +581,23 @@ func findingID(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(h[:8])
 }
+
+// Template returns the template a path of host resolves to in the current
+// inventory, without observing anything ("" when the shape is unknown or a
+// spec path matches with another method).
+func (inv *Inventory) Template(host, method, path string) string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	host = normHost(host)
+	if op, _, _ := inv.specs.Lookup(host, method, path); op != nil {
+		return op.Template
+	}
+	h := inv.hosts[host]
+	if h == nil {
+		return ""
+	}
+	if n := h.tree.find(path); n != nil {
+		return n.template()
+	}
+	return ""
+}

@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,6 +67,19 @@ var namespaceLiterals = map[string]bool{
 	"internal": true, "external": true, "admin": true, "v": true, "graphql": true, "rpc": true, "json": true,
 }
 
+// classifyAt classifies a segment in its position: a short number or a
+// date right after the root or an API prefix is a version ("/2/tweets",
+// "/rest/api/3/issue", "/2010-04-01/Accounts"), not an identifier:
+// identifiers follow collection names.
+func classifyAt(parent *node, seg string) Kind {
+	k := Classify(seg)
+	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
+		(parent.parent == nil || namespaceLiterals[parent.key]) {
+		return Version
+	}
+	return k
+}
+
 // walk finds (or grows) the node of a path. It allocates only when the
 // path has a shape never seen before.
 func (t *tree) walk(path string) *node {
@@ -88,7 +100,7 @@ func (t *tree) walk(path string) *node {
 			n = c
 			continue
 		}
-		k := Classify(seg)
+		k := classifyAt(n, seg)
 		if k != Word && k != Version {
 			n = t.paramChild(n, k)
 			continue
@@ -183,8 +195,6 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-var shapeSeed = maphash.MakeSeed()
-
 // shape is the set of a node's child keys (literals, "{}" for the
 // parameter), as sorted strings.
 func shape(n *node) []string {
@@ -238,7 +248,7 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	d := len(words)
 	cfg := t.cfg
-	if d < cfg.MinSiblings {
+	if d < 3 {
 		return false
 	}
 	if d > cfg.ManySiblings && d&(d-1) != 0 {
@@ -246,19 +256,19 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	// Dominant shape and the share of siblings compatible with it.
 	shapes := make([][]string, d)
-	count := map[uint64]int{}
-	var best uint64
+	count := map[string]int{}
+	best := ""
 	for i, c := range words {
 		shapes[i] = shape(c)
-		h := maphash.String(shapeSeed, strings.Join(shapes[i], "\x00"))
-		count[h]++
-		if count[h] > count[best] || count[h] == count[best] && h < best {
-			best = h
+		k := strings.Join(shapes[i], "\x00")
+		count[k]++
+		if n := count[k]; n > count[best] || n == count[best] && k < best {
+			best = k
 		}
 	}
 	var dom []string
 	for i := range words {
-		if maphash.String(shapeSeed, strings.Join(shapes[i], "\x00")) == best {
+		if strings.Join(shapes[i], "\x00") == best {
 			dom = shapes[i]
 			break
 		}
@@ -277,6 +287,14 @@ func (t *tree) maybePromote(n *node) bool {
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
 	namespace := n == t.root || n.param || namespaceLiterals[n.key] || Classify(n.key) == Version
+	// A shared literal sub-path (/orgs/X/members for several X) is strong
+	// evidence that X is an instance, not a resource name.
+	sharedSub := false
+	for _, k := range dom {
+		if k != "{}" {
+			sharedSub = true
+		}
+	}
 	var ok bool
 	switch {
 	case share < cfg.Similarity:
@@ -285,10 +303,10 @@ func (t *tree) maybePromote(n *node) bool {
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
-	case 2*values >= d:
-		ok = d >= 3
+	case 2*values >= d, sharedSub && share == 1:
+		ok = true // d >= 3
 	default:
-		ok = d >= cfg.ManySiblings || novelty >= 0.5
+		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
 	}
 	if !ok {
 		return false
@@ -394,4 +412,28 @@ func (n *node) params() []*node {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
+}
+
+// find returns the node a path resolves to now, without growing the tree
+// (nil when the path has a shape never seen).
+func (t *tree) find(path string) *node {
+	n := t.root
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "" {
+			continue
+		}
+		if c := n.lits[seg]; c != nil {
+			n = c
+			continue
+		}
+		if n.pchild == nil {
+			return nil
+		}
+		k := classifyAt(n, seg)
+		if k == Version || k == Word && !n.promoted && n.pchild.kind != Mixed {
+			return nil
+		}
+		n = n.pchild
+	}
+	return n
 }
