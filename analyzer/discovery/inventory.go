@@ -41,10 +41,11 @@ type Config struct {
 	// endpoint for findings; later ones are counted together. Default 32.
 	MaxCallers int
 	// SampleFirst is the number of calls per endpoint whose bodies are all
-	// inspected (schemas, parameters, sensitive data). Default 64.
+	// inspected (schemas, body parameters, sensitive data). Default 32.
 	SampleFirst int
 	// SampleEvery: after SampleFirst, one call in SampleEvery is inspected.
-	// Default 16.
+	// Inspection (a JSON decode and a sensitive-data scan) costs ~50 times
+	// the rest of the stage per call. Default 128.
 	SampleEvery int
 	// MaxParams bounds query, form and JSON property names kept per
 	// endpoint (and per object level). Default 64.
@@ -57,7 +58,7 @@ type Config struct {
 // DefaultConfig returns the defaults documented on Config.
 func DefaultConfig() Config {
 	return Config{MaxHosts: 4096, MaxNodesPerHost: 20000, MaxEndpoints: 100000, MinSiblings: 5, ManySiblings: 32,
-		Similarity: 0.8, MaxCallers: 32, SampleFirst: 64, SampleEvery: 16, MaxParams: 64, MaxStatusCodes: 32}
+		Similarity: 0.8, MaxCallers: 32, SampleFirst: 32, SampleEvery: 128, MaxParams: 64, MaxStatusCodes: 32}
 }
 
 // Validate reports every invalid field, joined.

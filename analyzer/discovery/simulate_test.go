@@ -47,8 +47,8 @@ func simulated(t testing.TB) *simRun {
 			return
 		}
 		cfg := simulate.DefaultConfig()
-		cfg.Duration = 30 * time.Minute
-		cfg.Users = 60
+		cfg.Duration = 20 * time.Minute
+		cfg.Users = 40
 		if _, err := simulate.Write(dir, cfg); err != nil {
 			simErr = err
 			return
@@ -257,14 +257,13 @@ func TestOrderIndependence(t *testing.T) {
 			specs = loadSpec(t, filepath.Join(sim.dir, simulate.SpecFile))
 		}
 		base := summarize(inventory(t, specs, sim.calls).Endpoints())
-		for seed := range uint64(3) {
+		for seed := range uint64(2) {
 			calls := append([]apicall.Call(nil), sim.calls...)
 			r := rand.New(rand.NewPCG(seed, 99))
-			r.Shuffle(len(calls), func(i, j int) { calls[i], calls[j] = calls[j], calls[i] })
-			if seed == 2 {
-				for i, j := 0, len(calls)-1; i < j; i, j = i+1, j-1 {
-					calls[i], calls[j] = calls[j], calls[i]
-				}
+			if seed == 0 {
+				r.Shuffle(len(calls), func(i, j int) { calls[i], calls[j] = calls[j], calls[i] })
+			}
+			if seed == 1 { // reverse capture order
 				sort.SliceStable(calls, func(i, j int) bool { return calls[i].ReqStart > calls[j].ReqStart })
 			}
 			got := summarize(inventory(t, specs, calls).Endpoints())

@@ -66,6 +66,8 @@ var maxBirthYear = time.Now().Year()
 // any bytes). It makes one pass, allocates nothing, and never panics.
 func Scan(b []byte, out *Counts) {
 	var key []byte // name of the current JSON member or form field
+	var kf keyFlags
+	kfFor := -1 // start offset of the key kf describes
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch c {
@@ -126,7 +128,10 @@ func Scan(b []byte, out *Counts) {
 		var cl Class
 		switch {
 		case c >= '0' && c <= '9', c == '+', c == '(':
-			n, cl = matchNumeric(b, i, key)
+			if k := keyStart(b, key); k != kfFor {
+				kf, kfFor = flagsOf(key), k
+			}
+			n, cl = matchNumeric(b, i, kf)
 		case c == '*':
 			n, cl = matchMaskedCard(b, i), Card
 		case c == 'e':
@@ -134,10 +139,10 @@ func Scan(b []byte, out *Counts) {
 		case c == '-':
 			n, cl = matchPrivateKey(b, i), PrivateKey
 		case c >= 'A' && c <= 'Z':
-			if n, cl = matchIBAN(b, i), IBAN; n == 0 {
+			if n, cl = matchIBAN(b, i), IBAN; n == 0 && (c == 'A') {
 				n, cl = matchAPIKey(b, i), APIKey
 			}
-		case c >= 'a' && c <= 'z':
+		case c == 's' || c == 'r' || c == 'g' || c == 'x':
 			n, cl = matchAPIKey(b, i), APIKey
 		}
 		if n > 0 {
@@ -157,43 +162,36 @@ func isNameByte(c byte) bool {
 	return isAlnum(c) || c == '_' || c == '-' || c == '.' || c == '[' || c == ']'
 }
 
-// keyHas reports whether the field name, lower-cased, contains word.
-func keyHas(key []byte, word string) bool {
-	if len(key) < len(word) || len(key) > 64 {
-		return false
+// keyFlags says what the current field name hints at.
+type keyFlags struct{ phone, birth, id bool }
+
+// keyStart identifies a key by its offset in b (-1 for none).
+func keyStart(b, key []byte) int {
+	if key == nil {
+		return -1
+	}
+	return cap(b) - cap(key)
+}
+
+func flagsOf(key []byte) keyFlags {
+	if len(key) == 0 || len(key) > 64 {
+		return keyFlags{}
 	}
 	var buf [64]byte
-	n := 0
-	for _, c := range key {
+	for i, c := range key {
 		if isUpper(c) {
 			c += 'a' - 'A'
 		}
-		buf[n] = c
-		n++
+		buf[i] = c
 	}
-	return bytes.Contains(buf[:n], []byte(word))
-}
-
-func phoneKey(key []byte) bool {
-	return keyHas(key, "phone") || keyHas(key, "mobile") || keyHas(key, "msisdn") || keyHas(key, "fax") ||
-		keyHas(key, "cell") || len(key) == 3 && keyHas(key, "tel")
-}
-
-func birthKey(key []byte) bool {
-	return keyHas(key, "birth") || keyHas(key, "dob") || keyHas(key, "born")
-}
-
-// idKey names fields that hold identifiers, whose digit strings are not
-// card numbers even when they pass Luhn.
-func idKey(key []byte) bool {
-	if len(key) >= 2 {
-		l := key[len(key)-2:]
-		if (l[0] == 'i' || l[0] == 'I') && (l[1] == 'd' || l[1] == 'D') {
-			return true
-		}
+	k := buf[:len(key)]
+	has := func(w string) bool { return bytes.Contains(k, []byte(w)) }
+	return keyFlags{
+		phone: has("phone") || has("mobile") || has("msisdn") || has("fax") || has("cell") || string(k) == "tel",
+		birth: has("birth") || has("dob") || has("born"),
+		// identifiers: digit strings there are not card numbers even when they pass Luhn
+		id: bytes.HasSuffix(k, []byte("id")) || has("order") || has("tracking") || has("invoice") || has("reference") || has("time"),
 	}
-	return keyHas(key, "order") || keyHas(key, "tracking") || keyHas(key, "invoice") || keyHas(key, "reference") ||
-		keyHas(key, "time")
 }
 
 // matchEmail validates the address around the '@' at i.
@@ -243,12 +241,12 @@ func matchEmail(b []byte, at int) bool {
 }
 
 // matchNumeric tries the classes that start with a digit, '+' or '('.
-func matchNumeric(b []byte, i int, key []byte) (int, Class) {
+func matchNumeric(b []byte, i int, kf keyFlags) (int, Class) {
 	if isDigit(b[i]) {
 		if n := matchIPv4(b, i); n > 0 {
 			return n, IPAddress
 		}
-		if birthKey(key) {
+		if kf.birth {
 			if n := matchDate(b, i); n > 0 {
 				return n, DateOfBirth
 			}
@@ -256,13 +254,13 @@ func matchNumeric(b []byte, i int, key []byte) (int, Class) {
 		if n := matchSSN(b, i); n > 0 {
 			return n, SSN
 		}
-		if !idKey(key) {
+		if !kf.id {
 			if n := matchCard(b, i); n > 0 {
 				return n, Card
 			}
 		}
 	}
-	if n := matchPhone(b, i, phoneKey(key)); n > 0 {
+	if n := matchPhone(b, i, kf.phone); n > 0 {
 		return n, Phone
 	}
 	return 0, 0
