@@ -22,6 +22,7 @@ import (
 
 func analyzeCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags, discoveryFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table or jsonl", EnvVars: []string{"APITAP_FORMAT"}},
 		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
@@ -46,6 +47,10 @@ func runAnalyze(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	endpoints, err := newEndpointStage(c)
+	if err != nil {
+		return err
+	}
 	out := c.App.Writer
 	sink := apicall.Discard
 	var calls *jsonl.Writer
@@ -58,7 +63,7 @@ func runAnalyze(c *cli.Context) error {
 		table = &callTable{max: c.Int("rows")}
 		sink = table
 	}
-	st, warnings, err := p.run(c, sink, 30*time.Second)
+	st, warnings, err := p.run(c, endpoints.Sink(sink, nil), 30*time.Second)
 	if err != nil && st.Packets == 0 {
 		return err // nothing was read: the error says why
 	}
@@ -67,7 +72,10 @@ func runAnalyze(c *cli.Context) error {
 	}
 	if table != nil {
 		table.write(out, st)
+		fmt.Fprintln(out)
+		err = errors.Join(err, endpoints.finish(context.Background(), out, format))
 	} else {
+		err = errors.Join(err, endpoints.finish(context.Background(), out, format))
 		line, _ := json.Marshal(summaryLine(st))
 		fmt.Fprintln(out, string(line))
 	}
