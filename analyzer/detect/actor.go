@@ -19,6 +19,7 @@ type ActorState struct {
 	ShortErr    uint32           // 4xx/5xx this short window (401/403/404 included)
 	ShortEPs    uint16           // distinct endpoints this short window
 	ShortNewEPs uint16           // of which the actor never used before
+	ShortErrEPs uint16           // of which answered it with 4xx/5xx
 	EPHist      baseline.EWMA    // distinct endpoints per active short window
 	ErrHist     baseline.EWMA    // error ratio per active short window
 	IPs, UAs    baseline.Small   // distinct client IPs and user agents this short window
@@ -54,6 +55,7 @@ type ActorEP struct {
 	N        uint32            // calls this short window
 	Denied   uint32            // 401/403 this short window
 	OK       uint32            // 2xx this short window
+	Err      uint32            // 4xx/5xx this short window
 	IDs      baseline.Distinct // object ids this short window
 	DistHist baseline.EWMA     // distinct ids per active short window
 }
@@ -132,7 +134,7 @@ func (s *ActorStage) Observe(o *Observation, hits []Hit) []Hit {
 			a.ErrHist.Add(float64(a.ShortErr)/float64(a.Short.N), cfg.Alpha)
 			peer.EPHist.Add(float64(a.ShortEPs), cfg.Alpha)
 		}
-		a.ShortErr, a.ShortEPs, a.ShortNewEPs = 0, 0, 0
+		a.ShortErr, a.ShortEPs, a.ShortNewEPs, a.ShortErrEPs = 0, 0, 0, 0
 		a.IPs.Reset()
 		a.UAs.Reset()
 		a.Paths.Reset()
@@ -168,6 +170,13 @@ func (s *ActorStage) Observe(o *Observation, hits []Hit) []Hit {
 		a.Hours[how]++
 	}
 	ep := a.endpoint(baseline.Hash(o.Host)^baseline.Hash(o.Endpoint), t, cfg)
+	o.EPCalls = ep.N
+	if c.Status >= 400 {
+		if ep.Err == 0 {
+			a.ShortErrEPs++
+		}
+		ep.Err++
+	}
 	if o.Kind == KindReset {
 		if u := accountOf(c, cfg.UsernameFields); u != "" {
 			a.Resets.Add(baseline.Hash(u))
@@ -227,7 +236,7 @@ func (a *ActorState) endpoint(h uint64, t int64, cfg *Config) *ActorEP {
 		if e.N > 0 && a.AnomUntil <= t && e.IDs.Count() > 0 {
 			e.DistHist.Add(float64(e.IDs.Count()), cfg.Alpha)
 		}
-		e.WinStart, e.N, e.Denied, e.OK = t-t%w, 0, 0, 0
+		e.WinStart, e.N, e.Denied, e.OK, e.Err = t-t%w, 0, 0, 0, 0
 		e.IDs.Reset()
 	}
 	if e.N == 0 {

@@ -119,22 +119,27 @@ type Config struct {
 	ScrapeDeepPage     int
 
 	// Flow: an endpoint is a flow step when one predecessor endpoint
-	// precedes FlowStepShare of its calls; a predecessor taken by fewer than
-	// FlowRareActors distinct actors is a skipped step; FlowMinViolations
-	// per actor and ShortWindow fire. FlowGap bounds predecessor age.
-	// Defaults 0.8, 3, 3, 5m.
-	FlowStepShare     float64
-	FlowRareActors    int
-	FlowMinViolations int
-	FlowGap           time.Duration
+	// (other than itself, taken by at least FlowRareActors actors) directly
+	// precedes FlowStepShare of its calls. An actor skips the step when it
+	// did not call it within FlowGap before; FlowMinViolations skips per
+	// ShortWindow, making at least FlowViolationShare of the actor's calls
+	// to the endpoint there, fire. Defaults 0.6, 3, 3, 0.5, 5m.
+	FlowStepShare      float64
+	FlowRareActors     int
+	FlowMinViolations  int
+	FlowViolationShare float64
+	FlowGap            time.Duration
 
-	// Anomalous behavior: an actor with a warm baseline using at least
-	// AnomalyMinEndpoints endpoints per ShortWindow, AnomalyFactor times its
-	// usual, most of them new to it, with AnomalyErrorRatio errors.
-	// Defaults 8, 3, 0.3.
-	AnomalyMinEndpoints int
-	AnomalyFactor       float64
-	AnomalyErrorRatio   float64
+	// Anomalous behavior: an actor with a warm (own or peer) baseline using
+	// at least max(AnomalyMinEndpoints, baseline high) endpoints per
+	// ShortWindow, or getting errors from AnomalyErrorEndpoints of them,
+	// AnomalyMinNew of them new to it, with an error ratio of at least
+	// max(AnomalyErrorRatio, its own error-ratio high).
+	// Defaults 8, 6, 3, 0.3.
+	AnomalyMinEndpoints   int
+	AnomalyErrorEndpoints int
+	AnomalyMinNew         int
+	AnomalyErrorRatio     float64
 
 	// Injection profile: calls of a parameter before its profile is warm;
 	// a warm profile flags values with metacharacters it never had, at
@@ -176,8 +181,8 @@ func DefaultConfig() Config {
 		UnauthMinAuthed: 20, UnauthRatio: 0.95, EndpointWarmCalls: 30,
 		FLAPrivilegedShare: 0.2, PrivilegedPaths: `(^|/)(admin|internal|manage|management)(/|$)`,
 		ScrapeMinCalls: 60, ScrapeMaxEndpoints: 2, ScrapeDistinct: 0.9, ScrapeMaxCV: 0.25, ScrapeDeepPage: 50,
-		FlowStepShare: 0.8, FlowRareActors: 3, FlowMinViolations: 3, FlowGap: 5 * time.Minute,
-		AnomalyMinEndpoints: 8, AnomalyFactor: 3, AnomalyErrorRatio: 0.3,
+		FlowStepShare: 0.6, FlowRareActors: 3, FlowMinViolations: 3, FlowViolationShare: 0.5, FlowGap: 5 * time.Minute,
+		AnomalyMinEndpoints: 8, AnomalyErrorEndpoints: 6, AnomalyMinNew: 3, AnomalyErrorRatio: 0.3,
 		InjectionProfileWarm: 50, InjectionProfileHits: 3,
 		AuthPaths:      `(^|/)(login|log-in|signin|sign-in|oauth/token|token|auth|authenticate|sessions?)$`,
 		OTPPaths:       `(^|/)(otp|mfa|2fa|totp)(/|$)|verify-code`,
@@ -223,7 +228,7 @@ func (c Config) Validate() error {
 		{"scrape max cv", c.ScrapeMaxCV}, {"scrape deep page", float64(c.ScrapeDeepPage)},
 		{"flow rare actors", float64(c.FlowRareActors)}, {"flow min violations", float64(c.FlowMinViolations)},
 		{"flow gap", float64(c.FlowGap)}, {"anomaly min endpoints", float64(c.AnomalyMinEndpoints)},
-		{"anomaly factor", c.AnomalyFactor}, {"injection profile warm", float64(c.InjectionProfileWarm)},
+		{"anomaly min new", float64(c.AnomalyMinNew)}, {"anomaly error endpoints", float64(c.AnomalyErrorEndpoints)}, {"injection profile warm", float64(c.InjectionProfileWarm)},
 		{"injection profile hits", float64(c.InjectionProfileHits)}, {"max evidence ids", float64(c.MaxEvidenceIDs)},
 		{"max findings", float64(c.MaxFindings)}, {"clamp", float64(c.Clamp)}, {"actor ttl", float64(c.ActorTTL)},
 	} {
@@ -231,7 +236,7 @@ func (c Config) Validate() error {
 	}
 	for name, v := range map[string]float64{"bola denied ratio": c.BOLADeniedRatio, "stuffing fail ratio": c.StuffingFailRatio,
 		"unauth ratio": c.UnauthRatio, "fla privileged share": c.FLAPrivilegedShare, "scrape distinct": c.ScrapeDistinct,
-		"flow step share": c.FlowStepShare, "anomaly error ratio": c.AnomalyErrorRatio} {
+		"flow step share": c.FlowStepShare, "flow violation share": c.FlowViolationShare, "anomaly error ratio": c.AnomalyErrorRatio} {
 		if !(v > 0 && v <= 1) {
 			errs = append(errs, fmt.Errorf("%s %v: must be in (0, 1]", name, v))
 		}

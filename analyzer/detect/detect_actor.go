@@ -168,16 +168,23 @@ func detectAnomalous(cfg *Config, o *Observation, a *ActorState, peer *baseline.
 	if eps < cfg.AnomalyMinEndpoints || a.Short.N == 0 {
 		return nil
 	}
-	high := math.Max(a.EPHist.High(cfg.Sigma), peer.High(cfg.Sigma))
+	base, _ := ownOrPeer(&a.EPHist, peer, cfg)
+	high := base.High(cfg.Sigma)
+	limit := math.Max(float64(cfg.AnomalyMinEndpoints), high)
 	errRatio := float64(a.ShortErr) / float64(a.Short.N)
-	if float64(eps) < cfg.AnomalyFactor*high || 2*int(a.ShortNewEPs) < eps || errRatio < cfg.AnomalyErrorRatio {
+	errHigh := 0.0
+	if a.ErrHist.Warm(cfg.WarmWindows) {
+		errHigh = a.ErrHist.High(cfg.Sigma)
+	}
+	broad := float64(eps) >= limit || int(a.ShortErrEPs) >= cfg.AnomalyErrorEndpoints
+	if !broad || int(a.ShortNewEPs) < cfg.AnomalyMinNew || errRatio < math.Max(cfg.AnomalyErrorRatio, errHigh) {
 		return nil
 	}
 	return &Hit{Type: AnomalousBehavior, Severity: report.SeverityMedium, Actor: o.Actor,
-		Summary: fmt.Sprintf("%s used %d endpoints in %s, %d new to it (own and peer baseline high %.1f), %.0f%% errors",
-			actorName(o), eps, cfg.ShortWindow, a.ShortNewEPs, high, 100*errRatio),
-		Evidence: map[string]any{"endpoints": eps, "new_endpoints": a.ShortNewEPs, "baseline_high": round1(high),
-			"error_ratio": round2(errRatio), "calls": a.Short.N}}
+		Summary: fmt.Sprintf("%s used %d endpoints in %s, %d new to it and %d answering errors (baseline mean %.1f, high %.1f), %.0f%% errors",
+			actorName(o), eps, cfg.ShortWindow, a.ShortNewEPs, a.ShortErrEPs, base.Mean, high, 100*errRatio),
+		Evidence: map[string]any{"endpoints": eps, "new_endpoints": a.ShortNewEPs, "error_endpoints": a.ShortErrEPs, "baseline_high": round1(high), "baseline_mean": round1(float64(base.Mean)),
+			"error_ratio": round2(errRatio), "error_ratio_high": round2(errHigh), "calls": a.Short.N}}
 }
 
 // ownOrPeer picks the actor's own baseline when warm, else the peers'.

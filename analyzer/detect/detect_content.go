@@ -248,13 +248,20 @@ func detectMisconfiguration(o *Observation) *Hit {
 		}
 	}
 	if why == "" {
+		// Identity may have redacted Allow-Credentials (its name reads
+		// "credential"); a reflected foreign origin is a finding either way.
 		acao := c.RespHeaders.Get("Access-Control-Allow-Origin")
-		if acao != "" && strings.EqualFold(c.RespHeaders.Get("Access-Control-Allow-Credentials"), "true") {
-			origin := c.ReqHeaders.Get("Origin")
-			if acao == "*" || acao == "null" || (origin != "" && acao == origin && !sameSite(origin, o.Host)) {
-				why = "CORS allows credentials from any origin"
-				ev["allow_origin"], ev["origin"] = acao, origin
-			}
+		creds := c.RespHeaders.Get("Access-Control-Allow-Credentials")
+		origin := c.ReqHeaders.Get("Origin")
+		switch {
+		case acao == "":
+		case (acao == "*" || acao == "null") && strings.EqualFold(creds, "true"):
+			why = "CORS allows credentials from any origin"
+		case origin != "" && acao == origin && !sameSite(origin, o.Host):
+			why = "CORS reflects a foreign origin"
+		}
+		if why != "" {
+			ev["allow_origin"], ev["origin"], ev["allow_credentials"] = acao, origin, creds
 		}
 	}
 	if why == "" && c.RawQuery != "" {

@@ -218,7 +218,11 @@ func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState
 		}
 		return nil
 	}
-	if role == apicall.ActorAnonymous || e.RoleOK[role] > 0 || int(e.OK) <= cfg.EndpointWarmCalls || o.Anomalous && e.RoleOK[role] > 0 {
+	// Warm: enough 2xx answers, or a privileged path with a few from
+	// other roles.
+	priv := k.priv.MatchString(o.Template)
+	warm := int(e.OK) > cfg.EndpointWarmCalls || priv && e.OK > flaMinPrivileged
+	if role == apicall.ActorAnonymous || e.RoleOK[role] > 0 || !warm {
 		return learn()
 	}
 	share := 0.0
@@ -228,7 +232,7 @@ func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState
 		users = append(users, r)
 	}
 	slices.Sort(users)
-	if share >= cfg.FLAPrivilegedShare && !k.priv.MatchString(o.Template) {
+	if share >= cfg.FLAPrivilegedShare && !priv {
 		return learn()
 	}
 	return &Hit{Type: FunctionLevelAuthz, Severity: report.SeverityHigh, Actor: o.Actor, Endpoint: o.Endpoint,
@@ -237,9 +241,14 @@ func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState
 		Evidence: map[string]any{"role": role, "endpoint_roles": users, "roles_traffic_share": round2(share), "status": c.Status}}
 }
 
-// detectFlow: an actor reaches a flow step (an endpoint almost always
-// directly preceded by the same step) without having taken that step
-// within FlowGap, FlowMinViolations times in the short window.
+// flaMinPrivileged is how many 2xx answers to other roles make a
+// privileged-by-path endpoint's role matrix usable.
+const flaMinPrivileged = 3
+
+// detectFlow: an actor reaches a flow step (an endpoint mostly directly
+// preceded by the same step) without having taken that step within
+// FlowGap, FlowMinViolations times in the short window and in at least
+// FlowViolationShare of its calls to the endpoint there.
 func detectFlow(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	prev := o.Prev
 	if prev == "" {
@@ -248,14 +257,20 @@ func detectFlow(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	if e.Preds == nil {
 		e.Preds = map[string]*Pred{}
 	}
+	// Repeats of the endpoint itself are not a step: they are left out.
 	var top uint32
 	usual := ""
+	calls := e.PredCalls
 	for k, q := range e.Preds {
+		if k == o.Endpoint {
+			calls -= q.Calls
+			continue
+		}
 		if q.Calls > top || q.Calls == top && k < usual {
 			top, usual = q.Calls, k
 		}
 	}
-	step := usual != "(start)" && int(e.PredCalls) >= cfg.EndpointWarmCalls && float64(top) >= cfg.FlowStepShare*float64(e.PredCalls)
+	step := usual != "" && usual != "(start)" && int(calls) >= cfg.EndpointWarmCalls && float64(top) >= cfg.FlowStepShare*float64(calls)
 	skipped := step && e.Preds[usual].Actors.Count() >= cfg.FlowRareActors && !slices.Contains(o.Recent[:o.NRecent], baseline.Hash(usual))
 	if !skipped {
 		if !o.Anomalous {
@@ -278,13 +293,13 @@ func detectFlow(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	}
 	n++
 	e.Viol[o.Actor] = n
-	if int(n) < cfg.FlowMinViolations {
+	if int(n) < cfg.FlowMinViolations || float64(n) < cfg.FlowViolationShare*float64(o.EPCalls) {
 		return nil
 	}
 	return &Hit{Type: BusinessFlow, Severity: report.SeverityMedium, Actor: o.Actor, Endpoint: o.Endpoint,
 		Summary: fmt.Sprintf("%s reached %s %d times in %s without the step %s that precedes %.0f%% of its %d calls (this time after %s)",
-			actorName(o), o.Endpoint, n, cfg.ShortWindow, usual, 100*float64(top)/float64(e.PredCalls), e.PredCalls, prev),
-		Evidence: map[string]any{"after": prev, "usual_step": usual, "usual_share": round2(float64(top) / float64(e.PredCalls)), "violations": n}}
+			actorName(o), o.Endpoint, n, cfg.ShortWindow, usual, 100*float64(top)/float64(calls), calls, prev),
+		Evidence: map[string]any{"after": prev, "usual_step": usual, "usual_share": round2(float64(top) / float64(calls)), "violations": n}}
 }
 
 // Character classes of parameter values.

@@ -31,8 +31,11 @@ type Observation struct {
 	Prev     string // previous endpoint of this actor within FlowGap, "" if none
 	// Recent holds hashes (baseline.Hash of Endpoint) of the actor's last
 	// endpoints within FlowGap, most recent first; NRecent are valid.
-	Recent    [recentN]uint64
-	NRecent   int
+	Recent  [recentN]uint64
+	NRecent int
+	// EPCalls is how many calls the actor made to this endpoint in the
+	// current short window, this one included.
+	EPCalls   uint32
 	Anomalous bool // the actor is under a finding (baselines clamped)
 }
 

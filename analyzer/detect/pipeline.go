@@ -74,6 +74,7 @@ type Stats struct {
 	EndpointsEvicted                   uint64
 	FindingsDropped                    uint64
 	ReorderedEarly                     uint64 // set by the caller that owns the Reorder
+	ReorderedLate                      uint64 // set by the caller that owns the Reorder
 }
 
 // Stats reports table sizes and evictions.
@@ -142,13 +143,20 @@ type Reorder struct {
 	Delay int64
 	Max   int
 	Early uint64
-	h     callHeap
-	last  int64
+	// Late counts calls that came after a later call was released: they
+	// are processed out of order.
+	Late     uint64
+	h        callHeap
+	last     int64
+	released int64
 }
 
 // Push adds a copy of c and calls fn for every call now released, in
 // order. fn must not keep the pointer.
 func (r *Reorder) Push(c *apicall.Call, fn func(*apicall.Call)) {
+	if c.ReqStart < r.released {
+		r.Late++
+	}
 	heap.Push(&r.h, *c)
 	r.last = max(r.last, c.ReqStart)
 	for r.h.Len() > 0 {
@@ -160,6 +168,7 @@ func (r *Reorder) Push(c *apicall.Call, fn func(*apicall.Call)) {
 			r.Early++
 		}
 		c := heap.Pop(&r.h).(apicall.Call)
+		r.released = c.ReqStart
 		fn(&c)
 	}
 }

@@ -92,7 +92,7 @@ func newDetector(c *cli.Context) (*detector, error) {
 		}
 	}
 	return &detector{p: p, snapshot: c.String("state-snapshot"),
-		reorder: detect.Reorder{Delay: int64(5 * time.Second), Max: 1 << 16}}, nil
+		reorder: detect.Reorder{Delay: int64(3 * time.Minute), Max: 1 << 17}}, nil
 }
 
 func (d *detector) Consume(_ context.Context, calls []apicall.Call) error {
@@ -132,7 +132,7 @@ func (d *detector) stats() detect.Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := d.p.Stats()
-	st.ReorderedEarly = d.reorder.Early
+	st.ReorderedEarly, st.ReorderedLate = d.reorder.Early, d.reorder.Late
 	return st
 }
 
@@ -160,7 +160,7 @@ func writeFindingsJSONL(w io.Writer, fs []report.Finding, st detect.Stats) error
 	}
 	line := map[string]any{"kind": "detection", "findings": len(fs), "actors": st.Actors, "endpoints": st.Endpoints,
 		"actors_evicted_lru": st.ActorsEvictedLRU, "actors_evicted_ttl": st.ActorsEvictedTTL,
-		"endpoints_evicted": st.EndpointsEvicted, "findings_dropped": st.FindingsDropped, "calls_reordered_early": st.ReorderedEarly}
+		"endpoints_evicted": st.EndpointsEvicted, "findings_dropped": st.FindingsDropped, "calls_reordered_early": st.ReorderedEarly, "calls_late": st.ReorderedLate}
 	if err := enc.Encode(line); err != nil {
 		return fmt.Errorf("write detection stats: %w", err)
 	}

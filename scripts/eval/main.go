@@ -59,7 +59,23 @@ var skip = map[string]bool{"shadow_api": true, "zombie_api": true}
 
 var param = regexp.MustCompile(`\{[^}]*\}`)
 
-func norm(ep string) string { return param.ReplaceAllString(ep, "{}") }
+var res = map[string]*regexp.Regexp{}
+
+// endpointRE matches the endpoints a labeled template covers: each
+// {param} stands for any one segment (a concrete value, or the {id} of
+// the stand-in templater).
+func endpointRE(tmpl string) *regexp.Regexp {
+	if re, ok := res[tmpl]; ok {
+		return re
+	}
+	parts := param.Split(tmpl, -1)
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	re := regexp.MustCompile("^" + strings.Join(parts, "[^/]+") + "$")
+	res[tmpl] = re
+	return re
+}
 
 // matches reports whether f points at episode e: same actor (user or a
 // shared client IP), same endpoint unless the finding is actor-wide, and
@@ -68,7 +84,7 @@ func matches(f *finding, e *episode) bool {
 	if f.FirstSeen.After(e.end.Add(10*time.Minute)) || f.LastSeen.Before(e.start.Add(-time.Minute)) {
 		return false
 	}
-	if f.Endpoint != "" && (f.Host != e.Host || norm(f.Endpoint) != norm(e.Endpoint)) {
+	if f.Endpoint != "" && (f.Host != e.Host || !endpointRE(e.Endpoint).MatchString(f.Endpoint)) {
 		return false
 	}
 	if f.User != "" && f.User == e.Actor {
