@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly"
 	"github.com/apitap/apitap/storage/jsonl"
@@ -23,6 +24,7 @@ import (
 func analyzeCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
 	flags = append(flags, discoveryFlags()...)
+	flags = append(flags, detectFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table or jsonl", EnvVars: []string{"APITAP_FORMAT"}},
 		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
@@ -63,6 +65,13 @@ func runAnalyze(c *cli.Context) error {
 		table = &callTable{max: c.Int("rows")}
 		sink = table
 	}
+	var det *detector
+	if c.Bool("detect") {
+		if det, err = newDetector(c); err != nil {
+			return err
+		}
+		sink = tee{sink, det}
+	}
 	st, warnings, err := p.run(c, endpoints.Sink(sink, nil), 30*time.Second)
 	if err != nil && st.Packets == 0 {
 		return err // nothing was read: the error says why
@@ -70,12 +79,24 @@ func runAnalyze(c *cli.Context) error {
 	if calls != nil {
 		err = errors.Join(err, calls.Close(context.Background()))
 	}
+	var findings []report.Finding
+	if det != nil {
+		fs, derr := det.close()
+		err = errors.Join(err, derr)
+		findings = fs
+	}
 	if table != nil {
 		table.write(out, st)
 		fmt.Fprintln(out)
 		err = errors.Join(err, endpoints.finish(context.Background(), out, format))
+		if det != nil {
+			writeFindingsTable(out, findings)
+		}
 	} else {
 		err = errors.Join(err, endpoints.finish(context.Background(), out, format))
+		if det != nil {
+			err = errors.Join(err, writeFindingsJSONL(out, findings, det.stats()))
+		}
 		line, _ := json.Marshal(summaryLine(st))
 		fmt.Fprintln(out, string(line))
 	}
