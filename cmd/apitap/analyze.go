@@ -27,6 +27,7 @@ func analyzeCommand() *cli.Command {
 		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
 		&cli.IntFlag{Name: "rows", Value: 25, Usage: "with --format table, the number of calls listed", EnvVars: []string{"APITAP_ROWS"}},
 	)
+	flags = append(flags, clickhouseFlags()...)
 	return &cli.Command{
 		Name:   "analyze",
 		Usage:  "run the whole pipeline in one process on capture files",
@@ -47,7 +48,7 @@ func runAnalyze(c *cli.Context) error {
 		return err
 	}
 	out := c.App.Writer
-	sink := apicall.Discard
+	var sink apicall.Sink // nil: calls are only counted
 	var calls *jsonl.Writer
 	var table *callTable
 	switch {
@@ -58,7 +59,28 @@ func runAnalyze(c *cli.Context) error {
 		table = &callTable{max: c.Int("rows")}
 		sink = table
 	}
+	var ch *clickhouseSink
+	if c.String("clickhouse") != "" {
+		if ch, err = openClickhouse(c, false, nil, p.log); err != nil {
+			return err
+		}
+		sink = teeSink(sink, ch)
+	}
+	if sink == nil {
+		sink = apicall.Discard
+	}
 	st, warnings, err := p.run(c, sink, 30*time.Second)
+	if ch != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		cerr := ch.Close(ctx)
+		cancel()
+		if cerr != nil {
+			cerr = fmt.Errorf("--clickhouse: %w", cerr)
+		}
+		err = errors.Join(err, cerr)
+		cs := ch.Stats()
+		fmt.Fprintf(c.App.ErrWriter, "apitap: clickhouse: %d calls, %d endpoints, %d findings written\n", cs.Calls, cs.Endpoints, cs.Findings)
+	}
 	if err != nil && st.Packets == 0 {
 		return err // nothing was read: the error says why
 	}
@@ -75,6 +97,16 @@ func runAnalyze(c *cli.Context) error {
 		fmt.Fprintln(c.App.ErrWriter, "apitap: warning:", w)
 	}
 	return err
+}
+
+// teeSink hands every batch to both sinks; the first error wins.
+func teeSink(a, b apicall.Sink) apicall.Sink {
+	if a == nil {
+		return b
+	}
+	return apicall.SinkFunc(func(ctx context.Context, calls []apicall.Call) error {
+		return errors.Join(a.Consume(ctx, calls), b.Consume(ctx, calls))
+	})
 }
 
 // callTable keeps the earliest calls for a terminal table.

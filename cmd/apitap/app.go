@@ -44,6 +44,8 @@ func newApp() *cli.App {
 			agentCommand(),
 			analyzeCommand(),
 			simulateCommand(),
+			migrateCommand(),
+			findingsCommand(),
 			{
 				Name:  "version",
 				Usage: "print build information",

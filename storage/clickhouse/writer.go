@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -207,6 +208,20 @@ func (w *Writer) Close(ctx context.Context) error {
 	return w.Flush(ctx)
 }
 
+// WriterStats counts rows by table.
+type WriterStats struct {
+	Calls, Endpoints, Findings uint64 // rows inserted
+	Dropped                    uint64 // rows given up on after permanent errors
+}
+
+// Stats returns what was inserted so far.
+func (w *Writer) Stats() WriterStats {
+	return WriterStats{
+		Calls: w.calls.inserted.Load(), Endpoints: w.eps.inserted.Load(), Findings: w.finds.inserted.Load(),
+		Dropped: w.calls.dropped.Load() + w.eps.dropped.Load() + w.finds.dropped.Load(),
+	}
+}
+
 func (w *Writer) isClosed() bool {
 	w.closeMu.Lock()
 	defer w.closeMu.Unlock()
@@ -219,6 +234,9 @@ type tableWriter struct {
 	name   string
 	insert string
 	fresh  func() columnSet
+
+	inserted atomic.Uint64 // rows inserted
+	dropped  atomic.Uint64 // rows given up on (permanent errors)
 
 	mu       sync.Mutex
 	pending  *batch
@@ -342,6 +360,7 @@ func (t *tableWriter) flush(ctx context.Context) error {
 		b.err = err
 		close(b.done)
 		if err != nil {
+			t.dropped.Add(uint64(b.rows))
 			t.w.m.dropped.WithLabelValues(t.name, "permanent_error").Add(float64(b.rows))
 			if !t.w.cfg.WaitForInsert {
 				t.mu.Lock()
@@ -359,6 +378,7 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 		start := time.Now()
 		err := t.insertOnce(ctx, b)
 		if err == nil {
+			t.inserted.Add(uint64(b.rows))
 			t.w.m.inserted.WithLabelValues(t.name).Add(float64(b.rows))
 			t.w.m.batches.WithLabelValues(t.name).Inc()
 			t.w.m.duration.WithLabelValues(t.name).Observe(time.Since(start).Seconds())
