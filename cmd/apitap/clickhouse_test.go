@@ -113,6 +113,9 @@ func TestClickhouseEndToEnd(t *testing.T) {
 		exampleCalls(t, dsn, printed)
 		storeReports(t, dsn, endpoints, printed)
 	}
+	if n := srv.Count(t, "SELECT count() FROM "+db+".endpoints FINAL"); n != uint64(len(endpoints)) {
+		t.Errorf("endpoints in ClickHouse: %d, analyze printed %d", n, len(endpoints))
+	}
 	if n := srv.Count(t, "SELECT count() FROM "+db+".findings FINAL"); n != uint64(len(printed)) {
 		t.Errorf("findings in ClickHouse: %d, analyze printed %d", n, len(printed))
 	}
