@@ -168,7 +168,7 @@ func (e *Engine) Close(ctx context.Context) error {
 		e.closed.Store(true)
 		e.publishDecoderStats()
 		for _, w := range e.workers {
-			w.ctx = ctx
+			w.ctx.Store(&ctx)
 		}
 		if e.shards == nil {
 			e.workers[0].closeAll()

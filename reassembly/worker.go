@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/gopacket"
@@ -58,7 +59,9 @@ type worker struct {
 	// requests from its front without scanning every connection.
 	waiting []*conn
 	batch   []apicall.Call
-	ctx     context.Context
+	// ctx is handed to the sink; Close replaces it while the worker may
+	// still be emitting, hence atomic.
+	ctx atomic.Pointer[context.Context]
 }
 
 func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker {
@@ -71,8 +74,9 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 		conns:    make(map[connKey]*conn),
 		ring:     make([]asmCtx, ringSize(cfg.MaxBufferedPagesTotal/workers)),
 		batch:    make([]apicall.Call, 0, cfg.BatchSize),
-		ctx:      context.Background(),
 	}
+	bg := context.Background()
+	w.ctx.Store(&bg)
 	pool := tcpasm.NewStreamPool(w)
 	w.asm = tcpasm.NewAssembler(pool)
 	w.asm.MaxBufferedPagesPerConnection = cfg.MaxBufferedPagesPerConn
@@ -290,7 +294,7 @@ func (w *worker) flushBatch() {
 	if len(w.batch) == 0 {
 		return
 	}
-	if err := w.out.consume(w.ctx, w.batch); err != nil {
+	if err := w.out.consume(*w.ctx.Load(), w.batch); err != nil {
 		w.ctr.drop(DropSinkError, uint64(len(w.batch)))
 		w.log.Warn("sink refused calls", "calls", len(w.batch), "err", err)
 	}

@@ -30,6 +30,7 @@ func analyzeCommand() *cli.Command {
 		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
 		&cli.IntFlag{Name: "rows", Value: 25, Usage: "with --format table, the number of calls listed", EnvVars: []string{"APITAP_ROWS"}},
 	)
+	flags = append(flags, clickhouseFlags()...)
 	return &cli.Command{
 		Name:   "analyze",
 		Usage:  "run the whole pipeline in one process on capture files",
@@ -54,7 +55,7 @@ func runAnalyze(c *cli.Context) error {
 		return err
 	}
 	out := c.App.Writer
-	sink := apicall.Discard
+	var sink apicall.Sink // nil: calls are only counted
 	var calls *jsonl.Writer
 	var table *callTable
 	switch {
@@ -70,7 +71,17 @@ func runAnalyze(c *cli.Context) error {
 		if det, err = newDetector(c); err != nil {
 			return err
 		}
-		sink = tee{sink, det}
+		sink = teeSink(sink, det)
+	}
+	var ch *clickhouseSink
+	if c.String("clickhouse") != "" {
+		if ch, err = openClickhouse(c, false, nil, p.log); err != nil {
+			return err
+		}
+		sink = teeSink(sink, ch)
+	}
+	if sink == nil {
+		sink = apicall.Discard
 	}
 	st, warnings, err := p.run(c, endpoints.Sink(sink, nil), 30*time.Second)
 	if err != nil && st.Packets == 0 {
@@ -84,6 +95,9 @@ func runAnalyze(c *cli.Context) error {
 		fs, derr := det.close()
 		err = errors.Join(err, derr)
 		findings = fs
+	}
+	if ch != nil {
+		err = errors.Join(err, storeAnalysis(c, ch, endpoints, findings))
 	}
 	if table != nil {
 		table.write(out, st)
@@ -104,6 +118,32 @@ func runAnalyze(c *cli.Context) error {
 		fmt.Fprintln(c.App.ErrWriter, "apitap: warning:", w)
 	}
 	return err
+}
+
+// storeAnalysis writes the inventory and all findings (discovery's and the
+// detectors') to ClickHouse, then flushes and closes the writer.
+func storeAnalysis(c *cli.Context, ch *clickhouseSink, endpoints *endpointStage, findings []report.Finding) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	eps := endpoints.inv.Endpoints()
+	all := append(endpoints.inv.Findings(), findings...)
+	err := errors.Join(ch.ConsumeEndpoints(ctx, eps), ch.ConsumeFindings(ctx, all))
+	if cerr := ch.Close(ctx); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("--clickhouse: %w", cerr))
+	}
+	cs := ch.Stats()
+	fmt.Fprintf(c.App.ErrWriter, "apitap: clickhouse: %d calls, %d endpoints, %d findings written\n", cs.Calls, cs.Endpoints, cs.Findings)
+	return err
+}
+
+// teeSink hands every batch to both sinks; the first error wins.
+func teeSink(a, b apicall.Sink) apicall.Sink {
+	if a == nil {
+		return b
+	}
+	return apicall.SinkFunc(func(ctx context.Context, calls []apicall.Call) error {
+		return errors.Join(a.Consume(ctx, calls), b.Consume(ctx, calls))
+	})
 }
 
 // callTable keeps the earliest calls for a terminal table.

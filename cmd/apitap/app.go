@@ -45,6 +45,8 @@ func newApp() *cli.App {
 			analyzeCommand(),
 			analyzerCommand(),
 			simulateCommand(),
+			migrateCommand(),
+			findingsCommand(),
 			{
 				Name:  "version",
 				Usage: "print build information",

@@ -136,18 +136,6 @@ func (d *detector) stats() detect.Stats {
 	return st
 }
 
-// tee sends every batch to each sink in turn.
-type tee []apicall.Sink
-
-func (t tee) Consume(ctx context.Context, calls []apicall.Call) error {
-	for _, s := range t {
-		if err := s.Consume(ctx, calls); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // writeFindingsJSONL writes one {"kind":"finding"} line per finding, then
 // a {"kind":"detection"} line with the stages' table sizes and evictions.
 func writeFindingsJSONL(w io.Writer, fs []report.Finding, st detect.Stats) error {
