@@ -5,7 +5,7 @@ BIN := bin/apitap
 GOLANGCI_LINT_VERSION := v2.15.0
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build test unit lint vet deps demo bench fuzz generate clean
+.PHONY: all build test unit lint vet deps demo bench bench-live fuzz generate clean
 
 all: build
 
@@ -41,6 +41,12 @@ demo: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/
 	scripts/bench.sh
+
+# bench-live: tcpreplay onto a veth at rising rates while `apitap agent --iface`
+# captures with one worker on one core (root); then the agent alone draining a
+# pre-filled ring. Figures in the README.
+bench-live: build
+	scripts/bench-live.sh
 
 FUZZTIME ?= 60s
 fuzz:

@@ -179,28 +179,3 @@ func FuzzProcess(f *testing.F) {
 		}
 	})
 }
-
-// FuzzMayHoldSecret holds that the whole-body pre-scan of redactJSON never
-// rules out text in which scanSecrets finds a JWT or a card number, at any
-// offset and with either separator rule.
-func FuzzMayHoldSecret(f *testing.F) {
-	for _, s := range []string{
-		"4111 1111 1111 1111", "x4111-1111-1111-1111y", "1234567890123", "123456789012",
-		`{"t":"2026-01-01T10:00:00Z","id":1234567}`, "aaaaaaaaeyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0.",
-		"5555+5555+5555+4444", "0 1 2 3 4 5 6 7 8 9 0 1 2 3", jwtSample,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, in []byte) {
-		if mayHoldSecret(in, true) {
-			return
-		}
-		for _, plus := range []bool{false, true} {
-			w := rewriter[[]byte]{src: in}
-			scanSecrets(&w, in, 0, len(in), true, plus, true)
-			if w.changed() {
-				t.Fatalf("pre-scan ruled out %q, where scanSecrets (plus=%v) finds a secret", in, plus)
-			}
-		}
-	})
-}

@@ -1,7 +1,7 @@
 package identity
 
 import (
-	"encoding/binary"
+	"bytes"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -476,7 +476,6 @@ const (
 // included. out is nil when nothing changed.
 func redactJSON(m *nameMatcher, src []byte, cards bool) (out []byte, redacted, masked bool) {
 	w := rewriter[[]byte]{src: src}
-	scan := mayHoldSecret(src, cards)
 	var stack [maxJSONDepth]uint8
 	depth := 0
 	expectKey := false
@@ -553,7 +552,7 @@ func redactJSON(m *nameMatcher, src []byte, cards bool) (out []byte, redacted, m
 				if cEnd > i+1 {
 					w.replace(i, end, quoted(c, closed))
 				}
-			case scan:
+			default:
 				scanSecrets(&w, src, i+1, cEnd, cards, false, true)
 			}
 			i = end
@@ -570,7 +569,7 @@ func redactJSON(m *nameMatcher, src []byte, cards bool) (out []byte, redacted, m
 				if !isJSONKeyword(tok) {
 					w.replace(i, end, `"`+marker+`"`)
 				}
-			case scan && cards && len(tok) >= 13 && len(tok) <= 19 && allDigits(tok) && isCard(tok):
+			case cards && len(tok) >= 13 && len(tok) <= 19 && allDigits(tok) && isCard(tok):
 				w.mask(i, end, true)
 			}
 			i = end
@@ -600,93 +599,20 @@ func quoted(q byte, closed bool) string {
 func stringEnd(src []byte, i int) (end int, closed, esc bool) {
 	q := src[i]
 	n := len(src)
+	// IndexByte is vectorized: long string values cost little.
 	for j := i + 1; j < n; {
-		j = quoteOrBackslash(src, j, q)
-		if j >= n {
-			return n, false, esc
+		k := bytes.IndexByte(src[j:], q)
+		if k < 0 {
+			return n, false, esc || bytes.IndexByte(src[j:], '\\') >= 0
 		}
-		if src[j] == q {
-			return j + 1, true, esc
+		b := bytes.IndexByte(src[j:j+k], '\\')
+		if b < 0 {
+			return j + k + 1, true, esc
 		}
 		esc = true
-		j += 2
+		j += b + 2
 	}
 	return n, false, esc
-}
-
-// quoteOrBackslash returns the index of the first q or '\\' in src[j:],
-// or len(src). Eight bytes at a time: most JSON strings are short, where
-// a call to the vectorized IndexByte costs more than the scan.
-func quoteOrBackslash(src []byte, j int, q byte) int {
-	n := len(src)
-	qs := uint64(q) * ones
-	for ; j+8 <= n; j += 8 {
-		v := binary.LittleEndian.Uint64(src[j:])
-		if m := zeroMask(v^qs) | zeroMask(v^('\\'*ones)); m != 0 {
-			return j + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; j < n; j++ {
-		if c := src[j]; c == q || c == '\\' {
-			return j
-		}
-	}
-	return n
-}
-
-// mayHoldSecret is a quick pass over a whole body: scanSecrets can find
-// nothing in it unless it holds "eyJ" (a JWT) or, with cards, 13 digits
-// with at most single separators between them (a superset of what
-// cardRun accepts). Eight bytes at a time: such a digit run spans at most
-// 25 bytes, so it lies within four consecutive blocks holding 13 digits
-// or more, and only such windows are examined byte by byte.
-func mayHoldSecret(src []byte, cards bool) bool {
-	n := len(src)
-	var c1, c2, c3 int // digits in the three blocks before i (over-counted at most)
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		v := binary.LittleEndian.Uint64(src[i:])
-		if e := zeroMask(v ^ ('e' * ones)); e != 0 {
-			y := zeroMask(v ^ ('y' * ones))
-			if (e&(y>>8) != 0 || e>>56 != 0) && hasJWTStart(src, i, i+8, n) {
-				return true
-			}
-		}
-		if !cards {
-			continue
-		}
-		d := v ^ ('0' * ones)
-		c := bits.OnesCount64((d - 10*ones) &^ d & highs)
-		if c+c1+c2+c3 >= minCardDigits && hasDigitRun(src[max(0, i-24):i+8], minCardDigits) {
-			return true
-		}
-		c1, c2, c3 = c2, c3, c
-	}
-	if hasJWTStart(src, i, n, n) {
-		return true
-	}
-	return cards && hasDigitRun(src[max(0, i-24):], minCardDigits)
-}
-
-// minCardDigits is the length of the shortest card number.
-const minCardDigits = 13
-
-// hasDigitRun reports whether src holds min digits in a row, single ' ',
-// '-' or '+' between them allowed.
-func hasDigitRun(src []byte, min int) bool {
-	run := 0
-	for i, c := range src {
-		switch {
-		case isDigit(c):
-			if run++; run >= min {
-				return true
-			}
-		case run > 0 && (c == ' ' || c == '-' || c == '+') && i+1 < len(src) && isDigit(src[i+1]):
-		default:
-			run = 0
-		}
-	}
-	return false
 }
 
 func isJSONDelim(c byte) bool {

@@ -123,21 +123,41 @@ func testConfig(iface string, workers int) Config {
 	return cfg
 }
 
-// tuple returns a frame's TCP 4-tuple as "src>dst", and the sorted form.
+// tuple returns a frame's TCP 4-tuple as "src>dst", and the sorted form; for VXLAN, the
+// inner one prefixed by the VNI.
 func tuple(t *testing.T, frame []byte) (dir, conn string) {
 	t.Helper()
-	if len(frame) < 14+20+4 || binary.BigEndian.Uint16(frame[12:14]) != 0x0800 {
-		t.Fatalf("not an IPv4 frame: % x", frame[:min(len(frame), 40)])
+	prefix := ""
+	var src, dst netip.AddrPort
+	for {
+		if len(frame) < 14+20+4 {
+			t.Fatalf("short frame: % x", frame)
+		}
+		ip := frame[14:]
+		switch binary.BigEndian.Uint16(frame[12:14]) {
+		case 0x0800:
+			ihl := int(ip[0]&0xf) * 4
+			if ip[9] == 17 && binary.BigEndian.Uint16(ip[ihl+2:]) == 4789 {
+				vx := ip[ihl+8:]
+				prefix = fmt.Sprintf("vni%d ", uint32(vx[4])<<16|uint32(vx[5])<<8|uint32(vx[6]))
+				frame = vx[8:]
+				continue
+			}
+			src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[12:16])), binary.BigEndian.Uint16(ip[ihl:]))
+			dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[16:20])), binary.BigEndian.Uint16(ip[ihl+2:]))
+		case 0x86dd:
+			src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(ip[8:24])), binary.BigEndian.Uint16(ip[40:]))
+			dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(ip[24:40])), binary.BigEndian.Uint16(ip[42:]))
+		default:
+			t.Fatalf("not an IP frame: % x", frame[:40])
+		}
+		break
 	}
-	ip := frame[14:]
-	ihl := int(ip[0]&0xf) * 4
-	src := netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[12:16])), binary.BigEndian.Uint16(ip[ihl:]))
-	dst := netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[16:20])), binary.BigEndian.Uint16(ip[ihl+2:]))
-	dir = src.String() + ">" + dst.String()
+	dir = prefix + src.String() + ">" + dst.String()
 	if src.Compare(dst) > 0 {
 		src, dst = dst, src
 	}
-	return dir, src.String() + "-" + dst.String()
+	return dir, prefix + src.String() + "-" + dst.String()
 }
 
 // readAll reads from every source until want frames arrived or nothing came for a while,
@@ -170,68 +190,108 @@ func readAll(t *testing.T, srcs []*Source, want int, fn func(worker int, data []
 	return got
 }
 
-// TestFanoutSymmetric sends both directions of many connections onto one interface and
-// checks that every frame of a connection reaches the same worker.
+// TestFanoutSymmetric sends both directions of many connections onto one interface, plain
+// and inside VXLAN, and checks that every frame of a connection reaches the same worker.
+// The kernel's hash (FanoutHash) is checked on plain TCP only: on VXLAN it must split
+// connections, or this traffic would not show why FanoutSymmetric exists.
 func TestFanoutSymmetric(t *testing.T) {
-	ns := newTestNetns(t)
-	const workers, conns = 4, 400
-	cfg := testConfig(ns.b, workers)
-	// Frames are all sent before any is read: blocks must not retire half empty.
-	cfg.BlockTimeout = 200 * time.Millisecond
-	c, err := Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	snd := newSender(t, ns.a)
-
-	pc := pcaptest.New(pcaptest.LinkEthernet)
+	plain, vxlan := pcaptest.New(pcaptest.LinkEthernet), pcaptest.New(pcaptest.LinkEthernet)
+	vxlan.VNI = 5001
+	const conns = 300
 	for i := range conns {
-		k := pc.Conn(fmt.Sprintf("10.%d.%d.%d:%d", 1+i%3, i/250, 1+i%250, 20000+i*7), fmt.Sprintf("10.9.%d.%d:%d", i%5, 1+i%7, 80+i%3))
+		pc := plain
+		if i%2 == 1 {
+			pc = vxlan
+		}
+		cli, srv := fmt.Sprintf("10.%d.%d.%d:%d", 1+i%3, i/250, 1+i%250, 20000+i*7), fmt.Sprintf("10.9.%d.%d:%d", i%5, 1+i%7, 80+i%3)
+		if i%4 >= 2 {
+			cli, srv = fmt.Sprintf("[2001:db8:%x::%x]:%d", i%3, i+1, 20000+i*7), fmt.Sprintf("[2001:db8:ff::%x]:%d", i%7+1, 80+i%3)
+		}
+		k := pc.Conn(cli, srv)
 		k.Handshake()
 		k.Send(true, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 1400)
 		k.Send(false, []byte("HTTP/1.1 204 No Content\r\n\r\n"), 1400)
 	}
-	for _, f := range pc.Frames {
-		snd.send(t, f.Data)
-	}
-
-	owner := map[string]int{}
-	perWorker := make([]int, workers)
-	dirs := map[string]map[string]bool{}
-	bad := 0
-	got := readAll(t, c.Sources(), len(pc.Frames), func(w int, data []byte) {
-		dir, conn := tuple(t, data)
-		perWorker[w]++
-		if dirs[conn] == nil {
-			dirs[conn] = map[string]bool{}
-		}
-		dirs[conn][dir] = true
-		if o, ok := owner[conn]; !ok {
-			owner[conn] = w
-		} else if o != w {
-			bad++
-		}
-	})
-	if got != len(pc.Frames) {
-		t.Fatalf("captured %d frames, sent %d (kernel stats %+v)", got, len(pc.Frames), c.Stats())
-	}
-	if bad != 0 {
-		t.Errorf("%d frames reached a different worker than their connection's first frame", bad)
-	}
-	for conn, d := range dirs {
-		if len(d) != 2 {
-			t.Fatalf("connection %s: saw directions %v, want both", conn, d)
+	var frames [][]byte
+	for i := range max(len(plain.Frames), len(vxlan.Frames)) {
+		for _, pc := range []*pcaptest.Capture{plain, vxlan} {
+			if i < len(pc.Frames) {
+				frames = append(frames, pc.Frames[i].Data)
+			}
 		}
 	}
-	for w, n := range perWorker {
-		if n == 0 {
-			t.Errorf("worker %d got no frame: %v (the hash does not spread)", w, perWorker)
-		}
-	}
-	t.Logf("frames per worker: %v", perWorker)
-	if st := c.Stats(); st.Packets != uint64(len(pc.Frames)) || st.Drops != 0 {
-		t.Errorf("stats %+v, want %d packets and no drop", st, len(pc.Frames))
+	for _, mode := range []Fanout{FanoutSymmetric, FanoutHash} {
+		t.Run(mode.String(), func(t *testing.T) {
+			ns := newTestNetns(t)
+			const workers = 4
+			cfg := testConfig(ns.b, workers)
+			cfg.Fanout = mode
+			// Frames are all sent before any is read: blocks must not retire half empty.
+			cfg.BlockTimeout = 200 * time.Millisecond
+			c, err := Open(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			snd := newSender(t, ns.a)
+			for _, f := range frames {
+				snd.send(t, f)
+			}
+			owner := map[string]int{}
+			split := map[string]bool{}
+			perWorker := make([]int, workers)
+			dirs := map[string]map[string]bool{}
+			got := readAll(t, c.Sources(), len(frames), func(w int, data []byte) {
+				dir, conn := tuple(t, data)
+				perWorker[w]++
+				if dirs[conn] == nil {
+					dirs[conn] = map[string]bool{}
+				}
+				dirs[conn][dir] = true
+				if o, ok := owner[conn]; !ok {
+					owner[conn] = w
+				} else if o != w {
+					split[conn] = true
+				}
+			})
+			if got != len(frames) {
+				t.Fatalf("captured %d frames, sent %d (kernel stats %+v)", got, len(frames), c.Stats())
+			}
+			if len(dirs) != conns {
+				t.Fatalf("saw %d connections, sent %d", len(dirs), conns)
+			}
+			var splitPlain, splitVXLAN int
+			for conn, d := range dirs {
+				if len(d) != 2 {
+					t.Fatalf("connection %s: saw directions %v, want both", conn, d)
+				}
+				if split[conn] {
+					if strings.HasPrefix(conn, "vni") {
+						splitVXLAN++
+					} else {
+						splitPlain++
+					}
+				}
+			}
+			t.Logf("frames per worker: %v; connections split: %d plain, %d VXLAN", perWorker, splitPlain, splitVXLAN)
+			if splitPlain != 0 {
+				t.Errorf("%d plain connections reached more than one worker", splitPlain)
+			}
+			switch {
+			case mode == FanoutSymmetric && splitVXLAN != 0:
+				t.Errorf("%d VXLAN connections reached more than one worker", splitVXLAN)
+			case mode == FanoutHash && splitVXLAN == 0:
+				t.Errorf("the kernel hash kept every VXLAN connection on one worker: the test traffic does not exercise the outer headers")
+			}
+			for w, n := range perWorker {
+				if n < len(frames)/workers/3 {
+					t.Errorf("worker %d got %d of %d frames: %v (the hash does not spread)", w, n, len(frames), perWorker)
+				}
+			}
+			if st := c.Stats(); st.Packets != uint64(len(frames)) || st.Drops != 0 {
+				t.Errorf("stats %+v, want %d packets and no drop", st, len(frames))
+			}
+		})
 	}
 }
 

@@ -14,16 +14,34 @@ import (
 type fanout struct {
 	group uint16
 	mode  int
+	prog  []bpf.RawInstruction // PACKET_FANOUT_CBPF program
 }
 
 func (f *fanout) join(fd int) error {
-	return unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, int(f.group)|f.mode<<16)
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_FANOUT, int(f.group)|f.mode<<16); err != nil {
+		return err
+	}
+	if f.prog == nil {
+		return nil
+	}
+	return attachProgram(fd, unix.SOL_PACKET, unix.PACKET_FANOUT_DATA, f.prog)
 }
 
-// fanoutMode spreads by the kernel's flow hash, which is symmetric (the same for both
-// directions of a connection), after reassembling IP fragments so that every fragment of a
-// datagram goes where its first one goes.
-const fanoutMode = unix.PACKET_FANOUT_HASH | unix.PACKET_FANOUT_FLAG_DEFRAG
+// newFanout returns the fanout of group for mode. IP fragments are reassembled before
+// fanout so that every fragment of a datagram goes where its first one goes.
+func newFanout(group uint16, mode Fanout) (*fanout, error) {
+	switch mode {
+	case FanoutHash:
+		return &fanout{group: group, mode: unix.PACKET_FANOUT_HASH | unix.PACKET_FANOUT_FLAG_DEFRAG}, nil
+	case FanoutSymmetric:
+		prog, err := symmetricFanoutProgram()
+		if err != nil {
+			return nil, fmt.Errorf("assemble fanout program: %w", err)
+		}
+		return &fanout{group: group, mode: unix.PACKET_FANOUT_CBPF | unix.PACKET_FANOUT_FLAG_DEFRAG, prog: prog}, nil
+	}
+	return nil, fmt.Errorf("fanout mode %v: unknown", mode)
+}
 
 // Stats are a Capture's kernel counters, summed over its sockets.
 type Stats struct {
@@ -54,7 +72,10 @@ func Open(cfg Config) (*Capture, error) {
 	for i, name := range cfg.Interfaces {
 		var fan *fanout
 		if cfg.Workers > 1 {
-			fan = &fanout{group: group + uint16(i), mode: fanoutMode}
+			var err error
+			if fan, err = newFanout(group+uint16(i), cfg.Fanout); err != nil {
+				return nil, err
+			}
 		}
 		for range cfg.Workers {
 			lt := layers.LinkTypeRaw

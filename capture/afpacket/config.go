@@ -21,11 +21,12 @@ type Config struct {
 	// multiple of BlockSize. Default 64 MiB.
 	RingSize int
 	// BlockSize is the size in bytes of one ring block: a power of two multiple of the page
-	// size, larger than SnapLen plus headers. Default 1 MiB, or the next power of two above
-	// SnapLen + 4 KiB when that is larger.
+	// size, larger than SnapLen plus headers (FitBlockSize). Default 512 KiB.
 	BlockSize int
 	// BlockTimeout is how long the kernel fills a block before handing it to user space
-	// even when it is not full: the latency of a quiet link. Default 10ms.
+	// even when it is not full: the latency of a quiet link. A block handed over is lost to
+	// the ring until read, so at low rates the ring absorbs a reader stall of about
+	// RingSize/BlockSize × BlockTimeout. Default 50ms.
 	BlockTimeout time.Duration
 	// PollTimeout is how long ReadPacket waits for a block before returning ErrTimeout, so
 	// that the caller can check for shutdown. Default 100ms.
@@ -34,6 +35,8 @@ type Config struct {
 	Promisc bool
 	// Filter is a capture filter in tcpdump (pcap-filter) syntax; empty keeps every frame.
 	Filter string
+	// Fanout says how packets are spread across workers. Default FanoutSymmetric.
+	Fanout Fanout
 	// FanoutGroup is the PACKET_FANOUT group id of the first interface (the next ones use
 	// the following ids). Default: derived from the process id.
 	FanoutGroup uint16
@@ -45,8 +48,8 @@ func DefaultConfig() Config {
 		Workers:      1,
 		SnapLen:      262144,
 		RingSize:     64 << 20,
-		BlockSize:    1 << 20,
-		BlockTimeout: 10 * time.Millisecond,
+		BlockSize:    FitBlockSize(262144),
+		BlockTimeout: 50 * time.Millisecond,
 		PollTimeout:  100 * time.Millisecond,
 	}
 }
@@ -91,15 +94,19 @@ func (c Config) Validate() error {
 	if c.BlockTimeout < time.Millisecond {
 		errs = append(errs, fmt.Errorf("block timeout %s: want at least 1ms", c.BlockTimeout))
 	}
+	if c.Fanout != FanoutSymmetric && c.Fanout != FanoutHash {
+		errs = append(errs, fmt.Errorf("fanout %v: unknown", c.Fanout))
+	}
 	if c.PollTimeout < time.Millisecond {
 		errs = append(errs, fmt.Errorf("poll timeout %s: want at least 1ms", c.PollTimeout))
 	}
 	return errors.Join(errs...)
 }
 
-// FitBlockSize returns the default block size, grown to hold a frame of snapLen bytes.
+// FitBlockSize returns the smallest block size (a power of two, at least 128 KiB) that
+// holds a frame of snapLen bytes.
 func FitBlockSize(snapLen int) int {
-	b := DefaultConfig().BlockSize
+	b := 128 << 10
 	for b < snapLen+blockOverhead {
 		b *= 2
 	}

@@ -3,10 +3,11 @@
 //
 // A Capture opens, for each interface, Workers sockets joined in one PACKET_FANOUT group,
 // so the kernel spreads packets across workers; worker i reads socket i of every interface
-// through its own Source. Both directions of a TCP connection go to the same worker: the
-// kernel's PACKET_FANOUT_HASH uses the symmetric flow hash (the package's tests verify it),
-// and VXLAN traffic, whose outer UDP header differs per direction, is spread by a classic BPF
-// fanout program (FanoutVXLAN) that hashes the inner addresses and ports symmetrically.
+// through its own Source. Both directions of a TCP connection must go to the same worker.
+// The kernel's PACKET_FANOUT_HASH is symmetric for plain TCP/IP (the tests verify it) but
+// hashes the outer headers of VXLAN, whose UDP source port senders derive from the inner
+// flow and so differs per direction; the default FanoutSymmetric attaches a classic BPF
+// fanout program that XORs addresses and ports (order-independent) and looks inside VXLAN.
 //
 // Every socket carries a classic BPF filter (tcpdump syntax, compiled with libpcap when the
 // binary is built with cgo) whose accept value is the snap length. The kernel counts what

@@ -81,7 +81,7 @@ func openRing(cfg *Config, ifName string, filter []bpf.RawInstruction, fan *fano
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
 		return nil, fmt.Errorf("%s: set TPACKET_V3: %w", ifName, err)
 	}
-	if err := attachFilter(fd, filter); err != nil {
+	if err := attachProgram(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, filter); err != nil {
 		return nil, fmt.Errorf("%s: attach filter: %w", ifName, err)
 	}
 	r.blockSize = cfg.BlockSize
@@ -143,8 +143,8 @@ func ifaceInfo(fd int, name string) (index int, lt layers.LinkType, loopback boo
 	}
 }
 
-// attachFilter installs a classic BPF program.
-func attachFilter(fd int, prog []bpf.RawInstruction) error {
+// attachProgram installs a classic BPF program with setsockopt(level, opt).
+func attachProgram(fd, level, opt int, prog []bpf.RawInstruction) error {
 	if len(prog) == 0 {
 		return nil
 	}
@@ -152,7 +152,7 @@ func attachFilter(fd int, prog []bpf.RawInstruction) error {
 	for i, ins := range prog {
 		f[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
 	}
-	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]})
+	return unix.SetsockoptSockFprog(fd, level, opt, &unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]})
 }
 
 // blockStatus is the status word of block i, shared with the kernel.

@@ -17,16 +17,19 @@ import (
 
 func agentCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags, liveFlags()...)
 	flags = append(flags,
-		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
+		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go without --kafka: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
 		// For make bench: measures capture → paired calls alone. Only with
 		// the null sink, so no unredacted call can leave the process.
 		&cli.BoolFlag{Name: "skip-identity", Hidden: true, Usage: "benchmarks only: skip actor extraction and redaction (requires --sink null)"},
 	)
+	flags = append(flags, kafkaConnFlags()...)
+	flags = append(flags, kafkaProducerFlags()...)
 	return &cli.Command{
 		Name:   "agent",
-		Usage:  "node agent: capture, reassemble, identify and redact, then ship API calls",
+		Usage:  "node agent: capture (--pcap files or live --iface), reassemble, identify and redact, then ship API calls",
 		Flags:  flags,
 		Action: runAgent,
 	}
@@ -34,11 +37,17 @@ func agentCommand() *cli.Command {
 
 // runAgent wires capture → reassembly → identity/redaction → sink.
 func runAgent(c *cli.Context) error {
+	if len(c.StringSlice("iface")) > 0 {
+		if len(c.StringSlice("pcap")) > 0 {
+			return fmt.Errorf("agent: give --pcap or --iface, not both")
+		}
+		return runLive(c)
+	}
 	p, err := newFilePipeline(c, "agent")
 	if err != nil {
 		return err
 	}
-	sink, closeSink, err := openSink(c.String("sink"))
+	sink, closeSink, reportSink, err := agentSink(c, p.log)
 	if err != nil {
 		return err
 	}
@@ -52,7 +61,9 @@ func runAgent(c *cli.Context) error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
 	defer cancel()
 	closeErr := closeSink(ctx)
-	summary, _ := json.Marshal(summaryLine(st))
+	line := summaryLine(st)
+	reportSink(line)
+	summary, _ := json.Marshal(line)
 	fmt.Fprintln(os.Stderr, string(summary))
 	for _, w := range warnings {
 		fmt.Fprintln(os.Stderr, "apitap: warning:", w)

@@ -43,7 +43,10 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			agentCommand(),
 			analyzeCommand(),
+			analyzerCommand(),
 			simulateCommand(),
+			migrateCommand(),
+			findingsCommand(),
 			{
 				Name:  "version",
 				Usage: "print build information",

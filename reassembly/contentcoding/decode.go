@@ -2,9 +2,6 @@ package contentcoding
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +10,11 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+	// klauspost's inflate (a fork of the standard library's, same API)
+	// decoded the bench pcap's gzip bodies 1.4-1.7 times as fast.
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
 )
 
 // ErrUnknownCoding is returned (wrapped) for a content coding Decode does

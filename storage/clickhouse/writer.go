@@ -1,0 +1,451 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/apicall"
+)
+
+// WriterConfig controls the batch writer.
+type WriterConfig struct {
+	// BatchRows is the number of pending rows of one table that triggers an
+	// insert; it also bounds what is buffered: a Consume that finds this
+	// many rows pending inserts them first. Default 50000.
+	BatchRows int
+	// FlushInterval is the longest a row waits in the buffer before it is
+	// inserted. Default 1s.
+	FlushInterval time.Duration
+	// WaitForInsert makes Consume* return only after the rows were inserted
+	// (or failed permanently): a nil error means the rows are durable, so a
+	// Kafka consumer may commit its offsets. When false, Consume* returns
+	// once the rows are buffered; Flush and Close report insert errors.
+	// Default true.
+	WaitForInsert bool
+	// SampleBytes is how many bytes of each (already redacted) request and
+	// response body are stored. Default 1024; 0 stores none.
+	SampleBytes int
+	// RetryInitial is the first wait after a retryable insert error; it
+	// doubles up to RetryMax. Retries go on until the insert succeeds, the
+	// error turns permanent, or the context ends. Defaults 100ms and 5s.
+	RetryInitial time.Duration
+	RetryMax     time.Duration
+	// Annotate, when set, supplies each call's path template and sensitive
+	// data classes (from the analyzer's endpoint stage).
+	Annotate Annotator
+}
+
+// DefaultWriterConfig returns the defaults.
+func DefaultWriterConfig() WriterConfig {
+	return WriterConfig{
+		BatchRows:     50000,
+		FlushInterval: time.Second,
+		WaitForInsert: true,
+		SampleBytes:   1024,
+		RetryInitial:  100 * time.Millisecond,
+		RetryMax:      5 * time.Second,
+	}
+}
+
+// Validate checks the config.
+func (c WriterConfig) Validate() error {
+	var errs []error
+	if c.BatchRows <= 0 {
+		errs = append(errs, errors.New("batch rows: must be positive"))
+	}
+	if c.FlushInterval <= 0 {
+		errs = append(errs, errors.New("flush interval: must be positive"))
+	}
+	if c.SampleBytes < 0 {
+		errs = append(errs, errors.New("sample bytes: must not be negative"))
+	}
+	if c.RetryInitial <= 0 || c.RetryMax < c.RetryInitial {
+		errs = append(errs, errors.New("retry: want 0 < initial <= max"))
+	}
+	return errors.Join(errs...)
+}
+
+// ErrClosed is returned by Consume* after Close.
+var ErrClosed = errors.New("clickhouse writer: closed")
+
+// Writer batches calls, endpoints and findings into ClickHouse inserts. It
+// implements apicall.Sink, report.EndpointSink and report.FindingSink.
+//
+// Consume* may be called from many goroutines; rows are copied, so callers
+// keep their slices. Each table has at most one insert in flight; rows
+// that arrive meanwhile form the next batch (group commit). A batch is
+// kept and retried with backoff while errors are retryable (the server is
+// down, overloaded, or the network failed), so an outage blocks Consume*
+// (back-pressure) instead of losing rows; inserts are at least once and
+// the tables collapse repeats by id. Run flushes by time when
+// WaitForInsert is false; Close flushes everything and is idempotent.
+type Writer struct {
+	cfg    WriterConfig
+	db     *DB
+	log    *slog.Logger
+	m      *metrics
+	tables []*tableWriter
+	calls  *tableWriter
+	eps    *tableWriter
+	finds  *tableWriter
+
+	closeMu sync.Mutex
+	closed  bool
+}
+
+var (
+	_ apicall.Sink        = (*Writer)(nil)
+	_ report.EndpointSink = (*Writer)(nil)
+	_ report.FindingSink  = (*Writer)(nil)
+)
+
+// NewWriter returns a writer into db's database. reg may be nil; log nil
+// discards.
+func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Logger) (*Writer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("clickhouse writer: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{cfg: cfg, db: db, log: log.With("component", "clickhouse"), m: m}
+	q := func(t string) string { return db.opts.Database + "." + t }
+	w.calls = w.newTable("calls", q("calls"), func() columnSet {
+		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate}
+	})
+	w.eps = w.newTable("endpoints", q("endpoints"), func() columnSet { return &endpointColumns{} })
+	w.finds = w.newTable("findings", q("findings"), func() columnSet { return &findingColumns{} })
+	return w, nil
+}
+
+func (w *Writer) newTable(name, qualified string, fresh func() columnSet) *tableWriter {
+	t := &tableWriter{w: w, name: name, fresh: fresh}
+	t.insert = insertSQL(qualified, fresh().names())
+	t.pending = t.newBatch()
+	w.tables = append(w.tables, t)
+	return t
+}
+
+// Consume buffers calls for the calls table (apicall.Sink).
+func (w *Writer) Consume(ctx context.Context, calls []apicall.Call) error {
+	if len(calls) == 0 {
+		return nil
+	}
+	return w.calls.consume(ctx, len(calls), func(c columnSet) { c.(*callColumns).add(calls) })
+}
+
+// ConsumeEndpoints buffers inventory snapshots (report.EndpointSink).
+func (w *Writer) ConsumeEndpoints(ctx context.Context, eps []report.Endpoint) error {
+	if len(eps) == 0 {
+		return nil
+	}
+	return w.eps.consume(ctx, len(eps), func(c columnSet) { c.(*endpointColumns).add(eps) })
+}
+
+// ConsumeFindings buffers findings (report.FindingSink); a finding
+// delivered again replaces the earlier row (same id).
+func (w *Writer) ConsumeFindings(ctx context.Context, fs []report.Finding) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	return w.finds.consume(ctx, len(fs), func(c columnSet) { c.(*findingColumns).add(fs) })
+}
+
+// Flush inserts everything buffered, retrying retryable errors until ctx
+// ends. After a nil return every row accepted before the call is durable.
+func (w *Writer) Flush(ctx context.Context) error {
+	var errs []error
+	for _, t := range w.tables {
+		if err := t.flush(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run flushes buffered rows that are older than FlushInterval until ctx
+// ends; it returns nil then. Insert errors are logged and counted (and
+// returned by the Consume* calls waiting for those rows).
+func (w *Writer) Run(ctx context.Context) error {
+	tick := time.NewTicker(max(w.cfg.FlushInterval/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			for _, t := range w.tables {
+				if t.due() {
+					if err := t.flush(ctx); err != nil && ctx.Err() == nil {
+						w.log.Error("insert failed", "table", t.name, "err", err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Close flushes what is buffered (retrying until ctx ends) and makes later
+// Consume* calls fail with ErrClosed. It is idempotent and safe without Run.
+// It does not close the DB.
+func (w *Writer) Close(ctx context.Context) error {
+	w.closeMu.Lock()
+	w.closed = true
+	w.closeMu.Unlock()
+	return w.Flush(ctx)
+}
+
+// WriterStats counts rows by table.
+type WriterStats struct {
+	Calls, Endpoints, Findings uint64 // rows inserted
+	Dropped                    uint64 // rows given up on after permanent errors
+}
+
+// Stats returns what was inserted so far.
+func (w *Writer) Stats() WriterStats {
+	return WriterStats{
+		Calls: w.calls.inserted.Load(), Endpoints: w.eps.inserted.Load(), Findings: w.finds.inserted.Load(),
+		Dropped: w.calls.dropped.Load() + w.eps.dropped.Load() + w.finds.dropped.Load(),
+	}
+}
+
+func (w *Writer) isClosed() bool {
+	w.closeMu.Lock()
+	defer w.closeMu.Unlock()
+	return w.closed
+}
+
+// tableWriter buffers and inserts the rows of one table.
+type tableWriter struct {
+	w      *Writer
+	name   string
+	insert string
+	fresh  func() columnSet
+
+	inserted atomic.Uint64 // rows inserted
+	dropped  atomic.Uint64 // rows given up on (permanent errors)
+
+	mu       sync.Mutex
+	pending  *batch
+	permErr  error // last permanent failure, reported to buffered callers once
+	flushMu  sync.Mutex
+	inflight *batch // taken from pending, not yet inserted (kept across failed flushes)
+}
+
+// batch is a set of rows inserted together; done closes when the insert
+// succeeded or failed permanently (err).
+type batch struct {
+	cols    columnSet
+	rows    int
+	started time.Time
+	done    chan struct{}
+	err     error
+}
+
+func (t *tableWriter) newBatch() *batch {
+	return &batch{cols: t.fresh(), done: make(chan struct{})}
+}
+
+// consume appends n rows (added by add) and, with WaitForInsert, waits for
+// their batch to be inserted.
+func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) error {
+	if t.w.isClosed() {
+		return ErrClosed
+	}
+	for {
+		t.mu.Lock()
+		if t.pending.rows < t.w.cfg.BatchRows {
+			break
+		}
+		t.mu.Unlock()
+		// Full: insert it here; a slow server slows the caller (back-pressure).
+		if err := t.flush(ctx); err != nil {
+			return err
+		}
+	}
+	b := t.pending
+	if b.rows == 0 {
+		b.started = time.Now()
+	}
+	add(b.cols)
+	b.rows += n
+	full := b.rows >= t.w.cfg.BatchRows
+	t.w.m.pending.WithLabelValues(t.name).Set(float64(b.rows))
+	perm := t.permErr
+	t.permErr = nil
+	t.mu.Unlock()
+
+	if full {
+		if err := t.flush(ctx); err != nil && t.w.cfg.WaitForInsert {
+			return err
+		}
+	}
+	if !t.w.cfg.WaitForInsert {
+		return perm
+	}
+	select {
+	case <-b.done:
+		return b.err
+	default:
+	}
+	timer := time.NewTimer(time.Until(b.started.Add(t.w.cfg.FlushInterval)))
+	defer timer.Stop()
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err() // the rows stay buffered and are inserted later
+	case <-timer.C:
+	}
+	if err := t.flush(ctx); err != nil {
+		select {
+		case <-b.done:
+			return b.err
+		default:
+			return err
+		}
+	}
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// due reports whether the pending rows waited FlushInterval.
+func (t *tableWriter) due() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.pending.rows > 0 && time.Since(t.pending.started) >= t.w.cfg.FlushInterval
+}
+
+// flush inserts the batch left in flight by an earlier failed flush, then
+// the pending one. It returns early only when ctx ends (the batch stays in
+// flight) or a batch fails permanently (it is dropped and counted).
+func (t *tableWriter) flush(ctx context.Context) error {
+	t.flushMu.Lock()
+	defer t.flushMu.Unlock()
+	for {
+		if t.inflight == nil {
+			t.mu.Lock()
+			if t.pending.rows == 0 {
+				t.mu.Unlock()
+				return nil
+			}
+			t.inflight = t.pending
+			t.pending = t.newBatch()
+			t.w.m.pending.WithLabelValues(t.name).Set(0)
+			t.mu.Unlock()
+		}
+		b := t.inflight
+		err := t.insertWithRetry(ctx, b)
+		if err != nil && ctx.Err() != nil {
+			return fmt.Errorf("insert %d rows into %s: %w", b.rows, t.name, ctx.Err())
+		}
+		t.inflight = nil
+		b.err = err
+		close(b.done)
+		if err != nil {
+			t.dropped.Add(uint64(b.rows))
+			t.w.m.dropped.WithLabelValues(t.name, "permanent_error").Add(float64(b.rows))
+			if !t.w.cfg.WaitForInsert {
+				t.mu.Lock()
+				t.permErr = err
+				t.mu.Unlock()
+			}
+			return err
+		}
+	}
+}
+
+func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
+	wait := t.w.cfg.RetryInitial
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		err := t.insertOnce(ctx, b)
+		if err == nil {
+			t.inserted.Add(uint64(b.rows))
+			t.w.m.inserted.WithLabelValues(t.name).Add(float64(b.rows))
+			t.w.m.batches.WithLabelValues(t.name).Inc()
+			t.w.m.duration.WithLabelValues(t.name).Observe(time.Since(start).Seconds())
+			if attempt > 1 {
+				t.w.log.Info("insert succeeded after retries", "table", t.name, "rows", b.rows, "attempts", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !Retryable(err) {
+			t.w.m.errors.WithLabelValues(t.name, "permanent").Inc()
+			return fmt.Errorf("insert %d rows into %s: %w", b.rows, t.name, describe(t.w.db.opts, err))
+		}
+		t.w.m.errors.WithLabelValues(t.name, "retryable").Inc()
+		t.w.log.Warn("insert failed, retrying", "table", t.name, "rows", b.rows, "attempt", attempt, "wait", wait, "err", err)
+		jitter := time.Duration(rand.Int64N(int64(wait)/4 + 1))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait + jitter):
+		}
+		wait = min(2*wait, t.w.cfg.RetryMax)
+	}
+}
+
+func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
+	ins, err := t.w.db.conn.PrepareBatch(ctx, t.insert)
+	if err != nil {
+		return err
+	}
+	for i, col := range b.cols.values() {
+		if err := ins.Column(i).Append(col); err != nil {
+			_ = ins.Abort() // the append error is the one to report
+			return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
+		}
+	}
+	return ins.Send()
+}
+
+// metrics of the writer, labelled by table (calls, endpoints, findings).
+type metrics struct {
+	inserted *prometheus.CounterVec
+	batches  *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+	dropped  *prometheus.CounterVec
+	pending  *prometheus.GaugeVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		inserted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "apitap_clickhouse_rows_inserted_total", Help: "Rows inserted into ClickHouse, by table."}, []string{"table"}),
+		batches:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "apitap_clickhouse_batches_inserted_total", Help: "Insert batches that succeeded, by table."}, []string{"table"}),
+		errors:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "apitap_clickhouse_insert_errors_total", Help: "Failed insert attempts, by table and kind (retryable: retried; permanent: batch dropped)."}, []string{"table", "kind"}),
+		dropped:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "apitap_clickhouse_rows_dropped_total", Help: "Rows given up on, by table and reason."}, []string{"table", "reason"}),
+		pending:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "apitap_clickhouse_pending_rows", Help: "Rows buffered and not yet taken by an insert, by table."}, []string{"table"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "apitap_clickhouse_insert_duration_seconds", Help: "Duration of successful inserts, by table.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 9)}, []string{"table"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.inserted, m.batches, m.errors, m.dropped, m.pending, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register clickhouse metrics: %w", err)
+		}
+	}
+	return m, nil
+}
