@@ -61,7 +61,11 @@ func (c chartCase) missing() []string {
 // plain manifests.
 var chartCases = []chartCase{
 	{"defaults", ``, nil, nil},
-	{"like-manifests", ``, nil, nil},
+	{"like-manifests", `
+monitoring:
+  serviceMonitor: {enabled: true}
+  prometheusRule: {enabled: true}
+`, nil, nil},
 	{"existing-secret-and-extras", `
 existingSecret: my-apitap
 fullnameOverride: tap
@@ -73,7 +77,7 @@ agent:
   priorityClass: {create: false, name: system-node-critical}
   nodeSelector: {kubernetes.io/os: linux}
 `, map[string][]string{"my-apitap": {"pseudonym-key"}}, nil},
-	{"iface-kafka-tls-sasl-clickhouse", `
+	{"iface-kafka-tls-sasl", `
 agent:
   capture:
     interfaces: [eth0, eth1]
@@ -86,25 +90,28 @@ kafka:
   brokers: [kafka-0.kafka:9093, kafka-1.kafka:9093]
   tls: {enabled: true, secretName: kafka-client-tls, clientCert: true, serverName: kafka.internal}
   sasl: {mechanism: SCRAM-SHA-512, username: apitap, password: s3cret}
+analyzer:
+  autoscaling: {kafkaLag: {enabled: true}}
+  sink: stdout
+monitoring:
+  serviceMonitor: {enabled: true, labels: {release: prometheus}}
+  prometheusRule: {enabled: true}
+`, map[string][]string{"kafka-client-tls": {"ca.crt", "tls.crt", "tls.key"}}, []string{"agent --iface", "agent --filter", "agent --promisc", "agent --ring-size", "agent --metrics-addr",
+		"agent --kafka", "agent --kafka-tls", "agent --kafka-sasl", "analyzer --group", "analyzer --metrics-addr"}},
+	{"clickhouse-specs", `
 clickhouse:
   enabled: true
   dsn: clickhouse://apitap:pw@clickhouse:9000/apitap?secure=true
   retention: 14d
   migrate: false
-analyzer:
-  enabled: true
-  autoscaling: {kafkaLag: {enabled: true}}
 specs:
   shop.yaml: |
     openapi: 3.0.3
     info: {title: shop, version: "1"}
     paths: {}
 monitoring:
-  serviceMonitor: {enabled: true, labels: {release: prometheus}}
   prometheusRule: {enabled: true}
-`, map[string][]string{"kafka-client-tls": {"ca.crt", "tls.crt", "tls.key"}}, []string{"agent --iface", "agent --filter", "agent --promisc", "agent --ring-size", "agent --metrics-addr",
-		"agent --kafka", "agent --kafka-tls", "agent --kafka-sasl", "analyzer --group", "analyzer --clickhouse",
-		"analyzer --retention", "analyzer --no-migrate", "analyzer --spec", "analyzer --metrics-addr"}},
+`, nil, []string{"analyzer --clickhouse", "analyzer --retention", "analyzer --no-migrate", "analyzer --spec"}},
 	{"ebpf-tls-fixed-replicas", `
 agent:
   capture:
