@@ -5,7 +5,7 @@ BIN := bin/apitap
 GOLANGCI_LINT_VERSION := v2.15.0
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build test unit lint vet deps demo bench fuzz generate clean
+.PHONY: all build test unit lint vet deps demo bench bench-ebpf fuzz generate check-generated clean
 
 all: build
 
@@ -26,7 +26,7 @@ lint:
 # test runs everything this machine can run: vet, lint and the whole suite
 # with the race detector, including the tests that need root, network
 # namespaces, tcpdump and tshark.
-test: deps vet lint unit
+test: deps vet lint check-generated unit
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -46,10 +46,21 @@ FUZZTIME ?= 60s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-# generate regenerates committed generated code (none yet: bpf2go and
-# protobuf arrive with the eBPF and Kafka work).
+# generate regenerates committed generated code (the eBPF objects and
+# their Go bindings in bpf/, built with Debian's clang).
 generate:
 	$(GO) generate ./...
+
+# check-generated fails when committed eBPF objects differ from what the
+# C sources generate.
+check-generated:
+	scripts/check-bpf.sh
+
+# bench-ebpf: added latency per socket syscall with the eBPF capture
+# attached (loopback ping-pong, with and without), cost on other syscalls,
+# and the event rate one reader sustains without loss (root).
+bench-ebpf:
+	$(GO) test -run '^$$' -bench 'BenchmarkSyscall|BenchmarkEventRate' -benchtime 2s -count 3 ./capture/ebpf/
 
 clean:
 	rm -rf bin .cache

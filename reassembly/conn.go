@@ -8,6 +8,7 @@ import (
 	"github.com/google/gopacket/layers"
 	tcpasm "github.com/google/gopacket/reassembly"
 
+	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly/http1"
 )
 
@@ -17,6 +18,7 @@ import (
 type conn struct {
 	w   *worker
 	key connKey
+	src *apicall.Source // per-connection source (socket streams); nil: the config's
 
 	// first is the gopacket direction of the first packet seen
 	// (TCPDirClientToServer in gopacket's terms, which may be the server).
