@@ -79,8 +79,12 @@ struct conn {
 	u8 raddr[16];
 	u16 lport, rport;
 	u8 flags;
-	u8 pad[3];
+	u8 tls_state; // TLS_OWNER or TLS_DUP once decided
+	u8 pad[2];
 };
+
+#define TLS_OWNER 1
+#define TLS_DUP 2
 
 struct tuple {
 	u8 laddr[16];
@@ -135,6 +139,15 @@ struct {
 	__type(key, struct tuple);
 	__type(value, u8);
 } servers SEC(".maps");
+
+// TLS plaintext of a connection whose two ends are local is reported by the
+// side whose SSL call is seen first (either side may be a non-OpenSSL peer).
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tuple); // ordered ends
+	__type(value, u64);        // owner conn id
+} tls_owners SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -268,6 +281,48 @@ struct emit_ctx {
 	u32 n_iov, vi, csize, flags;
 	u32 raw_tls;
 };
+
+// ordered_tuple names a connection the same way from both of its ends.
+static __always_inline void ordered_tuple(struct conn *c, struct tuple *t)
+{
+	bool swap = c->lport > c->rport;
+	if (c->lport == c->rport) {
+#pragma unroll
+		for (int i = 0; i < 16; i++) {
+			if (c->laddr[i] != c->raddr[i]) {
+				swap = c->laddr[i] > c->raddr[i];
+				break;
+			}
+		}
+	}
+	if (swap) {
+		__builtin_memcpy(t->laddr, c->raddr, 16);
+		__builtin_memcpy(t->raddr, c->laddr, 16);
+		t->lport = c->rport;
+		t->rport = c->lport;
+	} else {
+		__builtin_memcpy(t->laddr, c->laddr, 16);
+		__builtin_memcpy(t->raddr, c->raddr, 16);
+		t->lport = c->lport;
+		t->rport = c->rport;
+	}
+}
+
+// tls_dup decides once whether this end reports the connection's TLS plaintext.
+static __always_inline bool tls_dup(struct conn *c)
+{
+	if (!dedup_local)
+		return false;
+	if (!c->tls_state) {
+		struct tuple t = {};
+		ordered_tuple(c, &t);
+		u64 id = c->id;
+		bpf_map_update_elem(&tls_owners, &t, &id, BPF_NOEXIST);
+		u64 *owner = bpf_map_lookup_elem(&tls_owners, &t);
+		c->tls_state = (owner && *owner != c->id) ? TLS_DUP : TLS_OWNER;
+	}
+	return c->tls_state == TLS_DUP;
+}
 
 // emit_step does one step of emit: read the next iovec, or send one chunk.
 static long emit_step(u32 i, struct emit_ctx *x)
@@ -509,7 +564,13 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		t.rport = c->rport;
 		bpf_map_delete_elem(&servers, &t);
 	}
-	if (!(c->flags & (F_IGNORED | F_DUP)) && (c->pos[0] || c->pos[1] || c->tls_pos[0] || c->tls_pos[1])) {
+	if (c->tls_state == TLS_OWNER) {
+		struct tuple t = {};
+		ordered_tuple(c, &t);
+		bpf_map_delete_elem(&tls_owners, &t);
+	}
+	bool dup = (c->flags & F_TLS) ? c->tls_state == TLS_DUP : (c->flags & F_DUP);
+	if (!(c->flags & F_IGNORED) && !dup && (c->pos[0] || c->pos[1] || c->tls_pos[0] || c->tls_pos[1])) {
 		struct event *e;
 		e = bpf_ringbuf_reserve(&events, offsetof(struct event, data), 0);
 		if (e) {
@@ -566,7 +627,7 @@ int ssl_exit(struct pt_regs *ctx)
 	if (kind != sc.kind)
 		return 0; // a nested SSL call returning
 	bpf_map_delete_elem(&ssl_calls, &pid_tgid);
-	long ret = PT_REGS_RC(ctx);
+	int ret = (int)PT_REGS_RC(ctx); // SSL_* return int: the upper half of rax is garbage
 	u64 n = 0;
 	if (kind >= 2) {
 		if (ret != 1 || !sc.size_ptr)
@@ -598,8 +659,7 @@ int ssl_exit(struct pt_regs *ctx)
 	c->tls_pos[dir & 1] = pos + n;
 	if (c->flags & F_IGNORED)
 		return 0;
-	check_dup(c);
-	if (c->flags & F_DUP) {
+	if (tls_dup(c)) {
 		count(ST_DUP, 1);
 		return 0;
 	}

@@ -14,16 +14,17 @@ import (
 )
 
 type SocketConn struct {
-	_      structs.HostLayout
-	Id     uint64
-	Pos    [2]uint64
-	TlsPos [2]uint64
-	Laddr  [16]uint8
-	Raddr  [16]uint8
-	Lport  uint16
-	Rport  uint16
-	Flags  uint8
-	Pad    [3]uint8
+	_        structs.HostLayout
+	Id       uint64
+	Pos      [2]uint64
+	TlsPos   [2]uint64
+	Laddr    [16]uint8
+	Raddr    [16]uint8
+	Lport    uint16
+	Rport    uint16
+	Flags    uint8
+	TlsState uint8
+	Pad      [2]uint8
 }
 
 type SocketEvent struct {
@@ -80,6 +81,7 @@ const (
 	SocketMapSslCalls      = "ssl_calls"
 	SocketMapSslSocks      = "ssl_socks"
 	SocketMapStats         = "stats"
+	SocketMapTlsOwners     = "tls_owners"
 	SocketProgSockRecv     = "sock_recv"
 	SocketProgSockSend     = "sock_send"
 	SocketProgSockState    = "sock_state"
@@ -145,16 +147,17 @@ type SocketProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type SocketMapSpecs struct {
-	Cgroups  *ebpf.MapSpec `ebpf:"cgroups"`
-	Conns    *ebpf.MapSpec `ebpf:"conns"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	NextId   *ebpf.MapSpec `ebpf:"next_id"`
-	Ports    *ebpf.MapSpec `ebpf:"ports"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
-	Servers  *ebpf.MapSpec `ebpf:"servers"`
-	SslCalls *ebpf.MapSpec `ebpf:"ssl_calls"`
-	SslSocks *ebpf.MapSpec `ebpf:"ssl_socks"`
-	Stats    *ebpf.MapSpec `ebpf:"stats"`
+	Cgroups   *ebpf.MapSpec `ebpf:"cgroups"`
+	Conns     *ebpf.MapSpec `ebpf:"conns"`
+	Events    *ebpf.MapSpec `ebpf:"events"`
+	NextId    *ebpf.MapSpec `ebpf:"next_id"`
+	Ports     *ebpf.MapSpec `ebpf:"ports"`
+	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
+	Servers   *ebpf.MapSpec `ebpf:"servers"`
+	SslCalls  *ebpf.MapSpec `ebpf:"ssl_calls"`
+	SslSocks  *ebpf.MapSpec `ebpf:"ssl_socks"`
+	Stats     *ebpf.MapSpec `ebpf:"stats"`
+	TlsOwners *ebpf.MapSpec `ebpf:"tls_owners"`
 }
 
 // SocketVariableSpecs contains global variables before they are loaded into the kernel.
@@ -188,16 +191,17 @@ func (o *SocketObjects) Close() error {
 //
 // It can be passed to LoadSocketObjects or ebpf.CollectionSpec.LoadAndAssign.
 type SocketMaps struct {
-	Cgroups  *ebpf.Map `ebpf:"cgroups"`
-	Conns    *ebpf.Map `ebpf:"conns"`
-	Events   *ebpf.Map `ebpf:"events"`
-	NextId   *ebpf.Map `ebpf:"next_id"`
-	Ports    *ebpf.Map `ebpf:"ports"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
-	Servers  *ebpf.Map `ebpf:"servers"`
-	SslCalls *ebpf.Map `ebpf:"ssl_calls"`
-	SslSocks *ebpf.Map `ebpf:"ssl_socks"`
-	Stats    *ebpf.Map `ebpf:"stats"`
+	Cgroups   *ebpf.Map `ebpf:"cgroups"`
+	Conns     *ebpf.Map `ebpf:"conns"`
+	Events    *ebpf.Map `ebpf:"events"`
+	NextId    *ebpf.Map `ebpf:"next_id"`
+	Ports     *ebpf.Map `ebpf:"ports"`
+	Scratch   *ebpf.Map `ebpf:"scratch"`
+	Servers   *ebpf.Map `ebpf:"servers"`
+	SslCalls  *ebpf.Map `ebpf:"ssl_calls"`
+	SslSocks  *ebpf.Map `ebpf:"ssl_socks"`
+	Stats     *ebpf.Map `ebpf:"stats"`
+	TlsOwners *ebpf.Map `ebpf:"tls_owners"`
 }
 
 func (m *SocketMaps) Close() error {
@@ -212,6 +216,7 @@ func (m *SocketMaps) Close() error {
 		m.SslCalls,
 		m.SslSocks,
 		m.Stats,
+		m.TlsOwners,
 	)
 }
 

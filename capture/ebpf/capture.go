@@ -102,8 +102,9 @@ type Capture struct {
 	streams                                                 map[uint64]*stream
 	read, malformed, gaps, gapBytes, overlaps, opened, shed atomic.Uint64
 
-	mu     sync.Mutex // guards closed and rd against Stats during Close
+	mu     sync.Mutex // guards closed, final and rd against Stats during Close
 	closed bool
+	final  Stats // kernel-side counters at Close
 	runMu  sync.Mutex // held by Run
 }
 
@@ -146,6 +147,7 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 	spec.Maps["events"].MaxEntries = uint32(cfg.RingBufferSize)
 	spec.Maps["conns"].MaxEntries = uint32(cfg.MaxConnections)
 	spec.Maps["servers"].MaxEntries = uint32(cfg.MaxConnections)
+	spec.Maps["tls_owners"].MaxEntries = uint32(cfg.MaxConnections)
 	if err := spec.LoadAndAssign(&c.objs, nil); err != nil {
 		return nil, fmt.Errorf("load ebpf programs (needs CAP_BPF and CAP_PERFMON): %w", err)
 	}
@@ -399,8 +401,16 @@ func (c *Capture) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return s
+		f := c.final
+		f.Read, f.Malformed, f.Gaps, f.GapBytes, f.Overlaps, f.Streams, f.StreamsShed = s.Read, s.Malformed, s.Gaps, s.GapBytes, s.Overlaps, s.Streams, s.StreamsShed
+		return f
 	}
+	c.kernelStats(&s)
+	return s
+}
+
+// kernelStats adds the kernel-side counters; c.mu is held.
+func (c *Capture) kernelStats(s *Stats) {
 	if c.tls != nil {
 		s.TLSLibraries = uint64(c.tls.attachedCount())
 	}
@@ -420,7 +430,6 @@ func (c *Capture) Stats() Stats {
 	s.Events, s.LostEvents, s.LostBytes, s.TruncatedBytes = k[stEvents], k[stLost], k[stLostBytes], k[stTruncBytes]
 	s.Filtered, s.Duplicates, s.Unattributed = k[stFiltered], k[stDup], k[stUnattributed]
 	s.TLSUnlinked, s.TLSCalls = k[stTLSUnlinked], k[stTLSCalls]
-	return s
 }
 
 // Close detaches the programs and releases them. Run returns soon after.
@@ -431,6 +440,8 @@ func (c *Capture) Close() error {
 	if c.closed {
 		return nil
 	}
+	c.kernelStats(&c.final)
+	c.final.RingUsed = 0
 	c.closed = true
 	var errs []error
 	if c.tls != nil {

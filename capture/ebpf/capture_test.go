@@ -38,20 +38,20 @@ func TestEventLayout(t *testing.T) {
 	}
 }
 
-// collector gathers calls; safe for concurrent use.
-type collector struct {
+// callCollector gathers calls; safe for concurrent use.
+type callCollector struct {
 	mu    sync.Mutex
 	calls []apicall.Call
 }
 
-func (c *collector) Consume(_ context.Context, calls []apicall.Call) error {
+func (c *callCollector) Consume(_ context.Context, calls []apicall.Call) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = append(c.calls, calls...)
 	return nil
 }
 
-func (c *collector) snapshot() []apicall.Call {
+func (c *callCollector) snapshot() []apicall.Call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]apicall.Call(nil), c.calls...)
@@ -69,11 +69,11 @@ func skipIfNoEBPF(t *testing.T) {
 	_ = rlimit.RemoveMemlock()
 }
 
-// harness runs a Capture feeding a reassembly.Streams into a collector.
+// harness runs a Capture feeding a reassembly.Streams into a callCollector.
 type harness struct {
 	cap   *Capture
 	st    *reassembly.Streams
-	col   *collector
+	col   *callCollector
 	done  chan error
 	close func()
 }
@@ -85,7 +85,7 @@ func startCapture(t *testing.T, cfg Config) *harness {
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	h := &harness{cap: c, col: &collector{}, done: make(chan error, 1)}
+	h := &harness{cap: c, col: &callCollector{}, done: make(chan error, 1)}
 	rcfg := reassembly.DefaultConfig()
 	rcfg.ResponseTimeout = 5 * time.Second
 	h.st, err = reassembly.NewStreams(rcfg, h.col, nil)

@@ -17,6 +17,7 @@ import (
 
 func agentCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags, ebpfFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
@@ -31,6 +32,9 @@ func agentCommand() *cli.Command {
 
 // runAgent wires capture → reassembly → identity/redaction → sink.
 func runAgent(c *cli.Context) error {
+	if c.Bool("ebpf") {
+		return runEBPFAgent(c)
+	}
 	p, err := newFilePipeline(c, "agent")
 	if err != nil {
 		return err
