@@ -104,7 +104,7 @@ type Capture struct {
 
 	mu     sync.Mutex // guards closed, final and rd against Stats during Close
 	closed bool
-	final  Stats // kernel-side counters at Close
+	final  Stats      // kernel-side counters at Close
 	runMu  sync.Mutex // held by Run
 }
 

@@ -151,8 +151,9 @@ func runEBPFAgent(c *cli.Context) error {
 	flushErr := streams.Close(fctx)
 	sinkErr := closeSink(fctx)
 	cancel()
+	var adminErr error
 	if adminDone != nil {
-		<-adminDone
+		adminErr = <-adminDone
 	}
 	line := summaryLine(streams.Stats())
 	est := capt.Stats()
@@ -164,5 +165,5 @@ func runEBPFAgent(c *cli.Context) error {
 	}
 	summary, _ := json.Marshal(line)
 	fmt.Fprintln(os.Stderr, string(summary))
-	return errors.Join(runErr, closeErr, flushErr, sinkErr)
+	return errors.Join(runErr, closeErr, flushErr, sinkErr, adminErr)
 }
