@@ -51,7 +51,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 // Stats slots (per-CPU array).
 enum {
-	ST_EVENTS = 0,     // events written to the ring buffer
+	ST_EVENTS = 0,     // unused: user space counts the events it reads
 	ST_LOST,           // events the ring buffer had no room for
 	ST_LOST_BYTES,     // data bytes in those events
 	ST_TRUNC_BYTES,    // bytes of calls past MAX_CHUNKS chunks or unreadable
@@ -70,6 +70,11 @@ const volatile u32 self_tgid = 0;
 const volatile u8 filter_ports = 0;
 const volatile u8 filter_cgroups = 0;
 const volatile u8 dedup_local = 1;
+const volatile u8 tls_enabled = 0;
+// The reader is woken only once this many bytes wait in the ring buffer
+// (it also polls): a wakeup per event would cost more than the copy.
+const volatile u32 wakeup_bytes = 0;
+
 
 struct conn {
 	u64 id;
@@ -197,6 +202,18 @@ struct {
 	__type(key, u32);
 	__type(value, u64);
 } next_id SEC(".maps");
+
+static __always_inline u64 wakeup_flag(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+// bpf_rdonly_cast turns an address into a typed kernel pointer: fields are
+// then read with plain (fault-tolerant) loads instead of one helper call each.
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define KPTR(T, p) ((T *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(T)))
 
 static __always_inline void count(u32 slot, u64 n)
 {
@@ -364,11 +381,9 @@ static long emit_step(u32 i, struct emit_ctx *x)
 		x->left = 0;
 		return 1;
 	}
-	if (bpf_ringbuf_output(&events, e, offsetof(struct event, data) + n32, 0)) {
+	if (bpf_ringbuf_output(&events, e, offsetof(struct event, data) + n32, wakeup_flag())) {
 		count(ST_LOST, 1);
 		count(ST_LOST_BYTES, n32);
-	} else {
-		count(ST_EVENTS, 1);
 	}
 	x->off += n32;
 	x->done += n32;
@@ -411,7 +426,12 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 	};
 	if (x.csize > MAX_CHUNK || x.csize == 0)
 		x.csize = MAX_CHUNK;
-	bpf_loop(MAX_CHUNKS + MAX_IOV, emit_step, &x, 0);
+	if (!iov && len <= x.csize) {
+		// One chunk (most calls): no loop.
+		emit_step(0, &x);
+	} else {
+		bpf_loop(MAX_CHUNKS + MAX_IOV, emit_step, &x, 0);
+	}
 	if (x.raw_tls) {
 		c->flags |= F_RAW_TLS;
 		return;
@@ -421,28 +441,33 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 }
 
 // fd_is_sock tells whether fd of the current task is the socket sk.
-static __always_inline bool fd_is_sock(struct task_struct *task, u64 fd, struct sock *sk)
+static __always_inline bool fd_is_sock(struct task_struct *task, u64 fd, u64 sk)
 {
-	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-	unsigned int max = BPF_CORE_READ(task, files, fdt, max_fds);
-	if (fd >= max)
+	struct fdtable *fdt = task->files->fdt;
+	if (fd >= fdt->max_fds)
 		return false;
 	struct file *f = 0;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)((u64)fdt->fd + fd * sizeof(f))) || !f)
 		return false;
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	if (!so)
-		return false;
-	return BPF_CORE_READ(so, sk) == sk;
+	struct socket *so = KPTR(struct socket, KPTR(struct file, f)->private_data);
+	return (u64)so->sk == sk;
 }
 
-static __always_inline int on_sock(struct trace_event_raw_sock_msg_length *ctx, u8 dir)
+// on_sock handles sock_sendmsg/sock_recvmsg's tracepoint: raw, so the
+// kernel does not format a trace record first (TP_PROTO(sk, ret, flags)).
+static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 {
-	if (ctx->protocol != IPPROTO_TCP || (ctx->family != AF_INET && ctx->family != AF_INET6))
+	struct sock *sk = (struct sock *)ctx->args[0];
+	int ret = (int)ctx->args[1];
+	int msg_flags = (int)ctx->args[2];
+	if (ret <= 0 || (dir == DIR_INGRESS && (msg_flags & MSG_PEEK)))
 		return 0;
-	if (ctx->ret <= 0 || (dir == DIR_INGRESS && (ctx->flags & MSG_PEEK)))
+	struct sock *ks = KPTR(struct sock, sk);
+	if (ks->sk_protocol != IPPROTO_TCP)
 		return 0;
-	struct sock *sk = ctx->sk;
+	u16 family = ks->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
 	u64 key = (u64)sk;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
@@ -451,11 +476,11 @@ static __always_inline int on_sock(struct trace_event_raw_sock_msg_length *ctx, 
 		if (!c)
 			return 0;
 	}
-	u64 len = ctx->ret;
+	u64 len = ret;
 	u64 pos = c->pos[dir & 1];
 	c->pos[dir & 1] = pos + len;
 
-	struct ssl_call *sc = bpf_map_lookup_elem(&ssl_calls, &pid_tgid);
+	struct ssl_call *sc = tls_enabled ? bpf_map_lookup_elem(&ssl_calls, &pid_tgid) : 0;
 	if (sc) {
 		// Inside SSL_read/SSL_write on this thread: this socket carries that SSL object.
 		sc->sk = key;
@@ -478,10 +503,10 @@ static __always_inline int on_sock(struct trace_event_raw_sock_msg_length *ctx, 
 
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = BPF_CORE_READ(regs, orig_ax);
-	u64 fd = BPF_CORE_READ(regs, di);
-	u64 arg = BPF_CORE_READ(regs, si);
-	u64 arg3 = BPF_CORE_READ(regs, dx);
+	long nr = regs->orig_ax;
+	u64 fd = regs->di;
+	u64 arg = regs->si;
+	u64 arg3 = regs->dx;
 	u64 buf = 0, iov = 0;
 	u32 n_iov = 0;
 	switch (nr) {
@@ -508,7 +533,7 @@ static __always_inline int on_sock(struct trace_event_raw_sock_msg_length *ctx, 
 	default:
 		break;
 	}
-	if ((!buf && !iov) || !fd_is_sock(task, fd, sk)) {
+	if ((!buf && !iov) || !fd_is_sock(task, fd, key)) {
 		count(ST_UNATTRIBUTED, 1);
 		return 0;
 	}
@@ -516,14 +541,14 @@ static __always_inline int on_sock(struct trace_event_raw_sock_msg_length *ctx, 
 	return 0;
 }
 
-SEC("tracepoint/sock/sock_send_length")
-int sock_send(struct trace_event_raw_sock_msg_length *ctx)
+SEC("raw_tracepoint/sock_send_length")
+int sock_send(struct bpf_raw_tracepoint_args *ctx)
 {
 	return on_sock(ctx, DIR_EGRESS);
 }
 
-SEC("tracepoint/sock/sock_recv_length")
-int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
+SEC("raw_tracepoint/sock_recv_length")
+int sock_recv(struct bpf_raw_tracepoint_args *ctx)
 {
 	return on_sock(ctx, DIR_INGRESS);
 }
@@ -586,8 +611,7 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			__builtin_memcpy(e->raddr, c->raddr, 16);
 			e->lport = c->lport;
 			e->rport = c->rport;
-			bpf_ringbuf_submit(e, 0);
-			count(ST_EVENTS, 1);
+			bpf_ringbuf_submit(e, wakeup_flag());
 		} else {
 			count(ST_LOST, 1);
 		}

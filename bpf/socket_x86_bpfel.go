@@ -92,6 +92,8 @@ const (
 	SocketVarFilterCgroups = "filter_cgroups"
 	SocketVarFilterPorts   = "filter_ports"
 	SocketVarSelfTgid      = "self_tgid"
+	SocketVarTlsEnabled    = "tls_enabled"
+	SocketVarWakeupBytes   = "wakeup_bytes"
 )
 
 // LoadSocket returns the embedded CollectionSpec for Socket.
@@ -169,6 +171,8 @@ type SocketVariableSpecs struct {
 	FilterCgroups *ebpf.VariableSpec `ebpf:"filter_cgroups"`
 	FilterPorts   *ebpf.VariableSpec `ebpf:"filter_ports"`
 	SelfTgid      *ebpf.VariableSpec `ebpf:"self_tgid"`
+	TlsEnabled    *ebpf.VariableSpec `ebpf:"tls_enabled"`
+	WakeupBytes   *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // SocketObjects contains all objects after they have been loaded into the kernel.
@@ -229,6 +233,8 @@ type SocketVariables struct {
 	FilterCgroups *ebpf.Variable `ebpf:"filter_cgroups"`
 	FilterPorts   *ebpf.Variable `ebpf:"filter_ports"`
 	SelfTgid      *ebpf.Variable `ebpf:"self_tgid"`
+	TlsEnabled    *ebpf.Variable `ebpf:"tls_enabled"`
+	WakeupBytes   *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // SocketPrograms contains all programs after they have been loaded into the kernel.

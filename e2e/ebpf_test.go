@@ -147,10 +147,10 @@ func TestEBPFAgentCapabilities(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			t.Fatalf("agent output %q: %v", sc.Text(), err)
 		}
-		switch {
-		case c.Path == "/plain":
+		switch c.Path {
+		case "/plain":
 			plain = &c
-		case c.Path == "/tls.txt":
+		case "/tls.txt":
 			tls = &c
 		}
 	}

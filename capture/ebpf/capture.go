@@ -65,7 +65,6 @@ type Feeder interface {
 // Stats are cumulative counters of a Capture.
 type Stats struct {
 	// Kernel side.
-	Events         uint64 // events written to the ring buffer
 	LostEvents     uint64 // events the ring buffer had no room for
 	LostBytes      uint64 // data bytes in those events
 	TruncatedBytes uint64 // bytes of socket calls past the chunks copied per call, or unreadable
@@ -75,7 +74,7 @@ type Stats struct {
 	TLSUnlinked    uint64 // SSL calls whose socket was unknown
 	TLSCalls       uint64 // SSL calls captured
 	// User side.
-	Read        uint64 // events read
+	Events      uint64 // events read from the ring buffer (the kernel counts only lost ones)
 	Malformed   uint64 // events too short to decode
 	Gaps        uint64 // holes found by position (lost or truncated data)
 	GapBytes    uint64 // bytes in those holes
@@ -134,6 +133,8 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 		"filter_ports":   boolByte(len(cfg.Ports) > 0),
 		"filter_cgroups": boolByte(len(cfg.Cgroups) > 0),
 		"dedup_local":    boolByte(cfg.DedupLocal),
+		"wakeup_bytes":   uint32(cfg.RingBufferSize / 64),
+		"tls_enabled":    boolByte(cfg.TLS),
 	}
 	for name, v := range set {
 		vs, ok := spec.Variables[name]
@@ -158,14 +159,20 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 	for _, tp := range []struct {
 		name string
 		prog *ebpf.Program
-	}{{"sock_send_length", c.objs.SockSend}, {"sock_recv_length", c.objs.SockRecv}, {"inet_sock_set_state", c.objs.SockState}} {
-		l, err := link.Tracepoint("sock", tp.name, tp.prog, nil)
+	}{{"sock_send_length", c.objs.SockSend}, {"sock_recv_length", c.objs.SockRecv}} {
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: tp.name, Program: tp.prog})
 		if err != nil {
 			_ = c.Close()
-			return nil, fmt.Errorf("attach tracepoint sock:%s: %w", tp.name, err)
+			return nil, fmt.Errorf("attach raw tracepoint sock:%s: %w", tp.name, err)
 		}
 		c.links = append(c.links, l)
 	}
+	l, err := link.Tracepoint("sock", "inet_sock_set_state", c.objs.SockState, nil)
+	if err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("attach tracepoint sock:inet_sock_set_state: %w", err)
+	}
+	c.links = append(c.links, l)
 	if c.rd, err = ringbuf.NewReader(c.objs.Events); err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("open ring buffer: %w", err)
@@ -390,7 +397,7 @@ func (c *Capture) info(raw []byte, flags uint8) reassembly.StreamInfo {
 // Stats returns the counters so far. Safe for concurrent use.
 func (c *Capture) Stats() Stats {
 	s := Stats{
-		Read:        c.read.Load(),
+		Events:      c.read.Load(),
 		Malformed:   c.malformed.Load(),
 		Gaps:        c.gaps.Load(),
 		GapBytes:    c.gapBytes.Load(),
@@ -402,7 +409,7 @@ func (c *Capture) Stats() Stats {
 	defer c.mu.Unlock()
 	if c.closed {
 		f := c.final
-		f.Read, f.Malformed, f.Gaps, f.GapBytes, f.Overlaps, f.Streams, f.StreamsShed = s.Read, s.Malformed, s.Gaps, s.GapBytes, s.Overlaps, s.Streams, s.StreamsShed
+		f.Events, f.Malformed, f.Gaps, f.GapBytes, f.Overlaps, f.Streams, f.StreamsShed = s.Events, s.Malformed, s.Gaps, s.GapBytes, s.Overlaps, s.Streams, s.StreamsShed
 		return f
 	}
 	c.kernelStats(&s)
@@ -427,7 +434,7 @@ func (c *Capture) kernelStats(s *Stats) {
 			k[i] += v
 		}
 	}
-	s.Events, s.LostEvents, s.LostBytes, s.TruncatedBytes = k[stEvents], k[stLost], k[stLostBytes], k[stTruncBytes]
+	s.LostEvents, s.LostBytes, s.TruncatedBytes = k[stLost], k[stLostBytes], k[stTruncBytes]
 	s.Filtered, s.Duplicates, s.Unattributed = k[stFiltered], k[stDup], k[stUnattributed]
 	s.TLSUnlinked, s.TLSCalls = k[stTLSUnlinked], k[stTLSCalls]
 }

@@ -41,8 +41,9 @@ type Config struct {
 	ProcRoot string
 	// Node is recorded in every call's source.
 	Node string
-	// PollInterval is how often the reader wakes up without events to
-	// expire requests and hand calls on. Default 200ms.
+	// PollInterval is how often the reader wakes up to read events (the
+	// kernel wakes it earlier only once 1/64 of the ring buffer is filled),
+	// expire requests and hand calls on. Default 100ms.
 	PollInterval time.Duration
 }
 
@@ -55,7 +56,7 @@ func DefaultConfig() Config {
 		DedupLocal:     true,
 		TLSRescan:      2 * time.Second,
 		ProcRoot:       "/proc",
-		PollInterval:   200 * time.Millisecond,
+		PollInterval:   100 * time.Millisecond,
 	}
 }
 

@@ -15,8 +15,7 @@ type metric struct {
 }
 
 var metrics = []metric{
-	{"apitap_ebpf_events_total", "Events the kernel wrote to the ring buffer.", false, func(s *Stats) float64 { return float64(s.Events) }},
-	{"apitap_ebpf_events_read_total", "Events read from the ring buffer.", false, func(s *Stats) float64 { return float64(s.Read) }},
+	{"apitap_ebpf_events_total", "Events read from the ring buffer.", false, func(s *Stats) float64 { return float64(s.Events) }},
 	{"apitap_ebpf_lost_events_total", "Events lost because the ring buffer was full.", false, func(s *Stats) float64 { return float64(s.LostEvents) }},
 	{"apitap_ebpf_lost_bytes_total", "Data bytes in lost events.", false, func(s *Stats) float64 { return float64(s.LostBytes) }},
 	{"apitap_ebpf_truncated_bytes_total", "Bytes of socket or SSL calls not copied (past the chunks per call, or unreadable).", false, func(s *Stats) float64 { return float64(s.TruncatedBytes) }},

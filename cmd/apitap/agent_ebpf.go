@@ -158,7 +158,7 @@ func runEBPFAgent(c *cli.Context) error {
 	line := summaryLine(streams.Stats())
 	est := capt.Stats()
 	line["ebpf"] = map[string]uint64{
-		"events": est.Events, "events_read": est.Read, "lost_events": est.LostEvents, "gaps": est.Gaps,
+		"events": est.Events, "lost_events": est.LostEvents, "gaps": est.Gaps,
 		"gap_bytes": est.GapBytes, "truncated_bytes": est.TruncatedBytes, "streams": est.Streams,
 		"duplicates": est.Duplicates, "filtered": est.Filtered, "unattributed": est.Unattributed,
 		"tls_calls": est.TLSCalls, "tls_unlinked": est.TLSUnlinked,
