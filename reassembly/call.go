@@ -42,6 +42,9 @@ func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message
 		dst.Flags |= apicall.FlagNoResponse
 	}
 	dst.Source = cfg.Source
+	if c.src != nil {
+		dst.Source = *c.src
+	}
 	dst.Source.VNI = c.vni
 	dst.Actor = apicall.Actor{Kind: apicall.ActorAnonymous, ClientIP: c.client.Addr()}
 	dst.ID = callID(c, req.Start, index)

@@ -8,6 +8,7 @@ import (
 	"github.com/google/gopacket/layers"
 	tcpasm "github.com/google/gopacket/reassembly"
 
+	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/capture/decoder"
 	"github.com/apitap/apitap/reassembly/http1"
 )
@@ -18,7 +19,8 @@ import (
 type conn struct {
 	w   *worker
 	key connKey
-	vni uint32 // VXLAN network identifier, 0 outside VXLAN
+	vni uint32          // VXLAN network identifier, 0 outside VXLAN
+	src *apicall.Source // per-connection source (socket streams); nil: the config's
 
 	// first is the gopacket direction of the first packet seen
 	// (TCPDirClientToServer in gopacket's terms, which may be the server).

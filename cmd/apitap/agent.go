@@ -18,6 +18,7 @@ import (
 func agentCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
 	flags = append(flags, liveFlags()...)
+	flags = append(flags, ebpfFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go without --kafka: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
@@ -37,10 +38,19 @@ func agentCommand() *cli.Command {
 
 // runAgent wires capture → reassembly → identity/redaction → sink.
 func runAgent(c *cli.Context) error {
-	if len(c.StringSlice("iface")) > 0 {
-		if len(c.StringSlice("pcap")) > 0 {
-			return fmt.Errorf("agent: give --pcap or --iface, not both")
+	sources := 0
+	for _, set := range []bool{len(c.StringSlice("iface")) > 0, len(c.StringSlice("pcap")) > 0, c.Bool("ebpf")} {
+		if set {
+			sources++
 		}
+	}
+	if sources > 1 {
+		return fmt.Errorf("agent: give one of --pcap, --iface or --ebpf")
+	}
+	if c.Bool("ebpf") {
+		return runEBPFAgent(c)
+	}
+	if len(c.StringSlice("iface")) > 0 {
 		return runLive(c)
 	}
 	p, err := newFilePipeline(c, "agent")

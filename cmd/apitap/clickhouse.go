@@ -227,4 +227,3 @@ func runFindings(c *cli.Context) error {
 	writeFindingsTable(c.App.Writer, fs)
 	return nil
 }
-
