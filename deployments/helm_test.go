@@ -112,20 +112,26 @@ specs:
 monitoring:
   prometheusRule: {enabled: true}
 `, nil, []string{"analyzer --clickhouse", "analyzer --retention", "analyzer --no-migrate", "analyzer --spec"}},
-	{"ebpf-tls-fixed-replicas", `
+	{"ebpf-tls", `
 agent:
   capture:
     mode: ebpf
     ebpf: {tls: true, ports: [80, 443, 8080]}
   metrics: {enabled: true}
-kafka: {enabled: true, brokers: ["kafka:9092"]}
+  sink: stdout
+kafka: {enabled: false}
+analyzer: {enabled: false}
+monitoring:
+  serviceMonitor: {enabled: true}
+  prometheusRule: {enabled: true}
+`, nil, []string{"agent --ebpf", "agent --ebpf-tls", "agent --ebpf-ports", "agent --ebpf-metrics-addr"}},
+	{"analyzer-fixed-replicas", `
 analyzer:
-  enabled: true
   replicas: 3
   autoscaling: {enabled: false}
-monitoring:
-  prometheusRule: {enabled: true}
-`, nil, []string{"agent --ebpf", "agent --ebpf-tls", "agent --ebpf-ports", "agent --metrics-addr", "agent --kafka", "analyzer --kafka"}},
+  pdb: {maxUnavailable: 2}
+networkPolicy: {enabled: false}
+`, nil, nil},
 }
 
 func loadChart(t *testing.T) *chart.Chart {
@@ -308,6 +314,12 @@ func TestHelmValuesRejected(t *testing.T) {
 	ch := loadChart(t)
 	for _, tc := range []struct{ values, want string }{
 		{"agent: {capture: {mode: tap}}", "agent.capture.mode"},
+		{"agent: {capture: {mode: ebpf}}", "agent.capture.mode=ebpf"}, // Kafka on by default
+		{"kafka: {brokers: []}", "kafka.brokers"},
+		{"kafka: {sasl: {mechanism: GSSAPI}}", "kafka.sasl.mechanism"},
+		{"kafka: {sasl: {mechanism: PLAIN, username: u}}", "kafka.sasl.password"},
+		{"clickhouse: {enabled: true}", "clickhouse.dsn"},
+		{"kafka: {enabled: false}", "analyzer.enabled needs kafka.enabled"},
 	} {
 		vals := map[string]any{}
 		if err := yaml.Unmarshal([]byte(tc.values), &vals); err != nil {
