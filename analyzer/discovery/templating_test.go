@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/apitap/apitap/apicall"
 )
 
@@ -138,4 +141,27 @@ func FuzzObserve(f *testing.F) {
 		}
 		_ = inv.Endpoints()
 	})
+}
+
+func TestMetrics(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxHosts = 1
+	inv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := inv.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	inv.Observe(&apicall.Call{Host: "a", Method: "GET", Path: "/x"})
+	inv.Observe(&apicall.Call{Host: "b", Method: "GET", Path: "/x"})
+	want := `# HELP apitap_discovery_shed_total Calls not inventoried because of a limit.
+# TYPE apitap_discovery_shed_total counter
+apitap_discovery_shed_total{reason="max_endpoints"} 0
+apitap_discovery_shed_total{reason="max_hosts"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "apitap_discovery_shed_total"); err != nil {
+		t.Error(err)
+	}
 }
