@@ -3,8 +3,8 @@ package sensitive
 import (
 	"slices"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 )
 
 func scanNames(s string) []string {
