@@ -28,7 +28,7 @@ func TestClassify(t *testing.T) {
 		{"v1", Version}, {"v2", Version}, {"V3", Version}, {"v1beta1", Version}, {"v2alpha", Version}, {"v1.1", Version}, {"2.0", Version},
 		{"users", Word}, {"me", Word}, {"running-shoes", Word}, {"link-preview", Word}, {"jwks.json", Word},
 		{"oauth2", Word}, {"sha256", Word}, {"s3", Word}, {"web-0", Word}, {"", Word},
-		{"1.2.3", Token}, {"10.0.0.1", Token}, {"deadbeef", Word}, {"cafe", Word},
+		{"1.2.3", Token}, {"10.0.0.1", Token}, {"{x}", Token}, {"%7Bid%7D", Token}, {"deadbeef", Word}, {"cafe", Word},
 	}
 	for _, tc := range tests {
 		if got := Classify(tc.in); got != tc.want {
@@ -163,5 +163,26 @@ apitap_discovery_shed_total{reason="max_hosts"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "apitap_discovery_shed_total"); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestExportOddPaths: whatever the traffic's paths, the export validates.
+func TestExportOddPaths(t *testing.T) {
+	inv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/a b/c", "/ü/x", "/a/../b", "/x/%7Bid%7D", "/{x}", "/a//b", "/a/{b}/c/{b}", "/q?x", "/#frag", "/users/1/users/2"} {
+		for _, m := range []string{"GET", "POST", "PROPFIND"} {
+			inv.Observe(&apicall.Call{Host: "odd.example", Method: m, Path: p, Status: 200, RawQuery: "a=1&b=x&c=",
+				ReqBody: apicall.Body{Data: []byte(`{"a":[1,"x",null],"b":{"c":true}}`), ContentType: "application/json"}})
+		}
+	}
+	doc, err := inv.OpenAPI(t.Context(), "odd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MarshalOpenAPI(doc, false); err != nil {
+		t.Fatal(err)
 	}
 }
