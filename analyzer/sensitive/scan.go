@@ -685,7 +685,7 @@ var apiKeyShapes = []struct {
 // matchAPIKey validates a known key format with a random-looking body.
 func matchAPIKey(b []byte, i int) int {
 	for _, s := range apiKeyShapes {
-		if !bytes.HasPrefix(b[i:], []byte(s.prefix)) {
+		if s.prefix[0] != b[i] || !bytes.HasPrefix(b[i:], []byte(s.prefix)) {
 			continue
 		}
 		j := i + len(s.prefix)
