@@ -133,3 +133,46 @@ func TestBadSpecs(t *testing.T) {
 		})
 	}
 }
+
+func TestFindingsAndBounds(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxCallers = 2
+	cfg.MaxEndpoints = 8
+	inv, err := New(cfg, loadSpec(t, "testdata/specs/shop31.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, user := range []string{"alice", "bob", "carol", "dave"} {
+		c := call("api.shop.example", "GET", "/api/v1/orders/"+string(rune('1'+i)))
+		c.Actor.User = user
+		inv.Observe(c)
+		inv.Observe(c)
+	}
+	fs := inv.Findings()
+	var users []string
+	var overflow int64
+	for _, f := range fs {
+		if f.Type != "zombie_api" || f.Endpoint != "GET /api/v1/orders/{id}" {
+			t.Errorf("finding %+v", f)
+		}
+		if f.User == "" {
+			overflow += f.Count
+			continue
+		}
+		users = append(users, f.User)
+		if f.Count != 2 || !strings.Contains(f.Summary, "older version of the documented /api/v2/orders/{orderId}") {
+			t.Errorf("finding %+v", f)
+		}
+	}
+	if strings.Join(users, ",") != "alice,bob" && strings.Join(users, ",") != "bob,alice" || overflow != 4 {
+		t.Errorf("findings for %v and %d overflow calls, want alice and bob and 4", users, overflow)
+	}
+	// Endpoints beyond the limit are shed and counted.
+	for i := range 20 {
+		inv.Observe(call("api.shop.example", "GET", "/api/v2/extra"+strings.Repeat("x", i)))
+	}
+	st := inv.Stats()
+	if st.Endpoints > cfg.MaxEndpoints || st.ShedEndpoints == 0 {
+		t.Errorf("stats %+v: want at most %d endpoints and some shed", st, cfg.MaxEndpoints)
+	}
+}
