@@ -186,3 +186,39 @@ func TestExportOddPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDistinct(t *testing.T) {
+	for _, n := range []int{0, 1, 1000, 1024, 5000, 100000} {
+		var d distinct
+		for i := range n {
+			d.add(maphashInt(i))
+			d.add(maphashInt(i)) // duplicates do not count
+		}
+		got := d.count()
+		tol := 0.0
+		if n > exactLimit {
+			tol = 0.05 * float64(n) // HyperLogLog with 4096 registers: ~1.6% standard error
+		}
+		if diff := float64(got - int64(n)); diff > tol || -diff > tol {
+			t.Errorf("%d distinct: counted %d", n, got)
+		}
+	}
+	// Merging an exact set into an estimated one and back keeps the union.
+	var a, b distinct
+	for i := range 3000 {
+		a.add(maphashInt(i))
+	}
+	for i := 2000; i < 2500; i++ {
+		b.add(maphashInt(i))
+	}
+	b.merge(&a)
+	if got := b.count(); got < 2850 || got > 3150 {
+		t.Errorf("union of 3000 and a 500 subset: %d", got)
+	}
+}
+
+func maphashInt(i int) uint64 {
+	var a apicall.Actor
+	a.User = fmt.Sprint("user-", i)
+	return actorHash(&a)
+}
