@@ -34,7 +34,7 @@ unit:
 demo: build
 	@mkdir -p .cache/demo
 	@test -s .cache/demo/traffic.pcap || $(BIN) simulate --out .cache/demo --duration 30m --users 60
-	$(BIN) analyze --pcap .cache/demo/traffic.pcap --pseudonym-key demo-key-not-secret-0123456789 --rows 30
+	$(BIN) analyze --pcap .cache/demo/traffic.pcap --spec .cache/demo/openapi.yaml --pseudonym-key demo-key-not-secret-0123456789 --rows 10
 
 # bench: stage micro-benchmarks, then the whole pipeline on one core on a
 # simulated pcap of 200k+ transactions, side by side with tshark.

@@ -2,7 +2,9 @@ package discovery
 
 import (
 	"bufio"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,4 +139,47 @@ func count(b []bool) int {
 		}
 	}
 	return n
+}
+
+// TestCorpusOrderIndependence feeds each API's URLs in reverse order and
+// expects the same templates. Random orders are reported, not asserted:
+// with two or three URLs per sub-path (reddit's /r/X/hot, /r/Y/new), the
+// first values decide whether a position becomes a parameter, and a
+// merge is never undone.
+func TestCorpusOrderIndependence(t *testing.T) {
+	lines := readCorpus(t)
+	run := func(ls []corpusLine) map[string]string {
+		invs := map[string]*Inventory{}
+		for _, l := range ls {
+			if invs[l.api] == nil {
+				invs[l.api], _ = New(DefaultConfig(), nil)
+			}
+			invs[l.api].Observe(&apicall.Call{Host: l.api, Method: l.method, Path: l.path})
+		}
+		out := map[string]string{}
+		for _, l := range ls {
+			out[l.api+" "+l.method+" "+l.path] = invs[l.api].Template(l.api, l.method, l.path)
+		}
+		return out
+	}
+	base := run(lines)
+	rev := slices.Clone(lines)
+	slices.Reverse(rev)
+	for k, v := range run(rev) {
+		if base[k] != v {
+			t.Errorf("reverse order: %s → %s, in file order %s", k, v, base[k])
+		}
+	}
+	for seed := range uint64(5) {
+		ls := slices.Clone(lines)
+		r := rand.New(rand.NewPCG(seed, 7))
+		r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+		diff := 0
+		for k, v := range run(ls) {
+			if base[k] != v {
+				diff++
+			}
+		}
+		t.Logf("shuffle %d: %d of %d URLs get another template than in file order", seed, diff, len(lines))
+	}
 }

@@ -57,9 +57,15 @@ func (inv *Inventory) OpenAPI(ctx context.Context, title string) (*openapi3.T, e
 	})
 	usedIDs := map[string]int{}
 	var first, last int64
+	var skipped []string
 	for _, r := range refs {
 		e := r.e
 		if e.calls == 0 || e.host == AnyHost {
+			continue
+		}
+		if !standardMethods[e.method] {
+			// OpenAPI 3.1 has no place for other methods (WebDAV, custom)
+			skipped = append(skipped, e.method+" "+e.host+e.tmpl)
 			continue
 		}
 		if first == 0 || e.first < first {
@@ -99,11 +105,16 @@ func (inv *Inventory) OpenAPI(ctx context.Context, title string) (*openapi3.T, e
 	}
 	inv.mu.Unlock()
 	doc.Extensions = map[string]any{"x-apitap-first-seen": rfc3339(first), "x-apitap-last-seen": rfc3339(last)}
+	if len(skipped) > 0 {
+		doc.Extensions["x-apitap-unexported-operations"] = skipped
+	}
 	if err := doc.Validate(ctx); err != nil {
 		return doc, fmt.Errorf("validate exported openapi: %w", err)
 	}
 	return doc, nil
 }
+
+var standardMethods = map[string]bool{"GET": true, "PUT": true, "POST": true, "DELETE": true, "OPTIONS": true, "HEAD": true, "PATCH": true, "TRACE": true}
 
 func rfc3339(ns int64) string {
 	if ns == 0 {

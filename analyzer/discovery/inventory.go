@@ -177,6 +177,9 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 	defer inv.mu.Unlock()
 	inv.stats.Calls++
 	host := normHost(c.Host)
+	if host == "" && c.Server.IsValid() {
+		host = c.Server.String() // HTTP/1.0 without Host: the server address
+	}
 	m := Match{Host: host, Method: c.Method}
 	h := inv.hosts[host]
 	if h == nil {

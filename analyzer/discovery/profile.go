@@ -293,6 +293,9 @@ func (e *endpoint) inspect(c *apicall.Call, cfg *Config) {
 	if c.RawQuery != "" {
 		sensitive.Scan([]byte(c.RawQuery), &e.sensReq)
 	}
+	if strings.IndexByte(c.Path, '@') >= 0 || len(c.Path) > 24 {
+		sensitive.Scan([]byte(c.Path), &e.sensReq) // emails, keys, cards in the URL
+	}
 	if d := c.RespBody.Data; len(d) > 0 {
 		sensitive.Scan(d, &e.sensResp)
 		if c.Status >= 200 && c.Status < 300 && isJSON(d) {

@@ -70,6 +70,8 @@ func Classify(s string) Kind {
 			unders++
 		case c == '@':
 			ats++
+		case c == '{' || c == '}':
+			return Token // never a name: and a literal brace would read as a parameter in a template
 		default:
 			other++
 		}

@@ -136,7 +136,42 @@ type epKey struct{ host, method, path string }
 func TestSimulatedWithSpec(t *testing.T) {
 	sim := simulated(t)
 	inv := inventory(t, loadSpec(t, filepath.Join(sim.dir, simulate.SpecFile)), sim.calls)
-	checkAgainstLabels(t, inv.Endpoints(), sim.labels, false)
+	eps := inv.Endpoints()
+	checkAgainstLabels(t, eps, sim.labels, false)
+	// Sensitive data classes the simulator's bodies carry (after the
+	// agent's redaction: cards arrive masked), and some they do not.
+	sens := map[string][]string{}
+	auth := map[string][]string{}
+	for _, e := range eps {
+		sens[e.Method+" "+e.Path] = e.Sensitive
+		auth[e.Method+" "+e.Path] = e.Auth
+	}
+	for ep, want := range map[string][]string{
+		"GET /api/v2/users/me":             {"email", "phone"},
+		"GET /accounts/{accountId}":        {"iban"},
+		"POST /api/v2/payments":            {"card_number"},
+		"GET /api/v2/payments/{paymentId}": {"card_number"},
+		"GET /internal/export":             {"email"},
+	} {
+		for _, w := range want {
+			if !slices.Contains(sens[ep], w) {
+				t.Errorf("%s: sensitive %v, want %s", ep, sens[ep], w)
+			}
+		}
+	}
+	for _, ep := range []string{"GET /api/v2/products", "GET /api/v2/products/{productId}", "GET /.well-known/jwks.json"} {
+		for _, bad := range []string{"email", "card_number", "us_ssn", "iban", "phone"} {
+			if slices.Contains(sens[ep], bad) {
+				t.Errorf("%s: sensitive %v has %s, which its bodies do not carry", ep, sens[ep], bad)
+			}
+		}
+	}
+	if a := auth["GET /api/v2/products"]; !slices.Contains(a, "none") || !slices.Contains(a, "bearer") {
+		t.Errorf("GET /api/v2/products auth %v, want none and bearer among them", a)
+	}
+	if a := auth["POST /logout"]; !slices.Equal(a, []string{"cookie"}) {
+		t.Errorf("POST /logout auth %v, want [cookie]", a)
+	}
 	fs := inv.Findings()
 	want := map[string]bool{}
 	for _, ep := range sim.labels.Endpoints {

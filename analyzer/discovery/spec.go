@@ -187,6 +187,9 @@ func (s *Specs) load(ctx context.Context, path string) error {
 	}
 	v := doc.OpenAPIMajorMinor()
 	if v != "3.0" && v != "3.1" {
+		if doc.OpenAPI == "" {
+			return fmt.Errorf("spec %s: no \"openapi\" version field (Swagger 2.0 is not supported): want OpenAPI 3.0.x or 3.1.x", path)
+		}
 		return fmt.Errorf("spec %s: openapi version %q: want 3.0.x or 3.1.x", path, doc.OpenAPI)
 	}
 	if err := doc.Validate(ctx, openapi3.DisableExamplesValidation(), openapi3.DisableSchemaDefaultsValidation()); err != nil {

@@ -102,7 +102,11 @@ func (t *tree) walk(path string) *node {
 		}
 		k := classifyAt(n, seg)
 		if k != Word && k != Version {
+			created := n.pchild == nil
 			n = t.paramChild(n, k)
+			if created && t.shapeChanged(n.parent) {
+				return t.walk(path) // a position above became a parameter: walk the new tree
+			}
 			continue
 		}
 		if k == Word && n.promoted && !reservedLiterals[seg] {
@@ -130,10 +134,72 @@ func (t *tree) walk(path string) *node {
 				continue
 			}
 		}
+		if t.shapeChanged(n) {
+			return t.walk(path)
+		}
 		n = c
 	}
 	n.calls++
 	return n
+}
+
+// shapeChanged re-applies the statistical rule to the siblings of n after
+// n gained a child: the rule compares sibling shapes, so the decision must
+// not depend on which sub-path arrived first. It reports whether n's
+// parent became a parameter position (the caller's nodes may be merged).
+func (t *tree) shapeChanged(n *node) bool {
+	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
+		return false
+	}
+	par := n.parent
+	if !par.promoted {
+		return t.maybePromote(par)
+	}
+	// A word kept literal beside the parameter because its sub-paths
+	// differed joins it once they match.
+	a, b := shape(n), shape(par.pchild)
+	if len(a) == 0 || !subset(a, b) && !subset(b, a) {
+		return false
+	}
+	delete(par.lits, n.key)
+	p := par.pchild
+	p.values++
+	if len(p.samples) < 5 {
+		p.samples = append(p.samples, n.key)
+	}
+	t.merge(p, n)
+	return true
+}
+
+// setKind records that parameter p also holds values of kind k; a name
+// that came from a kind ("date", "email", "name") becomes "id" once the
+// kinds mix, whatever order they came in.
+func (t *tree) setKind(p *node, k Kind) {
+	if p.kind == k || p.kind == Mixed {
+		return
+	}
+	p.kind = Mixed
+	t.retemplate(p)
+}
+
+// retemplate recomputes the names and templates of n's subtree and of the
+// endpoints in it.
+func (t *tree) retemplate(n *node) {
+	if n.param {
+		n.name = paramName(n.parent, n.kind)
+		n.tmpl = n.parent.tmpl + "/{" + n.name + "}"
+	} else if n.parent != nil {
+		n.tmpl = n.parent.tmpl + "/" + n.key
+	}
+	for _, e := range n.eps {
+		e.tmpl = n.template()
+	}
+	for _, c := range n.lits {
+		t.retemplate(c)
+	}
+	if n.pchild != nil {
+		t.retemplate(n.pchild)
+	}
 }
 
 func (t *tree) newLit(n *node, seg string) *node {
@@ -150,9 +216,7 @@ func (t *tree) newLit(n *node, seg string) *node {
 // paramChild returns n's parameter child, creating it with kind k.
 func (t *tree) paramChild(n *node, k Kind) *node {
 	if p := n.pchild; p != nil {
-		if p.kind != k {
-			p.kind = Mixed
-		}
+		t.setKind(p, k)
 		return p
 	}
 	name := paramName(n, k)
@@ -312,9 +376,6 @@ func (t *tree) maybePromote(n *node) bool {
 		return false
 	}
 	p := t.paramChild(n, Word)
-	if p.kind != Word {
-		p.kind = Mixed
-	}
 	n.promoted = true
 	p.confidence = share * (1 - 1/float64(d+1))
 	for i, c := range words {
@@ -345,8 +406,8 @@ func (t *tree) merge(dst, src *node) {
 		dp := dst.pchild
 		if dp == nil {
 			dp = t.paramChild(dst, sp.kind)
-		} else if dp.kind != sp.kind {
-			dp.kind = Mixed
+		} else {
+			t.setKind(dp, sp.kind)
 		}
 		dp.values += sp.values
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)

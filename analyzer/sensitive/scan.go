@@ -185,13 +185,33 @@ func flagsOf(key []byte) keyFlags {
 		buf[i] = c
 	}
 	k := buf[:len(key)]
-	has := func(w string) bool { return bytes.Contains(k, []byte(w)) }
+	has := func(w string) bool { return containsStr(k, w) }
 	return keyFlags{
 		phone: has("phone") || has("mobile") || has("msisdn") || has("fax") || has("cell") || string(k) == "tel",
 		birth: has("birth") || has("dob") || has("born"),
 		// identifiers: digit strings there are not card numbers even when they pass Luhn
-		id: bytes.HasSuffix(k, []byte("id")) || has("order") || has("tracking") || has("invoice") || has("reference") || has("time"),
+		id: len(k) >= 2 && k[len(k)-2] == 'i' && k[len(k)-1] == 'd' || has("order") || has("tracking") || has("invoice") || has("reference") || has("time"),
 	}
+}
+
+// containsStr is bytes.Contains for a string pattern, without converting it.
+func containsStr(b []byte, w string) bool {
+	if len(w) == 0 {
+		return true
+	}
+	for i := 0; i+len(w) <= len(b); i++ {
+		if b[i] != w[0] {
+			continue
+		}
+		j := 1
+		for j < len(w) && b[i+j] == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchEmail validates the address around the '@' at i.
@@ -665,7 +685,7 @@ var apiKeyShapes = []struct {
 // matchAPIKey validates a known key format with a random-looking body.
 func matchAPIKey(b []byte, i int) int {
 	for _, s := range apiKeyShapes {
-		if !bytes.HasPrefix(b[i:], []byte(s.prefix)) {
+		if s.prefix[0] != b[i] || !bytes.HasPrefix(b[i:], []byte(s.prefix)) {
 			continue
 		}
 		j := i + len(s.prefix)

@@ -47,6 +47,8 @@ func newEndpointStage(c *cli.Context) (*endpointStage, error) {
 
 // Sink observes every call, then hands the batch to next. onMatch, when
 // not nil, gets each call with the endpoint it hit (the detection stage).
+// The reassembly workers call the returned sink concurrently, so onMatch
+// runs on several goroutines at once; the inventory itself is locked.
 func (s *endpointStage) Sink(next apicall.Sink, onMatch func(*apicall.Call, discovery.Match)) apicall.Sink {
 	return apicall.SinkFunc(func(ctx context.Context, calls []apicall.Call) error {
 		for i := range calls {

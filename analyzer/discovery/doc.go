@@ -1,0 +1,67 @@
+// Package discovery is the endpoint stage of the analyzer: it turns the
+// paths of API calls into templates, keeps the API inventory with a
+// profile per endpoint, and classifies each endpoint against OpenAPI specs.
+//
+// # Per-call contract (used by the detection stage)
+//
+// [Inventory.Observe] takes one call and returns a [Match]: the host,
+// method and template the call hit, its classification (documented,
+// shadow, zombie, unknown), whether the spec deprecates it, the newer
+// documented version that supersedes it, and the spec operation itself
+// ([Operation]: security requirement alternatives and scheme kinds, tags,
+// operationId, path parameter types). The analyze wiring calls Observe
+// first and hands the Match to detection. Observe does not keep the call
+// or any of its buffers; the Match holds no reference into the inventory.
+// Observe is safe for concurrent use (a mutex), cheap (about a
+// microsecond of CPU per call on simulated traffic, two small allocations)
+// and meant to be driven by the goroutine that owns the stage.
+//
+// # Templating
+//
+// Each host has a tree of path positions. A segment that classifies as a
+// typed value ([Classify]: integer, UUID, ObjectId, hash, hex, date,
+// email, token) becomes the parameter of its position on sight. Versions
+// (v1, v2beta1, 2.0, and short numbers or dates right after the root or an
+// API prefix such as /2/ or /rest/api/3/ or /2010-04-01/) and plain words
+// stay literal. The statistical rule turns a position of plain words into
+// a parameter when its sibling values share one shape (the same sub-paths)
+// and keep growing: at least three values that look like values (case,
+// dots) or share a literal sub-path (/orgs/X/members), five or more values
+// that are mostly new (distinct/calls ≥ 0.5), or 32 or more; after the
+// root, a version or an API prefix (where resource names live) only 32 or
+// more mostly new values count. Reserved words (me, self, search, count,
+// new, ...) and siblings of another shape stay literal beside the
+// parameter, so /users/me and /users/search remain while /users/{id}
+// forms. The merged values, a few examples and a confidence are kept as
+// evidence (endpoint Extra "path_params"). Once a position is a
+// parameter, new values go straight to it; earlier literal endpoints are
+// merged into the parameter's endpoint with their profiles.
+//
+// When a spec documents a path of the call's host, the call takes the
+// spec's template and parameter names (literal segments win over
+// parameters); a documented path called with an undocumented method is a
+// shadow endpoint with the spec's template.
+//
+// # Classification
+//
+// documented: the spec has the operation (not deprecated). zombie: the
+// spec marks it deprecated, or it is not documented but is an older
+// version of a documented path of the same host and method (/api/v1/x/{id}
+// while /api/v2/x/{id} is documented). shadow: the host is covered by a
+// spec that does not document the endpoint. dormant: documented, never
+// called (calls 0). unknown: no spec covers the host. A documented older
+// version that the spec does not deprecate stays documented (the spec
+// owner kept it), with "superseded_by" in Extra.
+//
+// # Profile and bounds
+//
+// Per endpoint: calls, distinct actors (exact to 1024, then HyperLogLog),
+// status histogram, auth schemes, request and response media types, query
+// and body parameter names with inferred types, sensitive data classes in
+// requests and responses, first and last seen. Bodies are inspected for
+// the first Config.SampleFirst calls of an endpoint and then one call in
+// Config.SampleEvery, so sensitive data counts are counts in the inspected
+// calls ("inspected_calls" in Extra). Hosts, tree nodes per host,
+// endpoints, parameters, status codes and callers are bounded by Config;
+// what is shed is counted in [Stats].
+package discovery

@@ -1,0 +1,224 @@
+package discovery
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/apitap/apitap/apicall"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Kind
+	}{
+		{"10423", Integer}, {"0", Integer},
+		{"550e8400-e29b-41d4-a716-446655440000", UUID}, {"550E8400-E29B-41D4-A716-446655440000", UUID},
+		{"507f1f77bcf86cd799439011", ObjectID},
+		{"d41d8cd98f00b204e9800998ecf8427e", Hash}, {"da39a3ee5e6b4b0d3255bfef95601890afd80709", Hash},
+		{"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Hash},
+		{"7638a7c59ed3", Hex},
+		{"2026-01-05", Date}, {"2026-01-05T10:00:00Z", Date}, {"2026-01", Date},
+		{"alice@example.com", Email}, {"jane.doe+test@mail.example.org", Email},
+		{"cus_NffrFeUfNV2Hib", Token}, {"INV-2026-0001", Token}, {"alice.martin12", Token}, {"C024BE91L", Token},
+		{"v1", Version}, {"v2", Version}, {"V3", Version}, {"v1beta1", Version}, {"v2alpha", Version}, {"v1.1", Version}, {"2.0", Version},
+		{"users", Word}, {"me", Word}, {"running-shoes", Word}, {"link-preview", Word}, {"jwks.json", Word},
+		{"oauth2", Word}, {"sha256", Word}, {"s3", Word}, {"web-0", Word}, {"", Word},
+		{"1.2.3", Token}, {"10.0.0.1", Token}, {"{x}", Token}, {"%7Bid%7D", Token}, {"deadbeef", Word}, {"cafe", Word},
+	}
+	for _, tc := range tests {
+		if got := Classify(tc.in); got != tc.want {
+			t.Errorf("Classify(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// observeAll feeds paths (GET) to a fresh inventory and returns the final
+// template of each.
+func observeAll(t *testing.T, paths []string) map[string]string {
+	t.Helper()
+	inv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200})
+	}
+	out := map[string]string{}
+	for _, p := range paths {
+		out[p] = inv.Template("h", "GET", p)
+	}
+	return out
+}
+
+func TestTemplating(t *testing.T) {
+	var paths []string
+	for i := range 50 {
+		paths = append(paths, fmt.Sprintf("/api/v2/orders/%d", 10000+i*7))
+	}
+	names := []string{"octocat", "torvalds", "gvanrossum", "mojombo", "defunkt", "pjhyett", "wycats", "ezmobius", "ivey", "evanphx"}
+	for _, n := range names {
+		paths = append(paths, "/api/v2/profiles/"+n)
+	}
+	paths = append(paths, "/api/v2/users/me", "/api/v2/users/search", "/api/v2/users/count", "/api/v2/users/17", "/api/v2/users/18",
+		"/api/v1/users/17", "/api/v2/products", "/api/v2/cart", "/api/v2/orders")
+	got := observeAll(t, paths)
+	want := map[string]string{
+		"/api/v2/orders/10000":     "/api/v2/orders/{id}",
+		"/api/v2/orders/10343":     "/api/v2/orders/{id}",
+		"/api/v2/profiles/octocat": "/api/v2/profiles/{name}",
+		"/api/v2/profiles/evanphx": "/api/v2/profiles/{name}",
+		"/api/v2/users/me":         "/api/v2/users/me",
+		"/api/v2/users/search":     "/api/v2/users/search",
+		"/api/v2/users/count":      "/api/v2/users/count",
+		"/api/v2/users/17":         "/api/v2/users/{id}",
+		"/api/v1/users/17":         "/api/v1/users/{id}",
+		"/api/v2/products":         "/api/v2/products",
+		"/api/v2/cart":             "/api/v2/cart",
+		"/api/v2/orders":           "/api/v2/orders",
+	}
+	for p, w := range want {
+		if got[p] != w {
+			t.Errorf("%s → %q, want %q", p, got[p], w)
+		}
+	}
+}
+
+// TestResourceNamesStayLiteral: many resource names under a version, each
+// called often, are not a parameter.
+func TestResourceNamesStayLiteral(t *testing.T) {
+	nouns := []string{"users", "orders", "products", "invoices", "customers", "payments", "refunds", "coupons", "carts", "reviews", "shipments", "returns"}
+	var paths []string
+	for round := range 20 {
+		for _, n := range nouns {
+			paths = append(paths, "/api/v1/"+n, fmt.Sprintf("/api/v1/%s/%d", n, round))
+		}
+	}
+	for p, tmpl := range observeAll(t, paths) {
+		if strings.Contains(tmpl, "{name}") {
+			t.Errorf("%s → %s: a resource name became a parameter", p, tmpl)
+		}
+	}
+}
+
+// TestEvidence: the statistical rule keeps its evidence on the endpoint.
+func TestEvidence(t *testing.T) {
+	inv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"express", "lodash", "react", "vue", "angular", "svelte"} {
+		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/packages/" + n + "/versions", Status: 200})
+	}
+	eps := inv.Endpoints()
+	if len(eps) != 1 || eps[0].Path != "/packages/{name}/versions" || eps[0].Calls != 6 {
+		t.Fatalf("endpoints = %+v", eps)
+	}
+	ev, _ := eps[0].Extra["path_params"].([]map[string]any)
+	if len(ev) != 1 || ev[0]["rule"] != "sibling_cardinality" || ev[0]["distinct_values"] != 6 || ev[0]["confidence"].(float64) <= 0.5 {
+		t.Errorf("evidence = %+v", ev)
+	}
+}
+
+func FuzzObserve(f *testing.F) {
+	f.Add("/api/v2/orders/10423", "page=1&limit=20", []byte(`{"email":"a@b.example"}`))
+	f.Add("//a//b/../%2F/{x}", "a=&=b&&", []byte(`[1,2,{"a":null}]`))
+	f.Add("/users/alice.martin12/repos/", "q=%zz", []byte("-----BEGIN PRIVATE KEY-----"))
+	inv, err := New(DefaultConfig(), loadSpec(f, "testdata/specs/shop31.yaml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, path, query string, body []byte) {
+		c := &apicall.Call{Host: "api.shop.example", Method: "POST", Path: path, RawQuery: query, Status: 200,
+			ReqBody: apicall.Body{Data: body, ContentType: "application/json"}, RespBody: apicall.Body{Data: body, ContentType: "application/json"}}
+		m := inv.Observe(c)
+		if m.Template == "" && inv.Stats().ShedEndpoints == 0 && inv.Stats().ShedHosts == 0 {
+			t.Fatalf("no template for %q", path)
+		}
+		_ = inv.Endpoints()
+	})
+}
+
+func TestMetrics(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxHosts = 1
+	inv, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := inv.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	inv.Observe(&apicall.Call{Host: "a", Method: "GET", Path: "/x"})
+	inv.Observe(&apicall.Call{Host: "b", Method: "GET", Path: "/x"})
+	want := `# HELP apitap_discovery_shed_total Calls not inventoried because of a limit.
+# TYPE apitap_discovery_shed_total counter
+apitap_discovery_shed_total{reason="max_endpoints"} 0
+apitap_discovery_shed_total{reason="max_hosts"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "apitap_discovery_shed_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestExportOddPaths: whatever the traffic's paths, the export validates.
+func TestExportOddPaths(t *testing.T) {
+	inv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/a b/c", "/ü/x", "/a/../b", "/x/%7Bid%7D", "/{x}", "/a//b", "/a/{b}/c/{b}", "/q?x", "/#frag", "/users/1/users/2"} {
+		for _, m := range []string{"GET", "POST", "PROPFIND"} {
+			inv.Observe(&apicall.Call{Host: "odd.example", Method: m, Path: p, Status: 200, RawQuery: "a=1&b=x&c=",
+				ReqBody: apicall.Body{Data: []byte(`{"a":[1,"x",null],"b":{"c":true}}`), ContentType: "application/json"}})
+		}
+	}
+	doc, err := inv.OpenAPI(t.Context(), "odd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MarshalOpenAPI(doc, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDistinct(t *testing.T) {
+	for _, n := range []int{0, 1, 1000, 1024, 5000, 100000} {
+		var d distinct
+		for i := range n {
+			d.add(maphashInt(i))
+			d.add(maphashInt(i)) // duplicates do not count
+		}
+		got := d.count()
+		tol := 0.0
+		if n > exactLimit {
+			tol = 0.05 * float64(n) // HyperLogLog with 4096 registers: ~1.6% standard error
+		}
+		if diff := float64(got - int64(n)); diff > tol || -diff > tol {
+			t.Errorf("%d distinct: counted %d", n, got)
+		}
+	}
+	// Merging an exact set into an estimated one and back keeps the union.
+	var a, b distinct
+	for i := range 3000 {
+		a.add(maphashInt(i))
+	}
+	for i := 2000; i < 2500; i++ {
+		b.add(maphashInt(i))
+	}
+	b.merge(&a)
+	if got := b.count(); got < 2850 || got > 3150 {
+		t.Errorf("union of 3000 and a 500 subset: %d", got)
+	}
+}
+
+func maphashInt(i int) uint64 {
+	var a apicall.Actor
+	a.User = fmt.Sprint("user-", i)
+	return actorHash(&a)
+}
