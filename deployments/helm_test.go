@@ -98,20 +98,22 @@ monitoring:
   prometheusRule: {enabled: true}
 `, map[string][]string{"kafka-client-tls": {"ca.crt", "tls.crt", "tls.key"}}, []string{"agent --iface", "agent --filter", "agent --promisc", "agent --ring-size", "agent --metrics-addr",
 		"agent --kafka", "agent --kafka-tls", "agent --kafka-sasl", "analyzer --group", "analyzer --metrics-addr"}},
-	{"clickhouse-specs", `
+	{"clickhouse", `
 clickhouse:
   enabled: true
   dsn: clickhouse://apitap:pw@clickhouse:9000/apitap?secure=true
   retention: 14d
   migrate: false
+monitoring:
+  prometheusRule: {enabled: true}
+`, nil, []string{"analyzer --clickhouse", "analyzer --retention", "analyzer --no-migrate"}},
+	{"specs", `
 specs:
   shop.yaml: |
     openapi: 3.0.3
     info: {title: shop, version: "1"}
     paths: {}
-monitoring:
-  prometheusRule: {enabled: true}
-`, nil, []string{"analyzer --clickhouse", "analyzer --retention", "analyzer --no-migrate", "analyzer --spec"}},
+`, nil, []string{"analyzer --spec"}},
 	{"ebpf-tls", `
 agent:
   capture:
