@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/apitap}
 RATES=${RATES:-"250 500 750 1000 1500 2000 3000"}
-LOOPS=${LOOPS:-3}
+LOOPS=${LOOPS:-2} # each loop with new addresses (--unique-ip): no replayed connection looks like a retransmission
 AGENT_CPU=${AGENT_CPU:-1}
 REPLAY_CPU=${REPLAY_CPU:-0}
 dir=.cache/bench-live
@@ -47,7 +47,7 @@ run() {
 	local pid=$!
 	sleep 1.5 # rings and filter in place
 	local out
-	out=$(ip netns exec "$cli" taskset -c "$REPLAY_CPU" tcpreplay -K --loop "$LOOPS" -i "$cif" "$@" "$pcap" 2>&1)
+	out=$(ip netns exec "$cli" taskset -c "$REPLAY_CPU" tcpreplay -K --loop "$LOOPS" --unique-ip -i "$cif" "$@" "$pcap" 2>&1)
 	sleep 0.5
 	kill -TERM "$pid"
 	wait "$pid" || true

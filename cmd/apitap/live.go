@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/gopacket/layers"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
@@ -91,6 +92,9 @@ func liveConfig(c *cli.Context) (afpacket.Config, reassembly.Config, int64, erro
 	acfg.RingSize = int(min(ring, 1<<40))
 	if err := acfg.Validate(); err != nil {
 		return acfg, reassembly.Config{}, 0, fmt.Errorf("capture flags (--iface, --workers, --snaplen, --ring-size): %w", err)
+	}
+	if _, err := afpacket.CompileFilter(acfg.Filter, layers.LinkTypeEthernet, acfg.SnapLen); err != nil {
+		return acfg, reassembly.Config{}, 0, fmt.Errorf("--filter and --exclude: %w", err)
 	}
 	ecfg, err := engineConfig(c, apicall.Source{Kind: "interface", Name: strings.Join(acfg.Interfaces, ",")})
 	if err != nil {
@@ -177,7 +181,7 @@ func runLive(c *cli.Context) error {
 		adminDone <- nil
 	}
 	if p.capture, err = afpacket.Open(acfg); err != nil {
-		return err
+		return fmt.Errorf("--iface %s: %w", strings.Join(acfg.Interfaces, ","), err)
 	}
 	queueCtx, stopQueue := context.WithCancel(context.Background())
 	defer stopQueue()
