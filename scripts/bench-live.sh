@@ -13,10 +13,10 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/apitap}
 RATES=${RATES:-"250 500 750 1000 1500 2000 3000"}
 LOOPS=${LOOPS:-2} # each loop with new addresses (--unique-ip): no replayed connection looks like a retransmission
-# Pin the agent and tcpreplay to cores (AGENT_CPU=1 REPLAY_CPU=0) on a quiet machine; on a
-# shared one pinning only adds waiting. GOMAXPROCS=1 keeps the agent on one core at a time.
-AGENT_CPU=${AGENT_CPU:-}
-REPLAY_CPU=${REPLAY_CPU:-}
+# The agent (GOMAXPROCS=1) and tcpreplay are pinned to cores AGENT_CPU and REPLAY_CPU
+# (default 1 and 0; empty: not pinned).
+AGENT_CPU=${AGENT_CPU-1}
+REPLAY_CPU=${REPLAY_CPU-0}
 pin() { if [[ -n $1 ]]; then echo taskset -c "$1"; fi; }
 dir=.cache/bench-live
 mkdir -p "$dir"
@@ -65,7 +65,7 @@ run() {
 	calls=$(field calls "$err")
 	printf '%-10s %10s %10s %12s %12s %10s %8.3f %6.0f%% %10s %10.0f\n' "$label" "$mbps" "$sent" "$kpk" "$kdrop" \
 		"$((sent - kpk - kdrop))" "$cpu" "$(echo "100 * $cpu / ($secs + 2.0)" | bc -l)" "$calls" \
-		"$(echo "$bytes * 8 / $cpu / 1000000" | bc -l)"
+		"$(echo "$bytes * $kpk / $sent * 8 / $cpu / 1000000" | bc -l)"
 }
 
 header() {
@@ -78,20 +78,23 @@ header() {
 	echo "pcap: $pcap ($(stat -c %s "$pcap") bytes) x $LOOPS loops"
 	echo "not_seen: sent by tcpreplay but never reached the capture socket (veth backlog)"
 	echo "cpu%: agent CPU over the replay time plus 2s of start and shutdown"
-	echo "Mbit/cpu-s: bytes replayed per second of agent CPU (start and shutdown included): the rate one core would keep"
+	echo "Mbit/cpu-s: bytes captured per second of agent CPU (start and shutdown included): the rate one core would keep"
 	header
 } | tee "$dir/results.txt"
 best=0
+if [[ -n ${DRAIN_ONLY:-} ]]; then RATES=""; fi
 for r in $RATES; do
 	line=$(run "$r" --mbps "$r")
 	echo "$line" | tee -a "$dir/results.txt"
 	read -r _ mbps _ _ drops _ <<<"$line"
 	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
 done
-line=$(run topspeed --topspeed)
-echo "$line" | tee -a "$dir/results.txt"
-read -r _ mbps _ _ drops _ <<<"$line"
-if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+if [[ -z ${DRAIN_ONLY:-} ]]; then
+	line=$(run topspeed --topspeed)
+	echo "$line" | tee -a "$dir/results.txt"
+	read -r _ mbps _ _ drops _ <<<"$line"
+	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+fi
 echo "highest zero-drop rate: $best Mbit/s" | tee -a "$dir/results.txt"
 if (($(echo "$best > 0" | bc -l))); then
 	twice=$(echo "2 * $best / 1" | bc)
@@ -108,8 +111,14 @@ drain() {
 	local pid=$!
 	until grep -q '"msg":"capturing"' "$err"; do sleep 0.1; done
 	kill -STOP "$pid"
+	trap 'kill -CONT $pid; kill -TERM $pid' ERR
 	local out sent bytes
-	out=$(ip netns exec "$cli" $(pin "$REPLAY_CPU") tcpreplay -K --topspeed -i "$cif" "$pcap" 2>&1)
+	if ! out=$(ip netns exec "$cli" $(pin "$REPLAY_CPU") tcpreplay -K --topspeed -i "$cif" "$pcap" 2>&1); then
+		echo "tcpreplay failed: $out"
+		kill -CONT "$pid"
+		kill -TERM "$pid"
+		return
+	fi
 	sent=$(grep -o 'Actual: [0-9]* packets' <<<"$out" | grep -o '[0-9]*' | head -1)
 	bytes=$(grep -o 'Actual: [0-9]* packets ([0-9]* bytes)' <<<"$out" | grep -o '([0-9]*' | tr -d '(')
 	sleep 0.2 # last block retired
