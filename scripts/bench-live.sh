@@ -73,35 +73,6 @@ header() {
 		not_seen cpu_s "cpu%" calls "Mbit/cpu-s"
 }
 
-{
-	echo "live capture, one worker (GOMAXPROCS=1${AGENT_CPU:+, core $AGENT_CPU}), null sink; tcpreplay${REPLAY_CPU:+ on core $REPLAY_CPU}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "pcap: $pcap ($(stat -c %s "$pcap") bytes) x $LOOPS loops"
-	echo "not_seen: sent by tcpreplay but never reached the capture socket (veth backlog)"
-	echo "cpu%: agent CPU over the replay time plus 2s of start and shutdown"
-	echo "Mbit/cpu-s: bytes captured per second of agent CPU (start and shutdown included): the rate one core would keep"
-	header
-} | tee "$dir/results.txt"
-best=0
-if [[ -n ${DRAIN_ONLY:-} ]]; then RATES=""; fi
-for r in $RATES; do
-	line=$(run "$r" --mbps "$r")
-	echo "$line" | tee -a "$dir/results.txt"
-	read -r _ mbps _ _ drops _ <<<"$line"
-	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
-done
-if [[ -z ${DRAIN_ONLY:-} ]]; then
-	line=$(run topspeed --topspeed)
-	echo "$line" | tee -a "$dir/results.txt"
-	read -r _ mbps _ _ drops _ <<<"$line"
-	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
-fi
-echo "highest zero-drop rate: $best Mbit/s" | tee -a "$dir/results.txt"
-if (($(echo "$best > 0" | bc -l))); then
-	twice=$(echo "2 * $best / 1" | bc)
-	echo "at twice that ($twice Mbit/s requested):" | tee -a "$dir/results.txt"
-	run "2x" --mbps "$twice" | tee -a "$dir/results.txt"
-fi
-
 # drain: the agent's own speed on one core, without the generator in the way.
 drain() {
 	local err=$dir/drain.err port=19399
@@ -146,5 +117,32 @@ drain() {
 	printf '  per CPU second:  %.0f Mbit/s, %.0f kpps, %.0f calls/s; ring drops %s\n' "$(echo "$bytes * 8 / $cpus / 1000000" | bc -l)" \
 		"$(echo "$frames / $cpus / 1000" | bc -l)" "$(echo "$(field calls "$err") / $cpus" | bc -l)" "$(field kernel_drops "$err")"
 }
+{
+	echo "live capture, one worker (GOMAXPROCS=1${AGENT_CPU:+, core $AGENT_CPU}), null sink; tcpreplay${REPLAY_CPU:+ on core $REPLAY_CPU}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "pcap: $pcap ($(stat -c %s "$pcap") bytes) x $LOOPS loops"
+	echo "not_seen: sent by tcpreplay but never reached the capture socket (veth backlog)"
+	echo "cpu%: agent CPU over the replay time plus 2s of start and shutdown"
+	echo "Mbit/cpu-s: bytes captured per second of agent CPU (start and shutdown included): the rate one core would keep"
+} | tee "$dir/results.txt"
 echo "agent alone, one core, ring pre-filled by tcpreplay while the agent was stopped:" | tee -a "$dir/results.txt"
 drain | tee -a "$dir/results.txt"
+if [[ -n ${DRAIN_ONLY:-} ]]; then exit 0; fi
+header | tee -a "$dir/results.txt"
+best=0
+for r in $RATES; do
+	line=$(run "$r" --mbps "$r")
+	echo "$line" | tee -a "$dir/results.txt"
+	read -r _ mbps _ _ drops _ <<<"$line"
+	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+done
+line=$(run topspeed --topspeed)
+echo "$line" | tee -a "$dir/results.txt"
+read -r _ mbps _ _ drops _ <<<"$line"
+if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+echo "highest zero-drop rate: $best Mbit/s" | tee -a "$dir/results.txt"
+if (($(echo "$best > 0" | bc -l))); then
+	twice=$(echo "2 * $best / 1" | bc)
+	echo "at twice that ($twice Mbit/s requested):" | tee -a "$dir/results.txt"
+	run "2x" --mbps "$twice" | tee -a "$dir/results.txt"
+fi
+
