@@ -229,11 +229,25 @@ func runLive(c *cli.Context) error {
 	wg.Wait()
 	sctx, cancel := context.WithDeadline(context.Background(), start.Add(timeout))
 	defer cancel()
+	// Flush in the background so that the process exits within the timeout even when
+	// closing connections or the sink takes longer; then what is left is lost, and said.
+	var flushErrs []error
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for _, eng := range p.engines {
+			flushErrs = append(flushErrs, eng.Close(sctx))
+		}
+		flushErrs = append(flushErrs, p.queue.Close(sctx), closeSink(sctx))
+	}()
 	var closeErrs []error
-	for _, eng := range p.engines {
-		closeErrs = append(closeErrs, eng.Close(sctx))
+	select {
+	case <-flushed:
+		closeErrs = flushErrs
+	case <-sctx.Done():
+		closeErrs = []error{fmt.Errorf("--shutdown-timeout %s: flush not finished, pending calls lost", timeout)}
 	}
-	closeErrs = append(closeErrs, p.queue.Close(sctx), closeSink(sctx), p.capture.Close())
+	closeErrs = append(closeErrs, p.capture.Close())
 	stopQueue()
 	st := p.stats()
 	summary := summaryLine(st.engine)
