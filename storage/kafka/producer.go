@@ -43,7 +43,7 @@ type Producer struct {
 	m       *producerMetrics
 
 	mu       sync.Mutex
-	queue    []kafkago.Message // waiting records, oldest first, from head
+	queue    []record // waiting records, oldest first, from head
 	head     int
 	bytes    int64 // queued and in flight, for the budget
 	closed   bool
@@ -54,7 +54,8 @@ type Producer struct {
 	stats    ProducerStats
 	closeErr error
 	once     sync.Once
-	backoff  time.Duration // current retry wait; used by Run, then by Close
+	backoff  time.Duration     // current retry wait; used by Run, then by Close
+	sendBuf  []kafkago.Message // the batch being sent, reused
 }
 
 // ProducerStats are the producer's counters. Accepted = Delivered + Shed
@@ -133,6 +134,31 @@ func NewProducer(cfg ProducerConfig, reg prometheus.Registerer, log *slog.Logger
 	return p, nil
 }
 
+// appendActorKey appends apicall.Actor.Key without building a string.
+func appendActorKey(dst []byte, a *apicall.Actor) []byte {
+	if a.User != "" {
+		return append(dst, a.User...)
+	}
+	if a.ClientIP.IsValid() {
+		return a.ClientIP.AppendTo(append(dst, "ip:"...))
+	}
+	return dst
+}
+
+func actorKeyLen(a *apicall.Actor) int {
+	if a.User != "" {
+		return len(a.User)
+	}
+	return len("ip:") + len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%") + len(a.ClientIP.Zone())
+}
+
+// record is a queued call: its key and encoded value. The queue holds
+// these rather than kafka-go Messages (150+ bytes each) to keep the
+// queue's own memory and copying small.
+type record struct{ key, value []byte }
+
+func (r *record) size() int64 { return int64(len(r.key) + len(r.value) + recordOverhead) }
+
 func recordSize(m *kafkago.Message) int64 {
 	return int64(len(m.Key) + len(m.Value) + recordOverhead)
 }
@@ -140,11 +166,21 @@ func recordSize(m *kafkago.Message) int64 {
 // Consume encodes calls into the buffer; it never blocks on Kafka and
 // never fails: calls that do not fit are shed and counted.
 func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
-	msgs := make([]kafkago.Message, 0, len(calls))
+	// One slab holds every key and value of the batch: two allocations
+	// per Consume instead of two per call.
+	total := 0
+	for i := range calls {
+		total += apicall.WireSize(&calls[i]) + actorKeyLen(&calls[i].Actor)
+	}
+	slab := make([]byte, 0, total)
+	msgs := make([]record, 0, len(calls))
 	for i := range calls {
 		c := &calls[i]
-		v := apicall.AppendWire(make([]byte, 0, apicall.WireSize(c)), c)
-		msgs = append(msgs, kafkago.Message{Key: []byte(c.Actor.Key()), Value: v, Headers: p.headers})
+		start := len(slab)
+		slab = appendActorKey(slab, &c.Actor)
+		mid := len(slab)
+		slab = apicall.AppendWire(slab, c)
+		msgs = append(msgs, record{key: slab[start:mid:mid], value: slab[mid:len(slab):len(slab)]})
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -152,12 +188,12 @@ func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
 	p.m.accepted.Add(float64(len(msgs)))
 	for i := range msgs {
 		m := msgs[i]
-		size := recordSize(&m)
+		size := m.size()
 		switch {
 		case p.closed:
 			p.shedLocked(ShedClosed, 1)
 			continue
-		case int64(len(m.Key)+len(m.Value)) > p.cfg.BatchBytes-recordOverhead:
+		case int64(len(m.key)+len(m.value)) > p.cfg.BatchBytes-recordOverhead:
 			p.shedLocked(ShedTooLarge, 1)
 			continue
 		}
@@ -168,8 +204,8 @@ func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
 			}
 			for p.bytes+size > p.cfg.BufferBytes && p.head < len(p.queue) {
 				old := &p.queue[p.head]
-				p.bytes -= recordSize(old)
-				*old = kafkago.Message{}
+				p.bytes -= old.size()
+				*old = record{}
 				p.head++
 				p.shedLocked(ShedBufferFull, 1)
 			}
@@ -209,12 +245,16 @@ func (p *Producer) bufferedLocked() uint64 {
 func (p *Producer) take() []kafkago.Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := min(len(p.queue)-p.head, p.cfg.BatchMessages*4)
+	n := min(len(p.queue)-p.head, p.cfg.BatchMessages)
 	if n == 0 {
 		return nil
 	}
-	batch := make([]kafkago.Message, n)
-	copy(batch, p.queue[p.head:p.head+n])
+	// The batch buffer is reused: send is synchronous and putBack copies.
+	batch := p.sendBuf[:0]
+	for _, r := range p.queue[p.head : p.head+n] {
+		batch = append(batch, kafkago.Message{Key: r.key, Value: r.value, Headers: p.headers})
+	}
+	p.sendBuf = batch
 	clear(p.queue[p.head : p.head+n])
 	p.head += n
 	if p.head == len(p.queue) {
@@ -230,8 +270,10 @@ func (p *Producer) take() []kafkago.Message {
 func (p *Producer) putBack(msgs []kafkago.Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	q := make([]kafkago.Message, 0, len(msgs)+len(p.queue)-p.head)
-	q = append(q, msgs...)
+	q := make([]record, 0, len(msgs)+len(p.queue)-p.head)
+	for i := range msgs {
+		q = append(q, record{key: msgs[i].Key, value: msgs[i].Value})
+	}
 	p.queue = append(q, p.queue[p.head:]...)
 	p.head = 0
 }
@@ -356,7 +398,7 @@ func (p *Producer) Close(ctx context.Context) error {
 		p.mu.Lock()
 		if n := len(p.queue) - p.head; n > 0 {
 			for i := p.head; i < len(p.queue); i++ {
-				p.bytes -= recordSize(&p.queue[i])
+				p.bytes -= p.queue[i].size()
 			}
 			p.shedLocked(ShedClosed, n)
 			p.closeErr = fmt.Errorf("kafka producer: %d calls undelivered at close: %w", n, context.Cause(ctx))
