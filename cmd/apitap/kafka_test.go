@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -25,13 +28,20 @@ const testKey = "test-pseudonym-key-0123456789"
 // runCLI runs the apitap app in process with args.
 func runCLI(t *testing.T, args ...string) {
 	t.Helper()
+	if err := runCLIErr(args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runCLIErr(args ...string) error {
 	app := newApp()
 	app.Writer, app.ErrWriter = io.Discard, io.Discard
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := app.RunContext(ctx, append([]string{"apitap"}, args...)); err != nil {
-		t.Fatalf("apitap %s: %v", strings.Join(args, " "), err)
+		return fmt.Errorf("apitap %s: %w", strings.Join(args, " "), err)
 	}
+	return nil
 }
 
 // offlineCalls runs the agent's pipeline on pcap in process and keeps the calls.
@@ -162,8 +172,48 @@ func TestAgentKafkaAnalyzer(t *testing.T) {
 	agentOut := filepath.Join(dir, "agent.jsonl")
 	runCLI(t, "agent", "--pcap", pcap, "--sink", "file:"+agentOut, "--pseudonym-key", testKey, "--progress=false", "--node", "node-7", "--workers", "1")
 	analyzerOut := filepath.Join(dir, "analyzer.jsonl")
-	runCLI(t, "analyzer", "--kafka", brokers, "--group", "e2e-analyzer", "--sink", "file:"+analyzerOut,
-		"--metrics-addr", "127.0.0.1:0", "--idle-exit", "2s", "--batch-wait", "20ms")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminAddr := ln.Addr().String()
+	ln.Close()
+	analyzerDone := make(chan struct{})
+	var analyzerErr error
+	go func() {
+		defer close(analyzerDone)
+		analyzerErr = runCLIErr("analyzer", "--kafka", brokers, "--group", "e2e-analyzer", "--sink", "file:"+analyzerOut,
+			"--metrics-addr", adminAddr, "--idle-exit", "2s", "--batch-wait", "20ms")
+	}()
+	// While it runs: ready once consuming, and its metrics count records.
+	var ready bool
+	var metrics string
+	for !ready {
+		select {
+		case <-analyzerDone:
+			t.Fatalf("analyzer exited before /readyz answered 200: %v", analyzerErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+		resp, err := http.Get("http://" + adminAddr + "/readyz")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if ready = resp.StatusCode == http.StatusOK; ready {
+			if resp, err := http.Get("http://" + adminAddr + "/metrics"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				metrics = string(b)
+			}
+		}
+	}
+	if !strings.Contains(metrics, "apitap_kafka_consumed_messages_total") {
+		t.Errorf("analyzer /metrics lacks the consumer metrics:\n%.2000s", metrics)
+	}
+	<-analyzerDone
+	if analyzerErr != nil {
+		t.Fatal(analyzerErr)
+	}
 	a, b := readLines(t, agentOut), readLines(t, analyzerOut)
 	if len(a) != len(want) || len(b) != len(a) {
 		t.Fatalf("agent wrote %d lines, analyzer %d, offline calls %d", len(a), len(b), len(want))

@@ -53,14 +53,16 @@ func BenchmarkProduce(b *testing.B) {
 		name        string
 		compression string
 		blackhole   bool
+		inFlight    int
 	}{
-		{"lz4", "lz4", false},
-		{"none", "none", false},
+		{"lz4", "lz4", false, 0},
+		{"none", "none", false, 0},
 		// The broker acknowledges without storing: the client's share.
-		{"lz4_blackhole", "lz4", true},
-		{"snappy_blackhole", "snappy", true},
-		{"zstd_blackhole", "zstd", true},
-		{"none_blackhole", "none", true},
+		{"lz4_blackhole", "lz4", true, 0},
+		{"snappy_blackhole", "snappy", true, 0},
+		{"zstd_blackhole", "zstd", true, 0},
+		{"none_blackhole", "none", true, 0},
+		{"lz4_blackhole_inflight4", "lz4", true, 4},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			opts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(benchPartitions, testTopic)}
@@ -74,6 +76,9 @@ func BenchmarkProduce(b *testing.B) {
 			defer cl.Close()
 			cfg := testProducerConfig(cl.ListenAddrs())
 			cfg.Compression = bc.compression
+			if bc.inFlight > 0 {
+				cfg.MaxInFlight = bc.inFlight
+			}
 			cfg.BufferBytes = 256 << 20
 			p, err := NewProducer(cfg, nil, nil)
 			if err != nil {

@@ -54,8 +54,6 @@ type Producer struct {
 	stats    ProducerStats
 	closeErr error
 	once     sync.Once
-	backoff  time.Duration     // current retry wait; used by Run, then by Close
-	sendBuf  []kafkago.Message // the batch being sent, reused
 }
 
 // ProducerStats are the producer's counters. Accepted = Delivered + Shed
@@ -242,7 +240,7 @@ func (p *Producer) bufferedLocked() uint64 {
 
 // take removes up to a batch of queued records (they stay in the budget
 // until delivered or shed).
-func (p *Producer) take() []kafkago.Message {
+func (p *Producer) take(s *sender) []kafkago.Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := min(len(p.queue)-p.head, p.cfg.BatchMessages)
@@ -250,11 +248,17 @@ func (p *Producer) take() []kafkago.Message {
 		return nil
 	}
 	// The batch buffer is reused: send is synchronous and putBack copies.
-	batch := p.sendBuf[:0]
+	batch := s.buf[:0]
 	for _, r := range p.queue[p.head : p.head+n] {
 		batch = append(batch, kafkago.Message{Key: r.key, Value: r.value, Headers: p.headers})
 	}
-	p.sendBuf = batch
+	s.buf = batch
+	if p.head < len(p.queue) { // more for another sender
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
 	clear(p.queue[p.head : p.head+n])
 	p.head += n
 	if p.head == len(p.queue) {
@@ -310,33 +314,47 @@ func (p *Producer) Run(ctx context.Context) error {
 	p.running = true
 	p.mu.Unlock()
 	defer close(p.runDone)
-	for {
-		batch := p.take()
-		if batch == nil {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-p.closing:
-				return nil
-			case <-p.wake:
-				continue
+	var wg sync.WaitGroup
+	for range p.cfg.MaxInFlight {
+		wg.Go(func() {
+			s := &sender{}
+			for {
+				batch := p.take(s)
+				if batch == nil {
+					select {
+					case <-ctx.Done():
+						return
+					case <-p.closing:
+						return
+					case <-p.wake:
+						continue
+					}
+				}
+				if !p.send(ctx, s, batch, p.closing) {
+					return
+				}
 			}
-		}
-		if !p.send(ctx, batch, p.closing) {
-			return nil
-		}
+		})
 	}
+	wg.Wait()
+	return nil
+}
+
+// sender is the state of one of Run's concurrent senders.
+type sender struct {
+	buf     []kafkago.Message // the batch being sent, reused (send is synchronous, putBack copies)
+	backoff time.Duration     // current retry wait
 }
 
 // send writes batch once. What fails goes back to the front of the queue
 // (where the shed policy sees it as the oldest) and send waits a backoff
 // before returning; it returns false when ctx ended or stop was closed
 // during that wait.
-func (p *Producer) send(ctx context.Context, batch []kafkago.Message, stop <-chan struct{}) bool {
+func (p *Producer) send(ctx context.Context, s *sender, batch []kafkago.Message, stop <-chan struct{}) bool {
 	err := p.w.WriteMessages(ctx, batch...)
 	if err == nil {
 		p.delivered(batch)
-		p.backoff = 0
+		s.backoff = 0
 		return true
 	}
 	var failed []kafkago.Message
@@ -359,9 +377,9 @@ func (p *Producer) send(ctx context.Context, batch []kafkago.Message, stop <-cha
 	p.stats.Errors++
 	p.mu.Unlock()
 	p.m.errors.Inc()
-	p.backoff = min(max(2*p.backoff, 100*time.Millisecond), p.cfg.RetryBackoffMax)
-	p.log.Warn("produce failed; retrying", "records", len(failed), "backoff", p.backoff, "err", err)
-	t := time.NewTimer(p.backoff)
+	s.backoff = min(max(2*s.backoff, 100*time.Millisecond), p.cfg.RetryBackoffMax)
+	p.log.Warn("produce failed; retrying", "records", len(failed), "backoff", s.backoff, "err", err)
+	t := time.NewTimer(s.backoff)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -386,12 +404,13 @@ func (p *Producer) Close(ctx context.Context) error {
 			<-p.runDone
 		}
 		never := make(chan struct{})
+		s := &sender{}
 		for {
-			batch := p.take()
+			batch := p.take(s)
 			if batch == nil {
 				break
 			}
-			if !p.send(ctx, batch, never) {
+			if !p.send(ctx, s, batch, never) {
 				break
 			}
 		}
