@@ -3,6 +3,7 @@ package kafka
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -415,3 +416,36 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("bad consumer config validated")
 	}
 }
+
+// TestSinkRefusal: while the sink refuses batches nothing is committed and
+// the batch is retried; once it accepts, every call arrives.
+func TestSinkRefusal(t *testing.T) {
+	cl := newCluster(t, 2)
+	brokers := cl.ListenAddrs()
+	produce(t, brokers, 0, 300)
+	col := newCollector()
+	refusals := 0
+	col.fail = func() error {
+		if refusals < 3 {
+			refusals++
+			return errSinkDown
+		}
+		return nil
+	}
+	c, err := NewConsumer(testConsumerConfig(brokers, "refusal"), col, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runConsumer(t, c)
+	col.waitFor(t, 300, 30*time.Second)
+	if got := testutil.ToFloat64(c.m.errors.WithLabelValues("sink")); got != 3 {
+		t.Errorf("sink errors = %v, want 3", got)
+	}
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	if col.total != 300 {
+		t.Errorf("sink accepted %d calls, want each of the 300 once", col.total)
+	}
+}
+
+var errSinkDown = errors.New("sink down")

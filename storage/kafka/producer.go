@@ -46,6 +46,7 @@ type Producer struct {
 	queue    []record // waiting records, oldest first, from head
 	head     int
 	bytes    int64 // queued and in flight, for the budget
+	inFlight int64 // taken by senders, not yet delivered or put back
 	closed   bool
 	wake     chan struct{} // signalled when records are queued or Close starts
 	closing  chan struct{} // closed by Close
@@ -216,11 +217,16 @@ func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
 		p.bytes += size
 	}
 	p.gaugesLocked()
+	p.wakeLocked()
+	return nil
+}
+
+// wakeLocked tells a waiting sender there may be work.
+func (p *Producer) wakeLocked() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 func (p *Producer) shedLocked(reason string, n int) {
@@ -243,10 +249,21 @@ func (p *Producer) bufferedLocked() uint64 {
 func (p *Producer) take(s *sender) []kafkago.Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := min(len(p.queue)-p.head, p.cfg.BatchMessages)
+	// At most half the budget is in flight, so shedding the queue always
+	// makes room for a new call (BufferBytes >= 2*BatchBytes): with
+	// ShedOldest a call is never dropped for being newest.
+	n, bytes := 0, int64(0)
+	for limit := min(len(p.queue)-p.head, p.cfg.BatchMessages); n < limit; n++ {
+		sz := p.queue[p.head+n].size()
+		if (n > 0 || p.inFlight > 0) && bytes+sz > p.cfg.BufferBytes/2-p.inFlight {
+			break
+		}
+		bytes += sz
+	}
 	if n == 0 {
 		return nil
 	}
+	p.inFlight += bytes
 	// The batch buffer is reused: send is synchronous and putBack copies.
 	batch := s.buf[:0]
 	for _, r := range p.queue[p.head : p.head+n] {
@@ -254,10 +271,7 @@ func (p *Producer) take(s *sender) []kafkago.Message {
 	}
 	s.buf = batch
 	if p.head < len(p.queue) { // more for another sender
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.wakeLocked()
 	}
 	clear(p.queue[p.head : p.head+n])
 	p.head += n
@@ -274,6 +288,10 @@ func (p *Producer) take(s *sender) []kafkago.Message {
 func (p *Producer) putBack(msgs []kafkago.Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for i := range msgs {
+		p.inFlight -= recordSize(&msgs[i])
+	}
+	p.wakeLocked()
 	q := make([]record, 0, len(msgs)+len(p.queue)-p.head)
 	for i := range msgs {
 		q = append(q, record{key: msgs[i].Key, value: msgs[i].Value})
@@ -291,8 +309,10 @@ func (p *Producer) delivered(msgs []kafkago.Message) {
 	defer p.mu.Unlock()
 	for i := range msgs {
 		p.bytes -= recordSize(&msgs[i])
+		p.inFlight -= recordSize(&msgs[i])
 	}
 	p.stats.Delivered += uint64(len(msgs))
+	p.wakeLocked() // in-flight room for another sender
 	p.m.delivered.Add(float64(len(msgs)))
 	p.m.deliveredBytes.Add(float64(bytes))
 	p.m.batch.Observe(float64(len(msgs)))
