@@ -342,11 +342,11 @@ func DecodeWire(b []byte, c *Call) error {
 	s := string(b)
 	d := decoder{s: s}
 	for d.more() {
+		start := d.pos // the tag may be encoded longer than needed: keep it as it came
 		num, typ, err := d.tag()
 		if err != nil {
 			return err
 		}
-		start := d.pos - protowire.SizeTag(num)
 		switch num {
 		case fCallID:
 			c.ID, err = d.str(typ)
