@@ -347,7 +347,7 @@ func DecodeWire(b []byte, c *Call) error {
 			c.ReqHeaders = hs[:0:nreq]
 		}
 		if nresp > 0 {
-			c.RespHeaders = hs[nreq:nreq:nreq+nresp]
+			c.RespHeaders = hs[nreq : nreq : nreq+nresp]
 		}
 	}
 	for d.more() {
