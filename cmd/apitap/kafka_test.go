@@ -270,3 +270,75 @@ func TestAgentKafkaFlagErrors(t *testing.T) {
 		t.Errorf("analyzer with a bad --start-offset: %v", err)
 	}
 }
+
+// TestAgentKafkaBrokerLate: the broker is down when the agent starts and
+// comes up on the same address a moment later; the agent keeps the calls
+// in its buffer, reconnects by itself and delivers every one.
+func TestAgentKafkaBrokerLate(t *testing.T) {
+	dir := t.TempDir()
+	runCLI(t, "simulate", "--out", dir, "--seed", "5", "--users", "20", "--duration", "1m", "--max-calls", "800")
+	pcap := filepath.Join(dir, "traffic.pcap")
+	want := len(offlineCalls(t, pcap))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	agentDone := make(chan error, 1)
+	go func() {
+		agentDone <- runCLIErr("agent", "--pcap", pcap, "--kafka", fmt.Sprintf("127.0.0.1:%d", port), "--pseudonym-key", testKey,
+			"--progress=false", "--workers", "1", "--shutdown-timeout", "60s")
+	}()
+	time.Sleep(1500 * time.Millisecond) // the agent has read the file and is retrying
+	select {
+	case err := <-agentDone:
+		t.Fatalf("agent finished while the broker was down: %v", err)
+	default:
+	}
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(2, kafka.DefaultTopic))
+	if err != nil {
+		t.Fatalf("start kfake on port %d: %v", port, err)
+	}
+	defer cl.Close()
+	if err := <-agentDone; err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	var mu sync.Mutex
+	got := map[string]bool{}
+	cfg := kafka.DefaultConsumerConfig()
+	cfg.Brokers, cfg.Group, cfg.BatchWait = cl.ListenAddrs(), "late", 20*time.Millisecond
+	cons, err := kafka.NewConsumer(cfg, apicall.SinkFunc(func(_ context.Context, cs []apicall.Call) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			got[c.ID] = true
+		}
+		return nil
+	}), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(ctx) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	_ = cons.Close(context.Background())
+	if len(got) != want {
+		t.Fatalf("Kafka holds %d distinct calls after the broker came up late, offline pipeline %d", len(got), want)
+	}
+}
