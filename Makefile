@@ -37,9 +37,10 @@ demo: build
 	$(BIN) analyze --pcap .cache/demo/traffic.pcap --spec .cache/demo/openapi.yaml --pseudonym-key demo-key-not-secret-0123456789 --rows 10
 
 # bench: stage micro-benchmarks, then the whole pipeline on one core on a
-# simulated pcap of 200k+ transactions, side by side with tshark.
+# simulated pcap of 200k+ transactions, side by side with tshark. The stage
+# benchmarks include the Kafka wire format and producer (against kfake).
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/kafka/
 	scripts/bench.sh
 
 # bench-live: tcpreplay onto a veth at rising rates while `apitap agent --iface`

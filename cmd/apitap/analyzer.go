@@ -30,7 +30,7 @@ func analyzerCommand() *cli.Command {
 		&cli.DurationFlag{Name: "session-timeout", Value: d.SessionTimeout, Usage: "a silent replica loses its partitions after this long", EnvVars: []string{"APITAP_KAFKA_SESSION_TIMEOUT"}},
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go as JSON lines: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.StringFlag{Name: "metrics-addr", Value: ":9090", Usage: "serve /metrics, /healthz and /readyz on this `ADDR` (empty: off)", EnvVars: []string{"APITAP_METRICS_ADDR"}},
-		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
+		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long, or five times as long before the first (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
 	)
 	return &cli.Command{
@@ -155,7 +155,8 @@ func exitWhenIdle(ctx context.Context, cancel context.CancelFunc, idle time.Dura
 			last, since = n, time.Now()
 			continue
 		}
-		if time.Since(since) >= idle {
+		// Before the first record joining the group takes its time too.
+		if el := time.Since(since); el >= idle && (last > 0 || el >= 5*idle) {
 			cancel()
 			return
 		}
