@@ -14,7 +14,7 @@ import (
 
 // detectBOLA: one actor walks many object ids on one object endpoint.
 func detectBOLA(cfg *Config, o *Observation, ep *ActorEP, peer *baseline.EWMA) *Hit {
-	if o.ObjectID == "" {
+	if o.ObjectID == "" || peer == nil {
 		return nil
 	}
 	c := o.Call

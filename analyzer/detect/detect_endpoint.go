@@ -202,7 +202,7 @@ func privilegedProp(k string) bool {
 // its role never uses. The role → endpoint matrix is learned from 2xx
 // answers; an endpoint is privileged when the roles using it are a small
 // share of all traffic or its path says so.
-func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState, roleCalls map[string]uint64, total uint64) *Hit {
+func detectFunctionLevel(cfg *Config, priv bool, o *Observation, e *EndpointState, roleCalls map[string]uint64, total uint64) *Hit {
 	c := o.Call
 	if !ok2xx(c) {
 		return nil
@@ -220,7 +220,6 @@ func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState
 	}
 	// Warm: enough 2xx answers, or a privileged path with a few from
 	// other roles.
-	priv := k.priv.MatchString(o.Template)
 	warm := int(e.OK) > cfg.EndpointWarmCalls || priv && e.OK > flaMinPrivileged
 	if role == apicall.ActorAnonymous || e.RoleOK[role] > 0 || !warm {
 		return learn()

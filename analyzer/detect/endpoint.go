@@ -85,12 +85,14 @@ func NewEndpointStage(cfg Config) (*EndpointStage, error) {
 // Actor, Role, Kind and Prev are read); the endpoint stage reads the call's
 // status, credentials kind, client IP, request fields and response body.
 func (s *EndpointStage) Observe(o *Observation, hits []Hit) []Hit {
+	in := s.k.info(o)
 	if o.Endpoint == "" {
 		o.prepare(s.k)
+		o.Actor = o.Call.Actor.Key()
 	}
 	c := o.Call
 	t := c.ReqStart
-	e, _ := s.Endpoints.Get(o.Host+" "+o.Endpoint, t)
+	e, _ := s.Endpoints.Get(in.key, t)
 	cfg := s.cfg
 	if e.Short.Roll(t, int64(cfg.ShortWindow), cfg.Alpha, o.Anomalous) || e.Targets == nil {
 		e.Fails = 0
@@ -117,7 +119,7 @@ func (s *EndpointStage) Observe(o *Observation, hits []Hit) []Hit {
 	hits = appendHit(hits, detectUnauthenticated(cfg, o, e))
 	hits = appendHit(hits, detectSensitive(cfg, o, e))
 	hits = appendHit(hits, detectMassAssignment(cfg, o, e))
-	hits = appendHit(hits, detectFunctionLevel(cfg, s.k, o, e, s.RoleCalls, s.Total))
+	hits = appendHit(hits, detectFunctionLevel(cfg, in.priv, o, e, s.RoleCalls, s.Total))
 	hits = appendHit(hits, detectFlow(cfg, o, e))
 	hits = appendHit(hits, detectParamProfile(cfg, o, e))
 	if skip {

@@ -30,6 +30,7 @@ type Pipeline struct {
 	Findings  *Findings
 	template  Templater
 	hits      []Hit
+	obs       Observation
 }
 
 // NewPipeline validates cfg and wires empty stages; template nil means
@@ -56,13 +57,14 @@ func (p *Pipeline) Observe(c *apicall.Call, out []report.Finding) []report.Findi
 	if c.Status == 0 || c.ReqStart == 0 {
 		return out // unanswered calls carry no verdict
 	}
-	var o Observation
-	p.template(c, &o)
+	o := &p.obs
+	*o = Observation{}
+	p.template(c, o)
 	o.Call = c
-	p.hits = p.Actors.Observe(&o, p.hits[:0])
-	p.hits = p.Endpoints.Observe(&o, p.hits)
+	p.hits = p.Actors.Observe(o, p.hits[:0])
+	p.hits = p.Endpoints.Observe(o, p.hits)
 	for i := range p.hits {
-		out = append(out, p.Findings.Add(&p.hits[i], &o))
+		out = append(out, p.Findings.Add(&p.hits[i], o))
 	}
 	return out
 }
