@@ -79,7 +79,8 @@ func detectBruteForce(cfg *Config, o *Observation, e *EndpointState, acct string
 
 // detectUnauthenticated: a 2xx to a call without credentials on an
 // endpoint that answers authenticated calls (or whose spec requires
-// credentials).
+// credentials). Every anonymous 2xx is learned: once UnauthPublicActors
+// distinct anonymous actors got 2xx, the endpoint is public.
 func detectUnauthenticated(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	c := o.Call
 	if !ok2xx(c) {
@@ -90,21 +91,19 @@ func detectUnauthenticated(cfg *Config, o *Observation, e *EndpointState) *Hit {
 		e.AuthedOK++
 		return nil
 	}
-	if o.Kind != KindPlain {
-		e.AnonOK++
-		return nil
-	}
 	share := float64(e.AuthedOK) / float64(e.AuthedOK+e.AnonOK)
-	byTraffic := int(e.AuthedOK) >= cfg.UnauthMinAuthed && share >= cfg.UnauthRatio
-	if !byTraffic && o.SpecAuth != 1 {
-		e.AnonOK++
+	e.AnonOK++
+	e.AnonActors.Add(baseline.Hash(o.Actor))
+	public := e.AnonActors.Count() >= cfg.UnauthPublicActors
+	byTraffic := int(e.AuthedOK) >= cfg.UnauthMinAuthed && share >= cfg.UnauthRatio && !public
+	if o.Kind != KindPlain || !byTraffic && o.SpecAuth != 1 {
 		return nil
 	}
 	return &Hit{Type: UnauthenticatedAccess, Severity: report.SeverityHigh, Actor: o.Actor, Endpoint: o.Endpoint,
-		Summary: fmt.Sprintf("%s answered %d to %s without credentials; %d of its %d earlier 2xx answers were to authenticated calls",
-			o.Endpoint, c.Status, actorName(o), e.AuthedOK, e.AuthedOK+e.AnonOK),
+		Summary: fmt.Sprintf("%s answered %d to %s without credentials; %d of its %d 2xx answers went to authenticated calls, %d anonymous actor(s) got 2xx",
+			o.Endpoint, c.Status, actorName(o), e.AuthedOK, e.AuthedOK+e.AnonOK, e.AnonActors.Count()),
 		Evidence: map[string]any{"status": c.Status, "authenticated_2xx": e.AuthedOK, "anonymous_2xx": e.AnonOK,
-			"spec_requires_auth": o.SpecAuth == 1}}
+			"anonymous_actors": e.AnonActors.Count(), "spec_requires_auth": o.SpecAuth == 1}}
 }
 
 // detectSensitive: a 2xx response carries a sensitive data class the

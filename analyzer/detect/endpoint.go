@@ -15,8 +15,9 @@ type EndpointState struct {
 	Targets   map[string]uint16 // failures per account this short window
 	Shed      uint64            // accounts not tracked because Targets was full
 
-	AuthedOK uint64 // 2xx answers to calls with credentials
-	AnonOK   uint64 // 2xx answers to calls without
+	AuthedOK   uint64            // 2xx answers to calls with credentials
+	AnonOK     uint64            // 2xx answers to calls without
+	AnonActors baseline.Distinct // anonymous actors that got 2xx
 
 	Sens      uint32 // sensitive classes seen in 2xx responses
 	SensCalls uint32 // 2xx responses scanned
