@@ -24,7 +24,7 @@ func accountOf(c *apicall.Call, fields []string) string {
 		}
 		for i, n := range fields[:rank] {
 			if strings.EqualFold(f.Key, n) {
-				best, rank = f.Val, i
+				best, rank = strings.Clone(f.Val), i
 				return
 			}
 		}
@@ -45,7 +45,7 @@ func detectSSRF(o *Observation) *Hit {
 			return
 		}
 		if w := internalURL(f.Val); w != "" {
-			param, target, why = f.Key, f.Val, w
+			param, target, why = strings.Clone(f.Key), strings.Clone(f.Val), w
 		}
 	})
 	if target == "" {
@@ -170,7 +170,7 @@ func (injector) detect(o *Observation) *Hit {
 			return
 		}
 		if k := injectionKind(v); k != "" {
-			param, val, kind = key, v, k
+			param, val, kind = strings.Clone(key), strings.Clone(v), k
 		}
 	}
 	if strings.Contains(c.Path, "..") || strings.Contains(c.Path, "%2e%2e") {

@@ -114,8 +114,8 @@ func detectSensitive(cfg *Config, o *Observation, e *EndpointState) *Hit {
 		return nil
 	}
 	b := c.RespBody.Data
-	if len(b) > 16<<10 {
-		b = b[:16<<10]
+	if len(b) > maxSensitiveScan {
+		b = b[:maxSensitiveScan]
 	}
 	m := sensitiveClasses(b, false)
 	if int(e.SensCalls) < cfg.EndpointWarmCalls || m&^e.Sens == 0 {
@@ -129,6 +129,9 @@ func detectSensitive(cfg *Config, o *Observation, e *EndpointState) *Hit {
 			o.Endpoint, strings.Join(nw, ", "), actorName(o), e.SensCalls, orNone(classList(e.Sens))),
 		Evidence: map[string]any{"classes": nw, "usual": classList(e.Sens), "responses": e.SensCalls, "masked_at_edge": c.Flags.Has(apicall.FlagPIIMasked)}}
 }
+
+// maxSensitiveScan caps the response bytes scanned for sensitive data.
+const maxSensitiveScan = 8 << 10
 
 func orNone(s []string) string {
 	if len(s) == 0 {
@@ -147,7 +150,7 @@ func detectMassAssignment(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	var keys []string
 	fn := func(f field) {
 		if f.Depth == 1 && f.Key != "" && len(keys) < 64 && !slices.Contains(keys, f.Key) {
-			keys = append(keys, f.Key)
+			keys = append(keys, f.Key) // cloned below before it is kept
 		}
 	}
 	ct := c.ReqBody.ContentType
@@ -174,11 +177,16 @@ func detectMassAssignment(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	if len(nw) == 0 {
 		e.WriteOK++
 		for _, k := range keys {
-			if _, ok := e.Props[k]; ok || len(e.Props) < maxProps {
+			if _, ok := e.Props[k]; ok {
 				e.Props[k]++
+			} else if len(e.Props) < maxProps {
+				e.Props[strings.Clone(k)] = 1
 			}
 		}
 		return nil
+	}
+	for i := range nw {
+		nw[i] = strings.Clone(nw[i])
 	}
 	s := report.SeverityMedium
 	if slices.ContainsFunc(nw, privilegedProp) {
@@ -256,31 +264,27 @@ func detectFlow(cfg *Config, o *Observation, e *EndpointState) *Hit {
 		e.Preds = map[string]*Pred{}
 	}
 	// Repeats of the endpoint itself are not a step: they are left out.
-	var top uint32
-	usual := ""
-	calls := e.PredCalls
-	for k, q := range e.Preds {
-		if k == o.Endpoint {
-			calls -= q.Calls
-			continue
-		}
-		if q.Calls > top || q.Calls == top && k < usual {
-			top, usual = q.Calls, k
-		}
-	}
+	top, usual := e.UsualCalls, e.Usual
+	calls := e.PredCalls - e.SelfCalls
 	step := usual != "" && usual != "(start)" && int(calls) >= cfg.EndpointWarmCalls && float64(top) >= cfg.FlowStepShare*float64(calls)
-	skipped := step && e.Preds[usual].Actors.Count() >= cfg.FlowRareActors && !slices.Contains(o.Recent[:o.NRecent], baseline.Hash(usual))
+	skipped := step && !slices.Contains(o.Recent[:o.NRecent], baseline.Hash(usual)) && e.Preds[usual].Actors.Count() >= cfg.FlowRareActors
 	if !skipped {
 		if !o.Anomalous {
 			p := e.Preds[prev]
 			if p == nil && len(e.Preds) < maxPreds {
 				p = &Pred{}
-				e.Preds[prev] = p
+				e.Preds[strings.Clone(prev)] = p
 			}
 			if p != nil {
 				p.Calls++
 				p.Actors.Add(baseline.Hash(o.Actor))
 				e.PredCalls++
+				switch {
+				case prev == o.Endpoint:
+					e.SelfCalls++
+				case p.Calls > e.UsualCalls:
+					e.Usual, e.UsualCalls = prev, p.Calls
+				}
 			}
 		}
 		return nil
@@ -373,12 +377,12 @@ func detectParamProfile(cfg *Config, o *Observation, e *EndpointState) *Hit {
 				return
 			}
 			p = &ParamProfile{}
-			e.Params[f.Key] = p
+			e.Params[strings.Clone(f.Key)] = p
 		}
 		cl := charClasses(f.Val)
 		if int(p.N) >= cfg.InjectionProfileWarm && cl&metaClasses&^p.Classes != 0 {
 			if param == "" {
-				param, val = f.Key, f.Val
+				param, val = strings.Clone(f.Key), strings.Clone(f.Val)
 			}
 			return
 		}

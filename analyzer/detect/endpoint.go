@@ -28,9 +28,12 @@ type EndpointState struct {
 	OK     uint64            // 2xx answers
 	RoleOK map[string]uint32 // 2xx answers per role
 
-	PredCalls uint32
-	Preds     map[string]*Pred  // predecessor endpoint → use
-	Viol      map[string]uint16 // flow violations per actor this short window
+	PredCalls  uint32
+	Preds      map[string]*Pred // predecessor endpoint → use
+	SelfCalls  uint32           // calls preceded by the endpoint itself
+	Usual      string           // the most frequent other predecessor
+	UsualCalls uint32
+	Viol       map[string]uint16 // flow violations per actor this short window
 
 	Params map[string]*ParamProfile // per request parameter
 	Inj    map[string]uint16        // profile injection hits per actor this short window

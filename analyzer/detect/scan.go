@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 )
 
 // Body and parameter scanning. Network input: every function here is
@@ -13,7 +14,9 @@ import (
 const maxScan = 64 << 10
 
 // field is one scalar of a request: a query parameter, a form field, or a
-// JSON member (Key is the member name, Depth 1 at the top level).
+// JSON member (Key is the member name, Depth 1 at the top level). Key and
+// Val may alias the call's bytes and are valid during the callback only:
+// clone what you keep (strings.Clone).
 type field struct {
 	Key   string
 	Val   string
@@ -70,7 +73,7 @@ func jsonFields(b []byte, fn func(f field)) {
 			}
 			s := b[i+1 : j]
 			i = j
-			str := string(s)
+			str := view(s)
 			if esc {
 				str = unescapeJSON(s)
 			}
@@ -87,12 +90,21 @@ func jsonFields(b []byte, fn func(f field)) {
 				j++
 			}
 			if key != "" {
-				fn(field{Key: key, Val: string(b[i:j]), Depth: depth})
+				fn(field{Key: key, Val: view(b[i:j]), Depth: depth})
 			}
 			key = ""
 			i = j - 1
 		}
 	}
+}
+
+// view is a string that shares b's memory, for the duration of a field
+// callback: the call's bodies are never modified while it is processed.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // unescapeJSON decodes the common escapes; others are kept verbatim.
@@ -202,7 +214,7 @@ func requestFields(rawQuery string, body []byte, ctype string, fn func(f field))
 	case strings.Contains(ctype, "json") || (ctype == "" && (body[0] == '{' || body[0] == '[')):
 		jsonFields(body, fn)
 	case strings.Contains(ctype, "x-www-form-urlencoded"):
-		formFields(string(body[:min(len(body), maxScan)]), fn)
+		formFields(view(body[:min(len(body), maxScan)]), fn)
 	}
 }
 

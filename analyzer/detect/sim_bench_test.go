@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 	"syscall"
@@ -110,6 +111,20 @@ func BenchmarkPipeline(b *testing.B) {
 		n += len(calls)
 	}
 	cpu := cpuTime() - cpu0
+	b.StopTimer()
+	// State memory per active actor: the heap the stages hold after one
+	// pass, over the actors they track (endpoints and findings included).
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	p, _ := detect.NewPipeline(detect.DefaultConfig(), nil)
+	for i := range calls {
+		out = p.Observe(&calls[i], out[:0])
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(p.Stats().Actors), "state-B/actor")
+	runtime.KeepAlive(p)
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
 	b.ReportMetric(float64(n)/cpu.Seconds(), "calls/cpu-s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/call")
@@ -123,6 +138,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(stage, func(b *testing.B) {
 			n := 0
 			var hits []detect.Hit
+			var cpu time.Duration
 			for b.Loop() {
 				b.StopTimer()
 				a, _ := detect.NewActorStage(detect.DefaultConfig())
@@ -137,6 +153,7 @@ func BenchmarkStages(b *testing.B) {
 					}
 				}
 				b.StartTimer()
+				c0 := cpuTime()
 				for i := range obs {
 					if stage == "actor" {
 						hits = a.Observe(&obs[i], hits[:0])
@@ -144,9 +161,11 @@ func BenchmarkStages(b *testing.B) {
 						hits = e.Observe(&obs[i], hits[:0])
 					}
 				}
+				cpu += cpuTime() - c0
 				n += len(calls)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+			b.ReportMetric(float64(n)/cpu.Seconds(), "calls/cpu-s")
 		})
 	}
 }
