@@ -408,5 +408,6 @@ func detectParamProfile(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	return &Hit{Type: Injection, Severity: report.SeverityMedium, Actor: o.Actor, Endpoint: o.Endpoint,
 		Summary: fmt.Sprintf("%s sent %d values to %q of %s with characters its %d earlier values never had (longest before: %d)",
 			actorName(o), n, param, o.Endpoint, p.N, p.MaxLen),
-		Evidence: map[string]any{"parameter": param, "payload": truncate(val, 120), "kind": "profile", "profile_values": p.N, "hits": n}}
+		Evidence: map[string]any{"parameter": param, "payload": truncate(val, 120), "kind": "profile", "profile_values": p.N, "hits": n},
+		Weak:     true}
 }
