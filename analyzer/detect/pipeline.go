@@ -31,6 +31,9 @@ type Pipeline struct {
 	template  Templater
 	hits      []Hit
 	obs       Observation
+
+	metrics    *Metrics
+	sinceStats int
 }
 
 // NewPipeline validates cfg and wires empty stages; template nil means
@@ -64,7 +67,14 @@ func (p *Pipeline) Observe(c *apicall.Call, out []report.Finding) []report.Findi
 	p.hits = p.Actors.Observe(o, p.hits[:0])
 	p.hits = p.Endpoints.Observe(o, p.hits)
 	for i := range p.hits {
-		out = append(out, p.Findings.Add(&p.hits[i], o))
+		f := p.Findings.Add(&p.hits[i], o)
+		if p.metrics != nil && f.Count == 1 {
+			p.metrics.findings.WithLabelValues(f.Type).Inc()
+		}
+		out = append(out, f)
+	}
+	if p.metrics != nil {
+		p.metrics.observe(p, p.hits)
 	}
 	return out
 }

@@ -7,6 +7,9 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/apitap/apitap/apicall"
 )
 
@@ -149,5 +152,38 @@ func TestManyActors(t *testing.T) {
 		n, s.Actors.Len(), s.Actors.EvictedLRU, float64(ms1.HeapAlloc)/(1<<20), per)
 	if per > 2048 {
 		t.Errorf("%.0f bytes per idle actor, target 2 KiB", per)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.MaxActors = 10
+	p, _ := NewPipeline(cfg, nil)
+	p.SetMetrics(m)
+	for _, c := range bolaWalk(0, 40, 100) {
+		p.Observe(c, nil)
+	}
+	for i := range 2000 {
+		p.Observe(mk(400+float64(i)*0.01, fmt.Sprintf("u%d", i), "172.16.1.1", "GET", "/cart", 200), nil)
+	}
+	if got := testutil.ToFloat64(m.findings.WithLabelValues(BOLA)); got != 1 {
+		t.Errorf("bola findings metric %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(m.hits.WithLabelValues(BOLA)); got != 16 {
+		t.Errorf("bola hits metric %v, want 16", got)
+	}
+	if got := testutil.ToFloat64(m.calls); got != 2040 {
+		t.Errorf("calls %v", got)
+	}
+	if got := testutil.ToFloat64(m.evictions.WithLabelValues("actors", "lru")); got < 900 {
+		t.Errorf("actor evictions %v, want the ones of the first 1024-call flush at least", got)
+	}
+	if _, err := NewMetrics(reg); err == nil {
+		t.Error("registering twice succeeded")
 	}
 }
