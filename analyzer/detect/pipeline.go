@@ -134,13 +134,8 @@ func (p *Pipeline) Restore(r io.Reader) error {
 	if s.Actors == nil || s.Endpoints == nil || s.Peers == nil || s.PeerIDs == nil {
 		return errors.New("decode snapshot: missing tables")
 	}
-	s.Actors.Max, s.Actors.TTL = p.Actors.Actors.Max, p.Actors.Actors.TTL
-	s.Endpoints.Max = p.Endpoints.Endpoints.Max
-	p.Actors.Actors, p.Actors.Peers, p.Actors.PeerIDs = s.Actors, s.Peers, s.PeerIDs
-	p.Endpoints.Endpoints, p.Endpoints.Total = s.Endpoints, s.Total
-	if s.RoleCalls != nil {
-		p.Endpoints.RoleCalls = s.RoleCalls
-	}
+	p.Actors.restore(s.Actors, s.Peers, s.PeerIDs)
+	p.Endpoints.restore(s.Endpoints, s.RoleCalls, s.Total)
 	if s.Findings != nil {
 		p.Findings.M = s.Findings
 	}

@@ -187,3 +187,50 @@ func TestMetrics(t *testing.T) {
 		t.Error("registering twice succeeded")
 	}
 }
+
+// TestStageSnapshots: the Kafka wiring checkpoints each stage on its own.
+func TestStageSnapshots(t *testing.T) {
+	first, second := bolaWalk(0, 15, 100), bolaWalk(15, 30, 200)
+	a, _ := NewActorStage(DefaultConfig())
+	e, _ := NewEndpointStage(DefaultConfig())
+	feed := func(a *ActorStage, e *EndpointStage, calls []*apicall.Call) (hits []Hit) {
+		for _, c := range calls {
+			o := Observation{Call: c}
+			FallbackTemplater(c, &o)
+			hits = a.Observe(&o, hits)
+			hits = e.Observe(&o, hits)
+		}
+		return hits
+	}
+	if h := feed(a, e, first); len(h) != 0 {
+		t.Fatalf("hits before the restart: %+v", h)
+	}
+	var as, es bytes.Buffer
+	if err := a.Snapshot(&as); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Snapshot(&es); err != nil {
+		t.Fatal(err)
+	}
+	epSnap := bytes.Clone(es.Bytes())
+	a2, _ := NewActorStage(DefaultConfig())
+	e2, _ := NewEndpointStage(DefaultConfig())
+	if err := a2.Restore(&as); err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.Restore(&es); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, h := range feed(a2, e2, second) {
+		if h.Type == BOLA {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("restored actor stage missed the attack that straddles the restart")
+	}
+	if err := a2.Restore(bytes.NewReader(epSnap)); err == nil {
+		t.Error("an endpoint snapshot restored into the actor stage")
+	}
+}
