@@ -26,8 +26,10 @@
 // apitap.calls.v1 (keyed by actor), then publishes the filled Observation to
 // apitap.observations.v1 keyed by host+method+template; each replica of the
 // endpoint tier runs an EndpointStage for its endpoints. Each tier dedups
-// its own hits with a Findings (the dedup key holds the type, so the tiers
-// never produce the same finding id for different hits). Besides the
+// its own hits with a Findings. The tiers report disjoint types except
+// injection_attempt (libinjection in the actor tier, parameter profiles in
+// the endpoint tier), whose ids coincide: sinks upsert by id, so the later
+// delivery wins. Besides the
 // Observation fields above, the endpoint stage reads from the call: Status,
 // ReqStart, Actor.Kind, Actor.ClientIP, RawQuery, the request body (auth
 // accounts, write properties), and the first 8 KiB of the response body
