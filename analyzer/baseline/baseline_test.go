@@ -113,3 +113,25 @@ func TestTable(t *testing.T) {
 		t.Errorf("GetBytes existing: created %v key %q", created, k)
 	}
 }
+
+func TestSliding(t *testing.T) {
+	const w = int64(60e9)
+	const base = int64(1.7e18)
+	var c Counter
+	// 300 events over the 30 s before a boundary, 100 in the 10 s after.
+	for i := range 300 {
+		c.Roll(base+30e9+int64(i)*1e8, w, 0.1, false)
+		c.N++
+	}
+	for i := range 100 {
+		c.Roll(base+w+int64(i)*1e8, w, 0.1, false)
+		c.N++
+	}
+	if got := c.Sliding(base+w+10e9, w); got < 330 || got > 400 {
+		t.Errorf("sliding count %v, want about 350 (100 now + 5/6 of 300)", got)
+	}
+	c.Roll(base+5*w, w, 0.1, false)
+	if c.Prev != 0 {
+		t.Errorf("prev %d after a gap", c.Prev)
+	}
+}
