@@ -109,6 +109,7 @@ func main() {
 	seedList := flag.String("seeds", "101,102,103,104,105", "comma-separated seeds")
 	dir := flag.String("dir", ".cache/eval", "work directory")
 	verbose := flag.Bool("v", false, "list false positives and missed episodes")
+	simArgs := flag.String("simulate-args", "", "extra `apitap simulate` flags, e.g. \"--users 1000 --rate 20\" (the work directory should differ per setting)")
 	flag.Parse()
 	stats := map[string]*typeStats{}
 	get := func(t string) *typeStats {
@@ -125,7 +126,7 @@ func main() {
 		}
 		d := filepath.Join(*dir, strconv.Itoa(seed))
 		if _, err := os.Stat(filepath.Join(d, "labels.json")); err != nil {
-			run(*bin, "simulate", "--out", d, "--seed", strconv.Itoa(seed))
+			run(*bin, append([]string{"simulate", "--out", d, "--seed", strconv.Itoa(seed)}, strings.Fields(*simArgs)...)...)
 		}
 		out := run(*bin, "analyze", "--pcap", filepath.Join(d, "traffic.pcap"), "--format", "jsonl",
 			"--pseudonym-key", "eval-key-0123456789abcdef", "--progress=false")
