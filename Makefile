@@ -39,7 +39,7 @@ demo: build
 # bench: stage micro-benchmarks, then the whole pipeline on one core on a
 # simulated pcap of 200k+ transactions, side by side with tshark.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/clickhouse/
 	scripts/bench.sh
 
 FUZZTIME ?= 60s

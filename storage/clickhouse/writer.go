@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/apitap/apitap/analyzer/report"
@@ -412,12 +413,35 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 		return err
 	}
 	for i, col := range b.cols.values() {
-		if err := ins.Column(i).Append(col); err != nil {
+		if err := appendColumn(ins.Column(i), col); err != nil {
 			_ = ins.Abort() // the append error is the one to report
 			return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
 		}
 	}
 	return ins.Send()
+}
+
+// appendColumn appends a whole column. Array columns go row by row: with
+// a []string per row clickhouse-go takes its reflection-free path, with a
+// [][]string it reflects on every row (measured 3x slower).
+func appendColumn(c driver.BatchColumn, col any) error {
+	switch v := col.(type) {
+	case [][]string:
+		for _, row := range v {
+			if err := c.AppendRow(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	case [][]uint64:
+		for _, row := range v {
+			if err := c.AppendRow(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return c.Append(col)
 }
 
 // metrics of the writer, labelled by table (calls, endpoints, findings).
