@@ -90,11 +90,40 @@ func Shared(t testing.TB) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("chtest: start %s: %v", bin, err)
 	}
+	_ = os.WriteFile(filepath.Join(s.dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644) // for CPU accounting only
 	_ = cmd.Process.Release()
 	if err := s.ping(30 * time.Second); err != nil {
 		t.Fatalf("chtest: clickhouse-server in %s did not answer on %s: %v (see %s/log)", s.dir, s.Addr, err, s.dir)
 	}
 	return s
+}
+
+// CPUTime returns the user+system CPU time the server process has used,
+// or 0 when its process is unknown (a server not started by this package).
+func (s *Server) CPUTime() time.Duration {
+	pid := 0
+	if s.cmd != nil {
+		pid = s.cmd.Process.Pid
+	} else if b, err := os.ReadFile(filepath.Join(s.dir, "pid")); err == nil && s.dir != "" {
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): utime is the
+	// 14th field of the line, stime the 15th, in clock ticks (100 Hz).
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // Start runs a private server in a temporary directory on a free port; it

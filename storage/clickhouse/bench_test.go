@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"bytes"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ func BenchmarkInsertCalls(b *testing.B) {
 			}
 			b.ResetTimer()
 			start := time.Now()
+			srvCPU, cliCPU := srv.CPUTime(), processCPU()
 			for done := 0; done < b.N; done += chunk {
 				n := min(chunk, b.N-done)
 				for i := range n {
@@ -63,7 +65,33 @@ func BenchmarkInsertCalls(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "rows/s")
+			// The machine may be shared: CPU time per row says what a
+			// dedicated core would do.
+			if sc := srv.CPUTime() - srvCPU; sc > 0 {
+				b.ReportMetric(float64(sc.Microseconds())/float64(b.N), "server-cpu-µs/row")
+			}
+			b.ReportMetric(float64((processCPU()-cliCPU).Microseconds())/float64(b.N), "client-cpu-µs/row")
 			b.ReportMetric(0, "ns/op")
 		})
+	}
+}
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCallColumns is the client-side cost of turning calls into
+// column slices (no server): one op is one call.
+func BenchmarkCallColumns(b *testing.B) {
+	calls := testCalls("cols", 1000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += len(calls) {
+		c := &callColumns{sample: 1024}
+		c.add(calls[:min(len(calls), b.N-done)])
 	}
 }

@@ -36,6 +36,7 @@ type callColumns struct {
 	jwtIssuer, jwtAlg, reqBody, respBody, sourceKind, sourceNode  []string
 	roles, scopes, sensitive, reqHN, reqHV, respHN, respHV        [][]string
 	flags                                                         []uint32
+	arena                                                         []string // backs the header slices
 }
 
 var callColumnNames = []string{
@@ -100,9 +101,9 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.roles = append(c.roles, nonNil(k.Actor.Roles))
 		c.scopes = append(c.scopes, nonNil(k.Actor.Scopes))
 		c.sensitive = append(c.sensitive, sensitive)
-		n, v := headerColumns(k.ReqHeaders)
+		n, v := c.headerColumns(k.ReqHeaders)
 		c.reqHN, c.reqHV = append(c.reqHN, n), append(c.reqHV, v)
-		n, v = headerColumns(k.RespHeaders)
+		n, v = c.headerColumns(k.RespHeaders)
 		c.respHN, c.respHV = append(c.respHN, n), append(c.respHV, v)
 		c.reqBody = append(c.reqBody, sample(k.ReqBody.Data, c.sample))
 		c.respBody = append(c.respBody, sample(k.RespBody.Data, c.sample))
@@ -146,12 +147,21 @@ func timeOf(t time.Time) time.Time {
 	return t.UTC()
 }
 
-func headerColumns(h apicall.Headers) (names, values []string) {
-	names, values = make([]string, len(h)), make([]string, len(h))
-	for i := range h {
-		names[i], values[i] = h[i].Name, h[i].Value
+// headerColumns splits headers into names and values, carved from a
+// shared arena instead of two allocations per call.
+func (c *callColumns) headerColumns(h apicall.Headers) (names, values []string) {
+	if len(c.arena)+2*len(h) > cap(c.arena) {
+		c.arena = make([]string, 0, max(4096, 2*len(h)))
 	}
-	return names, values
+	start := len(c.arena)
+	for i := range h {
+		c.arena = append(c.arena, h[i].Name)
+	}
+	for i := range h {
+		c.arena = append(c.arena, h[i].Value)
+	}
+	mid := start + len(h)
+	return c.arena[start:mid:mid], c.arena[mid : mid+len(h) : mid+len(h)]
 }
 
 // sample returns the first n bytes of a (redacted) body as a string,
