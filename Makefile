@@ -5,7 +5,7 @@ BIN := bin/apitap
 GOLANGCI_LINT_VERSION := v2.15.0
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build test unit lint vet deps demo bench fuzz generate clean
+.PHONY: all build test unit lint vet deps demo bench bench-live bench-ebpf fuzz generate check-generated clean
 
 all: build
 
@@ -26,7 +26,7 @@ lint:
 # test runs everything this machine can run: vet, lint and the whole suite
 # with the race detector, including the tests that need root, network
 # namespaces, tcpdump and tshark.
-test: deps vet lint unit
+test: deps vet lint check-generated unit
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -42,14 +42,36 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/clickhouse/
 	scripts/bench.sh
 
+# bench-live: tcpreplay onto a veth at rising rates while `apitap agent --iface`
+# captures with one worker on one core (root); then the agent alone draining a
+# pre-filled ring. Figures in the README.
+bench-live: build
+	scripts/bench-live.sh
+
 FUZZTIME ?= 60s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-# generate regenerates committed generated code (none yet: bpf2go and
-# protobuf arrive with the eBPF and Kafka work).
+# generate regenerates committed generated code: the protobuf bindings
+# (protoc from Debian's protobuf-compiler, protoc-gen-go from go install,
+# installed here when missing) and the eBPF objects and their Go bindings
+# in bpf/ (Debian's clang). CI does not need them: generated code is committed.
+PROTOC_GEN_GO_VERSION := v1.36.12
 generate:
+	@command -v protoc >/dev/null || { echo "generate: installing protobuf-compiler"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends protobuf-compiler >/dev/null; }
+	@protoc-gen-go --version 2>/dev/null | grep -q "$(PROTOC_GEN_GO_VERSION)" || GOFLAGS= $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	$(GO) generate ./...
+
+# check-generated fails when committed eBPF objects differ from what the
+# C sources generate.
+check-generated:
+	scripts/check-bpf.sh
+
+# bench-ebpf: added latency per socket syscall with the eBPF capture
+# attached (loopback ping-pong, with and without), cost on other syscalls,
+# and the event rate one reader sustains without loss (root).
+bench-ebpf:
+	$(GO) test -run '^$$' -bench 'BenchmarkSyscall|BenchmarkEventRate' -benchtime 2s -count 3 ./capture/ebpf/
 
 clean:
 	rm -rf bin .cache

@@ -42,6 +42,12 @@ type Call struct {
 
 	// Flags describes notable conditions of this call (see the Flag constants).
 	Flags Flags
+
+	// Unknown holds protobuf fields of a newer schema minor version that
+	// this build does not know, verbatim (see DecodeWire); AppendWire
+	// writes them back so a relay does not lose them. Nil for calls
+	// captured by this build.
+	Unknown []byte
 }
 
 // Flags is a bit set of conditions seen while building a call.
@@ -122,6 +128,11 @@ type Source struct {
 	Node string // node (host) name of the capturing agent
 	VNI  uint32 // VXLAN network identifier when decapsulated, else 0
 	TLS  bool   // plaintext captured from a TLS library
+	// PID is the process (thread group) whose socket carried the call,
+	// for socket-level (eBPF) capture; 0 otherwise.
+	PID uint32
+	// CgroupID is that process's cgroup v2 id (a pod or container); 0 when unknown.
+	CgroupID uint64
 }
 
 // Actor kinds.

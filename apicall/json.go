@@ -67,6 +67,14 @@ func AppendJSON(dst []byte, c *Call) []byte {
 	if c.Source.TLS {
 		dst = append(dst, `,"tls":true`...)
 	}
+	if c.Source.PID != 0 {
+		dst = append(dst, `,"pid":`...)
+		dst = strconv.AppendUint(dst, uint64(c.Source.PID), 10)
+	}
+	if c.Source.CgroupID != 0 {
+		dst = append(dst, `,"cgroup_id":`...)
+		dst = strconv.AppendUint(dst, c.Source.CgroupID, 10)
+	}
 	dst = append(dst, `},"actor":{"kind":`...)
 	dst = appendString(dst, c.Actor.Kind)
 	dst = append(dst, `,"user":`...)

@@ -51,6 +51,8 @@ func TestCLIErrors(t *testing.T) {
 		{"truncated", []string{"analyze", "--pcap", truncated, "--format", "jsonl"}, false, "capture truncated (every readable packet was processed)", `"kind":"summary"`},
 		{"bad format", []string{"analyze", "--pcap", good, "--format", "xml"}, true, "--format: want table or jsonl", ""},
 		{"bad sink", []string{"agent", "--pcap", good, "--sink", "kafka"}, true, "--sink: want stdout, file:PATH or null", ""},
+		{"skip identity needs null sink", []string{"agent", "--pcap", good, "--skip-identity"}, true, "--skip-identity: only allowed with --sink null", ""},
+		{"skip identity", []string{"agent", "--pcap", good, "--skip-identity", "--sink", "null"}, false, `"kind":"summary"`, ""},
 		{"bad memory limit", []string{"agent", "--pcap", good, "--memory-limit", "lots"}, true, "--memory-limit", ""},
 		{"short key", []string{"agent", "--pcap", good, "--pseudonym-key", "short"}, true, "pseudonym", ""},
 		{"no input", []string{"agent"}, true, "give at least one --pcap FILE", ""},

@@ -158,7 +158,13 @@ func runAgent(t *testing.T, pcaps ...string) *agentRun {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("apitap %s: %v\nstderr:\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	}
-	run := &agentRun{stdout: stdout.Bytes(), stderr: stderr.Bytes()}
+	return parseAgentRun(t, stdout.Bytes(), stderr.Bytes())
+}
+
+// parseAgentRun parses the call lines and the closing summary of an agent run.
+func parseAgentRun(t *testing.T, stdout, stderr []byte) *agentRun {
+	t.Helper()
+	run := &agentRun{stdout: stdout, stderr: stderr}
 	sc := bufio.NewScanner(bytes.NewReader(run.stdout))
 	sc.Buffer(nil, 64<<20)
 	for n := 1; sc.Scan(); n++ {

@@ -33,14 +33,18 @@ type netnsPair struct {
 func setupNetns(t *testing.T) (*netnsPair, error) {
 	pid := os.Getpid()
 	n := 20 + pid%200
-	p := &netnsPair{
+	return createNetns(t, &netnsPair{
 		srv:   fmt.Sprintf("apitap-%d-srv", pid),
 		cli:   fmt.Sprintf("apitap-%d-cli", pid),
 		srvIf: fmt.Sprintf("at%ds", pid),
 		cliIf: fmt.Sprintf("at%dc", pid),
 		srvIP: fmt.Sprintf("10.213.%d.1", n),
 		cliIP: fmt.Sprintf("10.213.%d.2", n),
-	}
+	})
+}
+
+// createNetns creates the namespaces and veth pair p names.
+func createNetns(t *testing.T, p *netnsPair) (*netnsPair, error) {
 	t.Cleanup(func() {
 		for _, ns := range []string{p.srv, p.cli} {
 			if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {

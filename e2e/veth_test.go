@@ -23,8 +23,13 @@ var pseudonymRE = map[string]*regexp.Regexp{
 // the clients made, with the right actors and decoded bodies.
 func TestRealCaptureOverVeth(t *testing.T) {
 	rec := vethCapture(t)
-	run := runAgent(t, rec.pcap)
+	checkPlanCalls(t, rec.ns, runAgent(t, rec.pcap))
+}
 
+// checkPlanCalls checks that run reported exactly the calls of the plan, made between the
+// namespaces of ns, with the right actors and decoded bodies.
+func checkPlanCalls(t *testing.T, ns *netnsPair, run *agentRun) {
+	t.Helper()
 	want := map[string]int{}
 	byKey := map[string]request{}
 	for _, r := range plan() {
@@ -59,7 +64,7 @@ func TestRealCaptureOverVeth(t *testing.T) {
 			continue // reported by the multiset comparison
 		}
 		t.Run(strings.NewReplacer("/", "_", " ", "_").Replace(r.key()), func(t *testing.T) {
-			checkCall(t, rec.ns, r, c, apiKeyUsers)
+			checkCall(t, ns, r, c, apiKeyUsers)
 		})
 		if conns[r.client] == nil {
 			conns[r.client] = map[string]int{}

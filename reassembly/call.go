@@ -42,8 +42,33 @@ func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message
 		dst.Flags |= apicall.FlagNoResponse
 	}
 	dst.Source = cfg.Source
+	if c.src != nil {
+		dst.Source = *c.src
+	}
+	dst.Source.VNI = c.vni
 	dst.Actor = apicall.Actor{Kind: apicall.ActorAnonymous, ClientIP: c.client.Addr()}
 	dst.ID = callID(c, req.Start, index)
+}
+
+// wireSize is the size of a message as sent: start line, header block and body bytes
+// transferred (chunk framing aside). 0 for nil.
+func wireSize(m *http1.Message) int64 {
+	if m == nil {
+		return 0
+	}
+	n := int64(len(m.Proto)) + 2 + 2 // start line CRLF, blank line
+	if m.Method != "" {
+		n += int64(len(m.Method)+len(m.Target)) + 2
+	} else {
+		n += 4 + int64(len(m.Reason)) + 1 // " 200 " + reason
+	}
+	for _, h := range m.Headers {
+		n += int64(len(h.Name)+len(h.Value)) + 4
+	}
+	for _, h := range m.Trailers {
+		n += int64(len(h.Name)+len(h.Value)) + 4
+	}
+	return n + m.BodyLen
 }
 
 // splitTarget splits a request target into host (absolute and authority

@@ -18,7 +18,9 @@ type Config struct {
 	// caller of HandlePacket. Default: GOMAXPROCS.
 	Workers int
 	// MaxConnections bounds the TCP connections tracked at once. New
-	// connections beyond it are ignored and counted ("conn_limit").
+	// connections beyond it are ignored and counted ("conn_limit"); above 90%
+	// of it, only a segment with data opens a connection (SYNs and other
+	// bare segments of new connections are counted as "conn_pressure").
 	// Default 200000.
 	MaxConnections int
 	// MaxBufferedPagesPerConn bounds out-of-order data held per connection,

@@ -8,6 +8,8 @@ import (
 	"github.com/google/gopacket/layers"
 	tcpasm "github.com/google/gopacket/reassembly"
 
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/capture/decoder"
 	"github.com/apitap/apitap/reassembly/http1"
 )
 
@@ -17,6 +19,8 @@ import (
 type conn struct {
 	w   *worker
 	key connKey
+	vni uint32          // VXLAN network identifier, 0 outside VXLAN
+	src *apicall.Source // per-connection source (socket streams); nil: the config's
 
 	// first is the gopacket direction of the first packet seen
 	// (TCPDirClientToServer in gopacket's terms, which may be the server).
@@ -418,8 +422,12 @@ func (rejected) ReassemblyComplete(tcpasm.AssemblerContext) bool             { r
 
 // flowAddrs turns gopacket flows into address:port pairs.
 func flowAddrs(netFlow, tcpFlow gopacket.Flow) (src, dst netip.AddrPort) {
-	s, _ := netip.AddrFromSlice(netFlow.Src().Raw())
-	d, _ := netip.AddrFromSlice(netFlow.Dst().Raw())
+	sr, dr := netFlow.Src().Raw(), netFlow.Dst().Raw()
+	if netFlow.EndpointType() == decoder.EndpointIPv4VNI && len(sr) == 8 && len(dr) == 8 {
+		sr, dr = sr[:4], dr[:4] // the VNI follows the address
+	}
+	s, _ := netip.AddrFromSlice(sr)
+	d, _ := netip.AddrFromSlice(dr)
 	sp, dp := tcpFlow.Src().Raw(), tcpFlow.Dst().Raw()
 	var spn, dpn uint16
 	if len(sp) == 2 {

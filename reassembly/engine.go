@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -124,11 +125,25 @@ func (e *Engine) HandlePacket(data []byte, lt layers.LinkType, ci gopacket.Captu
 		return
 	}
 	if e.shards == nil {
-		e.workers[0].assemble(seg.Net, &seg.TCP, ci)
+		e.workers[0].assemble(seg.Net, &seg.TCP, ci, seg.VNI)
 		return
 	}
 	h := seg.Net.FastHash()*0x9e3779b97f4a7c15 ^ seg.TCP.TransportFlow().FastHash()
 	e.shards[h%uint64(len(e.shards))].add(seg, ci)
+}
+
+// Idle is for live sources, where capture time is wall-clock time: when packets are few,
+// it runs the time-driven work as of now (expire unanswered requests, close idle
+// connections), hands the calls waiting in a batch to the sink, and refreshes Stats. With
+// Workers == 1 call it from the goroutine that calls HandlePacket; with more workers it
+// only hands partial packet batches to them.
+func (e *Engine) Idle(now time.Time) {
+	e.publishDecoderStats()
+	if e.shards != nil {
+		e.flushShards()
+		return
+	}
+	e.workers[0].idle(now)
 }
 
 func (e *Engine) publishDecoderStats() {
@@ -175,6 +190,7 @@ func (e *Engine) Stats() Stats {
 		w.ctr.addTo(&s)
 	}
 	e.decMu.Lock()
+	s.TCPPayloadBytes = e.decStats.TCPPayloadBytes
 	for reason, n := range e.decStats.All() {
 		switch reason {
 		case decoder.ReasonNotIP, decoder.ReasonNotTCP:

@@ -21,6 +21,7 @@ type segRec struct {
 	net      gopacket.Flow
 	ts       time.Time
 	off, end int
+	vni      uint32
 }
 
 type segBatch struct {
@@ -53,7 +54,7 @@ func (s *shard) add(seg *decoder.Segment, ci gopacket.CaptureInfo) {
 	off := len(b.arena)
 	b.arena = append(b.arena, seg.TCP.Contents...)
 	b.arena = append(b.arena, seg.TCP.Payload...)
-	b.recs = append(b.recs, segRec{net: seg.Net, ts: ci.Timestamp, off: off, end: len(b.arena)})
+	b.recs = append(b.recs, segRec{net: seg.Net, ts: ci.Timestamp, off: off, end: len(b.arena), vni: seg.VNI})
 	if len(b.recs) >= shardBatchPackets || len(b.arena) >= shardBatchBytes {
 		s.send()
 	}
@@ -79,7 +80,7 @@ func (s *shard) run() {
 				s.w.ctr.drop(DropPanic, 1) // cannot happen: the reader decoded these bytes
 				continue
 			}
-			s.w.assemble(r.net, &tcp, gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: r.end - r.off, Length: r.end - r.off})
+			s.w.assemble(r.net, &tcp, gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: r.end - r.off, Length: r.end - r.off}, r.vni)
 		}
 		b.recs = b.recs[:0]
 		b.arena = b.arena[:0]

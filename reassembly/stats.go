@@ -8,6 +8,7 @@ import (
 // Reasons for shedding data, as they appear in Stats.Drops and metrics.
 const (
 	DropConnLimit        = "conn_limit"        // new connection over MaxConnections
+	DropConnPressure     = "conn_pressure"     // segment without data of a new connection, near MaxConnections
 	DropUnpairedResponse = "unpaired_response" // response with no request to pair with
 	DropPendingOverflow  = "pending_overflow"  // pipelined requests over MaxPendingRequests
 	DropUpgraded         = "upgraded"          // connections no longer parsed after Upgrade/CONNECT
@@ -26,6 +27,13 @@ type Stats struct {
 	UnpairedRequests uint64 // calls emitted with no response (status 0)
 	Gaps             uint64 // holes in a byte stream (lost or unrecovered segments)
 	GapBytes         uint64 // bytes in those holes, where known
+	// TCPPayloadBytes sums the payload of every decoded TCP segment, retransmissions and
+	// segments of shed connections included.
+	TCPPayloadBytes uint64
+	// CallBytes sums the HTTP bytes of the emitted calls' requests and responses: start
+	// line, header block and body as transferred (chunk framing not counted).
+	// CallBytes / TCPPayloadBytes is the share of the traffic that ended up in calls.
+	CallBytes uint64
 	// ParseErrors counts HTTP parse errors by reason.
 	ParseErrors map[string]uint64
 	// Drops counts what was shed, by reason, including frames that could
@@ -55,7 +63,7 @@ func (s Stats) ParseErrorTotal() uint64 {
 
 // counters are one worker's counters: written by its goroutine, read by any.
 type counters struct {
-	segments, payloadBytes, connections, calls, unpaired, gaps, gapBytes atomic.Uint64
+	segments, payloadBytes, connections, calls, unpaired, gaps, gapBytes, callBytes atomic.Uint64
 
 	mu          sync.Mutex // guards the maps; they change only on rare events
 	parseErrors map[string]uint64
@@ -87,6 +95,7 @@ func (c *counters) addTo(s *Stats) {
 	s.UnpairedRequests += c.unpaired.Load()
 	s.Gaps += c.gaps.Load()
 	s.GapBytes += c.gapBytes.Load()
+	s.CallBytes += c.callBytes.Load()
 	c.mu.Lock()
 	for k, v := range c.parseErrors {
 		s.ParseErrors[k] += v

@@ -26,7 +26,10 @@ const maxCtxRing = 1 << 14
 // flushes idle connections.
 const flushEvery = time.Second
 
-type asmCtx struct{ ci gopacket.CaptureInfo }
+type asmCtx struct {
+	ci  gopacket.CaptureInfo
+	vni uint32 // VXLAN network of the packet, 0 outside VXLAN
+}
 
 func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return a.ci }
 
@@ -92,15 +95,18 @@ func ringSize(pages int) int {
 }
 
 // New implements tcpasm.StreamFactory.
-func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, _ tcpasm.AssemblerContext) tcpasm.Stream {
+func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, ac tcpasm.AssemblerContext) tcpasm.Stream {
 	if len(w.conns) >= w.maxConns {
 		// assemble filters such packets out: this is a safety net.
 		w.ctr.drop(DropConnLimit, 1)
 		return rejected{}
 	}
 	c := &conn{w: w}
+	if a, ok := ac.(*asmCtx); ok {
+		c.vni = a.vni
+	}
 	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow)
-	c.key = keyOf(c.firstSrc, c.firstDst)
+	c.key = keyOf(c.firstSrc, c.firstDst, c.vni)
 	w.conns[c.key] = c
 	return c
 }
@@ -113,18 +119,21 @@ func (w *worker) forget(c *conn) {
 }
 
 // connKey names a connection whatever the direction of a packet.
-type connKey struct{ lo, hi netip.AddrPort }
+type connKey struct {
+	lo, hi netip.AddrPort
+	vni    uint32
+}
 
-func keyOf(a, b netip.AddrPort) connKey {
+func keyOf(a, b netip.AddrPort, vni uint32) connKey {
 	if a.Compare(b) > 0 {
 		a, b = b, a
 	}
-	return connKey{a, b}
+	return connKey{a, b, vni}
 }
 
 // assemble feeds one TCP segment to the assembler. A panic inside gopacket
 // on odd input costs that packet only.
-func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.CaptureInfo) {
+func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.CaptureInfo, vni uint32) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.ctr.drop(DropPanic, 1)
@@ -132,21 +141,43 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 		}
 	}()
 	w.ctr.segments.Add(1)
+	if len(tcp.Payload) == 0 && !tcp.SYN && !tcp.FIN && !tcp.RST {
+		// A bare ACK (a third of the segments of HTTP traffic) carries
+		// nothing to reassemble: gopacket would look its connection up,
+		// note the time, and open a new, empty connection for the last
+		// ACK of a closed one. Idle connections are closed by the time
+		// of their last data, SYN, FIN or RST instead.
+		w.advance(ci.Timestamp)
+		return
+	}
 	w.sinceSweep++
-	if len(w.conns) >= w.maxConns {
+	if n := len(w.conns); n >= w.maxConns || n > w.maxConns*9/10 && len(tcp.Payload) == 0 {
 		// At the limit, a segment of an unknown connection would make
-		// gopacket's pool grow: shed it before it gets there.
-		if _, ok := w.conns[keyOf(flowAddrs(netFlow, tcp.TransportFlow()))]; !ok {
-			w.ctr.drop(DropConnLimit, 1)
+		// gopacket's pool grow: shed it before it gets there. Close to the
+		// limit, only data opens connections (read from mid-stream), so
+		// that a SYN flood cannot take the room real traffic needs.
+		src, dst := flowAddrs(netFlow, tcp.TransportFlow())
+		if _, ok := w.conns[keyOf(src, dst, vni)]; !ok {
+			if n >= w.maxConns {
+				w.ctr.drop(DropConnLimit, 1)
+			} else {
+				w.ctr.drop(DropConnPressure, 1)
+			}
 			return
 		}
 	}
 	ac := &w.ring[w.ringPos]
 	w.ringPos = (w.ringPos + 1) & (len(w.ring) - 1)
-	ac.ci = ci
+	ac.ci, ac.vni = ci, vni
 	w.asm.AssembleWithContext(netFlow, tcp, ac)
-	if ci.Timestamp.After(w.now) {
-		w.now = ci.Timestamp
+	w.advance(ci.Timestamp)
+}
+
+// advance moves the worker's clock to ts and runs the time-driven work
+// when it is due.
+func (w *worker) advance(ts time.Time) {
+	if ts.After(w.now) {
+		w.now = ts
 		if w.now.Sub(w.lastFlush) >= flushEvery {
 			w.tick()
 		}
@@ -198,6 +229,17 @@ func (w *worker) tick() {
 	w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
 }
 
+// idle advances the worker's clock to now without a packet and flushes the batch.
+func (w *worker) idle(now time.Time) {
+	if now.After(w.now) {
+		w.now = now
+		if w.now.Sub(w.lastFlush) >= flushEvery {
+			w.tick()
+		}
+	}
+	w.flushBatch()
+}
+
 // expire turns requests unanswered since before deadline into calls with
 // status 0, walking the waiting queue from its front.
 func (w *worker) expire(deadline int64) {
@@ -239,6 +281,7 @@ func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	w.batch = append(w.batch, apicall.Call{})
 	buildCall(&w.batch[len(w.batch)-1], w.cfg, c, req, resp, index)
 	w.ctr.calls.Add(1)
+	w.ctr.callBytes.Add(uint64(wireSize(req) + wireSize(resp)))
 	if resp == nil {
 		w.ctr.unpaired.Add(1)
 	}

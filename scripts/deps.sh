@@ -2,7 +2,8 @@
 # Installs what `make test` needs on a fresh Debian machine. Idempotent.
 set -euo pipefail
 
-pkgs=(tshark tcpdump tcpreplay libpcap-dev curl iproute2 bc clickhouse-server clickhouse-client)
+pkgs=(tshark tcpdump tcpreplay libpcap-dev curl iproute2 bc clickhouse-server clickhouse-client
+	clang llvm libbpf-dev bpftool wrk openssl util-linux libcap2-bin)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

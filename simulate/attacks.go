@@ -418,6 +418,7 @@ func (g *engine) schedule() {
 				adminUsers(g, s, sp, i+1, "")
 			}}), a)
 	}
+	g.scheduleMore(r, pick, add, withIP)
 	slices.SortStableFunc(g.sched, func(x, y scheduled) int {
 		switch {
 		case x.at < y.at:

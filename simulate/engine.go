@@ -23,7 +23,8 @@ type callSpec struct {
 	path    []byte // path and query
 	ctype   string // request body content type, "" for no body
 	body    []byte
-	noAuth  bool // omit the actor's credentials
+	noAuth  bool   // omit the actor's credentials
+	qhdr    string // extra request header lines, CRLF-terminated
 	status  int
 	rctype  string // response content type, "" for JSON
 	rbody   []byte

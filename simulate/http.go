@@ -54,6 +54,7 @@ func (h *httpBuilder) appendRequest(b []byte, sp *callSpec, r *rand.Rand) []byte
 	if !sp.noAuth {
 		b = append(b, sp.a.authHdr...)
 	}
+	b = append(b, sp.qhdr...)
 	if sp.ctype != "" {
 		b = append(b, "Content-Type: "...)
 		b = append(b, sp.ctype...)

@@ -32,7 +32,8 @@ type EndpointLabel struct {
 	Method string `json:"method"`
 	// Template uses the spec's parameter names, e.g. /api/v2/orders/{orderId}.
 	Template string `json:"template"`
-	// Classification is documented, shadow, zombie or dormant.
+	// Classification is documented, shadow, zombie, dormant, or unknown
+	// for a third-party host no spec covers.
 	Classification string `json:"classification"`
 	// Calls is how many calls in the pcap hit the endpoint.
 	Calls int `json:"calls"`
@@ -70,10 +71,12 @@ func (g *engine) labels(first, last int64) Labels {
 		n := g.epCalls[i]
 		var class string
 		switch {
-		case e.class == classShadow && n == 0:
+		case (e.class == classShadow || e.class == classExternal) && n == 0:
 			continue // never answered on the wire, documented nowhere: not an endpoint of this capture
 		case e.class == classShadow:
 			class = "shadow"
+		case e.class == classExternal:
+			class = "unknown" // no spec covers the third party's host
 		case n == 0:
 			class = "dormant"
 		case e.class == classDeprecated:

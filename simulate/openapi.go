@@ -19,20 +19,20 @@ func openAPISpec() []byte {
 	b.WriteString("  title: \"Shop and Bank API\"\n  version: \"2.4.0\"\n")
 	b.WriteString("  description: \"Public contract of the shop, auth and bank services simulated by apitap.\"\n")
 	b.WriteString("servers:\n")
-	for _, h := range hostNames {
+	for _, h := range hostNames[:hostPartner] {
 		fmt.Fprintf(&b, "  - url: %s\n", q("http://"+h))
 	}
 	b.WriteString("paths:\n")
 	done := map[string]bool{}
 	for i := range catalog {
 		e := &catalog[i]
-		if e.class == classShadow || done[e.tmpl] {
+		if e.class == classShadow || e.class == classExternal || done[e.tmpl] {
 			continue
 		}
 		done[e.tmpl] = true
 		fmt.Fprintf(&b, "  %s:\n    servers:\n      - url: %s\n", q(e.tmpl), q("http://"+hostNames[e.host]))
 		for j := i; j < len(catalog); j++ {
-			if o := &catalog[j]; o.tmpl == e.tmpl && o.class != classShadow {
+			if o := &catalog[j]; o.tmpl == e.tmpl && o.class != classShadow && o.class != classExternal {
 				writeOperation(&b, o)
 			}
 		}

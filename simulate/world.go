@@ -12,14 +12,15 @@ const (
 	hostAPI = iota
 	hostAuth
 	hostBank
+	hostPartner // a third-party API the shop's backend calls
 )
 
-var hostNames = [...]string{"api.shop.test", "auth.shop.test", "bank.shop.test"}
+var hostNames = [...]string{"api.shop.test", "auth.shop.test", "bank.shop.test", "api.analytics-partner.example"}
 
 // serverIPs are fixed so that the same host keeps one address across seeds.
-var serverIPs = [...][4]byte{{10, 0, 1, 10}, {10, 0, 2, 10}, {10, 0, 3, 10}}
+var serverIPs = [...][4]byte{{10, 0, 1, 10}, {10, 0, 2, 10}, {10, 0, 3, 10}, {203, 0, 113, 50}}
 
-var serverNames = [...]string{"nginx/1.24.0", "nginx/1.24.0", "envoy"}
+var serverNames = [...]string{"nginx/1.24.0", "nginx/1.24.0", "envoy", "cloudfront"}
 
 // epClass is the truth about an endpoint relative to the spec.
 type epClass uint8
@@ -28,6 +29,7 @@ const (
 	classDocumented epClass = iota
 	classDeprecated         // documented with deprecated: true
 	classShadow             // answers, but no spec documents it
+	classExternal           // a third party's API: no spec covers its host
 )
 
 // paramKind says how a path parameter is typed in the spec.
@@ -102,6 +104,7 @@ const (
 	epTransferCreate
 	epTransfer
 	epBeneficiaries
+	epPartnerEvents
 	numEndpoints
 )
 
@@ -150,6 +153,7 @@ var catalog = [numEndpoints]endpoint{
 	epTransferCreate:   {host: hostBank, method: "POST", tmpl: "/transfers", auth: "any", opID: "createTransfer", summary: "Create a transfer", reqBody: []string{"from_account", "to_iban", "amount", "currency", "reference"}, resp: []string{"id", "status", "otp_required"}, ok: 201},
 	epTransfer:         {host: hostBank, method: "GET", tmpl: "/transfers/{transferId}", auth: "any", opID: "getTransfer", summary: "Get a transfer", params: []param{{"transferId", pUUID}}, resp: []string{"id", "status", "amount", "to_iban"}},
 	epBeneficiaries:    {host: hostBank, method: "GET", tmpl: "/beneficiaries", auth: "any", opID: "listBeneficiaries", summary: "List saved beneficiaries", resp: []string{"items"}},
+	epPartnerEvents:    {host: hostPartner, method: "POST", tmpl: "/v1/events", class: classExternal, opID: "partnerEvents"},
 }
 
 func init() {

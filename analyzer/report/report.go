@@ -29,10 +29,10 @@ type Endpoint struct {
 	Classification string         `json:"classification"`
 	Deprecated     bool           `json:"deprecated"`
 	Calls          int64          `json:"calls"`
-	Actors         int64          `json:"actors"` // distinct actors (estimate above a few thousand)
-	Status         map[string]int `json:"status"` // status code → calls
-	FirstSeen      time.Time      `json:"first_seen"`
-	LastSeen       time.Time      `json:"last_seen"`
+	Actors         int64          `json:"actors"`              // distinct actors (estimate above a few thousand)
+	Status         map[string]int `json:"status"`              // status code → calls
+	FirstSeen      time.Time      `json:"first_seen,omitzero"` // zero (omitted) for dormant endpoints
+	LastSeen       time.Time      `json:"last_seen,omitzero"`
 	Sensitive      []string       `json:"sensitive"` // sensitive data classes seen, sorted
 	Auth           []string       `json:"auth"`      // auth schemes seen: bearer, apikey, basic, cookie, none
 	// Extra carries stage-specific detail (profile, parameters, evidence)

@@ -70,6 +70,10 @@ type Segment struct {
 	// VLAN is the outermost 802.1Q VLAN id, 0 if none; reassembly's own key ignores it, so
 	// callers add it to their connection key.
 	VLAN uint16
+	// VNI is the VXLAN network identifier when the segment was decapsulated from VXLAN
+	// (UDP port 4789), else 0. For inner IPv4, Net has endpoint type EndpointIPv4VNI so
+	// that identical addresses in different VNIs are different flows.
+	VNI uint32
 	// Timestamp is the capture time of the frame (of the last fragment, when reassembled).
 	Timestamp time.Time
 }
@@ -89,12 +93,13 @@ const (
 	ReasonFragmentShed                  // IPv4 fragment refused: reassembly table full
 	ReasonFragmentTimeout               // IPv4 datagram dropped incomplete after FragmentTimeout
 	ReasonIPv6Fragment                  // IPv6 fragment: not reassembled
+	ReasonBadVXLAN                      // UDP 4789 datagram that is not valid VXLAN
 	NumReasons
 )
 
 var reasonNames = [NumReasons]string{
 	"unsupported_link", "not_ip", "not_tcp", "truncated", "bad_header",
-	"fragment_pending", "fragment_shed", "fragment_timeout", "ipv6_fragment",
+	"fragment_pending", "fragment_shed", "fragment_timeout", "ipv6_fragment", "bad_vxlan",
 }
 
 // String returns the reason's metric label, such as "not_tcp".
@@ -107,9 +112,12 @@ func (r Reason) String() string {
 
 // Stats counts what the decoder saw.
 type Stats struct {
-	Frames  uint64             // frames passed to Decode
-	TCP     uint64             // segments returned
-	Reasons [NumReasons]uint64 // frames (datagrams for ReasonFragmentTimeout) by reason
+	Frames uint64 // frames passed to Decode
+	TCP    uint64 // segments returned
+	VXLAN  uint64 // frames decapsulated from VXLAN (whatever they carried)
+	// TCPPayloadBytes sums the TCP payload bytes of the segments returned.
+	TCPPayloadBytes uint64
+	Reasons         [NumReasons]uint64 // frames (datagrams for ReasonFragmentTimeout) by reason
 }
 
 // All yields every reason with its count, zero counts included, in Reason order.
@@ -139,6 +147,8 @@ func (s Stats) Dropped() uint64 {
 // concurrent use.
 type Decoder struct {
 	seg    Segment
+	vni    uint32 // VNI of the frame being decoded, 0 outside VXLAN
+	inner  bool   // decoding a VXLAN payload: no further decapsulation
 	stats  Stats
 	defrag defragmenter
 }
@@ -181,13 +191,11 @@ func (d *Decoder) drop(r Reason) *Segment {
 func (d *Decoder) Decode(data []byte, lt layers.LinkType, ci gopacket.CaptureInfo) *Segment {
 	d.stats.Frames++
 	d.defrag.release()
+	d.vni, d.inner = 0, false
 	var etherType uint16
 	switch lt {
 	case layers.LinkTypeEthernet:
-		if len(data) < 14 {
-			return d.drop(ReasonTruncated)
-		}
-		etherType, data = binary.BigEndian.Uint16(data[12:14]), data[14:]
+		return d.ethernet(data, ci)
 	case layers.LinkTypeLinuxSLL:
 		if len(data) < 16 {
 			return d.drop(ReasonTruncated)
@@ -230,7 +238,19 @@ func (d *Decoder) Decode(data []byte, lt layers.LinkType, ci gopacket.CaptureInf
 	default:
 		return d.drop(ReasonUnsupportedLink)
 	}
+	return d.vlan(etherType, data, ci)
+}
 
+// ethernet decodes an Ethernet frame.
+func (d *Decoder) ethernet(data []byte, ci gopacket.CaptureInfo) *Segment {
+	if len(data) < 14 {
+		return d.drop(ReasonTruncated)
+	}
+	return d.vlan(binary.BigEndian.Uint16(data[12:14]), data[14:], ci)
+}
+
+// vlan skips VLAN tags after a link header and decodes the IP packet.
+func (d *Decoder) vlan(etherType uint16, data []byte, ci gopacket.CaptureInfo) *Segment {
 	var vlan uint16
 	for tagged := false; etherType == etherTypeVLAN || etherType == etherTypeQinQ || etherType == etherTypeQinQ2; tagged = true {
 		if len(data) < 4 {
@@ -274,19 +294,70 @@ func (d *Decoder) ipv4(b []byte, vlan uint16, ci gopacket.CaptureInfo) *Segment 
 	default:
 		b = b[:total] // drop Ethernet padding
 	}
+	frag := binary.BigEndian.Uint16(b[6:8])
 	if b[9] != uint8(layers.IPProtocolTCP) {
+		if b[9] == uint8(layers.IPProtocolUDP) && frag&0x3fff == 0 {
+			return d.udp(b[ihl:], ci)
+		}
 		return d.drop(ReasonNotTCP)
 	}
-	if frag := binary.BigEndian.Uint16(b[6:8]); frag&0x3fff != 0 { // MF or an offset
+	if frag&0x3fff != 0 { // MF or an offset
 		payload, r := d.defrag.add(b, ihl, frag, ci.Timestamp)
 		if payload == nil {
 			return d.drop(r)
 		}
-		d.seg.Net = gopacket.NewFlow(layers.EndpointIPv4, b[12:16], b[16:20])
+		d.seg.Net = d.flow4(b[12:16], b[16:20])
 		return d.tcp(payload, vlan, ci)
 	}
-	d.seg.Net = gopacket.NewFlow(layers.EndpointIPv4, b[12:16], b[16:20])
+	d.seg.Net = d.flow4(b[12:16], b[16:20])
 	return d.tcp(b[ihl:], vlan, ci)
+}
+
+// EndpointIPv4VNI is the endpoint type of an IPv4 address inside a VXLAN network: four
+// address bytes followed by the VNI (big endian, four bytes).
+var EndpointIPv4VNI = gopacket.RegisterEndpointType(1001, gopacket.EndpointTypeMetadata{
+	Name: "IPv4VNI",
+	Formatter: func(b []byte) string {
+		if len(b) != 8 {
+			return fmt.Sprintf("ipv4vni(%x)", b)
+		}
+		return fmt.Sprintf("%d.%d.%d.%d/vni%d", b[0], b[1], b[2], b[3], binary.BigEndian.Uint32(b[4:]))
+	},
+})
+
+// flow4 is the network flow of an IPv4 packet, with the VNI when inside VXLAN.
+func (d *Decoder) flow4(src, dst []byte) gopacket.Flow {
+	if d.vni == 0 {
+		return gopacket.NewFlow(layers.EndpointIPv4, src, dst)
+	}
+	var s, t [8]byte
+	copy(s[:], src)
+	copy(t[:], dst)
+	binary.BigEndian.PutUint32(s[4:], d.vni)
+	binary.BigEndian.PutUint32(t[4:], d.vni)
+	return gopacket.NewFlow(EndpointIPv4VNI, s[:], t[:])
+}
+
+// VXLANPort is the IANA port of VXLAN (RFC 7348), which AWS and GCP traffic mirroring use.
+const VXLANPort = 4789
+
+// udp decapsulates VXLAN; any other UDP is not TCP.
+func (d *Decoder) udp(b []byte, ci gopacket.CaptureInfo) *Segment {
+	if len(b) < 8 || binary.BigEndian.Uint16(b[2:4]) != VXLANPort || d.inner {
+		return d.drop(ReasonNotTCP)
+	}
+	vx := b[8:]
+	// flags(1) reserved(3) VNI(3) reserved(1); the I flag says the VNI is valid.
+	if len(vx) < 8 {
+		return d.drop(ReasonBadVXLAN)
+	}
+	if vx[0]&0x08 == 0 {
+		return d.drop(ReasonBadVXLAN)
+	}
+	d.inner = true
+	d.vni = uint32(vx[4])<<16 | uint32(vx[5])<<8 | uint32(vx[6])
+	d.stats.VXLAN++
+	return d.ethernet(vx[8:], ci)
 }
 
 // IPv6 next-header values the decoder walks through.
@@ -316,8 +387,12 @@ func (d *Decoder) ipv6(b []byte, vlan uint16, ci gopacket.CaptureInfo) *Segment 
 	for {
 		switch next {
 		case uint8(layers.IPProtocolTCP):
+			// Inside VXLAN the VNI is not part of an IPv6 flow (no room in a gopacket
+			// endpoint); IPv6 addresses are rarely reused across networks.
 			d.seg.Net = gopacket.NewFlow(layers.EndpointIPv6, b[8:24], b[24:40])
 			return d.tcp(p, vlan, ci)
+		case uint8(layers.IPProtocolUDP):
+			return d.udp(p, ci)
 		case ipv6HopByHop, ipv6Routing, ipv6DestOpts, ipv6AH:
 			if len(p) < 8 {
 				return d.drop(ReasonTruncated)
@@ -360,7 +435,9 @@ func (d *Decoder) tcp(b []byte, vlan uint16, ci gopacket.CaptureInfo) *Segment {
 		return d.drop(ReasonBadHeader) // malformed options
 	}
 	d.seg.VLAN = vlan
+	d.seg.VNI = d.vni
 	d.seg.Timestamp = ci.Timestamp
 	d.stats.TCP++
+	d.stats.TCPPayloadBytes += uint64(len(d.seg.TCP.Payload))
 	return &d.seg
 }

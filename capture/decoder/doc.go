@@ -7,7 +7,9 @@
 // as some platforms write it), LINKTYPE_IPV4/IPV6, BSD null/loopback and OpenBSD loop.
 // Network: IPv4, with fragments reassembled in a bounded table keyed by capture time, and
 // IPv6, skipping hop-by-hop, routing, destination options and AH headers (IPv6 fragments
-// are counted and dropped).
+// are counted and dropped). VXLAN (UDP port 4789, as AWS and GCP traffic mirroring send it)
+// is decapsulated once: the inner Ethernet frame is decoded and the segment carries the VNI,
+// which for inner IPv4 is also part of the segment's network flow (EndpointIPv4VNI).
 //
 // Malformed input is data: every frame that yields no segment is counted under one Reason,
 // and no input makes Decode panic (FuzzDecode holds that line).

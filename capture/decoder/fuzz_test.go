@@ -33,13 +33,14 @@ func FuzzDecode(f *testing.F) {
 		seq = append(seq, fr...)
 	}
 	f.Add(uint8(layers.LinkTypeRaw), seq)
+	f.Add(uint8(layers.LinkTypeEthernet), vxlan(f, 77, VXLANPort, ether(f, layers.EthernetTypeIPv4, v4)))
 	f.Fuzz(func(t *testing.T, lt uint8, data []byte) {
 		d := New(Config{MaxFragmentDatagrams: 4, MaxFragmentBytes: 1 << 12, FragmentTimeout: time.Second})
 		check := func(seg *Segment, frame []byte) {
 			if seg == nil {
 				return
 			}
-			if len(seg.TCP.Payload) > 0xffff || seg.Net.EndpointType() != layers.EndpointIPv4 && seg.Net.EndpointType() != layers.EndpointIPv6 {
+			if len(seg.TCP.Payload) > 0xffff || seg.Net.EndpointType() != layers.EndpointIPv4 && seg.Net.EndpointType() != layers.EndpointIPv6 && seg.Net.EndpointType() != EndpointIPv4VNI {
 				t.Fatalf("bad segment from %x", frame)
 			}
 		}

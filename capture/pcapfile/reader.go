@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -37,7 +38,7 @@ type Reader struct {
 	counter  *countingReader
 	size     int64
 	gz       *gzip.Reader
-	pcap     *pcapgo.Reader
+	pcap     *classic
 	ng       *pcapgo.NgReader
 	framing  *ngFraming
 	linkType layers.LinkType
@@ -125,11 +126,78 @@ func (r *Reader) openPcap(br *bufio.Reader) (*Reader, error) {
 	}
 	// pcapgo keeps only the low 8 bits of the link type; read the full field ourselves.
 	r.linkType = capture.LinkTypeFromHeader(order.Uint32(hdr[20:24]))
-	// pcapgo reuses br as is (it is already a bufio.Reader of at least its default size).
-	if r.pcap, err = pcapgo.NewReader(br); err != nil {
+	c := &classic{br: br, order: order, nanos: 1000, snaplen: order.Uint32(hdr[16:20])}
+	if m := binary.BigEndian.Uint32(hdr); m == magicNanoLE || m == magicNanoBE {
+		c.nanos = 1
+	}
+	// pcapgo validates the file header (and reuses br as is: it is
+	// already a bufio.Reader of at least its default size); records are
+	// read by classic, straight out of br's buffer.
+	if _, err = pcapgo.NewReader(br); err != nil {
 		return nil, fmt.Errorf("open pcap %s: %w", r.path, err)
 	}
+	r.pcap = c
 	return r, nil
+}
+
+// classic reads the records of a pcap file as pcapgo does (same checks,
+// same errors), but returns each frame where it lies in the read buffer
+// instead of copying it out.
+type classic struct {
+	br      *bufio.Reader
+	order   binary.ByteOrder
+	nanos   uint32 // timestamp fraction unit in ns
+	snaplen uint32
+	big     []byte // frames larger than br's buffer
+}
+
+// read returns the next frame, valid until the next call. Like pcapgo it
+// returns io.EOF at a record boundary; a record cut short returns
+// io.ErrUnexpectedEOF.
+func (c *classic) read() (data []byte, ci gopacket.CaptureInfo, err error) {
+	hdr, err := c.br.Peek(16)
+	if err != nil {
+		if len(hdr) == 0 && errors.Is(err, io.EOF) {
+			return nil, ci, io.EOF
+		}
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, ci, err
+	}
+	ci.Timestamp = time.Unix(int64(c.order.Uint32(hdr[0:4])), int64(c.order.Uint32(hdr[4:8])*c.nanos)).UTC()
+	ci.CaptureLength = int(c.order.Uint32(hdr[8:12]))
+	ci.Length = int(c.order.Uint32(hdr[12:16]))
+	if ci.CaptureLength > int(c.snaplen) {
+		return nil, ci, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, c.snaplen)
+	}
+	if ci.CaptureLength > ci.Length {
+		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
+	}
+	n := 16 + ci.CaptureLength
+	if n <= c.br.Size() {
+		rec, err := c.br.Peek(n)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, ci, err
+		}
+		_, _ = c.br.Discard(n) // cannot fail: the bytes are buffered
+		return rec[16:], ci, nil
+	}
+	_, _ = c.br.Discard(16) // buffered: Peek(16) succeeded
+	if cap(c.big) < ci.CaptureLength {
+		c.big = make([]byte, ci.CaptureLength)
+	}
+	data = c.big[:ci.CaptureLength]
+	if _, err := io.ReadFull(c.br, data); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, ci, err
+	}
+	return data, ci, nil
 }
 
 func (r *Reader) openNg(br *bufio.Reader) (*Reader, error) {
@@ -181,7 +249,7 @@ func (r *Reader) ReadPacket() (data []byte, ci gopacket.CaptureInfo, err error) 
 	if r.ng != nil {
 		data, ci, err = r.ng.ZeroCopyReadPacketData()
 	} else {
-		data, ci, err = r.pcap.ZeroCopyReadPacketData()
+		data, ci, err = r.pcap.read()
 	}
 	if err != nil {
 		r.err = r.readError(err, ci)

@@ -417,3 +417,39 @@ func BenchmarkReadPacketNg(b *testing.B) {
 	}
 	r.Close()
 }
+
+// TestLargeFrames: frames are returned from the read buffer in place,
+// except those larger than the buffer, which are copied out; both kinds,
+// interleaved, read back intact, and a cut large frame is truncation.
+func TestLargeFrames(t *testing.T) {
+	pkts := [][]byte{
+		bytes.Repeat([]byte{1}, 100),
+		bytes.Repeat([]byte{2}, bufferSize+100),
+		bytes.Repeat([]byte{3}, 60),
+		bytes.Repeat([]byte{4}, bufferSize-16),
+		bytes.Repeat([]byte{5}, 2*bufferSize),
+	}
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	if err := w.WriteFileHeader(4*bufferSize, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pkts {
+		if err := w.WritePacket(ciFor(i, p), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, res := readAll(t, writeFile(t, "large.pcap", buf.Bytes()))
+	if res.err != nil || len(res.data) != len(pkts) {
+		t.Fatalf("read %d frames, err %v; want %d", len(res.data), res.err, len(pkts))
+	}
+	for i := range pkts {
+		if !bytes.Equal(res.data[i], pkts[i]) || !res.cis[i].Timestamp.Equal(ciFor(i, pkts[i]).Timestamp.Truncate(time.Microsecond)) {
+			t.Errorf("frame %d differs", i)
+		}
+	}
+	_, res = readAll(t, writeFile(t, "cut.pcap", buf.Bytes()[:buf.Len()-10]))
+	if !errors.Is(res.err, capture.ErrTruncated) || len(res.data) != len(pkts)-1 {
+		t.Fatalf("cut file: %d frames, err %v; want %d frames and ErrTruncated", len(res.data), res.err, len(pkts)-1)
+	}
+}

@@ -17,13 +17,20 @@ import (
 
 func agentCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags, liveFlags()...)
+	flags = append(flags, ebpfFlags()...)
 	flags = append(flags,
-		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
+		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go without --kafka: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+		// For make bench: measures capture → paired calls alone. Only with
+		// the null sink, so no unredacted call can leave the process.
+		&cli.BoolFlag{Name: "skip-identity", Hidden: true, Usage: "benchmarks only: skip actor extraction and redaction (requires --sink null)"},
 	)
+	flags = append(flags, kafkaConnFlags()...)
+	flags = append(flags, kafkaProducerFlags()...)
 	return &cli.Command{
 		Name:   "agent",
-		Usage:  "node agent: capture, reassemble, identify and redact, then ship API calls",
+		Usage:  "node agent: capture (--pcap files or live --iface), reassemble, identify and redact, then ship API calls",
 		Flags:  flags,
 		Action: runAgent,
 	}
@@ -31,19 +38,42 @@ func agentCommand() *cli.Command {
 
 // runAgent wires capture → reassembly → identity/redaction → sink.
 func runAgent(c *cli.Context) error {
+	sources := 0
+	for _, set := range []bool{len(c.StringSlice("iface")) > 0, len(c.StringSlice("pcap")) > 0, c.Bool("ebpf")} {
+		if set {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return fmt.Errorf("agent: give one of --pcap, --iface or --ebpf")
+	}
+	if c.Bool("ebpf") {
+		return runEBPFAgent(c)
+	}
+	if len(c.StringSlice("iface")) > 0 {
+		return runLive(c)
+	}
 	p, err := newFilePipeline(c, "agent")
 	if err != nil {
 		return err
 	}
-	sink, closeSink, err := openSink(c.String("sink"))
+	sink, closeSink, reportSink, err := agentSink(c, p.log)
 	if err != nil {
 		return err
+	}
+	if c.Bool("skip-identity") {
+		if c.String("sink") != "null" {
+			return errors.New("--skip-identity: only allowed with --sink null (calls would leave unredacted)")
+		}
+		p.ident = nil
 	}
 	st, warnings, runErr := p.run(c, sink, c.Duration("shutdown-timeout"))
 	ctx, cancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
 	defer cancel()
 	closeErr := closeSink(ctx)
-	summary, _ := json.Marshal(summaryLine(st))
+	line := summaryLine(st)
+	reportSink(line)
+	summary, _ := json.Marshal(line)
 	fmt.Fprintln(os.Stderr, string(summary))
 	for _, w := range warnings {
 		fmt.Fprintln(os.Stderr, "apitap: warning:", w)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly"
 	"github.com/apitap/apitap/storage/jsonl"
@@ -22,6 +23,8 @@ import (
 
 func analyzeCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
+	flags = append(flags, discoveryFlags()...)
+	flags = append(flags, detectFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table or jsonl", EnvVars: []string{"APITAP_FORMAT"}},
 		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
@@ -47,6 +50,10 @@ func runAnalyze(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	endpoints, err := newEndpointStage(c)
+	if err != nil {
+		return err
+	}
 	out := c.App.Writer
 	var sink apicall.Sink // nil: calls are only counted
 	var calls *jsonl.Writer
@@ -59,6 +66,13 @@ func runAnalyze(c *cli.Context) error {
 		table = &callTable{max: c.Int("rows")}
 		sink = table
 	}
+	var det *detector
+	if c.Bool("detect") {
+		if det, err = newDetector(c); err != nil {
+			return err
+		}
+		sink = teeSink(sink, det)
+	}
 	var ch *clickhouseSink
 	if c.String("clickhouse") != "" {
 		if ch, err = openClickhouse(c, false, nil, p.log); err != nil {
@@ -69,33 +83,56 @@ func runAnalyze(c *cli.Context) error {
 	if sink == nil {
 		sink = apicall.Discard
 	}
-	st, warnings, err := p.run(c, sink, 30*time.Second)
-	if ch != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cerr := ch.Close(ctx)
-		cancel()
-		if cerr != nil {
-			cerr = fmt.Errorf("--clickhouse: %w", cerr)
-		}
-		err = errors.Join(err, cerr)
-		cs := ch.Stats()
-		fmt.Fprintf(c.App.ErrWriter, "apitap: clickhouse: %d calls, %d endpoints, %d findings written\n", cs.Calls, cs.Endpoints, cs.Findings)
-	}
+	st, warnings, err := p.run(c, endpoints.Sink(sink, nil), 30*time.Second)
 	if err != nil && st.Packets == 0 {
 		return err // nothing was read: the error says why
 	}
 	if calls != nil {
 		err = errors.Join(err, calls.Close(context.Background()))
 	}
+	var findings []report.Finding
+	if det != nil {
+		fs, derr := det.close()
+		err = errors.Join(err, derr)
+		findings = fs
+	}
+	if ch != nil {
+		err = errors.Join(err, storeAnalysis(c, ch, endpoints, findings))
+	}
 	if table != nil {
 		table.write(out, st)
+		fmt.Fprintln(out)
+		err = errors.Join(err, endpoints.finish(context.Background(), out, format))
+		if det != nil {
+			writeFindingsTable(out, findings)
+		}
 	} else {
+		err = errors.Join(err, endpoints.finish(context.Background(), out, format))
+		if det != nil {
+			err = errors.Join(err, writeFindingsJSONL(out, findings, det.stats()))
+		}
 		line, _ := json.Marshal(summaryLine(st))
 		fmt.Fprintln(out, string(line))
 	}
 	for _, w := range warnings {
 		fmt.Fprintln(c.App.ErrWriter, "apitap: warning:", w)
 	}
+	return err
+}
+
+// storeAnalysis writes the inventory and all findings (discovery's and the
+// detectors') to ClickHouse, then flushes and closes the writer.
+func storeAnalysis(c *cli.Context, ch *clickhouseSink, endpoints *endpointStage, findings []report.Finding) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	eps := endpoints.inv.Endpoints()
+	all := append(endpoints.inv.Findings(), findings...)
+	err := errors.Join(ch.ConsumeEndpoints(ctx, eps), ch.ConsumeFindings(ctx, all))
+	if cerr := ch.Close(ctx); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("--clickhouse: %w", cerr))
+	}
+	cs := ch.Stats()
+	fmt.Fprintf(c.App.ErrWriter, "apitap: clickhouse: %d calls, %d endpoints, %d findings written\n", cs.Calls, cs.Endpoints, cs.Findings)
 	return err
 }
 

@@ -43,6 +43,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			agentCommand(),
 			analyzeCommand(),
+			analyzerCommand(),
 			simulateCommand(),
 			migrateCommand(),
 			findingsCommand(),
@@ -60,12 +61,22 @@ func newApp() *cli.App {
 
 var profileFile *os.File
 
+// Set at link time by image builds, which have no VCS metadata:
+// -ldflags "-X main.buildVersion=1.2.3 -X main.buildRevision=<commit>".
+var buildVersion, buildRevision string
+
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "apitap (unknown build)"
 	}
 	v := "apitap " + bi.Main.Version
+	if buildVersion != "" {
+		v = "apitap " + buildVersion
+	}
+	if buildRevision != "" {
+		v += " vcs.revision=" + buildRevision
+	}
 	for _, s := range bi.Settings {
 		if s.Key == "vcs.revision" || s.Key == "vcs.time" {
 			v += " " + s.Key + "=" + s.Value

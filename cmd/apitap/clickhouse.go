@@ -5,17 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
-	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/storage/clickhouse"
 )
 
@@ -231,21 +228,3 @@ func runFindings(c *cli.Context) error {
 	return nil
 }
 
-func writeFindingsTable(w io.Writer, fs []report.Finding) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LAST SEEN\tSEVERITY\tTYPE\tACTOR\tENDPOINT\tCOUNT\tSUMMARY")
-	for i := range fs {
-		f := &fs[i]
-		actor := f.User
-		if actor == "" {
-			actor = strings.Join(f.ClientIPs, ",")
-		}
-		summary := f.Summary
-		if len(summary) > 90 {
-			summary = summary[:87] + "..."
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t%d\t%s\n", f.LastSeen.UTC().Format("2006-01-02 15:04:05"), f.Severity, f.Type, actor, f.Host, f.Endpoint, f.Count, summary)
-	}
-	_ = tw.Flush() // a terminal write error has nowhere to go
-	fmt.Fprintf(w, "%d findings\n", len(fs))
-}

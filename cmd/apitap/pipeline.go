@@ -191,7 +191,10 @@ func newFilePipeline(c *cli.Context, component string) (*filePipeline, error) {
 // run reads the files into sink, then flushes the engine within timeout.
 // Warnings name truncated files that were read as far as they go.
 func (p *filePipeline) run(c *cli.Context, sink apicall.Sink, timeout time.Duration) (reassembly.Stats, []string, error) {
-	eng, err := reassembly.New(p.cfg, p.ident.Sink(sink), p.log)
+	if p.ident != nil {
+		sink = p.ident.Sink(sink)
+	}
+	eng, err := reassembly.New(p.cfg, sink, p.log)
 	if err != nil {
 		return reassembly.Stats{}, nil, err
 	}

@@ -36,8 +36,11 @@ type Frame struct {
 
 // Capture collects frames of one link type.
 type Capture struct {
-	Link   uint32 // pcap LINKTYPE_ value
-	VLAN   uint16 // Ethernet only: tag frames with this 802.1Q id when non-zero
+	Link uint32 // pcap LINKTYPE_ value
+	VLAN uint16 // Ethernet only: tag frames with this 802.1Q id when non-zero
+	// VNI, when non-zero, wraps each Ethernet frame in VXLAN with this network id, as a
+	// traffic mirror sends it (outer IPv4 192.0.2.1 → 192.0.2.2, UDP port 4789).
+	VNI    uint32
 	Frames []Frame
 	now    time.Time
 	stream *bufio.Writer // NewStream: frames are written out, not kept
@@ -234,6 +237,9 @@ func (c *Capture) frame(ip []byte, v4 bool) []byte {
 			hdr = binary.BigEndian.AppendUint16(hdr, c.VLAN&0x0fff)
 		}
 		hdr = binary.BigEndian.AppendUint16(hdr, uint16(etype))
+		if c.VNI != 0 {
+			return vxlan(c.VNI, append(hdr, ip...))
+		}
 		return append(hdr, ip...)
 	case LinkSLL:
 		hdr := []byte{0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0}
@@ -254,6 +260,29 @@ func (c *Capture) frame(ip []byte, v4 bool) []byte {
 		return append(hdr, ip...)
 	}
 	panic(fmt.Sprintf("pcaptest: link type %v not supported", c.Link))
+}
+
+// vxlan wraps an inner Ethernet frame in Ethernet/IPv4/UDP/VXLAN.
+func vxlan(vni uint32, inner []byte) []byte {
+	vx := []byte{0x08, 0, 0, 0, byte(vni >> 16), byte(vni >> 8), byte(vni), 0}
+	buf := gopacket.NewSerializeBuffer()
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IP{192, 0, 2, 1}, DstIP: net.IP{192, 0, 2, 2}}
+	// The source port comes from a hash of the inner addresses and ports, in the order of
+	// the packet, as VXLAN senders derive it: the two directions of a flow differ.
+	h := uint32(2166136261)
+	if len(inner) >= 14+40 {
+		for _, b := range inner[14+12 : 14+24] {
+			h = (h ^ uint32(b)) * 16777619
+		}
+	}
+	udp := &layers.UDP{SrcPort: layers.UDPPort(49152 + h%16384), DstPort: 4789}
+	_ = udp.SetNetworkLayerForChecksum(ip)
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 0x11}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 0x12}, EthernetType: layers.EthernetTypeIPv4}
+	err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, udp, gopacket.Payload(append(vx, inner...)))
+	if err != nil {
+		panic(fmt.Sprintf("pcaptest: serialize VXLAN: %v", err))
+	}
+	return bytes.Clone(buf.Bytes())
 }
 
 // AddFrame appends a raw frame at the current time.

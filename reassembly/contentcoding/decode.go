@@ -2,9 +2,6 @@ package contentcoding
 
 import (
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +10,11 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+	// klauspost's inflate (a fork of the standard library's, same API)
+	// decoded the bench pcap's gzip bodies 1.4-1.7 times as fast.
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zlib"
 )
 
 // ErrUnknownCoding is returned (wrapped) for a content coding Decode does
@@ -174,7 +176,7 @@ func decodeOne(dst []byte, c coding, src []byte, limit int) ([]byte, bool, error
 			}
 			return dst, false, fmt.Errorf("read gzip header: %w", err)
 		}
-		return readCapped(dst, st.r, limit)
+		return readCapped(slices.Grow(dst, gzipSizeHint(src, limit)), st.r, limit)
 	case cDeflate:
 		if isZlib(src) {
 			st := zlibPool.Get().(*zlibState)
@@ -217,6 +219,21 @@ func decodeOne(dst []byte, c coding, src []byte, limit int) ([]byte, bool, error
 	}
 	out, tr, _ := appendCapped(dst, src, limit)
 	return out, tr, nil
+}
+
+// gzipSizeHint guesses the decoded size of a gzip body from its trailer
+// (ISIZE: the input size mod 2^32), so the output is allocated once. A
+// cut or concatenated body makes the hint wrong, never the output: it is
+// bounded by limit+1 and by 64 times the compressed size (DEFLATE's
+// ratio is at most 1032:1, real bodies far less), and readCapped grows
+// past it when needed.
+func gzipSizeHint(src []byte, limit int) int {
+	if len(src) < 18 {
+		return 0
+	}
+	t := src[len(src)-4:]
+	n := int(uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24)
+	return max(0, min(n+1, limit+1, 64*len(src)))
 }
 
 // readCapped appends r's output to dst, reading at most limit+1 bytes so

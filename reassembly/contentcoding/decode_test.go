@@ -177,3 +177,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeGzipSizeHint: the gzip trailer only hints the output size; a
+// body whose last trailer understates the output (two concatenated
+// members) or that is cut short still decodes in full, up to the limit.
+func TestDecodeGzipSizeHint(t *testing.T) {
+	small := []byte(`{"ok":true}`)
+	two := append(gz(jsonBody), gz(small)...)
+	want := append(append([]byte(nil), jsonBody...), small...)
+	for _, tc := range []struct {
+		name      string
+		src       []byte
+		limit     int
+		want      []byte
+		truncated bool
+	}{
+		{"members", two, 65536, want, false},
+		{"members capped", two, 100, want[:100], true},
+		{"cut", gz(jsonBody)[:40], 65536, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, tr, err := Decode(nil, "gzip", tc.src, tc.limit)
+			if err != nil || tr != tc.truncated {
+				t.Fatalf("truncated %v, err %v; want truncated %v", tr, err, tc.truncated)
+			}
+			if tc.want != nil && !bytes.Equal(out, tc.want) {
+				t.Fatalf("got %d bytes, want %d", len(out), len(tc.want))
+			}
+			if len(out) > tc.limit {
+				t.Fatalf("%d bytes over limit %d", len(out), tc.limit)
+			}
+		})
+	}
+}

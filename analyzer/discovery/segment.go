@@ -1,0 +1,192 @@
+package discovery
+
+// Kind is what a path segment looks like.
+type Kind uint8
+
+// Segment kinds. Word is a plain segment that stays literal unless the
+// statistical rule turns its position into a parameter; every other kind
+// is a parameter value on sight.
+const (
+	Word     Kind = iota // plain word or slug: literal until proven otherwise
+	Version              // v1, v2, v1beta1, 2.0: always literal
+	Integer              // 10423
+	UUID                 // 550e8400-e29b-41d4-a716-446655440000
+	ObjectID             // 24 hex digits (MongoDB ObjectId)
+	Hash                 // 32, 40, 64 or 128 hex digits (MD5, SHA-1, SHA-256, SHA-512)
+	Hex                  // other hex strings of 12+ digits with a digit
+	Date                 // 2026-01-05, 2026-01-05T10:00:00Z
+	Email                // someone@example.com
+	Token                // opaque ids and tokens: mixed letters and digits (cus_NffrFeUfNV2Hib)
+	Mixed                // a parameter position holding several kinds
+)
+
+var kindNames = [...]string{"word", "version", "integer", "uuid", "objectid", "hash", "hex", "date", "email", "token", "string"}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// literalWithDigits are words that carry digits but name things, not
+// instances, in API paths.
+var literalWithDigits = map[string]bool{
+	"oauth2": true, "oauth1": true, "s3": true, "ec2": true, "md5": true, "sha1": true, "sha256": true, "sha512": true,
+	"base64": true, "utf8": true, "utf-8": true, "x509": true, "ipv4": true, "ipv6": true, "http2": true, "h2": true,
+	"2fa": true, "mfa2": true, "mp3": true, "mp4": true, "h264": true, "i18n": true, "l10n": true, "k8s": true,
+	"e2e": true, "p2p": true, "b2b": true, "b2c": true, "3ds": true, "3ds2": true, "web3": true, "graphql2": true,
+	"openid2": true, "saml2": true, "x402": true,
+}
+
+// Classify tells what kind of segment s is. It allocates nothing.
+func Classify(s string) Kind {
+	n := len(s)
+	if n == 0 {
+		return Word
+	}
+	var digits, lower, upper, hexLetters, other, dashes, dots, unders, ats int
+	for i := 0; i < n; i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z':
+			lower++
+			if c <= 'f' {
+				hexLetters++
+			}
+		case c >= 'A' && c <= 'Z':
+			upper++
+			if c <= 'F' {
+				hexLetters++
+			}
+		case c == '-':
+			dashes++
+		case c == '.':
+			dots++
+		case c == '_':
+			unders++
+		case c == '@':
+			ats++
+		default:
+			other++
+		}
+	}
+	if digits == n {
+		return Integer
+	}
+	if isVersion(s) {
+		return Version
+	}
+	if ats == 1 && dots > 0 && s[0] != '@' && s[n-1] != '.' {
+		at := 0
+		for at < n && s[at] != '@' {
+			at++
+		}
+		for j := at + 1; j < n; j++ {
+			if s[j] == '.' {
+				return Email
+			}
+		}
+	}
+	if n == 36 && dashes == 4 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && digits+hexLetters == 32 {
+		return UUID
+	}
+	if isDate(s) {
+		return Date
+	}
+	allHex := digits+hexLetters == n
+	if allHex && digits > 0 {
+		switch {
+		case n == 24:
+			return ObjectID
+		case n == 32 || n == 40 || n == 64 || n == 128:
+			return Hash
+		case n >= 12:
+			return Hex
+		}
+	}
+	if digits == 0 || literalWithDigits[s] {
+		return Word
+	}
+	// A word with digits: an id or a token when digits are a real part of
+	// it, e.g. cus_NffrFeUfNV2Hib, INV-2026-0001, alice.martin12, C024BE91L.
+	letters := lower + upper
+	if other > 0 {
+		return Token // percent-escapes, '+', '~', ... with digits
+	}
+	switch {
+	case digits >= 2:
+		return Token
+	case letters >= 12 && upper > 0 && lower > 0:
+		return Token // long mixed-case token with a single digit
+	}
+	return Word
+}
+
+// isVersion matches v1, v2, V3, v1.2, v1beta1, v2alpha, 2.0, 1.1.
+func isVersion(s string) bool {
+	n := len(s)
+	i := 0
+	if s[0] == 'v' || s[0] == 'V' {
+		i = 1
+	}
+	start := i
+	for i < n && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || i-start > 3 {
+		return false
+	}
+	if i == n {
+		return start == 1 // "v12"; a bare number is an Integer
+	}
+	if s[i] == '.' { // 1.0, v2.1 (one dot: 1.2.3 is a release, and 10.0.0.1 an address)
+		i++
+		j := i
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i == n && i > j && i-j <= 2
+	}
+	if start == 0 {
+		return false
+	}
+	rest := s[i:]
+	for _, p := range [...]string{"alpha", "beta", "preview", "rc"} {
+		if len(rest) >= len(p) && rest[:len(p)] == p {
+			for j := len(p); j < len(rest); j++ {
+				if rest[j] < '0' || rest[j] > '9' {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// isDate matches 2026-01-05, 2026-01, 2026-01-05T10:00:00Z and friends.
+func isDate(s string) bool {
+	n := len(s)
+	if n < 7 || s[4] != '-' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	if n == 7 {
+		return true
+	}
+	if n < 10 || s[7] != '-' || s[8] < '0' || s[8] > '9' || s[9] < '0' || s[9] > '9' {
+		return false
+	}
+	if n == 10 {
+		return true
+	}
+	return s[10] == 'T' || s[10] == 't' || s[10] == ' '
+}

@@ -1,0 +1,439 @@
+package discovery
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// node is one position of a host's learned path tree. A node is a literal
+// segment or the parameter of its parent; endpoints hang off the node
+// their path ends at, one per method.
+type node struct {
+	parent *node
+	key    string // literal segment, "" for a parameter node
+	param  bool
+	kind   Kind   // parameter kind (Mixed when several were seen)
+	name   string // parameter name
+	tmpl   string // template from the root, e.g. /api/v2/orders/{id}
+	depth  int
+
+	lits   map[string]*node
+	pchild *node
+	eps    []*endpoint
+
+	calls int64 // calls whose path reached this node
+
+	// Evidence of the statistical rule, on a parameter node made from
+	// plain words: how many distinct values were merged, a few of them,
+	// and the confidence of the decision.
+	values     int
+	samples    []string
+	confidence float64
+	promoted   bool // on the parent: its word children became pchild
+}
+
+// tree is the learned path tree of one host.
+type tree struct {
+	root  *node
+	nodes int
+	cfg   *Config
+	inv   *Inventory
+}
+
+func newTree(cfg *Config, inv *Inventory) *tree {
+	return &tree{root: &node{tmpl: ""}, nodes: 1, cfg: cfg, inv: inv}
+}
+
+// reservedLiterals are words that name operations or singletons beside
+// instance ids (/users/me next to /users/{id}); the statistical rule
+// never folds them into a parameter.
+var reservedLiterals = map[string]bool{
+	"me": true, "self": true, "current": true, "mine": true, "my": true, "search": true, "count": true, "new": true,
+	"batch": true, "bulk": true, "export": true, "import": true, "stats": true, "statistics": true, "summary": true,
+	"latest": true, "default": true, "all": true, "settings": true, "config": true, "status": true, "health": true,
+	"info": true, "list": true, "recent": true, "popular": true, "trending": true, "autocomplete": true, "suggest": true,
+	"lookup": true, "validate": true, "verify": true, "login": true, "logout": true, "register": true, "signup": true,
+	"token": true, "refresh": true, "callback": true, "webhook": true, "webhooks": true, "events": true, "metadata": true,
+	"schema": true, "openapi.json": true, "swagger.json": true, "favicon.ico": true, "robots.txt": true, "index.html": true,
+	"first": true, "last": true, "next": true, "previous": true, "random": true, "public": true, "private": true,
+	"admin": true, "internal": true, "debug": true, "metrics": true, "version": true, "ping": true, "feed": true,
+}
+
+// namespaceLiterals are segments after which resource names (collection
+// nouns), not instances, follow.
+var namespaceLiterals = map[string]bool{
+	"api": true, "apis": true, "rest": true, "services": true, "service": true, "public": true, "private": true,
+	"internal": true, "external": true, "admin": true, "v": true, "graphql": true, "rpc": true, "json": true,
+}
+
+// classifyAt classifies a segment in its position: a short number or a
+// date right after the root or an API prefix is a version ("/2/tweets",
+// "/rest/api/3/issue", "/2010-04-01/Accounts"), not an identifier:
+// identifiers follow collection names.
+func classifyAt(parent *node, seg string) Kind {
+	k := Classify(seg)
+	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
+		(parent.parent == nil || namespaceLiterals[parent.key]) {
+		return Version
+	}
+	return k
+}
+
+// walk finds (or grows) the node of a path. It allocates only when the
+// path has a shape never seen before.
+func (t *tree) walk(path string) *node {
+	n := t.root
+	rest := path
+	for rest != "" {
+		var seg string
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+		} else {
+			seg, rest = rest, ""
+		}
+		if seg == "" {
+			continue // leading, trailing or doubled slash
+		}
+		n.calls++
+		if c := n.lits[seg]; c != nil {
+			n = c
+			continue
+		}
+		k := classifyAt(n, seg)
+		if k != Word && k != Version {
+			n = t.paramChild(n, k)
+			continue
+		}
+		if k == Word && n.promoted && !reservedLiterals[seg] {
+			p := n.pchild
+			p.values++
+			if len(p.samples) < 5 {
+				p.samples = append(p.samples, strings.Clone(seg))
+			}
+			n = p
+			continue
+		}
+		if t.nodes >= t.cfg.MaxNodesPerHost {
+			t.inv.stats.ForcedParams++
+			n = t.paramChild(n, Mixed)
+			continue
+		}
+		c := t.newLit(n, seg)
+		if k == Word && !n.promoted {
+			if t.maybePromote(n) {
+				if c2 := n.lits[seg]; c2 != nil {
+					n = c2
+				} else {
+					n = n.pchild
+				}
+				continue
+			}
+		}
+		n = c
+	}
+	n.calls++
+	return n
+}
+
+func (t *tree) newLit(n *node, seg string) *node {
+	if n.lits == nil {
+		n.lits = make(map[string]*node, 4)
+	}
+	seg = strings.Clone(seg)
+	c := &node{parent: n, key: seg, tmpl: n.tmpl + "/" + seg, depth: n.depth + 1}
+	n.lits[seg] = c
+	t.nodes++
+	return c
+}
+
+// paramChild returns n's parameter child, creating it with kind k.
+func (t *tree) paramChild(n *node, k Kind) *node {
+	if p := n.pchild; p != nil {
+		if p.kind != k {
+			p.kind = Mixed
+		}
+		return p
+	}
+	name := paramName(n, k)
+	p := &node{parent: n, param: true, kind: k, name: name, tmpl: n.tmpl + "/{" + name + "}", depth: n.depth + 1}
+	n.pchild = p
+	t.nodes++
+	return p
+}
+
+// paramName is "id" for identifiers ("date", "email", "name" for those
+// kinds), made unique along the path with a number: /a/{id}/b/{id2}.
+func paramName(parent *node, k Kind) string {
+	base := "id"
+	switch k {
+	case Date:
+		base = "date"
+	case Email:
+		base = "email"
+	case Word:
+		base = "name"
+	}
+	used := 0
+	for a := parent; a != nil; a = a.parent {
+		if a.param && (a.name == base || strings.HasPrefix(a.name, base) && isDigits(a.name[len(base):])) {
+			used++
+		}
+	}
+	if used == 0 {
+		return base
+	}
+	return base + strconv.Itoa(used+1)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// shape is the set of a node's child keys (literals, "{}" for the
+// parameter), as sorted strings.
+func shape(n *node) []string {
+	out := make([]string, 0, len(n.lits)+1)
+	for k := range n.lits {
+		out = append(out, k)
+	}
+	if n.pchild != nil {
+		out = append(out, "{}")
+	}
+	sort.Strings(out)
+	return out
+}
+
+func subset(a, b []string) bool { // sorted
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j == len(b) || b[j] != x {
+			return false
+		}
+	}
+	return true
+}
+
+// valueLike reports whether a word looks like a value rather than a noun:
+// it has a dot, upper case, or characters nouns in paths do not use.
+func valueLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '.' || c >= 'A' && c <= 'Z' || c == '%' || c == '+' || c == '~' || c == ',' || c == '@' || c == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// maybePromote applies the statistical rule to n's plain-word children:
+// when enough of them share one shape (the same kinds of sub-paths), and
+// their number keeps growing with the calls, the position becomes a
+// parameter. Reserved words and children of another shape stay literal.
+// It reports whether n was promoted.
+func (t *tree) maybePromote(n *node) bool {
+	var words []*node
+	for k, c := range n.lits {
+		if Classify(k) == Word && !reservedLiterals[k] {
+			words = append(words, c)
+		}
+	}
+	d := len(words)
+	cfg := t.cfg
+	if d < 3 {
+		return false
+	}
+	if d > cfg.ManySiblings && d&(d-1) != 0 {
+		return false // past the threshold, re-evaluate at powers of two only
+	}
+	// Dominant shape and the share of siblings compatible with it.
+	shapes := make([][]string, d)
+	count := map[string]int{}
+	best := ""
+	for i, c := range words {
+		shapes[i] = shape(c)
+		k := strings.Join(shapes[i], "\x00")
+		count[k]++
+		if n := count[k]; n > count[best] || n == count[best] && k < best {
+			best = k
+		}
+	}
+	var dom []string
+	for i := range words {
+		if strings.Join(shapes[i], "\x00") == best {
+			dom = shapes[i]
+			break
+		}
+	}
+	similar, values := 0, 0
+	compatible := make([]bool, d)
+	for i, c := range words {
+		if subset(shapes[i], dom) || subset(dom, shapes[i]) {
+			similar++
+			compatible[i] = true
+		}
+		if valueLike(c.key) {
+			values++
+		}
+	}
+	share := float64(similar) / float64(d)
+	novelty := float64(d) / float64(max(n.calls, 1))
+	namespace := n == t.root || n.param || namespaceLiterals[n.key] || Classify(n.key) == Version
+	// A shared literal sub-path (/orgs/X/members for several X) is strong
+	// evidence that X is an instance, not a resource name.
+	sharedSub := false
+	for _, k := range dom {
+		if k != "{}" {
+			sharedSub = true
+		}
+	}
+	var ok bool
+	switch {
+	case share < cfg.Similarity:
+		ok = false
+	case namespace:
+		// Resource names follow a version or API prefix: only a large,
+		// still growing set of values is a parameter there.
+		ok = d >= cfg.ManySiblings && novelty >= 0.3
+	case 2*values >= d, sharedSub && share == 1:
+		ok = true // d >= 3
+	default:
+		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
+	}
+	if !ok {
+		return false
+	}
+	p := t.paramChild(n, Word)
+	if p.kind != Word {
+		p.kind = Mixed
+	}
+	n.promoted = true
+	p.confidence = share * (1 - 1/float64(d+1))
+	for i, c := range words {
+		if !compatible[i] {
+			continue
+		}
+		delete(n.lits, c.key)
+		p.values++
+		if len(p.samples) < 5 {
+			p.samples = append(p.samples, c.key)
+		}
+		t.merge(p, c)
+	}
+	return true
+}
+
+// merge folds src (and its subtree) into dst, which takes src's calls,
+// endpoints and children.
+func (t *tree) merge(dst, src *node) {
+	dst.calls += src.calls
+	t.nodes--
+	for _, e := range src.eps {
+		t.attach(dst, e)
+	}
+	src.eps = nil
+	if src.pchild != nil {
+		sp := src.pchild
+		dp := dst.pchild
+		if dp == nil {
+			dp = t.paramChild(dst, sp.kind)
+		} else if dp.kind != sp.kind {
+			dp.kind = Mixed
+		}
+		dp.values += sp.values
+		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
+		t.merge(dp, sp)
+	}
+	for k, c := range src.lits {
+		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil {
+			t.merge(dst.pchild, c)
+			continue
+		}
+		if d := dst.lits[k]; d != nil {
+			t.merge(d, c)
+			continue
+		}
+		if dst.lits == nil {
+			dst.lits = map[string]*node{}
+		}
+		nc := &node{parent: dst, key: k, tmpl: dst.tmpl + "/" + k, depth: dst.depth + 1}
+		dst.lits[k] = nc
+		t.nodes++
+		t.merge(nc, c)
+	}
+	if !dst.promoted && len(dst.lits) >= t.cfg.MinSiblings {
+		t.maybePromote(dst)
+	}
+}
+
+// attach moves endpoint e to node n, merging it with n's endpoint of the
+// same method.
+func (t *tree) attach(n *node, e *endpoint) {
+	for _, x := range n.eps {
+		if x.method == e.method {
+			x.merge(e)
+			t.inv.dropEndpoint(e)
+			return
+		}
+	}
+	e.node = n
+	e.tmpl = n.tmpl
+	if e.tmpl == "" {
+		e.tmpl = "/"
+	}
+	n.eps = append(n.eps, e)
+}
+
+// template of node n ("/" for the root).
+func (n *node) template() string {
+	if n.tmpl == "" {
+		return "/"
+	}
+	return n.tmpl
+}
+
+// params lists the parameter nodes from the root to n.
+func (n *node) params() []*node {
+	var out []*node
+	for a := n; a != nil; a = a.parent {
+		if a.param {
+			out = append(out, a)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// find returns the node a path resolves to now, without growing the tree
+// (nil when the path has a shape never seen).
+func (t *tree) find(path string) *node {
+	n := t.root
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "" {
+			continue
+		}
+		if c := n.lits[seg]; c != nil {
+			n = c
+			continue
+		}
+		if n.pchild == nil {
+			return nil
+		}
+		k := classifyAt(n, seg)
+		if k == Version || k == Word && !n.promoted && n.pchild.kind != Mixed {
+			return nil
+		}
+		n = n.pchild
+	}
+	return n
+}

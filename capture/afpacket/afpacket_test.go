@@ -1,0 +1,464 @@
+package afpacket
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket/layers"
+	"golang.org/x/sys/unix"
+
+	"github.com/apitap/apitap/internal/pcaptest"
+)
+
+// testNetns is a network namespace holding a veth pair: frames written to the a end
+// arrive on the b end. Names start with at3 (this package's prefix on the shared machine).
+type testNetns struct {
+	name, a, b string
+}
+
+// newTestNetns creates the namespace and moves the calling goroutine's thread into it
+// until the test ends. It skips without root or the ip command.
+func newTestNetns(t *testing.T) *testNetns {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for network namespaces and AF_PACKET")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skipf("needs ip (iproute2): %v", err)
+	}
+	id := fmt.Sprintf("%d%d", os.Getpid()%100000, time.Now().UnixNano()%1000)
+	n := &testNetns{name: "at3u" + id, a: "at3u" + id + "a", b: "at3u" + id + "b"}
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "del", n.name).CombinedOutput(); err != nil {
+			t.Logf("ip netns del %s: %v: %s", n.name, err, out)
+		}
+	})
+	for _, args := range [][]string{
+		{"netns", "add", n.name},
+		// No IPv6: its neighbour discovery would add frames the tests did not send.
+		{"netns", "exec", n.name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
+		{"-n", n.name, "link", "add", n.a, "type", "veth", "peer", "name", n.b},
+		{"-n", n.name, "link", "set", n.a, "up"},
+		{"-n", n.name, "link", "set", n.b, "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	// Sockets belong to the namespace of the thread that creates them.
+	runtime.LockOSThread()
+	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := unix.Open("/run/netns/"+n.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(ns)
+	if err := unix.Setns(ns, unix.CLONE_NEWNET); err != nil {
+		t.Fatalf("enter netns %s: %v", n.name, err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			t.Errorf("leave netns: %v", err) // the thread stays locked and dies with the goroutine
+			return
+		}
+		unix.Close(orig)
+		runtime.UnlockOSThread()
+	})
+	return n
+}
+
+// sender writes raw Ethernet frames out of an interface.
+type sender struct {
+	fd      int
+	ifindex int
+}
+
+func newSender(t *testing.T, ifName string) *sender {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	idx, _, _, err := ifaceInfo(fd, ifName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sender{fd: fd, ifindex: idx}
+}
+
+func (s *sender) send(t *testing.T, frame []byte) {
+	t.Helper()
+	for {
+		err := unix.Sendto(s.fd, frame, 0, &unix.SockaddrLinklayer{Ifindex: s.ifindex, Protocol: socketProto})
+		if errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.EAGAIN) {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("send frame: %v", err)
+		}
+		return
+	}
+}
+
+func testConfig(iface string, workers int) Config {
+	cfg := DefaultConfig()
+	cfg.Interfaces = []string{iface}
+	cfg.Workers = workers
+	cfg.RingSize = 4 << 20
+	cfg.PollTimeout = 20 * time.Millisecond
+	cfg.BlockTimeout = 2 * time.Millisecond
+	return cfg
+}
+
+// tuple returns a frame's TCP 4-tuple as "src>dst", and the sorted form; for VXLAN, the
+// inner one prefixed by the VNI.
+func tuple(t *testing.T, frame []byte) (dir, conn string) {
+	t.Helper()
+	prefix := ""
+	var src, dst netip.AddrPort
+	for {
+		if len(frame) < 14+20+4 {
+			t.Fatalf("short frame: % x", frame)
+		}
+		ip := frame[14:]
+		switch binary.BigEndian.Uint16(frame[12:14]) {
+		case 0x0800:
+			ihl := int(ip[0]&0xf) * 4
+			if ip[9] == 17 && binary.BigEndian.Uint16(ip[ihl+2:]) == 4789 {
+				vx := ip[ihl+8:]
+				prefix = fmt.Sprintf("vni%d ", uint32(vx[4])<<16|uint32(vx[5])<<8|uint32(vx[6]))
+				frame = vx[8:]
+				continue
+			}
+			src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[12:16])), binary.BigEndian.Uint16(ip[ihl:]))
+			dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(ip[16:20])), binary.BigEndian.Uint16(ip[ihl+2:]))
+		case 0x86dd:
+			src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(ip[8:24])), binary.BigEndian.Uint16(ip[40:]))
+			dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(ip[24:40])), binary.BigEndian.Uint16(ip[42:]))
+		default:
+			t.Fatalf("not an IP frame: % x", frame[:40])
+		}
+		break
+	}
+	dir = prefix + src.String() + ">" + dst.String()
+	if src.Compare(dst) > 0 {
+		src, dst = dst, src
+	}
+	return dir, prefix + src.String() + "-" + dst.String()
+}
+
+// readAll reads from every source until want frames arrived or nothing came for a while,
+// calling fn with the worker index of each frame.
+func readAll(t *testing.T, srcs []*Source, want int, fn func(worker int, data []byte)) int {
+	t.Helper()
+	got, idle := 0, 0
+	for got < want && idle < 20 {
+		progress := false
+		for w, s := range srcs {
+			for {
+				data, _, err := s.ReadPacket()
+				if errors.Is(err, ErrTimeout) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("read: %v", err)
+				}
+				fn(w, data)
+				got++
+				progress = true
+			}
+		}
+		if progress {
+			idle = 0
+		} else {
+			idle++
+		}
+	}
+	return got
+}
+
+// TestFanoutSymmetric sends both directions of many connections onto one interface, plain
+// and inside VXLAN, and checks that every frame of a connection reaches the same worker.
+// The kernel's hash (FanoutHash) is checked on plain TCP only: on VXLAN it must split
+// connections, or this traffic would not show why FanoutSymmetric exists.
+func TestFanoutSymmetric(t *testing.T) {
+	plain, vxlan := pcaptest.New(pcaptest.LinkEthernet), pcaptest.New(pcaptest.LinkEthernet)
+	vxlan.VNI = 5001
+	const conns = 300
+	for i := range conns {
+		pc := plain
+		if i%2 == 1 {
+			pc = vxlan
+		}
+		cli, srv := fmt.Sprintf("10.%d.%d.%d:%d", 1+i%3, i/250, 1+i%250, 20000+i*7), fmt.Sprintf("10.9.%d.%d:%d", i%5, 1+i%7, 80+i%3)
+		if i%4 >= 2 {
+			cli, srv = fmt.Sprintf("[2001:db8:%x::%x]:%d", i%3, i+1, 20000+i*7), fmt.Sprintf("[2001:db8:ff::%x]:%d", i%7+1, 80+i%3)
+		}
+		k := pc.Conn(cli, srv)
+		k.Handshake()
+		k.Send(true, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 1400)
+		k.Send(false, []byte("HTTP/1.1 204 No Content\r\n\r\n"), 1400)
+	}
+	var frames [][]byte
+	for i := range max(len(plain.Frames), len(vxlan.Frames)) {
+		for _, pc := range []*pcaptest.Capture{plain, vxlan} {
+			if i < len(pc.Frames) {
+				frames = append(frames, pc.Frames[i].Data)
+			}
+		}
+	}
+	for _, mode := range []Fanout{FanoutSymmetric, FanoutHash} {
+		t.Run(mode.String(), func(t *testing.T) {
+			ns := newTestNetns(t)
+			const workers = 4
+			cfg := testConfig(ns.b, workers)
+			cfg.Fanout = mode
+			// Frames are all sent before any is read: blocks must not retire half empty.
+			cfg.BlockTimeout = 200 * time.Millisecond
+			c, err := Open(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			snd := newSender(t, ns.a)
+			for _, f := range frames {
+				snd.send(t, f)
+			}
+			owner := map[string]int{}
+			split := map[string]bool{}
+			perWorker := make([]int, workers)
+			dirs := map[string]map[string]bool{}
+			got := readAll(t, c.Sources(), len(frames), func(w int, data []byte) {
+				dir, conn := tuple(t, data)
+				perWorker[w]++
+				if dirs[conn] == nil {
+					dirs[conn] = map[string]bool{}
+				}
+				dirs[conn][dir] = true
+				if o, ok := owner[conn]; !ok {
+					owner[conn] = w
+				} else if o != w {
+					split[conn] = true
+				}
+			})
+			if got != len(frames) {
+				t.Fatalf("captured %d frames, sent %d (kernel stats %+v)", got, len(frames), c.Stats())
+			}
+			if len(dirs) != conns {
+				t.Fatalf("saw %d connections, sent %d", len(dirs), conns)
+			}
+			var splitPlain, splitVXLAN int
+			for conn, d := range dirs {
+				if len(d) != 2 {
+					t.Fatalf("connection %s: saw directions %v, want both", conn, d)
+				}
+				if split[conn] {
+					if strings.HasPrefix(conn, "vni") {
+						splitVXLAN++
+					} else {
+						splitPlain++
+					}
+				}
+			}
+			t.Logf("frames per worker: %v; connections split: %d plain, %d VXLAN", perWorker, splitPlain, splitVXLAN)
+			if splitPlain != 0 {
+				t.Errorf("%d plain connections reached more than one worker", splitPlain)
+			}
+			switch {
+			case mode == FanoutSymmetric && splitVXLAN != 0:
+				t.Errorf("%d VXLAN connections reached more than one worker", splitVXLAN)
+			case mode == FanoutHash && splitVXLAN == 0:
+				t.Errorf("the kernel hash kept every VXLAN connection on one worker: the test traffic does not exercise the outer headers")
+			}
+			for w, n := range perWorker {
+				if n < len(frames)/workers/3 {
+					t.Errorf("worker %d got %d of %d frames: %v (the hash does not spread)", w, n, len(frames), perWorker)
+				}
+			}
+			if st := c.Stats(); st.Packets != uint64(len(frames)) || st.Drops != 0 {
+				t.Errorf("stats %+v, want %d packets and no drop", st, len(frames))
+			}
+		})
+	}
+}
+
+// TestFilterAndSnapLen checks that the tcpdump filter keeps only matching frames and that
+// frames are cut to the snap length with their original length reported.
+func TestFilterAndSnapLen(t *testing.T) {
+	ns := newTestNetns(t)
+	cfg := testConfig(ns.b, 1)
+	cfg.Filter = "tcp port 80"
+	cfg.SnapLen = 128
+	if _, err := CompileFilter(cfg.Filter, layers.LinkTypeEthernet, cfg.SnapLen); err != nil {
+		t.Skipf("no filter compiler in this build: %v", err)
+	}
+	c, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	snd := newSender(t, ns.a)
+	pc := pcaptest.New(pcaptest.LinkEthernet)
+	body := []byte(strings.Repeat("x", 1000))
+	for i := range 20 {
+		port := 80
+		if i%2 == 1 {
+			port = 8080
+		}
+		k := pc.Conn(fmt.Sprintf("10.0.0.1:%d", 30000+i), fmt.Sprintf("10.0.0.2:%d", port))
+		k.SendSegment(true, body)
+	}
+	for _, f := range pc.Frames {
+		snd.send(t, f.Data)
+	}
+	n := 0
+	readAll(t, c.Sources(), 10, func(_ int, data []byte) {
+		n++
+		if len(data) != 128 {
+			t.Errorf("frame of %d bytes, want the snap length 128", len(data))
+		}
+		if dir, _ := tuple(t, data); !strings.HasSuffix(dir, ":80") {
+			t.Errorf("frame %s passed the filter tcp port 80", dir)
+		}
+	})
+	// Give frames that should not pass a chance to show up.
+	if data, _, err := c.Sources()[0].ReadPacket(); err == nil {
+		t.Errorf("unexpected extra frame of %d bytes", len(data))
+	}
+	if n != 10 {
+		t.Errorf("captured %d frames, want 10", n)
+	}
+}
+
+// TestCaptureInfo checks a frame's bytes, lengths, timestamp and link type.
+func TestCaptureInfo(t *testing.T) {
+	ns := newTestNetns(t)
+	c, err := Open(testConfig(ns.b, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	snd := newSender(t, ns.a)
+	pc := pcaptest.New(pcaptest.LinkEthernet)
+	pc.Conn("10.0.0.1:1000", "10.0.0.2:80").SendSegment(true, []byte("hello"))
+	before := time.Now()
+	snd.send(t, pc.Frames[0].Data)
+	src := c.Sources()[0]
+	for range 50 {
+		data, ci, err := src.ReadPacket()
+		if errors.Is(err, ErrTimeout) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(data) != string(pc.Frames[0].Data) {
+			t.Errorf("frame differs from what was sent:\n got % x\nwant % x", data, pc.Frames[0].Data)
+		}
+		if ci.CaptureLength != len(data) || ci.Length != len(data) {
+			t.Errorf("capture length %d, length %d, want %d", ci.CaptureLength, ci.Length, len(data))
+		}
+		if ci.Timestamp.Before(before.Add(-time.Second)) || ci.Timestamp.After(time.Now().Add(time.Second)) {
+			t.Errorf("timestamp %v, want about %v", ci.Timestamp, before)
+		}
+		if lt := src.LinkTypeOf(ci); lt != layers.LinkTypeEthernet || src.Interface() != ns.b {
+			t.Errorf("link type %v on %s, want Ethernet on %s", lt, src.Interface(), ns.b)
+		}
+		return
+	}
+	t.Fatal("no frame captured")
+}
+
+// TestRingFullDrops fills a small ring without reading it and checks that the kernel's
+// drops are reported and that what was kept plus what was dropped is what was sent.
+func TestRingFullDrops(t *testing.T) {
+	ns := newTestNetns(t)
+	cfg := testConfig(ns.b, 1)
+	cfg.SnapLen = 256
+	cfg.BlockSize = 8192
+	cfg.RingSize = 2 * 8192
+	c, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	snd := newSender(t, ns.a)
+	pc := pcaptest.New(pcaptest.LinkEthernet)
+	k := pc.Conn("10.0.0.1:1000", "10.0.0.2:80")
+	for range 500 {
+		k.SendSegment(true, []byte(strings.Repeat("y", 200)))
+	}
+	for _, f := range pc.Frames {
+		snd.send(t, f.Data)
+	}
+	read := readAll(t, c.Sources(), len(pc.Frames), func(int, []byte) {})
+	st := c.Stats()
+	if st.Drops == 0 {
+		t.Fatalf("no drop counted with a 16 KiB ring and 500 frames: %+v", st)
+	}
+	if st.Packets+st.Drops != uint64(len(pc.Frames)) {
+		t.Errorf("kept %d + dropped %d != sent %d", st.Packets, st.Drops, len(pc.Frames))
+	}
+	if uint64(read) != st.Packets {
+		t.Errorf("read %d frames, kernel says %d reached the ring", read, st.Packets)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := DefaultConfig()
+	ok.Interfaces = []string{"eth0"}
+	for name, mut := range map[string]func(*Config){
+		"no interface":  func(c *Config) { c.Interfaces = nil },
+		"any and more":  func(c *Config) { c.Interfaces = []string{"any", "eth0"} },
+		"twice":         func(c *Config) { c.Interfaces = []string{"eth0", "eth0"} },
+		"long name":     func(c *Config) { c.Interfaces = []string{"abcdefghijklmnop"} },
+		"workers":       func(c *Config) { c.Workers = 0 },
+		"snaplen":       func(c *Config) { c.SnapLen = 10 },
+		"block size":    func(c *Config) { c.BlockSize = 3 << 20 },
+		"small block":   func(c *Config) { c.BlockSize = 64 << 10 },
+		"ring size":     func(c *Config) { c.RingSize = c.BlockSize },
+		"block timeout": func(c *Config) { c.BlockTimeout = 0 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := ok
+			mut(&c)
+			if c.Validate() == nil {
+				t.Errorf("%+v: no error", c)
+			}
+		})
+	}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	if b := FitBlockSize(1 << 20); b < 1<<20+blockOverhead {
+		t.Errorf("FitBlockSize(1MiB) = %d", b)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for AF_PACKET")
+	}
+	cfg := testConfig("at3-nonexist", 1)
+	if _, err := Open(cfg); err == nil || !strings.Contains(err.Error(), "at3-nonexist") {
+		t.Errorf("Open on a missing interface: %v, want an error naming it", err)
+	}
+	cfg = testConfig("lo", 1)
+	cfg.Filter = "tcp port"
+	if _, err := Open(cfg); err == nil || !strings.Contains(err.Error(), "tcp port") {
+		t.Errorf("Open with a bad filter: %v, want an error naming it", err)
+	}
+}

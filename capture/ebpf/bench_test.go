@@ -1,0 +1,247 @@
+package ebpf
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly"
+)
+
+// tcpPair returns the two blocking file descriptors of a loopback TCP
+// connection (raw syscalls: no Go netpoller between the benchmark and the
+// kernel).
+func tcpPair(b testing.TB) (client, server int) {
+	b.Helper()
+	ln, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = syscall.Close(ln) }()
+	if err := syscall.Bind(ln, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		b.Fatal(err)
+	}
+	if err := syscall.Listen(ln, 1); err != nil {
+		b.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(ln)
+	if err != nil {
+		b.Fatal(err)
+	}
+	client, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := syscall.Connect(client, sa); err != nil {
+		b.Fatal(err)
+	}
+	server, _, err = syscall.Accept(ln)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = syscall.SetsockoptInt(client, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	_ = syscall.SetsockoptInt(server, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	b.Cleanup(func() { _ = syscall.Close(client); _ = syscall.Close(server) })
+	return client, server
+}
+
+// nopFeeder drops the rebuilt streams: the benchmark measures the kernel side.
+type nopFeeder struct{}
+
+func (nopFeeder) Open(uint64, reassembly.StreamInfo)               {}
+func (nopFeeder) Data(uint64, reassembly.Direction, []byte, int64) {}
+func (nopFeeder) Gap(uint64, reassembly.Direction, int64, int64)   {}
+func (nopFeeder) End(uint64, int64)                                {}
+func (nopFeeder) Tick(int64)                                       {}
+
+// attach starts a capture that copies every socket call (no dedup) and a
+// reader that drains it; the returned function stops both and reports lost
+// events.
+func attach(b *testing.B) func() {
+	b.Helper()
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	cfg := DefaultConfig()
+	cfg.DedupLocal = false
+	c, err := Open(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx, nopFeeder{}) }()
+	return func() {
+		st := c.Stats()
+		cancel()
+		<-done
+		_ = c.Close()
+		b.ReportMetric(float64(st.LostEvents), "lost")
+	}
+}
+
+// BenchmarkSyscall: one op is a ping-pong of one-byte messages over a
+// loopback TCP connection (write, read, write, read: 4 socket syscalls),
+// or the same over a pipe (no socket: the tracepoints do not fire), with
+// the capture detached ("off") and attached ("on").
+func BenchmarkSyscall(b *testing.B) {
+	for _, kind := range []string{"socket", "pipe"} {
+		for _, on := range []bool{false, true} {
+			name := fmt.Sprintf("%s/off", kind)
+			if on {
+				name = fmt.Sprintf("%s/on", kind)
+			}
+			b.Run(name, func(b *testing.B) {
+				if kind == "pipe" {
+					var p1, p2 [2]int
+					if err := syscall.Pipe(p1[:]); err != nil {
+						b.Fatal(err)
+					}
+					if err := syscall.Pipe(p2[:]); err != nil {
+						b.Fatal(err)
+					}
+					defer func() {
+						for _, fd := range append(p1[:], p2[:]...) {
+							_ = syscall.Close(fd)
+						}
+					}()
+					pingPongPipe(b, p1, p2, on)
+					return
+				}
+				a, z := tcpPair(b)
+				if on {
+					defer attach(b)()
+				}
+				msg, buf := []byte{'x'}, make([]byte, 16)
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				cpu0 := threadCPU()
+				b.ResetTimer()
+				for range b.N {
+					if _, err := syscall.Write(a, msg); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := syscall.Read(z, buf); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := syscall.Write(z, msg); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := syscall.Read(a, buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				reportSyscall(b, cpu0)
+			})
+		}
+	}
+}
+
+func pingPongPipe(b *testing.B, p1, p2 [2]int, on bool) {
+	if on {
+		defer attach(b)()
+	}
+	msg, buf := []byte{'x'}, make([]byte, 16)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPU()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := syscall.Write(p1[1], msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := syscall.Read(p1[0], buf); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := syscall.Write(p2[1], msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := syscall.Read(p2[0], buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportSyscall(b, cpu0)
+}
+
+// threadCPU is the calling thread's user+system CPU time in ns: unlike
+// wall time it does not grow while other processes hold the CPU.
+func threadCPU() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// reportSyscall reports wall and CPU time per syscall (4 per op).
+func reportSyscall(b *testing.B, cpu0 int64) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(4*b.N), "ns/syscall")
+	b.ReportMetric(float64(threadCPU()-cpu0)/float64(4*b.N), "cpu-ns/syscall")
+}
+
+// BenchmarkEventRate: one op is an HTTP/1.1 exchange on a loopback
+// connection (request written and read, response written and read: four
+// data events with dedup off). One reader rebuilds the streams and parses
+// and pairs the calls (reassembly.Streams); the benchmark reports the
+// events per second it read and the events the kernel lost.
+func BenchmarkEventRate(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	cfg := DefaultConfig()
+	cfg.DedupLocal = false
+	c, err := Open(cfg, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	var calls countSink
+	rcfg := reassembly.DefaultConfig()
+	st, err := reassembly.NewStreams(rcfg, &calls, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx, st) }()
+	a, z := tcpPair(b)
+	req := []byte("GET /api/v1/items/12345 HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"id\":12345,\"a\"}")
+	buf := make([]byte, 4096)
+	before := c.Stats()
+	start := time.Now()
+	b.ResetTimer()
+	for range b.N {
+		_, _ = syscall.Write(a, req)
+		_, _ = syscall.Read(z, buf)
+		_, _ = syscall.Write(z, resp)
+		_, _ = syscall.Read(a, buf)
+	}
+	// Wait for the reader to catch up with this benchmark's events (other
+	// processes' socket calls are captured too).
+	want := before.Events + uint64(4*b.N)
+	for c.Stats().Events+c.Stats().LostEvents < want+before.LostEvents && time.Since(start) < time.Minute {
+		time.Sleep(time.Millisecond)
+	}
+	el := time.Since(start)
+	b.StopTimer()
+	after := c.Stats()
+	cancel()
+	<-done
+	_ = st.Close(context.Background())
+	b.ReportMetric(float64(after.Events-before.Events)/el.Seconds(), "events/s")
+	b.ReportMetric(float64(after.LostEvents-before.LostEvents), "lost")
+	b.ReportMetric(float64(calls.n)/el.Seconds(), "calls/s")
+}
+
+type countSink struct{ n int }
+
+func (s *countSink) Consume(_ context.Context, calls []apicall.Call) error {
+	s.n += len(calls)
+	return nil
+}

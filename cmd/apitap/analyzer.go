@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/admin"
+	"github.com/apitap/apitap/storage/kafka"
+)
+
+func analyzerCommand() *cli.Command {
+	d := kafka.DefaultConsumerConfig()
+	flags := kafkaConnFlags()
+	flags = append(flags,
+		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "Kafka consumer group; analyzer replicas of one group split the partitions", EnvVars: []string{"APITAP_KAFKA_GROUP"}},
+		&cli.StringFlag{Name: "start-offset", Value: d.StartOffset, Usage: "where a new group starts: earliest or latest", EnvVars: []string{"APITAP_KAFKA_START_OFFSET"}},
+		&cli.IntFlag{Name: "batch-calls", Value: d.BatchCalls, Usage: "calls handed to the stages at once (and committed together)", EnvVars: []string{"APITAP_BATCH_CALLS"}},
+		&cli.DurationFlag{Name: "batch-wait", Value: d.BatchWait, Usage: "how long a batch waits to fill", EnvVars: []string{"APITAP_BATCH_WAIT"}},
+		&cli.StringFlag{Name: "max-message", Value: "4MiB", Usage: "larger Kafka records are skipped and counted", EnvVars: []string{"APITAP_KAFKA_MAX_MESSAGE"}},
+		&cli.DurationFlag{Name: "session-timeout", Value: d.SessionTimeout, Usage: "a silent replica loses its partitions after this long", EnvVars: []string{"APITAP_KAFKA_SESSION_TIMEOUT"}},
+		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go as JSON lines: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
+		&cli.StringFlag{Name: "metrics-addr", Value: ":9090", Usage: "serve /metrics, /healthz and /readyz on this `ADDR` (empty: off)", EnvVars: []string{"APITAP_METRICS_ADDR"}},
+		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+	)
+	return &cli.Command{
+		Name:   "analyzer",
+		Usage:  "cluster analyzer: consume API calls from Kafka into the analyzer stages",
+		Flags:  flags,
+		Action: runAnalyzer,
+	}
+}
+
+// runAnalyzer wires Kafka → analyzer stages → outputs. The transport (the
+// consumer, its commits) does not change when stages are added: they go
+// into analyzerStages.
+func runAnalyzer(c *cli.Context) error {
+	log, err := newLogger(c)
+	if err != nil {
+		return err
+	}
+	log = log.With("component", "analyzer")
+	cfg := kafka.DefaultConsumerConfig()
+	cfg.Conn = kafkaConn(c)
+	cfg.Topic = c.String("topic")
+	cfg.Group = c.String("group")
+	cfg.StartOffset = c.String("start-offset")
+	cfg.BatchCalls = c.Int("batch-calls")
+	cfg.BatchWait = c.Duration("batch-wait")
+	cfg.SessionTimeout = c.Duration("session-timeout")
+	cfg.HeartbeatInterval = min(cfg.HeartbeatInterval, cfg.SessionTimeout/3)
+	maxMsg, err := parseBytes(c.String("max-message"))
+	if err != nil {
+		return fmt.Errorf("--max-message: %w", err)
+	}
+	cfg.MaxMessageBytes = int(maxMsg)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("kafka flags (%s, --group, --start-offset, --batch-*, --max-message, --session-timeout): %w", kafkaFlagNames, err)
+	}
+
+	reg := prometheus.NewRegistry()
+	stages, closeStages, err := analyzerStages(c, reg, log)
+	if err != nil {
+		return err
+	}
+	// Count what arrives, for --idle-exit.
+	var received atomic.Int64
+	sink := apicall.SinkFunc(func(ctx context.Context, calls []apicall.Call) error {
+		received.Add(int64(len(calls)))
+		return stages.Consume(ctx, calls)
+	})
+	consumer, err := kafka.NewConsumer(cfg, sink, reg, log)
+	if err != nil {
+		return errors.Join(err, closeStages(context.Background()))
+	}
+
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	var adm *admin.Server
+	adminDone := make(chan error, 1)
+	if addr := c.String("metrics-addr"); addr != "" {
+		if adm, err = admin.New(addr, reg, log); err != nil {
+			return errors.Join(err, consumer.Close(context.Background()), closeStages(context.Background()))
+		}
+		go func() { adminDone <- adm.Run(ctx) }()
+		log.Info("serving metrics", "addr", adm.Addr())
+	} else {
+		adminDone <- nil
+	}
+	if idle := c.Duration("idle-exit"); idle > 0 {
+		go exitWhenIdle(ctx, cancel, idle, func() uint64 { return consumer.Stats().Messages })
+	}
+	if adm != nil {
+		go func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for !consumer.Ready() {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+			adm.SetReady(true)
+		}()
+	}
+
+	log.Info("consuming", "brokers", cfg.Brokers, "topic", cfg.Topic, "group", cfg.Group)
+	runErr := consumer.Run(ctx)
+	if adm != nil {
+		adm.SetReady(false)
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
+	defer scancel()
+	// Shutdown drains upstream first: the consumer, then the stages.
+	closeErr := errors.Join(consumer.Close(sctx), closeStages(sctx))
+	cancel()
+	adminErr := <-adminDone
+	st := consumer.Stats()
+	summary, _ := json.Marshal(map[string]any{"kind": "summary", "records": st.Messages, "calls": st.Calls, "batches": st.Batches, "commits": st.Commits, "skipped": st.Skipped})
+	fmt.Fprintln(os.Stderr, string(summary))
+	return errors.Join(runErr, closeErr, adminErr)
+}
+
+// analyzerStages is the chain the consumer feeds. Until the analyzer stages
+// land it writes the calls as JSON lines (--sink), as `apitap analyze
+// --format jsonl --calls` does; discovery, detection and ClickHouse plug in
+// here. closeStages flushes them, after the consumer stopped.
+func analyzerStages(c *cli.Context, _ prometheus.Registerer, _ *slog.Logger) (apicall.Sink, func(context.Context) error, error) {
+	return openSink(c.String("sink"))
+}
+
+// exitWhenIdle cancels when count has not moved for idle.
+func exitWhenIdle(ctx context.Context, cancel context.CancelFunc, idle time.Duration, count func() uint64) {
+	tick := time.NewTicker(min(idle/4, time.Second))
+	defer tick.Stop()
+	last, since := count(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n := count(); n != last {
+			last, since = n, time.Now()
+			continue
+		}
+		if time.Since(since) >= idle {
+			cancel()
+			return
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package reassembly
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/pcaptest"
+)
+
+// TestVXLANKeepsNetworksApart sends the same 4-tuple in two VXLAN networks, interleaved:
+// they must be two connections, each call carrying its VNI.
+func TestVXLANKeepsNetworksApart(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		a, b := pcaptest.New(pcaptest.LinkEthernet), pcaptest.New(pcaptest.LinkEthernet)
+		a.VNI, b.VNI = 100, 200
+		ka, kb := a.Conn(cli, srv), b.Conn(cli, srv)
+		ka.Handshake()
+		kb.Handshake()
+		ka.Send(true, get("/in-100"), 1460)
+		kb.Send(true, get("/in-200"), 1460)
+		ka.Send(false, resp(200, `"a"`), 1460)
+		kb.Send(false, resp(404, `"b"`), 1460)
+		var frames [][]byte
+		for i := range a.Frames {
+			frames = append(frames, a.Frames[i].Data, b.Frames[i].Data)
+		}
+
+		cfg := DefaultConfig()
+		cfg.Workers = workers
+		var mu sync.Mutex
+		var calls []apicall.Call
+		e, err := New(cfg, apicall.SinkFunc(func(_ context.Context, batch []apicall.Call) error {
+			mu.Lock()
+			calls = append(calls, batch...)
+			mu.Unlock()
+			return nil
+		}), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range frames {
+			e.HandlePacket(f, layers.LinkTypeEthernet, gopacket.CaptureInfo{Timestamp: a.Frames[i/2].TS, CaptureLength: len(f), Length: len(f)})
+		}
+		if err := e.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range calls {
+			got = append(got, c.Path+" "+strconv.Itoa(c.Status)+" vni "+strconv.Itoa(int(c.Source.VNI))+" "+c.Client.String())
+		}
+		slices.Sort(got)
+		want := []string{"/in-100 200 vni 100 " + cli, "/in-200 404 vni 200 " + cli}
+		if !slices.Equal(got, want) {
+			t.Errorf("workers %d: calls %q, want %q", workers, got, want)
+		}
+		st := e.Stats()
+		if st.Connections != 2 {
+			t.Errorf("workers %d: %d connections, want 2", workers, st.Connections)
+		}
+		// Every payload byte is in a call: coverage 1.
+		if st.CallBytes != st.TCPPayloadBytes || st.TCPPayloadBytes == 0 {
+			t.Errorf("workers %d: call bytes %d, TCP payload bytes %d, want equal", workers, st.CallBytes, st.TCPPayloadBytes)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Live capture throughput: tcpreplay the simulated bench pcap onto a veth at rising
+# rates (then --topspeed) while `apitap agent --iface` captures the other end with one
+# worker (GOMAXPROCS=1, pinned to one core) and the null sink. Reports, per rate, what
+# tcpreplay achieved, the agent's kernel ring drops and CPU, and then the highest rate
+# with zero drops and the figures at twice that rate. tcpreplay is often the ceiling on this
+# machine, so the script also measures the agent alone: it stops the agent (SIGSTOP), fills
+# a 1 GiB ring with the whole pcap, resumes it and times how fast one core drains the ring.
+# Needs root, ip, tcpreplay, curl.
+# Namespaces and interfaces are named at3b*; they are removed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin/apitap}
+RATES=${RATES:-"250 500 750 1000 1500 2000 3000"}
+LOOPS=${LOOPS:-3}
+AGENT_CPU=${AGENT_CPU:-1}
+REPLAY_CPU=${REPLAY_CPU:-0}
+dir=.cache/bench-live
+mkdir -p "$dir"
+pcap=$dir/traffic.pcap
+if [[ ! -s $pcap ]]; then
+	"$BIN" simulate --out "$dir" --seed 7 --users 2000 --duration 30m --rate 150 --max-calls 60000 >/dev/null
+fi
+
+srv=at3b-srv-$$ cli=at3b-cli-$$ sif=at3b$$s cif=at3b$$c
+cleanup() {
+	ip netns del "$srv" 2>/dev/null || true
+	ip netns del "$cli" 2>/dev/null || true
+}
+trap cleanup EXIT
+ip netns add "$srv"
+ip netns add "$cli"
+ip link add "$sif" netns "$srv" type veth peer name "$cif" netns "$cli"
+ip -n "$srv" link set "$sif" up
+ip -n "$cli" link set "$cif" up
+ip -n "$srv" link set lo up
+
+field() { grep -o "\"$1\":[0-9.e+-]*" "$2" | tail -1 | cut -d: -f2; }
+
+# run RATE_ARGS... -> one result line
+run() {
+	local label=$1
+	shift
+	local err=$dir/agent.err
+	GOMAXPROCS=1 ip netns exec "$srv" taskset -c "$AGENT_CPU" "$BIN" --log-level warn agent --iface "$sif" --workers 1 \
+		--sink null --pseudonym-key bench-pseudonym-key-0123456789 --shutdown-timeout 30s 2>"$err" &
+	local pid=$!
+	sleep 1.5 # rings and filter in place
+	local out
+	out=$(ip netns exec "$cli" taskset -c "$REPLAY_CPU" tcpreplay -K --loop "$LOOPS" -i "$cif" "$@" "$pcap" 2>&1)
+	sleep 0.5
+	kill -TERM "$pid"
+	wait "$pid" || true
+	local sent mbps kpk kdrop cpu calls secs
+	sent=$(grep -o 'Actual: [0-9]* packets' <<<"$out" | grep -o '[0-9]*' | head -1)
+	mbps=$(grep -o 'Rated: [0-9.]* Bps, [0-9.]* Mbps' <<<"$out" | awk '{print $4}')
+	secs=$(grep -o 'Actual: [0-9]* packets ([0-9]* bytes) sent in [0-9.]* seconds' <<<"$out" | awk '{print $8}')
+	kpk=$(field kernel_packets "$err")
+	kdrop=$(field kernel_drops "$err")
+	cpu=$(field cpu_seconds "$err")
+	calls=$(field calls "$err")
+	printf '%-10s %10s %10s %12s %12s %10s %8.3f %6.0f%% %10s\n' "$label" "$mbps" "$sent" "$kpk" "$kdrop" \
+		"$((sent - kpk - kdrop))" "$cpu" "$(echo "100 * $cpu / ($secs + 2.0)" | bc -l)" "$calls"
+}
+
+header() {
+	printf '%-10s %10s %10s %12s %12s %10s %8s %7s %10s\n' requested "Mbit/s" sent captured ring_drops \
+		not_seen cpu_s "cpu%" calls
+}
+
+{
+	echo "live capture, one worker (GOMAXPROCS=1, core $AGENT_CPU), null sink; tcpreplay on core $REPLAY_CPU"
+	echo "pcap: $pcap ($(stat -c %s "$pcap") bytes) x $LOOPS loops"
+	echo "not_seen: sent by tcpreplay but never reached the capture socket (veth backlog)"
+	echo "cpu%: agent CPU over the replay time plus 2s of start and shutdown"
+	header
+} | tee "$dir/results.txt"
+best=0
+for r in $RATES; do
+	line=$(run "$r" --mbps "$r")
+	echo "$line" | tee -a "$dir/results.txt"
+	read -r _ mbps _ _ drops _ <<<"$line"
+	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+done
+line=$(run topspeed --topspeed)
+echo "$line" | tee -a "$dir/results.txt"
+read -r _ mbps _ _ drops _ <<<"$line"
+if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+echo "highest zero-drop rate: $best Mbit/s" | tee -a "$dir/results.txt"
+if (($(echo "$best > 0" | bc -l))); then
+	twice=$(echo "2 * $best / 1" | bc)
+	echo "at twice that ($twice Mbit/s requested):" | tee -a "$dir/results.txt"
+	run "2x" --mbps "$twice" | tee -a "$dir/results.txt"
+fi
+
+# drain: the agent's own speed on one core, without the generator in the way.
+drain() {
+	local err=$dir/drain.err port=19399
+	GOMAXPROCS=1 ip netns exec "$srv" taskset -c "$AGENT_CPU" "$BIN" agent --iface "$sif" --workers 1 \
+		--sink null --pseudonym-key bench-pseudonym-key-0123456789 --ring-size 1GiB --memory-limit 3GiB \
+		--metrics-addr 127.0.0.1:$port --shutdown-timeout 60s 2>"$err" &
+	local pid=$!
+	until grep -q '"msg":"capturing"' "$err"; do sleep 0.1; done
+	kill -STOP "$pid"
+	local out sent bytes
+	out=$(ip netns exec "$cli" taskset -c "$REPLAY_CPU" tcpreplay -K --topspeed -i "$cif" "$pcap" 2>&1)
+	sent=$(grep -o 'Actual: [0-9]* packets' <<<"$out" | grep -o '[0-9]*' | head -1)
+	bytes=$(grep -o 'Actual: [0-9]* packets ([0-9]* bytes)' <<<"$out" | grep -o '([0-9]*' | tr -d '(')
+	sleep 0.2 # last block retired
+	local cpu0 t0 frames=0 t1 cpu1
+	cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	t0=$(date +%s.%N)
+	kill -CONT "$pid"
+	while ((frames < sent)); do
+		sleep 0.02
+		frames=$(ip netns exec "$srv" curl -s "127.0.0.1:$port/metrics" | awk '/^apitap_decode_frames_total /{print $2}')
+		frames=${frames:-0}
+		frames=$(printf '%.0f' "$frames")
+		if (($(echo "$(date +%s.%N) - $t0 > 120" | bc -l))); then break; fi
+	done
+	t1=$(date +%s.%N)
+	cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	kill -TERM "$pid"
+	wait "$pid" || true
+	local secs cpus
+	secs=$(echo "$t1 - $t0" | bc -l)
+	cpus=$(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l)
+	printf 'drain: %d frames (%d bytes) read from a full ring in %.2f s (%.2f s CPU): %.0f Mbit/s, %.0f kpps, %.0f calls/s; ring drops %s\n' \
+		"$frames" "$bytes" "$secs" "$cpus" "$(echo "$bytes * 8 / $secs / 1000000" | bc -l)" "$(echo "$frames / $secs / 1000" | bc -l)" \
+		"$(echo "$(field calls "$err") / $secs" | bc -l)" "$(field kernel_drops "$err")"
+}
+echo "agent alone, one core, ring pre-filled by tcpreplay while the agent was stopped:" | tee -a "$dir/results.txt"
+drain | tee -a "$dir/results.txt"
