@@ -101,6 +101,9 @@ func TestClickhouseEndToEnd(t *testing.T) {
 	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+db+".calls"); n != summary.Calls {
 		t.Errorf("distinct call ids in ClickHouse: %d, analyze counted %d", n, summary.Calls)
 	}
+	if n := srv.Count(t, "SELECT count() FROM "+db+".calls FINAL WHERE template != ''"); n < summary.Calls*9/10 {
+		t.Errorf("only %d of %d calls carry their endpoint template", n, summary.Calls)
+	}
 
 	if len(printed) == 0 {
 		t.Fatalf("analyze printed no findings on the simulated attacks:\n%s", out)
