@@ -42,9 +42,13 @@ const (
 type Server struct {
 	// Addr is host:port of the native protocol.
 	Addr string
-	dir  string
-	port int
-	cmd  *exec.Cmd // set while a private server runs
+	// SecureAddr is host:port of the native protocol over TLS (StartTLS),
+	// and CAFile the PEM file of the CA that signed its certificate.
+	SecureAddr, CAFile string
+	securePort         int
+	dir                string
+	port               int
+	cmd                *exec.Cmd // set while a private server runs
 }
 
 // DSN returns a clickhouse:// DSN for the default user and database db.
@@ -130,12 +134,34 @@ func (s *Server) CPUTime() time.Duration {
 // is killed when the test ends. Stop and Restart simulate an outage.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return start(t, false)
+}
+
+// StartTLS is Start plus a TLS native port (SecureAddr) whose certificate,
+// for 127.0.0.1, is signed by the CA in the PEM file CAFile.
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, withTLS bool) *Server {
+	t.Helper()
 	bin := binary(t)
 	port, err := freePort()
 	if err != nil {
 		t.Fatalf("chtest: %v", err)
 	}
 	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), dir: t.TempDir(), port: port}
+	if withTLS {
+		sport, err := freePort()
+		if err != nil {
+			t.Fatalf("chtest: %v", err)
+		}
+		s.SecureAddr, s.securePort = "127.0.0.1:"+strconv.Itoa(sport), sport
+		if s.CAFile, err = writeCerts(s.dir); err != nil {
+			t.Fatalf("chtest: certificates: %v", err)
+		}
+	}
 	if err := s.writeConfig(); err != nil {
 		t.Fatalf("chtest: %v", err)
 	}
@@ -289,24 +315,16 @@ func freePort() (int, error) {
 // whose data lives in s.dir.
 func (s *Server) writeConfig() error {
 	d := s.dir
-	config := strings.NewReplacer("DIR", d, "TCPPORT", strconv.Itoa(s.port)).Replace(`<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>DIR/log/server.log</log><errorlog>DIR/log/error.log</errorlog><size>10M</size><count>2</count></logger>
-  <tcp_port>TCPPORT</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>DIR/data/</path>
-  <tmp_path>DIR/tmp/</tmp_path>
-  <user_files_path>DIR/user_files/</user_files_path>
-  <format_schema_path>DIR/format_schemas/</format_schema_path>
-  <users_config>users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <mark_cache_size>268435456</mark_cache_size>
-  <uncompressed_cache_size>268435456</uncompressed_cache_size>
-  <max_concurrent_queries>200</max_concurrent_queries>
-</yandex>
-`)
+	tlsConf := ""
+	if s.securePort != 0 {
+		tlsConf = `
+  <tcp_port_secure>` + strconv.Itoa(s.securePort) + `</tcp_port_secure>
+  <openSSL><server><certificateFile>DIR/server.crt</certificateFile><privateKeyFile>DIR/server.key</privateKeyFile>
+    <verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions>
+    <disableProtocols>sslv2,sslv3</disableProtocols><preferServerCiphers>true</preferServerCiphers></server></openSSL>`
+	}
+	config := strings.NewReplacer("TLS", tlsConf).Replace(configTemplate)
+	config = strings.NewReplacer("DIR", d, "TCPPORT", strconv.Itoa(s.port)).Replace(config)
 	users := strings.ReplaceAll(`<?xml version="1.0"?>
 <yandex>
   <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
@@ -330,3 +348,22 @@ func (s *Server) writeConfig() error {
 	}
 	return nil
 }
+
+const configTemplate = `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>DIR/log/server.log</log><errorlog>DIR/log/error.log</errorlog><size>10M</size><count>2</count></logger>
+  <tcp_port>TCPPORT</tcp_port>TLS
+  <listen_host>127.0.0.1</listen_host>
+  <path>DIR/data/</path>
+  <tmp_path>DIR/tmp/</tmp_path>
+  <user_files_path>DIR/user_files/</user_files_path>
+  <format_schema_path>DIR/format_schemas/</format_schema_path>
+  <users_config>users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>268435456</mark_cache_size>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+  <max_concurrent_queries>200</max_concurrent_queries>
+</yandex>
+`
