@@ -18,6 +18,14 @@ type columnSet interface {
 	// values returns one slice per column.
 	values() []any
 	len() int
+	// reset empties the set for reuse, keeping its capacity.
+	reset()
+}
+
+// truncate empties a column, dropping references to what it held.
+func truncate[T any](s *[]T) {
+	clear(*s)
+	*s = (*s)[:0]
 }
 
 // Annotator adds what the analyzer knows about a call to its row: the path
@@ -50,6 +58,26 @@ var callColumnNames = []string{
 
 func (c *callColumns) names() []string { return callColumnNames }
 func (c *callColumns) len() int        { return len(c.id) }
+
+func (c *callColumns) reset() {
+	for _, col := range []*[]string{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
+		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
+		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode} {
+		truncate(col)
+	}
+	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive, &c.reqHN, &c.reqHV, &c.respHN, &c.respHV} {
+		truncate(col)
+	}
+	for _, col := range []*[]uint64{&c.durationUS, &c.ttfbUS, &c.reqBytes, &c.respBytes} {
+		truncate(col)
+	}
+	for _, col := range []*[]uint16{&c.status, &c.clientPort, &c.serverPort} {
+		truncate(col)
+	}
+	truncate(&c.ts)
+	truncate(&c.flags)
+	truncate(&c.arena)
+}
 
 func (c *callColumns) values() []any {
 	return []any{
@@ -194,6 +222,8 @@ var endpointColumnNames = []string{
 func (c *endpointColumns) names() []string { return endpointColumnNames }
 func (c *endpointColumns) len() int        { return len(c.host) }
 
+func (c *endpointColumns) reset() { *c = endpointColumns{} } // small tables: no reuse needed
+
 func (c *endpointColumns) values() []any {
 	return []any{c.host, c.method, c.path, c.class, c.deprecated, c.calls, c.actors,
 		c.statusCodes, c.statusCounts, c.firstSeen, c.lastSeen, c.sensitive, c.auth, c.extra, c.version}
@@ -243,6 +273,8 @@ var findingColumnNames = []string{
 
 func (c *findingColumns) names() []string { return findingColumnNames }
 func (c *findingColumns) len() int        { return len(c.id) }
+
+func (c *findingColumns) reset() { *c = findingColumns{} }
 
 func (c *findingColumns) values() []any {
 	return []any{c.id, c.typ, c.owasp, c.severity, c.user, c.clientIPs, c.endpoint, c.host,

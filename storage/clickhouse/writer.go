@@ -240,6 +240,7 @@ type tableWriter struct {
 	dropped  atomic.Uint64 // rows given up on (permanent errors)
 
 	mu       sync.Mutex
+	spare    columnSet // columns of an inserted batch, reused by the next (no regrowth)
 	pending  *batch
 	permErr  error // last permanent failure, reported to buffered callers once
 	flushMu  sync.Mutex
@@ -256,8 +257,14 @@ type batch struct {
 	err     error
 }
 
+// newBatch returns an empty batch; t.mu is held (or t is not shared yet).
 func (t *tableWriter) newBatch() *batch {
-	return &batch{cols: t.fresh(), done: make(chan struct{})}
+	cols := t.spare
+	t.spare = nil
+	if cols == nil {
+		cols = t.fresh()
+	}
+	return &batch{cols: cols, done: make(chan struct{})}
 }
 
 // consume appends n rows (added by add) and, with WaitForInsert, waits for
@@ -360,6 +367,11 @@ func (t *tableWriter) flush(ctx context.Context) error {
 		t.inflight = nil
 		b.err = err
 		close(b.done)
+		// Nobody reads a finished batch's columns: reuse them.
+		b.cols.reset()
+		t.mu.Lock()
+		t.spare = b.cols
+		t.mu.Unlock()
 		if err != nil {
 			t.dropped.Add(uint64(b.rows))
 			t.w.m.dropped.WithLabelValues(t.name, "permanent_error").Add(float64(b.rows))
