@@ -40,7 +40,7 @@ demo: build
 # simulated pcap of 200k+ transactions, side by side with tshark. The stage
 # benchmarks include the Kafka wire format and producer (against kfake).
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/kafka/
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/kafka/ ./storage/clickhouse/
 	scripts/bench.sh
 
 # bench-live: tcpreplay onto a veth at rising rates while `apitap agent --iface`

@@ -32,7 +32,13 @@ func analyzerCommand() *cli.Command {
 		&cli.StringFlag{Name: "metrics-addr", Value: ":9090", Usage: "serve /metrics, /healthz and /readyz on this `ADDR` (empty: off)", EnvVars: []string{"APITAP_METRICS_ADDR"}},
 		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long, or five times as long before the first (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+		&cli.DurationFlag{Name: "clickhouse-report-interval", Value: 30 * time.Second, Usage: "how often the inventory and findings so far are written to ClickHouse", EnvVars: []string{"APITAP_CLICKHOUSE_REPORT_INTERVAL"}},
 	)
+	// With --clickhouse the discovery and detection stages run, and calls,
+	// the inventory and findings go to ClickHouse.
+	flags = append(flags, discoveryFlags()...)
+	flags = append(flags, detectFlags()...)
+	flags = append(flags, clickhouseFlags()...)
 	return &cli.Command{
 		Name:   "analyzer",
 		Usage:  "cluster analyzer: consume API calls from Kafka into the analyzer stages",
@@ -136,8 +142,16 @@ func runAnalyzer(c *cli.Context) error {
 // land it writes the calls as JSON lines (--sink), as `apitap analyze
 // --format jsonl --calls` does; discovery, detection and ClickHouse plug in
 // here. closeStages flushes them, after the consumer stopped.
-func analyzerStages(c *cli.Context, _ prometheus.Registerer, _ *slog.Logger) (apicall.Sink, func(context.Context) error, error) {
-	return openSink(c.String("sink"))
+func analyzerStages(c *cli.Context, reg prometheus.Registerer, log *slog.Logger) (apicall.Sink, func(context.Context) error, error) {
+	out, closeOut, err := openSink(c.String("sink"))
+	if err != nil || c.String("clickhouse") == "" {
+		return out, closeOut, err
+	}
+	sink, ch, err := newAnalyzerClickhouse(c, out, reg, log)
+	if err != nil {
+		return nil, nil, errors.Join(err, closeOut(context.Background()))
+	}
+	return sink, func(ctx context.Context) error { return errors.Join(ch.Close(ctx), closeOut(ctx)) }, nil
 }
 
 // exitWhenIdle cancels when count has not moved for idle.

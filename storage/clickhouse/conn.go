@@ -119,6 +119,10 @@ func describe(o *Options, err error) error {
 		}
 		return &Error{msg: fmt.Sprintf("clickhouse %s: %s (code %d)", o.Hosts(), firstLine(ex.Message), ex.Code), err: err}
 	}
+	var rerr tls.RecordHeaderError
+	if errors.As(err, &rerr) {
+		return &Error{msg: fmt.Sprintf("clickhouse %s: TLS: the server did not answer in TLS (secure=true against a plain port? the TLS native port is usually 9440)", o.Hosts()), err: err}
+	}
 	var cerr *tls.CertificateVerificationError
 	var uerr x509.UnknownAuthorityError
 	var herr x509.HostnameError
