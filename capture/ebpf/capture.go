@@ -108,9 +108,10 @@ type Capture struct {
 }
 
 type stream struct {
-	next   [2]uint64
-	seen   [2]bool
-	lastTS int64
+	next      [2]uint64
+	seen      [2]bool
+	fromStart bool
+	lastTS    int64
 }
 
 // Open loads the programs with cfg's settings and attaches them. It needs
@@ -313,7 +314,7 @@ func (c *Capture) handle(raw []byte, f Feeder) {
 				c.shed.Add(1)
 				return
 			}
-			st = &stream{}
+			st = &stream{fromStart: flags&fFromStart != 0}
 			c.streams[key] = st
 			c.opened.Add(1)
 			f.Open(key, c.info(raw, flags))
@@ -349,7 +350,10 @@ func (c *Capture) handle(raw []byte, f Feeder) {
 		}
 		if st := c.streams[key]; st != nil {
 			for d, end := range [2]uint64{pos, pos2} {
-				if st.seen[d] && end > st.next[d] {
+				// Bytes past the last event were lost (or, for a direction
+				// never seen, all of them when the stream was followed from
+				// its start).
+				if (st.seen[d] || st.fromStart) && end > st.next[d] {
 					c.gaps.Add(1)
 					c.gapBytes.Add(end - st.next[d])
 					f.Gap(key, reassembly.Direction(d), int64(end-st.next[d]), ts)
