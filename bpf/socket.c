@@ -86,6 +86,7 @@ struct conn {
 	u8 flags;
 	u8 tls_state; // TLS_OWNER or TLS_DUP once decided
 	u8 pad[2];
+	u64 cgroup; // of the task of the first event (saves a helper call per event)
 };
 
 #define TLS_OWNER 1
@@ -115,6 +116,7 @@ struct event {
 	u16 lport, rport;
 	u32 pad2;
 	u8 data[MAX_CHUNK];
+	u32 since_query; // per CPU, not sent: events since the last ring buffer query
 };
 
 struct ssl_call {
@@ -381,7 +383,9 @@ static long emit_step(u32 i, struct emit_ctx *x)
 		x->left = 0;
 		return 1;
 	}
-	if (bpf_ringbuf_output(&events, e, offsetof(struct event, data) + n32, wakeup_flag())) {
+	// Query the ring's fill level every 16th event of a CPU only.
+	u64 wake = (++e->since_query & 15) ? BPF_RB_NO_WAKEUP : wakeup_flag();
+	if (bpf_ringbuf_output(&events, e, offsetof(struct event, data) + n32, wake)) {
 		count(ST_LOST, 1);
 		count(ST_LOST_BYTES, n32);
 	}
@@ -408,7 +412,9 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 	e->ts = bpf_ktime_get_ns();
 	e->pid = pid_tgid >> 32;
 	e->tid = (u32)pid_tgid;
-	e->cgroup = bpf_get_current_cgroup_id();
+	if (!c->cgroup)
+		c->cgroup = bpf_get_current_cgroup_id();
+	e->cgroup = c->cgroup;
 	__builtin_memcpy(e->laddr, c->laddr, 16);
 	__builtin_memcpy(e->raddr, c->raddr, 16);
 	e->lport = c->lport;

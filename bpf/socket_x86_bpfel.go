@@ -25,28 +25,31 @@ type SocketConn struct {
 	Flags    uint8
 	TlsState uint8
 	Pad      [2]uint8
+	Cgroup   uint64
 }
 
 type SocketEvent struct {
-	_      structs.HostLayout
-	Kind   uint8
-	Dir    uint8
-	Flags  uint8
-	Pad    uint8
-	Len    uint32
-	ConnId uint64
-	Pos    uint64
-	Pos2   uint64
-	Ts     uint64
-	Pid    uint32
-	Tid    uint32
-	Cgroup uint64
-	Laddr  [16]uint8
-	Raddr  [16]uint8
-	Lport  uint16
-	Rport  uint16
-	Pad2   uint32
-	Data   [16384]uint8
+	_          structs.HostLayout
+	Kind       uint8
+	Dir        uint8
+	Flags      uint8
+	Pad        uint8
+	Len        uint32
+	ConnId     uint64
+	Pos        uint64
+	Pos2       uint64
+	Ts         uint64
+	Pid        uint32
+	Tid        uint32
+	Cgroup     uint64
+	Laddr      [16]uint8
+	Raddr      [16]uint8
+	Lport      uint16
+	Rport      uint16
+	Pad2       uint32
+	Data       [16384]uint8
+	SinceQuery uint32
+	_          [4]byte
 }
 
 type SocketSslCall struct {

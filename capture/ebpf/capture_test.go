@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -162,9 +163,22 @@ func byPath(calls []apicall.Call) map[string]apicall.Call {
 	return m
 }
 
+// portConfig captures only port's connections: other processes on this
+// shared machine make traffic too.
+func portConfig(t *testing.T, addr string) Config {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Ports = []uint16{ap.Port()}
+	return cfg
+}
+
 func TestLoopbackGoClient(t *testing.T) {
-	h := startCapture(t, DefaultConfig())
 	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	h := startCapture(t, portConfig(t, addr))
 	const n = 20
 	cl := &http.Client{Timeout: 5 * time.Second}
 	for i := range n {
@@ -252,8 +266,8 @@ func curlRequests(t *testing.T, base string, n int, prefix ...string) {
 
 func TestLoopbackCurlAndWrk(t *testing.T) {
 	needTools(t, "curl", "wrk")
-	h := startCapture(t, DefaultConfig())
 	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	h := startCapture(t, portConfig(t, addr))
 	const n = 10
 	curlRequests(t, "http://"+addr, n)
 	out, err := exec.Command("wrk", "-t1", "-c4", "-d1s", "http://"+addr+"/items/wrk").CombinedOutput()
@@ -338,7 +352,7 @@ func TestVethCurl(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := exec.Command("ip", "netns", "exec", "at8b", self)
-	srv.Env = append(os.Environ(), helperEnv+"=10.208.8.2:8080")
+	srv.Env = append(os.Environ(), helperEnv+"=10.208.8.2:18208")
 	out, err := srv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -352,15 +366,15 @@ func TestVethCurl(t *testing.T) {
 		t.Fatalf("server helper: %v %q", err, line)
 	}
 	cfg := DefaultConfig()
-	cfg.Ports = []uint16{8080}
+	cfg.Ports = []uint16{18208}
 	h := startCapture(t, cfg)
 	const n = 10
-	curlRequests(t, "http://10.208.8.2:8080", n, "ip", "netns", "exec", "at8a")
+	curlRequests(t, "http://10.208.8.2:18208", n, "ip", "netns", "exec", "at8a")
 	calls := h.waitCalls(t, func(c []apicall.Call) bool { return len(c) >= n })
 	// ip netns exec execs the helper: the server's pid is the helper's.
 	checkCurlCalls(t, calls, n, uint32(srv.Process.Pid))
 	for _, c := range calls {
-		if c.Client.Addr().String() != "10.208.8.1" || c.Server.String() != "10.208.8.2:8080" {
+		if c.Client.Addr().String() != "10.208.8.1" || c.Server.String() != "10.208.8.2:18208" {
 			t.Errorf("call %s %s: client %s server %s", c.Method, c.Path, c.Client, c.Server)
 		}
 	}
