@@ -86,7 +86,8 @@ struct conn {
 	u8 flags;
 	u8 tls_state; // TLS_OWNER or TLS_DUP once decided
 	u8 pad[2];
-	u64 cgroup; // of the task of the first event (saves a helper call per event)
+	u64 cgroup;     // of the task of the first event (saves a helper call per event)
+	u64 fd_checked; // tgid << 32 | fd last found to be this socket in the fd table
 };
 
 #define TLS_OWNER 1
@@ -539,9 +540,19 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 	default:
 		break;
 	}
-	if ((!buf && !iov) || !fd_is_sock(task, fd, key)) {
+	if (!buf && !iov) {
 		count(ST_UNATTRIBUTED, 1);
 		return 0;
+	}
+	// The fd table walk is done once per (process, fd) of the socket; close()
+	// of the fd would end the connection's state first.
+	u64 fd_key = (pid_tgid & 0xffffffff00000000ULL) | (fd & 0xffffffff);
+	if (c->fd_checked != fd_key) {
+		if (!fd_is_sock(task, fd, key)) {
+			count(ST_UNATTRIBUTED, 1);
+			return 0;
+		}
+		c->fd_checked = fd_key;
 	}
 	emit(c, dir, 0, pos, pid_tgid, buf, len, iov, n_iov);
 	return 0;

@@ -14,18 +14,19 @@ import (
 )
 
 type SocketConn struct {
-	_        structs.HostLayout
-	Id       uint64
-	Pos      [2]uint64
-	TlsPos   [2]uint64
-	Laddr    [16]uint8
-	Raddr    [16]uint8
-	Lport    uint16
-	Rport    uint16
-	Flags    uint8
-	TlsState uint8
-	Pad      [2]uint8
-	Cgroup   uint64
+	_         structs.HostLayout
+	Id        uint64
+	Pos       [2]uint64
+	TlsPos    [2]uint64
+	Laddr     [16]uint8
+	Raddr     [16]uint8
+	Lport     uint16
+	Rport     uint16
+	Flags     uint8
+	TlsState  uint8
+	Pad       [2]uint8
+	Cgroup    uint64
+	FdChecked uint64
 }
 
 type SocketEvent struct {

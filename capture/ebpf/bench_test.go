@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly"
 )
@@ -83,11 +85,30 @@ func attach(b *testing.B, port uint16) func() {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Kernel-measured run time of the socket programs (BPF_STATS_RUN_TIME).
+	stats, err := ebpf.EnableStats(0)
+	if err != nil {
+		b.Logf("no BPF run time statistics: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx, nopFeeder{}) }()
 	return func() {
 		st := c.Stats()
+		if stats != nil {
+			var run time.Duration
+			var n uint64
+			for _, p := range []*ebpf.Program{c.objs.SockSend, c.objs.SockRecv} {
+				if ps, err := p.Stats(); err == nil {
+					run += ps.Runtime
+					n += ps.RunCount
+				}
+			}
+			_ = stats.Close()
+			if n > 0 {
+				b.ReportMetric(float64(run.Nanoseconds())/float64(n), "prog-ns/run")
+			}
+		}
 		cancel()
 		<-done
 		_ = c.Close()
@@ -123,9 +144,10 @@ func BenchmarkSyscall(b *testing.B) {
 					pingPongPipe(b, p1, p2, on)
 					return
 				}
-				a, z, port := tcpPair(b)
+				a, z, _ := tcpPair(b)
 				if on {
-					defer attach(b, port)()
+					// Every socket call of the machine is hooked and copied.
+					defer attach(b, 0)()
 				}
 				msg, buf := []byte{'x'}, make([]byte, 16)
 				runtime.LockOSThread()
