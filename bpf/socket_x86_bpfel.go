@@ -53,6 +53,18 @@ type SocketEvent struct {
 	_          [4]byte
 }
 
+type SocketGoKey struct {
+	_    structs.HostLayout
+	Tgid uint64
+	G    uint64
+}
+
+type SocketGoRead struct {
+	_    structs.HostLayout
+	Conn uint64
+	Buf  uint64
+}
+
 type SocketSslCall struct {
 	_       structs.HostLayout
 	Ssl     uint64
@@ -78,6 +90,7 @@ const (
 	SocketMapCgroups       = "cgroups"
 	SocketMapConns         = "conns"
 	SocketMapEvents        = "events"
+	SocketMapGoReads       = "go_reads"
 	SocketMapNextId        = "next_id"
 	SocketMapPorts         = "ports"
 	SocketMapScratch       = "scratch"
@@ -86,6 +99,7 @@ const (
 	SocketMapSslSocks      = "ssl_socks"
 	SocketMapStats         = "stats"
 	SocketMapTlsOwners     = "tls_owners"
+	SocketProgGoTls        = "go_tls"
 	SocketProgSockRecv     = "sock_recv"
 	SocketProgSockSend     = "sock_send"
 	SocketProgSockState    = "sock_state"
@@ -142,6 +156,7 @@ type SocketSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type SocketProgramSpecs struct {
+	GoTls     *ebpf.ProgramSpec `ebpf:"go_tls"`
 	SockRecv  *ebpf.ProgramSpec `ebpf:"sock_recv"`
 	SockSend  *ebpf.ProgramSpec `ebpf:"sock_send"`
 	SockState *ebpf.ProgramSpec `ebpf:"sock_state"`
@@ -156,6 +171,7 @@ type SocketMapSpecs struct {
 	Cgroups   *ebpf.MapSpec `ebpf:"cgroups"`
 	Conns     *ebpf.MapSpec `ebpf:"conns"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
+	GoReads   *ebpf.MapSpec `ebpf:"go_reads"`
 	NextId    *ebpf.MapSpec `ebpf:"next_id"`
 	Ports     *ebpf.MapSpec `ebpf:"ports"`
 	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
@@ -202,6 +218,7 @@ type SocketMaps struct {
 	Cgroups   *ebpf.Map `ebpf:"cgroups"`
 	Conns     *ebpf.Map `ebpf:"conns"`
 	Events    *ebpf.Map `ebpf:"events"`
+	GoReads   *ebpf.Map `ebpf:"go_reads"`
 	NextId    *ebpf.Map `ebpf:"next_id"`
 	Ports     *ebpf.Map `ebpf:"ports"`
 	Scratch   *ebpf.Map `ebpf:"scratch"`
@@ -217,6 +234,7 @@ func (m *SocketMaps) Close() error {
 		m.Cgroups,
 		m.Conns,
 		m.Events,
+		m.GoReads,
 		m.NextId,
 		m.Ports,
 		m.Scratch,
@@ -245,6 +263,7 @@ type SocketVariables struct {
 //
 // It can be passed to LoadSocketObjects or ebpf.CollectionSpec.LoadAndAssign.
 type SocketPrograms struct {
+	GoTls     *ebpf.Program `ebpf:"go_tls"`
 	SockRecv  *ebpf.Program `ebpf:"sock_recv"`
 	SockSend  *ebpf.Program `ebpf:"sock_send"`
 	SockState *ebpf.Program `ebpf:"sock_state"`
@@ -254,6 +273,7 @@ type SocketPrograms struct {
 
 func (p *SocketPrograms) Close() error {
 	return _SocketClose(
+		p.GoTls,
 		p.SockRecv,
 		p.SockSend,
 		p.SockState,

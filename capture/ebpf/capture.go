@@ -81,7 +81,7 @@ type Stats struct {
 	Overlaps    uint64 // events whose bytes were already fed
 	Streams     uint64 // byte streams (connections) opened
 	StreamsShed uint64 // streams not followed: over the limit
-	// TLSLibraries is the number of libssl files attached.
+	// TLSLibraries is the number of libssl files and Go executables attached.
 	TLSLibraries uint64
 	// RingUsed and RingSize are the ring buffer's unread and total bytes.
 	RingUsed, RingSize uint64

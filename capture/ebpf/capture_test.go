@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -81,7 +82,11 @@ type harness struct {
 func startCapture(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	skipIfNoEBPF(t)
-	c, err := Open(cfg, nil)
+	var log *slog.Logger
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	c, err := Open(cfg, log)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -2,8 +2,10 @@ package ebpf
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,4 +197,66 @@ func TestTLSNewLibrary(t *testing.T) {
 	if c.Status != 200 || string(c.RespBody.Data) != "from-new-library" || !c.Source.TLS || c.Method != "GET" {
 		t.Errorf("server call: %s %s %d %q source %+v", c.Method, c.Path, c.Status, c.RespBody.Data, c.Source)
 	}
+}
+
+// TestGoTLS: a Go HTTPS server (crypto/tls, another process) and a Go
+// client (this process, the same executable): both ends' plaintext comes
+// from the probes on crypto/tls.(*Conn).Write and the RETs of Read.
+func TestGoTLS(t *testing.T) {
+	skipIfNoEBPF(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const port = 18447
+	srv := exec.Command(self)
+	srv.Env = append(os.Environ(), fmt.Sprintf("%s=127.0.0.1:%d", tlsHelperEnv, port))
+	out, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	line := make([]byte, 6)
+	if _, err := io.ReadFull(out, line); err != nil || string(line) != "ready\n" {
+		t.Fatalf("TLS server helper: %v %q", err, line)
+	}
+	cfg := DefaultConfig()
+	cfg.TLS = true
+	cfg.Ports = []uint16{port}
+	cfg.DedupLocal = false // both ends report, to check reads and writes on each
+	h := startCapture(t, cfg)
+	cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the test server's self-signed certificate
+	}}
+	const n = 5
+	for i := range n {
+		resp, err := cl.Post(fmt.Sprintf("https://127.0.0.1:%d/echo/%d", port, i), "text/plain", strings.NewReader(fmt.Sprintf("go tls %d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	cl.CloseIdleConnections()
+	pids := map[uint32]int{}
+	calls := h.waitCalls(t, func(c []apicall.Call) bool { return len(c) >= 2*n })
+	for _, c := range calls {
+		var i int
+		if _, err := fmt.Sscanf(c.Path, "/echo/%d", &i); err != nil {
+			t.Errorf("unexpected call %s %s", c.Method, c.Path)
+			continue
+		}
+		want := fmt.Sprintf("go tls %d", i)
+		if c.Status != 201 || string(c.ReqBody.Data) != want || string(c.RespBody.Data) != strings.ToUpper(want) || !c.Source.TLS {
+			t.Errorf("call %d: status %d bodies %q → %q source %+v", i, c.Status, c.ReqBody.Data, c.RespBody.Data, c.Source)
+		}
+		pids[c.Source.PID]++
+	}
+	if pids[uint32(os.Getpid())] != n || pids[uint32(srv.Process.Pid)] != n {
+		t.Errorf("calls per pid %v, want %d from the client (%d) and %d from the server (%d)", pids, n, os.Getpid(), n, srv.Process.Pid)
+	}
+	t.Logf("stats %+v", h.cap.Stats())
 }
