@@ -10,8 +10,10 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
@@ -385,5 +387,70 @@ func TestVethCurl(t *testing.T) {
 	}
 	if len(calls) != n {
 		t.Errorf("%d calls, want %d", len(calls), n)
+	}
+}
+
+// ownCgroupID is the cgroup v2 id of this process (the inode number of
+// its cgroup directory), or 0 when that cannot be read.
+func ownCgroupID(t *testing.T) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "0::"); ok {
+			fi, err := os.Stat(filepath.Join("/sys/fs/cgroup", rest))
+			if err != nil {
+				return 0
+			}
+			return fi.Sys().(*syscall.Stat_t).Ino
+		}
+	}
+	return 0
+}
+
+func TestKernelFilters(t *testing.T) {
+	skipIfNoEBPF(t)
+	own := ownCgroupID(t)
+	if own == 0 {
+		t.Skip("no cgroup v2 id for this process")
+	}
+	tests := []struct {
+		name    string
+		set     func(*Config)
+		capture bool
+	}{
+		{"own cgroup", func(c *Config) { c.Cgroups = []uint64{own} }, true},
+		{"other cgroup", func(c *Config) { c.Cgroups = []uint64{own + 1000003} }, false},
+		{"own pid ignored", func(c *Config) { c.IgnorePID = os.Getpid() }, false},
+		{"other port", func(c *Config) { c.Ports = []uint16{1} }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := echoServer(t, "tcp", "127.0.0.1:0")
+			cfg := portConfig(t, addr)
+			tt.set(&cfg)
+			h := startCapture(t, cfg)
+			resp, err := http.Get("http://" + addr + "/items/filtered")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			http.DefaultClient.CloseIdleConnections()
+			if tt.capture {
+				calls := h.waitCalls(t, func(c []apicall.Call) bool { return len(c) > 0 })
+				if len(calls) != 1 || calls[0].Source.CgroupID != own {
+					t.Errorf("calls %+v, want one from cgroup %d", calls, own)
+				}
+				return
+			}
+			time.Sleep(500 * time.Millisecond) // two reader polls
+			h.close()
+			if calls := h.col.snapshot(); len(calls) != 0 {
+				t.Errorf("%d calls captured through the filter", len(calls))
+			}
+		})
 	}
 }
