@@ -19,6 +19,7 @@ import (
 	"unsafe"
 
 	"github.com/cilium/ebpf/rlimit"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/bpf"
@@ -237,6 +238,22 @@ func TestLoopbackGoClient(t *testing.T) {
 	t.Logf("stats %+v", st)
 	if st.Events == 0 || st.Duplicates == 0 {
 		t.Errorf("stats %+v: want events and client-side duplicates skipped", st)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := h.cap.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string]float64{}
+	for _, mf := range mfs {
+		m := mf.GetMetric()[0]
+		vals[mf.GetName()] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+	}
+	if vals["apitap_ebpf_events_total"] < float64(st.Events) || vals["apitap_ebpf_ringbuf_size_bytes"] != 16<<20 || len(vals) != len(metrics) {
+		t.Errorf("metrics %v", vals)
 	}
 }
 
