@@ -443,6 +443,43 @@ func (c *Capture) kernelStats(s *Stats) {
 	s.TLSUnlinked, s.TLSCalls = k[stTLSUnlinked], k[stTLSCalls]
 }
 
+// Detach detaches every program, so no new event is produced, then feeds
+// the events still in the ring buffer to f. Call it after Run returned,
+// before Close, for a shutdown that loses nothing already captured.
+func (c *Capture) Detach(f Feeder) error {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	var errs []error
+	if c.tls != nil {
+		errs = append(errs, c.tls.close())
+	}
+	for _, l := range c.links {
+		errs = append(errs, l.Close())
+	}
+	c.links = nil
+	rd := c.rd
+	c.mu.Unlock()
+	var rec ringbuf.Record
+	rd.SetDeadline(time.Now())
+	for {
+		err := rd.ReadInto(&rec)
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
+				errs = append(errs, fmt.Errorf("drain ring buffer: %w", err))
+			}
+			break
+		}
+		c.handle(rec.RawSample, f)
+	}
+	f.Tick(time.Now().UnixNano())
+	return errors.Join(errs...)
+}
+
 // Close detaches the programs and releases them. Run returns soon after.
 // It is idempotent.
 func (c *Capture) Close() error {

@@ -109,6 +109,9 @@ func startCapture(t *testing.T, cfg Config) *harness {
 			if err := <-h.done; err != nil {
 				t.Errorf("run: %v", err)
 			}
+			if err := c.Detach(h.st); err != nil {
+				t.Errorf("detach: %v", err)
+			}
 			_ = h.st.Close(context.Background())
 			if err := c.Close(); err != nil {
 				t.Errorf("close: %v", err)
@@ -469,5 +472,41 @@ func TestKernelFilters(t *testing.T) {
 				t.Errorf("%d calls captured through the filter", len(calls))
 			}
 		})
+	}
+}
+
+// TestDetachDrains: events still in the ring buffer when the capture stops
+// are read by Detach (no Run at all here: every call comes from the drain).
+func TestDetachDrains(t *testing.T) {
+	skipIfNoEBPF(t)
+	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	c, err := Open(portConfig(t, addr), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	col := &callCollector{}
+	st, err := reassembly.NewStreams(reassembly.DefaultConfig(), col, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &http.Client{Timeout: 5 * time.Second}
+	for i := range 3 {
+		resp, err := cl.Get(fmt.Sprintf("http://%s/items/%d", addr, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	cl.CloseIdleConnections()
+	if err := c.Detach(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if calls := col.snapshot(); len(calls) != 3 {
+		t.Errorf("%d calls after detach, want 3", len(calls))
 	}
 }

@@ -21,6 +21,9 @@ import (
 // the _ex variants. OpenSSL 1.1.0 lacks the _ex ones.
 var sslSymbols = []string{"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex"}
 
+// maxTried bounds the files remembered as not attachable.
+const maxTried = 1 << 16
+
 // fileID names a library file whatever path a process maps it by.
 type fileID struct{ dev, ino uint64 }
 
@@ -118,6 +121,9 @@ func (t *tlsAttacher) attach(path string, how func(string) ([]link.Link, error))
 	}
 	links, err := how(path)
 	if err != nil {
+		if len(t.failed) >= maxTried {
+			clear(t.failed) // bounded: files are simply looked at again
+		}
 		t.failed[id] = true
 		if !errors.Is(err, errNotGoTLS) {
 			t.c.log.Warn("attach TLS probes", "file", path, "err", err)

@@ -143,8 +143,10 @@ func runEBPFAgent(c *cli.Context) error {
 	}
 	log.Info("ebpf capture attached", "ports", ecfg.Ports, "tls", ecfg.TLS, "cgroups", len(ecfg.Cgroups))
 	runErr := capt.Run(ctx, streams)
-	// Detach first so nothing new arrives, then flush what is pending.
-	closeErr := capt.Close()
+	// Detach first so nothing new arrives, read what the ring buffer still
+	// holds, then flush what is pending.
+	detachErr := capt.Detach(streams)
+	closeErr := errors.Join(detachErr, capt.Close())
 	timeout := c.Duration("shutdown-timeout")
 	fctx, fcancel := context.WithTimeout(context.Background(), timeout)
 	defer fcancel()
