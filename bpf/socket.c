@@ -378,8 +378,10 @@ static long emit_step(u32 i, struct emit_ctx *x)
 		return 1;
 	e->len = n32;
 	e->pos = x->pos + x->done;
-	if (x->done == 0 && x->pos == 0 && !(x->flags & F_TLS) && n32 >= 2 && e->data[0] == 0x16 && e->data[1] == 0x03) {
-		// A TLS record at the start of the raw stream: ciphertext, not sent.
+	if (x->done == 0 && x->pos == 0 && !(x->flags & F_TLS) && n32 >= 2 && e->data[0] >= 0x14 &&
+	    e->data[0] <= 0x17 && e->data[1] == 0x03) {
+		// A TLS record (handshake, or application data when capture began
+		// mid-connection) at the start of the raw stream: ciphertext, not sent.
 		x->raw_tls = 1;
 		x->left = 0;
 		return 1;
