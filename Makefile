@@ -79,7 +79,7 @@ check-generated:
 # attached (loopback ping-pong, with and without), cost on other syscalls,
 # and the event rate one reader sustains without loss (root).
 bench-ebpf:
-	$(GO) test -run '^$$' -bench 'BenchmarkSyscall|BenchmarkEventRate' -benchtime 2s -count 3 ./capture/ebpf/
+	$(GO) test -run '^$$' -bench 'BenchmarkSyscall|BenchmarkEventRate|BenchmarkReader' -benchtime 2s -count 3 ./capture/ebpf/
 
 clean:
 	rm -rf bin .cache
