@@ -5,7 +5,7 @@ BIN := bin/apitap
 GOLANGCI_LINT_VERSION := v2.15.0
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build test unit lint vet deps demo bench bench-live bench-ebpf eval fuzz generate check-generated clean
+.PHONY: all build test unit lint vet deps demo bench bench-live bench-ebpf eval fuzz generate check-generated image clean
 
 all: build
 
@@ -80,6 +80,13 @@ check-generated:
 # and the event rate one reader sustains without loss (root).
 bench-ebpf:
 	$(GO) test -run '^$$' -bench 'BenchmarkSyscall|BenchmarkEventRate|BenchmarkReader' -benchtime 2s -count 3 ./capture/ebpf/
+
+# image builds the container image (needs Docker with BuildKit).
+IMAGE ?= ghcr.io/apitap/apitap
+VERSION ?= dev
+image:
+	docker build -f deployments/docker/Dockerfile --build-arg VERSION=$(VERSION) \
+		--build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) -t $(IMAGE):$(VERSION) .
 
 clean:
 	rm -rf bin .cache

@@ -61,7 +61,11 @@ func (c chartCase) missing() []string {
 // plain manifests.
 var chartCases = []chartCase{
 	{"defaults", ``, nil, nil},
-	{"like-manifests", ``, nil, nil},
+	{"like-manifests", `
+monitoring:
+  serviceMonitor: {enabled: true}
+  prometheusRule: {enabled: true}
+`, nil, nil},
 	{"existing-secret-and-extras", `
 existingSecret: my-apitap
 fullnameOverride: tap
@@ -73,7 +77,7 @@ agent:
   priorityClass: {create: false, name: system-node-critical}
   nodeSelector: {kubernetes.io/os: linux}
 `, map[string][]string{"my-apitap": {"pseudonym-key"}}, nil},
-	{"iface-kafka-tls-sasl-clickhouse", `
+	{"iface-kafka-tls-sasl", `
 agent:
   capture:
     interfaces: [eth0, eth1]
@@ -86,39 +90,50 @@ kafka:
   brokers: [kafka-0.kafka:9093, kafka-1.kafka:9093]
   tls: {enabled: true, secretName: kafka-client-tls, clientCert: true, serverName: kafka.internal}
   sasl: {mechanism: SCRAM-SHA-512, username: apitap, password: s3cret}
+analyzer:
+  autoscaling: {kafkaLag: {enabled: true}}
+  sink: stdout
+monitoring:
+  serviceMonitor: {enabled: true, labels: {release: prometheus}}
+  prometheusRule: {enabled: true}
+`, map[string][]string{"kafka-client-tls": {"ca.crt", "tls.crt", "tls.key"}}, []string{"agent --iface", "agent --filter", "agent --promisc", "agent --ring-size", "agent --metrics-addr",
+		"agent --kafka", "agent --kafka-tls", "agent --kafka-sasl", "analyzer --group", "analyzer --metrics-addr"}},
+	{"clickhouse", `
 clickhouse:
   enabled: true
   dsn: clickhouse://apitap:pw@clickhouse:9000/apitap?secure=true
   retention: 14d
   migrate: false
-analyzer:
-  enabled: true
-  autoscaling: {kafkaLag: {enabled: true}}
+monitoring:
+  prometheusRule: {enabled: true}
+`, nil, []string{"analyzer --clickhouse", "analyzer --retention", "analyzer --no-migrate"}},
+	{"specs", `
 specs:
   shop.yaml: |
     openapi: 3.0.3
     info: {title: shop, version: "1"}
     paths: {}
-monitoring:
-  serviceMonitor: {enabled: true, labels: {release: prometheus}}
-  prometheusRule: {enabled: true}
-`, map[string][]string{"kafka-client-tls": {"ca.crt", "tls.crt", "tls.key"}}, []string{"agent --iface", "agent --filter", "agent --promisc", "agent --ring-size", "agent --metrics-addr",
-		"agent --kafka", "agent --kafka-tls", "agent --kafka-sasl", "analyzer --group", "analyzer --clickhouse",
-		"analyzer --retention", "analyzer --no-migrate", "analyzer --spec", "analyzer --metrics-addr"}},
-	{"ebpf-tls-fixed-replicas", `
+`, nil, []string{"analyzer --spec"}},
+	{"ebpf-tls", `
 agent:
   capture:
     mode: ebpf
     ebpf: {tls: true, ports: [80, 443, 8080]}
   metrics: {enabled: true}
-kafka: {enabled: true, brokers: ["kafka:9092"]}
+  sink: stdout
+kafka: {enabled: false}
+analyzer: {enabled: false}
+monitoring:
+  serviceMonitor: {enabled: true}
+  prometheusRule: {enabled: true}
+`, nil, []string{"agent --ebpf", "agent --ebpf-tls", "agent --ebpf-ports", "agent --ebpf-metrics-addr"}},
+	{"analyzer-fixed-replicas", `
 analyzer:
-  enabled: true
   replicas: 3
   autoscaling: {enabled: false}
-monitoring:
-  prometheusRule: {enabled: true}
-`, nil, []string{"agent --ebpf", "agent --ebpf-tls", "agent --ebpf-ports", "agent --metrics-addr", "agent --kafka", "analyzer --kafka"}},
+  pdb: {maxUnavailable: 2}
+networkPolicy: {enabled: false}
+`, nil, nil},
 }
 
 func loadChart(t *testing.T) *chart.Chart {
@@ -301,6 +316,12 @@ func TestHelmValuesRejected(t *testing.T) {
 	ch := loadChart(t)
 	for _, tc := range []struct{ values, want string }{
 		{"agent: {capture: {mode: tap}}", "agent.capture.mode"},
+		{"agent: {capture: {mode: ebpf}}", "agent.capture.mode=ebpf"}, // Kafka on by default
+		{"kafka: {brokers: []}", "kafka.brokers"},
+		{"kafka: {sasl: {mechanism: GSSAPI}}", "kafka.sasl.mechanism"},
+		{"kafka: {sasl: {mechanism: PLAIN, username: u}}", "kafka.sasl.password"},
+		{"clickhouse: {enabled: true}", "clickhouse.dsn"},
+		{"kafka: {enabled: false}", "analyzer.enabled needs kafka.enabled"},
 	} {
 		vals := map[string]any{}
 		if err := yaml.Unmarshal([]byte(tc.values), &vals); err != nil {

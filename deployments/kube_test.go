@@ -266,8 +266,8 @@ func checkObjects(objs []object, docCaps []string) []error {
 	if agents != 1 {
 		errs = append(errs, fmt.Errorf("want one DaemonSet running `apitap agent`, found %d", agents))
 	}
-	if _, ok := cli.commands["analyzer"]; ok && analyzers != 1 {
-		errs = append(errs, fmt.Errorf("want one workload running `apitap analyzer`, found %d", analyzers))
+	if analyzers > 1 {
+		errs = append(errs, fmt.Errorf("want at most one workload running `apitap analyzer`, found %d", analyzers))
 	}
 
 	podsMatching := func(ns string, sel labels.Selector) []podOwner {
@@ -604,6 +604,9 @@ func TestManifests(t *testing.T) {
 	for _, err := range checkObjects(objs, documentedCapabilities(t)) {
 		t.Error(err)
 	}
+	if _, ok := cli.commands["analyzer"]; ok && !slices.ContainsFunc(objs, func(o object) bool { return o.key() == "Deployment/apitap-analyzer" }) {
+		t.Error("no Deployment/apitap-analyzer, and the binary has the analyzer command")
+	}
 	for _, o := range objs {
 		if o.kind != "Namespace" && o.kind != "PriorityClass" && o.meta.GetNamespace() != "apitap" {
 			t.Errorf("%s %s: namespace %q, want apitap", o.source, o.key(), o.meta.GetNamespace())
@@ -642,6 +645,30 @@ func TestCheckObjectsCatches(t *testing.T) {
 		{"image", func(_ *appsv1.DaemonSet, c *corev1.Container) { c.Image = image + ":latest" }},
 		{"no hostNetwork", func(ds *appsv1.DaemonSet, _ *corev1.Container) { ds.Spec.Template.Spec.HostNetwork = false }},
 		{"no tolerations", func(ds *appsv1.DaemonSet, _ *corev1.Container) { ds.Spec.Template.Spec.Tolerations = nil }},
+		{"GOMEMLIMIT not from the limit", func(_ *appsv1.DaemonSet, c *corev1.Container) {
+			for i := range c.Env {
+				if c.Env[i].Name == "GOMEMLIMIT" {
+					c.Env[i] = corev1.EnvVar{Name: "GOMEMLIMIT", Value: "400MiB"}
+				}
+			}
+		}},
+		{"node name not from the downward API", func(_ *appsv1.DaemonSet, c *corev1.Container) {
+			for i := range c.Env {
+				if c.Env[i].Name == "APITAP_NODE_NAME" {
+					c.Env[i] = corev1.EnvVar{Name: "APITAP_NODE_NAME", Value: "node-1"}
+				}
+			}
+		}},
+		{"secret key missing", func(_ *appsv1.DaemonSet, c *corev1.Container) {
+			for i := range c.Env {
+				if r := c.Env[i].ValueFrom; r != nil && r.SecretKeyRef != nil {
+					r.SecretKeyRef.Key = "no-such-key"
+				}
+			}
+		}},
+		{"probe on a missing port", func(_ *appsv1.DaemonSet, c *corev1.Container) {
+			c.Ports = nil
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			objs := loadManifests(t)
@@ -649,6 +676,68 @@ func TestCheckObjectsCatches(t *testing.T) {
 			tc.mutate(ds, c)
 			if errs := checkObjects(objs, docCaps); len(errs) == 0 {
 				t.Error("checks passed a broken agent")
+			}
+		})
+	}
+}
+
+// TestCheckObjectsCatchesCluster breaks the analyzer side of a copy of the
+// manifests one way at a time: every break must be reported.
+func TestCheckObjectsCatchesCluster(t *testing.T) {
+	docCaps := documentedCapabilities(t)
+	find := func(objs []object, key string) runtime.Object {
+		for _, o := range objs {
+			if o.key() == key {
+				return o.obj
+			}
+		}
+		t.Fatalf("no %s in the manifests", key)
+		return nil
+	}
+	analyzer := func(objs []object) *corev1.Container {
+		return &find(objs, "Deployment/apitap-analyzer").(*appsv1.Deployment).Spec.Template.Spec.Containers[0]
+	}
+	for _, tc := range []struct {
+		name   string
+		mutate func(objs []object)
+	}{
+		{"analyzer as root", func(objs []object) {
+			c := analyzer(objs)
+			c.SecurityContext.RunAsNonRoot = new(false)
+			find(objs, "Deployment/apitap-analyzer").(*appsv1.Deployment).Spec.Template.Spec.SecurityContext.RunAsNonRoot = nil
+		}},
+		{"analyzer adds a capability", func(objs []object) {
+			analyzer(objs).SecurityContext.Capabilities.Add = []corev1.Capability{"NET_RAW"}
+		}},
+		{"analyzer flag after the command is global", func(objs []object) {
+			c := analyzer(objs)
+			c.Args = append(c.Args, "--log-level", "debug")
+		}},
+		{"HPA targets nothing", func(objs []object) {
+			find(objs, "HorizontalPodAutoscaler/apitap-analyzer").(*autoscalingv2.HorizontalPodAutoscaler).Spec.ScaleTargetRef.Name = "apitap-nothing"
+		}},
+		{"PDB selects nothing", func(objs []object) {
+			find(objs, "PodDisruptionBudget/apitap-analyzer").(*policyv1.PodDisruptionBudget).Spec.Selector.MatchLabels["app.kubernetes.io/component"] = "nothing"
+		}},
+		{"Service selects nothing", func(objs []object) {
+			find(objs, "Service/apitap-analyzer-metrics").(*corev1.Service).Spec.Selector["app.kubernetes.io/component"] = "nothing"
+		}},
+		{"ServiceMonitor port name", func(objs []object) {
+			find(objs, "ServiceMonitor/apitap-analyzer").(*monitoringv1.ServiceMonitor).Spec.Endpoints[0].Port = "http"
+		}},
+		{"alert on an undefined metric", func(objs []object) {
+			r := find(objs, "PrometheusRule/apitap").(*monitoringv1.PrometheusRule)
+			r.Spec.Groups[0].Rules[0].Expr = intstr.FromString("rate(apitap_no_such_metric_total[5m]) > 0")
+		}},
+		{"missing ServiceAccount", func(objs []object) {
+			find(objs, "Deployment/apitap-analyzer").(*appsv1.Deployment).Spec.Template.Spec.ServiceAccountName = "nobody"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := loadManifests(t)
+			tc.mutate(objs)
+			if errs := checkObjects(objs, docCaps); len(errs) == 0 {
+				t.Error("checks passed broken manifests")
 			}
 		})
 	}
