@@ -69,7 +69,7 @@ func runAnalyze(c *cli.Context) error {
 	}
 	var det *detector
 	if c.Bool("detect") {
-		if det, err = newDetector(c); err != nil {
+		if det, err = newDetector(c, inventoryTemplater(endpoints.inv, endpoints.specs)); err != nil {
 			return err
 		}
 		sink = teeSink(sink, det)

@@ -178,7 +178,7 @@ func newAnalyzerClickhouse(c *cli.Context, next apicall.Sink, reg prometheus.Reg
 	}
 	var det *detector
 	if c.Bool("detect") {
-		if det, err = newDetector(c); err != nil {
+		if det, err = newDetector(c, inventoryTemplater(endpoints.inv, endpoints.specs)); err != nil {
 			return nil, nil, err
 		}
 		next = teeSink(next, det)
