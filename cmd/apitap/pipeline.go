@@ -186,6 +186,9 @@ func newFilePipeline(c *cli.Context, component string) (*filePipeline, error) {
 	}
 	p := &filePipeline{log: log.With("component", component), paths: c.StringSlice("pcap")}
 	if len(p.paths) == 0 {
+		if component == "agent" {
+			return nil, errors.New("agent: give at least one --pcap FILE, or --iface IFACE, or --ebpf")
+		}
 		return nil, fmt.Errorf("%s: give at least one --pcap FILE", component)
 	}
 	if p.ident, err = identityProcessor(c, p.log); err != nil {
