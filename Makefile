@@ -50,9 +50,9 @@ bench-live: build
 	scripts/bench-live.sh
 
 # eval: detection quality against the simulator's ground truth on seeds
-# that were never used for tuning (1-3 were): per-type recall, precision,
+# never used for tuning (1-3 were; 101-105 informed one fix): per-type recall, precision,
 # false positives per 10k actors, time to detect.
-EVAL_SEEDS ?= 101,102,103,104,105
+EVAL_SEEDS ?= 201,202,203,204,205
 eval: build
 	$(GO) run ./scripts/eval --bin $(BIN) --seeds $(EVAL_SEEDS) --dir .cache/eval
 
