@@ -46,10 +46,10 @@ type Server struct {
 	// CAFile the PEM file of the CA that signed its certificate, and
 	// ClientCert/ClientKey the client certificate it requires (mutual TLS).
 	SecureAddr, CAFile, ClientCert, ClientKey string
-	securePort         int
-	dir                string
-	port               int
-	cmd                *exec.Cmd // set while a private server runs
+	securePort                                int
+	dir                                       string
+	port                                      int
+	cmd                                       *exec.Cmd // set while a private server runs
 }
 
 // DSN returns a clickhouse:// DSN for the default user and database db.
