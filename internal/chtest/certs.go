@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// writeCerts writes a CA (ca.crt) and a server certificate for 127.0.0.1
-// signed by it (server.crt, server.key) into dir; it returns the CA path.
+// writeCerts writes a CA (ca.crt), a server certificate for 127.0.0.1
+// (server.crt, server.key) and a client certificate (client.crt,
+// client.key) signed by it into dir; it returns the CA path.
 func writeCerts(dir string) (string, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -49,10 +50,29 @@ func writeCerts(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	ckey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	client := &x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "apitap-analyzer"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	clientDER, err := x509.CreateCertificate(rand.Reader, client, ca, &ckey.PublicKey, caKey)
+	if err != nil {
+		return "", err
+	}
+	ckeyDER, err := x509.MarshalECPrivateKey(ckey)
+	if err != nil {
+		return "", err
+	}
 	files := map[string]*pem.Block{
 		"ca.crt":     {Type: "CERTIFICATE", Bytes: caDER},
 		"server.crt": {Type: "CERTIFICATE", Bytes: leafDER},
 		"server.key": {Type: "EC PRIVATE KEY", Bytes: keyDER},
+		"client.crt": {Type: "CERTIFICATE", Bytes: clientDER},
+		"client.key": {Type: "EC PRIVATE KEY", Bytes: ckeyDER},
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(b), 0o600); err != nil {

@@ -43,12 +43,13 @@ type Server struct {
 	// Addr is host:port of the native protocol.
 	Addr string
 	// SecureAddr is host:port of the native protocol over TLS (StartTLS),
-	// and CAFile the PEM file of the CA that signed its certificate.
-	SecureAddr, CAFile string
-	securePort         int
-	dir                string
-	port               int
-	cmd                *exec.Cmd // set while a private server runs
+	// CAFile the PEM file of the CA that signed its certificate, and
+	// ClientCert/ClientKey the client certificate it requires (mutual TLS).
+	SecureAddr, CAFile, ClientCert, ClientKey string
+	securePort                                int
+	dir                                       string
+	port                                      int
+	cmd                                       *exec.Cmd // set while a private server runs
 }
 
 // DSN returns a clickhouse:// DSN for the default user and database db.
@@ -138,7 +139,8 @@ func Start(t testing.TB) *Server {
 }
 
 // StartTLS is Start plus a TLS native port (SecureAddr) whose certificate,
-// for 127.0.0.1, is signed by the CA in the PEM file CAFile.
+// for 127.0.0.1, is signed by the CA in the PEM file CAFile, and which
+// requires a client certificate signed by the same CA (ClientCert).
 func StartTLS(t testing.TB) *Server {
 	t.Helper()
 	return start(t, true)
@@ -161,6 +163,7 @@ func start(t testing.TB, withTLS bool) *Server {
 		if s.CAFile, err = writeCerts(s.dir); err != nil {
 			t.Fatalf("chtest: certificates: %v", err)
 		}
+		s.ClientCert, s.ClientKey = filepath.Join(s.dir, "client.crt"), filepath.Join(s.dir, "client.key")
 	}
 	if err := s.writeConfig(); err != nil {
 		t.Fatalf("chtest: %v", err)
@@ -320,7 +323,7 @@ func (s *Server) writeConfig() error {
 		tlsConf = `
   <tcp_port_secure>` + strconv.Itoa(s.securePort) + `</tcp_port_secure>
   <openSSL><server><certificateFile>DIR/server.crt</certificateFile><privateKeyFile>DIR/server.key</privateKeyFile>
-    <verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions>
+    <verificationMode>strict</verificationMode><caConfig>DIR/ca.crt</caConfig><loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions>
     <disableProtocols>sslv2,sslv3</disableProtocols><preferServerCiphers>true</preferServerCiphers></server></openSSL>`
 	}
 	config := strings.NewReplacer("TLS", tlsConf).Replace(configTemplate)

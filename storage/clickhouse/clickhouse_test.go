@@ -396,11 +396,12 @@ func TestSample(t *testing.T) {
 	}
 }
 
-// TestTLS connects over TLS with the CA from ca_cert, and fails clearly
-// without it or against the plain port.
+// TestTLS connects over mutual TLS with the CA from ca_cert and the client
+// certificate, and fails clearly without them or against the plain port.
 func TestTLS(t *testing.T) {
 	srv := chtest.StartTLS(t)
-	ok := "clickhouse://default@" + srv.SecureAddr + "/default?secure=true&ca_cert=" + srv.CAFile
+	ok := "clickhouse://default@" + srv.SecureAddr + "/default?secure=true&ca_cert=" + srv.CAFile +
+		"&client_cert=" + srv.ClientCert + "&client_key=" + srv.ClientKey
 	o, err := ParseDSN(ok)
 	if err != nil {
 		t.Fatal(err)
@@ -413,6 +414,7 @@ func TestTLS(t *testing.T) {
 	for _, tc := range []struct{ dsn, want string }{
 		{"clickhouse://default@" + srv.SecureAddr + "/default?secure=true", "TLS: server certificate not trusted"},
 		{"clickhouse://default@" + srv.SecureAddr + "/default", "TLS port without secure=true"},
+		{"clickhouse://default@" + srv.SecureAddr + "/default?ca_cert=" + srv.CAFile, "set client_cert= and client_key="}, // no client certificate
 		{"clickhouse://default@" + srv.Addr + "/default?secure=true&ca_cert=" + srv.CAFile, "did not answer in TLS"},
 	} {
 		o, err := ParseDSN(tc.dsn)
