@@ -283,6 +283,10 @@ type ConsumerConfig struct {
 	Group string
 	// BatchCalls caps the calls handed to the sink at once. Default 1000.
 	BatchCalls int
+	// BatchBytes bounds the record bytes of one batch (the batch ends at
+	// the record that reaches it), so memory stays bounded with large
+	// calls. Default 32 MiB.
+	BatchBytes int
 	// BatchWait is how long a batch waits to fill once it has a call. Default 100ms.
 	BatchWait time.Duration
 	// MaxMessageBytes: larger records are skipped as oversized. Default 4 MiB.
@@ -306,6 +310,7 @@ func DefaultConsumerConfig() ConsumerConfig {
 		Topic:             DefaultTopic,
 		Group:             "apitap-analyzer",
 		BatchCalls:        1000,
+		BatchBytes:        32 << 20,
 		BatchWait:         100 * time.Millisecond,
 		MaxMessageBytes:   4 << 20,
 		StartOffset:       "earliest",
@@ -327,6 +332,9 @@ func (c *ConsumerConfig) Validate() error {
 	}
 	if c.BatchCalls < 1 {
 		errs = append(errs, fmt.Errorf("batch calls: want at least 1, got %d", c.BatchCalls))
+	}
+	if c.BatchBytes < 1 {
+		errs = append(errs, fmt.Errorf("batch bytes: want at least 1, got %d", c.BatchBytes))
 	}
 	if c.BatchWait <= 0 {
 		errs = append(errs, fmt.Errorf("batch wait: want > 0, got %s", c.BatchWait))
