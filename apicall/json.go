@@ -2,6 +2,7 @@ package apicall
 
 import (
 	"encoding/base64"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"time"
@@ -207,12 +208,16 @@ func appendString[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Skip eight plain ASCII bytes at a time: bodies are long.
-		for i+8 <= len(s) && plain8(s, i) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
+		// Eight bytes at a time: skip plain ASCII, else go straight to
+		// the first byte that is not (JSON bodies quote every few bytes).
+		if i+8 <= len(s) {
+			if m := notPlain8(s, i); m == 0 {
+				i += 8
+				continue
+			} else if k := bits.TrailingZeros64(m) / 8; k > 0 {
+				i += k
+				continue
+			}
 		}
 		b := s[i]
 		if b < utf8.RuneSelf {
@@ -251,16 +256,20 @@ const (
 	highs = 0x8080808080808080
 )
 
-// plain8 reports whether s[i:i+8] is printable ASCII with no '"' or '\\'
-// (SWAR: a byte below 0x20 or equal to a quote leaves a high bit set).
-func plain8[T string | []byte](s T, i int) bool {
+// plain8 reports whether s[i:i+8] is printable ASCII with no '"' or '\\'.
+func plain8[T string | []byte](s T, i int) bool { return notPlain8(s, i) == 0 }
+
+// notPlain8 has a high bit set in the bytes of s[i:i+8] that are not
+// printable ASCII or are '"' or '\\' (SWAR: a byte below 0x20 or equal to
+// a quote leaves a high bit set). Only the lowest set bit is exact: a
+// borrow may mark a byte after a marked one.
+func notPlain8[T string | []byte](s T, i int) uint64 {
 	_ = s[i+7]
 	v := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 	q := v ^ ('"' * ones)
 	bs := v ^ ('\\' * ones)
-	bad := (v-0x20*ones)&^v | (q-ones)&^q | (bs-ones)&^bs | v
-	return bad&highs == 0
+	return ((v-0x20*ones)&^v | (q-ones)&^q | (bs-ones)&^bs | v) & highs
 }
 
 func appendEscape(dst []byte, b byte) []byte {

@@ -2,6 +2,8 @@ package apicall
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/bits"
 	"net/netip"
 	"strings"
 	"testing"
@@ -99,5 +101,50 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 		if got != want.String() {
 			t.Errorf("%q round-trips to %q, want %q", s, got, want.String())
 		}
+	}
+}
+
+// TestNotPlain8FirstByte: the lowest marked byte is the first byte that
+// needs escaping or UTF-8 decoding, whatever follows it.
+func TestNotPlain8FirstByte(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			for _, after := range []byte{'a', 0, '"', 0xff, 0x1f} {
+				buf := []byte("abcdefgh")
+				buf[pos] = byte(b)
+				for k := pos + 1; k < 8; k++ {
+					buf[k] = after
+				}
+				want := 8 // first byte that is not plain
+				for k, c := range buf {
+					if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+						want = k
+						break
+					}
+				}
+				got := 8
+				if m := notPlain8(buf, 0); m != 0 {
+					got = bits.TrailingZeros64(m) / 8
+				}
+				if got != want {
+					t.Fatalf("%q: first marked byte %d, want %d", buf, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkAppendJSONBody: a call with a 2.5 KB JSON response body, the
+// average of the bench pcap; JSON bodies put a quote every few bytes.
+func BenchmarkAppendJSONBody(b *testing.B) {
+	var body []byte
+	for i := 0; len(body) < 2500; i++ {
+		body = fmt.Appendf(body, `{"orderId":"ord-%07d","status":"shipped","total":%d.95,"note":"caf\u00e9 \"x\""},`, i*7919, i%500)
+	}
+	c := Call{Method: "GET", Path: "/api/v2/orders", Status: 200, RespBody: Body{Data: body, Length: int64(len(body)), ContentType: "application/json"}}
+	var buf []byte
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		buf = AppendJSON(buf[:0], &c)
 	}
 }

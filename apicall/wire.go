@@ -341,12 +341,21 @@ func DecodeWire(b []byte, c *Call) error {
 	// One copy backs every string field; substrings of it cost nothing.
 	s := string(b)
 	d := decoder{s: s}
+	if nreq, nresp := countHeaders(b); nreq+nresp > 0 {
+		hs := make(Headers, 0, nreq+nresp) // one allocation for both lists
+		if nreq > 0 {
+			c.ReqHeaders = hs[:0:nreq]
+		}
+		if nresp > 0 {
+			c.RespHeaders = hs[nreq : nreq : nreq+nresp]
+		}
+	}
 	for d.more() {
+		start := d.pos // the tag may be encoded longer than needed: keep it as it came
 		num, typ, err := d.tag()
 		if err != nil {
 			return err
 		}
-		start := d.pos - protowire.SizeTag(num)
 		switch num {
 		case fCallID:
 			c.ID, err = d.str(typ)
@@ -417,6 +426,30 @@ func DecodeWire(b []byte, c *Call) error {
 		}
 	}
 	return nil
+}
+
+// countHeaders counts the top-level header fields of a Call, to size the
+// header lists once. Malformed input stops the count; DecodeWire reports it.
+func countHeaders(b []byte) (req, resp int) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return
+		}
+		b = b[n:]
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return
+		}
+		b = b[n:]
+		switch num {
+		case fCallReqHeaders:
+			req++
+		case fCallRespHeaders:
+			resp++
+		}
+	}
+	return
 }
 
 // decoder reads protobuf fields from s.

@@ -86,6 +86,8 @@ struct conn {
 	u8 flags;
 	u8 tls_state; // TLS_OWNER or TLS_DUP once decided
 	u8 pad[2];
+	u64 cgroup;     // of the task of the first event (saves a helper call per event)
+	u64 fd_checked; // tgid << 32 | fd last found to be this socket in the fd table
 };
 
 #define TLS_OWNER 1
@@ -115,6 +117,7 @@ struct event {
 	u16 lport, rport;
 	u32 pad2;
 	u8 data[MAX_CHUNK];
+	u32 since_query; // per CPU, not sent: events since the last ring buffer query
 };
 
 struct ssl_call {
@@ -375,13 +378,17 @@ static long emit_step(u32 i, struct emit_ctx *x)
 		return 1;
 	e->len = n32;
 	e->pos = x->pos + x->done;
-	if (x->done == 0 && x->pos == 0 && !(x->flags & F_TLS) && n32 >= 2 && e->data[0] == 0x16 && e->data[1] == 0x03) {
-		// A TLS record at the start of the raw stream: ciphertext, not sent.
+	if (x->done == 0 && x->pos == 0 && !(x->flags & F_TLS) && n32 >= 2 && e->data[0] >= 0x14 &&
+	    e->data[0] <= 0x17 && e->data[1] == 0x03) {
+		// A TLS record (handshake, or application data when capture began
+		// mid-connection) at the start of the raw stream: ciphertext, not sent.
 		x->raw_tls = 1;
 		x->left = 0;
 		return 1;
 	}
-	if (bpf_ringbuf_output(&events, e, offsetof(struct event, data) + n32, wakeup_flag())) {
+	// Query the ring's fill level every 16th event of a CPU only.
+	u64 wake = (++e->since_query & 15) ? BPF_RB_NO_WAKEUP : wakeup_flag();
+	if (bpf_ringbuf_output(&events, e, offsetof(struct event, data) + n32, wake)) {
 		count(ST_LOST, 1);
 		count(ST_LOST_BYTES, n32);
 	}
@@ -408,7 +415,9 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 	e->ts = bpf_ktime_get_ns();
 	e->pid = pid_tgid >> 32;
 	e->tid = (u32)pid_tgid;
-	e->cgroup = bpf_get_current_cgroup_id();
+	if (!c->cgroup)
+		c->cgroup = bpf_get_current_cgroup_id();
+	e->cgroup = c->cgroup;
 	__builtin_memcpy(e->laddr, c->laddr, 16);
 	__builtin_memcpy(e->raddr, c->raddr, 16);
 	e->lport = c->lport;
@@ -533,9 +542,19 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 	default:
 		break;
 	}
-	if ((!buf && !iov) || !fd_is_sock(task, fd, key)) {
+	if (!buf && !iov) {
 		count(ST_UNATTRIBUTED, 1);
 		return 0;
+	}
+	// The fd table walk is done once per (process, fd) of the socket; close()
+	// of the fd would end the connection's state first.
+	u64 fd_key = (pid_tgid & 0xffffffff00000000ULL) | (fd & 0xffffffff);
+	if (c->fd_checked != fd_key) {
+		if (!fd_is_sock(task, fd, key)) {
+			count(ST_UNATTRIBUTED, 1);
+			return 0;
+		}
+		c->fd_checked = fd_key;
 	}
 	emit(c, dir, 0, pos, pid_tgid, buf, len, iov, n_iov);
 	return 0;
@@ -689,5 +708,108 @@ int ssl_exit(struct pt_regs *ctx)
 	}
 	count(ST_TLS_CALLS, 1);
 	emit(c, dir, F_TLS, pos, pid_tgid, sc.buf, n, 0, 0);
+	return 0;
+}
+
+// Go crypto/tls: (*Conn).Write at entry (the plaintext is in its
+// arguments), (*Conn).Read at entry and at each of its RET instructions
+// (never uretprobes: Go moves stacks). ABIInternal on amd64: receiver in
+// rax, the slice in rbx (pointer) and rcx (length), the result in rax, and
+// the goroutine (g) in r14: a goroutine may change threads between entry
+// and return, so the read is keyed by g.
+#define GO_WRITE 0
+#define GO_READ 1
+#define GO_READ_RET 2
+
+struct go_key {
+	u64 tgid;
+	u64 g;
+};
+
+struct go_read {
+	u64 conn;
+	u64 buf;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct go_key);
+	__type(value, struct go_read);
+} go_reads SEC(".maps");
+
+// go_conn_sock finds the socket under a *tls.Conn whose conn is a
+// *net.TCPConn: tls.Conn.conn (interface data at +8) → TCPConn.fd (*netFD at
+// +0) → netFD.pfd.Sysfd (+16, after poll.fdMutex). Other layouts give a
+// socket not tracked in conns, and the call is counted as unlinked.
+static __always_inline u64 go_conn_sock(struct task_struct *task, u64 tconn)
+{
+	u64 tcp = 0, netfd = 0;
+	s64 fd = -1;
+	if (bpf_probe_read_user(&tcp, sizeof(tcp), (void *)(tconn + 8)) || !tcp)
+		return 0;
+	if (bpf_probe_read_user(&netfd, sizeof(netfd), (void *)tcp) || !netfd)
+		return 0;
+	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(netfd + 16)) || fd < 0)
+		return 0;
+	struct fdtable *fdt = task->files->fdt;
+	if (fd >= fdt->max_fds)
+		return 0;
+	struct file *f = 0;
+	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)((u64)fdt->fd + fd * sizeof(f))) || !f)
+		return 0;
+	struct socket *so = KPTR(struct socket, KPTR(struct file, f)->private_data);
+	return (u64)so->sk;
+}
+
+static __always_inline void go_emit(u64 pid_tgid, u64 tconn, u8 dir, u64 buf, u64 n)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	u64 key = go_conn_sock(task, tconn);
+	struct conn *c = key ? bpf_map_lookup_elem(&conns, &key) : 0;
+	if (!c) {
+		count(ST_TLS_UNLINKED, 1);
+		return;
+	}
+	c->flags |= F_TLS | F_RAW_TLS;
+	u64 pos = c->tls_pos[dir & 1];
+	c->tls_pos[dir & 1] = pos + n;
+	if (c->flags & F_IGNORED)
+		return;
+	if (tls_dup(c)) {
+		count(ST_DUP, 1);
+		return;
+	}
+	count(ST_TLS_CALLS, 1);
+	emit(c, dir, F_TLS, pos, pid_tgid, buf, n, 0, 0);
+}
+
+SEC("uprobe.multi")
+int go_tls(struct pt_regs *ctx)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (task_filtered(pid_tgid))
+		return 0;
+	u64 what = bpf_get_attach_cookie(ctx);
+	struct go_key k = {.tgid = pid_tgid >> 32, .g = ctx->r14};
+	if (what == GO_WRITE) {
+		s64 n = ctx->cx;
+		if (n > 0)
+			go_emit(pid_tgid, ctx->ax, DIR_EGRESS, ctx->bx, n);
+		return 0;
+	}
+	if (what == GO_READ) {
+		struct go_read r = {.conn = ctx->ax, .buf = ctx->bx};
+		bpf_map_update_elem(&go_reads, &k, &r, BPF_ANY);
+		return 0;
+	}
+	struct go_read *rp = bpf_map_lookup_elem(&go_reads, &k);
+	if (!rp)
+		return 0;
+	struct go_read r = *rp;
+	bpf_map_delete_elem(&go_reads, &k);
+	s64 n = ctx->ax;
+	if (n > 0)
+		go_emit(pid_tgid, r.conn, DIR_INGRESS, r.buf, n);
 	return 0;
 }

@@ -14,39 +14,55 @@ import (
 )
 
 type SocketConn struct {
-	_        structs.HostLayout
-	Id       uint64
-	Pos      [2]uint64
-	TlsPos   [2]uint64
-	Laddr    [16]uint8
-	Raddr    [16]uint8
-	Lport    uint16
-	Rport    uint16
-	Flags    uint8
-	TlsState uint8
-	Pad      [2]uint8
+	_         structs.HostLayout
+	Id        uint64
+	Pos       [2]uint64
+	TlsPos    [2]uint64
+	Laddr     [16]uint8
+	Raddr     [16]uint8
+	Lport     uint16
+	Rport     uint16
+	Flags     uint8
+	TlsState  uint8
+	Pad       [2]uint8
+	Cgroup    uint64
+	FdChecked uint64
 }
 
 type SocketEvent struct {
-	_      structs.HostLayout
-	Kind   uint8
-	Dir    uint8
-	Flags  uint8
-	Pad    uint8
-	Len    uint32
-	ConnId uint64
-	Pos    uint64
-	Pos2   uint64
-	Ts     uint64
-	Pid    uint32
-	Tid    uint32
-	Cgroup uint64
-	Laddr  [16]uint8
-	Raddr  [16]uint8
-	Lport  uint16
-	Rport  uint16
-	Pad2   uint32
-	Data   [16384]uint8
+	_          structs.HostLayout
+	Kind       uint8
+	Dir        uint8
+	Flags      uint8
+	Pad        uint8
+	Len        uint32
+	ConnId     uint64
+	Pos        uint64
+	Pos2       uint64
+	Ts         uint64
+	Pid        uint32
+	Tid        uint32
+	Cgroup     uint64
+	Laddr      [16]uint8
+	Raddr      [16]uint8
+	Lport      uint16
+	Rport      uint16
+	Pad2       uint32
+	Data       [16384]uint8
+	SinceQuery uint32
+	_          [4]byte
+}
+
+type SocketGoKey struct {
+	_    structs.HostLayout
+	Tgid uint64
+	G    uint64
+}
+
+type SocketGoRead struct {
+	_    structs.HostLayout
+	Conn uint64
+	Buf  uint64
 }
 
 type SocketSslCall struct {
@@ -74,6 +90,7 @@ const (
 	SocketMapCgroups       = "cgroups"
 	SocketMapConns         = "conns"
 	SocketMapEvents        = "events"
+	SocketMapGoReads       = "go_reads"
 	SocketMapNextId        = "next_id"
 	SocketMapPorts         = "ports"
 	SocketMapScratch       = "scratch"
@@ -82,6 +99,7 @@ const (
 	SocketMapSslSocks      = "ssl_socks"
 	SocketMapStats         = "stats"
 	SocketMapTlsOwners     = "tls_owners"
+	SocketProgGoTls        = "go_tls"
 	SocketProgSockRecv     = "sock_recv"
 	SocketProgSockSend     = "sock_send"
 	SocketProgSockState    = "sock_state"
@@ -138,6 +156,7 @@ type SocketSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type SocketProgramSpecs struct {
+	GoTls     *ebpf.ProgramSpec `ebpf:"go_tls"`
 	SockRecv  *ebpf.ProgramSpec `ebpf:"sock_recv"`
 	SockSend  *ebpf.ProgramSpec `ebpf:"sock_send"`
 	SockState *ebpf.ProgramSpec `ebpf:"sock_state"`
@@ -152,6 +171,7 @@ type SocketMapSpecs struct {
 	Cgroups   *ebpf.MapSpec `ebpf:"cgroups"`
 	Conns     *ebpf.MapSpec `ebpf:"conns"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
+	GoReads   *ebpf.MapSpec `ebpf:"go_reads"`
 	NextId    *ebpf.MapSpec `ebpf:"next_id"`
 	Ports     *ebpf.MapSpec `ebpf:"ports"`
 	Scratch   *ebpf.MapSpec `ebpf:"scratch"`
@@ -198,6 +218,7 @@ type SocketMaps struct {
 	Cgroups   *ebpf.Map `ebpf:"cgroups"`
 	Conns     *ebpf.Map `ebpf:"conns"`
 	Events    *ebpf.Map `ebpf:"events"`
+	GoReads   *ebpf.Map `ebpf:"go_reads"`
 	NextId    *ebpf.Map `ebpf:"next_id"`
 	Ports     *ebpf.Map `ebpf:"ports"`
 	Scratch   *ebpf.Map `ebpf:"scratch"`
@@ -213,6 +234,7 @@ func (m *SocketMaps) Close() error {
 		m.Cgroups,
 		m.Conns,
 		m.Events,
+		m.GoReads,
 		m.NextId,
 		m.Ports,
 		m.Scratch,
@@ -241,6 +263,7 @@ type SocketVariables struct {
 //
 // It can be passed to LoadSocketObjects or ebpf.CollectionSpec.LoadAndAssign.
 type SocketPrograms struct {
+	GoTls     *ebpf.Program `ebpf:"go_tls"`
 	SockRecv  *ebpf.Program `ebpf:"sock_recv"`
 	SockSend  *ebpf.Program `ebpf:"sock_send"`
 	SockState *ebpf.Program `ebpf:"sock_state"`
@@ -250,6 +273,7 @@ type SocketPrograms struct {
 
 func (p *SocketPrograms) Close() error {
 	return _SocketClose(
+		p.GoTls,
 		p.SockRecv,
 		p.SockSend,
 		p.SockState,

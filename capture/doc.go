@@ -2,7 +2,7 @@
 // time, each with its capture metadata and link type.
 //
 // Implementations live in sub-packages named after what they read: pcapfile (classic pcap,
-// pcapng and their gzip-compressed forms). Package decoder turns frames into TCP segments
+// pcapng and their gzip-compressed forms) and afpacket (live interfaces, TPACKET_V3 rings). Package decoder turns frames into TCP segments
 // for reassembly.
 //
 // gopacket v1.1.19 stores a link type in 8 bits (layers.LinkType is a uint8), so link types

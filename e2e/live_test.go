@@ -259,6 +259,50 @@ func TestLiveReplaySimulated(t *testing.T) {
 	t.Logf("live summary: %+v", sum)
 }
 
+// TestLiveVXLAN replays traffic mirrored in VXLAN from two networks that reuse the same
+// addresses: the agent decapsulates it, keeps the networks apart and records each VNI.
+func TestLiveVXLAN(t *testing.T) {
+	requireTools(t, "tcpreplay")
+	ns := liveNetns(t)
+	pcap := filepath.Join(t.TempDir(), "vxlan.pcap")
+	const conns = 20
+	writePcap(t, pcap, func(c *pcaptest.Capture) {
+		var ks []*pcaptest.Conn
+		vnis := []uint32{100, 200}
+		for i := range conns {
+			for range vnis {
+				ks = append(ks, c.Conn(fmt.Sprintf("10.1.0.%d:%d", 1+i, 40000+i), "10.2.0.1:80"))
+			}
+		}
+		step := func(f func(k *pcaptest.Conn, vni uint32)) {
+			for i, k := range ks {
+				c.VNI = vnis[i%2]
+				f(k, c.VNI)
+			}
+		}
+		step(func(k *pcaptest.Conn, _ uint32) { k.Handshake() })
+		step(func(k *pcaptest.Conn, vni uint32) {
+			k.Send(true, []byte(fmt.Sprintf("GET /in-%d HTTP/1.1\r\nHost: api.shop.test\r\n\r\n", vni)), 1460)
+		})
+		step(func(k *pcaptest.Conn, vni uint32) {
+			k.Send(false, []byte(fmt.Sprintf("HTTP/1.1 %d OK\r\nContent-Length: 2\r\n\r\nok", 200+vni/100)), 1460)
+		})
+		step(func(k *pcaptest.Conn, _ uint32) { k.Fin(true) })
+	})
+	agent := startLiveAgent(t, ns, "--workers", "2")
+	replay(t, ns, pcap, "--mbps", "50")
+	time.Sleep(500 * time.Millisecond)
+	run, s := agent.stop(t, 10*time.Second)
+	got := map[string]int{}
+	for _, c := range run.calls {
+		got[fmt.Sprintf("%s %d vni %d", c.Path, c.Status, c.Source.VNI)]++
+	}
+	want := map[string]int{"/in-100 201 vni 100": conns, "/in-200 202 vni 200": conns}
+	if len(got) != len(want) || got["/in-100 201 vni 100"] != conns || got["/in-200 202 vni 200"] != conns {
+		t.Errorf("calls %v, want %v (summary %+v)", got, want, s)
+	}
+}
+
 // TestLiveSynFlood replays 100k half-open connections with real exchanges mixed in, while
 // curl makes requests of its own, under a small memory budget: RSS stays under it and the
 // real calls are reported.

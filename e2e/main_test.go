@@ -86,6 +86,10 @@ type callJSON struct {
 	Response messageJSON `json:"response"`
 	Actor    actorJSON   `json:"actor"`
 	Flags    []string    `json:"flags"`
+	Source   struct {
+		Kind string `json:"kind"`
+		VNI  uint32 `json:"vni"`
+	} `json:"source"`
 }
 
 // uri is the request target as it was on the wire (origin form).

@@ -12,9 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/apitap}
 RATES=${RATES:-"250 500 750 1000 1500 2000 3000"}
-LOOPS=${LOOPS:-3}
-AGENT_CPU=${AGENT_CPU:-1}
-REPLAY_CPU=${REPLAY_CPU:-0}
+LOOPS=${LOOPS:-2} # each loop with new addresses (--unique-ip): no replayed connection looks like a retransmission
+# The agent (GOMAXPROCS=1) and tcpreplay are pinned to cores AGENT_CPU and REPLAY_CPU
+# (default 1 and 0; empty: not pinned).
+AGENT_CPU=${AGENT_CPU-1}
+REPLAY_CPU=${REPLAY_CPU-0}
+pin() { if [[ -n $1 ]]; then echo taskset -c "$1"; fi; }
 dir=.cache/bench-live
 mkdir -p "$dir"
 pcap=$dir/traffic.pcap
@@ -42,68 +45,51 @@ run() {
 	local label=$1
 	shift
 	local err=$dir/agent.err
-	GOMAXPROCS=1 ip netns exec "$srv" taskset -c "$AGENT_CPU" "$BIN" --log-level warn agent --iface "$sif" --workers 1 \
+	GOMAXPROCS=1 ip netns exec "$srv" $(pin "$AGENT_CPU") "$BIN" --log-level warn agent --iface "$sif" --workers 1 \
 		--sink null --pseudonym-key bench-pseudonym-key-0123456789 --shutdown-timeout 30s 2>"$err" &
 	local pid=$!
 	sleep 1.5 # rings and filter in place
 	local out
-	out=$(ip netns exec "$cli" taskset -c "$REPLAY_CPU" tcpreplay -K --loop "$LOOPS" -i "$cif" "$@" "$pcap" 2>&1)
+	out=$(ip netns exec "$cli" $(pin "$REPLAY_CPU") tcpreplay -K --loop "$LOOPS" --unique-ip -i "$cif" "$@" "$pcap" 2>&1)
 	sleep 0.5
 	kill -TERM "$pid"
 	wait "$pid" || true
-	local sent mbps kpk kdrop cpu calls secs
+	local sent mbps kpk kdrop cpu calls secs bytes
 	sent=$(grep -o 'Actual: [0-9]* packets' <<<"$out" | grep -o '[0-9]*' | head -1)
+	bytes=$(grep -o 'Actual: [0-9]* packets ([0-9]* bytes)' <<<"$out" | grep -o '([0-9]*' | tr -d '(')
 	mbps=$(grep -o 'Rated: [0-9.]* Bps, [0-9.]* Mbps' <<<"$out" | awk '{print $4}')
 	secs=$(grep -o 'Actual: [0-9]* packets ([0-9]* bytes) sent in [0-9.]* seconds' <<<"$out" | awk '{print $8}')
 	kpk=$(field kernel_packets "$err")
 	kdrop=$(field kernel_drops "$err")
 	cpu=$(field cpu_seconds "$err")
 	calls=$(field calls "$err")
-	printf '%-10s %10s %10s %12s %12s %10s %8.3f %6.0f%% %10s\n' "$label" "$mbps" "$sent" "$kpk" "$kdrop" \
-		"$((sent - kpk - kdrop))" "$cpu" "$(echo "100 * $cpu / ($secs + 2.0)" | bc -l)" "$calls"
+	printf '%-10s %10s %10s %12s %12s %10s %8.3f %6.0f%% %10s %10.0f\n' "$label" "$mbps" "$sent" "$kpk" "$kdrop" \
+		"$((sent - kpk - kdrop))" "$cpu" "$(echo "100 * $cpu / ($secs + 2.0)" | bc -l)" "$calls" \
+		"$(echo "$bytes * $kpk / $sent * 8 / $cpu / 1000000" | bc -l)"
 }
 
 header() {
-	printf '%-10s %10s %10s %12s %12s %10s %8s %7s %10s\n' requested "Mbit/s" sent captured ring_drops \
-		not_seen cpu_s "cpu%" calls
+	printf '%-10s %10s %10s %12s %12s %10s %8s %7s %10s %10s\n' requested "Mbit/s" sent captured ring_drops \
+		not_seen cpu_s "cpu%" calls "Mbit/cpu-s"
 }
-
-{
-	echo "live capture, one worker (GOMAXPROCS=1, core $AGENT_CPU), null sink; tcpreplay on core $REPLAY_CPU"
-	echo "pcap: $pcap ($(stat -c %s "$pcap") bytes) x $LOOPS loops"
-	echo "not_seen: sent by tcpreplay but never reached the capture socket (veth backlog)"
-	echo "cpu%: agent CPU over the replay time plus 2s of start and shutdown"
-	header
-} | tee "$dir/results.txt"
-best=0
-for r in $RATES; do
-	line=$(run "$r" --mbps "$r")
-	echo "$line" | tee -a "$dir/results.txt"
-	read -r _ mbps _ _ drops _ <<<"$line"
-	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
-done
-line=$(run topspeed --topspeed)
-echo "$line" | tee -a "$dir/results.txt"
-read -r _ mbps _ _ drops _ <<<"$line"
-if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
-echo "highest zero-drop rate: $best Mbit/s" | tee -a "$dir/results.txt"
-if (($(echo "$best > 0" | bc -l))); then
-	twice=$(echo "2 * $best / 1" | bc)
-	echo "at twice that ($twice Mbit/s requested):" | tee -a "$dir/results.txt"
-	run "2x" --mbps "$twice" | tee -a "$dir/results.txt"
-fi
 
 # drain: the agent's own speed on one core, without the generator in the way.
 drain() {
 	local err=$dir/drain.err port=19399
-	GOMAXPROCS=1 ip netns exec "$srv" taskset -c "$AGENT_CPU" "$BIN" agent --iface "$sif" --workers 1 \
+	GOMAXPROCS=1 ip netns exec "$srv" $(pin "$AGENT_CPU") "$BIN" agent --iface "$sif" --workers 1 \
 		--sink null --pseudonym-key bench-pseudonym-key-0123456789 --ring-size 1GiB --memory-limit 3GiB \
 		--metrics-addr 127.0.0.1:$port --shutdown-timeout 60s 2>"$err" &
 	local pid=$!
 	until grep -q '"msg":"capturing"' "$err"; do sleep 0.1; done
 	kill -STOP "$pid"
+	trap 'kill -CONT $pid; kill -TERM $pid' ERR
 	local out sent bytes
-	out=$(ip netns exec "$cli" taskset -c "$REPLAY_CPU" tcpreplay -K --topspeed -i "$cif" "$pcap" 2>&1)
+	if ! out=$(ip netns exec "$cli" $(pin "$REPLAY_CPU") tcpreplay -K --topspeed -i "$cif" "$pcap" 2>&1); then
+		echo "tcpreplay failed: $out"
+		kill -CONT "$pid"
+		kill -TERM "$pid"
+		return
+	fi
 	sent=$(grep -o 'Actual: [0-9]* packets' <<<"$out" | grep -o '[0-9]*' | head -1)
 	bytes=$(grep -o 'Actual: [0-9]* packets ([0-9]* bytes)' <<<"$out" | grep -o '([0-9]*' | tr -d '(')
 	sleep 0.2 # last block retired
@@ -125,9 +111,38 @@ drain() {
 	local secs cpus
 	secs=$(echo "$t1 - $t0" | bc -l)
 	cpus=$(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l)
-	printf 'drain: %d frames (%d bytes) read from a full ring in %.2f s (%.2f s CPU): %.0f Mbit/s, %.0f kpps, %.0f calls/s; ring drops %s\n' \
-		"$frames" "$bytes" "$secs" "$cpus" "$(echo "$bytes * 8 / $secs / 1000000" | bc -l)" "$(echo "$frames / $secs / 1000" | bc -l)" \
-		"$(echo "$(field calls "$err") / $secs" | bc -l)" "$(field kernel_drops "$err")"
+	printf 'drain: %d frames (%d bytes) read from a full ring in %.2f s wall, %.2f s CPU\n' "$frames" "$bytes" "$secs" "$cpus"
+	printf '  per wall second: %.0f Mbit/s, %.0f kpps, %.0f calls/s\n' "$(echo "$bytes * 8 / $secs / 1000000" | bc -l)" \
+		"$(echo "$frames / $secs / 1000" | bc -l)" "$(echo "$(field calls "$err") / $secs" | bc -l)"
+	printf '  per CPU second:  %.0f Mbit/s, %.0f kpps, %.0f calls/s; ring drops %s\n' "$(echo "$bytes * 8 / $cpus / 1000000" | bc -l)" \
+		"$(echo "$frames / $cpus / 1000" | bc -l)" "$(echo "$(field calls "$err") / $cpus" | bc -l)" "$(field kernel_drops "$err")"
 }
+{
+	echo "live capture, one worker (GOMAXPROCS=1${AGENT_CPU:+, core $AGENT_CPU}), null sink; tcpreplay${REPLAY_CPU:+ on core $REPLAY_CPU}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "pcap: $pcap ($(stat -c %s "$pcap") bytes) x $LOOPS loops"
+	echo "not_seen: sent by tcpreplay but never reached the capture socket (veth backlog)"
+	echo "cpu%: agent CPU over the replay time plus 2s of start and shutdown"
+	echo "Mbit/cpu-s: bytes captured per second of agent CPU (start and shutdown included): the rate one core would keep"
+} | tee "$dir/results.txt"
 echo "agent alone, one core, ring pre-filled by tcpreplay while the agent was stopped:" | tee -a "$dir/results.txt"
 drain | tee -a "$dir/results.txt"
+if [[ -n ${DRAIN_ONLY:-} ]]; then exit 0; fi
+header | tee -a "$dir/results.txt"
+best=0
+for r in $RATES; do
+	line=$(run "$r" --mbps "$r")
+	echo "$line" | tee -a "$dir/results.txt"
+	read -r _ mbps _ _ drops _ <<<"$line"
+	if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+done
+line=$(run topspeed --topspeed)
+echo "$line" | tee -a "$dir/results.txt"
+read -r _ mbps _ _ drops _ <<<"$line"
+if [[ $drops == 0 ]] && (($(echo "$mbps > $best" | bc -l))); then best=$mbps; fi
+echo "highest zero-drop rate: $best Mbit/s" | tee -a "$dir/results.txt"
+if (($(echo "$best > 0" | bc -l))); then
+	twice=$(echo "2 * $best / 1" | bc)
+	echo "at twice that ($twice Mbit/s requested):" | tee -a "$dir/results.txt"
+	run "2x" --mbps "$twice" | tee -a "$dir/results.txt"
+fi
+

@@ -45,7 +45,17 @@ func (e *EWMA) Warm(n int) bool { return int(e.N) >= n }
 type Counter struct {
 	Start int64 // start of the current window, Unix ns; 0 before the first event
 	N     uint32
+	Prev  uint32 // count of the window just before the current one (0 after a gap)
 	Hist  EWMA
+}
+
+// Sliding estimates the count over the last width ns at t: the current
+// window plus the part of the previous one still inside the span (the
+// usual sliding-window approximation), so a burst that straddles a window
+// boundary is not split in two.
+func (c *Counter) Sliding(t, width int64) float64 {
+	f := 1 - float64(t-c.Start)/float64(width)
+	return float64(c.N) + max(f, 0)*float64(c.Prev)
 }
 
 // IdleFold is how many empty windows a gap folds into a Counter's history.
@@ -68,6 +78,10 @@ func (c *Counter) Roll(t, width int64, alpha float64, frozen bool) bool {
 		for i := int64(0); i < min(gaps, IdleFold); i++ {
 			c.Hist.Add(0, alpha)
 		}
+	}
+	c.Prev = 0
+	if t < c.Start+2*width {
+		c.Prev = c.N
 	}
 	c.Start, c.N = t-t%width, 0
 	return true

@@ -19,6 +19,7 @@ type Table[V any] struct {
 // Entry is one value with the time it was last seen.
 type Entry[V any] struct {
 	Last int64
+	Key  string // the map key
 	V    V
 }
 
@@ -37,7 +38,7 @@ func (t *Table[V]) Get(key string, now int64) (v *V, created bool) {
 	if e, ok := t.M[key]; ok {
 		if t.TTL > 0 && now-e.Last > t.TTL {
 			t.EvictedTTL++
-			*e = Entry[V]{}
+			*e = Entry[V]{Key: e.Key}
 			created = true
 		}
 		e.Last = max(e.Last, now)
@@ -46,9 +47,31 @@ func (t *Table[V]) Get(key string, now int64) (v *V, created bool) {
 	if len(t.M) >= t.Max {
 		t.evict()
 	}
-	e := &Entry[V]{Last: now}
+	e := &Entry[V]{Last: now, Key: key}
 	t.M[key] = e
 	return &e.V, true
+}
+
+// GetBytes is Get for a key held in a byte slice: it allocates the key
+// only when it inserts it, and returns the key string the table holds.
+func (t *Table[V]) GetBytes(key []byte, now int64) (v *V, k string, created bool) {
+	t.sweep(now)
+	if e, ok := t.M[string(key)]; ok {
+		if t.TTL > 0 && now-e.Last > t.TTL {
+			t.EvictedTTL++
+			*e = Entry[V]{Key: e.Key}
+			created = true
+		}
+		e.Last = max(e.Last, now)
+		return &e.V, e.Key, created
+	}
+	if len(t.M) >= t.Max {
+		t.evict()
+	}
+	ks := string(key)
+	e := &Entry[V]{Last: now, Key: ks}
+	t.M[ks] = e
+	return &e.V, ks, true
 }
 
 // Peek returns the value of key without creating or touching it.

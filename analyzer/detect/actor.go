@@ -72,6 +72,7 @@ type ActorStage struct {
 	// PeerIDs are per (role, endpoint) distinct-id baselines.
 	PeerIDs *baseline.Table[baseline.EWMA]
 	inj     injector
+	scratch []byte
 }
 
 // PeerState is a role's baseline: calls per active minute and distinct
@@ -98,10 +99,12 @@ func NewActorStage(cfg Config) (*ActorStage, error) {
 // per-call detectors, appended to hits. It fills o's derived fields (see
 // Observation). o.Call must have Actor set (identity ran).
 func (s *ActorStage) Observe(o *Observation, hits []Hit) []Hit {
-	o.prepare(s.k)
+	in := o.prepare(s.k)
 	c := o.Call
 	t := c.ReqStart
-	a, _ := s.Actors.Get(o.Actor, t)
+	s.scratch = appendActorKey(s.scratch[:0], &c.Actor)
+	a, key, _ := s.Actors.GetBytes(s.scratch, t)
+	o.Actor = key
 	cfg := s.cfg
 	if a.First == 0 {
 		a.First = t
@@ -119,7 +122,7 @@ func (s *ActorStage) Observe(o *Observation, hits []Hit) []Hit {
 		o.Recent[o.NRecent] = r.H
 		o.NRecent++
 	}
-	a.Recent[a.RecentI] = RecentEP{H: baseline.Hash(o.Endpoint), T: t}
+	a.Recent[a.RecentI] = RecentEP{H: in.hash, T: t}
 	a.RecentI = (a.RecentI + 1) % recentN
 
 	// Close windows, folding history (unless clamped) into own and peer baselines.
@@ -169,7 +172,7 @@ func (s *ActorStage) Observe(o *Observation, hits []Hit) []Hit {
 	if a.Hours[how] < 255 {
 		a.Hours[how]++
 	}
-	ep := a.endpoint(baseline.Hash(o.Host)^baseline.Hash(o.Endpoint), t, cfg)
+	ep := a.endpoint(in.hostHash, t, cfg)
 	o.EPCalls = ep.N
 	if c.Status >= 400 {
 		if ep.Err == 0 {
@@ -188,7 +191,11 @@ func (s *ActorStage) Observe(o *Observation, hits []Hit) []Hit {
 		return hits
 	}
 	n0 := len(hits)
-	peerIDs, _ := s.PeerIDs.Get(o.Role+" "+o.Host+" "+o.Endpoint, t)
+	var peerIDs *baseline.EWMA
+	if o.ObjectID != "" {
+		s.scratch = append(append(append(s.scratch[:0], o.Role...), ' '), in.key...)
+		peerIDs, _, _ = s.PeerIDs.GetBytes(s.scratch, t)
+	}
 	hits = appendHit(hits, detectBOLA(cfg, o, ep, peerIDs))
 	hits = appendHit(hits, detectRate(cfg, o, a, &peer.MinHist))
 	hits = appendHit(hits, detectScraping(cfg, o, a))

@@ -92,9 +92,13 @@ type Config struct {
 
 	// UnauthMinAuthed: authenticated 2xx calls an endpoint needs before a
 	// 2xx to an anonymous call is reported; UnauthRatio is the share of its
-	// 2xx calls that must be authenticated. Defaults 20, 0.95.
-	UnauthMinAuthed int
-	UnauthRatio     float64
+	// 2xx calls that must be authenticated; once UnauthPublicActors
+	// distinct anonymous actors got 2xx the endpoint is public (so a public
+	// endpoint seldom used anonymously costs at most one false finding).
+	// Defaults 30, 0.95, 2.
+	UnauthMinAuthed    int
+	UnauthRatio        float64
+	UnauthPublicActors int
 
 	// EndpointWarmCalls: calls an endpoint needs before "new for the
 	// endpoint" detectors (sensitive data, mass assignment, parameter
@@ -178,7 +182,7 @@ func DefaultConfig() Config {
 		RateMinPerMinute: 60, RateFactor: 4, RateColdPerMinute: 300,
 		StuffingUsernames: 15, StuffingFailRatio: 0.5, BruteForceFailures: 10, ResetTargets: 8,
 		SessionIPs: 4, SessionUAs: 3,
-		UnauthMinAuthed: 20, UnauthRatio: 0.95, EndpointWarmCalls: 30,
+		UnauthMinAuthed: 30, UnauthRatio: 0.95, UnauthPublicActors: 2, EndpointWarmCalls: 30,
 		FLAPrivilegedShare: 0.2, PrivilegedPaths: `(^|/)(admin|internal|manage|management)(/|$)`,
 		ScrapeMinCalls: 60, ScrapeMaxEndpoints: 2, ScrapeDistinct: 0.9, ScrapeMaxCV: 0.25, ScrapeDeepPage: 50,
 		FlowStepShare: 0.6, FlowRareActors: 3, FlowMinViolations: 3, FlowViolationShare: 0.5, FlowGap: 5 * time.Minute,
@@ -223,7 +227,7 @@ func (c Config) Validate() error {
 		{"rate cold per minute", float64(c.RateColdPerMinute)}, {"stuffing usernames", float64(c.StuffingUsernames)},
 		{"brute force failures", float64(c.BruteForceFailures)}, {"reset targets", float64(c.ResetTargets)},
 		{"session ips", float64(c.SessionIPs)}, {"session uas", float64(c.SessionUAs)},
-		{"unauth min authed", float64(c.UnauthMinAuthed)}, {"endpoint warm calls", float64(c.EndpointWarmCalls)},
+		{"unauth min authed", float64(c.UnauthMinAuthed)}, {"unauth public actors", float64(c.UnauthPublicActors)}, {"endpoint warm calls", float64(c.EndpointWarmCalls)},
 		{"scrape min calls", float64(c.ScrapeMinCalls)}, {"scrape max endpoints", float64(c.ScrapeMaxEndpoints)},
 		{"scrape max cv", c.ScrapeMaxCV}, {"scrape deep page", float64(c.ScrapeDeepPage)},
 		{"flow rare actors", float64(c.FlowRareActors)}, {"flow min violations", float64(c.FlowMinViolations)},

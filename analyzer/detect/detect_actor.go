@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/apitap/apitap/analyzer/baseline"
 	"github.com/apitap/apitap/analyzer/report"
@@ -14,7 +15,7 @@ import (
 
 // detectBOLA: one actor walks many object ids on one object endpoint.
 func detectBOLA(cfg *Config, o *Observation, ep *ActorEP, peer *baseline.EWMA) *Hit {
-	if o.ObjectID == "" {
+	if o.ObjectID == "" || peer == nil {
 		return nil
 	}
 	c := o.Call
@@ -51,9 +52,10 @@ func detectBOLA(cfg *Config, o *Observation, ep *ActorEP, peer *baseline.EWMA) *
 			"calls": ep.N, "denied": ep.Denied, "ok": ep.OK, "denied_ratio": round2(denied), "window": cfg.ShortWindow.String()}}
 }
 
-// detectRate: calls per minute far above the actor's (or its peers') usual.
+// detectRate: calls per minute (sliding) far above the actor's (or its
+// peers') usual.
 func detectRate(cfg *Config, o *Observation, a *ActorState, peer *baseline.EWMA) *Hit {
-	n := int(a.Min.N)
+	n := int(a.Min.Sliding(o.Call.ReqStart, int64(time.Minute)) + 0.5)
 	if n < cfg.RateMinPerMinute {
 		return nil
 	}

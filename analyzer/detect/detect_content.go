@@ -24,7 +24,7 @@ func accountOf(c *apicall.Call, fields []string) string {
 		}
 		for i, n := range fields[:rank] {
 			if strings.EqualFold(f.Key, n) {
-				best, rank = f.Val, i
+				best, rank = strings.Clone(f.Val), i
 				return
 			}
 		}
@@ -36,7 +36,7 @@ func accountOf(c *apicall.Call, fields []string) string {
 // loopback or file target.
 func detectSSRF(o *Observation) *Hit {
 	c := o.Call
-	if c.RawQuery == "" && len(c.ReqBody.Data) == 0 {
+	if !mayHoldURL(c.RawQuery) && !mayHoldURLBytes(c.ReqBody.Data) {
 		return nil
 	}
 	var param, target, why string
@@ -45,7 +45,7 @@ func detectSSRF(o *Observation) *Hit {
 			return
 		}
 		if w := internalURL(f.Val); w != "" {
-			param, target, why = f.Key, f.Val, w
+			param, target, why = strings.Clone(f.Key), strings.Clone(f.Val), w
 		}
 	})
 	if target == "" {
@@ -59,6 +59,15 @@ func detectSSRF(o *Observation) *Hit {
 	return &Hit{Type: SSRF, Severity: s, Actor: o.Actor, Endpoint: o.Endpoint,
 		Summary:  fmt.Sprintf("%s passed %s (%s) in parameter %q of %s and got %d", actorName(o), truncate(target, 80), why, param, o.Endpoint, c.Status),
 		Evidence: map[string]any{"parameter": param, "target": truncate(target, 200), "reason": why, "status": c.Status}}
+}
+
+// mayHoldURL is the SSRF prefilter: a scheme separator, raw or escaped.
+func mayHoldURL(s string) bool {
+	return strings.Contains(s, "://") || strings.Contains(s, "%3A%2F%2F") || strings.Contains(s, "%3a%2f%2f")
+}
+
+func mayHoldURLBytes(b []byte) bool {
+	return len(b) > 0 && (bytes.Contains(b, []byte("://")) || bytes.Contains(b, []byte("%3A%2F%2F")) || bytes.Contains(b, []byte("%3a%2f%2f")))
 }
 
 // internalURL says why s is a URL to an internal target, or "".
@@ -142,10 +151,18 @@ type injector struct{}
 // metachars is the prefilter: values without any of these are not checked.
 const metachars = "'\"<>;()`$|{}\\%#*="
 
+// rawMeta is the prefilter on undecoded input ('=' and '&' are syntax there).
+const rawMeta = "'\"<>;()`$|{}\\%#*"
+
 func (injector) detect(o *Observation) *Hit {
 	c := o.Call
-	if c.RawQuery == "" && len(c.ReqBody.Data) == 0 && !strings.Contains(c.Path, "..") {
+	q := c.RawQuery != "" && (strings.ContainsAny(c.RawQuery, rawMeta) || strings.Contains(c.RawQuery, "..") || strings.Contains(c.RawQuery, "--"))
+	if !q && len(c.ReqBody.Data) == 0 && !strings.Contains(c.Path, "..") {
 		return nil
+	}
+	rawQuery := c.RawQuery
+	if !q {
+		rawQuery = ""
 	}
 	var param, val, kind string
 	check := func(key, v string) {
@@ -153,13 +170,13 @@ func (injector) detect(o *Observation) *Hit {
 			return
 		}
 		if k := injectionKind(v); k != "" {
-			param, val, kind = key, v, k
+			param, val, kind = strings.Clone(key), strings.Clone(v), k
 		}
 	}
 	if strings.Contains(c.Path, "..") || strings.Contains(c.Path, "%2e%2e") {
 		check("(path)", unescapeQuery(c.Path))
 	}
-	requestFields(c.RawQuery, c.ReqBody.Data, c.ReqBody.ContentType, func(f field) {
+	requestFields(rawQuery, c.ReqBody.Data, c.ReqBody.ContentType, func(f field) {
 		if f.Str {
 			check(f.Key, f.Val)
 		}
@@ -232,17 +249,15 @@ var debugMarkerBytes = func() [][]byte {
 // credentialed CORS for any origin, or secrets in the URL.
 func detectMisconfiguration(o *Observation) *Hit {
 	c := o.Call
-	var why string
-	ev := map[string]any{"status": c.Status}
-	if c.Status >= 400 || strings.Contains(c.RespBody.ContentType, "html") || strings.Contains(c.RespBody.ContentType, "text") {
+	var why, marker, param, acao, origin, creds string
+	if c.Status >= 500 || (c.Status >= 400 || strings.Contains(c.RespBody.ContentType, "text")) && len(c.RespBody.Data) > 0 {
 		b := c.RespBody.Data
 		if len(b) > maxScan {
 			b = b[:maxScan]
 		}
 		for i, m := range debugMarkerBytes {
 			if bytes.Contains(b, m) {
-				why = "stack trace or debug output in the response"
-				ev["marker"] = strings.TrimSpace(debugMarkers[i])
+				why, marker = "stack trace or debug output in the response", strings.TrimSpace(debugMarkers[i])
 				break
 			}
 		}
@@ -250,32 +265,31 @@ func detectMisconfiguration(o *Observation) *Hit {
 	if why == "" {
 		// Identity may have redacted Allow-Credentials (its name reads
 		// "credential"); a reflected foreign origin is a finding either way.
-		acao := c.RespHeaders.Get("Access-Control-Allow-Origin")
-		creds := c.RespHeaders.Get("Access-Control-Allow-Credentials")
-		origin := c.ReqHeaders.Get("Origin")
-		switch {
-		case acao == "":
-		case (acao == "*" || acao == "null") && strings.EqualFold(creds, "true"):
-			why = "CORS allows credentials from any origin"
-		case origin != "" && acao == origin && !sameSite(origin, o.Host):
-			why = "CORS reflects a foreign origin"
-		}
-		if why != "" {
-			ev["allow_origin"], ev["origin"], ev["allow_credentials"] = acao, origin, creds
+		if acao = c.RespHeaders.Get("Access-Control-Allow-Origin"); acao != "" {
+			creds = c.RespHeaders.Get("Access-Control-Allow-Credentials")
+			origin = c.ReqHeaders.Get("Origin")
+			switch {
+			case (acao == "*" || acao == "null") && strings.EqualFold(creds, "true"):
+				why = "CORS allows credentials from any origin"
+			case origin != "" && acao == origin && !sameSite(origin, o.Host):
+				why = "CORS reflects a foreign origin"
+			}
 		}
 	}
 	if why == "" && c.RawQuery != "" {
-		formFields(c.RawQuery, func(f field) {
-			if why == "" && secretParam(f.Key) {
-				why = "secret in the URL query"
-				ev["parameter"] = f.Key
-			}
-		})
+		if param = secretQueryKey(c.RawQuery); param != "" {
+			why = "secret in the URL query"
+		}
 	}
 	if why == "" {
 		return nil
 	}
-	ev["reason"] = why
+	ev := map[string]any{"status": c.Status, "reason": why}
+	for k, v := range map[string]string{"marker": marker, "parameter": param, "allow_origin": acao, "origin": origin, "allow_credentials": creds} {
+		if v != "" {
+			ev[k] = v
+		}
+	}
 	return &Hit{Type: Misconfiguration, Severity: report.SeverityMedium, Endpoint: o.Endpoint,
 		Summary:  fmt.Sprintf("%s: %s (call by %s, status %d)", o.Endpoint, why, actorName(o), c.Status),
 		Evidence: ev}
@@ -304,14 +318,19 @@ func sameSite(origin, host string) bool {
 
 var secretNames = []string{"api_key", "apikey", "access_token", "password", "passwd", "secret", "client_secret", "private_key", "auth_token", "token"}
 
-func secretParam(k string) bool {
-	k = strings.ToLower(k)
-	for _, s := range secretNames {
-		if k == s {
-			return true
+// secretQueryKey returns the first query parameter name that is a secret's.
+func secretQueryKey(q string) string {
+	for q != "" {
+		var kv string
+		kv, q, _ = strings.Cut(q, "&")
+		k, _, _ := strings.Cut(kv, "=")
+		for _, s := range secretNames {
+			if strings.EqualFold(k, s) {
+				return k
+			}
 		}
 	}
-	return false
+	return ""
 }
 
 // detectThirdParty: sensitive data in a request to an external API.

@@ -79,7 +79,8 @@ func detectBruteForce(cfg *Config, o *Observation, e *EndpointState, acct string
 
 // detectUnauthenticated: a 2xx to a call without credentials on an
 // endpoint that answers authenticated calls (or whose spec requires
-// credentials).
+// credentials). Every anonymous 2xx is learned: once UnauthPublicActors
+// distinct anonymous actors got 2xx, the endpoint is public.
 func detectUnauthenticated(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	c := o.Call
 	if !ok2xx(c) {
@@ -90,21 +91,19 @@ func detectUnauthenticated(cfg *Config, o *Observation, e *EndpointState) *Hit {
 		e.AuthedOK++
 		return nil
 	}
-	if o.Kind != KindPlain {
-		e.AnonOK++
-		return nil
-	}
 	share := float64(e.AuthedOK) / float64(e.AuthedOK+e.AnonOK)
-	byTraffic := int(e.AuthedOK) >= cfg.UnauthMinAuthed && share >= cfg.UnauthRatio
-	if !byTraffic && o.SpecAuth != 1 {
-		e.AnonOK++
+	e.AnonOK++
+	e.AnonActors.Add(baseline.Hash(o.Actor))
+	public := e.AnonActors.Count() >= cfg.UnauthPublicActors
+	byTraffic := int(e.AuthedOK) >= cfg.UnauthMinAuthed && share >= cfg.UnauthRatio && !public
+	if o.Kind != KindPlain || !byTraffic && o.SpecAuth != 1 {
 		return nil
 	}
 	return &Hit{Type: UnauthenticatedAccess, Severity: report.SeverityHigh, Actor: o.Actor, Endpoint: o.Endpoint,
-		Summary: fmt.Sprintf("%s answered %d to %s without credentials; %d of its %d earlier 2xx answers were to authenticated calls",
-			o.Endpoint, c.Status, actorName(o), e.AuthedOK, e.AuthedOK+e.AnonOK),
+		Summary: fmt.Sprintf("%s answered %d to %s without credentials; %d of its %d 2xx answers went to authenticated calls, %d anonymous actor(s) got 2xx",
+			o.Endpoint, c.Status, actorName(o), e.AuthedOK, e.AuthedOK+e.AnonOK, e.AnonActors.Count()),
 		Evidence: map[string]any{"status": c.Status, "authenticated_2xx": e.AuthedOK, "anonymous_2xx": e.AnonOK,
-			"spec_requires_auth": o.SpecAuth == 1}}
+			"anonymous_actors": e.AnonActors.Count(), "spec_requires_auth": o.SpecAuth == 1}}
 }
 
 // detectSensitive: a 2xx response carries a sensitive data class the
@@ -115,8 +114,8 @@ func detectSensitive(cfg *Config, o *Observation, e *EndpointState) *Hit {
 		return nil
 	}
 	b := c.RespBody.Data
-	if len(b) > 16<<10 {
-		b = b[:16<<10]
+	if len(b) > maxSensitiveScan {
+		b = b[:maxSensitiveScan]
 	}
 	m := sensitiveClasses(b, false)
 	if int(e.SensCalls) < cfg.EndpointWarmCalls || m&^e.Sens == 0 {
@@ -130,6 +129,9 @@ func detectSensitive(cfg *Config, o *Observation, e *EndpointState) *Hit {
 			o.Endpoint, strings.Join(nw, ", "), actorName(o), e.SensCalls, orNone(classList(e.Sens))),
 		Evidence: map[string]any{"classes": nw, "usual": classList(e.Sens), "responses": e.SensCalls, "masked_at_edge": c.Flags.Has(apicall.FlagPIIMasked)}}
 }
+
+// maxSensitiveScan caps the response bytes scanned for sensitive data.
+const maxSensitiveScan = 8 << 10
 
 func orNone(s []string) string {
 	if len(s) == 0 {
@@ -148,7 +150,7 @@ func detectMassAssignment(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	var keys []string
 	fn := func(f field) {
 		if f.Depth == 1 && f.Key != "" && len(keys) < 64 && !slices.Contains(keys, f.Key) {
-			keys = append(keys, f.Key)
+			keys = append(keys, f.Key) // cloned below before it is kept
 		}
 	}
 	ct := c.ReqBody.ContentType
@@ -175,11 +177,16 @@ func detectMassAssignment(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	if len(nw) == 0 {
 		e.WriteOK++
 		for _, k := range keys {
-			if _, ok := e.Props[k]; ok || len(e.Props) < maxProps {
+			if _, ok := e.Props[k]; ok {
 				e.Props[k]++
+			} else if len(e.Props) < maxProps {
+				e.Props[strings.Clone(k)] = 1
 			}
 		}
 		return nil
+	}
+	for i := range nw {
+		nw[i] = strings.Clone(nw[i])
 	}
 	s := report.SeverityMedium
 	if slices.ContainsFunc(nw, privilegedProp) {
@@ -202,7 +209,7 @@ func privilegedProp(k string) bool {
 // its role never uses. The role → endpoint matrix is learned from 2xx
 // answers; an endpoint is privileged when the roles using it are a small
 // share of all traffic or its path says so.
-func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState, roleCalls map[string]uint64, total uint64) *Hit {
+func detectFunctionLevel(cfg *Config, priv bool, o *Observation, e *EndpointState, roleCalls map[string]uint64, total uint64) *Hit {
 	c := o.Call
 	if !ok2xx(c) {
 		return nil
@@ -220,7 +227,6 @@ func detectFunctionLevel(cfg *Config, k *kinds, o *Observation, e *EndpointState
 	}
 	// Warm: enough 2xx answers, or a privileged path with a few from
 	// other roles.
-	priv := k.priv.MatchString(o.Template)
 	warm := int(e.OK) > cfg.EndpointWarmCalls || priv && e.OK > flaMinPrivileged
 	if role == apicall.ActorAnonymous || e.RoleOK[role] > 0 || !warm {
 		return learn()
@@ -258,31 +264,27 @@ func detectFlow(cfg *Config, o *Observation, e *EndpointState) *Hit {
 		e.Preds = map[string]*Pred{}
 	}
 	// Repeats of the endpoint itself are not a step: they are left out.
-	var top uint32
-	usual := ""
-	calls := e.PredCalls
-	for k, q := range e.Preds {
-		if k == o.Endpoint {
-			calls -= q.Calls
-			continue
-		}
-		if q.Calls > top || q.Calls == top && k < usual {
-			top, usual = q.Calls, k
-		}
-	}
+	top, usual := e.UsualCalls, e.Usual
+	calls := e.PredCalls - e.SelfCalls
 	step := usual != "" && usual != "(start)" && int(calls) >= cfg.EndpointWarmCalls && float64(top) >= cfg.FlowStepShare*float64(calls)
-	skipped := step && e.Preds[usual].Actors.Count() >= cfg.FlowRareActors && !slices.Contains(o.Recent[:o.NRecent], baseline.Hash(usual))
+	skipped := step && !slices.Contains(o.Recent[:o.NRecent], baseline.Hash(usual)) && e.Preds[usual].Actors.Count() >= cfg.FlowRareActors
 	if !skipped {
 		if !o.Anomalous {
 			p := e.Preds[prev]
 			if p == nil && len(e.Preds) < maxPreds {
 				p = &Pred{}
-				e.Preds[prev] = p
+				e.Preds[strings.Clone(prev)] = p
 			}
 			if p != nil {
 				p.Calls++
 				p.Actors.Add(baseline.Hash(o.Actor))
 				e.PredCalls++
+				switch {
+				case prev == o.Endpoint:
+					e.SelfCalls++
+				case p.Calls > e.UsualCalls:
+					e.Usual, e.UsualCalls = prev, p.Calls
+				}
 			}
 		}
 		return nil
@@ -375,12 +377,12 @@ func detectParamProfile(cfg *Config, o *Observation, e *EndpointState) *Hit {
 				return
 			}
 			p = &ParamProfile{}
-			e.Params[f.Key] = p
+			e.Params[strings.Clone(f.Key)] = p
 		}
 		cl := charClasses(f.Val)
 		if int(p.N) >= cfg.InjectionProfileWarm && cl&metaClasses&^p.Classes != 0 {
 			if param == "" {
-				param, val = f.Key, f.Val
+				param, val = strings.Clone(f.Key), strings.Clone(f.Val)
 			}
 			return
 		}
@@ -406,5 +408,6 @@ func detectParamProfile(cfg *Config, o *Observation, e *EndpointState) *Hit {
 	return &Hit{Type: Injection, Severity: report.SeverityMedium, Actor: o.Actor, Endpoint: o.Endpoint,
 		Summary: fmt.Sprintf("%s sent %d values to %q of %s with characters its %d earlier values never had (longest before: %d)",
 			actorName(o), n, param, o.Endpoint, p.N, p.MaxLen),
-		Evidence: map[string]any{"parameter": param, "payload": truncate(val, 120), "kind": "profile", "profile_values": p.N, "hits": n}}
+		Evidence: map[string]any{"parameter": param, "payload": truncate(val, 120), "kind": "profile", "profile_values": p.N, "hits": n},
+		Weak:     true}
 }

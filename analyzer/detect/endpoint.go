@@ -15,8 +15,9 @@ type EndpointState struct {
 	Targets   map[string]uint16 // failures per account this short window
 	Shed      uint64            // accounts not tracked because Targets was full
 
-	AuthedOK uint64 // 2xx answers to calls with credentials
-	AnonOK   uint64 // 2xx answers to calls without
+	AuthedOK   uint64            // 2xx answers to calls with credentials
+	AnonOK     uint64            // 2xx answers to calls without
+	AnonActors baseline.Distinct // anonymous actors that got 2xx
 
 	Sens      uint32 // sensitive classes seen in 2xx responses
 	SensCalls uint32 // 2xx responses scanned
@@ -27,9 +28,12 @@ type EndpointState struct {
 	OK     uint64            // 2xx answers
 	RoleOK map[string]uint32 // 2xx answers per role
 
-	PredCalls uint32
-	Preds     map[string]*Pred  // predecessor endpoint → use
-	Viol      map[string]uint16 // flow violations per actor this short window
+	PredCalls  uint32
+	Preds      map[string]*Pred // predecessor endpoint → use
+	SelfCalls  uint32           // calls preceded by the endpoint itself
+	Usual      string           // the most frequent other predecessor
+	UsualCalls uint32
+	Viol       map[string]uint16 // flow violations per actor this short window
 
 	Params map[string]*ParamProfile // per request parameter
 	Inj    map[string]uint16        // profile injection hits per actor this short window
@@ -85,12 +89,14 @@ func NewEndpointStage(cfg Config) (*EndpointStage, error) {
 // Actor, Role, Kind and Prev are read); the endpoint stage reads the call's
 // status, credentials kind, client IP, request fields and response body.
 func (s *EndpointStage) Observe(o *Observation, hits []Hit) []Hit {
+	in := s.k.info(o)
 	if o.Endpoint == "" {
 		o.prepare(s.k)
+		o.Actor = o.Call.Actor.Key()
 	}
 	c := o.Call
 	t := c.ReqStart
-	e, _ := s.Endpoints.Get(o.Host+" "+o.Endpoint, t)
+	e, _ := s.Endpoints.Get(in.key, t)
 	cfg := s.cfg
 	if e.Short.Roll(t, int64(cfg.ShortWindow), cfg.Alpha, o.Anomalous) || e.Targets == nil {
 		e.Fails = 0
@@ -117,7 +123,7 @@ func (s *EndpointStage) Observe(o *Observation, hits []Hit) []Hit {
 	hits = appendHit(hits, detectUnauthenticated(cfg, o, e))
 	hits = appendHit(hits, detectSensitive(cfg, o, e))
 	hits = appendHit(hits, detectMassAssignment(cfg, o, e))
-	hits = appendHit(hits, detectFunctionLevel(cfg, s.k, o, e, s.RoleCalls, s.Total))
+	hits = appendHit(hits, detectFunctionLevel(cfg, in.priv, o, e, s.RoleCalls, s.Total))
 	hits = appendHit(hits, detectFlow(cfg, o, e))
 	hits = appendHit(hits, detectParamProfile(cfg, o, e))
 	if skip {

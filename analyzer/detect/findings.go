@@ -20,11 +20,12 @@ type Findings struct {
 	max     int
 	M       map[string]*report.Finding
 	Dropped uint64
+	strong  map[string]bool // finding ids whose summary came from a non-weak hit
 }
 
 // NewFindings returns an empty dedup store for cfg.
 func NewFindings(cfg *Config) *Findings {
-	return &Findings{window: int64(cfg.Window), maxIDs: cfg.MaxEvidenceIDs, max: cfg.MaxFindings, M: map[string]*report.Finding{}}
+	return &Findings{window: int64(cfg.Window), maxIDs: cfg.MaxEvidenceIDs, max: cfg.MaxFindings, M: map[string]*report.Finding{}, strong: map[string]bool{}}
 }
 
 // maxIPs bounds the client IPs kept per finding.
@@ -37,7 +38,11 @@ const maxIPs = 16
 func (s *Findings) Add(h *Hit, o *Observation) report.Finding {
 	t := o.Call.ReqStart
 	win := t - t%s.window
-	key := h.Type + "\x00" + h.Actor + "\x00" + o.Host + "\x00" + h.Endpoint + "\x00" + strconv.FormatInt(win, 10)
+	host := o.Host
+	if h.Endpoint == "" {
+		host = "" // actor-wide: one finding across hosts
+	}
+	key := h.Type + "\x00" + h.Actor + "\x00" + host + "\x00" + h.Endpoint + "\x00" + strconv.FormatInt(win, 10)
 	sum := sha256.Sum256([]byte(key))
 	id := hex.EncodeToString(sum[:12])
 	f, ok := s.M[id]
@@ -60,7 +65,12 @@ func (s *Findings) Add(h *Hit, o *Observation) report.Finding {
 	if severityRank[h.Severity] > severityRank[f.Severity] {
 		f.Severity = h.Severity
 	}
-	f.Summary, f.Evidence = h.Summary, h.Evidence
+	if !h.Weak || !s.strong[id] {
+		f.Summary, f.Evidence = h.Summary, h.Evidence
+		if !h.Weak {
+			s.strong[id] = true
+		}
+	}
 	if ip := o.Call.Actor.ClientIP; ip.IsValid() && len(f.ClientIPs) < maxIPs {
 		if s := ip.String(); !slices.Contains(f.ClientIPs, s) {
 			f.ClientIPs = append(f.ClientIPs, s)
@@ -84,6 +94,7 @@ func (s *Findings) dropOldest() {
 		}
 	}
 	delete(s.M, old)
+	delete(s.strong, old)
 	s.Dropped++
 }
 

@@ -50,15 +50,17 @@ const (
 	KindReset              // password reset or OTP send
 )
 
-// prepare fills the derived fields of o that do not need state.
-func (o *Observation) prepare(k *kinds) {
-	if o.Endpoint == "" {
-		o.Endpoint = o.Method + " " + o.Template
-	}
+// prepare fills the derived fields of o that do not need state and
+// returns its endpoint's cached facts.
+func (o *Observation) prepare(k *kinds) *epInfo {
+	in := k.info(o)
+	o.Endpoint = in.endpoint
 	o.ObjectID = objectID(o.Call.Path, o.Template)
-	o.Kind = k.of(o)
+	o.Kind = k.of(o, in)
 	a := &o.Call.Actor
-	o.Actor = a.Key()
+	if a.User != "" {
+		o.Actor = a.User
+	}
 	switch {
 	case len(a.Roles) > 0:
 		o.Role = a.Roles[0]
@@ -67,6 +69,18 @@ func (o *Observation) prepare(k *kinds) {
 	default:
 		o.Role = apicall.ActorAnonymous
 	}
+	return in
+}
+
+// appendActorKey appends apicall.Actor.Key without allocating.
+func appendActorKey(b []byte, a *apicall.Actor) []byte {
+	if a.User != "" {
+		return append(b, a.User...)
+	}
+	if a.ClientIP.IsValid() {
+		return a.ClientIP.AppendTo(append(b, "ip:"...))
+	}
+	return b
 }
 
 // objectID returns the path segment under the last {param} of tmpl.

@@ -30,6 +30,10 @@ type Pipeline struct {
 	Findings  *Findings
 	template  Templater
 	hits      []Hit
+	obs       Observation
+
+	metrics    *Metrics
+	sinceStats int
 }
 
 // NewPipeline validates cfg and wires empty stages; template nil means
@@ -56,13 +60,21 @@ func (p *Pipeline) Observe(c *apicall.Call, out []report.Finding) []report.Findi
 	if c.Status == 0 || c.ReqStart == 0 {
 		return out // unanswered calls carry no verdict
 	}
-	var o Observation
-	p.template(c, &o)
+	o := &p.obs
+	*o = Observation{}
+	p.template(c, o)
 	o.Call = c
-	p.hits = p.Actors.Observe(&o, p.hits[:0])
-	p.hits = p.Endpoints.Observe(&o, p.hits)
+	p.hits = p.Actors.Observe(o, p.hits[:0])
+	p.hits = p.Endpoints.Observe(o, p.hits)
 	for i := range p.hits {
-		out = append(out, p.Findings.Add(&p.hits[i], &o))
+		f := p.Findings.Add(&p.hits[i], o)
+		if p.metrics != nil && f.Count == 1 {
+			p.metrics.findings.WithLabelValues(f.Type).Inc()
+		}
+		out = append(out, f)
+	}
+	if p.metrics != nil {
+		p.metrics.observe(p, p.hits)
 	}
 	return out
 }
@@ -122,13 +134,8 @@ func (p *Pipeline) Restore(r io.Reader) error {
 	if s.Actors == nil || s.Endpoints == nil || s.Peers == nil || s.PeerIDs == nil {
 		return errors.New("decode snapshot: missing tables")
 	}
-	s.Actors.Max, s.Actors.TTL = p.Actors.Actors.Max, p.Actors.Actors.TTL
-	s.Endpoints.Max = p.Endpoints.Endpoints.Max
-	p.Actors.Actors, p.Actors.Peers, p.Actors.PeerIDs = s.Actors, s.Peers, s.PeerIDs
-	p.Endpoints.Endpoints, p.Endpoints.Total = s.Endpoints, s.Total
-	if s.RoleCalls != nil {
-		p.Endpoints.RoleCalls = s.RoleCalls
-	}
+	p.Actors.restore(s.Actors, s.Peers, s.PeerIDs)
+	p.Endpoints.restore(s.Endpoints, s.RoleCalls, s.Total)
 	if s.Findings != nil {
 		p.Findings.M = s.Findings
 	}

@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 )
 
 // Body and parameter scanning. Network input: every function here is
@@ -13,7 +14,9 @@ import (
 const maxScan = 64 << 10
 
 // field is one scalar of a request: a query parameter, a form field, or a
-// JSON member (Key is the member name, Depth 1 at the top level).
+// JSON member (Key is the member name, Depth 1 at the top level). Key and
+// Val may alias the call's bytes and are valid during the callback only:
+// clone what you keep (strings.Clone).
 type field struct {
 	Key   string
 	Val   string
@@ -70,7 +73,7 @@ func jsonFields(b []byte, fn func(f field)) {
 			}
 			s := b[i+1 : j]
 			i = j
-			str := string(s)
+			str := view(s)
 			if esc {
 				str = unescapeJSON(s)
 			}
@@ -87,12 +90,21 @@ func jsonFields(b []byte, fn func(f field)) {
 				j++
 			}
 			if key != "" {
-				fn(field{Key: key, Val: string(b[i:j]), Depth: depth})
+				fn(field{Key: key, Val: view(b[i:j]), Depth: depth})
 			}
 			key = ""
 			i = j - 1
 		}
 	}
+}
+
+// view is a string that shares b's memory, for the duration of a field
+// callback: the call's bodies are never modified while it is processed.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // unescapeJSON decodes the common escapes; others are kept verbatim.
@@ -202,7 +214,7 @@ func requestFields(rawQuery string, body []byte, ctype string, fn func(f field))
 	case strings.Contains(ctype, "json") || (ctype == "" && (body[0] == '{' || body[0] == '[')):
 		jsonFields(body, fn)
 	case strings.Contains(ctype, "x-www-form-urlencoded"):
-		formFields(string(body[:min(len(body), maxScan)]), fn)
+		formFields(view(body[:min(len(body), maxScan)]), fn)
 	}
 }
 
@@ -245,39 +257,43 @@ func sensitiveClasses(b []byte, withPII bool) uint32 {
 		b = b[:maxScan]
 	}
 	var m uint32
-	if bytes.Contains(b, maskedCard) || bytes.Contains(b, maskedCard2) {
+	if i := bytes.IndexByte(b, '*'); i >= 0 && (bytes.Contains(b[i:], maskedCard) || bytes.Contains(b[i:], maskedCard2)) {
 		m |= ClassCard // a card the edge masked (identity keeps the last four)
 	}
 	if bytes.Contains(b, pemKey) {
 		m |= ClassPrivateKey
 	}
-	for _, p := range bcrypt {
-		if bytes.Contains(b, p) {
-			m |= ClassPasswordHash
-			break
+	if i := bytes.IndexByte(b, '$'); i >= 0 {
+		for _, p := range bcrypt {
+			if bytes.Contains(b[i:], p) {
+				m |= ClassPasswordHash
+				break
+			}
 		}
 	}
 	if i := bytes.Index(b, []byte("AKIA")); i >= 0 && i+20 <= len(b) && isUpperAlnum(b[i+4:i+20]) {
 		m |= ClassCloudKey
 	}
-	// One pass over digit runs: cards (Luhn) and SSNs (ddd-dd-dddd).
-	for i := 0; i < len(b); i++ {
-		if !isDigit(b[i]) || (i > 0 && (isDigit(b[i-1]) || isAlpha(b[i-1]))) {
+	// Digit runs: cards (13-19 digits, Luhn) and SSNs (ddd-dd-dddd), in
+	// the first maxDigitScan bytes. Both are at least 11 bytes long, so
+	// sampling every 11th byte finds every one; a sampled digit or dash is
+	// widened to its whole run of digits and dashes.
+	d := b[:min(len(b), maxDigitScan)]
+	for i := 0; i < len(d); i += 11 {
+		if digitTab[d[i]] == 0 && d[i] != '-' {
 			continue
 		}
-		j := i
-		for j < len(b) && isDigit(b[j]) {
-			j++
+		s, e := i, i
+		for s > 0 && (digitTab[d[s-1]] != 0 || d[s-1] == '-') {
+			s--
 		}
-		n := j - i
-		switch {
-		case n >= 13 && n <= 19 && (j == len(b) || !isAlpha(b[j])) && luhn(b[i:j]):
-			m |= ClassCard
-		case n == 3 && j+8 <= len(b) && b[j] == '-' && isDigit(b[j+1]) && isDigit(b[j+2]) && b[j+3] == '-' &&
-			allDigits(b[j+4:j+8]) && (j+8 == len(b) || !isDigit(b[j+8])):
-			m |= ClassSSN
+		for e < len(d) && (digitTab[d[e]] != 0 || d[e] == '-') {
+			e++
 		}
-		i = j
+		if (s == 0 || !isAlpha(d[s-1])) && (e == len(d) || !isAlpha(d[e])) {
+			m |= runClasses(d[s:e])
+		}
+		i = e
 	}
 	if withPII {
 		if i := bytes.IndexByte(b, '@'); i > 0 && i+3 < len(b) && isAlnum(b[i-1]) && isAlnum(b[i+1]) && bytes.IndexByte(b[i:min(len(b), i+64)], '.') > 0 {
@@ -285,6 +301,27 @@ func sensitiveClasses(b []byte, withPII bool) uint32 {
 		}
 		if hasIBAN(b) {
 			m |= ClassIBAN
+		}
+	}
+	return m
+}
+
+// runClasses classifies a run of digits and dashes.
+func runClasses(r []byte) uint32 {
+	var m uint32
+	if len(r) == 11 && r[3] == '-' && r[6] == '-' && allDigits(r[:3]) && allDigits(r[4:6]) && allDigits(r[7:]) {
+		m |= ClassSSN
+	}
+	for len(r) > 0 {
+		k := bytes.IndexByte(r, '-')
+		part := r
+		if k >= 0 {
+			part, r = r[:k], r[k+1:]
+		} else {
+			r = nil
+		}
+		if n := len(part); n >= 13 && n <= 19 && luhn(part) {
+			m |= ClassCard
 		}
 	}
 	return m
@@ -300,10 +337,22 @@ func hasIBAN(b []byte) bool {
 			if n := j - i; n >= 15 && n <= 34 && allDigitsOrUpper(b[i+4:j]) {
 				return true
 			}
+			i = j // linear: never rescan a run
 		}
 	}
 	return false
 }
+
+// maxDigitScan caps the bytes of one body searched for card numbers and
+// SSNs (edge-masked cards are found anywhere in the scanned body).
+const maxDigitScan = 8 << 10
+
+var digitTab = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	return t
+}()
 
 func luhn(d []byte) bool {
 	sum, dbl := 0, false

@@ -53,6 +53,9 @@ type Hit struct {
 	Endpoint string
 	Summary  string
 	Evidence map[string]any
+	// Weak marks supporting evidence (a parameter-profile hit): it counts,
+	// but does not replace the summary of a stronger hit on the same finding.
+	Weak bool
 }
 
 var severityRank = map[string]int{report.SeverityLow: 1, report.SeverityMedium: 2, report.SeverityHigh: 3, report.SeverityCritical: 4}

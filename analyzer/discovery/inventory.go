@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -451,11 +452,13 @@ func (inv *Inventory) extra(e *endpoint, sens map[string]int64) map[string]any {
 	} else if e.superseded != "" {
 		x["superseded_by"] = e.superseded
 	}
+	// Copies: the caller reads the record after the lock is released while
+	// Observe keeps counting (the analyzer writes snapshots mid-stream).
 	if len(e.reqCT) > 0 {
-		x["request_content_types"] = e.reqCT
+		x["request_content_types"] = maps.Clone(e.reqCT)
 	}
 	if len(e.respCT) > 0 {
-		x["response_content_types"] = e.respCT
+		x["response_content_types"] = maps.Clone(e.respCT)
 	}
 	if q := paramTypes(e.query); q != nil {
 		x["query_params"] = q

@@ -9,6 +9,9 @@ import (
 	"golang.org/x/net/bpf"
 )
 
+// canCompileFilters says whether this build compiles tcpdump filters.
+const canCompileFilters = false
+
 // CompileFilter compiles a tcpdump-syntax filter. This build has no cgo, hence no libpcap:
 // only the empty expression (keep every frame, cut to snapLen) is accepted.
 func CompileFilter(expr string, _ layers.LinkType, snapLen int) ([]bpf.RawInstruction, error) {

@@ -29,7 +29,8 @@ type ring struct {
 	ifindex   int
 	name      string
 	linkType  layers.LinkType
-	loopback  bool // drop outgoing copies: on lo each packet is also seen incoming
+	any       bool // bound to every interface: frames carry their own ifindex
+	loIndex   int  // loopback's ifindex, or -1: its outgoing copies are dropped (each packet is also seen incoming)
 	mem       []byte
 	blockSize int
 	blocks    int
@@ -70,13 +71,22 @@ func openRing(cfg *Config, ifName string, filter []bpf.RawInstruction, fan *fano
 			r.close()
 		}
 	}()
+	r.loIndex = -1
 	if !any {
-		r.ifindex, r.linkType, r.loopback, err = ifaceInfo(fd, ifName)
+		var loopback bool
+		r.ifindex, r.linkType, loopback, err = ifaceInfo(fd, ifName)
 		if err != nil {
 			return nil, err
 		}
+		if loopback {
+			r.loIndex = r.ifindex
+		}
 	} else {
+		r.any = true
 		r.linkType = layers.LinkTypeRaw
+		if idx, _, loopback, err := ifaceInfo(fd, "lo"); err == nil && loopback {
+			r.loIndex = idx
+		}
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
 		return nil, fmt.Errorf("%s: set TPACKET_V3: %w", ifName, err)
@@ -189,14 +199,18 @@ func (r *ring) next() (data []byte, ci gopacket.CaptureInfo, ok bool) {
 		if start < frame || end > len(r.mem) || end > (r.cur+1)*r.blockSize {
 			continue // cannot happen with a sane kernel; never read out of the block
 		}
-		if r.loopback && r.mem[frame+frameHdrLen+10] == unix.PACKET_OUTGOING { // sockaddr_ll.sll_pkttype
+		ifindex := r.ifindex
+		if r.any {
+			ifindex = int(int32(binary.NativeEndian.Uint32(r.mem[frame+frameHdrLen+4:]))) // sockaddr_ll.sll_ifindex
+		}
+		if ifindex == r.loIndex && r.mem[frame+frameHdrLen+10] == unix.PACKET_OUTGOING { // sll_pkttype
 			continue
 		}
 		ci = gopacket.CaptureInfo{
 			Timestamp:      time.Unix(int64(h.Sec), int64(h.Nsec)),
 			CaptureLength:  int(h.Snaplen),
 			Length:         int(h.Len),
-			InterfaceIndex: r.ifindex,
+			InterfaceIndex: ifindex,
 		}
 		return r.mem[start:end:end], ci, true
 	}

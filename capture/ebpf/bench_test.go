@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly"
 )
@@ -16,7 +18,7 @@ import (
 // tcpPair returns the two blocking file descriptors of a loopback TCP
 // connection (raw syscalls: no Go netpoller between the benchmark and the
 // kernel).
-func tcpPair(b testing.TB) (client, server int) {
+func tcpPair(b testing.TB) (client, server int, port uint16) {
 	b.Helper()
 	ln, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
@@ -47,7 +49,7 @@ func tcpPair(b testing.TB) (client, server int) {
 	_ = syscall.SetsockoptInt(client, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 	_ = syscall.SetsockoptInt(server, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
 	b.Cleanup(func() { _ = syscall.Close(client); _ = syscall.Close(server) })
-	return client, server
+	return client, server, uint16(sa.(*syscall.SockaddrInet4).Port)
 }
 
 // nopFeeder drops the rebuilt streams: the benchmark measures the kernel side.
@@ -59,25 +61,54 @@ func (nopFeeder) Gap(uint64, reassembly.Direction, int64, int64)   {}
 func (nopFeeder) End(uint64, int64)                                {}
 func (nopFeeder) Tick(int64)                                       {}
 
-// attach starts a capture that copies every socket call (no dedup) and a
-// reader that drains it; the returned function stops both and reports lost
-// events.
-func attach(b *testing.B) func() {
+// benchConfig copies every socket call of the benchmark's connection (port
+// filter: other processes' traffic on this shared machine stays out; no
+// dedup: both ends are copied).
+func benchConfig(port uint16) Config {
+	cfg := DefaultConfig()
+	cfg.DedupLocal = false
+	if port != 0 {
+		cfg.Ports = []uint16{port}
+	}
+	return cfg
+}
+
+// attach starts a capture of port's connections and a reader that drains
+// it; the returned function stops both and reports lost events.
+func attach(b *testing.B, port uint16) func() {
 	b.Helper()
 	if os.Geteuid() != 0 {
 		b.Skip("needs root")
 	}
-	cfg := DefaultConfig()
-	cfg.DedupLocal = false
+	cfg := benchConfig(port)
 	c, err := Open(cfg, nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	// Kernel-measured run time of the socket programs (BPF_STATS_RUN_TIME).
+	stats, err := ebpf.EnableStats(0)
+	if err != nil {
+		b.Logf("no BPF run time statistics: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx, nopFeeder{}) }()
 	return func() {
 		st := c.Stats()
+		if stats != nil {
+			var run time.Duration
+			var n uint64
+			for _, p := range []*ebpf.Program{c.objs.SockSend, c.objs.SockRecv} {
+				if ps, err := p.Stats(); err == nil {
+					run += ps.Runtime
+					n += ps.RunCount
+				}
+			}
+			_ = stats.Close()
+			if n > 0 {
+				b.ReportMetric(float64(run.Nanoseconds())/float64(n), "prog-ns/run")
+			}
+		}
 		cancel()
 		<-done
 		_ = c.Close()
@@ -113,9 +144,10 @@ func BenchmarkSyscall(b *testing.B) {
 					pingPongPipe(b, p1, p2, on)
 					return
 				}
-				a, z := tcpPair(b)
+				a, z, _ := tcpPair(b)
 				if on {
-					defer attach(b)()
+					// Every socket call of the machine is hooked and copied.
+					defer attach(b, 0)()
 				}
 				msg, buf := []byte{'x'}, make([]byte, 16)
 				runtime.LockOSThread()
@@ -145,7 +177,7 @@ func BenchmarkSyscall(b *testing.B) {
 
 func pingPongPipe(b *testing.B, p1, p2 [2]int, on bool) {
 	if on {
-		defer attach(b)()
+		defer attach(b, 0)()
 	}
 	msg, buf := []byte{'x'}, make([]byte, 16)
 	runtime.LockOSThread()
@@ -193,9 +225,8 @@ func BenchmarkEventRate(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root")
 	}
-	cfg := DefaultConfig()
-	cfg.DedupLocal = false
-	c, err := Open(cfg, nil)
+	a, z, port := tcpPair(b)
+	c, err := Open(benchConfig(port), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -209,7 +240,6 @@ func BenchmarkEventRate(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx, st) }()
-	a, z := tcpPair(b)
 	req := []byte("GET /api/v1/items/12345 HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"id\":12345,\"a\"}")
 	buf := make([]byte, 4096)
@@ -244,4 +274,76 @@ type countSink struct{ n int }
 func (s *countSink) Consume(_ context.Context, calls []apicall.Call) error {
 	s.n += len(calls)
 	return nil
+}
+
+// BenchmarkReader: one op is one event read, rebuilt and parsed by the
+// reader (reassembly.Streams pairing HTTP calls). The ring buffer is
+// filled with HTTP exchanges while no reader runs (not timed), then
+// drained (timed): the rate one reader sustains, independent of how fast
+// this machine's generator can make events.
+func BenchmarkReader(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	a, z, port := tcpPair(b)
+	c, err := Open(benchConfig(port), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	var calls countSink
+	st, err := reassembly.NewStreams(reassembly.DefaultConfig(), &calls, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := []byte("GET /api/v1/items/12345 HTTP/1.1\r\nHost: bench.test\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n")
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"id\":12345,\"a\"}")
+	buf := make([]byte, 4096)
+	// A 16 MiB ring holds about 70k of these events; fill half of it per round.
+	const perRound = 32000
+	b.ResetTimer()
+	var drained time.Duration
+	var cpu int64
+	for done := 0; done < b.N; {
+		n := min(perRound, b.N-done)
+		b.StopTimer()
+		before := c.read.Load()
+		for range (n + 3) / 4 {
+			_, _ = syscall.Write(a, req)
+			_, _ = syscall.Read(z, buf)
+			_, _ = syscall.Write(z, resp)
+			_, _ = syscall.Read(a, buf)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		runDone := make(chan error, 1)
+		b.StartTimer()
+		start, cpu0 := time.Now(), processCPU()
+		go func() { runDone <- c.Run(ctx, st) }()
+		for c.read.Load() < before+uint64(n) {
+			if time.Since(start) > time.Minute {
+				b.Fatalf("reader did not drain the ring buffer within a minute: %+v", c.Stats())
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+		drained += time.Since(start)
+		cpu += processCPU() - cpu0
+		b.StopTimer()
+		cancel()
+		<-runDone
+		done += n
+	}
+	after := c.Stats()
+	_ = st.Close(context.Background())
+	b.ReportMetric(float64(b.N)/drained.Seconds(), "events/s")
+	// CPU the process spent per event while draining (the reader, mostly):
+	// the rate one reader sustains on a core of its own is 1e9 / this.
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64(after.LostEvents), "lost")
+}
+
+// processCPU is the process's user+system CPU time in ns.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

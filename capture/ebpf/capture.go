@@ -81,7 +81,7 @@ type Stats struct {
 	Overlaps    uint64 // events whose bytes were already fed
 	Streams     uint64 // byte streams (connections) opened
 	StreamsShed uint64 // streams not followed: over the limit
-	// TLSLibraries is the number of libssl files attached.
+	// TLSLibraries is the number of libssl files and Go executables attached.
 	TLSLibraries uint64
 	// RingUsed and RingSize are the ring buffer's unread and total bytes.
 	RingUsed, RingSize uint64
@@ -108,9 +108,10 @@ type Capture struct {
 }
 
 type stream struct {
-	next   [2]uint64
-	seen   [2]bool
-	lastTS int64
+	next      [2]uint64
+	seen      [2]bool
+	fromStart bool
+	lastTS    int64
 }
 
 // Open loads the programs with cfg's settings and attaches them. It needs
@@ -313,7 +314,7 @@ func (c *Capture) handle(raw []byte, f Feeder) {
 				c.shed.Add(1)
 				return
 			}
-			st = &stream{}
+			st = &stream{fromStart: flags&fFromStart != 0}
 			c.streams[key] = st
 			c.opened.Add(1)
 			f.Open(key, c.info(raw, flags))
@@ -349,7 +350,10 @@ func (c *Capture) handle(raw []byte, f Feeder) {
 		}
 		if st := c.streams[key]; st != nil {
 			for d, end := range [2]uint64{pos, pos2} {
-				if st.seen[d] && end > st.next[d] {
+				// Bytes past the last event were lost (or, for a direction
+				// never seen, all of them when the stream was followed from
+				// its start).
+				if (st.seen[d] || st.fromStart) && end > st.next[d] {
 					c.gaps.Add(1)
 					c.gapBytes.Add(end - st.next[d])
 					f.Gap(key, reassembly.Direction(d), int64(end-st.next[d]), ts)
@@ -437,6 +441,43 @@ func (c *Capture) kernelStats(s *Stats) {
 	s.LostEvents, s.LostBytes, s.TruncatedBytes = k[stLost], k[stLostBytes], k[stTruncBytes]
 	s.Filtered, s.Duplicates, s.Unattributed = k[stFiltered], k[stDup], k[stUnattributed]
 	s.TLSUnlinked, s.TLSCalls = k[stTLSUnlinked], k[stTLSCalls]
+}
+
+// Detach detaches every program, so no new event is produced, then feeds
+// the events still in the ring buffer to f. Call it after Run returned,
+// before Close, for a shutdown that loses nothing already captured.
+func (c *Capture) Detach(f Feeder) error {
+	c.runMu.Lock()
+	defer c.runMu.Unlock()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	var errs []error
+	if c.tls != nil {
+		errs = append(errs, c.tls.close())
+	}
+	for _, l := range c.links {
+		errs = append(errs, l.Close())
+	}
+	c.links = nil
+	rd := c.rd
+	c.mu.Unlock()
+	var rec ringbuf.Record
+	rd.SetDeadline(time.Now())
+	for {
+		err := rd.ReadInto(&rec)
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
+				errs = append(errs, fmt.Errorf("drain ring buffer: %w", err))
+			}
+			break
+		}
+		c.handle(rec.RawSample, f)
+	}
+	f.Tick(time.Now().UnixNano())
+	return errors.Join(errs...)
 }
 
 // Close detaches the programs and releases them. Run returns soon after.

@@ -4,17 +4,22 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/cilium/ebpf/rlimit"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/bpf"
@@ -80,7 +85,11 @@ type harness struct {
 func startCapture(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	skipIfNoEBPF(t)
-	c, err := Open(cfg, nil)
+	var log *slog.Logger
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	c, err := Open(cfg, log)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -99,6 +108,9 @@ func startCapture(t *testing.T, cfg Config) *harness {
 			cancel()
 			if err := <-h.done; err != nil {
 				t.Errorf("run: %v", err)
+			}
+			if err := c.Detach(h.st); err != nil {
+				t.Errorf("detach: %v", err)
 			}
 			_ = h.st.Close(context.Background())
 			if err := c.Close(); err != nil {
@@ -162,9 +174,22 @@ func byPath(calls []apicall.Call) map[string]apicall.Call {
 	return m
 }
 
+// portConfig captures only port's connections: other processes on this
+// shared machine make traffic too.
+func portConfig(t *testing.T, addr string) Config {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Ports = []uint16{ap.Port()}
+	return cfg
+}
+
 func TestLoopbackGoClient(t *testing.T) {
-	h := startCapture(t, DefaultConfig())
 	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	h := startCapture(t, portConfig(t, addr))
 	const n = 20
 	cl := &http.Client{Timeout: 5 * time.Second}
 	for i := range n {
@@ -217,6 +242,22 @@ func TestLoopbackGoClient(t *testing.T) {
 	if st.Events == 0 || st.Duplicates == 0 {
 		t.Errorf("stats %+v: want events and client-side duplicates skipped", st)
 	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := h.cap.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := map[string]float64{}
+	for _, mf := range mfs {
+		m := mf.GetMetric()[0]
+		vals[mf.GetName()] = m.GetCounter().GetValue() + m.GetGauge().GetValue()
+	}
+	if vals["apitap_ebpf_events_total"] < float64(st.Events) || vals["apitap_ebpf_ringbuf_size_bytes"] != 16<<20 || len(vals) != len(metrics) {
+		t.Errorf("metrics %v", vals)
+	}
 }
 
 // checkCurlCalls checks the calls of curlRequests against what was sent.
@@ -252,8 +293,8 @@ func curlRequests(t *testing.T, base string, n int, prefix ...string) {
 
 func TestLoopbackCurlAndWrk(t *testing.T) {
 	needTools(t, "curl", "wrk")
-	h := startCapture(t, DefaultConfig())
 	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	h := startCapture(t, portConfig(t, addr))
 	const n = 10
 	curlRequests(t, "http://"+addr, n)
 	out, err := exec.Command("wrk", "-t1", "-c4", "-d1s", "http://"+addr+"/items/wrk").CombinedOutput()
@@ -338,7 +379,7 @@ func TestVethCurl(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := exec.Command("ip", "netns", "exec", "at8b", self)
-	srv.Env = append(os.Environ(), helperEnv+"=10.208.8.2:8080")
+	srv.Env = append(os.Environ(), helperEnv+"=10.208.8.2:18208")
 	out, err := srv.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -352,19 +393,120 @@ func TestVethCurl(t *testing.T) {
 		t.Fatalf("server helper: %v %q", err, line)
 	}
 	cfg := DefaultConfig()
-	cfg.Ports = []uint16{8080}
+	cfg.Ports = []uint16{18208}
 	h := startCapture(t, cfg)
 	const n = 10
-	curlRequests(t, "http://10.208.8.2:8080", n, "ip", "netns", "exec", "at8a")
+	curlRequests(t, "http://10.208.8.2:18208", n, "ip", "netns", "exec", "at8a")
 	calls := h.waitCalls(t, func(c []apicall.Call) bool { return len(c) >= n })
 	// ip netns exec execs the helper: the server's pid is the helper's.
 	checkCurlCalls(t, calls, n, uint32(srv.Process.Pid))
 	for _, c := range calls {
-		if c.Client.Addr().String() != "10.208.8.1" || c.Server.String() != "10.208.8.2:8080" {
+		if c.Client.Addr().String() != "10.208.8.1" || c.Server.String() != "10.208.8.2:18208" {
 			t.Errorf("call %s %s: client %s server %s", c.Method, c.Path, c.Client, c.Server)
 		}
 	}
 	if len(calls) != n {
 		t.Errorf("%d calls, want %d", len(calls), n)
+	}
+}
+
+// ownCgroupID is the cgroup v2 id of this process (the inode number of
+// its cgroup directory), or 0 when that cannot be read.
+func ownCgroupID(t *testing.T) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "0::"); ok {
+			fi, err := os.Stat(filepath.Join("/sys/fs/cgroup", rest))
+			if err != nil {
+				return 0
+			}
+			return fi.Sys().(*syscall.Stat_t).Ino
+		}
+	}
+	return 0
+}
+
+func TestKernelFilters(t *testing.T) {
+	skipIfNoEBPF(t)
+	own := ownCgroupID(t)
+	if own == 0 {
+		t.Skip("no cgroup v2 id for this process")
+	}
+	tests := []struct {
+		name    string
+		set     func(*Config)
+		capture bool
+	}{
+		{"own cgroup", func(c *Config) { c.Cgroups = []uint64{own} }, true},
+		{"other cgroup", func(c *Config) { c.Cgroups = []uint64{own + 1000003} }, false},
+		{"own pid ignored", func(c *Config) { c.IgnorePID = os.Getpid() }, false},
+		{"other port", func(c *Config) { c.Ports = []uint16{1} }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := echoServer(t, "tcp", "127.0.0.1:0")
+			cfg := portConfig(t, addr)
+			tt.set(&cfg)
+			h := startCapture(t, cfg)
+			resp, err := http.Get("http://" + addr + "/items/filtered")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			http.DefaultClient.CloseIdleConnections()
+			if tt.capture {
+				calls := h.waitCalls(t, func(c []apicall.Call) bool { return len(c) > 0 })
+				if len(calls) != 1 || calls[0].Source.CgroupID != own {
+					t.Errorf("calls %+v, want one from cgroup %d", calls, own)
+				}
+				return
+			}
+			time.Sleep(500 * time.Millisecond) // two reader polls
+			h.close()
+			if calls := h.col.snapshot(); len(calls) != 0 {
+				t.Errorf("%d calls captured through the filter", len(calls))
+			}
+		})
+	}
+}
+
+// TestDetachDrains: events still in the ring buffer when the capture stops
+// are read by Detach (no Run at all here: every call comes from the drain).
+func TestDetachDrains(t *testing.T) {
+	skipIfNoEBPF(t)
+	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	c, err := Open(portConfig(t, addr), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	col := &callCollector{}
+	st, err := reassembly.NewStreams(reassembly.DefaultConfig(), col, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &http.Client{Timeout: 5 * time.Second}
+	for i := range 3 {
+		resp, err := cl.Get(fmt.Sprintf("http://%s/items/%d", addr, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	cl.CloseIdleConnections()
+	if err := c.Detach(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if calls := col.snapshot(); len(calls) != 3 {
+		t.Errorf("%d calls after detach, want 3", len(calls))
 	}
 }

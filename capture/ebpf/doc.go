@@ -2,9 +2,10 @@
 // without a mirror port and for TLS traffic: no packets are read.
 //
 // The programs (bpf/socket.c) use only hooks that work without kprobes or
-// fentry, from Linux 5.8 on (uprobe_multi for TLS needs 6.6):
+// fentry: raw tracepoints, tracepoints and uprobe_multi. They need BTF and
+// Linux 6.2 (bpf_rdonly_cast); TLS needs 6.6 (uprobe_multi).
 //
-//   - the sock:sock_send_length and sock:sock_recv_length tracepoints fire for
+//   - the sock_send_length and sock_recv_length raw tracepoints fire for
 //     every send and receive on a socket; the syscall's registers
 //     (bpf_task_pt_regs) give the fd and the user buffer, checked against the
 //     socket through the task's file table, and the bytes are copied in chunks
@@ -16,7 +17,12 @@
 //     process maps (rescanned every Config.TLSRescan, so libraries of new
 //     processes and containers are attached as they appear) capture the
 //     plaintext; the socket tracepoint nested in an SSL call links the SSL
-//     object to its socket.
+//     object to its socket;
+//   - also with Config.TLS, Go programs' crypto/tls: uprobe_multi on the
+//     entry of (*Conn).Write and on the entry and every RET instruction of
+//     (*Conn).Read (found by disassembly; uretprobes break on Go's moving
+//     stacks), keyed by goroutine, the socket found through the tls.Conn's
+//     *net.TCPConn file descriptor.
 //
 // Every data event carries the connection id, its direction, the position of
 // its first byte in that direction, a timestamp, pid, tid and cgroup id.

@@ -21,6 +21,9 @@ import (
 // the _ex variants. OpenSSL 1.1.0 lacks the _ex ones.
 var sslSymbols = []string{"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex"}
 
+// maxTried bounds the files remembered as not attachable.
+const maxTried = 1 << 16
+
 // fileID names a library file whatever path a process maps it by.
 type fileID struct{ dev, ino uint64 }
 
@@ -63,8 +66,10 @@ func (t *tlsAttacher) scan() {
 		for _, lib := range sslMappings(filepath.Join(root, pid, "maps")) {
 			// Through the process's root: the path as the process sees it
 			// (containers have their own).
-			t.attach(filepath.Join(root, pid, "root", lib))
+			t.attach(filepath.Join(root, pid, "root", lib), t.attachFile)
 		}
+		// Go programs carry crypto/tls in their executable.
+		t.attach(filepath.Join(root, pid, "exe"), t.attachGoTLS)
 	}
 }
 
@@ -102,8 +107,8 @@ func slicesContains(s []string, v string) bool {
 	return false
 }
 
-// attach probes one library file unless it is attached already.
-func (t *tlsAttacher) attach(path string) {
+// attach probes one file with how unless it was tried already.
+func (t *tlsAttacher) attach(path string, how func(string) ([]link.Link, error)) {
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {
 		return
@@ -114,14 +119,19 @@ func (t *tlsAttacher) attach(path string) {
 	if t.closed || t.links[id] != nil || t.failed[id] {
 		return
 	}
-	links, err := t.attachFile(path)
+	links, err := how(path)
 	if err != nil {
+		if len(t.failed) >= maxTried {
+			clear(t.failed) // bounded: files are simply looked at again
+		}
 		t.failed[id] = true
-		t.c.log.Warn("attach TLS probes", "library", path, "err", err)
+		if !errors.Is(err, errNotGoTLS) {
+			t.c.log.Warn("attach TLS probes", "file", path, "err", err)
+		}
 		return
 	}
 	t.links[id] = links
-	t.c.log.Info("attached TLS probes", "library", path)
+	t.c.log.Info("attached TLS probes", "file", path)
 }
 
 func (t *tlsAttacher) attachFile(path string) ([]link.Link, error) {

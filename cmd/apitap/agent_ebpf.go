@@ -25,7 +25,7 @@ func ebpfFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "ebpf", Usage: "capture socket data with eBPF instead of reading --pcap files (needs CAP_BPF, CAP_PERFMON; see README)", EnvVars: []string{"APITAP_EBPF"}},
 		&cli.StringSliceFlag{Name: "ebpf-ports", Usage: "capture only connections with one of these local or remote ports, e.g. 80,8080,443 (default: all)", EnvVars: []string{"APITAP_EBPF_PORTS"}},
-		&cli.BoolFlag{Name: "ebpf-tls", Usage: "also capture TLS plaintext from OpenSSL (libssl) in every process", EnvVars: []string{"APITAP_EBPF_TLS"}},
+		&cli.BoolFlag{Name: "ebpf-tls", Usage: "also capture TLS plaintext from OpenSSL (libssl) and Go crypto/tls in every process", EnvVars: []string{"APITAP_EBPF_TLS"}},
 		&cli.StringSliceFlag{Name: "ebpf-cgroup", Usage: "capture only tasks in these cgroups: cgroup v2 ids or paths under /sys/fs/cgroup (repeatable; default: all)", EnvVars: []string{"APITAP_EBPF_CGROUPS"}},
 		&cli.IntFlag{Name: "ebpf-chunk-size", Value: d.ChunkSize, Usage: "largest data chunk per event, bytes (1..16384)", EnvVars: []string{"APITAP_EBPF_CHUNK_SIZE"}},
 		&cli.StringFlag{Name: "ebpf-ring-size", Value: "16MiB", Usage: "ring buffer size (a power of two)", EnvVars: []string{"APITAP_EBPF_RING_SIZE"}},
@@ -143,8 +143,10 @@ func runEBPFAgent(c *cli.Context) error {
 	}
 	log.Info("ebpf capture attached", "ports", ecfg.Ports, "tls", ecfg.TLS, "cgroups", len(ecfg.Cgroups))
 	runErr := capt.Run(ctx, streams)
-	// Detach first so nothing new arrives, then flush what is pending.
-	closeErr := capt.Close()
+	// Detach first so nothing new arrives, read what the ring buffer still
+	// holds, then flush what is pending.
+	detachErr := capt.Detach(streams)
+	closeErr := errors.Join(detachErr, capt.Close())
 	timeout := c.Duration("shutdown-timeout")
 	fctx, fcancel := context.WithTimeout(context.Background(), timeout)
 	defer fcancel()

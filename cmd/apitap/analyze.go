@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/apitap/apitap/analyzer/discovery"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly"
@@ -68,22 +69,25 @@ func runAnalyze(c *cli.Context) error {
 	}
 	var det *detector
 	if c.Bool("detect") {
-		if det, err = newDetector(c); err != nil {
+		if det, err = newDetector(c, inventoryTemplater(endpoints.inv, endpoints.specs)); err != nil {
 			return err
 		}
 		sink = teeSink(sink, det)
 	}
 	var ch *clickhouseSink
+	var onMatch func(*apicall.Call, discovery.Match)
 	if c.String("clickhouse") != "" {
-		if ch, err = openClickhouse(c, false, nil, p.log); err != nil {
+		tm := newTemplates()
+		if ch, err = openClickhouse(c, false, tm.annotate, nil, p.log); err != nil {
 			return err
 		}
 		sink = teeSink(sink, ch)
+		onMatch = tm.onMatch
 	}
 	if sink == nil {
 		sink = apicall.Discard
 	}
-	st, warnings, err := p.run(c, endpoints.Sink(sink, nil), 30*time.Second)
+	st, warnings, err := p.run(c, endpoints.Sink(sink, onMatch), 30*time.Second)
 	if err != nil && st.Packets == 0 {
 		return err // nothing was read: the error says why
 	}

@@ -30,9 +30,15 @@ func analyzerCommand() *cli.Command {
 		&cli.DurationFlag{Name: "session-timeout", Value: d.SessionTimeout, Usage: "a silent replica loses its partitions after this long", EnvVars: []string{"APITAP_KAFKA_SESSION_TIMEOUT"}},
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go as JSON lines: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.StringFlag{Name: "metrics-addr", Value: ":9090", Usage: "serve /metrics, /healthz and /readyz on this `ADDR` (empty: off)", EnvVars: []string{"APITAP_METRICS_ADDR"}},
-		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
+		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long, or five times as long before the first (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
 		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+		&cli.DurationFlag{Name: "clickhouse-report-interval", Value: 30 * time.Second, Usage: "how often the inventory and findings so far are written to ClickHouse", EnvVars: []string{"APITAP_CLICKHOUSE_REPORT_INTERVAL"}},
 	)
+	// With --clickhouse the discovery and detection stages run, and calls,
+	// the inventory and findings go to ClickHouse.
+	flags = append(flags, discoveryFlags()...)
+	flags = append(flags, detectFlags()...)
+	flags = append(flags, clickhouseFlags()...)
 	return &cli.Command{
 		Name:   "analyzer",
 		Usage:  "cluster analyzer: consume API calls from Kafka into the analyzer stages",
@@ -136,8 +142,16 @@ func runAnalyzer(c *cli.Context) error {
 // land it writes the calls as JSON lines (--sink), as `apitap analyze
 // --format jsonl --calls` does; discovery, detection and ClickHouse plug in
 // here. closeStages flushes them, after the consumer stopped.
-func analyzerStages(c *cli.Context, _ prometheus.Registerer, _ *slog.Logger) (apicall.Sink, func(context.Context) error, error) {
-	return openSink(c.String("sink"))
+func analyzerStages(c *cli.Context, reg prometheus.Registerer, log *slog.Logger) (apicall.Sink, func(context.Context) error, error) {
+	out, closeOut, err := openSink(c.String("sink"))
+	if err != nil || c.String("clickhouse") == "" {
+		return out, closeOut, err
+	}
+	sink, ch, err := newAnalyzerClickhouse(c, out, reg, log)
+	if err != nil {
+		return nil, nil, errors.Join(err, closeOut(context.Background()))
+	}
+	return sink, func(ctx context.Context) error { return errors.Join(ch.Close(ctx), closeOut(ctx)) }, nil
 }
 
 // exitWhenIdle cancels when count has not moved for idle.
@@ -155,7 +169,8 @@ func exitWhenIdle(ctx context.Context, cancel context.CancelFunc, idle time.Dura
 			last, since = n, time.Now()
 			continue
 		}
-		if time.Since(since) >= idle {
+		// Before the first record joining the group takes its time too.
+		if el := time.Since(since); el >= idle && (last > 0 || el >= 5*idle) {
 			cancel()
 			return
 		}

@@ -8,11 +8,15 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
+	"github.com/apitap/apitap/analyzer/discovery"
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/storage/clickhouse"
 )
 
@@ -75,7 +79,7 @@ type clickhouseSink struct {
 // openClickhouse migrates (unless --no-migrate), connects and starts a
 // writer. waitForInsert makes Consume return only once rows are durable
 // (the Kafka analyzer); analyze buffers and flushes on Close.
-func openClickhouse(c *cli.Context, waitForInsert bool, reg prometheus.Registerer, log *slog.Logger) (*clickhouseSink, error) {
+func openClickhouse(c *cli.Context, waitForInsert bool, annotate clickhouse.Annotator, reg prometheus.Registerer, log *slog.Logger) (*clickhouseSink, error) {
 	o, err := parseDSN(c.String("clickhouse"))
 	if err != nil {
 		return nil, err
@@ -89,6 +93,7 @@ func openClickhouse(c *cli.Context, waitForInsert bool, reg prometheus.Registere
 	cfg.BatchRows = c.Int("clickhouse-batch-rows")
 	cfg.FlushInterval = c.Duration("clickhouse-flush-interval")
 	cfg.SampleBytes = c.Int("clickhouse-sample-bytes")
+	cfg.Annotate = annotate
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("--clickhouse-batch-rows, --clickhouse-flush-interval, --clickhouse-sample-bytes: %w", err)
 	}
@@ -121,6 +126,118 @@ func (s *clickhouseSink) Close(ctx context.Context) error {
 	s.cancel()
 	err := errors.Join(<-s.done, s.Writer.Close(ctx))
 	return errors.Join(err, s.db.Close())
+}
+
+// templates carries each call's endpoint template from the endpoint stage
+// (which sees the batch first) to the ClickHouse writer (which stores it in
+// calls.template), keyed by call id. Entries live for one Consume call; the
+// map is cleared should a sink fail between the two.
+type templates struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func newTemplates() *templates { return &templates{m: map[string]string{}} }
+
+// onMatch records the template of a call (endpointStage.Sink's hook).
+func (t *templates) onMatch(c *apicall.Call, m discovery.Match) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.m) >= 1<<20 {
+		clear(t.m) // a batch lost downstream: do not grow without bound
+	}
+	t.m[c.ID] = m.Template
+}
+
+// annotate takes the recorded template of a call (clickhouse.Annotator).
+func (t *templates) annotate(c *apicall.Call) (string, []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tmpl := t.m[c.ID]
+	delete(t.m, c.ID)
+	return tmpl, nil
+}
+
+// analyzerClickhouse is the analyzer's ClickHouse output: calls go through
+// the endpoint stage and the detectors into a writer that returns only
+// once they are inserted (so the Kafka consumer commits after that), and
+// every interval the inventory and the findings so far are upserted.
+type analyzerClickhouse struct {
+	ch        *clickhouseSink
+	endpoints *endpointStage
+	det       *detector
+	log       *slog.Logger
+	stop      context.CancelFunc
+	done      chan struct{}
+}
+
+func newAnalyzerClickhouse(c *cli.Context, next apicall.Sink, reg prometheus.Registerer, log *slog.Logger) (apicall.Sink, *analyzerClickhouse, error) {
+	endpoints, err := newEndpointStage(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	var det *detector
+	if c.Bool("detect") {
+		if det, err = newDetector(c, inventoryTemplater(endpoints.inv, endpoints.specs)); err != nil {
+			return nil, nil, err
+		}
+		next = teeSink(next, det)
+	}
+	tm := newTemplates()
+	ch, err := openClickhouse(c, true, tm.annotate, reg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := &analyzerClickhouse{ch: ch, endpoints: endpoints, det: det, log: log, done: make(chan struct{})}
+	ctx, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	go a.report(ctx, c.Duration("clickhouse-report-interval"))
+	return endpoints.Sink(teeSink(next, ch), tm.onMatch), a, nil
+}
+
+// report upserts the inventory and findings every interval until ctx ends.
+func (a *analyzerClickhouse) report(ctx context.Context, every time.Duration) {
+	defer close(a.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var fs []report.Finding
+		if a.det != nil {
+			a.det.mu.Lock()
+			fs = a.det.p.Findings.All()
+			a.det.mu.Unlock()
+		}
+		if err := a.write(ctx, fs); err != nil && ctx.Err() == nil {
+			a.log.Warn("write inventory and findings to ClickHouse", "err", err)
+		}
+	}
+}
+
+func (a *analyzerClickhouse) write(ctx context.Context, detected []report.Finding) error {
+	fs := append(a.endpoints.inv.Findings(), detected...)
+	return errors.Join(a.ch.ConsumeEndpoints(ctx, a.endpoints.inv.Endpoints()), a.ch.ConsumeFindings(ctx, fs))
+}
+
+// Close stops the reports, writes the final inventory and findings (the
+// detectors flush the calls they held for reordering) and closes the writer.
+func (a *analyzerClickhouse) Close(ctx context.Context) error {
+	a.stop()
+	<-a.done
+	var fs []report.Finding
+	var err error
+	if a.det != nil {
+		fs, err = a.det.close()
+	}
+	err = errors.Join(err, a.write(ctx, fs))
+	err = errors.Join(err, a.ch.Close(ctx))
+	cs := a.ch.Stats()
+	a.log.Info("clickhouse totals", "calls", cs.Calls, "endpoints", cs.Endpoints, "findings", cs.Findings, "dropped", cs.Dropped)
+	return err
 }
 
 func migrateCommand() *cli.Command {

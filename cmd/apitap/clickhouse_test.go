@@ -101,6 +101,9 @@ func TestClickhouseEndToEnd(t *testing.T) {
 	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+db+".calls"); n != summary.Calls {
 		t.Errorf("distinct call ids in ClickHouse: %d, analyze counted %d", n, summary.Calls)
 	}
+	if n := srv.Count(t, "SELECT count() FROM "+db+".calls FINAL WHERE template != ''"); n < summary.Calls*9/10 {
+		t.Errorf("only %d of %d calls carry their endpoint template", n, summary.Calls)
+	}
 
 	if len(printed) == 0 {
 		t.Fatalf("analyze printed no findings on the simulated attacks:\n%s", out)
@@ -170,6 +173,55 @@ func TestClickhouseEndToEnd(t *testing.T) {
 	if len(queries) < 10 {
 		t.Errorf("docs/queries.md has %d queries", len(queries))
 	}
+
+	// So does every panel of the Grafana dashboard, with the data source
+	// plugin's macros expanded the way it expands them.
+	for _, p := range dashboardQueries(t) {
+		q := strings.NewReplacer("${database}", db,
+			"$__fromTime", "toDateTime('2000-01-01 00:00:00')", "$__toTime", "toDateTime('2100-01-01 00:00:00')").Replace(p.sql)
+		q = regexp.MustCompile(`\$__timeFilter\((\w+)\)`).ReplaceAllString(q, "$1 >= toDateTime('2000-01-01 00:00:00') AND $1 <= toDateTime('2100-01-01 00:00:00')")
+		q = regexp.MustCompile(`\$__timeInterval\((\w+)\)`).ReplaceAllString(q, "toStartOfMinute($1)")
+		rows, err := conn.Conn().Query(t.Context(), q)
+		if err != nil {
+			t.Errorf("dashboard panel %q: %v\n%s", p.title, err, q)
+			continue
+		}
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		_ = rows.Close()
+		if n == 0 {
+			t.Errorf("dashboard panel %q returned no rows", p.title)
+		}
+	}
+}
+
+func dashboardQueries(t *testing.T) []docQuery {
+	t.Helper()
+	b, err := os.ReadFile("../../deployments/grafana/apitap-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ RawSQL string }
+		}
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("dashboard JSON: %v", err)
+	}
+	var out []docQuery
+	for _, p := range d.Panels {
+		for _, tg := range p.Targets {
+			out = append(out, docQuery{title: p.Title, sql: tg.RawSQL})
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("dashboard has no queries")
+	}
+	return out
 }
 
 type docQuery struct{ title, sql string }

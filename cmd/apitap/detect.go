@@ -70,13 +70,12 @@ type detector struct {
 	scratch  []report.Finding
 }
 
-func newDetector(c *cli.Context) (*detector, error) {
+func newDetector(c *cli.Context, tmpl detect.Templater) (*detector, error) {
 	cfg, err := detectConfig(c)
 	if err != nil {
 		return nil, err
 	}
-	// Discovery's inventory replaces the fallback templater once wired.
-	p, err := detect.NewPipeline(cfg, detect.FallbackTemplater)
+	p, err := detect.NewPipeline(cfg, tmpl)
 	if err != nil {
 		return nil, err
 	}

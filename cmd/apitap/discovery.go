@@ -29,6 +29,7 @@ func discoveryFlags() []cli.Flag {
 // endpointStage is the inventory wired into the analyze pipeline.
 type endpointStage struct {
 	inv    *discovery.Inventory
+	specs  *discovery.Specs
 	export string
 }
 
@@ -42,7 +43,7 @@ func newEndpointStage(c *cli.Context) (*endpointStage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &endpointStage{inv: inv, export: c.String("export-openapi")}, nil
+	return &endpointStage{inv: inv, specs: specs, export: c.String("export-openapi")}, nil
 }
 
 // Sink observes every call, then hands the batch to next. onMatch, when

@@ -42,6 +42,7 @@ func kafkaProducerFlags() []cli.Flag {
 		&cli.StringFlag{Name: "kafka-batch-bytes", Value: "1MiB", Usage: "largest produce batch per partition (and so largest call)", EnvVars: []string{"APITAP_KAFKA_BATCH_BYTES"}},
 		&cli.IntFlag{Name: "kafka-batch-messages", Value: d.BatchMessages, Usage: "most calls in one produce batch per partition", EnvVars: []string{"APITAP_KAFKA_BATCH_MESSAGES"}},
 		&cli.DurationFlag{Name: "kafka-linger", Value: d.Linger, Usage: "how long a partial batch waits for more calls", EnvVars: []string{"APITAP_KAFKA_LINGER"}},
+		&cli.IntFlag{Name: "kafka-in-flight", Value: d.MaxInFlight, Usage: "produce batches sent at once (more than 1 may reorder an actor's calls slightly)", EnvVars: []string{"APITAP_KAFKA_IN_FLIGHT"}},
 		&cli.BoolFlag{Name: "kafka-auto-create-topic", Usage: "let the broker create a missing topic", EnvVars: []string{"APITAP_KAFKA_AUTO_CREATE_TOPIC"}},
 	}
 }
@@ -89,6 +90,7 @@ func agentSink(c *cli.Context, log *slog.Logger) (sink apicall.Sink, closeSink f
 	cfg.Shed = c.String("kafka-shed")
 	cfg.BatchMessages = c.Int("kafka-batch-messages")
 	cfg.Linger = c.Duration("kafka-linger")
+	cfg.MaxInFlight = c.Int("kafka-in-flight")
 	cfg.AutoCreateTopic = c.Bool("kafka-auto-create-topic")
 	var errs []error
 	if cfg.BufferBytes, err = parseBytes(c.String("kafka-buffer")); err != nil {

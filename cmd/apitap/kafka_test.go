@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -25,13 +28,20 @@ const testKey = "test-pseudonym-key-0123456789"
 // runCLI runs the apitap app in process with args.
 func runCLI(t *testing.T, args ...string) {
 	t.Helper()
+	if err := runCLIErr(args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runCLIErr(args ...string) error {
 	app := newApp()
 	app.Writer, app.ErrWriter = io.Discard, io.Discard
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := app.RunContext(ctx, append([]string{"apitap"}, args...)); err != nil {
-		t.Fatalf("apitap %s: %v", strings.Join(args, " "), err)
+		return fmt.Errorf("apitap %s: %w", strings.Join(args, " "), err)
 	}
+	return nil
 }
 
 // offlineCalls runs the agent's pipeline on pcap in process and keeps the calls.
@@ -162,8 +172,48 @@ func TestAgentKafkaAnalyzer(t *testing.T) {
 	agentOut := filepath.Join(dir, "agent.jsonl")
 	runCLI(t, "agent", "--pcap", pcap, "--sink", "file:"+agentOut, "--pseudonym-key", testKey, "--progress=false", "--node", "node-7", "--workers", "1")
 	analyzerOut := filepath.Join(dir, "analyzer.jsonl")
-	runCLI(t, "analyzer", "--kafka", brokers, "--group", "e2e-analyzer", "--sink", "file:"+analyzerOut,
-		"--metrics-addr", "127.0.0.1:0", "--idle-exit", "2s", "--batch-wait", "20ms")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminAddr := ln.Addr().String()
+	ln.Close()
+	analyzerDone := make(chan struct{})
+	var analyzerErr error
+	go func() {
+		defer close(analyzerDone)
+		analyzerErr = runCLIErr("analyzer", "--kafka", brokers, "--group", "e2e-analyzer", "--sink", "file:"+analyzerOut,
+			"--metrics-addr", adminAddr, "--idle-exit", "2s", "--batch-wait", "20ms")
+	}()
+	// While it runs: ready once consuming, and its metrics count records.
+	var ready bool
+	var metrics string
+	for !ready {
+		select {
+		case <-analyzerDone:
+			t.Fatalf("analyzer exited before /readyz answered 200: %v", analyzerErr)
+		case <-time.After(50 * time.Millisecond):
+		}
+		resp, err := http.Get("http://" + adminAddr + "/readyz")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if ready = resp.StatusCode == http.StatusOK; ready {
+			if resp, err := http.Get("http://" + adminAddr + "/metrics"); err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				metrics = string(b)
+			}
+		}
+	}
+	if !strings.Contains(metrics, "apitap_kafka_consumed_messages_total") {
+		t.Errorf("analyzer /metrics lacks the consumer metrics:\n%.2000s", metrics)
+	}
+	<-analyzerDone
+	if analyzerErr != nil {
+		t.Fatal(analyzerErr)
+	}
 	a, b := readLines(t, agentOut), readLines(t, analyzerOut)
 	if len(a) != len(want) || len(b) != len(a) {
 		t.Fatalf("agent wrote %d lines, analyzer %d, offline calls %d", len(a), len(b), len(want))
@@ -218,5 +268,77 @@ func TestAgentKafkaFlagErrors(t *testing.T) {
 	app.Writer, app.ErrWriter = io.Discard, io.Discard
 	if err := app.Run([]string{"apitap", "analyzer", "--start-offset", "middle", "--kafka", "localhost:9092"}); err == nil || !strings.Contains(err.Error(), "start offset") {
 		t.Errorf("analyzer with a bad --start-offset: %v", err)
+	}
+}
+
+// TestAgentKafkaBrokerLate: the broker is down when the agent starts and
+// comes up on the same address a moment later; the agent keeps the calls
+// in its buffer, reconnects by itself and delivers every one.
+func TestAgentKafkaBrokerLate(t *testing.T) {
+	dir := t.TempDir()
+	runCLI(t, "simulate", "--out", dir, "--seed", "5", "--users", "20", "--duration", "1m", "--max-calls", "800")
+	pcap := filepath.Join(dir, "traffic.pcap")
+	want := len(offlineCalls(t, pcap))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	agentDone := make(chan error, 1)
+	go func() {
+		agentDone <- runCLIErr("agent", "--pcap", pcap, "--kafka", fmt.Sprintf("127.0.0.1:%d", port), "--pseudonym-key", testKey,
+			"--progress=false", "--workers", "1", "--shutdown-timeout", "60s")
+	}()
+	time.Sleep(1500 * time.Millisecond) // the agent has read the file and is retrying
+	select {
+	case err := <-agentDone:
+		t.Fatalf("agent finished while the broker was down: %v", err)
+	default:
+	}
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(port), kfake.SeedTopics(2, kafka.DefaultTopic))
+	if err != nil {
+		t.Fatalf("start kfake on port %d: %v", port, err)
+	}
+	defer cl.Close()
+	if err := <-agentDone; err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	var mu sync.Mutex
+	got := map[string]bool{}
+	cfg := kafka.DefaultConsumerConfig()
+	cfg.Brokers, cfg.Group, cfg.BatchWait = cl.ListenAddrs(), "late", 20*time.Millisecond
+	cons, err := kafka.NewConsumer(cfg, apicall.SinkFunc(func(_ context.Context, cs []apicall.Call) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			got[c.ID] = true
+		}
+		return nil
+	}), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cons.Run(ctx) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	_ = cons.Close(context.Background())
+	if len(got) != want {
+		t.Fatalf("Kafka holds %d distinct calls after the broker came up late, offline pipeline %d", len(got), want)
 	}
 }

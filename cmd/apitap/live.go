@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/gopacket/layers"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
@@ -37,7 +38,7 @@ func liveFlags() []cli.Flag {
 		&cli.StringFlag{Name: "filter", Value: defaultFilter, Usage: "capture filter in tcpdump syntax", EnvVars: []string{"APITAP_FILTER"}},
 		&cli.StringFlag{Name: "exclude", Value: defaultOwnTraffic, Usage: "tcpdump expression for the agent's own traffic (Kafka, ClickHouse), never captured; empty to keep it", EnvVars: []string{"APITAP_EXCLUDE"}},
 		&cli.IntFlag{Name: "snaplen", Value: d.SnapLen, Usage: "bytes kept per packet", EnvVars: []string{"APITAP_SNAPLEN"}},
-		&cli.StringFlag{Name: "ring-size", Value: "32MiB", Usage: "kernel ring per worker and interface (counted in --memory-limit)", EnvVars: []string{"APITAP_RING_SIZE"}},
+		&cli.StringFlag{Name: "ring-size", Value: "32MiB", Usage: "kernel ring per worker and interface, counted in --memory-limit (default 32MiB, less when the rings would take more than a quarter of --memory-limit)", EnvVars: []string{"APITAP_RING_SIZE"}},
 		&cli.BoolFlag{Name: "promisc", Usage: "put the interfaces in promiscuous mode", EnvVars: []string{"APITAP_PROMISC"}},
 		&cli.StringFlag{Name: "metrics-addr", Usage: "serve /metrics, /healthz and /readyz on this `HOST:PORT`", EnvVars: []string{"APITAP_METRICS_ADDR"}},
 		&cli.StringFlag{Name: "queue-size", Usage: "calls buffered between reassembly and the sink, in bytes; more are shed and counted (default: an eighth of --memory-limit)", EnvVars: []string{"APITAP_QUEUE_SIZE"}},
@@ -89,8 +90,19 @@ func liveConfig(c *cli.Context) (afpacket.Config, reassembly.Config, int64, erro
 		return acfg, reassembly.Config{}, 0, fmt.Errorf("--ring-size: %w", err)
 	}
 	acfg.RingSize = int(min(ring, 1<<40))
+	if limit, err := parseBytes(c.String("memory-limit")); err == nil && !c.IsSet("ring-size") {
+		// By default the rings take at most a quarter of the budget, whatever the number
+		// of workers and interfaces.
+		if n := int64(acfg.Workers * len(acfg.Interfaces)); n > 0 {
+			per := limit / 4 / n / int64(acfg.BlockSize) * int64(acfg.BlockSize)
+			acfg.RingSize = int(max(min(int64(acfg.RingSize), per), 2*int64(acfg.BlockSize)))
+		}
+	}
 	if err := acfg.Validate(); err != nil {
 		return acfg, reassembly.Config{}, 0, fmt.Errorf("capture flags (--iface, --workers, --snaplen, --ring-size): %w", err)
+	}
+	if _, err := afpacket.CompileFilter(acfg.Filter, layers.LinkTypeEthernet, acfg.SnapLen); err != nil {
+		return acfg, reassembly.Config{}, 0, fmt.Errorf("--filter and --exclude: %w", err)
 	}
 	ecfg, err := engineConfig(c, apicall.Source{Kind: "interface", Name: strings.Join(acfg.Interfaces, ",")})
 	if err != nil {
@@ -98,7 +110,7 @@ func liveConfig(c *cli.Context) (afpacket.Config, reassembly.Config, int64, erro
 	}
 	limit, _ := parseBytes(c.String("memory-limit")) // validated by engineConfig
 	rings := int64(acfg.RingSize/acfg.BlockSize*acfg.BlockSize) * int64(acfg.Workers*len(acfg.Interfaces))
-	goLimit := limit - rings
+	goLimit := heapBudget(limit) - rings
 	if goLimit < limit/2 || goLimit < 32<<20 {
 		return acfg, ecfg, 0, fmt.Errorf("--ring-size %s × %d workers × %d interfaces = %s leaves too little of --memory-limit %s (rings may take at most half)",
 			c.String("ring-size"), acfg.Workers, len(acfg.Interfaces), mib(rings), c.String("memory-limit"))
@@ -177,7 +189,7 @@ func runLive(c *cli.Context) error {
 		adminDone <- nil
 	}
 	if p.capture, err = afpacket.Open(acfg); err != nil {
-		return err
+		return fmt.Errorf("--iface %s: %w", strings.Join(acfg.Interfaces, ","), err)
 	}
 	queueCtx, stopQueue := context.WithCancel(context.Background())
 	defer stopQueue()
@@ -225,11 +237,25 @@ func runLive(c *cli.Context) error {
 	wg.Wait()
 	sctx, cancel := context.WithDeadline(context.Background(), start.Add(timeout))
 	defer cancel()
+	// Flush in the background so that the process exits within the timeout even when
+	// closing connections or the sink takes longer; then what is left is lost, and said.
+	var flushErrs []error
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for _, eng := range p.engines {
+			flushErrs = append(flushErrs, eng.Close(sctx))
+		}
+		flushErrs = append(flushErrs, p.queue.Close(sctx), closeSink(sctx))
+	}()
 	var closeErrs []error
-	for _, eng := range p.engines {
-		closeErrs = append(closeErrs, eng.Close(sctx))
+	select {
+	case <-flushed:
+		closeErrs = flushErrs
+	case <-sctx.Done():
+		closeErrs = []error{fmt.Errorf("--shutdown-timeout %s: flush not finished, pending calls lost", timeout)}
 	}
-	closeErrs = append(closeErrs, p.queue.Close(sctx), closeSink(sctx), p.capture.Close())
+	closeErrs = append(closeErrs, p.capture.Close())
 	stopQueue()
 	st := p.stats()
 	summary := summaryLine(st.engine)

@@ -42,9 +42,14 @@ const (
 type Server struct {
 	// Addr is host:port of the native protocol.
 	Addr string
-	dir  string
-	port int
-	cmd  *exec.Cmd // set while a private server runs
+	// SecureAddr is host:port of the native protocol over TLS (StartTLS),
+	// CAFile the PEM file of the CA that signed its certificate, and
+	// ClientCert/ClientKey the client certificate it requires (mutual TLS).
+	SecureAddr, CAFile, ClientCert, ClientKey string
+	securePort                                int
+	dir                                       string
+	port                                      int
+	cmd                                       *exec.Cmd // set while a private server runs
 }
 
 // DSN returns a clickhouse:// DSN for the default user and database db.
@@ -90,6 +95,7 @@ func Shared(t testing.TB) *Server {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("chtest: start %s: %v", bin, err)
 	}
+	_ = os.WriteFile(filepath.Join(s.dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644) // for CPU accounting only
 	_ = cmd.Process.Release()
 	if err := s.ping(30 * time.Second); err != nil {
 		t.Fatalf("chtest: clickhouse-server in %s did not answer on %s: %v (see %s/log)", s.dir, s.Addr, err, s.dir)
@@ -97,9 +103,50 @@ func Shared(t testing.TB) *Server {
 	return s
 }
 
+// CPUTime returns the user+system CPU time the server process has used,
+// or 0 when its process is unknown (a server not started by this package).
+func (s *Server) CPUTime() time.Duration {
+	pid := 0
+	if s.cmd != nil {
+		pid = s.cmd.Process.Pid
+	} else if b, err := os.ReadFile(filepath.Join(s.dir, "pid")); err == nil && s.dir != "" {
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): utime is the
+	// 14th field of the line, stime the 15th, in clock ticks (100 Hz).
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
 // Start runs a private server in a temporary directory on a free port; it
 // is killed when the test ends. Stop and Restart simulate an outage.
 func Start(t testing.TB) *Server {
+	t.Helper()
+	return start(t, false)
+}
+
+// StartTLS is Start plus a TLS native port (SecureAddr) whose certificate,
+// for 127.0.0.1, is signed by the CA in the PEM file CAFile, and which
+// requires a client certificate signed by the same CA (ClientCert).
+func StartTLS(t testing.TB) *Server {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	bin := binary(t)
 	port, err := freePort()
@@ -107,6 +154,17 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("chtest: %v", err)
 	}
 	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), dir: t.TempDir(), port: port}
+	if withTLS {
+		sport, err := freePort()
+		if err != nil {
+			t.Fatalf("chtest: %v", err)
+		}
+		s.SecureAddr, s.securePort = "127.0.0.1:"+strconv.Itoa(sport), sport
+		if s.CAFile, err = writeCerts(s.dir); err != nil {
+			t.Fatalf("chtest: certificates: %v", err)
+		}
+		s.ClientCert, s.ClientKey = filepath.Join(s.dir, "client.crt"), filepath.Join(s.dir, "client.key")
+	}
 	if err := s.writeConfig(); err != nil {
 		t.Fatalf("chtest: %v", err)
 	}
@@ -260,24 +318,16 @@ func freePort() (int, error) {
 // whose data lives in s.dir.
 func (s *Server) writeConfig() error {
 	d := s.dir
-	config := strings.NewReplacer("DIR", d, "TCPPORT", strconv.Itoa(s.port)).Replace(`<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>DIR/log/server.log</log><errorlog>DIR/log/error.log</errorlog><size>10M</size><count>2</count></logger>
-  <tcp_port>TCPPORT</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>DIR/data/</path>
-  <tmp_path>DIR/tmp/</tmp_path>
-  <user_files_path>DIR/user_files/</user_files_path>
-  <format_schema_path>DIR/format_schemas/</format_schema_path>
-  <users_config>users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <mark_cache_size>268435456</mark_cache_size>
-  <uncompressed_cache_size>268435456</uncompressed_cache_size>
-  <max_concurrent_queries>200</max_concurrent_queries>
-</yandex>
-`)
+	tlsConf := ""
+	if s.securePort != 0 {
+		tlsConf = `
+  <tcp_port_secure>` + strconv.Itoa(s.securePort) + `</tcp_port_secure>
+  <openSSL><server><certificateFile>DIR/server.crt</certificateFile><privateKeyFile>DIR/server.key</privateKeyFile>
+    <verificationMode>strict</verificationMode><caConfig>DIR/ca.crt</caConfig><loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions>
+    <disableProtocols>sslv2,sslv3</disableProtocols><preferServerCiphers>true</preferServerCiphers></server></openSSL>`
+	}
+	config := strings.NewReplacer("TLS", tlsConf).Replace(configTemplate)
+	config = strings.NewReplacer("DIR", d, "TCPPORT", strconv.Itoa(s.port)).Replace(config)
 	users := strings.ReplaceAll(`<?xml version="1.0"?>
 <yandex>
   <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
@@ -301,3 +351,22 @@ func (s *Server) writeConfig() error {
 	}
 	return nil
 }
+
+const configTemplate = `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>DIR/log/server.log</log><errorlog>DIR/log/error.log</errorlog><size>10M</size><count>2</count></logger>
+  <tcp_port>TCPPORT</tcp_port>TLS
+  <listen_host>127.0.0.1</listen_host>
+  <path>DIR/data/</path>
+  <tmp_path>DIR/tmp/</tmp_path>
+  <user_files_path>DIR/user_files/</user_files_path>
+  <format_schema_path>DIR/format_schemas/</format_schema_path>
+  <users_config>users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>268435456</mark_cache_size>
+  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+  <max_concurrent_queries>200</max_concurrent_queries>
+</yandex>
+`

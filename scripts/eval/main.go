@@ -109,6 +109,8 @@ func main() {
 	seedList := flag.String("seeds", "101,102,103,104,105", "comma-separated seeds")
 	dir := flag.String("dir", ".cache/eval", "work directory")
 	verbose := flag.Bool("v", false, "list false positives and missed episodes")
+	reuse := flag.Bool("reuse", false, "reuse simulations already in -dir (stale if the simulator changed)")
+	simArgs := flag.String("simulate-args", "", "extra `apitap simulate` flags, e.g. \"--users 1000 --rate 20\" (the work directory should differ per setting)")
 	flag.Parse()
 	stats := map[string]*typeStats{}
 	get := func(t string) *typeStats {
@@ -124,8 +126,8 @@ func main() {
 			fatal(fmt.Errorf("-seeds: %w", err))
 		}
 		d := filepath.Join(*dir, strconv.Itoa(seed))
-		if _, err := os.Stat(filepath.Join(d, "labels.json")); err != nil {
-			run(*bin, "simulate", "--out", d, "--seed", strconv.Itoa(seed))
+		if _, err := os.Stat(filepath.Join(d, "labels.json")); err != nil || !*reuse {
+			run(*bin, append([]string{"simulate", "--out", d, "--seed", strconv.Itoa(seed)}, strings.Fields(*simArgs)...)...)
 		}
 		out := run(*bin, "analyze", "--pcap", filepath.Join(d, "traffic.pcap"), "--format", "jsonl",
 			"--pseudonym-key", "eval-key-0123456789abcdef", "--progress=false")

@@ -395,3 +395,41 @@ func TestSample(t *testing.T) {
 		}
 	}
 }
+
+// TestTLS connects over mutual TLS with the CA from ca_cert and the client
+// certificate, and fails clearly without them or against the plain port.
+func TestTLS(t *testing.T) {
+	srv := chtest.StartTLS(t)
+	ok := "clickhouse://default@" + srv.SecureAddr + "/default?secure=true&ca_cert=" + srv.CAFile +
+		"&client_cert=" + srv.ClientCert + "&client_key=" + srv.ClientKey
+	o, err := ParseDSN(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(t.Context(), o)
+	if err != nil {
+		t.Fatalf("TLS with ca_cert: %v", err)
+	}
+	_ = db.Close()
+	for _, tc := range []struct{ dsn, want string }{
+		{"clickhouse://default@" + srv.SecureAddr + "/default?secure=true", "TLS: server certificate not trusted"},
+		{"clickhouse://default@" + srv.SecureAddr + "/default", "TLS port without secure=true"},
+		{"clickhouse://default@" + srv.SecureAddr + "/default?ca_cert=" + srv.CAFile, "set client_cert= and client_key="}, // no client certificate
+		{"clickhouse://default@" + srv.Addr + "/default?secure=true&ca_cert=" + srv.CAFile, "did not answer in TLS"},
+	} {
+		o, err := ParseDSN(tc.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.CH.DialTimeout = 3 * time.Second
+		db, err := Open(t.Context(), o)
+		if err == nil {
+			_ = db.Close()
+			t.Fatalf("%s: no error", tc.dsn)
+		}
+		t.Logf("%s: %v", tc.dsn, err)
+		if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %q, want one line containing %q", tc.dsn, err, tc.want)
+		}
+	}
+}

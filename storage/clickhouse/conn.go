@@ -119,6 +119,24 @@ func describe(o *Options, err error) error {
 		}
 		return &Error{msg: fmt.Sprintf("clickhouse %s: %s (code %d)", o.Hosts(), firstLine(ex.Message), ex.Code), err: err}
 	}
+	var alert tls.AlertError
+	if errors.As(err, &alert) {
+		switch alert {
+		case 116, 42, 48, 44: // certificate required, bad, unknown CA, revoked
+			return &Error{msg: fmt.Sprintf("clickhouse %s: TLS: the server refused the client certificate (%s; set client_cert= and client_key= in the DSN)", o.Hosts(), alert), err: err}
+		}
+		return &Error{msg: fmt.Sprintf("clickhouse %s: TLS: %s", o.Hosts(), alert), err: err}
+	}
+	// clickhouse-go flattens some handshake errors to text.
+	for _, a := range []string{"tls: certificate required", "tls: bad certificate", "tls: unknown certificate authority"} {
+		if strings.Contains(err.Error(), a) {
+			return &Error{msg: fmt.Sprintf("clickhouse %s: TLS: the server refused the client certificate (%s; set client_cert= and client_key= in the DSN)", o.Hosts(), a), err: err}
+		}
+	}
+	var rerr tls.RecordHeaderError
+	if errors.As(err, &rerr) {
+		return &Error{msg: fmt.Sprintf("clickhouse %s: TLS: the server did not answer in TLS (secure=true against a plain port? the TLS native port is usually 9440)", o.Hosts()), err: err}
+	}
 	var cerr *tls.CertificateVerificationError
 	var uerr x509.UnknownAuthorityError
 	var herr x509.HostnameError
@@ -127,6 +145,8 @@ func describe(o *Options, err error) error {
 		return &Error{msg: fmt.Sprintf("clickhouse %s: TLS: server certificate not trusted (%s; set ca_cert= in the DSN)", o.Hosts(), firstLine(err.Error())), err: err}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &Error{msg: fmt.Sprintf("clickhouse %s: connection refused (is the server running and is this its native-protocol port, usually 9000 or 9440 with TLS?)", o.Hosts()), err: err}
+	case (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) && o.CH.TLS != nil && len(o.CH.TLS.Certificates) == 0:
+		return &Error{msg: fmt.Sprintf("clickhouse %s: connection closed by the server during the TLS handshake (does it require a client certificate? set client_cert= and client_key= in the DSN)", o.Hosts()), err: err}
 	case errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
 		return &Error{msg: fmt.Sprintf("clickhouse %s: connection closed by the server during the handshake (a TLS port without secure=true, or the HTTP port instead of the native one?)", o.Hosts()), err: err}
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):

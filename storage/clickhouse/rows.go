@@ -18,6 +18,14 @@ type columnSet interface {
 	// values returns one slice per column.
 	values() []any
 	len() int
+	// reset empties the set for reuse, keeping its capacity.
+	reset()
+}
+
+// truncate empties a column, dropping references to what it held.
+func truncate[T any](s *[]T) {
+	clear(*s)
+	*s = (*s)[:0]
 }
 
 // Annotator adds what the analyzer knows about a call to its row: the path
@@ -36,6 +44,7 @@ type callColumns struct {
 	jwtIssuer, jwtAlg, reqBody, respBody, sourceKind, sourceNode  []string
 	roles, scopes, sensitive, reqHN, reqHV, respHN, respHV        [][]string
 	flags                                                         []uint32
+	arena                                                         []string // backs the header slices
 }
 
 var callColumnNames = []string{
@@ -49,6 +58,26 @@ var callColumnNames = []string{
 
 func (c *callColumns) names() []string { return callColumnNames }
 func (c *callColumns) len() int        { return len(c.id) }
+
+func (c *callColumns) reset() {
+	for _, col := range []*[]string{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
+		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
+		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode} {
+		truncate(col)
+	}
+	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive, &c.reqHN, &c.reqHV, &c.respHN, &c.respHV} {
+		truncate(col)
+	}
+	for _, col := range []*[]uint64{&c.durationUS, &c.ttfbUS, &c.reqBytes, &c.respBytes} {
+		truncate(col)
+	}
+	for _, col := range []*[]uint16{&c.status, &c.clientPort, &c.serverPort} {
+		truncate(col)
+	}
+	truncate(&c.ts)
+	truncate(&c.flags)
+	truncate(&c.arena)
+}
 
 func (c *callColumns) values() []any {
 	return []any{
@@ -100,9 +129,9 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.roles = append(c.roles, nonNil(k.Actor.Roles))
 		c.scopes = append(c.scopes, nonNil(k.Actor.Scopes))
 		c.sensitive = append(c.sensitive, sensitive)
-		n, v := headerColumns(k.ReqHeaders)
+		n, v := c.headerColumns(k.ReqHeaders)
 		c.reqHN, c.reqHV = append(c.reqHN, n), append(c.reqHV, v)
-		n, v = headerColumns(k.RespHeaders)
+		n, v = c.headerColumns(k.RespHeaders)
 		c.respHN, c.respHV = append(c.respHN, n), append(c.respHV, v)
 		c.reqBody = append(c.reqBody, sample(k.ReqBody.Data, c.sample))
 		c.respBody = append(c.respBody, sample(k.RespBody.Data, c.sample))
@@ -146,12 +175,21 @@ func timeOf(t time.Time) time.Time {
 	return t.UTC()
 }
 
-func headerColumns(h apicall.Headers) (names, values []string) {
-	names, values = make([]string, len(h)), make([]string, len(h))
-	for i := range h {
-		names[i], values[i] = h[i].Name, h[i].Value
+// headerColumns splits headers into names and values, carved from a
+// shared arena instead of two allocations per call.
+func (c *callColumns) headerColumns(h apicall.Headers) (names, values []string) {
+	if len(c.arena)+2*len(h) > cap(c.arena) {
+		c.arena = make([]string, 0, max(4096, 2*len(h)))
 	}
-	return names, values
+	start := len(c.arena)
+	for i := range h {
+		c.arena = append(c.arena, h[i].Name)
+	}
+	for i := range h {
+		c.arena = append(c.arena, h[i].Value)
+	}
+	mid := start + len(h)
+	return c.arena[start:mid:mid], c.arena[mid : mid+len(h) : mid+len(h)]
 }
 
 // sample returns the first n bytes of a (redacted) body as a string,
@@ -183,6 +221,8 @@ var endpointColumnNames = []string{
 
 func (c *endpointColumns) names() []string { return endpointColumnNames }
 func (c *endpointColumns) len() int        { return len(c.host) }
+
+func (c *endpointColumns) reset() { *c = endpointColumns{} } // small tables: no reuse needed
 
 func (c *endpointColumns) values() []any {
 	return []any{c.host, c.method, c.path, c.class, c.deprecated, c.calls, c.actors,
@@ -233,6 +273,8 @@ var findingColumnNames = []string{
 
 func (c *findingColumns) names() []string { return findingColumnNames }
 func (c *findingColumns) len() int        { return len(c.id) }
+
+func (c *findingColumns) reset() { *c = findingColumns{} }
 
 func (c *findingColumns) values() []any {
 	return []any{c.id, c.typ, c.owasp, c.severity, c.user, c.clientIPs, c.endpoint, c.host,

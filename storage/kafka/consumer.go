@@ -140,8 +140,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		c.ready.Store(true)
 		calls, msgs = c.add(calls, msgs, m)
+		bytes := len(m.Value)
 		bctx, cancel := context.WithTimeout(ctx, c.cfg.BatchWait)
-		for len(calls) < c.cfg.BatchCalls && len(msgs) < 4*c.cfg.BatchCalls {
+		for len(calls) < c.cfg.BatchCalls && len(msgs) < 4*c.cfg.BatchCalls && bytes < c.cfg.BatchBytes {
 			m, err := c.r.FetchMessage(bctx)
 			if err != nil {
 				if bctx.Err() != nil && ctx.Err() == nil {
@@ -151,6 +152,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 				return c.fetchErr(ctx, err)
 			}
 			calls, msgs = c.add(calls, msgs, m)
+			bytes += len(m.Value)
 		}
 		cancel()
 		if len(calls) > 0 {

@@ -267,3 +267,35 @@ func TestRecordLayout(t *testing.T) {
 		t.Errorf("value decodes to %q, %v", call.ID, err)
 	}
 }
+
+// TestAutoCreateTopic: with AutoCreateTopic the producer's first metadata
+// request creates a missing topic; without it the calls wait, retried.
+func TestAutoCreateTopic(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, auto := range []bool{false, true} {
+		cfg := testProducerConfig(c.ListenAddrs())
+		cfg.Topic = fmt.Sprintf("apitap.calls.auto-%v", auto)
+		cfg.AutoCreateTopic = auto
+		p, err := NewProducer(cfg, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Consume(context.Background(), []apicall.Call{testCall(1), testCall(2)}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err = p.Close(ctx)
+		cancel()
+		st := p.Stats()
+		if auto && (err != nil || st.Delivered != 2) {
+			t.Errorf("auto-create: close %v, stats %+v", err, st)
+		}
+		if !auto && (err == nil || st.Delivered != 0 || st.Shed[ShedClosed] != 2) {
+			t.Errorf("no auto-create, missing topic: close %v, stats %+v", err, st)
+		}
+	}
+}

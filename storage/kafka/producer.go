@@ -43,9 +43,10 @@ type Producer struct {
 	m       *producerMetrics
 
 	mu       sync.Mutex
-	queue    []kafkago.Message // waiting records, oldest first, from head
+	queue    []record // waiting records, oldest first, from head
 	head     int
 	bytes    int64 // queued and in flight, for the budget
+	inFlight int64 // taken by senders, not yet delivered or put back
 	closed   bool
 	wake     chan struct{} // signalled when records are queued or Close starts
 	closing  chan struct{} // closed by Close
@@ -54,7 +55,6 @@ type Producer struct {
 	stats    ProducerStats
 	closeErr error
 	once     sync.Once
-	backoff  time.Duration // current retry wait; used by Run, then by Close
 }
 
 // ProducerStats are the producer's counters. Accepted = Delivered + Shed
@@ -133,6 +133,31 @@ func NewProducer(cfg ProducerConfig, reg prometheus.Registerer, log *slog.Logger
 	return p, nil
 }
 
+// appendActorKey appends apicall.Actor.Key without building a string.
+func appendActorKey(dst []byte, a *apicall.Actor) []byte {
+	if a.User != "" {
+		return append(dst, a.User...)
+	}
+	if a.ClientIP.IsValid() {
+		return a.ClientIP.AppendTo(append(dst, "ip:"...))
+	}
+	return dst
+}
+
+func actorKeyLen(a *apicall.Actor) int {
+	if a.User != "" {
+		return len(a.User)
+	}
+	return len("ip:") + len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%") + len(a.ClientIP.Zone())
+}
+
+// record is a queued call: its key and encoded value. The queue holds
+// these rather than kafka-go Messages (150+ bytes each) to keep the
+// queue's own memory and copying small.
+type record struct{ key, value []byte }
+
+func (r *record) size() int64 { return int64(len(r.key) + len(r.value) + recordOverhead) }
+
 func recordSize(m *kafkago.Message) int64 {
 	return int64(len(m.Key) + len(m.Value) + recordOverhead)
 }
@@ -140,11 +165,21 @@ func recordSize(m *kafkago.Message) int64 {
 // Consume encodes calls into the buffer; it never blocks on Kafka and
 // never fails: calls that do not fit are shed and counted.
 func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
-	msgs := make([]kafkago.Message, 0, len(calls))
+	// One slab holds every key and value of the batch: two allocations
+	// per Consume instead of two per call.
+	total := 0
+	for i := range calls {
+		total += apicall.WireSize(&calls[i]) + actorKeyLen(&calls[i].Actor)
+	}
+	slab := make([]byte, 0, total)
+	msgs := make([]record, 0, len(calls))
 	for i := range calls {
 		c := &calls[i]
-		v := apicall.AppendWire(make([]byte, 0, apicall.WireSize(c)), c)
-		msgs = append(msgs, kafkago.Message{Key: []byte(c.Actor.Key()), Value: v, Headers: p.headers})
+		start := len(slab)
+		slab = appendActorKey(slab, &c.Actor)
+		mid := len(slab)
+		slab = apicall.AppendWire(slab, c)
+		msgs = append(msgs, record{key: slab[start:mid:mid], value: slab[mid:len(slab):len(slab)]})
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -152,12 +187,12 @@ func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
 	p.m.accepted.Add(float64(len(msgs)))
 	for i := range msgs {
 		m := msgs[i]
-		size := recordSize(&m)
+		size := m.size()
 		switch {
 		case p.closed:
 			p.shedLocked(ShedClosed, 1)
 			continue
-		case int64(len(m.Key)+len(m.Value)) > p.cfg.BatchBytes-recordOverhead:
+		case int64(len(m.key)+len(m.value)) > p.cfg.BatchBytes-recordOverhead:
 			p.shedLocked(ShedTooLarge, 1)
 			continue
 		}
@@ -168,8 +203,8 @@ func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
 			}
 			for p.bytes+size > p.cfg.BufferBytes && p.head < len(p.queue) {
 				old := &p.queue[p.head]
-				p.bytes -= recordSize(old)
-				*old = kafkago.Message{}
+				p.bytes -= old.size()
+				*old = record{}
 				p.head++
 				p.shedLocked(ShedBufferFull, 1)
 			}
@@ -182,11 +217,16 @@ func (p *Producer) Consume(_ context.Context, calls []apicall.Call) error {
 		p.bytes += size
 	}
 	p.gaugesLocked()
+	p.wakeLocked()
+	return nil
+}
+
+// wakeLocked tells a waiting sender there may be work.
+func (p *Producer) wakeLocked() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 func (p *Producer) shedLocked(reason string, n int) {
@@ -206,15 +246,33 @@ func (p *Producer) bufferedLocked() uint64 {
 
 // take removes up to a batch of queued records (they stay in the budget
 // until delivered or shed).
-func (p *Producer) take() []kafkago.Message {
+func (p *Producer) take(s *sender) []kafkago.Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := min(len(p.queue)-p.head, p.cfg.BatchMessages*4)
+	// At most half the budget is in flight, so shedding the queue always
+	// makes room for a new call (BufferBytes >= 2*BatchBytes): with
+	// ShedOldest a call is never dropped for being newest.
+	n, bytes := 0, int64(0)
+	for limit := min(len(p.queue)-p.head, p.cfg.BatchMessages); n < limit; n++ {
+		sz := p.queue[p.head+n].size()
+		if (n > 0 || p.inFlight > 0) && bytes+sz > p.cfg.BufferBytes/2-p.inFlight {
+			break
+		}
+		bytes += sz
+	}
 	if n == 0 {
 		return nil
 	}
-	batch := make([]kafkago.Message, n)
-	copy(batch, p.queue[p.head:p.head+n])
+	p.inFlight += bytes
+	// The batch buffer is reused: send is synchronous and putBack copies.
+	batch := s.buf[:0]
+	for _, r := range p.queue[p.head : p.head+n] {
+		batch = append(batch, kafkago.Message{Key: r.key, Value: r.value, Headers: p.headers})
+	}
+	s.buf = batch
+	if p.head < len(p.queue) { // more for another sender
+		p.wakeLocked()
+	}
 	clear(p.queue[p.head : p.head+n])
 	p.head += n
 	if p.head == len(p.queue) {
@@ -230,8 +288,14 @@ func (p *Producer) take() []kafkago.Message {
 func (p *Producer) putBack(msgs []kafkago.Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	q := make([]kafkago.Message, 0, len(msgs)+len(p.queue)-p.head)
-	q = append(q, msgs...)
+	for i := range msgs {
+		p.inFlight -= recordSize(&msgs[i])
+	}
+	p.wakeLocked()
+	q := make([]record, 0, len(msgs)+len(p.queue)-p.head)
+	for i := range msgs {
+		q = append(q, record{key: msgs[i].Key, value: msgs[i].Value})
+	}
 	p.queue = append(q, p.queue[p.head:]...)
 	p.head = 0
 }
@@ -245,8 +309,10 @@ func (p *Producer) delivered(msgs []kafkago.Message) {
 	defer p.mu.Unlock()
 	for i := range msgs {
 		p.bytes -= recordSize(&msgs[i])
+		p.inFlight -= recordSize(&msgs[i])
 	}
 	p.stats.Delivered += uint64(len(msgs))
+	p.wakeLocked() // in-flight room for another sender
 	p.m.delivered.Add(float64(len(msgs)))
 	p.m.deliveredBytes.Add(float64(bytes))
 	p.m.batch.Observe(float64(len(msgs)))
@@ -268,33 +334,47 @@ func (p *Producer) Run(ctx context.Context) error {
 	p.running = true
 	p.mu.Unlock()
 	defer close(p.runDone)
-	for {
-		batch := p.take()
-		if batch == nil {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-p.closing:
-				return nil
-			case <-p.wake:
-				continue
+	var wg sync.WaitGroup
+	for range p.cfg.MaxInFlight {
+		wg.Go(func() {
+			s := &sender{}
+			for {
+				batch := p.take(s)
+				if batch == nil {
+					select {
+					case <-ctx.Done():
+						return
+					case <-p.closing:
+						return
+					case <-p.wake:
+						continue
+					}
+				}
+				if !p.send(ctx, s, batch, p.closing) {
+					return
+				}
 			}
-		}
-		if !p.send(ctx, batch, p.closing) {
-			return nil
-		}
+		})
 	}
+	wg.Wait()
+	return nil
+}
+
+// sender is the state of one of Run's concurrent senders.
+type sender struct {
+	buf     []kafkago.Message // the batch being sent, reused (send is synchronous, putBack copies)
+	backoff time.Duration     // current retry wait
 }
 
 // send writes batch once. What fails goes back to the front of the queue
 // (where the shed policy sees it as the oldest) and send waits a backoff
 // before returning; it returns false when ctx ended or stop was closed
 // during that wait.
-func (p *Producer) send(ctx context.Context, batch []kafkago.Message, stop <-chan struct{}) bool {
+func (p *Producer) send(ctx context.Context, s *sender, batch []kafkago.Message, stop <-chan struct{}) bool {
 	err := p.w.WriteMessages(ctx, batch...)
 	if err == nil {
 		p.delivered(batch)
-		p.backoff = 0
+		s.backoff = 0
 		return true
 	}
 	var failed []kafkago.Message
@@ -317,9 +397,9 @@ func (p *Producer) send(ctx context.Context, batch []kafkago.Message, stop <-cha
 	p.stats.Errors++
 	p.mu.Unlock()
 	p.m.errors.Inc()
-	p.backoff = min(max(2*p.backoff, 100*time.Millisecond), p.cfg.RetryBackoffMax)
-	p.log.Warn("produce failed; retrying", "records", len(failed), "backoff", p.backoff, "err", err)
-	t := time.NewTimer(p.backoff)
+	s.backoff = min(max(2*s.backoff, 100*time.Millisecond), p.cfg.RetryBackoffMax)
+	p.log.Warn("produce failed; retrying", "records", len(failed), "backoff", s.backoff, "err", err)
+	t := time.NewTimer(s.backoff)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
@@ -344,19 +424,20 @@ func (p *Producer) Close(ctx context.Context) error {
 			<-p.runDone
 		}
 		never := make(chan struct{})
+		s := &sender{}
 		for {
-			batch := p.take()
+			batch := p.take(s)
 			if batch == nil {
 				break
 			}
-			if !p.send(ctx, batch, never) {
+			if !p.send(ctx, s, batch, never) {
 				break
 			}
 		}
 		p.mu.Lock()
 		if n := len(p.queue) - p.head; n > 0 {
 			for i := p.head; i < len(p.queue); i++ {
-				p.bytes -= recordSize(&p.queue[i])
+				p.bytes -= p.queue[i].size()
 			}
 			p.shedLocked(ShedClosed, n)
 			p.closeErr = fmt.Errorf("kafka producer: %d calls undelivered at close: %w", n, context.Cause(ctx))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -68,5 +69,46 @@ func TestVXLANKeepsNetworksApart(t *testing.T) {
 		if st.CallBytes != st.TCPPayloadBytes || st.TCPPayloadBytes == 0 {
 			t.Errorf("workers %d: call bytes %d, TCP payload bytes %d, want equal", workers, st.CallBytes, st.TCPPayloadBytes)
 		}
+	}
+}
+
+// TestIdle checks that Idle hands a batched call to the sink and, as the wall clock
+// passes, turns a request without response into a call with status 0.
+func TestIdle(t *testing.T) {
+	c := pcaptest.New(pcaptest.LinkEthernet)
+	k := c.Conn(cli, srv)
+	k.Handshake()
+	k.Send(true, get("/answered"), 1460)
+	k.Send(false, resp(200, `"ok"`), 1460)
+	k.Send(true, get("/pending"), 1460)
+	cfg := DefaultConfig()
+	cfg.Workers = 1
+	var got []string
+	e, err := New(cfg, apicall.SinkFunc(func(_ context.Context, batch []apicall.Call) error {
+		for _, c := range batch {
+			got = append(got, c.Path+" "+strconv.Itoa(c.Status))
+		}
+		return nil
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Frames {
+		e.HandlePacket(f.Data, layers.LinkTypeEthernet, gopacket.CaptureInfo{Timestamp: f.TS, CaptureLength: len(f.Data), Length: len(f.Data)})
+	}
+	if len(got) != 0 {
+		t.Fatalf("calls before Idle: %v (batched until full)", got)
+	}
+	last := c.Frames[len(c.Frames)-1].TS
+	e.Idle(last.Add(time.Second))
+	if !slices.Equal(got, []string{"/answered 200"}) {
+		t.Fatalf("after Idle: %v, want the answered call only", got)
+	}
+	e.Idle(last.Add(cfg.ResponseTimeout + 2*time.Second))
+	if !slices.Equal(got, []string{"/answered 200", "/pending 0"}) {
+		t.Errorf("after the response timeout: %v, want /pending with status 0", got)
+	}
+	if err := e.Close(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }

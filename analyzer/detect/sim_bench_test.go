@@ -1,0 +1,171 @@
+package detect_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/apitap/apitap/analyzer/detect"
+	"github.com/apitap/apitap/analyzer/identity"
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/simulate"
+)
+
+var (
+	simOnce  sync.Once
+	simCalls []apicall.Call
+	simErr   error
+)
+
+// simulatedCalls is the default simulation (2h, 200 users, attacks) as
+// paired, redacted calls in capture order, built once.
+func simulatedCalls(tb testing.TB) []apicall.Call {
+	simOnce.Do(func() {
+		var pcap bytes.Buffer
+		if _, simErr = simulate.WritePcap(&pcap, simulate.DefaultConfig()); simErr != nil {
+			return
+		}
+		r, err := pcapgo.NewReader(&pcap)
+		if err != nil {
+			simErr = err
+			return
+		}
+		icfg := identity.DefaultConfig()
+		icfg.Key = []byte("bench-key-0123456789")
+		ident, err := identity.New(icfg)
+		if err != nil {
+			simErr = err
+			return
+		}
+		var mu sync.Mutex
+		sink := ident.Sink(apicall.SinkFunc(func(_ context.Context, b []apicall.Call) error {
+			mu.Lock()
+			simCalls = append(simCalls, b...)
+			mu.Unlock()
+			return nil
+		}))
+		ec := reassembly.DefaultConfig()
+		ec.Workers = 1
+		e, err := reassembly.New(ec, sink, nil)
+		if err != nil {
+			simErr = err
+			return
+		}
+		for {
+			data, ci, err := r.ReadPacketData()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				simErr = err
+				return
+			}
+			e.HandlePacket(data, layers.LinkTypeEthernet, ci)
+		}
+		simErr = e.Close(context.Background())
+		slices.SortStableFunc(simCalls, func(a, b apicall.Call) int { return int(a.ReqStart - b.ReqStart) })
+	})
+	if simErr != nil {
+		tb.Fatal(simErr)
+	}
+	return simCalls
+}
+
+// cpuTime is the process's user+system CPU time: on a shared machine it
+// measures the work per call where wall time measures the neighbours too.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPipeline: actor + endpoint stages + dedup over the simulated
+// calls in memory, one goroutine. Reported in calls/s of wall time and of
+// CPU time (calls/cpu-s, the per-core figure on a busy machine).
+func BenchmarkPipeline(b *testing.B) {
+	calls := simulatedCalls(b)
+	var out []report.Finding
+	n := 0
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		p, err := detect.NewPipeline(detect.DefaultConfig(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range calls {
+			out = p.Observe(&calls[i], out[:0])
+		}
+		n += len(calls)
+	}
+	cpu := cpuTime() - cpu0
+	b.StopTimer()
+	// State memory per active actor: the heap the stages hold after one
+	// pass, over the actors they track (endpoints and findings included).
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	p, _ := detect.NewPipeline(detect.DefaultConfig(), nil)
+	for i := range calls {
+		out = p.Observe(&calls[i], out[:0])
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/float64(p.Stats().Actors), "state-B/actor")
+	runtime.KeepAlive(p)
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+	b.ReportMetric(float64(n)/cpu.Seconds(), "calls/cpu-s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/call")
+}
+
+// BenchmarkStages splits the pipeline's cost between the stages.
+func BenchmarkStages(b *testing.B) {
+	calls := simulatedCalls(b)
+	obs := make([]detect.Observation, len(calls))
+	for _, stage := range []string{"actor", "endpoint"} {
+		b.Run(stage, func(b *testing.B) {
+			n := 0
+			var hits []detect.Hit
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				a, _ := detect.NewActorStage(detect.DefaultConfig())
+				e, _ := detect.NewEndpointStage(detect.DefaultConfig())
+				for i := range calls {
+					obs[i] = detect.Observation{Call: &calls[i]}
+					detect.FallbackTemplater(&calls[i], &obs[i])
+				}
+				if stage == "endpoint" {
+					for i := range obs {
+						hits = a.Observe(&obs[i], hits[:0])
+					}
+				}
+				b.StartTimer()
+				c0 := cpuTime()
+				for i := range obs {
+					if stage == "actor" {
+						hits = a.Observe(&obs[i], hits[:0])
+					} else {
+						hits = e.Observe(&obs[i], hits[:0])
+					}
+				}
+				cpu += cpuTime() - c0
+				n += len(calls)
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+			b.ReportMetric(float64(n)/cpu.Seconds(), "calls/cpu-s")
+		})
+	}
+}
