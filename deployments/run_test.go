@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/apitap/apitap/internal/chtest"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -25,8 +28,10 @@ import (
 // against an in-process Kafka, and waits for /readyz: the flag check proves
 // the names exist, this proves the values are accepted and the pipeline
 // comes up. Only addresses change: Kafka is kfake on loopback (seeded with
-// calls by the agent from a simulated pcap), the metrics server gets a free
-// loopback port, and the agent captures on lo.
+// calls by the agent from a simulated pcap), ClickHouse is the test server
+// (internal/chtest, a fresh database; the analyzer must have written calls
+// there by the time it exits), the metrics server gets a free loopback
+// port, and the agent captures on lo.
 func TestManifestsRun(t *testing.T) {
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "apitap.calls.v1"), kfake.AllowAutoTopicCreation(), kfake.GroupMinSessionTimeout(500*time.Millisecond))
 	if err != nil {
@@ -73,7 +78,19 @@ func TestManifestsRun(t *testing.T) {
 							t.Fatalf("apitap %s: %v\n%s", strings.Join(args, " "), err, out)
 						}
 					}
-					runContainer(t, c, secrets, broker)
+					var db string
+					overrides := map[string]string{"APITAP_KAFKA": broker, "APITAP_KAFKA_BROKERS": broker, "APITAP_IFACE": "lo"}
+					if slices.ContainsFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "APITAP_CLICKHOUSE" }) {
+						srv := chtest.Shared(t)
+						db = srv.Database(t)
+						overrides["APITAP_CLICKHOUSE"] = srv.DSN(db)
+						defer func() {
+							if n := srv.Count(t, "SELECT count() FROM "+db+".calls"); n == 0 {
+								t.Errorf("apitap %s wrote no calls to ClickHouse", c.Args[0])
+							}
+						}()
+					}
+					runContainer(t, c, secrets, overrides)
 				})
 			}
 		}
@@ -82,7 +99,7 @@ func TestManifestsRun(t *testing.T) {
 
 // runContainer runs the container's command with its environment and
 // waits until its admin server says it is ready.
-func runContainer(t *testing.T, c corev1.Container, secrets map[string]map[string]string, broker string) {
+func runContainer(t *testing.T, c corev1.Container, secrets map[string]map[string]string, overrides map[string]string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -105,13 +122,11 @@ func runContainer(t *testing.T, c corev1.Container, secrets map[string]map[strin
 		default:
 			t.Fatalf("env %s: no test value for %+v", e.Name, e.ValueFrom)
 		}
-		switch e.Name {
-		case "APITAP_KAFKA", "APITAP_KAFKA_BROKERS":
-			v = broker
-		case "APITAP_METRICS_ADDR", "APITAP_EBPF_METRICS_ADDR":
+		if o, ok := overrides[e.Name]; ok {
+			v = o
+		}
+		if e.Name == "APITAP_METRICS_ADDR" || e.Name == "APITAP_EBPF_METRICS_ADDR" {
 			v, hasMetrics = addr, true
-		case "APITAP_IFACE":
-			v = "lo"
 		}
 		env = append(env, e.Name+"="+v)
 	}
