@@ -105,21 +105,27 @@ func (q *Queue) Consume(_ context.Context, calls []Call) error {
 }
 
 // Run delivers batches to the next sink until Close, or until ctx ends (then it returns
-// and Close counts what is left). It returns nil.
+// and Close counts what is left). It returns nil, or an error when called twice or after
+// Close.
 func (q *Queue) Run(ctx context.Context) error {
 	if !q.started.CompareAndSwap(false, true) {
-		return errors.New("queue: Run called twice")
+		return errors.New("queue: Run called twice or after Close")
 	}
+	q.loop(ctx)
+	return nil
+}
+
+func (q *Queue) loop(ctx context.Context) {
 	defer close(q.done)
 	for {
 		select {
 		case b, ok := <-q.ch:
 			if !ok {
-				return nil
+				return
 			}
 			q.deliver(ctx, b)
 		case <-ctx.Done():
-			return nil
+			return
 		}
 	}
 }
@@ -135,9 +141,9 @@ func (q *Queue) deliver(ctx context.Context, b queued) {
 	q.bytes.Add(-b.bytes)
 }
 
-// Close stops intake and waits until Run delivered what is buffered or ctx ends; calls
-// still buffered then are counted as failed. Without a running Run, Close delivers the
-// buffer itself. Idempotent.
+// Close stops intake and waits until what is buffered was delivered (by Run, or by Close
+// itself when Run was never called) or ctx ends, then returns an error. Calls left over
+// when Run stopped early are counted as failed. Idempotent.
 func (q *Queue) Close(ctx context.Context) error {
 	var err error
 	q.once.Do(func() {
@@ -145,23 +151,19 @@ func (q *Queue) Close(ctx context.Context) error {
 		q.closed = true
 		close(q.ch)
 		q.mu.Unlock()
-		if q.started.Load() {
-			select {
-			case <-q.done:
-			case <-ctx.Done():
-				err = errors.New("queue: sink did not drain before the shutdown timeout")
-				return
-			}
+		if q.started.CompareAndSwap(false, true) {
+			go q.loop(ctx)
 		}
-		// Run ended (or never ran): deliver or count the rest.
-		for b := range q.ch {
-			if ctx.Err() != nil {
-				q.failed.Add(uint64(len(b.calls)))
-				q.calls.Add(-int64(len(b.calls)))
-				q.bytes.Add(-b.bytes)
-				continue
-			}
-			q.deliver(ctx, b)
+		select {
+		case <-q.done:
+		case <-ctx.Done():
+			err = errors.New("queue: sink did not drain before the shutdown timeout")
+			return
+		}
+		for b := range q.ch { // Run stopped early: what is left is lost
+			q.failed.Add(uint64(len(b.calls)))
+			q.calls.Add(-int64(len(b.calls)))
+			q.bytes.Add(-b.bytes)
 		}
 	})
 	return err

@@ -92,6 +92,23 @@ func TestQueueCloseTimeout(t *testing.T) {
 	}
 }
 
+// TestQueueCloseBeforeRun closes a queue whose Run never started, with a sink that blocks:
+// Close returns at the deadline instead of waiting for the sink.
+func TestQueueCloseBeforeRun(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	q := NewQueue(SinkFunc(func(context.Context, []Call) error { <-block; return nil }), 1<<20, 8, nil)
+	q.Consume(t.Context(), batch(1))
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if err := q.Close(ctx); err == nil {
+		t.Error("Close returned nil though the sink never drained")
+	}
+	if err := q.Run(t.Context()); err == nil {
+		t.Error("Run after Close returned nil")
+	}
+}
+
 func TestQueueWithoutRunAndFailures(t *testing.T) {
 	q := NewQueue(SinkFunc(func(context.Context, []Call) error { return errors.New("down") }), 1<<20, 8, nil)
 	q.Consume(t.Context(), batch(4))

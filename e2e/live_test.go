@@ -377,7 +377,7 @@ func TestLiveSynFlood(t *testing.T) {
 // the veth: the agent exits within its shutdown timeout, without panic, with consistent
 // counts (checked by stop).
 func TestLiveShutdownUnderLoad(t *testing.T) {
-	requireTools(t, "tcpreplay")
+	requireTools(t, "tcpreplay", "curl")
 	s := simulated(t)
 	ns := liveNetns(t)
 	agent := startLiveAgent(t, ns, "--workers", "2", "--shutdown-timeout", "3s")

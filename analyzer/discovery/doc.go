@@ -59,8 +59,10 @@
 // status histogram, auth schemes, request and response media types, query
 // and body parameter names with inferred types, sensitive data classes in
 // requests and responses, first and last seen. Bodies are inspected for
-// the first Config.SampleFirst calls of an endpoint and then one call in
-// Config.SampleEvery, so sensitive data counts are counts in the inspected
+// the first Config.SampleFirst calls of an endpoint, then one call in
+// Config.SampleEvery, and every call that looks new for the endpoint (a
+// status or query parameter not seen before, a response over 1.25 times the
+// longest so far), so sensitive data counts are counts in the inspected
 // calls ("inspected_calls" in Extra). Hosts, tree nodes per host,
 // endpoints, parameters, status codes and callers are bounded by Config;
 // what is shed is counted in [Stats].

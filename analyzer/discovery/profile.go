@@ -232,6 +232,7 @@ type endpoint struct {
 	reqSchema   *schema
 	respSchema  *schema
 	inspected   int64 // bodies scanned for sensitive data and schemas
+	maxResp     int64 // longest response body seen (original length)
 	sensReq     sensitive.Counts
 	sensResp    sensitive.Counts
 	callers     map[string]*caller
@@ -254,8 +255,16 @@ func (e *endpoint) observe(c *apicall.Call, cfg *Config, track bool) {
 	if ts > e.last {
 		e.last = ts
 	}
+	// A call that looks new for the endpoint (a new status, query
+	// parameter, or a much longer response) is inspected beyond the
+	// sample: that is where data the endpoint never returned shows up.
+	novel := false
 	if n := e.status[c.Status]; n > 0 || len(e.status) < cfg.MaxStatusCodes {
 		e.status[c.Status] = n + 1
+		novel = n == 0
+	}
+	if l := int64(c.RespBody.Length); l > e.maxResp+e.maxResp/4 {
+		novel, e.maxResp = true, l
 	}
 	e.actors.add(actorHash(&c.Actor))
 	e.auth |= authOf(&c.Actor)
@@ -266,12 +275,14 @@ func (e *endpoint) observe(c *apicall.Call, cfg *Config, track bool) {
 		e.respCT = countKey(e.respCT, ct, 8)
 	}
 	if c.RawQuery != "" {
+		before := len(e.query)
 		e.query = params(e.query, c.RawQuery, cfg.MaxParams)
+		novel = novel || len(e.query) > before
 	}
 	if track {
 		e.track(c, cfg)
 	}
-	if e.calls <= int64(cfg.SampleFirst) || e.calls%int64(cfg.SampleEvery) == 0 {
+	if novel || e.calls <= int64(cfg.SampleFirst) || e.calls%int64(cfg.SampleEvery) == 0 {
 		e.inspect(c, cfg)
 	}
 }
@@ -381,6 +392,7 @@ func (e *endpoint) merge(o *endpoint) {
 	e.reqSchema = mergeSchema(e.reqSchema, o.reqSchema)
 	e.respSchema = mergeSchema(e.respSchema, o.respSchema)
 	e.inspected += o.inspected
+	e.maxResp = max(e.maxResp, o.maxResp)
 	for i := range e.sensReq {
 		e.sensReq[i] += o.sensReq[i]
 		e.sensResp[i] += o.sensResp[i]

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ type testNetns struct {
 	name, a, b string
 }
 
+var netnsSeq atomic.Int32
+
 // newTestNetns creates the namespace and moves the calling goroutine's thread into it
 // until the test ends. It skips without root or the ip command.
 func newTestNetns(t *testing.T) *testNetns {
@@ -36,7 +39,7 @@ func newTestNetns(t *testing.T) *testNetns {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skipf("needs ip (iproute2): %v", err)
 	}
-	id := fmt.Sprintf("%d%d", os.Getpid()%100000, time.Now().UnixNano()%1000)
+	id := fmt.Sprintf("%d-%d", os.Getpid()%100000, netnsSeq.Add(1))
 	n := &testNetns{name: "at3u" + id, a: "at3u" + id + "a", b: "at3u" + id + "b"}
 	t.Cleanup(func() {
 		if out, err := exec.Command("ip", "netns", "del", n.name).CombinedOutput(); err != nil {

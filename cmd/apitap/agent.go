@@ -57,7 +57,7 @@ func runAgent(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sink, closeSink, reportSink, err := agentSink(c, p.log)
+	sink, closeSink, reportSink, err := agentSink(c, nil, p.log)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func ebpfFlags() []cli.Flag {
 		&cli.IntFlag{Name: "ebpf-chunk-size", Value: d.ChunkSize, Usage: "largest data chunk per event, bytes (1..16384)", EnvVars: []string{"APITAP_EBPF_CHUNK_SIZE"}},
 		&cli.StringFlag{Name: "ebpf-ring-size", Value: "16MiB", Usage: "ring buffer size (a power of two)", EnvVars: []string{"APITAP_EBPF_RING_SIZE"}},
 		&cli.BoolFlag{Name: "ebpf-dedup-local", Value: d.DedupLocal, Usage: "report connections between two local sockets once, from the server side", EnvVars: []string{"APITAP_EBPF_DEDUP_LOCAL"}},
-		&cli.StringFlag{Name: "ebpf-metrics-addr", Usage: "serve /metrics, /healthz and /readyz on this host:port", EnvVars: []string{"APITAP_EBPF_METRICS_ADDR"}},
+		&cli.StringFlag{Name: "ebpf-metrics-addr", Usage: "deprecated alias of --metrics-addr", EnvVars: []string{"APITAP_EBPF_METRICS_ADDR"}},
 	}
 }
 
@@ -112,7 +112,8 @@ func runEBPFAgent(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sink, closeSink, err := openSink(c.String("sink"))
+	reg := prometheus.NewRegistry()
+	sink, closeSink, reportSink, err := agentSink(c, reg, log)
 	if err != nil {
 		return err
 	}
@@ -124,14 +125,17 @@ func runEBPFAgent(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("--ebpf: %w", err)
 	}
-	reg := prometheus.NewRegistry()
 	if err := capt.Register(reg); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	var adminDone chan error
-	if addr := c.String("ebpf-metrics-addr"); addr != "" {
+	addr := c.String("metrics-addr")
+	if addr == "" {
+		addr = c.String("ebpf-metrics-addr")
+	}
+	if addr != "" {
 		srv, err := admin.New(addr, reg, log)
 		if err != nil {
 			_ = capt.Close()
@@ -165,6 +169,7 @@ func runEBPFAgent(c *cli.Context) error {
 		"duplicates": est.Duplicates, "filtered": est.Filtered, "unattributed": est.Unattributed,
 		"tls_calls": est.TLSCalls, "tls_unlinked": est.TLSUnlinked,
 	}
+	reportSink(line)
 	summary, _ := json.Marshal(line)
 	fmt.Fprintln(os.Stderr, string(summary))
 	return errors.Join(runErr, closeErr, flushErr, sinkErr, adminErr)

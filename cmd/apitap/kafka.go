@@ -73,7 +73,7 @@ const kafkaFlagNames = "--kafka, --topic, --kafka-*"
 
 // agentSink builds the agent's sink: Kafka when --kafka is given, else
 // --sink. close flushes it; report adds its counters to the summary.
-func agentSink(c *cli.Context, log *slog.Logger) (sink apicall.Sink, closeSink func(context.Context) error, report func(map[string]any), err error) {
+func agentSink(c *cli.Context, reg prometheus.Registerer, log *slog.Logger) (sink apicall.Sink, closeSink func(context.Context) error, report func(map[string]any), err error) {
 	if !c.IsSet("kafka") {
 		sink, closeSink, err := openSink(c.String("sink"))
 		return sink, closeSink, func(map[string]any) {}, err
@@ -105,9 +105,10 @@ func agentSink(c *cli.Context, log *slog.Logger) (sink apicall.Sink, closeSink f
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, nil, fmt.Errorf("kafka flags (%s): %w", kafkaFlagNames, err)
 	}
-	// The agent's metrics endpoint arrives with live capture; the producer
-	// registers on its own registry until then.
-	p, err := kafka.NewProducer(cfg, prometheus.NewRegistry(), log)
+	if reg == nil { // no metrics endpoint (file mode): a private registry
+		reg = prometheus.NewRegistry()
+	}
+	p, err := kafka.NewProducer(cfg, reg, log)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("kafka flags (%s): %w", kafkaFlagNames, err)
 	}

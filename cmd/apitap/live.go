@@ -158,7 +158,8 @@ func runLive(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	sink, closeSink, err := openSink(c.String("sink"))
+	reg := prometheus.NewRegistry()
+	sink, closeSink, reportSink, err := agentSink(c, reg, log)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,6 @@ func runLive(c *cli.Context) error {
 		}
 		p.engines = append(p.engines, eng)
 	}
-	reg := prometheus.NewRegistry()
 	if err := reg.Register(&liveCollector{p: p}); err != nil {
 		return fmt.Errorf("register metrics: %w", err)
 	}
@@ -273,6 +273,7 @@ func runLive(c *cli.Context) error {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		summary["cpu_seconds"] = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 	}
+	reportSink(summary)
 	line, _ := json.Marshal(summary)
 	fmt.Fprintln(os.Stderr, string(line))
 	stopAdmin()
