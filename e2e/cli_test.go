@@ -56,7 +56,7 @@ func TestCLIErrors(t *testing.T) {
 		{"bad memory limit", []string{"agent", "--pcap", good, "--memory-limit", "lots"}, true, "--memory-limit", ""},
 		{"short key", []string{"agent", "--pcap", good, "--pseudonym-key", "short"}, true, "pseudonym", ""},
 		{"no input", []string{"agent"}, true, "give at least one --pcap FILE", ""},
-		{"pcap and iface", []string{"agent", "--pcap", good, "--iface", "lo"}, true, "give --pcap or --iface, not both", ""},
+		{"pcap and iface", []string{"agent", "--pcap", good, "--iface", "lo"}, true, "give one of --pcap, --iface or --ebpf", ""},
 		{"bad filter", []string{"agent", "--iface", "lo", "--filter", "tcp port"}, true, "--filter and --exclude: filter", ""},
 		{"rings over budget", []string{"agent", "--iface", "lo", "--ring-size", "1GiB"}, true, "--ring-size 1GiB", ""},
 		{"missing interface", []string{"agent", "--iface", "at3-nonexist0"}, true, "--iface at3-nonexist0: ", ""},

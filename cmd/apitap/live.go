@@ -111,9 +111,9 @@ func liveConfig(c *cli.Context) (afpacket.Config, reassembly.Config, int64, erro
 	limit, _ := parseBytes(c.String("memory-limit")) // validated by engineConfig
 	rings := int64(acfg.RingSize/acfg.BlockSize*acfg.BlockSize) * int64(acfg.Workers*len(acfg.Interfaces))
 	goLimit := heapBudget(limit) - rings
-	if goLimit < limit/2 || goLimit < 32<<20 {
-		return acfg, ecfg, 0, fmt.Errorf("--ring-size %s × %d workers × %d interfaces = %s leaves too little of --memory-limit %s (rings may take at most half)",
-			c.String("ring-size"), acfg.Workers, len(acfg.Interfaces), mib(rings), c.String("memory-limit"))
+	if goLimit < heapBudget(limit)/2 || goLimit < 16<<20 {
+		return acfg, ecfg, 0, fmt.Errorf("--ring-size %s × %d workers × %d interfaces = %s leaves too little of --memory-limit %s (rings may take at most half of it once the process's own %s are left out)",
+			c.String("ring-size"), acfg.Workers, len(acfg.Interfaces), mib(rings), c.String("memory-limit"), mib(limit-heapBudget(limit)))
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(goLimit)
