@@ -119,13 +119,17 @@ agent:
     mode: ebpf
     ebpf: {tls: true, ports: [80, 443, 8080]}
   metrics: {enabled: true}
-  sink: stdout
-kafka: {enabled: false}
-analyzer: {enabled: false}
 monitoring:
   serviceMonitor: {enabled: true}
   prometheusRule: {enabled: true}
-`, nil, []string{"agent --ebpf", "agent --ebpf-tls", "agent --ebpf-ports", "agent --ebpf-metrics-addr"}},
+`, nil, []string{"agent --ebpf", "agent --ebpf-tls", "agent --ebpf-ports", "agent --metrics-addr", "agent --kafka"}},
+	{"ebpf-without-kafka", `
+agent:
+  capture: {mode: ebpf}
+  sink: stdout
+kafka: {enabled: false}
+analyzer: {enabled: false}
+`, nil, []string{"agent --ebpf", "agent --sink"}},
 	{"analyzer-fixed-replicas", `
 analyzer:
   replicas: 3
@@ -315,7 +319,6 @@ func TestHelmValuesRejected(t *testing.T) {
 	ch := loadChart(t)
 	for _, tc := range []struct{ values, want string }{
 		{"agent: {capture: {mode: tap}}", "agent.capture.mode"},
-		{"agent: {capture: {mode: ebpf}}", "agent.capture.mode=ebpf"}, // Kafka on by default
 		{"kafka: {brokers: []}", "kafka.brokers"},
 		{"kafka: {sasl: {mechanism: GSSAPI}}", "kafka.sasl.mechanism"},
 		{"kafka: {sasl: {mechanism: PLAIN, username: u}}", "kafka.sasl.password"},

@@ -45,9 +45,14 @@ func TestManifestsRun(t *testing.T) {
 	}
 	pcap := filepath.Join(dir, "traffic.pcap")
 	sources := map[string][]object{"manifests": loadManifests(t)}
-	rendered, _ := renderChart(t, loadChart(t), "")
-	sources["chart"] = rendered
-	for _, src := range []string{"manifests", "chart"} {
+	ch := loadChart(t)
+	sources["chart"], _ = renderChart(t, ch, "")
+	for _, tc := range chartCases {
+		if tc.name == "ebpf-tls" {
+			sources["chart-ebpf"], _ = renderChart(t, ch, tc.values)
+		}
+	}
+	for _, src := range []string{"manifests", "chart", "chart-ebpf"} {
 		objs := sources[src]
 		secrets := map[string]map[string]string{}
 		for _, o := range objs {
@@ -66,9 +71,12 @@ func TestManifestsRun(t *testing.T) {
 				continue
 			}
 			for _, c := range spec.Containers {
+				if src == "chart-ebpf" && (len(c.Args) == 0 || c.Args[0] != "agent") {
+					continue // the same analyzer as the chart's default
+				}
 				t.Run(src+"/"+o.key()+"/"+c.Name, func(t *testing.T) {
 					if len(c.Args) > 0 && c.Args[0] == "agent" && os.Geteuid() != 0 {
-						t.Skip("the agent captures with AF_PACKET, which needs root (CAP_NET_RAW)")
+						t.Skip("the agent captures with AF_PACKET or eBPF, which needs root (CAP_NET_RAW, CAP_BPF)")
 					}
 					if len(c.Args) > 0 && c.Args[0] == "analyzer" {
 						// Analyzers are ready once they have read from the
