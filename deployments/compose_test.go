@@ -112,6 +112,12 @@ func TestCompose(t *testing.T) {
 			t.Errorf("no %s service", want)
 		}
 	}
+	// The dashboard Grafana provisions is the repository's own.
+	if s, ok := p.Services["dashboards"]; !ok || !strings.Contains(strings.Join(s.Command, " "), "/deployments/grafana/apitap-dashboard.json") {
+		t.Error("no dashboards service preparing /deployments/grafana/apitap-dashboard.json")
+	} else if _, err := os.Stat(filepath.Join(root, "deployments/grafana/apitap-dashboard.json")); err != nil {
+		t.Errorf("dashboard: %v", err)
+	}
 	if s := p.Services["agent"]; s.Restart != types.RestartPolicyAlways {
 		t.Errorf("agent restart = %q, want always (it reads the pcap in a loop)", s.Restart)
 	}

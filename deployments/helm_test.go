@@ -33,9 +33,8 @@ type chartCase struct {
 	// external are Secrets the values say exist outside the chart, by name,
 	// with the keys they must hold (docs/operations.md, "Secrets").
 	external map[string][]string
-	// needs lists "command --flag" the values switch on. While a feature is
-	// not on main yet its case is not rendered (and says so); once the binary
-	// has the flags, the case must pass.
+	// needs lists "command --flag" the values switch on: a case whose
+	// flags the binary lacks fails (a renamed flag is caught here first).
 	needs []string
 }
 
@@ -76,7 +75,7 @@ agent:
     - {name: APITAP_KEEP_PII, value: "false"}
   priorityClass: {create: false, name: system-node-critical}
   nodeSelector: {kubernetes.io/os: linux}
-`, map[string][]string{"my-apitap": {"pseudonym-key"}}, nil},
+`, map[string][]string{"my-apitap": {"pseudonym-key", "clickhouse-dsn"}}, nil},
 	{"iface-kafka-tls-sasl", `
 agent:
   capture:
@@ -189,7 +188,7 @@ func TestHelmLint(t *testing.T) {
 	for _, tc := range chartCases {
 		t.Run(tc.name, func(t *testing.T) {
 			if m := tc.missing(); len(m) > 0 {
-				t.Skipf("not rendered: the binary lacks %v (feature not on this branch yet)", m)
+				t.Fatalf("the binary lacks %v, which these values switch on", m)
 			}
 			vals := map[string]any{}
 			if err := yaml.Unmarshal([]byte(tc.values), &vals); err != nil {
@@ -215,7 +214,7 @@ func TestHelmTemplate(t *testing.T) {
 	for _, tc := range chartCases {
 		t.Run(tc.name, func(t *testing.T) {
 			if m := tc.missing(); len(m) > 0 {
-				t.Skipf("not rendered: the binary lacks %v (feature not on this branch yet)", m)
+				t.Fatalf("the binary lacks %v, which these values switch on", m)
 			}
 			objs, _ := renderChart(t, ch, tc.values)
 			if len(objs) == 0 {
@@ -320,7 +319,7 @@ func TestHelmValuesRejected(t *testing.T) {
 		{"kafka: {brokers: []}", "kafka.brokers"},
 		{"kafka: {sasl: {mechanism: GSSAPI}}", "kafka.sasl.mechanism"},
 		{"kafka: {sasl: {mechanism: PLAIN, username: u}}", "kafka.sasl.password"},
-		{"clickhouse: {enabled: true}", "clickhouse.dsn"},
+		{"clickhouse: {dsn: \"\"}", "clickhouse.dsn"},
 		{"kafka: {enabled: false}", "analyzer.enabled needs kafka.enabled"},
 	} {
 		vals := map[string]any{}

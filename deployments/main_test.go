@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -87,8 +86,7 @@ var outFlag = regexp.MustCompile(`-o\s+(\S+)`)
 
 // dockerBuild runs the Dockerfile's `go build` RUN step on this machine, as
 // the image build would (same shell command, build args as environment),
-// with the output redirected to out. It then checks the binary is static (it
-// must run in a distroless/static image) and reports the build args.
+// with the output redirected to out.
 func dockerBuild(out string) error {
 	ins, err := dockerfileInstructions()
 	if err != nil {
@@ -120,20 +118,9 @@ func dockerBuild(out string) error {
 	}
 	sh.Env = append(os.Environ(),
 		"PATH="+filepath.Dir(goBin)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"VERSION="+builtVersion, "REVISION="+builtRevision,
-		"TARGETOS=linux", "TARGETARCH="+runtime.GOARCH)
+		"VERSION="+builtVersion, "REVISION="+builtRevision)
 	if b, err := sh.CombinedOutput(); err != nil {
 		return fmt.Errorf("Dockerfile build step %q: %w\n%s", run, err, b)
-	}
-	f, err := elf.Open(out)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return errors.New("Dockerfile build step made a dynamically linked binary; the distroless static image has no libc")
-		}
 	}
 	return nil
 }
@@ -308,9 +295,17 @@ func mapKeys[K comparable, V any](m map[K]V) []K {
 	return out
 }
 
-// TestDockerBuild checks what the image build produces: a static binary
-// (checked in TestMain) that reports the build args as its version, built
-// with the Go release go.mod asks for, into a non-root distroless image.
+// runtimeLibs are the shared libraries each Debian package the final stage
+// installs provides; glibc's come with every Debian image.
+var runtimeLibs = map[string][]string{
+	"":           {"libc.so.6", "libm.so.6", "libpthread.so.0", "libresolv.so.2", "libdl.so.2"},
+	"libpcap0.8": {"libpcap.so.0.8"},
+}
+
+// TestDockerBuild checks what the image build produces: a binary that
+// reports the build args as its version and needs no shared library the
+// final stage lacks, built with the Go release go.mod asks for, into a
+// minimal image that runs as a non-root user.
 func TestDockerBuild(t *testing.T) {
 	out, err := exec.Command(apitapBin, "version").CombinedOutput()
 	if err != nil {
@@ -333,7 +328,7 @@ func TestDockerBuild(t *testing.T) {
 		t.Fatal("go.mod has no go line")
 	}
 	var froms []string
-	var user, entrypoint string
+	var user, entrypoint, finalRuns string
 	var goArg string
 	for _, in := range ins {
 		switch f := strings.Fields(in); f[0] {
@@ -343,7 +338,9 @@ func TestDockerBuild(t *testing.T) {
 			}
 		case "FROM":
 			froms = append(froms, in)
-			user, entrypoint = "", "" // per stage; the last stage is the image
+			user, entrypoint, finalRuns = "", "", "" // per stage; the last stage is the image
+		case "RUN":
+			finalRuns += in + "\n"
 		case "USER":
 			user = f[1]
 		case "ENTRYPOINT":
@@ -368,8 +365,30 @@ func TestDockerBuild(t *testing.T) {
 			t.Errorf("Dockerfile %q: base image not pinned to a tag", from)
 		}
 	}
-	if last := froms[len(froms)-1]; !strings.Contains(last, "distroless/static") {
-		t.Errorf("final stage %q: want a distroless static base", last)
+	if last := froms[len(froms)-1]; !strings.Contains(last, "distroless/") && !strings.Contains(last, "-slim") {
+		t.Errorf("final stage %q: want a minimal (distroless or slim) base", last)
+	}
+	have := map[string]bool{}
+	for pkg, libs := range runtimeLibs {
+		if pkg == "" || regexp.MustCompile(`apt-get install[^\n&]*\s`+regexp.QuoteMeta(pkg)+`(\s|$)`).MatchString(finalRuns) {
+			for _, l := range libs {
+				have[l] = true
+			}
+		}
+	}
+	f, err := elf.Open(apitapBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	needed, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lib := range needed {
+		if !have[lib] {
+			t.Errorf("the binary needs %s, which the final stage does not install", lib)
+		}
 	}
 	if user == "" || strings.HasPrefix(user, "0") || strings.HasPrefix(user, "root") {
 		t.Errorf("final stage USER = %q, want a non-root user", user)
