@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -148,7 +149,7 @@ type classic struct {
 	order   binary.ByteOrder
 	nanos   uint32 // timestamp fraction unit in ns
 	snaplen uint32
-	big     []byte // frames larger than br's buffer
+	big     bytes.Buffer // frames larger than br's buffer
 }
 
 // read returns the next frame, valid until the next call. Like pcapgo it
@@ -187,17 +188,16 @@ func (c *classic) read() (data []byte, ci gopacket.CaptureInfo, err error) {
 		return rec[16:], ci, nil
 	}
 	_, _ = c.br.Discard(16) // buffered: Peek(16) succeeded
-	if cap(c.big) < ci.CaptureLength {
-		c.big = make([]byte, ci.CaptureLength)
-	}
-	data = c.big[:ci.CaptureLength]
-	if _, err := io.ReadFull(c.br, data); err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
+	// Grown as the bytes come: a corrupt length in a cut file costs no
+	// more memory than the file holds.
+	c.big.Reset()
+	if _, err := c.big.ReadFrom(io.LimitReader(c.br, int64(ci.CaptureLength))); err != nil {
 		return nil, ci, err
 	}
-	return data, ci, nil
+	if c.big.Len() < ci.CaptureLength {
+		return nil, ci, io.ErrUnexpectedEOF
+	}
+	return c.big.Bytes(), ci, nil
 }
 
 func (r *Reader) openNg(br *bufio.Reader) (*Reader, error) {

@@ -36,7 +36,7 @@ func ciFor(i int, data []byte) gopacket.CaptureInfo {
 	return gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(data), Length: len(data)}
 }
 
-func writePcap(t *testing.T, nanos bool, lt layers.LinkType, pkts [][]byte) []byte {
+func writePcap(t testing.TB, nanos bool, lt layers.LinkType, pkts [][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := pcapgo.NewWriter(&buf)
@@ -55,7 +55,7 @@ func writePcap(t *testing.T, nanos bool, lt layers.LinkType, pkts [][]byte) []by
 }
 
 // toBigEndian rewrites a little-endian classic pcap (as pcapgo writes it) in big-endian order.
-func toBigEndian(t *testing.T, le []byte) []byte {
+func toBigEndian(t testing.TB, le []byte) []byte {
 	t.Helper()
 	be := bytes.Clone(le)
 	swap32 := func(b []byte) { binary.BigEndian.PutUint32(b, binary.LittleEndian.Uint32(b)) }
@@ -452,4 +452,59 @@ func TestLargeFrames(t *testing.T) {
 	if !errors.Is(res.err, capture.ErrTruncated) || len(res.data) != len(pkts)-1 {
 		t.Fatalf("cut file: %d frames, err %v; want %d frames and ErrTruncated", len(res.data), res.err, len(pkts)-1)
 	}
+}
+
+// FuzzReadClassic holds that reading any file never panics and that, for
+// classic pcap, the frames returned in place are those pcapgo reads (same
+// bytes, same capture info, up to the same record).
+func FuzzReadClassic(f *testing.F) {
+	f.Add(writePcap(f, false, layers.LinkTypeEthernet, frames(3)))
+	f.Add(writePcap(f, true, layers.LinkTypeRaw, frames(2)))
+	f.Add(toBigEndian(f, writePcap(f, false, layers.LinkTypeEthernet, frames(2))))
+	f.Add(writePcap(f, false, layers.LinkTypeEthernet, frames(2))[:60])
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		path := filepath.Join(dir, "in.pcap")
+		if err := os.WriteFile(path, in, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(path)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		var got [][]byte
+		var gotCI []gopacket.CaptureInfo
+		for len(got) < 1000 {
+			data, ci, err := r.ReadPacket()
+			if err != nil {
+				break
+			}
+			got = append(got, bytes.Clone(data))
+			gotCI = append(gotCI, ci)
+		}
+		if r.pcap == nil || r.pcap.snaplen > 1<<20 {
+			// pcapng or gzip: pcapgo reads those itself; a huge snap
+			// length: pcapgo would allocate it for a cut record.
+			return
+		}
+		ref, err := pcapgo.NewReader(bytes.NewReader(in))
+		if err != nil {
+			t.Fatalf("we opened a file pcapgo refuses: %v", err)
+		}
+		for i := range got {
+			data, ci, err := ref.ReadPacketData()
+			if err != nil {
+				t.Fatalf("frame %d: we read it, pcapgo says %v", i, err)
+			}
+			if !bytes.Equal(data, got[i]) || !ci.Timestamp.Equal(gotCI[i].Timestamp) || ci.CaptureLength != gotCI[i].CaptureLength || ci.Length != gotCI[i].Length {
+				t.Fatalf("frame %d differs from pcapgo's", i)
+			}
+		}
+		if len(got) < 1000 {
+			if _, _, err := ref.ReadPacketData(); err == nil {
+				t.Fatalf("pcapgo reads a frame %d we did not", len(got))
+			}
+		}
+	})
 }
