@@ -324,6 +324,9 @@ func TestHelmValuesRejected(t *testing.T) {
 		{"kafka: {sasl: {mechanism: PLAIN, username: u}}", "kafka.sasl.password"},
 		{"clickhouse: {dsn: \"\"}", "clickhouse.dsn"},
 		{"kafka: {enabled: false}", "analyzer.enabled needs kafka.enabled"},
+		{"agnet: {workers: 4}", "agnet"}, // values.schema.json: unknown keys
+		{"kafka: {tls: {enabeld: true}}", "enabeld"},
+		{"logLevel: verbose", "logLevel"},
 	} {
 		vals := map[string]any{}
 		if err := yaml.Unmarshal([]byte(tc.values), &vals); err != nil {
