@@ -263,7 +263,7 @@ func (e *endpoint) observe(c *apicall.Call, cfg *Config, track bool) {
 		e.status[c.Status] = n + 1
 		novel = n == 0
 	}
-	if l := int64(c.RespBody.Length); l > e.maxResp+e.maxResp/4 {
+	if l := c.RespBody.Length; l > e.maxResp+e.maxResp/4 {
 		novel, e.maxResp = true, l
 	}
 	e.actors.add(actorHash(&c.Actor))
