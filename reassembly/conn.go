@@ -194,7 +194,10 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 			p.Gap(skip, ts)
 		}
 		w.ctr.payloadBytes.Add(uint64(n))
-		if last, ok := captureTime(sg, n-1); !ok || last == ts {
+		// One container (the common case: a segment in order) has one time.
+		if sg.Stats().Chunks == 1 {
+			p.Feed(data, ts)
+		} else if last, ok := captureTime(sg, n-1); !ok || last == ts {
 			p.Feed(data, ts)
 		} else {
 			// Data held behind a hole spans several packets' times: feed
