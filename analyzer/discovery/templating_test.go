@@ -2,6 +2,8 @@ package discovery
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -221,4 +223,29 @@ func maphashInt(i int) uint64 {
 	var a apicall.Actor
 	a.User = fmt.Sprint("user-", i)
 	return actorHash(&a)
+}
+
+// TestMixedKindsOrder is the regression test of a sparse endpoint whose
+// values are partly typed (tokens) and partly plain words (the simulator's
+// gift-card codes): the parameter's name and template must come from the
+// set of kinds seen, not from the kind that arrived first.
+func TestMixedKindsOrder(t *testing.T) {
+	codes := []string{"GC319989", "GC616011", "GC-bz0yx9", "GC-mmICun", "GC-V6CAe8", "GC-GMpbwG", "GC-XEnds9", "GC-KvjOWT"}
+	var paths []string
+	for _, c := range codes {
+		paths = append(paths, "/api/v2/gift-cards/"+c)
+	}
+	perm := slices.Clone(paths)
+	for i := range 200 {
+		r := rand.New(rand.NewPCG(uint64(i), 3))
+		r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		if i == 0 {
+			slices.Reverse(perm)
+		}
+		for p, tmpl := range observeAll(t, perm) {
+			if tmpl != "/api/v2/gift-cards/{id}" {
+				t.Fatalf("order %v: %s → %s, want /api/v2/gift-cards/{id}", perm, p, tmpl)
+			}
+		}
+	}
 }
