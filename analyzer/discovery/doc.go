@@ -61,7 +61,8 @@
 // requests and responses, first and last seen. Bodies are inspected for
 // the first Config.SampleFirst calls of an endpoint and then one call in
 // Config.SampleEvery, so sensitive data counts are counts in the inspected
-// calls ("inspected_calls" in Extra). Hosts, tree nodes per host,
+// calls ("inspected_calls" in Extra), except card numbers the agent masked
+// (apicall.FlagPIIMasked), which are counted on every call. Hosts, tree nodes per host,
 // endpoints, parameters, status codes and callers are bounded by Config;
 // what is shed is counted in [Stats].
 package discovery
