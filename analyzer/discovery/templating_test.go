@@ -249,3 +249,44 @@ func TestMixedKindsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestIdentifierSlotRules: beside typed identifiers, words that read as
+// identifiers (a digit, the ids' prefix) or lead to the same sub-resource
+// join the parameter in any order; plain words, reserved words and
+// resource names stay literal.
+func TestIdentifierSlotRules(t *testing.T) {
+	paths := []string{
+		"/api/orders/10423", "/api/orders/10424", "/api/orders/pending", "/api/orders/export", "/api/orders/count",
+		"/k/pods/nginx-7c5ddbdf54-x8f9k", "/k/pods/web-0/log", "/k/pods/coredns-5d78c9869d-2kq7p/log",
+		"/gift-cards/GC319989", "/gift-cards/GC-AcnyPi", "/gift-cards/sale",
+		"/calendars/jane.doe@example.com/events", "/calendars/primary/events", "/calendars/me/events",
+		"/tags/go/info", "/tags/python/info", "/tags/popular",
+		"/shop/cart", "/shop/wishlist",
+		"/api/v2/users/17/orders", "/api/v2/products/9/orders",
+	}
+	want := map[string]string{
+		"/api/orders/pending":       "/api/orders/pending",
+		"/api/orders/export":        "/api/orders/export",
+		"/api/orders/count":         "/api/orders/count",
+		"/k/pods/web-0/log":         "/k/pods/{id}/log",
+		"/gift-cards/GC-AcnyPi":     "/gift-cards/{id}",
+		"/gift-cards/sale":          "/gift-cards/sale",
+		"/calendars/primary/events": "/calendars/{id}/events",
+		"/calendars/me/events":      "/calendars/me/events",
+		"/tags/go/info":             "/tags/{name}/info",
+		"/tags/popular":             "/tags/popular",
+		"/shop/cart":                "/shop/cart",
+		"/api/v2/users/17/orders":   "/api/v2/users/{id}/orders",
+		"/api/v2/products/9/orders": "/api/v2/products/{id}/orders",
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
