@@ -290,3 +290,31 @@ func TestIdentifierSlotRules(t *testing.T) {
 		}
 	}
 }
+
+// TestAlternation: after a parameter, words that lead to the same
+// collection of typed ids are instances (/repos/{owner}/{repo}/issues/{id});
+// sub-resources that hold ids themselves stay literal.
+func TestAlternation(t *testing.T) {
+	paths := []string{
+		"/repos/583231/hello-world/issues/1347", "/repos/1024025/linux/issues/1021", "/repos/4314092/go/pulls/65432",
+		"/repos/5430905/rust/issues/118000", "/repos/5430905/rust/issues/comments/77", "/repos/4314092/go/pulls/comments/78",
+		"/users/17/orders/5501", "/users/18/payments/7702", "/users/19/orders/5502", "/users/19/profile", "/users/20/settings",
+	}
+	want := map[string]string{
+		"/repos/4314092/go/pulls/65432":          "/repos/{id}/{name}/pulls/{id2}",
+		"/repos/5430905/rust/issues/comments/77": "/repos/{id}/{name}/issues/comments/{id2}",
+		"/users/18/payments/7702":                "/users/{id}/payments/{id2}",
+		"/users/19/orders/5502":                  "/users/{id}/orders/{id2}",
+		"/users/19/profile":                      "/users/{id}/profile",
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}

@@ -124,7 +124,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k != Word && k != Version {
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if created && t.shapeChanged(n.parent) {
+			if created && (t.shapeChanged(n.parent) || n.parent.parent != nil && t.shapeChanged(n.parent.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
 			if (t.addPrefix(n, seg) || created) && t.absorbIDLike(n.parent) {
@@ -510,8 +510,16 @@ func (t *tree) maybePromote(n *node) bool {
 			sharedSub = true
 		}
 	}
+	alt := n.param && alternation(words)
+	if alt {
+		for i, c := range words {
+			compatible[i] = c.pchild == nil
+		}
+	}
 	var ok bool
 	switch {
+	case alt:
+		ok = true
 	case share < cfg.Similarity:
 		ok = false
 	case namespace:
@@ -546,6 +554,33 @@ func (t *tree) maybePromote(n *node) bool {
 		t.merge(p, c)
 	}
 	return true
+}
+
+// alternation applies REST's collection/instance alternation after a
+// parameter: two or more words there that have no identifiers of their
+// own but lead to the same collection (a literal with typed identifiers:
+// /repos/{owner}/linux/issues/{id}, /repos/{owner}/go/issues/{id}) are
+// instances (/repos/{owner}/{repo}), not sub-resources of the parameter.
+func alternation(words []*node) bool {
+	for i, a := range words {
+		if a.pchild != nil {
+			continue
+		}
+		for k, c := range a.lits {
+			if reservedLiterals[k] || c.pchild == nil || c.pchild.kind == Word || Classify(k) != Word {
+				continue
+			}
+			for _, b := range words[i+1:] {
+				if b.pchild != nil {
+					continue
+				}
+				if o := b.lits[k]; o != nil && o.pchild != nil && o.pchild.kind != Word {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // sharedLiteral reports whether every node of ns has one same literal
