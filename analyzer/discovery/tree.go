@@ -511,26 +511,30 @@ func (t *tree) maybePromote(n *node) bool {
 		}
 	}
 	alt := n.param && alternation(words)
-	if alt {
+	group := !namespace && sharedByTwo(words)
+	if alt || group {
 		for i, c := range words {
-			compatible[i] = c.pchild == nil
+			compatible[i] = group || c.pchild == nil
 		}
 	}
 	var ok bool
 	switch {
 	case alt:
 		ok = true
+	case group:
+		// Words that lead to the same literal sub-resource
+		// (/tags/go/info, /tags/python/info) name instances of one
+		// collection: resource names do not share their children. The
+		// position takes every word, as it will take the next ones.
+		ok = true
+	case d < 3:
+		ok = false
 	case share < cfg.Similarity:
 		ok = false
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
-	case d == 2:
-		// Two words that both lead to the same literal sub-resource
-		// (/tags/go/info, /tags/python/info) name two instances of one
-		// collection: resource names do not share their children.
-		ok = sharedLiteral(words...)
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
 	default:
@@ -578,6 +582,24 @@ func alternation(words []*node) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// sharedByTwo reports whether two of the words have one same literal
+// plain-word child.
+func sharedByTwo(words []*node) bool {
+	seen := map[string]bool{}
+	for _, w := range words {
+		for k := range w.lits {
+			if Classify(k) != Word {
+				continue
+			}
+			if seen[k] {
+				return true
+			}
+			seen[k] = true
 		}
 	}
 	return false
