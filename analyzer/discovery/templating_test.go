@@ -318,3 +318,31 @@ func TestAlternation(t *testing.T) {
 		}
 	}
 }
+
+// TestCousinEvidence: a sibling position that already holds plain-word
+// values is evidence for look-alike values (all value-like, or one of the
+// same values) in its sibling; resource names beside it stay literal.
+func TestCousinEvidence(t *testing.T) {
+	paths := []string{
+		"/page/summary/Albert_Einstein", "/page/summary/Paris", "/page/summary/Go_(language)",
+		"/page/html/Marie_Curie", "/page/html/Ada_Lovelace",
+		"/pypi/requests/json", "/pypi/numpy/json", "/simple/requests", "/simple/urllib3",
+		"/profiles/octocat/repos", "/profiles/torvalds/repos", "/account/billing", "/account/security",
+	}
+	want := map[string]string{
+		"/page/html/Ada_Lovelace": "/page/html/{name}",
+		"/simple/urllib3":         "/simple/{name}",
+		"/account/billing":        "/account/billing",
+		"/account/security":       "/account/security",
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}

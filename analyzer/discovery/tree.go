@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,25 @@ type node struct {
 	// prefixes are the letter prefixes of the typed values of a parameter
 	// node ("GC" of GC319989, "cus" of cus_Nffr...), at most maxPrefixes.
 	prefixes []string
+	// known are the first maxKnown plain-word values merged into the
+	// parameter: evidence for the same values in a sibling position.
+	known []string
+}
+
+const maxKnown = 32
+
+// addValue counts one more plain-word value merged into parameter p and
+// reports whether it was new to p.known.
+func (p *node) addValue(v string) bool {
+	p.values++
+	if len(p.samples) < 5 {
+		p.samples = append(p.samples, strings.Clone(v))
+	}
+	if len(p.known) >= maxKnown || slices.Contains(p.known, v) {
+		return false
+	}
+	p.known = append(p.known, strings.Clone(v))
+	return true
 }
 
 const maxPrefixes = 4
@@ -134,11 +154,8 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest)) {
 			p := n.pchild
-			if depth == 0 { // a rewalk's value was counted when it merged
-				p.values++
-				if len(p.samples) < 5 {
-					p.samples = append(p.samples, strings.Clone(seg))
-				}
+			if depth == 0 && p.addValue(seg) { // a rewalk's value was counted when it merged
+				t.promoteCousins(n)
 			}
 			t.setKind(p, Word)
 			n = p
@@ -198,10 +215,7 @@ func (t *tree) shapeChanged(n *node) bool {
 	}
 	delete(par.lits, n.key)
 	p := par.pchild
-	p.values++
-	if len(p.samples) < 5 {
-		p.samples = append(p.samples, n.key)
-	}
+	p.addValue(n.key)
 	t.merge(p, n)
 	return true
 }
@@ -308,10 +322,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 			continue
 		}
 		delete(n.lits, k)
-		p.values++
-		if len(p.samples) < 5 {
-			p.samples = append(p.samples, k)
-		}
+		p.addValue(k)
 		t.setKind(p, Word)
 		t.merge(p, c)
 		merged = true
@@ -527,6 +538,8 @@ func (t *tree) maybePromote(n *node) bool {
 		// collection: resource names do not share their children. The
 		// position takes every word, as it will take the next ones.
 		ok = true
+	case !namespace && share >= cfg.Similarity && cousinEvidence(n, words):
+		ok = true
 	case d < 3:
 		ok = false
 	case share < cfg.Similarity:
@@ -545,16 +558,14 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	p := t.paramChild(n, Word)
 	n.promoted = true
+	defer t.promoteCousins(n)
 	p.confidence = share * (1 - 1/float64(d+1))
 	for i, c := range words {
 		if !compatible[i] {
 			continue
 		}
 		delete(n.lits, c.key)
-		p.values++
-		if len(p.samples) < 5 {
-			p.samples = append(p.samples, c.key)
-		}
+		p.addValue(c.key)
 		t.merge(p, c)
 	}
 	return true
@@ -585,6 +596,57 @@ func alternation(words []*node) bool {
 		}
 	}
 	return false
+}
+
+// cousinEvidence reports whether a sibling position of n (a child of n's
+// parent) already holds plain-word values in a parameter, and n's words
+// look alike: all of them read as values (/page/summary/{title} beside
+// /page/html/Marie_Curie, /page/html/Ada_Lovelace), or one of them is a
+// value of that parameter (/simple/requests beside /pypi/{name}/json,
+// requests among its values).
+func cousinEvidence(n *node, words []*node) bool {
+	if n.parent == nil {
+		return false
+	}
+	values := 0
+	for _, w := range words {
+		if valueLike(w.key) {
+			values++
+		}
+	}
+	for _, s := range n.parent.lits {
+		p := s.pchild
+		if s == n || p == nil || p.values == 0 {
+			continue
+		}
+		if values == len(words) {
+			return true
+		}
+		for _, w := range words {
+			if slices.Contains(p.known, w.key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// promoteCousins re-applies the rule to the sibling positions of n, which
+// just became a word parameter (their cousin evidence changed).
+func (t *tree) promoteCousins(n *node) {
+	if n.parent == nil || t.frozen {
+		return
+	}
+	keys := make([]string, 0, len(n.parent.lits))
+	for k := range n.parent.lits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if s := n.parent.lits[k]; s != nil && s != n && !s.promoted && len(s.lits) >= 2 {
+			t.maybePromote(s)
+		}
+	}
 }
 
 // sharedByTwo reports whether two of the words have one same literal
@@ -645,6 +707,11 @@ func (t *tree) merge(dst, src *node) {
 		}
 		dp.values += sp.values
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
+		for _, v := range sp.known {
+			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
+				dp.known = append(dp.known, v)
+			}
+		}
 		t.merge(dp, sp)
 	}
 	for k, c := range src.lits {
