@@ -39,7 +39,17 @@ type node struct {
 	// known are the first maxKnown plain-word values merged into the
 	// parameter: evidence for the same values in a sibling position.
 	known []string
+	// wordKids are literal children of this node whose own children
+	// became a plain-word parameter (cousin evidence), at most maxWordKids.
+	wordKids []*node
 }
+
+const (
+	maxWordKids = 16
+	// maxCousinScan bounds the siblings re-examined when a position
+	// gains cousin evidence; past it, they are examined as they change.
+	maxCousinScan = 256
+)
 
 const maxKnown = 32
 
@@ -240,8 +250,11 @@ func idPrefix(s string) string {
 // addPrefix records the identifier prefix of a typed value of parameter
 // p; it reports whether the prefix is new.
 func (t *tree) addPrefix(p *node, seg string) bool {
+	if len(p.prefixes) >= maxPrefixes {
+		return false
+	}
 	pre := idPrefix(seg)
-	if pre == "" || len(p.prefixes) >= maxPrefixes {
+	if pre == "" {
 		return false
 	}
 	for _, x := range p.prefixes {
@@ -558,6 +571,9 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	p := t.paramChild(n, Word)
 	n.promoted = true
+	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids {
+		g.wordKids = append(g.wordKids, n)
+	}
 	defer t.promoteCousins(n)
 	p.confidence = share * (1 - 1/float64(d+1))
 	for i, c := range words {
@@ -614,10 +630,10 @@ func cousinEvidence(n *node, words []*node) bool {
 			values++
 		}
 	}
-	for _, s := range n.parent.lits {
+	for _, s := range n.parent.wordKids {
 		p := s.pchild
-		if s == n || p == nil || p.values == 0 {
-			continue
+		if s == n || p == nil || p.values == 0 || s.parent != n.parent || n.parent.lits[s.key] != s {
+			continue // merged away since
 		}
 		if values == len(words) {
 			return true
@@ -634,7 +650,7 @@ func cousinEvidence(n *node, words []*node) bool {
 // promoteCousins re-applies the rule to the sibling positions of n, which
 // just became a word parameter (their cousin evidence changed).
 func (t *tree) promoteCousins(n *node) {
-	if n.parent == nil || t.frozen {
+	if n.parent == nil || t.frozen || len(n.parent.lits) > maxCousinScan {
 		return
 	}
 	keys := make([]string, 0, len(n.parent.lits))
