@@ -154,7 +154,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k != Word && k != Version {
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if created && (t.shapeChanged(n.parent) || n.parent.parent != nil && t.shapeChanged(n.parent.parent)) {
+			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
 			if (t.addPrefix(n, seg) || created) && t.absorbIDLike(n.parent) {
@@ -663,6 +663,12 @@ func (t *tree) promoteCousins(n *node) {
 			t.maybePromote(s)
 		}
 	}
+}
+
+// afterParam reports whether n is a literal right after a parameter,
+// where the alternation rule may apply to n and its siblings.
+func afterParam(n *node) bool {
+	return n != nil && !n.param && n.parent != nil && n.parent.param
 }
 
 // sharedByTwo reports whether two of the words have one same literal
