@@ -142,10 +142,7 @@ func count(b []bool) int {
 }
 
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
-// expects the same templates. Random orders are reported, not asserted:
-// with two or three URLs per sub-path (reddit's /r/X/hot, /r/Y/new), the
-// first values decide whether a position becomes a parameter, and a
-// merge is never undone.
+// in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
 	lines := readCorpus(t)
 	run := func(ls []corpusLine) map[string]string {
@@ -180,6 +177,8 @@ func TestCorpusOrderIndependence(t *testing.T) {
 				diff++
 			}
 		}
-		t.Logf("shuffle %d: %d of %d URLs get another template than in file order", seed, diff, len(lines))
+		if diff > 0 {
+			t.Errorf("shuffle %d: %d of %d URLs get another template than in file order", seed, diff, len(lines))
+		}
 	}
 }

@@ -23,19 +23,39 @@
 // email, token) becomes the parameter of its position on sight. Versions
 // (v1, v2beta1, 2.0, and short numbers or dates right after the root or an
 // API prefix such as /2/ or /rest/api/3/ or /2010-04-01/) and plain words
-// stay literal. The statistical rule turns a position of plain words into
-// a parameter when its sibling values share one shape (the same sub-paths)
-// and keep growing: at least three values that look like values (case,
-// dots) or share a literal sub-path (/orgs/X/members), five or more values
-// that are mostly new (distinct/calls ≥ 0.5), or 32 or more; after the
-// root, a version or an API prefix (where resource names live) only 32 or
-// more mostly new values count. Reserved words (me, self, search, count,
-// new, ...) and siblings of another shape stay literal beside the
-// parameter, so /users/me and /users/search remain while /users/{id}
-// forms. The merged values, a few examples and a confidence are kept as
-// evidence (endpoint Extra "path_params"). Once a position is a
-// parameter, new values go straight to it; earlier literal endpoints are
-// merged into the parameter's endpoint with their profiles.
+// stay literal. Plain words become a parameter by rules a REST API's
+// shape implies, each re-applied when the tree changes so that the result
+// does not depend on arrival order:
+//
+//   - identifier slot: beside typed values, a word with a digit (web-0),
+//     with the letter prefix of those values (GC-AcnyPi beside GC319989),
+//     or leading to the same literal sub-resource (/calendars/primary/events
+//     beside /calendars/{email}/events) joins the parameter;
+//   - shared sub-resource: two or more words that lead to one literal
+//     child (/tags/go/info, /tags/python/info; /r/golang/hot, /r/rust/hot)
+//     are instances of one collection: resource names do not share their
+//     children;
+//   - alternation: after a parameter, words without ids of their own that
+//     lead to the same collection of typed ids are instances
+//     (/repos/{owner}/{repo}/issues/{id});
+//   - cousin evidence: a sibling position that holds plain-word values
+//     vouches for value-like words (/page/html/Marie_Curie beside
+//     /page/summary/{name}) or for its own values (/simple/requests beside
+//     /pypi/{name}/json);
+//   - cardinality: sibling values of one shape (the same sub-paths) that
+//     keep growing: at least three that look like values (case, dots),
+//     five or more mostly new (distinct/calls ≥ 0.5), or 32 or more.
+//
+// After the root, a version or an API prefix (where resource names live)
+// only 32 or more mostly new values count. Reserved words (me, self,
+// search, count, new, ...) and siblings of another shape stay literal
+// beside the parameter, so /users/me and /users/search remain while
+// /users/{id} forms; so do plain lower-case words beside typed ids
+// (/orders/pending beside /orders/{id}). The merged values, a few examples
+// and a confidence are kept as evidence (endpoint Extra "path_params").
+// Once a position is a parameter, new values go straight to it; earlier
+// literal endpoints are merged into the parameter's endpoint with their
+// profiles.
 //
 // When a spec documents a path of the call's host, the call takes the
 // spec's template and parameter names (literal segments win over
@@ -63,7 +83,8 @@
 // Config.SampleEvery, and every call that looks new for the endpoint (a
 // status or query parameter not seen before, a response over 1.25 times the
 // longest so far), so sensitive data counts are counts in the inspected
-// calls ("inspected_calls" in Extra). Hosts, tree nodes per host,
-// endpoints, parameters, status codes and callers are bounded by Config;
-// what is shed is counted in [Stats].
+// calls ("inspected_calls" in Extra), except card numbers the agent masked
+// (apicall.FlagPIIMasked), which are counted on every call. Hosts, tree
+// nodes per host, endpoints, parameters, status codes and callers are
+// bounded by Config; what is shed is counted in [Stats].
 package discovery

@@ -284,6 +284,10 @@ func (e *endpoint) observe(c *apicall.Call, cfg *Config, track bool) {
 	}
 	if novel || e.calls <= int64(cfg.SampleFirst) || e.calls%int64(cfg.SampleEvery) == 0 {
 		e.inspect(c, cfg)
+	} else if c.Flags.Has(apicall.FlagPIIMasked) {
+		// The agent scanned every body and masked a card in this one: a
+		// rare response (an ?expand=card) is not lost to sampling.
+		e.sensResp[sensitive.Card]++
 	}
 }
 

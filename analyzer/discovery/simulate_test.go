@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -386,4 +387,48 @@ func countSeen(eps []report.Endpoint) int {
 		}
 	}
 	return n
+}
+
+// TestSimulatedOtherSeeds runs the acceptance checks on two more simulated
+// worlds (other gift-card codes, other sparse endpoints): every true
+// endpoint once, with and without the spec, and the same inventory in
+// reverse order.
+func TestSimulatedOtherSeeds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes two more simulations")
+	}
+	for _, seed := range []int64{4, 5} {
+		t.Run(strconv.FormatInt(seed, 10), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := simulate.DefaultConfig()
+			cfg.Duration, cfg.Users, cfg.Seed = 20*time.Minute, 40, seed
+			if _, err := simulate.Write(dir, cfg); err != nil {
+				t.Fatal(err)
+			}
+			var labels simulate.Labels
+			b, err := os.ReadFile(filepath.Join(dir, simulate.LabelsFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &labels); err != nil {
+				t.Fatal(err)
+			}
+			calls, err := readCalls(filepath.Join(dir, simulate.PcapFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			specs := loadSpec(t, filepath.Join(dir, simulate.SpecFile))
+			checkAgainstLabels(t, inventory(t, specs, calls).Endpoints(), labels, false)
+			base := inventory(t, nil, calls).Endpoints()
+			checkAgainstLabels(t, base, labels, true)
+			rev := slices.Clone(calls)
+			slices.Reverse(rev)
+			got := summarize(inventory(t, nil, rev).Endpoints())
+			for k, v := range summarize(base) {
+				if got[k] != v {
+					t.Errorf("reverse order: %v = %q, want %q", k, got[k], v)
+				}
+			}
+		})
+	}
 }

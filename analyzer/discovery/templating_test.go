@@ -2,6 +2,8 @@ package discovery
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -221,4 +223,126 @@ func maphashInt(i int) uint64 {
 	var a apicall.Actor
 	a.User = fmt.Sprint("user-", i)
 	return actorHash(&a)
+}
+
+// TestMixedKindsOrder is the regression test of a sparse endpoint whose
+// values are partly typed (tokens) and partly plain words (the simulator's
+// gift-card codes): the parameter's name and template must come from the
+// set of kinds seen, not from the kind that arrived first.
+func TestMixedKindsOrder(t *testing.T) {
+	codes := []string{"GC319989", "GC616011", "GC-bz0yx9", "GC-mmICun", "GC-V6CAe8", "GC-GMpbwG", "GC-XEnds9", "GC-KvjOWT"}
+	var paths []string
+	for _, c := range codes {
+		paths = append(paths, "/api/v2/gift-cards/"+c)
+	}
+	perm := slices.Clone(paths)
+	for i := range 200 {
+		r := rand.New(rand.NewPCG(uint64(i), 3))
+		r.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		if i == 0 {
+			slices.Reverse(perm)
+		}
+		for p, tmpl := range observeAll(t, perm) {
+			if tmpl != "/api/v2/gift-cards/{id}" {
+				t.Fatalf("order %v: %s → %s, want /api/v2/gift-cards/{id}", perm, p, tmpl)
+			}
+		}
+	}
+}
+
+// TestIdentifierSlotRules: beside typed identifiers, words that read as
+// identifiers (a digit, the ids' prefix) or lead to the same sub-resource
+// join the parameter in any order; plain words, reserved words and
+// resource names stay literal.
+func TestIdentifierSlotRules(t *testing.T) {
+	paths := []string{
+		"/api/orders/10423", "/api/orders/10424", "/api/orders/pending", "/api/orders/export", "/api/orders/count",
+		"/k/pods/nginx-7c5ddbdf54-x8f9k", "/k/pods/web-0/log", "/k/pods/coredns-5d78c9869d-2kq7p/log",
+		"/gift-cards/GC319989", "/gift-cards/GC-AcnyPi", "/gift-cards/sale",
+		"/calendars/jane.doe@example.com/events", "/calendars/primary/events", "/calendars/me/events",
+		"/tags/go/info", "/tags/python/info", "/tags/popular",
+		"/shop/cart", "/shop/wishlist",
+		"/api/v2/users/17/orders", "/api/v2/products/9/orders",
+	}
+	want := map[string]string{
+		"/api/orders/pending":       "/api/orders/pending",
+		"/api/orders/export":        "/api/orders/export",
+		"/api/orders/count":         "/api/orders/count",
+		"/k/pods/web-0/log":         "/k/pods/{id}/log",
+		"/gift-cards/GC-AcnyPi":     "/gift-cards/{id}",
+		"/gift-cards/sale":          "/gift-cards/sale",
+		"/calendars/primary/events": "/calendars/{id}/events",
+		"/calendars/me/events":      "/calendars/me/events",
+		"/tags/go/info":             "/tags/{name}/info",
+		"/tags/popular":             "/tags/popular",
+		"/shop/cart":                "/shop/cart",
+		"/api/v2/users/17/orders":   "/api/v2/users/{id}/orders",
+		"/api/v2/products/9/orders": "/api/v2/products/{id}/orders",
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+// TestAlternation: after a parameter, words that lead to the same
+// collection of typed ids are instances (/repos/{owner}/{repo}/issues/{id});
+// sub-resources that hold ids themselves stay literal.
+func TestAlternation(t *testing.T) {
+	paths := []string{
+		"/repos/583231/hello-world/issues/1347", "/repos/1024025/linux/issues/1021", "/repos/4314092/go/pulls/65432",
+		"/repos/5430905/rust/issues/118000", "/repos/5430905/rust/issues/comments/77", "/repos/4314092/go/pulls/comments/78",
+		"/users/17/orders/5501", "/users/18/payments/7702", "/users/19/orders/5502", "/users/19/profile", "/users/20/settings",
+	}
+	want := map[string]string{
+		"/repos/4314092/go/pulls/65432":          "/repos/{id}/{name}/pulls/{id2}",
+		"/repos/5430905/rust/issues/comments/77": "/repos/{id}/{name}/issues/comments/{id2}",
+		"/users/18/payments/7702":                "/users/{id}/payments/{id2}",
+		"/users/19/orders/5502":                  "/users/{id}/orders/{id2}",
+		"/users/19/profile":                      "/users/{id}/profile",
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+// TestCousinEvidence: a sibling position that already holds plain-word
+// values is evidence for look-alike values (all value-like, or one of the
+// same values) in its sibling; resource names beside it stay literal.
+func TestCousinEvidence(t *testing.T) {
+	paths := []string{
+		"/page/summary/Albert_Einstein", "/page/summary/Paris", "/page/summary/Go_(language)",
+		"/page/html/Marie_Curie", "/page/html/Ada_Lovelace",
+		"/pypi/requests/json", "/pypi/numpy/json", "/simple/requests", "/simple/urllib3",
+		"/profiles/octocat/repos", "/profiles/torvalds/repos", "/account/billing", "/account/security",
+	}
+	want := map[string]string{
+		"/page/html/Ada_Lovelace": "/page/html/{name}",
+		"/simple/urllib3":         "/simple/{name}",
+		"/account/billing":        "/account/billing",
+		"/account/security":       "/account/security",
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
 }

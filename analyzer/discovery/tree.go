@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +32,42 @@ type node struct {
 	samples    []string
 	confidence float64
 	promoted   bool // on the parent: its word children became pchild
+
+	// prefixes are the letter prefixes of the typed values of a parameter
+	// node ("GC" of GC319989, "cus" of cus_Nffr...), at most maxPrefixes.
+	prefixes []string
+	// known are the first maxKnown plain-word values merged into the
+	// parameter: evidence for the same values in a sibling position.
+	known []string
+	// wordKids are literal children of this node whose own children
+	// became a plain-word parameter (cousin evidence), at most maxWordKids.
+	wordKids []*node
 }
+
+const (
+	maxWordKids = 16
+	// maxCousinScan bounds the siblings re-examined when a position
+	// gains cousin evidence; past it, they are examined as they change.
+	maxCousinScan = 256
+)
+
+const maxKnown = 32
+
+// addValue counts one more plain-word value merged into parameter p and
+// reports whether it was new to p.known.
+func (p *node) addValue(v string) bool {
+	p.values++
+	if len(p.samples) < 5 {
+		p.samples = append(p.samples, strings.Clone(v))
+	}
+	if len(p.known) >= maxKnown || slices.Contains(p.known, v) {
+		return false
+	}
+	p.known = append(p.known, strings.Clone(v))
+	return true
+}
+
+const maxPrefixes = 4
 
 // tree is the learned path tree of one host.
 type tree struct {
@@ -39,6 +75,8 @@ type tree struct {
 	nodes int
 	cfg   *Config
 	inv   *Inventory
+
+	frozen bool // rules off: see rewalk
 }
 
 func newTree(cfg *Config, inv *Inventory) *tree {
@@ -51,7 +89,7 @@ func newTree(cfg *Config, inv *Inventory) *tree {
 var reservedLiterals = map[string]bool{
 	"me": true, "self": true, "current": true, "mine": true, "my": true, "search": true, "count": true, "new": true,
 	"batch": true, "bulk": true, "export": true, "import": true, "stats": true, "statistics": true, "summary": true,
-	"latest": true, "default": true, "all": true, "settings": true, "config": true, "status": true, "health": true,
+	"latest": true, "all": true, "settings": true, "config": true, "status": true, "health": true,
 	"info": true, "list": true, "recent": true, "popular": true, "trending": true, "autocomplete": true, "suggest": true,
 	"lookup": true, "validate": true, "verify": true, "login": true, "logout": true, "register": true, "signup": true,
 	"token": true, "refresh": true, "callback": true, "webhook": true, "webhooks": true, "events": true, "metadata": true,
@@ -82,7 +120,19 @@ func classifyAt(parent *node, seg string) Kind {
 
 // walk finds (or grows) the node of a path. It allocates only when the
 // path has a shape never seen before.
-func (t *tree) walk(path string) *node {
+func (t *tree) walk(path string) *node { return t.walkDepth(path, 0) }
+
+// rewalk walks path again after the tree above it changed; the rules
+// converge in a step or two, and the bound keeps a bug from recursing.
+func (t *tree) rewalk(path string, depth int) *node {
+	if depth >= 8 {
+		t.frozen = true // no rule may change the tree on this last walk
+		defer func() { t.frozen = false }()
+	}
+	return t.walkDepth(path, depth+1)
+}
+
+func (t *tree) walkDepth(path string, depth int) *node {
 	n := t.root
 	rest := path
 	for rest != "" {
@@ -104,17 +154,20 @@ func (t *tree) walk(path string) *node {
 		if k != Word && k != Version {
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if created && t.shapeChanged(n.parent) {
-				return t.walk(path) // a position above became a parameter: walk the new tree
+			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent)) {
+				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
+			}
+			if (t.addPrefix(n, seg) || created) && t.absorbIDLike(n.parent) {
+				return t.rewalk(path, depth)
 			}
 			continue
 		}
-		if k == Word && n.promoted && !reservedLiterals[seg] {
+		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest)) {
 			p := n.pchild
-			p.values++
-			if len(p.samples) < 5 {
-				p.samples = append(p.samples, strings.Clone(seg))
+			if depth == 0 && p.addValue(seg) { // a rewalk's value was counted when it merged
+				t.promoteCousins(n)
 			}
+			t.setKind(p, Word)
 			n = p
 			continue
 		}
@@ -135,7 +188,7 @@ func (t *tree) walk(path string) *node {
 			}
 		}
 		if t.shapeChanged(n) {
-			return t.walk(path)
+			return t.rewalk(path, depth)
 		}
 		n = c
 	}
@@ -148,10 +201,19 @@ func (t *tree) walk(path string) *node {
 // not depend on which sub-path arrived first. It reports whether n's
 // parent became a parameter position (the caller's nodes may be merged).
 func (t *tree) shapeChanged(n *node) bool {
+	if t.frozen {
+		return false
+	}
+	if n != nil && n.param && n.kind != Word {
+		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
+	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
 		return false
 	}
 	par := n.parent
+	if !par.promoted && par.pchild != nil && par.pchild.kind != Word && t.absorbIDLike(par) {
+		return true
+	}
 	if !par.promoted {
 		return t.maybePromote(par)
 	}
@@ -163,12 +225,122 @@ func (t *tree) shapeChanged(n *node) bool {
 	}
 	delete(par.lits, n.key)
 	p := par.pchild
-	p.values++
-	if len(p.samples) < 5 {
-		p.samples = append(p.samples, n.key)
-	}
+	p.addValue(n.key)
 	t.merge(p, n)
 	return true
+}
+
+// idPrefix is the leading letters of an identifier-like segment, 2 to 6
+// of them followed by a digit, '-' or '_' ("GC" of GC-bz0yx9, "cus" of
+// cus_NffrFeUfNV2Hib, "PROJ" of PROJ-123); "" otherwise.
+func idPrefix(s string) string {
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+		i++
+	}
+	if i < 2 || i > 6 || i == len(s) {
+		return ""
+	}
+	if c := s[i]; c >= '0' && c <= '9' || c == '-' || c == '_' {
+		return s[:i]
+	}
+	return ""
+}
+
+// addPrefix records the identifier prefix of a typed value of parameter
+// p; it reports whether the prefix is new.
+func (t *tree) addPrefix(p *node, seg string) bool {
+	if len(p.prefixes) >= maxPrefixes {
+		return false
+	}
+	pre := idPrefix(seg)
+	if pre == "" {
+		return false
+	}
+	for _, x := range p.prefixes {
+		if x == pre {
+			return false
+		}
+	}
+	p.prefixes = append(p.prefixes, strings.Clone(pre))
+	return true
+}
+
+// idLike reports whether plain word w, in a position whose parameter p
+// holds typed identifiers, reads as one more identifier rather than a
+// name beside them: it has a digit (web-0, kn0thing), characters names do
+// not use, or the letter prefix of p's typed values (GC-AcnyPi beside
+// GC319989). Plain lower-case words (pending, export) stay names.
+func idLike(w string, p *node) bool {
+	if p.kind == Word {
+		return false // the parameter was made by the statistical rule: it decides
+	}
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9', c == '%', c == '+', c == '~', c == ',', c == '@', c == ':':
+			return true
+		}
+	}
+	if pre := idPrefix(w); pre != "" {
+		for _, x := range p.prefixes {
+			if x == pre {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// leadsToShared reports whether the rest of a path continues with a
+// literal sub-resource that typed parameter p has: the word before it is
+// an instance of p's collection (see absorbIDLike).
+func leadsToShared(p *node, rest string) bool {
+	if p.kind == Word || len(p.lits) == 0 {
+		return false
+	}
+	for rest != "" && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
+}
+
+// absorbIDLike merges into n's typed parameter the plain-word literals of
+// n that read as identifiers of it, or that lead to the same literal
+// sub-resource as it (/calendars/primary/events beside
+// /calendars/{email}/events), whatever arrived first. It reports whether
+// any was merged.
+func (t *tree) absorbIDLike(n *node) bool {
+	p := n.pchild
+	if p == nil || n.promoted || t.frozen {
+		return false
+	}
+	var keys []string
+	for k, c := range n.lits {
+		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.kind != Word && sharedLiteral(c, p)) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	merged := false
+	for _, k := range keys {
+		c := n.lits[k]
+		if c == nil || n.pchild != p {
+			continue
+		}
+		a, b := shape(c), shape(p)
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) {
+			continue
+		}
+		delete(n.lits, k)
+		p.addValue(k)
+		t.setKind(p, Word)
+		t.merge(p, c)
+		merged = true
+	}
+	return merged
 }
 
 // setKind records that parameter p also holds values of kind k; a name
@@ -304,6 +476,9 @@ func valueLike(s string) bool {
 // parameter. Reserved words and children of another shape stay literal.
 // It reports whether n was promoted.
 func (t *tree) maybePromote(n *node) bool {
+	if t.frozen {
+		return false
+	}
 	var words []*node
 	for k, c := range n.lits {
 		if Classify(k) == Word && !reservedLiterals[k] {
@@ -312,7 +487,7 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	d := len(words)
 	cfg := t.cfg
-	if d < 3 {
+	if d < 2 {
 		return false
 	}
 	if d > cfg.ManySiblings && d&(d-1) != 0 {
@@ -359,8 +534,27 @@ func (t *tree) maybePromote(n *node) bool {
 			sharedSub = true
 		}
 	}
+	alt := n.param && alternation(words)
+	group := !namespace && sharedByTwo(words)
+	if alt || group {
+		for i, c := range words {
+			compatible[i] = group || c.pchild == nil
+		}
+	}
 	var ok bool
 	switch {
+	case alt:
+		ok = true
+	case group:
+		// Words that lead to the same literal sub-resource
+		// (/tags/go/info, /tags/python/info) name instances of one
+		// collection: resource names do not share their children. The
+		// position takes every word, as it will take the next ones.
+		ok = true
+	case !namespace && share >= cfg.Similarity && cousinEvidence(n, words):
+		ok = true
+	case d < 3:
+		ok = false
 	case share < cfg.Similarity:
 		ok = false
 	case namespace:
@@ -377,19 +571,143 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	p := t.paramChild(n, Word)
 	n.promoted = true
+	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids {
+		g.wordKids = append(g.wordKids, n)
+	}
+	defer t.promoteCousins(n)
 	p.confidence = share * (1 - 1/float64(d+1))
 	for i, c := range words {
 		if !compatible[i] {
 			continue
 		}
 		delete(n.lits, c.key)
-		p.values++
-		if len(p.samples) < 5 {
-			p.samples = append(p.samples, c.key)
-		}
+		p.addValue(c.key)
 		t.merge(p, c)
 	}
 	return true
+}
+
+// alternation applies REST's collection/instance alternation after a
+// parameter: two or more words there that have no identifiers of their
+// own but lead to the same collection (a literal with typed identifiers:
+// /repos/{owner}/linux/issues/{id}, /repos/{owner}/go/issues/{id}) are
+// instances (/repos/{owner}/{repo}), not sub-resources of the parameter.
+func alternation(words []*node) bool {
+	for i, a := range words {
+		if a.pchild != nil {
+			continue
+		}
+		for k, c := range a.lits {
+			if reservedLiterals[k] || c.pchild == nil || c.pchild.kind == Word || Classify(k) != Word {
+				continue
+			}
+			for _, b := range words[i+1:] {
+				if b.pchild != nil {
+					continue
+				}
+				if o := b.lits[k]; o != nil && o.pchild != nil && o.pchild.kind != Word {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// cousinEvidence reports whether a sibling position of n (a child of n's
+// parent) already holds plain-word values in a parameter, and n's words
+// look alike: all of them read as values (/page/summary/{title} beside
+// /page/html/Marie_Curie, /page/html/Ada_Lovelace), or one of them is a
+// value of that parameter (/simple/requests beside /pypi/{name}/json,
+// requests among its values).
+func cousinEvidence(n *node, words []*node) bool {
+	if n.parent == nil {
+		return false
+	}
+	values := 0
+	for _, w := range words {
+		if valueLike(w.key) {
+			values++
+		}
+	}
+	for _, s := range n.parent.wordKids {
+		p := s.pchild
+		if s == n || p == nil || p.values == 0 || s.parent != n.parent || n.parent.lits[s.key] != s {
+			continue // merged away since
+		}
+		if values == len(words) {
+			return true
+		}
+		for _, w := range words {
+			if slices.Contains(p.known, w.key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// promoteCousins re-applies the rule to the sibling positions of n, which
+// just became a word parameter (their cousin evidence changed).
+func (t *tree) promoteCousins(n *node) {
+	if n.parent == nil || t.frozen || len(n.parent.lits) > maxCousinScan {
+		return
+	}
+	keys := make([]string, 0, len(n.parent.lits))
+	for k := range n.parent.lits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if s := n.parent.lits[k]; s != nil && s != n && !s.promoted && len(s.lits) >= 2 {
+			t.maybePromote(s)
+		}
+	}
+}
+
+// afterParam reports whether n is a literal right after a parameter,
+// where the alternation rule may apply to n and its siblings.
+func afterParam(n *node) bool {
+	return n != nil && !n.param && n.parent != nil && n.parent.param
+}
+
+// sharedByTwo reports whether two of the words have one same literal
+// plain-word child.
+func sharedByTwo(words []*node) bool {
+	seen := map[string]bool{}
+	for _, w := range words {
+		for k := range w.lits {
+			if Classify(k) != Word {
+				continue
+			}
+			if seen[k] {
+				return true
+			}
+			seen[k] = true
+		}
+	}
+	return false
+}
+
+// sharedLiteral reports whether every node of ns has one same literal
+// plain-word child (a sub-resource).
+func sharedLiteral(ns ...*node) bool {
+	for k := range ns[0].lits {
+		if Classify(k) != Word {
+			continue
+		}
+		all := true
+		for _, o := range ns[1:] {
+			if o.lits[k] == nil {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // merge folds src (and its subtree) into dst, which takes src's calls,
@@ -411,6 +729,11 @@ func (t *tree) merge(dst, src *node) {
 		}
 		dp.values += sp.values
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
+		for _, v := range sp.known {
+			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
+				dp.known = append(dp.known, v)
+			}
+		}
 		t.merge(dp, sp)
 	}
 	for k, c := range src.lits {
