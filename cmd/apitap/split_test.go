@@ -1,0 +1,367 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/apitap/apitap/analyzer/detect"
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/storage/kafka"
+)
+
+const testObsTopic = "apitap.observations.v1"
+
+// splitReplica is one analyzer replica in split mode, in process.
+type splitReplica struct {
+	actors *actorTier
+	eps    *endpointTier
+	cons   *kafka.Consumer
+	state  *stateStore
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errs   chan error
+}
+
+func testSplitConfig(brokers []string, replica string) splitConfig {
+	return splitConfig{Conn: kafka.Conn{Brokers: brokers}, ObsTopic: testObsTopic, StateTopic: "apitap.analyzer-state.v1",
+		Group: "split-test", Replica: replica, SnapshotEvery: 200 * time.Millisecond, BatchObs: 500,
+		BatchWait: time.Second, StartOffset: "earliest", MaxStateBytes: 64 << 20}
+}
+
+func startReplica(t *testing.T, cfg splitConfig) *splitReplica {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	dcfg := detect.DefaultConfig()
+	st, err := newStateStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &splitReplica{state: st, errs: make(chan error, 2)}
+	if r.actors, err = newActorTier(ctx, cfg, dcfg, nil, st, log); err != nil {
+		t.Fatal(err)
+	}
+	if r.eps, err = newEndpointTier(ctx, cfg, dcfg, st, log); err != nil {
+		t.Fatal(err)
+	}
+	ccfg := kafka.DefaultConsumerConfig()
+	ccfg.Brokers, ccfg.Group, ccfg.BatchWait, ccfg.BatchCalls = cfg.Conn.Brokers, cfg.Group, 20*time.Millisecond, 200
+	ccfg.SessionTimeout, ccfg.HeartbeatInterval = 2*time.Second, 500*time.Millisecond
+	if r.cons, err = kafka.NewConsumer(ccfg, r.actors, nil, log); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	r.cancel = cancel
+	r.wg.Add(2)
+	go func() { defer r.wg.Done(); r.errs <- r.cons.Run(runCtx) }()
+	go func() { defer r.wg.Done(); r.errs <- r.eps.Run(runCtx) }()
+	return r
+}
+
+// stop stops the replica as a graceful shutdown does: consumers first,
+// then the last snapshots. It returns the findings of both tiers.
+func (r *splitReplica) stop(t *testing.T) []report.Finding {
+	t.Helper()
+	r.cancel()
+	r.wg.Wait()
+	for range 2 {
+		if err := <-r.errs; err != nil {
+			t.Error(err)
+		}
+	}
+	ctx := context.Background()
+	if err := r.cons.Close(ctx); err != nil {
+		t.Error(err)
+	}
+	fa, err := r.actors.close(ctx)
+	if err != nil {
+		t.Error(err)
+	}
+	fe, err := r.eps.close(ctx)
+	if err != nil {
+		t.Error(err)
+	}
+	if err := r.state.Close(); err != nil {
+		t.Error(err)
+	}
+	return append(fa, fe...)
+}
+
+func produceCalls(t *testing.T, brokers []string, calls []apicall.Call) {
+	t.Helper()
+	cfg := kafka.DefaultProducerConfig()
+	cfg.Brokers, cfg.MaxInFlight = brokers, 1
+	p, err := kafka.NewProducer(cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	for i := 0; i < len(calls); i += 500 {
+		if err := p.Consume(ctx, calls[i:min(i+500, len(calls))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.ShedTotal() > 0 {
+		t.Fatalf("producer shed calls: %+v", st)
+	}
+}
+
+// answered counts the calls the stages look at.
+func answered(calls []apicall.Call) uint64 {
+	n := uint64(0)
+	for i := range calls {
+		if calls[i].Status != 0 && calls[i].ReqStart != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// waitConsumed waits until the replicas' endpoint tiers consumed want
+// observations in all.
+func waitConsumed(t *testing.T, want uint64, rs ...*splitReplica) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var cons uint64
+		for _, r := range rs {
+			cons += r.eps.consumed.Load() - r.eps.skipped.Load()
+		}
+		if cons >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 90s: %d observations consumed, want %d", cons, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func referenceFindings(t *testing.T, calls []apicall.Call) []report.Finding {
+	t.Helper()
+	p, err := detect.NewPipeline(detect.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range calls {
+		p.Observe(&calls[i], nil)
+	}
+	return p.Findings.All()
+}
+
+func byTimeCalls(t *testing.T, pcap string) []apicall.Call {
+	calls := offlineCalls(t, pcap)
+	slices.SortStableFunc(calls, func(a, b apicall.Call) int { return int(min(max(a.ReqStart-b.ReqStart, -1), 1)) })
+	return calls
+}
+
+// findingKeys maps finding ids to a description; a finding reported by
+// both tiers (injection_attempt) is one row in a sink that upserts by id.
+func findingKeys(fs []report.Finding) map[string]string {
+	m := map[string]string{}
+	for _, f := range fs {
+		m[f.ID] = fmt.Sprintf("%s %s %s%s count=%d", f.Type, f.User+strings.Join(f.ClientIPs[:min(1, len(f.ClientIPs))], ""), f.Host, f.Endpoint, f.Count)
+	}
+	return m
+}
+
+func diffFindings(want, got map[string]string) (missing, extra []string) {
+	for id, s := range want {
+		if _, ok := got[id]; !ok {
+			missing = append(missing, s)
+		}
+	}
+	for id, s := range got {
+		if _, ok := want[id]; !ok {
+			extra = append(extra, s)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	return missing, extra
+}
+
+func newSplitCluster(t *testing.T) []string {
+	t.Helper()
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, kafka.DefaultTopic, testObsTopic), kfake.GroupMinSessionTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl.ListenAddrs()
+}
+
+// feed produces calls in chunks of about 20 s of traffic and waits for
+// each to pass both tiers, as live traffic arrives. A replay of the whole
+// capture at once would let one partition run minutes ahead of another,
+// and the endpoint tier would see an endpoint's calls far out of capture
+// order (see the README: the split wiring is order-sensitive only within
+// the transport's skew).
+func feed(t *testing.T, brokers []string, calls []apicall.Call, rs ...*splitReplica) {
+	t.Helper()
+	var base uint64
+	for _, r := range rs {
+		base += r.eps.consumed.Load() - r.eps.skipped.Load()
+	}
+	for i := 0; i < len(calls); {
+		j := i
+		for j < len(calls) && calls[j].ReqStart-calls[i].ReqStart < int64(20*time.Second) {
+			j++
+		}
+		produceCalls(t, brokers, calls[i:j])
+		base += answered(calls[i:j])
+		waitConsumed(t, base, rs...)
+		i = j
+	}
+}
+
+// waitJoined writes records without a schema header (skipped and counted
+// by both tiers) to every partition until both replicas read some from both
+// topics: then both consumer groups have two members and are stable.
+func waitJoined(t *testing.T, brokers []string, rs ...*splitReplica) {
+	t.Helper()
+	w := &kafkago.Writer{Addr: kafkago.TCP(brokers...), Balancer: &kafkago.RoundRobin{}, BatchTimeout: time.Millisecond}
+	defer func() { _ = w.Close() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		joined := true
+		for _, r := range rs {
+			joined = joined && r.cons.Stats().Messages > 0 && r.eps.consumed.Load() > 0
+		}
+		if joined {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("replicas did not join both consumer groups within 60s")
+		}
+		var probes []kafkago.Message
+		for range 8 {
+			probes = append(probes, kafkago.Message{Topic: kafka.DefaultTopic, Value: []byte("probe")}, kafkago.Message{Topic: testObsTopic, Value: []byte("probe")})
+		}
+		if err := w.WriteMessages(context.Background(), probes...); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestSplitStagesMatchAnalyze: two replicas with split stages find what
+// the one-process pipeline finds on the same calls.
+func TestSplitStagesMatchAnalyze(t *testing.T) {
+	dir := t.TempDir()
+	runCLI(t, "simulate", "--out", dir, "--seed", "5", "--users", "40", "--duration", "10m", "--max-calls", "6000")
+	calls := byTimeCalls(t, filepath.Join(dir, "traffic.pcap"))
+	want := referenceFindings(t, calls)
+	if len(want) == 0 {
+		t.Fatal("the reference pipeline found nothing: the test would prove nothing")
+	}
+	brokers := newSplitCluster(t)
+	a := startReplica(t, testSplitConfig(brokers, "a"))
+	b := startReplica(t, testSplitConfig(brokers, "b"))
+	waitJoined(t, brokers, a, b)
+	feed(t, brokers, calls, a, b)
+	got := append(a.stop(t), b.stop(t)...)
+	pa, pb := a.eps.partitions(), b.eps.partitions()
+	for p := range pa {
+		if pb[p] > 0 {
+			t.Errorf("observation partition %d moved between replicas (a %v, b %v): its endpoints' baselines restarted", p, pa, pb)
+		}
+	}
+	if a.actors.produced.Load() == 0 || b.actors.produced.Load() == 0 {
+		t.Logf("one replica got no partitions: a=%d b=%d observations", a.actors.produced.Load(), b.actors.produced.Load())
+	}
+	missing, extra := diffFindings(findingKeys(want), findingKeys(got))
+	for id, w := range findingKeys(want) {
+		if g, ok := findingKeys(got)[id]; ok && g != w {
+			t.Logf("same finding, other count: reference %s, split %s", w, g)
+		}
+	}
+	wk, gk := findingKeys(want), findingKeys(got)
+	t.Logf("reference %d findings, split %d; missing %d, extra %d", len(wk), len(gk), len(missing), len(extra))
+	for _, s := range missing {
+		t.Errorf("missing: %s", s)
+	}
+	for _, s := range extra {
+		t.Errorf("extra: %s", s)
+	}
+}
+
+// TestSplitStagesRestart: a replica stopped mid-stream and replaced by a
+// new one with the same --replica-id restores both stages from the state
+// topic and detects an attack that straddles the restart, which a replica
+// starting from nothing misses.
+func TestSplitStagesRestart(t *testing.T) {
+	dir := t.TempDir()
+	runCLI(t, "simulate", "--out", dir, "--seed", "5", "--users", "40", "--duration", "10m", "--max-calls", "6000")
+	calls := byTimeCalls(t, filepath.Join(dir, "traffic.pcap"))
+	want := referenceFindings(t, calls)
+	slices.SortFunc(want, func(a, b report.Finding) int { return a.FirstSeen.Compare(b.FirstSeen) })
+	// The restart goes right before a finding fires, at a point where the
+	// calls after it alone (no baseline, no counters) do not produce it.
+	var target report.Finding
+	cut := -1
+	for _, f := range want {
+		i, _ := slices.BinarySearchFunc(calls, f.FirstSeen.UnixNano(), func(c apicall.Call, t int64) int { return cmp.Compare(c.ReqStart, t) })
+		if i < len(calls)/5 {
+			continue
+		}
+		if _, found := findingKeys(referenceFindings(t, calls[i:]))[f.ID]; !found {
+			target, cut = f, i
+			break
+		}
+	}
+	if cut < 0 {
+		t.Fatal("no finding in the capture depends on state from before it: the test would prove nothing")
+	}
+	t.Logf("restart before call %d of %d; the attack: %s %s %s (%s)", cut, len(calls), target.Type, target.User, target.Endpoint, target.Summary)
+
+	brokers := newSplitCluster(t)
+	cfg := testSplitConfig(brokers, "r1")
+	cfg.BatchWait = 50 * time.Millisecond
+	r := startReplica(t, cfg)
+	waitJoined(t, brokers, r)
+	feed(t, brokers, calls[:cut], r)
+	before := findingKeys(r.stop(t))
+	if _, ok := before[target.ID]; ok {
+		t.Fatalf("%s fired before the restart", target.ID)
+	}
+
+	r = startReplica(t, cfg)
+	if r.actors.stage.Actors.Len() == 0 || r.eps.stage.Endpoints.Len() == 0 {
+		t.Fatalf("nothing restored: %d actors, %d endpoints", r.actors.stage.Actors.Len(), r.eps.stage.Endpoints.Len())
+	}
+	waitJoined(t, brokers, r)
+	feed(t, brokers, calls[cut:], r)
+	after := findingKeys(r.stop(t))
+	if _, ok := after[target.ID]; !ok {
+		t.Errorf("the attack straddling the restart was not detected: %s", findingKeys([]report.Finding{target})[target.ID])
+	}
+	// Findings of before the restart were restored too.
+	for id, s := range before {
+		if _, ok := after[id]; !ok {
+			t.Errorf("finding lost across the restart: %s", s)
+		}
+	}
+}
