@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
+	"io"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -430,4 +433,37 @@ func attackBegan(f report.Finding, calls []apicall.Call) bool {
 		}
 	}
 	return false
+}
+
+// TestAnalyzerSplitStagesCLI runs `apitap analyzer --split-stages` on
+// calls an agent sent to Kafka: findings come out as JSON lines on exit.
+func TestAnalyzerSplitStagesCLI(t *testing.T) {
+	dir := t.TempDir()
+	runCLI(t, "simulate", "--out", dir, "--seed", "5", "--users", "40", "--duration", "10m", "--max-calls", "3000")
+	pcap := filepath.Join(dir, "traffic.pcap")
+	brokers := strings.Join(newSplitCluster(t), ",")
+	runCLI(t, "agent", "--pcap", pcap, "--kafka", brokers, "--pseudonym-key", testKey, "--progress=false", "--node", "node-7", "--workers", "1")
+
+	var out bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &out, io.Discard
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := []string{"apitap", "analyzer", "--kafka", brokers, "--split-stages", "--replica-id", "cli-0", "--sink", "null",
+		"--metrics-addr", "", "--idle-exit", "3s", "--session-timeout", "2s"}
+	if err := app.RunContext(ctx, args); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for line := range strings.Lines(out.String()) {
+		var f report.Finding
+		if err := json.Unmarshal([]byte(line), &f); err != nil || f.ID == "" || f.Type == "" {
+			t.Fatalf("not a finding: %q (%v)", line, err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no finding printed")
+	}
+	t.Logf("%d findings", n)
 }
