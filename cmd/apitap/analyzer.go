@@ -155,7 +155,7 @@ func analyzerStages(c *cli.Context, reg prometheus.Registerer, log *slog.Logger)
 		}
 		// Without ClickHouse the split stages write their findings as
 		// JSON lines to stdout on exit.
-		split, err := newSplitTiers(c, nil, log)
+		split, err := newSplitTiers(c, nil, reg, log)
 		if err != nil {
 			return nil, nil, errors.Join(err, closeOut(context.Background()))
 		}

@@ -181,7 +181,7 @@ func newAnalyzerClickhouse(c *cli.Context, next apicall.Sink, reg prometheus.Reg
 	var split *splitTiers
 	switch {
 	case c.Bool("detect") && c.Bool("split-stages"):
-		if split, err = newSplitTiers(c, inventoryTemplater(endpoints.inv, endpoints.specs), log); err != nil {
+		if split, err = newSplitTiers(c, inventoryTemplater(endpoints.inv, endpoints.specs), reg, log); err != nil {
 			return nil, nil, err
 		}
 		next = teeSink(next, split.actors)

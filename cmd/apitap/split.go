@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/urfave/cli/v2"
 
@@ -235,6 +236,18 @@ type actorTier struct {
 	// observing the calls twice.
 	pending  []kafkago.Message
 	produced atomic.Uint64
+	snaps    snapCounters
+}
+
+// snapCounters count snapshots written and failed.
+type snapCounters struct{ ok, failed atomic.Uint64 }
+
+func (s *snapCounters) count(err error) {
+	if err != nil {
+		s.failed.Add(1)
+	} else {
+		s.ok.Add(1)
+	}
 }
 
 func newActorTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, tmpl detect.Templater, state *stateStore, log *slog.Logger) (*actorTier, error) {
@@ -312,6 +325,7 @@ func (t *actorTier) snapshotLocked(ctx context.Context) {
 	if err == nil {
 		err = t.state.put(ctx, "actor/"+t.cfg.Replica, b)
 	}
+	t.snaps.count(err)
 	if err != nil {
 		t.log.Warn("actor stage snapshot failed", "err", err)
 	}
@@ -346,6 +360,7 @@ type endpointTier struct {
 	hits     []detect.Hit
 	consumed atomic.Uint64
 	skipped  atomic.Uint64
+	snaps    snapCounters
 	// parts counts the observations this tier decoded per partition (a
 	// partition seen by two replicas moved in a rebalance).
 	parts map[int]uint64
@@ -473,6 +488,7 @@ func (e *endpointTier) snapshotLocked(ctx context.Context) {
 	if err == nil {
 		err = e.state.put(context.WithoutCancel(ctx), "endpoint/"+e.cfg.Replica, b)
 	}
+	e.snaps.count(err)
 	if err != nil {
 		e.log.Warn("endpoint stage snapshot failed", "err", err)
 	}
@@ -523,7 +539,7 @@ type splitTiers struct {
 	done   chan error
 }
 
-func newSplitTiers(c *cli.Context, tmpl detect.Templater, log *slog.Logger) (*splitTiers, error) {
+func newSplitTiers(c *cli.Context, tmpl detect.Templater, reg prometheus.Registerer, log *slog.Logger) (*splitTiers, error) {
 	maxState, err := parseBytes(c.String("state-max-bytes"))
 	if err != nil {
 		return nil, fmt.Errorf("--state-max-bytes: %w", err)
@@ -551,11 +567,38 @@ func newSplitTiers(c *cli.Context, tmpl detect.Templater, log *slog.Logger) (*sp
 	if s.eps, err = newEndpointTier(ctx, cfg, dcfg, st, log.With("stage", "endpoint")); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
+	if err := s.register(reg); err != nil {
+		return nil, errors.Join(err, s.eps.r.Close(), st.Close())
+	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s.cancel = stop
 	go func() { s.done <- s.eps.Run(runCtx) }()
 	log.Info("split stages", "observations_topic", cfg.ObsTopic, "state_topic", cfg.StateTopic, "replica", cfg.Replica)
 	return s, nil
+}
+
+// register exports the tiers' counters on reg (nil: not exported).
+func (s *splitTiers) register(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	counter := func(name, help string, labels prometheus.Labels, v *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(v.Load()) })
+	}
+	for _, col := range []prometheus.Collector{
+		counter("apitap_analyzer_observations_produced_total", "Observations the actor stage wrote to the observations topic.", nil, &s.actors.produced),
+		counter("apitap_analyzer_observations_consumed_total", "Observation records the endpoint stage read (skipped ones included).", nil, &s.eps.consumed),
+		counter("apitap_analyzer_observations_skipped_total", "Observation records skipped: no or unknown schema version, or corrupt.", nil, &s.eps.skipped),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "ok"}, &s.actors.snaps.ok),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "failed"}, &s.actors.snaps.failed),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "ok"}, &s.eps.snaps.ok),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "failed"}, &s.eps.snaps.failed),
+	} {
+		if err := reg.Register(col); err != nil {
+			return fmt.Errorf("register split stage metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *splitTiers) all() []report.Finding { return append(s.actors.all(), s.eps.all()...) }

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -466,4 +468,39 @@ func TestAnalyzerSplitStagesCLI(t *testing.T) {
 		t.Fatal("no finding printed")
 	}
 	t.Logf("%d findings", n)
+}
+
+func TestSplitMetrics(t *testing.T) {
+	s := &splitTiers{actors: &actorTier{}, eps: &endpointTier{}}
+	reg := prometheus.NewRegistry()
+	if err := s.register(reg); err != nil {
+		t.Fatal(err)
+	}
+	s.actors.produced.Add(3)
+	s.eps.skipped.Add(2)
+	s.eps.snaps.count(errors.New("x"))
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			k := mf.GetName()
+			for _, l := range m.GetLabel() {
+				k += "," + l.GetName() + "=" + l.GetValue()
+			}
+			got[k] = m.GetCounter().GetValue()
+		}
+	}
+	for k, v := range map[string]float64{
+		"apitap_analyzer_observations_produced_total":                        3,
+		"apitap_analyzer_observations_skipped_total":                         2,
+		"apitap_analyzer_state_snapshots_total,result=failed,stage=endpoint": 1,
+		"apitap_analyzer_state_snapshots_total,result=ok,stage=actor":        0,
+	} {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+		}
+	}
 }
