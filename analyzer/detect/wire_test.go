@@ -122,3 +122,27 @@ func FuzzObservationWire(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkObservationWire(b *testing.B) {
+	o, c := wireSample()
+	c.RespBody.Data = c.RespBody.Data[:2048]
+	buf := AppendObservationWire(nil, o)
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			buf = AppendObservationWire(buf[:0], o)
+		}
+		b.ReportMetric(float64(len(buf)), "obs_bytes")
+		b.ReportMetric(float64(apicall.WireSize(c)), "call_bytes")
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		var got Observation
+		var gc apicall.Call
+		for b.Loop() {
+			if err := DecodeObservationWire(buf, &got, &gc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
