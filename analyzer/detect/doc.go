@@ -35,7 +35,9 @@
 // accounts, write properties), and the first 8 KiB of the response body
 // (sensitive classes): that is what an observation message must carry.
 // ActorStage.Snapshot/Restore and EndpointStage.Snapshot/Restore checkpoint
-// each tier (to a compacted state topic or ClickHouse).
+// each tier (to a compacted state topic or ClickHouse). The observation
+// record is AppendObservationWire/DecodeObservationWire (wire.go); the Kafka
+// wiring is apitap analyzer --split-stages (cmd/apitap/split.go).
 //
 // Stages are not safe for concurrent use: one goroutine per stage (or per
 // shard of actors). Every table is bounded (baseline.Table) and counts what

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/urfave/cli/v2"
 
+	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/internal/admin"
 	"github.com/apitap/apitap/storage/kafka"
@@ -39,6 +40,7 @@ func analyzerCommand() *cli.Command {
 	flags = append(flags, discoveryFlags()...)
 	flags = append(flags, detectFlags()...)
 	flags = append(flags, clickhouseFlags()...)
+	flags = append(flags, splitFlags()...)
 	return &cli.Command{
 		Name:   "analyzer",
 		Usage:  "cluster analyzer: consume API calls from Kafka into the analyzer stages",
@@ -144,8 +146,31 @@ func runAnalyzer(c *cli.Context) error {
 // here. closeStages flushes them, after the consumer stopped.
 func analyzerStages(c *cli.Context, reg prometheus.Registerer, log *slog.Logger) (apicall.Sink, func(context.Context) error, error) {
 	out, closeOut, err := openSink(c.String("sink"))
-	if err != nil || c.String("clickhouse") == "" {
+	if err != nil {
 		return out, closeOut, err
+	}
+	if c.String("clickhouse") == "" {
+		if !c.Bool("split-stages") || !c.Bool("detect") {
+			return out, closeOut, nil
+		}
+		// Without ClickHouse the split stages write their findings as
+		// JSON lines to stdout on exit.
+		split, err := newSplitTiers(c, nil, reg, log)
+		if err != nil {
+			return nil, nil, errors.Join(err, closeOut(context.Background()))
+		}
+		return teeSink(out, split.actors), func(ctx context.Context) error {
+			fs, err := split.close(ctx)
+			enc := json.NewEncoder(c.App.Writer)
+			enc.SetEscapeHTML(false)
+			for _, f := range dedupFindings(fs) {
+				if werr := enc.Encode(&f); werr != nil {
+					err = errors.Join(err, fmt.Errorf("write finding: %w", werr))
+					break
+				}
+			}
+			return errors.Join(err, closeOut(ctx))
+		}, nil
 	}
 	sink, ch, err := newAnalyzerClickhouse(c, out, reg, log)
 	if err != nil {
@@ -175,4 +200,20 @@ func exitWhenIdle(ctx context.Context, cancel context.CancelFunc, idle time.Dura
 			return
 		}
 	}
+}
+
+// dedupFindings keeps one finding per id (the later one), as sinks that
+// upsert by id do: injection_attempt may come from both tiers.
+func dedupFindings(fs []report.Finding) []report.Finding {
+	seen := make(map[string]int, len(fs))
+	out := fs[:0:0]
+	for _, f := range fs {
+		if i, ok := seen[f.ID]; ok {
+			out[i] = f
+			continue
+		}
+		seen[f.ID] = len(out)
+		out = append(out, f)
+	}
+	return out
 }

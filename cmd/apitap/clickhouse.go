@@ -166,6 +166,7 @@ type analyzerClickhouse struct {
 	ch        *clickhouseSink
 	endpoints *endpointStage
 	det       *detector
+	split     *splitTiers // instead of det with --split-stages
 	log       *slog.Logger
 	stop      context.CancelFunc
 	done      chan struct{}
@@ -177,7 +178,14 @@ func newAnalyzerClickhouse(c *cli.Context, next apicall.Sink, reg prometheus.Reg
 		return nil, nil, err
 	}
 	var det *detector
-	if c.Bool("detect") {
+	var split *splitTiers
+	switch {
+	case c.Bool("detect") && c.Bool("split-stages"):
+		if split, err = newSplitTiers(c, inventoryTemplater(endpoints.inv, endpoints.specs), reg, log); err != nil {
+			return nil, nil, err
+		}
+		next = teeSink(next, split.actors)
+	case c.Bool("detect"):
 		if det, err = newDetector(c, inventoryTemplater(endpoints.inv, endpoints.specs)); err != nil {
 			return nil, nil, err
 		}
@@ -186,9 +194,13 @@ func newAnalyzerClickhouse(c *cli.Context, next apicall.Sink, reg prometheus.Reg
 	tm := newTemplates()
 	ch, err := openClickhouse(c, true, tm.annotate, reg, log)
 	if err != nil {
+		if split != nil {
+			_, cerr := split.close(context.Background())
+			err = errors.Join(err, cerr)
+		}
 		return nil, nil, err
 	}
-	a := &analyzerClickhouse{ch: ch, endpoints: endpoints, det: det, log: log, done: make(chan struct{})}
+	a := &analyzerClickhouse{ch: ch, endpoints: endpoints, det: det, split: split, log: log, done: make(chan struct{})}
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	go a.report(ctx, c.Duration("clickhouse-report-interval"))
@@ -212,6 +224,9 @@ func (a *analyzerClickhouse) report(ctx context.Context, every time.Duration) {
 			fs = a.det.p.Findings.All()
 			a.det.mu.Unlock()
 		}
+		if a.split != nil {
+			fs = a.split.all()
+		}
 		if err := a.write(ctx, fs); err != nil && ctx.Err() == nil {
 			a.log.Warn("write inventory and findings to ClickHouse", "err", err)
 		}
@@ -232,6 +247,9 @@ func (a *analyzerClickhouse) Close(ctx context.Context) error {
 	var err error
 	if a.det != nil {
 		fs, err = a.det.close()
+	}
+	if a.split != nil {
+		fs, err = a.split.close(ctx)
 	}
 	err = errors.Join(err, a.write(ctx, fs))
 	err = errors.Join(err, a.ch.Close(ctx))

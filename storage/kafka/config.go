@@ -353,3 +353,22 @@ func (c *ConsumerConfig) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Dialer returns a kafka-go dialer and transport for c (TLS, SASL, dial
+// timeout), for clients of other topics than the calls topic (the
+// analyzer's observations and state topics).
+func (c *Conn) Dialer(clientID string) (*kafkago.Dialer, *kafkago.Transport, error) {
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
+	t, err := c.tlsConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := c.saslMechanism()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &kafkago.Dialer{Timeout: c.dialTimeout(), DualStack: true, TLS: t, SASLMechanism: m, ClientID: clientID},
+		&kafkago.Transport{TLS: t, SASL: m, DialTimeout: c.dialTimeout(), ClientID: clientID}, nil
+}

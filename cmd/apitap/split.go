@@ -1,0 +1,614 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/urfave/cli/v2"
+
+	"github.com/apitap/apitap/analyzer/detect"
+	"github.com/apitap/apitap/analyzer/report"
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/storage/kafka"
+)
+
+// The split wiring of the detection stages (apitap analyzer
+// --split-stages): each replica runs an actor tier on the actor-keyed calls
+// of its partitions of the calls topic and publishes one observation per
+// call to the observations topic, keyed by host+method+template; each
+// replica also runs an endpoint tier that consumes its partitions of the
+// observations topic (group GROUP-endpoints). Both tiers snapshot their
+// baselines and open findings to a compacted state topic, keyed
+// "actor/REPLICA" and "endpoint/REPLICA", and restore them on start.
+
+// splitConfig configures both tiers of one replica.
+type splitConfig struct {
+	Conn          kafka.Conn
+	ObsTopic      string
+	StateTopic    string
+	Group         string // the calls group; the endpoint tier joins Group+"-endpoints"
+	Replica       string // stable id of this replica (state key)
+	SnapshotEvery time.Duration
+	BatchObs      int
+	BatchWait     time.Duration
+	StartOffset   string
+	// MaxStateBytes bounds one state record (the state topic is created
+	// with max.message.bytes of this size).
+	MaxStateBytes int
+}
+
+func (c *splitConfig) validate() error {
+	var errs []error
+	if c.ObsTopic == "" {
+		errs = append(errs, errors.New("--observations-topic: empty"))
+	}
+	if c.StateTopic == "" {
+		errs = append(errs, errors.New("--state-topic: empty"))
+	}
+	if c.Replica == "" || strings.ContainsAny(c.Replica, "/ ") {
+		errs = append(errs, fmt.Errorf("--replica-id: want a non-empty id without / or spaces, got %q", c.Replica))
+	}
+	if c.SnapshotEvery <= 0 {
+		errs = append(errs, fmt.Errorf("--state-snapshot-interval: want > 0, got %s", c.SnapshotEvery))
+	}
+	if c.BatchObs <= 0 {
+		errs = append(errs, fmt.Errorf("--batch-calls: want > 0, got %d", c.BatchObs))
+	}
+	return errors.Join(errs...)
+}
+
+// obsHeaders mark observation records with their schema version.
+var obsHeaders = []kafkago.Header{{Key: kafka.HeaderSchema, Value: []byte(detect.ObservationWireVersion)}}
+
+// tierState is one tier's record on the state topic.
+type tierState struct {
+	Version  int
+	Stage    []byte // ActorStage or EndpointStage snapshot
+	Findings map[string]*report.Finding
+}
+
+const tierStateVersion = 1
+
+func encodeTierState(snap func(*bytes.Buffer) error, f *detect.Findings) ([]byte, error) {
+	var st bytes.Buffer
+	if err := snap(&st); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := gob.NewEncoder(&b).Encode(&tierState{Version: tierStateVersion, Stage: st.Bytes(), Findings: f.M}); err != nil {
+		return nil, fmt.Errorf("encode state: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func decodeTierState(b []byte, restore func(*bytes.Reader) error, f *detect.Findings) error {
+	var s tierState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	if s.Version != tierStateVersion {
+		return fmt.Errorf("decode state: version %d, want %d", s.Version, tierStateVersion)
+	}
+	if err := restore(bytes.NewReader(s.Stage)); err != nil {
+		return err
+	}
+	if s.Findings != nil {
+		f.M = s.Findings
+	}
+	return nil
+}
+
+// stateStore reads and writes the compacted state topic (one partition).
+type stateStore struct {
+	cfg    splitConfig
+	dialer *kafkago.Dialer
+	w      *kafkago.Writer
+}
+
+func newStateStore(ctx context.Context, cfg splitConfig) (*stateStore, error) {
+	d, tr, err := cfg.Conn.Dialer("apitap-analyzer-state")
+	if err != nil {
+		return nil, err
+	}
+	s := &stateStore{cfg: cfg, dialer: d, w: &kafkago.Writer{Addr: kafkago.TCP(cfg.Conn.Brokers...), Topic: cfg.StateTopic,
+		Transport: tr, RequiredAcks: kafkago.RequireAll, BatchBytes: int64(cfg.MaxStateBytes) + 1<<20, BatchTimeout: time.Millisecond,
+		Compression: kafkago.Zstd, MaxAttempts: 5}}
+	if err := s.ensureTopic(ctx); err != nil {
+		return nil, fmt.Errorf("--state-topic %s: %w", cfg.StateTopic, err)
+	}
+	return s, nil
+}
+
+// ensureTopic creates the state topic, compacted, unless it exists.
+func (s *stateStore) ensureTopic(ctx context.Context) error {
+	conn, err := s.dialer.DialContext(ctx, "tcp", s.cfg.Conn.Brokers[0])
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close() }()
+	if parts, err := conn.ReadPartitions(s.cfg.StateTopic); err == nil && len(parts) > 0 {
+		return nil
+	}
+	ctrl, err := conn.Controller()
+	if err != nil {
+		return err
+	}
+	cc, err := s.dialer.DialContext(ctx, "tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = cc.Close() }()
+	err = cc.CreateTopics(kafkago.TopicConfig{Topic: s.cfg.StateTopic, NumPartitions: 1, ReplicationFactor: 1,
+		ConfigEntries: []kafkago.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"},
+			{ConfigName: "max.message.bytes", ConfigValue: strconv.Itoa(s.cfg.MaxStateBytes + 1<<20)}}})
+	if err != nil && !errors.Is(err, kafkago.TopicAlreadyExists) {
+		return err
+	}
+	return nil
+}
+
+func (s *stateStore) put(ctx context.Context, key string, value []byte) error {
+	if len(value) > s.cfg.MaxStateBytes {
+		return fmt.Errorf("state %s: %d bytes, over --state-max-bytes %d", key, len(value), s.cfg.MaxStateBytes)
+	}
+	if err := s.w.WriteMessages(ctx, kafkago.Message{Key: []byte(key), Value: value}); err != nil {
+		return fmt.Errorf("write state %s to %s: %w", key, s.cfg.StateTopic, err)
+	}
+	return nil
+}
+
+// get returns the latest value of key (nil if none).
+func (s *stateStore) get(ctx context.Context, key string) ([]byte, error) {
+	conn, err := s.dialer.DialLeader(ctx, "tcp", s.cfg.Conn.Brokers[0], s.cfg.StateTopic, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read state topic %s: %w", s.cfg.StateTopic, err)
+	}
+	defer func() { _ = conn.Close() }()
+	first, last, err := conn.ReadOffsets()
+	if err != nil {
+		return nil, fmt.Errorf("read state topic %s: %w", s.cfg.StateTopic, err)
+	}
+	var val []byte
+	for off := first; off < last; {
+		if _, err := conn.Seek(off, kafkago.SeekAbsolute); err != nil {
+			return nil, fmt.Errorf("read state topic %s: %w", s.cfg.StateTopic, err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		batch := conn.ReadBatch(1, s.cfg.MaxStateBytes+2<<20)
+		n := 0
+		for {
+			m, err := batch.ReadMessage()
+			if err != nil {
+				break
+			}
+			n++
+			off = m.Offset + 1
+			if string(m.Key) == key {
+				val = m.Value // nil value: a tombstone
+			}
+		}
+		if err := batch.Close(); err != nil && n == 0 {
+			return nil, fmt.Errorf("read state topic %s: %w", s.cfg.StateTopic, err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return val, nil
+}
+
+func (s *stateStore) Close() error { return s.w.Close() }
+
+// actorTier is the calls consumer's sink in split mode: the actor stage,
+// then one observation per call to the observations topic. Consume returns
+// once the observations are written, so the calls are committed only after
+// that.
+type actorTier struct {
+	mu       sync.Mutex
+	cfg      splitConfig
+	log      *slog.Logger
+	stage    *detect.ActorStage
+	findings *detect.Findings
+	template detect.Templater
+	w        *kafkago.Writer
+	state    *stateStore
+	lastSnap time.Time
+	obs      detect.Observation
+	hits     []detect.Hit
+	// pending are observations of a batch whose write failed: the
+	// consumer hands the same batch again, and they are written without
+	// observing the calls twice.
+	pending  []kafkago.Message
+	produced atomic.Uint64
+	snaps    snapCounters
+}
+
+// snapCounters count snapshots written and failed.
+type snapCounters struct{ ok, failed atomic.Uint64 }
+
+func (s *snapCounters) count(err error) {
+	if err != nil {
+		s.failed.Add(1)
+	} else {
+		s.ok.Add(1)
+	}
+}
+
+func newActorTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, tmpl detect.Templater, state *stateStore, log *slog.Logger) (*actorTier, error) {
+	stage, err := detect.NewActorStage(dcfg)
+	if err != nil {
+		return nil, err
+	}
+	_, tr, err := cfg.Conn.Dialer("apitap-analyzer-actors")
+	if err != nil {
+		return nil, err
+	}
+	if tmpl == nil {
+		tmpl = detect.FallbackTemplater
+	}
+	t := &actorTier{cfg: cfg, log: log, stage: stage, findings: detect.NewFindings(&dcfg), template: tmpl, state: state, lastSnap: time.Now(),
+		w: &kafkago.Writer{Addr: kafkago.TCP(cfg.Conn.Brokers...), Topic: cfg.ObsTopic, Transport: tr,
+			Balancer: &kafkago.Murmur2Balancer{}, RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond,
+			BatchSize: max(100, cfg.BatchObs), Compression: kafkago.Lz4, MaxAttempts: 5}}
+	b, err := state.get(ctx, "actor/"+cfg.Replica)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		if err := decodeTierState(b, func(r *bytes.Reader) error { return stage.Restore(r) }, t.findings); err != nil {
+			return nil, fmt.Errorf("--state-topic %s, key actor/%s: %w", cfg.StateTopic, cfg.Replica, err)
+		}
+		log.Info("restored actor stage", "actors", stage.Actors.Len(), "findings", len(t.findings.M))
+	}
+	return t, nil
+}
+
+func (t *actorTier) Consume(ctx context.Context, calls []apicall.Call) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending != nil {
+		if err := t.w.WriteMessages(ctx, t.pending...); err != nil {
+			return fmt.Errorf("--observations-topic %s: %w", t.cfg.ObsTopic, err)
+		}
+		t.produced.Add(uint64(len(t.pending)))
+		t.pending = nil
+		return nil
+	}
+	// Every earlier batch was committed by now: the snapshot matches the
+	// committed offsets.
+	if time.Since(t.lastSnap) >= t.cfg.SnapshotEvery {
+		t.snapshotLocked(ctx)
+	}
+	msgs := make([]kafkago.Message, 0, len(calls))
+	for i := range calls {
+		c := &calls[i]
+		if c.Status == 0 || c.ReqStart == 0 {
+			continue // unanswered calls carry no verdict (as in detect.Pipeline)
+		}
+		o := &t.obs
+		*o = detect.Observation{}
+		t.template(c, o)
+		o.Call = c
+		t.hits = t.stage.Observe(o, t.hits[:0])
+		for j := range t.hits {
+			t.findings.Add(&t.hits[j], o)
+		}
+		msgs = append(msgs, kafkago.Message{Key: detect.AppendObservationKey(nil, o), Value: detect.AppendObservationWire(nil, o), Headers: obsHeaders})
+	}
+	if err := t.w.WriteMessages(ctx, msgs...); err != nil {
+		t.pending = msgs
+		return fmt.Errorf("--observations-topic %s: %w", t.cfg.ObsTopic, err)
+	}
+	t.produced.Add(uint64(len(msgs)))
+	return nil
+}
+
+func (t *actorTier) snapshotLocked(ctx context.Context) {
+	t.lastSnap = time.Now()
+	b, err := encodeTierState(func(w *bytes.Buffer) error { return t.stage.Snapshot(w) }, t.findings)
+	if err == nil {
+		err = t.state.put(ctx, "actor/"+t.cfg.Replica, b)
+	}
+	t.snaps.count(err)
+	if err != nil {
+		t.log.Warn("actor stage snapshot failed", "err", err)
+	}
+}
+
+// close writes a last snapshot (call it after the calls consumer stopped)
+// and returns the tier's findings.
+func (t *actorTier) close(ctx context.Context) ([]report.Finding, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.snapshotLocked(ctx)
+	return t.findings.All(), t.w.Close()
+}
+
+func (t *actorTier) all() []report.Finding {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.findings.All()
+}
+
+// endpointTier consumes the observations of its partitions into the
+// endpoint stage and commits their offsets after that.
+type endpointTier struct {
+	mu       sync.Mutex
+	cfg      splitConfig
+	log      *slog.Logger
+	stage    *detect.EndpointStage
+	findings *detect.Findings
+	r        *kafkago.Reader
+	state    *stateStore
+	lastSnap time.Time
+	hits     []detect.Hit
+	consumed atomic.Uint64
+	skipped  atomic.Uint64
+	snaps    snapCounters
+	// parts counts the observations this tier decoded per partition (a
+	// partition seen by two replicas moved in a rebalance).
+	parts map[int]uint64
+}
+
+func newEndpointTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, state *stateStore, log *slog.Logger) (*endpointTier, error) {
+	stage, err := detect.NewEndpointStage(dcfg)
+	if err != nil {
+		return nil, err
+	}
+	d, _, err := cfg.Conn.Dialer("apitap-analyzer-endpoints")
+	if err != nil {
+		return nil, err
+	}
+	start := kafkago.FirstOffset
+	if cfg.StartOffset == "latest" {
+		start = kafkago.LastOffset
+	}
+	e := &endpointTier{cfg: cfg, log: log, stage: stage, parts: map[int]uint64{}, findings: detect.NewFindings(&dcfg), state: state, lastSnap: time.Now(),
+		r: kafkago.NewReader(kafkago.ReaderConfig{Brokers: cfg.Conn.Brokers, GroupID: cfg.Group + "-endpoints", Topic: cfg.ObsTopic,
+			Dialer: d, MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 500 * time.Millisecond, QueueCapacity: max(100, cfg.BatchObs),
+			CommitInterval: 0, StartOffset: start, SessionTimeout: 6 * time.Second, HeartbeatInterval: time.Second,
+			RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: time.Second, ReadBackoffMin: 100 * time.Millisecond, ReadBackoffMax: time.Second})}
+	b, err := state.get(ctx, "endpoint/"+cfg.Replica)
+	if err != nil {
+		return nil, errors.Join(err, e.r.Close())
+	}
+	if b != nil {
+		if err := decodeTierState(b, func(r *bytes.Reader) error { return stage.Restore(r) }, e.findings); err != nil {
+			return nil, errors.Join(fmt.Errorf("--state-topic %s, key endpoint/%s: %w", cfg.StateTopic, cfg.Replica, err), e.r.Close())
+		}
+		log.Info("restored endpoint stage", "endpoints", stage.Endpoints.Len(), "findings", len(e.findings.M))
+	}
+	return e, nil
+}
+
+// Run consumes until ctx ends.
+func (e *endpointTier) Run(ctx context.Context) error {
+	msgs := make([]kafkago.Message, 0, e.cfg.BatchObs)
+	type decoded struct {
+		o detect.Observation
+		c apicall.Call
+		p int
+	}
+	obs := make([]decoded, 0, e.cfg.BatchObs)
+	for {
+		msgs = msgs[:0]
+		m, err := e.r.FetchMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil //nolint:nilerr // cancelled: a clean stop
+			}
+			return fmt.Errorf("read --observations-topic %s: %w", e.cfg.ObsTopic, err)
+		}
+		msgs = append(msgs, m)
+		bctx, cancel := context.WithTimeout(ctx, e.cfg.BatchWait)
+		for len(msgs) < e.cfg.BatchObs {
+			m, err := e.r.FetchMessage(bctx)
+			if err != nil {
+				break
+			}
+			msgs = append(msgs, m)
+		}
+		cancel()
+		// Observations of one endpoint come from several actor partitions
+		// (and replicas): put the batch back in capture-time order.
+		obs = obs[:0]
+		for i := range msgs {
+			m := &msgs[i]
+			if v, ok := headerValue(m.Headers, kafka.HeaderSchema); !ok || !strings.HasPrefix(v, strconv.Itoa(detect.ObservationWireMajor)+".") {
+				e.skipped.Add(1)
+				continue
+			}
+			obs = append(obs, decoded{p: m.Partition})
+			d := &obs[len(obs)-1]
+			if err := detect.DecodeObservationWire(m.Value, &d.o, &d.c); err != nil {
+				obs = obs[:len(obs)-1]
+				e.skipped.Add(1)
+				e.log.Debug("skipped observation", "partition", m.Partition, "offset", m.Offset, "err", err)
+			}
+		}
+		slices.SortStableFunc(obs, func(a, b decoded) int { return cmp.Compare(a.c.ReqStart, b.c.ReqStart) })
+		e.mu.Lock()
+		for i := range obs {
+			d := &obs[i]
+			d.o.Call = &d.c
+			if len(e.parts) < 1024 || e.parts[d.p] > 0 {
+				e.parts[d.p]++
+			}
+			e.hits = e.stage.Observe(&d.o, e.hits[:0])
+			for j := range e.hits {
+				e.findings.Add(&e.hits[j], &d.o)
+			}
+		}
+		e.consumed.Add(uint64(len(msgs)))
+		e.mu.Unlock()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = e.r.CommitMessages(cctx, msgs...)
+		cancel()
+		if err != nil {
+			e.log.Warn("commit observation offsets failed; they will be delivered again", "records", len(msgs), "err", err)
+			continue
+		}
+		// After the commit: the snapshot matches the committed offsets.
+		if time.Since(e.lastSnap) >= e.cfg.SnapshotEvery {
+			e.mu.Lock()
+			e.snapshotLocked(ctx)
+			e.mu.Unlock()
+		}
+	}
+}
+
+func headerValue(hs []kafkago.Header, key string) (string, bool) {
+	for _, h := range hs {
+		if h.Key == key {
+			return string(h.Value), true
+		}
+	}
+	return "", false
+}
+
+func (e *endpointTier) snapshotLocked(ctx context.Context) {
+	e.lastSnap = time.Now()
+	b, err := encodeTierState(func(w *bytes.Buffer) error { return e.stage.Snapshot(w) }, e.findings)
+	if err == nil {
+		err = e.state.put(context.WithoutCancel(ctx), "endpoint/"+e.cfg.Replica, b)
+	}
+	e.snaps.count(err)
+	if err != nil {
+		e.log.Warn("endpoint stage snapshot failed", "err", err)
+	}
+}
+
+// close leaves the group, writes a last snapshot and returns the findings.
+// Call it after Run returned.
+func (e *endpointTier) close(ctx context.Context) ([]report.Finding, error) {
+	err := e.r.Close()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.snapshotLocked(ctx)
+	return e.findings.All(), err
+}
+
+// partitions returns how many observations this tier decoded per partition.
+func (e *endpointTier) partitions() map[int]uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.parts)
+}
+
+func (e *endpointTier) all() []report.Finding {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.findings.All()
+}
+
+// splitFlags configure --split-stages.
+func splitFlags() []cli.Flag {
+	host, _ := os.Hostname()
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "split-stages", Usage: "run detection as two Kafka-connected tiers: the actor stage on this replica's calls, the endpoint stage on its partitions of --observations-topic (for more than one replica; one replica needs no split)", EnvVars: []string{"APITAP_SPLIT_STAGES"}},
+		&cli.StringFlag{Name: "observations-topic", Value: "apitap.observations.v1", Usage: "topic from the actor stage to the endpoint stage, keyed by host+method+template (--split-stages)", EnvVars: []string{"APITAP_KAFKA_OBSERVATIONS_TOPIC"}},
+		&cli.StringFlag{Name: "state-topic", Value: "apitap.analyzer-state.v1", Usage: "compacted topic of the stages' baseline snapshots, created if missing (--split-stages)", EnvVars: []string{"APITAP_KAFKA_STATE_TOPIC"}},
+		&cli.StringFlag{Name: "replica-id", Value: host, Usage: "stable id of this replica, the key of its snapshots (e.g. the StatefulSet pod name)", EnvVars: []string{"APITAP_REPLICA_ID"}},
+		&cli.DurationFlag{Name: "state-snapshot-interval", Value: time.Minute, Usage: "how often each stage snapshots its baselines to --state-topic", EnvVars: []string{"APITAP_STATE_SNAPSHOT_INTERVAL"}},
+		&cli.StringFlag{Name: "state-max-bytes", Value: "64MiB", Usage: "largest snapshot record; larger snapshots are not written (logged)", EnvVars: []string{"APITAP_STATE_MAX_BYTES"}},
+	}
+}
+
+// splitTiers are both tiers of one replica, as the analyzer runs them.
+type splitTiers struct {
+	actors *actorTier
+	eps    *endpointTier
+	state  *stateStore
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func newSplitTiers(c *cli.Context, tmpl detect.Templater, reg prometheus.Registerer, log *slog.Logger) (*splitTiers, error) {
+	maxState, err := parseBytes(c.String("state-max-bytes"))
+	if err != nil {
+		return nil, fmt.Errorf("--state-max-bytes: %w", err)
+	}
+	cfg := splitConfig{Conn: kafkaConn(c), ObsTopic: c.String("observations-topic"), StateTopic: c.String("state-topic"),
+		Group: c.String("group"), Replica: c.String("replica-id"), SnapshotEvery: c.Duration("state-snapshot-interval"),
+		BatchObs: c.Int("batch-calls"), BatchWait: c.Duration("batch-wait"), StartOffset: c.String("start-offset"), MaxStateBytes: int(maxState)}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	dcfg, err := detectConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
+	defer cancel()
+	st, err := newStateStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &splitTiers{state: st, done: make(chan error, 1)}
+	if s.actors, err = newActorTier(ctx, cfg, dcfg, tmpl, st, log.With("stage", "actor")); err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	if s.eps, err = newEndpointTier(ctx, cfg, dcfg, st, log.With("stage", "endpoint")); err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	if err := s.register(reg); err != nil {
+		return nil, errors.Join(err, s.eps.r.Close(), st.Close())
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	s.cancel = stop
+	go func() { s.done <- s.eps.Run(runCtx) }()
+	log.Info("split stages", "observations_topic", cfg.ObsTopic, "state_topic", cfg.StateTopic, "replica", cfg.Replica)
+	return s, nil
+}
+
+// register exports the tiers' counters on reg (nil: not exported).
+func (s *splitTiers) register(reg prometheus.Registerer) error {
+	if reg == nil {
+		return nil
+	}
+	counter := func(name, help string, labels prometheus.Labels, v *atomic.Uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(v.Load()) })
+	}
+	for _, col := range []prometheus.Collector{
+		counter("apitap_analyzer_observations_produced_total", "Observations the actor stage wrote to the observations topic.", nil, &s.actors.produced),
+		counter("apitap_analyzer_observations_consumed_total", "Observation records the endpoint stage read (skipped ones included).", nil, &s.eps.consumed),
+		counter("apitap_analyzer_observations_skipped_total", "Observation records skipped: no or unknown schema version, or corrupt.", nil, &s.eps.skipped),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "ok"}, &s.actors.snaps.ok),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "failed"}, &s.actors.snaps.failed),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "ok"}, &s.eps.snaps.ok),
+		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "failed"}, &s.eps.snaps.failed),
+	} {
+		if err := reg.Register(col); err != nil {
+			return fmt.Errorf("register split stage metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *splitTiers) all() []report.Finding { return append(s.actors.all(), s.eps.all()...) }
+
+// close stops the endpoint tier, writes the last snapshots and returns
+// every finding. Call it after the calls consumer stopped.
+func (s *splitTiers) close(ctx context.Context) ([]report.Finding, error) {
+	s.cancel()
+	err := <-s.done
+	fa, aerr := s.actors.close(ctx)
+	fe, eerr := s.eps.close(ctx)
+	return append(fa, fe...), errors.Join(err, aerr, eerr, s.state.Close())
+}
