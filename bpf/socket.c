@@ -157,11 +157,14 @@ struct {
 	__type(value, u64);        // owner conn id
 } tls_owners SEC(".maps");
 
+// Port filter: a bitmap of the 65536 ports (bit p%64 of word p/64). An
+// array lookup is inlined by the verifier: sockets of other ports are
+// dropped before any helper call.
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, u16);
-	__type(value, u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u64);
 } ports SEC(".maps");
 
 struct {
@@ -244,6 +247,14 @@ static __always_inline void read_tuple(struct sock *sk, struct conn *c)
 	BPF_CORE_READ_INTO((u32 *)&c->raddr[12], sk, __sk_common.skc_daddr);
 }
 
+// port_match tells whether port is in the port filter.
+static __always_inline bool port_match(u16 port)
+{
+	u32 w = port >> 6;
+	u64 *bits = bpf_map_lookup_elem(&ports, &w);
+	return bits && (*bits & (1ULL << (port & 63)));
+}
+
 // new_conn creates the state of a socket first seen now.
 static __always_inline struct conn *new_conn(struct sock *sk, u8 flags)
 {
@@ -255,11 +266,8 @@ static __always_inline struct conn *new_conn(struct sock *sk, u8 flags)
 	c.id = __sync_fetch_and_add(ctr, 1) + 1;
 	read_tuple(sk, &c);
 	c.flags = flags;
-	if (filter_ports) {
-		u16 lp = c.lport, rp = c.rport;
-		if (!bpf_map_lookup_elem(&ports, &lp) && !bpf_map_lookup_elem(&ports, &rp))
-			c.flags |= F_IGNORED;
-	}
+	if (filter_ports && !port_match(c.lport) && !port_match(c.rport))
+		c.flags |= F_IGNORED;
 	u64 key = (u64)sk;
 	bpf_map_update_elem(&conns, &key, &c, BPF_ANY);
 	return bpf_map_lookup_elem(&conns, &key);
@@ -555,6 +563,11 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 		return 0;
 	u16 family = ks->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	// Without TLS (whose SSL calls are linked to their sockets whatever
+	// the port), a socket of other ports ends here, before any helper call.
+	if (filter_ports && !tls_enabled && !port_match(ks->__sk_common.skc_num) &&
+	    !port_match(bpf_ntohs(ks->__sk_common.skc_dport)))
 		return 0;
 	u64 key = (u64)sk;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
