@@ -570,7 +570,10 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 	    !port_match(bpf_ntohs(ks->__sk_common.skc_dport)))
 		return 0;
 	u64 key = (u64)sk;
-	u64 pid_tgid = bpf_get_current_pid_tgid();
+	// pid and tgid read from the task (needed below for its registers
+	// anyway): one helper call fewer than bpf_get_current_pid_tgid.
+	struct task_struct *task = bpf_get_current_task_btf();
+	u64 pid_tgid = ((u64)task->tgid << 32) | (u32)task->pid;
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	if (!c) {
 		c = new_conn(sk, 0);
@@ -602,7 +605,6 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 		return 0;
 	}
 
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = regs->orig_ax;
 	u64 fd = regs->di;
