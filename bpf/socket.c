@@ -157,11 +157,14 @@ struct {
 	__type(value, u64);        // owner conn id
 } tls_owners SEC(".maps");
 
+// Port filter: a bitmap of the 65536 ports (bit p%64 of word p/64). An
+// array lookup is inlined by the verifier: sockets of other ports are
+// dropped before any helper call.
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, u16);
-	__type(value, u8);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u64);
 } ports SEC(".maps");
 
 struct {
@@ -244,6 +247,14 @@ static __always_inline void read_tuple(struct sock *sk, struct conn *c)
 	BPF_CORE_READ_INTO((u32 *)&c->raddr[12], sk, __sk_common.skc_daddr);
 }
 
+// port_match tells whether port is in the port filter.
+static __always_inline bool port_match(u16 port)
+{
+	u32 w = port >> 6;
+	u64 *bits = bpf_map_lookup_elem(&ports, &w);
+	return bits && (*bits & (1ULL << (port & 63)));
+}
+
 // new_conn creates the state of a socket first seen now.
 static __always_inline struct conn *new_conn(struct sock *sk, u8 flags)
 {
@@ -255,11 +266,8 @@ static __always_inline struct conn *new_conn(struct sock *sk, u8 flags)
 	c.id = __sync_fetch_and_add(ctr, 1) + 1;
 	read_tuple(sk, &c);
 	c.flags = flags;
-	if (filter_ports) {
-		u16 lp = c.lport, rp = c.rport;
-		if (!bpf_map_lookup_elem(&ports, &lp) && !bpf_map_lookup_elem(&ports, &rp))
-			c.flags |= F_IGNORED;
-	}
+	if (filter_ports && !port_match(c.lport) && !port_match(c.rport))
+		c.flags |= F_IGNORED;
 	u64 key = (u64)sk;
 	bpf_map_update_elem(&conns, &key, &c, BPF_ANY);
 	return bpf_map_lookup_elem(&conns, &key);
@@ -398,19 +406,18 @@ static long emit_step(u32 i, struct emit_ctx *x)
 	return 0;
 }
 
-// emit copies up to MAX_CHUNKS chunks of the user buffers described by
-// iov (n_iov entries, or buf/len when iov is 0) to the ring buffer.
-static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 pid_tgid,
-				 u64 buf, u64 len, u64 iov, u32 n_iov)
+#define HDR_LEN offsetof(struct event, data)
+
+// fill_hdr writes an event's header.
+static __always_inline void fill_hdr(struct event *e, struct conn *c, u8 dir, u8 flags, u64 pos,
+				     u64 pid_tgid)
 {
-	u32 zero = 0;
-	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
-	if (!e)
-		return;
 	e->kind = EV_DATA;
 	e->dir = dir;
 	e->flags = flags | (c->flags & (F_FROM_START | F_CLIENT | F_SERVER));
+	e->pad = 0;
 	e->conn_id = c->id;
+	e->pos = pos;
 	e->pos2 = 0;
 	e->ts = bpf_ktime_get_ns();
 	e->pid = pid_tgid >> 32;
@@ -422,6 +429,88 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 	__builtin_memcpy(e->raddr, c->raddr, 16);
 	e->lport = c->lport;
 	e->rport = c->rport;
+	e->pad2 = 0;
+}
+
+// Results of emit_small.
+#define SMALL_SENT 0
+#define SMALL_LOST 1
+#define SMALL_RAW_TLS 2
+#define SMALL_UNREADABLE 3
+
+// emit_small sends a call of n (1..size) bytes as one event reserved in the
+// ring buffer at header + size bytes and read from user memory straight
+// into it: no copy through the per-CPU scratch event. size is a constant
+// per call site (the verifier needs it): the record is rounded up to the
+// next power-of-two size class (at most twice the data's ring space).
+static __always_inline int emit_small(struct conn *c, u8 dir, u8 flags, u64 pos, u64 pid_tgid,
+				      u64 buf, u64 n, const u64 size)
+{
+	struct event *r = bpf_ringbuf_reserve(&events, HDR_LEN + size, 0);
+	if (!r)
+		return SMALL_LOST;
+	barrier_var(n);
+	if (n > size || n == 0 || bpf_probe_read_user(r->data, n, (void *)buf)) {
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return SMALL_UNREADABLE;
+	}
+	if (pos == 0 && !(flags & F_TLS) && n >= 2 && r->data[0] >= 0x14 && r->data[0] <= 0x17 &&
+	    r->data[1] == 0x03) {
+		// A TLS record at the start of the raw stream: ciphertext, not sent.
+		bpf_ringbuf_discard(r, BPF_RB_NO_WAKEUP);
+		return SMALL_RAW_TLS;
+	}
+	fill_hdr(r, c, dir, flags, pos, pid_tgid);
+	r->len = n;
+	u32 zero = 0;
+	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+	// Query the ring's fill level every 16th event of a CPU only.
+	u64 wake = (e && (++e->since_query & 15)) ? BPF_RB_NO_WAKEUP : wakeup_flag();
+	bpf_ringbuf_submit(r, wake);
+	return SMALL_SENT;
+}
+
+// emit copies up to MAX_CHUNKS chunks of the user buffers described by
+// iov (n_iov entries, or buf/len when iov is 0) to the ring buffer.
+static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 pid_tgid,
+				 u64 buf, u64 len, u64 iov, u32 n_iov)
+{
+	u32 csize = chunk_size;
+	if (csize > MAX_CHUNK || csize == 0)
+		csize = MAX_CHUNK;
+	if (!iov && len <= csize && len <= 4096) {
+		// One chunk of up to 4 KiB (most calls): reserved in place.
+		u64 n = len;
+		int res;
+		if (n <= 64)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 64);
+		else if (n <= 128)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 128);
+		else if (n <= 256)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 256);
+		else if (n <= 512)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 512);
+		else if (n <= 1024)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 1024);
+		else if (n <= 2048)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 2048);
+		else
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 4096);
+		if (res == SMALL_LOST) {
+			count(ST_LOST, 1);
+			count(ST_LOST_BYTES, n);
+		} else if (res == SMALL_RAW_TLS) {
+			c->flags |= F_RAW_TLS;
+		} else if (res == SMALL_UNREADABLE) {
+			count(ST_TRUNC_BYTES, n);
+		}
+		return;
+	}
+	u32 zero = 0;
+	struct event *e = bpf_map_lookup_elem(&scratch, &zero);
+	if (!e)
+		return;
+	fill_hdr(e, c, dir, flags, pos, pid_tgid);
 
 	struct emit_ctx x = {
 		.base = buf,
@@ -431,12 +520,10 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 		.iov = iov,
 		.n_iov = n_iov,
 		.flags = flags,
-		.csize = chunk_size,
+		.csize = csize,
 	};
-	if (x.csize > MAX_CHUNK || x.csize == 0)
-		x.csize = MAX_CHUNK;
 	if (!iov && len <= x.csize) {
-		// One chunk (most calls): no loop.
+		// One chunk: no loop.
 		emit_step(0, &x);
 	} else {
 		bpf_loop(MAX_CHUNKS + MAX_IOV, emit_step, &x, 0);
@@ -477,8 +564,16 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 	u16 family = ks->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
+	// Without TLS (whose SSL calls are linked to their sockets whatever
+	// the port), a socket of other ports ends here, before any helper call.
+	if (filter_ports && !tls_enabled && !port_match(ks->__sk_common.skc_num) &&
+	    !port_match(bpf_ntohs(ks->__sk_common.skc_dport)))
+		return 0;
 	u64 key = (u64)sk;
-	u64 pid_tgid = bpf_get_current_pid_tgid();
+	// pid and tgid read from the task (needed below for its registers
+	// anyway): one helper call fewer than bpf_get_current_pid_tgid.
+	struct task_struct *task = bpf_get_current_task_btf();
+	u64 pid_tgid = ((u64)task->tgid << 32) | (u32)task->pid;
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	if (!c) {
 		c = new_conn(sk, 0);
@@ -510,7 +605,6 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 		return 0;
 	}
 
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = regs->orig_ax;
 	u64 fd = regs->di;

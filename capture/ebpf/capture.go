@@ -198,9 +198,14 @@ func boolByte(b bool) uint8 {
 
 func (c *Capture) fillFilters() error {
 	one := uint8(1)
+	// The port filter is a bitmap: bit p%64 of word p/64.
+	words := map[uint32]uint64{}
 	for _, p := range c.cfg.Ports {
-		if err := c.objs.Ports.Put(p, one); err != nil {
-			return fmt.Errorf("ebpf port filter %d: %w", p, err)
+		words[uint32(p)/64] |= 1 << (p % 64)
+	}
+	for w, bits := range words {
+		if err := c.objs.Ports.Put(w, bits); err != nil {
+			return fmt.Errorf("ebpf port filter (ports %v): %w", c.cfg.Ports, err)
 		}
 	}
 	for _, g := range c.cfg.Cgroups {
