@@ -239,6 +239,12 @@ func (p *Processor) classifyName(name string) int {
 			return hSecret
 		}
 	}
+	// CORS headers carry header names and flags (Access-Control-Allow-
+	// Credentials: true, Allow-Headers: Authorization), never secrets; the
+	// field names would match them and hide what detectors check.
+	if len(name) > 15 && strings.EqualFold(name[:15], "Access-Control-") {
+		return hOther
+	}
 	if matchName(p.fields, name) {
 		return hSecret
 	}

@@ -111,6 +111,15 @@ func TestRedactCall(t *testing.T) {
 			eq(t, c.RespHeaders[0].Value, "session=[REDACTED]; Path=/; HttpOnly")
 			eq(t, c.RespHeaders[1].Value, "/login?next=/a&sid=[REDACTED]")
 		}, apicall.FlagRedacted},
+		{"cors headers are metadata", func(c *apicall.Call) {
+			c.RespHeaders = apicall.Headers{{Name: "Access-Control-Allow-Credentials", Value: "true"},
+				{Name: "Access-Control-Allow-Headers", Value: "Authorization, X-API-Key"},
+				{Name: "X-Credential-Hint", Value: "h"}}
+		}, func(t *testing.T, c *apicall.Call) {
+			eq(t, c.RespHeaders[0].Value, "true")
+			eq(t, c.RespHeaders[1].Value, "Authorization, X-API-Key")
+			eq(t, c.RespHeaders[2].Value, "[REDACTED]") // other headers named like secrets still are
+		}, apicall.FlagRedacted},
 		{"form body", func(c *apicall.Call) {
 			c.ReqBody = apicall.Body{ContentType: "application/x-www-form-urlencoded; charset=utf-8",
 				Data: []byte("username=bob&password=p%40ss+w&card=4111+1111+1111+1111")}
