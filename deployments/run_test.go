@@ -133,7 +133,7 @@ func runContainer(t *testing.T, c corev1.Container, secrets map[string]map[strin
 		if o, ok := overrides[e.Name]; ok {
 			v = o
 		}
-		if e.Name == "APITAP_METRICS_ADDR" || e.Name == "APITAP_EBPF_METRICS_ADDR" {
+		if e.Name == "APITAP_METRICS_ADDR" {
 			v, hasMetrics = addr, true
 		}
 		env = append(env, e.Name+"="+v)

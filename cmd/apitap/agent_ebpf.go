@@ -30,7 +30,6 @@ func ebpfFlags() []cli.Flag {
 		&cli.IntFlag{Name: "ebpf-chunk-size", Value: d.ChunkSize, Usage: "largest data chunk per event, bytes (1..16384)", EnvVars: []string{"APITAP_EBPF_CHUNK_SIZE"}},
 		&cli.StringFlag{Name: "ebpf-ring-size", Value: "16MiB", Usage: "ring buffer size (a power of two)", EnvVars: []string{"APITAP_EBPF_RING_SIZE"}},
 		&cli.BoolFlag{Name: "ebpf-dedup-local", Value: d.DedupLocal, Usage: "report connections between two local sockets once, from the server side", EnvVars: []string{"APITAP_EBPF_DEDUP_LOCAL"}},
-		&cli.StringFlag{Name: "ebpf-metrics-addr", Usage: "deprecated alias of --metrics-addr", EnvVars: []string{"APITAP_EBPF_METRICS_ADDR"}},
 	}
 }
 
@@ -131,15 +130,11 @@ func runEBPFAgent(c *cli.Context) error {
 	ctx, cancel := context.WithCancel(c.Context)
 	defer cancel()
 	var adminDone chan error
-	addr := c.String("metrics-addr")
-	if addr == "" {
-		addr = c.String("ebpf-metrics-addr")
-	}
-	if addr != "" {
+	if addr := c.String("metrics-addr"); addr != "" {
 		srv, err := admin.New(addr, reg, log)
 		if err != nil {
 			_ = capt.Close()
-			return fmt.Errorf("--ebpf-metrics-addr: %w", err)
+			return err // names --metrics-addr
 		}
 		srv.SetReady(true)
 		adminDone = make(chan error, 1)
