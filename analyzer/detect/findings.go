@@ -28,8 +28,11 @@ func NewFindings(cfg *Config) *Findings {
 	return &Findings{window: int64(cfg.Window), maxIDs: cfg.MaxEvidenceIDs, max: cfg.MaxFindings, M: map[string]*report.Finding{}, strong: map[string]bool{}}
 }
 
-// maxIPs bounds the client IPs kept per finding.
-const maxIPs = 16
+// maxIPs and maxUsers bound the client IPs and callers kept per finding.
+const (
+	maxIPs   = 16
+	maxUsers = 8 // callers kept on a finding about an endpoint
+)
 
 // Add folds h, seen on o, into its finding and returns the finding (a
 // copy the caller may keep). A new finding starts at Count 1; a repeat
@@ -76,12 +79,16 @@ func (s *Findings) Add(h *Hit, o *Observation) report.Finding {
 			f.ClientIPs = append(f.ClientIPs, s)
 		}
 	}
+	if u := o.Call.Actor.User; h.Actor == "" && u != "" && len(f.Users) < maxUsers && !slices.Contains(f.Users, u) {
+		f.Users = append(f.Users, u)
+	}
 	if o.Call.ID != "" && len(f.CallIDs) < s.maxIDs {
 		f.CallIDs = append(f.CallIDs, o.Call.ID)
 	}
 	out := *f
 	out.ClientIPs = slices.Clone(f.ClientIPs)
 	out.CallIDs = slices.Clone(f.CallIDs)
+	out.Users = slices.Clone(f.Users)
 	return out
 }
 

@@ -38,7 +38,11 @@ type Operation struct {
 	SecurityTypes map[string]string
 	// Params is the type of each path parameter by name (integer, string...).
 	Params map[string]string
-	File   string // spec file the operation came from
+	// RequestProps are the top-level properties the request body schema
+	// documents (JSON or form content, allOf merged), sorted; nil when the
+	// operation has no request body schema or its schema lists none.
+	RequestProps []string
+	File         string // spec file the operation came from
 }
 
 // Specs is the set of loaded OpenAPI documents, indexed for matching.
@@ -260,11 +264,50 @@ func (s *Specs) load(ctx context.Context, path string) error {
 					}
 					op.Params[pr.Value.Name] = typ
 				}
+				op.RequestProps = requestProps(o.RequestBody)
 				s.add(op)
 			}
 		}
 	}
 	return nil
+}
+
+// requestProps lists the top-level property names of a request body's
+// object schemas (every JSON and form media type, allOf branches merged).
+// Nil when no schema names a property: then nothing is known.
+func requestProps(rb *openapi3.RequestBodyRef) []string {
+	if rb == nil || rb.Value == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var walk func(sc *openapi3.SchemaRef, depth int)
+	walk = func(sc *openapi3.SchemaRef, depth int) {
+		if sc == nil || sc.Value == nil || depth > 8 {
+			return
+		}
+		for name := range sc.Value.Properties {
+			seen[name] = true
+		}
+		for _, sub := range sc.Value.AllOf {
+			walk(sub, depth+1)
+		}
+	}
+	for ct, mt := range rb.Value.Content {
+		ct = strings.ToLower(ct)
+		if mt == nil || !strings.Contains(ct, "json") && !strings.Contains(ct, "form") {
+			continue
+		}
+		walk(mt.Schema, 0)
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func schemeKind(ss *openapi3.SecurityScheme) string {

@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,5 +175,29 @@ func TestFindingsAndBounds(t *testing.T) {
 	st := inv.Stats()
 	if st.Endpoints > cfg.MaxEndpoints || st.ShedEndpoints == 0 {
 		t.Errorf("stats %+v: want at most %d endpoints and some shed", st, cfg.MaxEndpoints)
+	}
+}
+
+// TestRequestProps: the documented request body properties of each
+// operation, for the mass assignment detector; nil when nothing is known.
+func TestRequestProps(t *testing.T) {
+	specs := loadSpec(t, "testdata/specs/bodies31.yaml")
+	tests := []struct {
+		method, path string
+		want         []string
+	}{
+		{"POST", "/users", []string{"email", "name", "password"}}, // allOf with a $ref merged
+		{"POST", "/login", []string{"password", "username"}},      // form body
+		{"PUT", "/upload", nil},                                   // not an object schema
+		{"GET", "/users/7", nil},                                  // no request body
+	}
+	for _, tc := range tests {
+		op, _, _ := specs.Lookup("api.bodies.example", tc.method, tc.path)
+		if op == nil {
+			t.Fatalf("%s %s: no operation", tc.method, tc.path)
+		}
+		if !slices.Equal(op.RequestProps, tc.want) {
+			t.Errorf("%s %s: request props %q, want %q", tc.method, tc.path, op.RequestProps, tc.want)
+		}
 	}
 }

@@ -52,13 +52,17 @@ const (
 // endpoint, window): a later occurrence in the same window updates Count and
 // LastSeen of the same ID.
 type Finding struct {
-	Kind      string         `json:"kind"` // always "finding"
-	ID        string         `json:"id"`   // stable hash of type, actor, endpoint, window
-	Type      string         `json:"type"` // e.g. bola_enumeration (DESIGN.md lists them)
-	OWASP     string         `json:"owasp"`
-	Severity  string         `json:"severity"`
-	User      string         `json:"user"` // actor: JWT sub or pseudonym; empty when anonymous
-	ClientIPs []string       `json:"client_ips"`
+	Kind      string   `json:"kind"` // always "finding"
+	ID        string   `json:"id"`   // stable hash of type, actor, endpoint, window
+	Type      string   `json:"type"` // e.g. bola_enumeration (DESIGN.md lists them)
+	OWASP     string   `json:"owasp"`
+	Severity  string   `json:"severity"`
+	User      string   `json:"user"` // actor: JWT sub or pseudonym; empty when anonymous
+	ClientIPs []string `json:"client_ips"`
+	// Users are, for a finding about an endpoint rather than one actor
+	// (User empty), the distinct authenticated callers behind it, in order
+	// of appearance, at most a few.
+	Users     []string       `json:"users,omitempty"`
 	Endpoint  string         `json:"endpoint"` // "METHOD /template"
 	Host      string         `json:"host"`
 	FirstSeen time.Time      `json:"first_seen"`

@@ -154,6 +154,15 @@ func writeFindingsJSONL(w io.Writer, fs []report.Finding, st detect.Stats) error
 	return nil
 }
 
+// firstOf joins the first n values and says how many more there are.
+func firstOf(vs []string, n int) string {
+	s := strings.Join(vs[:min(n, len(vs))], ",")
+	if len(vs) > n {
+		s += fmt.Sprintf(" +%d", len(vs)-n)
+	}
+	return s
+}
+
 // writeFindingsTable writes the findings section of the table output.
 func writeFindingsTable(w io.Writer, fs []report.Finding) {
 	fmt.Fprintf(w, "\nFINDINGS (%d)\n", len(fs))
@@ -165,11 +174,12 @@ func writeFindingsTable(w io.Writer, fs []report.Finding) {
 	for i := range fs {
 		f := &fs[i]
 		actor := f.User
-		if actor == "" {
-			actor = strings.Join(f.ClientIPs[:min(2, len(f.ClientIPs))], ",")
-			if len(f.ClientIPs) > 2 {
-				actor += fmt.Sprintf(" +%d", len(f.ClientIPs)-2)
-			}
+		switch {
+		case actor != "":
+		case len(f.Users) > 0: // about an endpoint: the callers behind it
+			actor = firstOf(f.Users, 2)
+		default:
+			actor = firstOf(f.ClientIPs, 2)
 		}
 		sum := f.Summary
 		if len(sum) > 110 {

@@ -7,8 +7,9 @@ import (
 )
 
 // inventoryTemplater names the endpoint of each call for the detectors with
-// discovery's templates (the spec's where a spec path matches) and the
-// spec's security requirement. The inventory has already observed the call
+// discovery's templates (the spec's where a spec path matches), the
+// spec's security requirement and the request body properties it documents
+// (for mass_assignment). The inventory has already observed the call
 // (the endpoint stage runs first), so this only reads it. Calls whose shape
 // the inventory does not know (shed at its limits) keep the fallback
 // template.
@@ -22,7 +23,11 @@ func inventoryTemplater(inv *discovery.Inventory, specs *discovery.Specs) detect
 			return
 		}
 		op, _, _ := specs.Lookup(c.Host, c.Method, c.Path)
-		if op == nil || op.Security == nil {
+		if op == nil {
+			return
+		}
+		o.SpecProps = op.RequestProps
+		if op.Security == nil {
 			return
 		}
 		// `security: []` (no alternatives) or an empty alternative
