@@ -225,7 +225,9 @@ func orderIndependence(t *testing.T, lines []corpusLine) {
 		diff := 0
 		for k, v := range run(ls) {
 			if base[k] != v {
-				diff++
+				if diff++; diff <= 3 {
+					t.Logf("shuffle %d: %s → %s, in file order %s", seed, k, v, base[k])
+				}
 			}
 		}
 		if diff > 0 {

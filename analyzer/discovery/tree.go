@@ -147,7 +147,57 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == "collection_slot"
+	return p.kind != Word || p.rule == "collection_slot" || p.rule == "aligned"
+}
+
+// cousinKnows reports whether w is a value of a plain-word parameter in
+// a sibling position of n (/simple/requests beside /pypi/{name} holding
+// requests).
+func cousinKnows(n *node, w string) bool {
+	if n.parent == nil {
+		return false
+	}
+	for _, s := range n.parent.wordKids {
+		if s != n && s.pchild != nil && s.pchild.knows(w) && n.parent.lits[s.key] == s {
+			return true
+		}
+	}
+	return false
+}
+
+// joinsInstance reports whether plain word w, beside parameter p that
+// holds instances on its own evidence, is one more instance: it is no
+// resource word, no reserved word and no system name (_cat, $metadata).
+func joinsInstance(w string, p *node) bool {
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) {
+		return false
+	}
+	switch w[0] {
+	case '_', '$', '-', '.':
+		return false
+	}
+	return !resourceWord(w)
+}
+
+// alignedTyped reports whether two or more of the words, none of them a
+// resource word or a plural (a collection: /v1/artists/{id}), lead each to typed identifiers of one kind and have no
+// literal sub-resource: /express/4.18.2 and /react/18.2.0 are two paths
+// that agree everywhere but in one position, which names instances.
+func alignedTyped(words []*node) bool {
+	var kind Kind
+	n := 0
+	for _, w := range words {
+		p := w.pchild
+		if p == nil || p.kind == Word || len(w.lits) > 0 || resourceWord(w.key) || pluralNoun(w.key) || reservedLiterals[w.key] {
+			continue
+		}
+		if n > 0 && p.kind != kind {
+			return false
+		}
+		kind = p.kind
+		n++
+	}
+	return n >= 2
 }
 
 // tree is the learned path tree of one host.
@@ -192,6 +242,10 @@ var namespaceLiterals = map[string]bool{
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string) Kind {
 	k := Classify(seg)
+	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
+		!namespaceLiterals[parent.key] && pluralNoun(parent.key) {
+		return Token // a release after a collection (/manifests/7.2), not an API version
+	}
 	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
 		(parent.parent == nil || namespaceLiterals[parent.key]) {
 		return Version
@@ -243,7 +297,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest)) {
+		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) {
 			p := n.pchild
 			if depth == 0 && p.addValue(seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -253,12 +307,17 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg)) {
+			created := n.pchild == nil
 			p := t.paramChild(n, Word)
 			if p.rule == "" {
 				p.rule, p.confidence = "collection_slot", slotConfidence
+				t.addWordKid(n)
 			}
 			if depth == 0 && p.addValue(seg) {
 				t.promoteCousins(n)
+			}
+			if created && t.absorbIDLike(n) {
+				return t.rewalk(path, depth)
 			}
 			n = p
 			continue
@@ -411,7 +470,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && sharedLiteral(c, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -425,7 +484,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && sharedLiteral(c, p)) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -635,9 +694,15 @@ func (t *tree) maybePromote(n *node) bool {
 			compatible[i] = group || c.pchild == nil
 		}
 	}
+	aligned := !alt && !group && alignedTyped(words)
+	if aligned {
+		for i, c := range words {
+			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word
+		}
+	}
 	var ok bool
 	switch {
-	case alt:
+	case alt, aligned:
 		ok = true
 	case group:
 		// Words that lead to the same literal sub-resource
@@ -666,10 +731,24 @@ func (t *tree) maybePromote(n *node) bool {
 		return false
 	}
 	p := t.paramChild(n, Word)
-	n.promoted = true
-	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids {
-		g.wordKids = append(g.wordKids, n)
+	if aligned {
+		// Not promoted: resource words beside the instances stay literal.
+		if p.rule == "" {
+			p.rule, p.confidence = "aligned", slotConfidence
+			t.addWordKid(n)
+		}
+		for i, c := range words {
+			if compatible[i] {
+				delete(n.lits, c.key)
+				p.addValue(c.key)
+				t.merge(p, c)
+			}
+		}
+		t.absorbIDLike(n)
+		return true
 	}
+	n.promoted = true
+	t.addWordKid(n)
 	defer t.promoteCousins(n)
 	p.confidence = share * (1 - 1/float64(d+1))
 	for i, c := range words {
@@ -710,6 +789,14 @@ func alternation(words []*node) bool {
 	return false
 }
 
+// addWordKid records on n's parent that n's children hold plain-word
+// values (cousin evidence for n's siblings).
+func (t *tree) addWordKid(n *node) {
+	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids && !slices.Contains(g.wordKids, n) {
+		g.wordKids = append(g.wordKids, n)
+	}
+}
+
 // resourceWords counts the words that are resource words.
 func resourceWords(words []*node) int {
 	n := 0
@@ -733,7 +820,7 @@ func cousinEvidence(n *node, words []*node) bool {
 	}
 	values := 0
 	for _, w := range words {
-		if valueLike(w.key) {
+		if valueLike(w.key) && !resourceWord(w.key) { // findByStatus is an operation
 			values++
 		}
 	}
@@ -768,6 +855,9 @@ func (t *tree) promoteCousins(n *node) {
 	for _, k := range keys {
 		if s := n.parent.lits[k]; s != nil && s != n && !s.promoted && len(s.lits) >= 2 {
 			t.maybePromote(s)
+		}
+		if s := n.parent.lits[k]; s != nil && s != n && s.pchild != nil && s.pchild.instanceParam() {
+			t.absorbIDLike(s)
 		}
 	}
 }
@@ -943,7 +1033,7 @@ func findFrom(n *node, rest string) *node {
 		return nil
 	}
 	k := classifyAt(n, seg)
-	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) {
+	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		return nil
 	}
 	return findFrom(p, tail)
