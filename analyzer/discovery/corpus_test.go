@@ -24,7 +24,7 @@ const (
 	heldoutFile = "testdata/templating_heldout.txt"
 )
 
-func readCorpusFile(t *testing.T, name string) []corpusLine {
+func readCorpusFile(t testing.TB, name string) []corpusLine {
 	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)

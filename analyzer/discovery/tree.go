@@ -31,8 +31,8 @@ type node struct {
 	values     int
 	samples    []string
 	confidence float64
-	promoted   bool   // on the parent: its word children became pchild
-	rule       string // the rule that made a plain-word parameter
+	promoted   bool // on the parent: its word children became pchild
+	rule       rule // the rule that made a plain-word parameter
 
 	// prefixes are the letter prefixes of the typed values of a parameter
 	// node ("GC" of GC319989, "cus" of cus_Nffr...), at most maxPrefixes.
@@ -69,6 +69,19 @@ func (p *node) addValue(v string) bool {
 }
 
 const maxPrefixes = 4
+
+// rule is the rule that made a plain-word parameter, kept as evidence.
+type rule uint8
+
+const (
+	ruleNone           rule = iota // sibling cardinality and the rules of maybePromote
+	ruleCollectionSlot             // after a collection noun, a word that is no resource word
+	ruleAligned                    // words aligned on typed identifiers below them
+)
+
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned"}
+
+func (r rule) String() string { return ruleNames[r] }
 
 // knows reports whether plain word v was merged into parameter p: the
 // same value under the same parent goes to the parameter again.
@@ -147,7 +160,7 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == "collection_slot" || p.rule == "aligned"
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned
 }
 
 // cousinKnows reports whether w is a value of a plain-word parameter in
@@ -309,8 +322,8 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg)) {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
-			if p.rule == "" {
-				p.rule, p.confidence = "collection_slot", slotConfidence
+			if p.rule == ruleNone {
+				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
 				t.addWordKid(n)
 			}
 			if depth == 0 && p.addValue(seg) {
@@ -733,8 +746,8 @@ func (t *tree) maybePromote(n *node) bool {
 	p := t.paramChild(n, Word)
 	if aligned {
 		// Not promoted: resource words beside the instances stay literal.
-		if p.rule == "" {
-			p.rule, p.confidence = "aligned", slotConfidence
+		if p.rule == ruleNone {
+			p.rule, p.confidence = ruleAligned, slotConfidence
 			t.addWordKid(n)
 		}
 		for i, c := range words {
