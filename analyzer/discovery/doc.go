@@ -44,15 +44,37 @@
 //     /pypi/{name}/json);
 //   - cardinality: sibling values of one shape (the same sub-paths) that
 //     keep growing: at least three that look like values (case, dots),
-//     five or more mostly new (distinct/calls ≥ 0.5), or 32 or more.
+//     five or more mostly new (distinct/calls ≥ 0.5), or 32 or more,
+//     unless most of them are resource words;
+//   - collection slot: a segment is a resource word when all its parts
+//     (split at '-', '_', '.', camelCase) are in an embedded vocabulary of
+//     REST resource nouns, verbs and qualifiers (lexicon.txt). After a
+//     plural collection noun (crates, repositories, storageAccounts) a
+//     word that is no resource word is an instance on sight
+//     (/crates/serde), after any resource noun a word shaped like a value
+//     (user1, web.1, report.pdf), after a lookup field or reference noun
+//     (uid, name, slug, tag, branches) any word;
+//   - alignment: two or more words, no resource words or plurals, that
+//     lead each to typed ids of one kind and nothing else (/express/4.18.2,
+//     /react/18.2.0) are instances;
+//   - joining: beside a parameter that holds instances on its own evidence
+//     (typed, collection slot, alignment), a word that is no resource word,
+//     or a value a sibling position holds, joins it; system names (_cat,
+//     $count, @me), dotted type names (Microsoft.Compute) and operations
+//     with a format (count.json) never do.
+//
+// A shared sub-resource counts only when it is a resource word and the
+// words sharing it are not both resource words (/service/web and
+// /checks/web are two operations on one value).
 //
 // After the root, a version or an API prefix (where resource names live)
 // only 32 or more mostly new values count. Reserved words (me, self,
 // search, count, new, ...) and siblings of another shape stay literal
 // beside the parameter, so /users/me and /users/search remain while
 // /users/{id} forms; so do plain lower-case words beside typed ids
-// (/orders/pending beside /orders/{id}). The merged values, a few examples
-// and a confidence are kept as evidence (endpoint Extra "path_params").
+// (/orders/pending beside /orders/{id}). The rule, the merged values, a
+// few examples and a confidence are kept as evidence (endpoint Extra
+// "path_params").
 // Once a position is a parameter, new values go straight to it; earlier
 // literal endpoints are merged into the parameter's endpoint with their
 // profiles.

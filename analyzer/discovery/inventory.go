@@ -480,7 +480,7 @@ func (inv *Inventory) extra(e *endpoint, sens map[string]int64) map[string]any {
 		for _, p := range e.node.params() {
 			m := map[string]any{"name": p.name, "kind": p.kind.String()}
 			if p.kind == Word || p.kind == Mixed && p.values > 0 {
-				m["rule"] = "sibling_cardinality"
+				m["rule"] = p.rule.String()
 				m["distinct_values"] = p.values
 				m["confidence"] = float64(int(p.confidence*1000)) / 1000
 				m["examples"] = p.samples

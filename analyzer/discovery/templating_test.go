@@ -107,22 +107,28 @@ func TestResourceNamesStayLiteral(t *testing.T) {
 	}
 }
 
-// TestEvidence: the statistical rule keeps its evidence on the endpoint.
+// TestEvidence: the plain-word rules keep their evidence on the endpoint:
+// the rule, the distinct values, examples and a confidence.
 func TestEvidence(t *testing.T) {
-	inv, err := New(DefaultConfig(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"express", "lodash", "react", "vue", "angular", "svelte"} {
-		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/packages/" + n + "/versions", Status: 200})
-	}
-	eps := inv.Endpoints()
-	if len(eps) != 1 || eps[0].Path != "/packages/{name}/versions" || eps[0].Calls != 6 {
-		t.Fatalf("endpoints = %+v", eps)
-	}
-	ev, _ := eps[0].Extra["path_params"].([]map[string]any)
-	if len(ev) != 1 || ev[0]["rule"] != "sibling_cardinality" || ev[0]["distinct_values"] != 6 || ev[0]["confidence"].(float64) <= 0.5 {
-		t.Errorf("evidence = %+v", ev)
+	for _, c := range []struct{ prefix, tmpl, rule string }{
+		{"/registry/", "/registry/{name}/versions", "sibling_cardinality"}, // a singular noun: cardinality decides
+		{"/packages/", "/packages/{name}/versions", "collection_slot"},     // after a collection noun
+	} {
+		inv, err := New(DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"express", "lodash", "react", "vue", "angular", "svelte"} {
+			inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: c.prefix + n + "/versions", Status: 200})
+		}
+		eps := inv.Endpoints()
+		if len(eps) != 1 || eps[0].Path != c.tmpl || eps[0].Calls != 6 {
+			t.Fatalf("endpoints = %+v", eps)
+		}
+		ev, _ := eps[0].Extra["path_params"].([]map[string]any)
+		if len(ev) != 1 || ev[0]["rule"] != c.rule || ev[0]["distinct_values"] != 6 || ev[0]["confidence"].(float64) <= 0.5 {
+			t.Errorf("%s: evidence = %+v", c.prefix, ev)
+		}
 	}
 }
 
@@ -342,6 +348,116 @@ func TestCousinEvidence(t *testing.T) {
 		for p, w := range want {
 			if got[p] != w {
 				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+// TestCollectionSlot: after a collection noun, a word that is no resource
+// word names an instance on sight; resource words, reserved words,
+// system names and operations with a format stay literal.
+func TestCollectionSlot(t *testing.T) {
+	paths := []string{
+		"/api/v1/crates/serde", "/api/v1/crates/serde/versions", "/api/v1/crates/tokio/owners",
+		"/api/v1/crates/search", "/api/v1/crates/popular",
+		"/v2/user/user1", "/v2/user/login", "/v2/user/logout",
+		"/beta/users/$count", "/api/users/@me", "/admin/products/count.json", "/files/report.pdf",
+		"/api/v1/accounts/verify_credentials", "/api/v1/accounts/lookup", "/api/v1/timelines/home",
+		"/api/v1/trends/tags", "/helix/users", "/helix/streams", "/helix/games/top",
+		"/dashboards/uid/cIBgcSjkk", "/timelines/tag/rust", "/refs/branches/main", "/refs/tags",
+		"/subscriptions/8f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b/providers/Microsoft.Compute/virtualMachines",
+		"/storage/v1/b/my-app-assets/o",
+	}
+	want := map[string]string{
+		"/api/v1/crates/serde":                "/api/v1/crates/{name}",
+		"/api/v1/crates/tokio/owners":         "/api/v1/crates/{name}/owners",
+		"/api/v1/crates/search":               "/api/v1/crates/search",
+		"/api/v1/crates/popular":              "/api/v1/crates/popular",
+		"/v2/user/user1":                      "/v2/user/{name}",
+		"/v2/user/login":                      "/v2/user/login",
+		"/beta/users/$count":                  "/beta/users/$count",
+		"/api/users/@me":                      "/api/users/@me",
+		"/admin/products/count.json":          "/admin/products/count.json",
+		"/files/report.pdf":                   "/files/{name}",
+		"/api/v1/accounts/verify_credentials": "/api/v1/accounts/verify_credentials",
+		"/api/v1/accounts/lookup":             "/api/v1/accounts/lookup",
+		"/api/v1/timelines/home":              "/api/v1/timelines/home",
+		"/api/v1/trends/tags":                 "/api/v1/trends/tags",
+		"/helix/users":                        "/helix/users",
+		"/helix/games/top":                    "/helix/games/top",
+		"/dashboards/uid/cIBgcSjkk":           "/dashboards/uid/{name}",
+		"/timelines/tag/rust":                 "/timelines/tag/{name}",
+		"/refs/branches/main":                 "/refs/branches/{name}",
+		"/refs/tags":                          "/refs/tags",
+		"/subscriptions/8f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b/providers/Microsoft.Compute/virtualMachines": "/subscriptions/{id}/providers/Microsoft.Compute/virtualMachines",
+		"/storage/v1/b/my-app-assets/o": "/storage/v1/b/my-app-assets/o", // one value after a one-letter name: no evidence
+	}
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+// TestAlignedAndJoined: words that agree everywhere but in one position,
+// with typed identifiers below, are instances (/express/4.18.2,
+// /react/18.2.0), and further words that are no resource words join them;
+// collection names and resource words aligned the same way stay literal,
+// and so do system names (_cat) beside a typed parameter.
+func TestAlignedAndJoined(t *testing.T) {
+	for _, c := range []struct {
+		paths []string
+		want  map[string]string
+	}{
+		{
+			paths: []string{"/express/4.18.2", "/react/18.2.0", "/typescript", "/-/v1/search"},
+			want: map[string]string{
+				"/express/4.18.2": "/{name}/{id}",
+				"/typescript":     "/{name}",
+				"/-/v1/search":    "/-/v1/search",
+			},
+		},
+		{
+			paths: []string{"/v1/artists/0TnOYISbd1XYRBk9myaseg", "/v1/albums/4aawyAB9vmqN3uQ7FjRGTy", "/v1/me"},
+			want: map[string]string{
+				"/v1/artists/0TnOYISbd1XYRBk9myaseg": "/v1/artists/{id}",
+				"/v1/albums/4aawyAB9vmqN3uQ7FjRGTy":  "/v1/albums/{id}",
+			},
+		},
+		{
+			paths: []string{"/api/users/17", "/api/orders/18"},
+			want:  map[string]string{"/api/orders/18": "/api/orders/{id}"},
+		},
+		{
+			paths: []string{"/logs-2024.01.15/_search", "/_cat/indices", "/_cluster/health", "/products/_search"},
+			want: map[string]string{
+				"/_cat/indices":     "/_cat/indices",
+				"/_cluster/health":  "/_cluster/health",
+				"/products/_search": "/{id}/_search", // leads to the typed parameter's sub-resource
+			},
+		},
+		{
+			paths: []string{"/shop/items/9", "/shop/items/mug-blue", "/shop/items/gift-card", "/shop/items/featured"},
+			want: map[string]string{
+				"/shop/items/mug-blue":  "/shop/items/{id}",
+				"/shop/items/gift-card": "/shop/items/gift-card", // resource words
+				"/shop/items/featured":  "/shop/items/featured",
+			},
+		},
+	} {
+		orders := [][]string{c.paths, slices.Clone(c.paths)}
+		slices.Reverse(orders[1])
+		for i, ps := range orders {
+			got := observeAll(t, ps)
+			for p, w := range c.want {
+				if got[p] != w {
+					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+				}
 			}
 		}
 	}

@@ -32,6 +32,7 @@ type node struct {
 	samples    []string
 	confidence float64
 	promoted   bool // on the parent: its word children became pchild
+	rule       rule // the rule that made a plain-word parameter
 
 	// prefixes are the letter prefixes of the typed values of a parameter
 	// node ("GC" of GC319989, "cus" of cus_Nffr...), at most maxPrefixes.
@@ -68,6 +69,149 @@ func (p *node) addValue(v string) bool {
 }
 
 const maxPrefixes = 4
+
+// rule is the rule that made a plain-word parameter, kept as evidence.
+type rule uint8
+
+const (
+	ruleNone           rule = iota // sibling cardinality and the rules of maybePromote
+	ruleCollectionSlot             // after a collection noun, a word that is no resource word
+	ruleAligned                    // words aligned on typed identifiers below them
+)
+
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned"}
+
+func (r rule) String() string { return ruleNames[r] }
+
+// knows reports whether plain word v was merged into parameter p: the
+// same value under the same parent goes to the parameter again.
+func (p *node) knows(v string) bool {
+	return p.values > 0 && slices.Contains(p.known, v)
+}
+
+// slotConfidence is the confidence of a parameter made by the
+// collection-slot rule from lexical evidence alone.
+const slotConfidence = 0.6
+
+// slotValue reports whether plain word w, below literal n, names an
+// instance by REST's collection/instance alternation and the word itself:
+// after a collection noun ("crates", "repositories", "dns_records") a word
+// that is not a resource word (serde, atlassian, dtolnay), or after a
+// resource noun a word shaped like a value (user1, web.1, report.pdf).
+// Reserved words, namespaces and versions keep their meaning; the rule
+// reads the words only, so it does not depend on arrival order.
+func slotValue(n *node, w string) bool {
+	if n.param || n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
+		return false
+	}
+	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
+		if r := w[1:]; reservedLiterals[r] || resourceWord(r) {
+			return false
+		}
+	}
+	if qualifiedName(w) {
+		return false // Microsoft.Compute: a namespace or type name
+	}
+	if fieldNouns[n.key] {
+		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
+		// a collection below one is a sub-resource (/tags/releases).
+		return !(pluralNoun(w) && resourceWord(w))
+	}
+	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
+	if valueShaped(w) {
+		return collection || resourceWord(n.key)
+	}
+	return collection && !resourceWord(w)
+}
+
+// qualifiedName reports whether w is a dotted name of capitalised words
+// (Microsoft.Compute, Google.Cloud.Storage): a namespace or type name.
+func qualifiedName(w string) bool {
+	parts, ok := 0, true
+	start := 0
+	for i := 0; i <= len(w) && ok; i++ {
+		if i < len(w) && w[i] != '.' {
+			c := w[i]
+			ok = i == start && c >= 'A' && c <= 'Z' || i > start && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
+			continue
+		}
+		ok = i > start
+		parts++
+		start = i + 1
+	}
+	return ok && parts >= 2
+}
+
+// fieldNouns name the field an instance is looked up by, or a kind of
+// reference; the segment after one is a value whatever word it is.
+var fieldNouns = map[string]bool{
+	"uid": true, "uuid": true, "guid": true, "slug": true, "name": true, "username": true, "handle": true,
+	"tag": true, "tags": true, "branch": true, "branches": true, "revision": true,
+}
+
+// singlePart reports whether s is one word (no separators, no camelCase).
+func singlePart(s string) bool {
+	n := 0
+	wordParts(s, func(string) bool { n++; return n < 2 })
+	return n == 1
+}
+
+// instanceParam reports whether parameter p holds instances on its own
+// evidence (typed values, or words in a collection slot), so that words
+// leading to its sub-resources are instances too.
+func (p *node) instanceParam() bool {
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned
+}
+
+// cousinKnows reports whether w is a value of a plain-word parameter in
+// a sibling position of n (/simple/requests beside /pypi/{name} holding
+// requests).
+func cousinKnows(n *node, w string) bool {
+	if n.parent == nil {
+		return false
+	}
+	for _, s := range n.parent.wordKids {
+		if s != n && s.pchild != nil && s.pchild.knows(w) && n.parent.lits[s.key] == s {
+			return true
+		}
+	}
+	return false
+}
+
+// joinsInstance reports whether plain word w, beside parameter p that
+// holds instances on its own evidence, is one more instance: it is no
+// resource word, no reserved word and no system name (_cat, $metadata).
+func joinsInstance(w string, p *node) bool {
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) {
+		return false
+	}
+	switch w[0] {
+	case '_', '$', '-', '.':
+		return false
+	}
+	return !resourceWord(w)
+}
+
+// alignedTyped reports whether two or more of the words, none of them a
+// resource word or a plural (a collection: /v1/artists/{id}), lead each to typed identifiers of one kind and have no
+// literal sub-resource: /express/4.18.2 and /react/18.2.0 are two paths
+// that agree everywhere but in one position, which names instances.
+func alignedTyped(words []*node) bool {
+	var kind Kind
+	n := 0
+	for _, w := range words {
+		p := w.pchild
+		if p == nil || p.kind == Word || len(w.lits) > 0 || resourceWord(w.key) || pluralNoun(w.key) || reservedLiterals[w.key] {
+			continue
+		}
+		if n > 0 && p.kind != kind {
+			return false
+		}
+		kind = p.kind
+		n++
+	}
+	return n >= 2
+}
 
 // tree is the learned path tree of one host.
 type tree struct {
@@ -111,6 +255,10 @@ var namespaceLiterals = map[string]bool{
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string) Kind {
 	k := Classify(seg)
+	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
+		!namespaceLiterals[parent.key] && pluralNoun(parent.key) {
+		return Token // a release after a collection (/manifests/7.2), not an API version
+	}
 	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
 		(parent.parent == nil || namespaceLiterals[parent.key]) {
 		return Version
@@ -162,12 +310,28 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest)) {
+		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) {
 			p := n.pchild
 			if depth == 0 && p.addValue(seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
 			}
 			t.setKind(p, Word)
+			n = p
+			continue
+		}
+		if k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg)) {
+			created := n.pchild == nil
+			p := t.paramChild(n, Word)
+			if p.rule == ruleNone {
+				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
+				t.addWordKid(n)
+			}
+			if depth == 0 && p.addValue(seg) {
+				t.promoteCousins(n)
+			}
+			if created && t.absorbIDLike(n) {
+				return t.rewalk(path, depth)
+			}
 			n = p
 			continue
 		}
@@ -204,14 +368,14 @@ func (t *tree) shapeChanged(n *node) bool {
 	if t.frozen {
 		return false
 	}
-	if n != nil && n.param && n.kind != Word {
+	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
 	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
 		return false
 	}
 	par := n.parent
-	if !par.promoted && par.pchild != nil && par.pchild.kind != Word && t.absorbIDLike(par) {
+	if !par.promoted && par.pchild != nil && par.pchild.instanceParam() && t.absorbIDLike(par) {
 		return true
 	}
 	if !par.promoted {
@@ -295,7 +459,7 @@ func idLike(w string, p *node) bool {
 // literal sub-resource that typed parameter p has: the word before it is
 // an instance of p's collection (see absorbIDLike).
 func leadsToShared(p *node, rest string) bool {
-	if p.kind == Word || len(p.lits) == 0 {
+	if !p.instanceParam() || len(p.lits) == 0 {
 		return false
 	}
 	for rest != "" && rest[0] == '/' {
@@ -319,7 +483,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.kind != Word && sharedLiteral(c, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -330,8 +494,10 @@ func (t *tree) absorbIDLike(n *node) bool {
 		if c == nil || n.pchild != p {
 			continue
 		}
+		// A shared sub-resource is evidence that only grows (whatever
+		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -535,15 +701,21 @@ func (t *tree) maybePromote(n *node) bool {
 		}
 	}
 	alt := n.param && alternation(words)
-	group := !namespace && sharedByTwo(words)
+	group := (!namespace || n.param) && sharedByTwo(words, !namespace)
 	if alt || group {
 		for i, c := range words {
 			compatible[i] = group || c.pchild == nil
 		}
 	}
+	aligned := !alt && !group && alignedTyped(words)
+	if aligned {
+		for i, c := range words {
+			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word
+		}
+	}
 	var ok bool
 	switch {
-	case alt:
+	case alt, aligned:
 		ok = true
 	case group:
 		// Words that lead to the same literal sub-resource
@@ -563,6 +735,8 @@ func (t *tree) maybePromote(n *node) bool {
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
+	case 2*resourceWords(words) > d:
+		ok = false // mostly resource words (/helix/users, /helix/streams, ...): names, however many
 	default:
 		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
 	}
@@ -570,10 +744,24 @@ func (t *tree) maybePromote(n *node) bool {
 		return false
 	}
 	p := t.paramChild(n, Word)
-	n.promoted = true
-	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids {
-		g.wordKids = append(g.wordKids, n)
+	if aligned {
+		// Not promoted: resource words beside the instances stay literal.
+		if p.rule == ruleNone {
+			p.rule, p.confidence = ruleAligned, slotConfidence
+			t.addWordKid(n)
+		}
+		for i, c := range words {
+			if compatible[i] {
+				delete(n.lits, c.key)
+				p.addValue(c.key)
+				t.merge(p, c)
+			}
+		}
+		t.absorbIDLike(n)
+		return true
 	}
+	n.promoted = true
+	t.addWordKid(n)
 	defer t.promoteCousins(n)
 	p.confidence = share * (1 - 1/float64(d+1))
 	for i, c := range words {
@@ -614,6 +802,25 @@ func alternation(words []*node) bool {
 	return false
 }
 
+// addWordKid records on n's parent that n's children hold plain-word
+// values (cousin evidence for n's siblings).
+func (t *tree) addWordKid(n *node) {
+	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids && !slices.Contains(g.wordKids, n) {
+		g.wordKids = append(g.wordKids, n)
+	}
+}
+
+// resourceWords counts the words that are resource words.
+func resourceWords(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if resourceWord(w.key) {
+			n++
+		}
+	}
+	return n
+}
+
 // cousinEvidence reports whether a sibling position of n (a child of n's
 // parent) already holds plain-word values in a parameter, and n's words
 // look alike: all of them read as values (/page/summary/{title} beside
@@ -626,7 +833,7 @@ func cousinEvidence(n *node, words []*node) bool {
 	}
 	values := 0
 	for _, w := range words {
-		if valueLike(w.key) {
+		if valueLike(w.key) && !resourceWord(w.key) { // findByStatus is an operation
 			values++
 		}
 	}
@@ -662,6 +869,9 @@ func (t *tree) promoteCousins(n *node) {
 		if s := n.parent.lits[k]; s != nil && s != n && !s.promoted && len(s.lits) >= 2 {
 			t.maybePromote(s)
 		}
+		if s := n.parent.lits[k]; s != nil && s != n && s.pchild != nil && s.pchild.instanceParam() {
+			t.absorbIDLike(s)
+		}
 	}
 }
 
@@ -672,18 +882,28 @@ func afterParam(n *node) bool {
 }
 
 // sharedByTwo reports whether two of the words have one same literal
-// plain-word child.
-func sharedByTwo(words []*node) bool {
-	seen := map[string]bool{}
+// child that is a resource word (a sub-resource: /orgs/a/members,
+// /orgs/b/members) and are not both resource words themselves: two
+// operations on one value (/service/web, /checks/web) share it as well.
+// After a parameter, where sub-resources live, only words that are no
+// resource words count (/projects/{org}/backend/issues).
+func sharedByTwo(words []*node, anyWord bool) bool {
+	seen := map[string]*node{}
 	for _, w := range words {
+		wres := resourceWord(w.key)
+		if wres && !anyWord {
+			continue
+		}
 		for k := range w.lits {
-			if Classify(k) != Word {
-				continue
+			if Classify(k) != Word || !resourceWord(k) && !reservedLiterals[k] {
+				continue // a value both lead to says nothing of them
 			}
-			if seen[k] {
+			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) {
 				return true
 			}
-			seen[k] = true
+			if seen[k] == nil {
+				seen[k] = w
+			}
 		}
 	}
 	return false
@@ -799,25 +1019,35 @@ func (n *node) params() []*node {
 }
 
 // find returns the node a path resolves to now, without growing the tree
-// (nil when the path has a shape never seen).
+// (nil when the path has a shape never seen). A literal that does not
+// lead to the rest of the path gives way to the parameter beside it.
 func (t *tree) find(path string) *node {
-	n := t.root
-	for _, seg := range strings.Split(path, "/") {
-		if seg == "" {
-			continue
-		}
-		if c := n.lits[seg]; c != nil {
-			n = c
-			continue
-		}
-		if n.pchild == nil {
-			return nil
-		}
-		k := classifyAt(n, seg)
-		if k == Version || k == Word && !n.promoted && n.pchild.kind != Mixed {
-			return nil
-		}
-		n = n.pchild
+	return findFrom(t.root, strings.Trim(path, "/"))
+}
+
+func findFrom(n *node, rest string) *node {
+	for rest != "" && rest[0] == '/' {
+		rest = rest[1:]
 	}
-	return n
+	if rest == "" {
+		return n
+	}
+	seg, tail := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg, tail = rest[:i], rest[i+1:]
+	}
+	if c := n.lits[seg]; c != nil {
+		if r := findFrom(c, tail); r != nil {
+			return r
+		}
+	}
+	p := n.pchild
+	if p == nil {
+		return nil
+	}
+	k := classifyAt(n, seg)
+	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
+		return nil
+	}
+	return findFrom(p, tail)
 }

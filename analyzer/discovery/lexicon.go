@@ -1,0 +1,176 @@
+package discovery
+
+import (
+	_ "embed"
+	"strings"
+)
+
+// lexiconText is a vocabulary of REST resource words: nouns (plurals are
+// derived), verbs and qualifiers that name collections, sub-resources and
+// operations in URL paths.
+//
+//go:embed lexicon.txt
+var lexiconText string
+
+// lexicon holds the lower-case words of lexiconText and their plurals.
+var lexicon = loadLexicon(lexiconText)
+
+func loadLexicon(text string) map[string]struct{} {
+	m := make(map[string]struct{}, 4096)
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		for _, w := range strings.Fields(line) {
+			w = strings.ToLower(w)
+			m[w] = struct{}{}
+			for _, p := range plurals(w) {
+				m[p] = struct{}{}
+			}
+		}
+	}
+	return m
+}
+
+// plurals gives the regular plural forms of noun w.
+func plurals(w string) []string {
+	n := len(w)
+	switch {
+	case n == 0:
+		return nil
+	case strings.HasSuffix(w, "s"), strings.HasSuffix(w, "x"), strings.HasSuffix(w, "z"),
+		strings.HasSuffix(w, "ch"), strings.HasSuffix(w, "sh"):
+		return []string{w + "es"}
+	case n > 1 && w[n-1] == 'y' && !strings.ContainsRune("aeiou", rune(w[n-2])):
+		return []string{w[:n-1] + "ies", w + "s"}
+	}
+	return []string{w + "s"}
+}
+
+// maxWordParts bounds the parts a segment is split into.
+const maxWordParts = 8
+
+// wordParts splits a segment into its lower-case-insensitive parts at
+// '-', '_', '.', and camelCase boundaries ("lookup-self", "dns_records",
+// "buildWithParameters"), calling f with each; it stops when f returns
+// false. It allocates nothing.
+func wordParts(s string, f func(part string) bool) {
+	start := 0
+	parts := 0
+	emit := func(end int) bool {
+		if end > start {
+			parts++
+			if parts > maxWordParts || !f(s[start:end]) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '_' || c == '.':
+			if !emit(i) {
+				return
+			}
+			start = i + 1
+		case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
+			if !emit(i) {
+				return
+			}
+			start = i
+		}
+	}
+	emit(len(s))
+}
+
+// inLexicon reports whether part (letters only, any case) is a lexicon
+// word. It allocates nothing for parts of up to 32 bytes.
+func inLexicon(part string) bool {
+	if len(part) == 0 || len(part) > 32 {
+		return false
+	}
+	var buf [32]byte
+	for i := 0; i < len(part); i++ {
+		c := part[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= 'a' && c <= 'z':
+		default:
+			return false // digits and other characters: not a word
+		}
+		buf[i] = c
+	}
+	_, ok := lexicon[string(buf[:len(part)])]
+	return ok
+}
+
+// resourceWord reports whether segment s is made only of lexicon words
+// ("members", "dns_records", "lookup-self", "buildWithParameters"): it
+// reads as the name of a resource or an operation, not of an instance.
+func resourceWord(s string) bool {
+	ok, n := true, 0
+	wordParts(s, func(p string) bool {
+		n++
+		ok = inLexicon(p)
+		return ok
+	})
+	return ok && n > 0
+}
+
+// pluralNoun reports whether s reads as a collection name: a lower-case
+// word whose last part is a plural ("repositories", "dns_records",
+// "storageAccounts"): the segment after it names an instance.
+func pluralNoun(s string) bool {
+	last := ""
+	wordParts(s, func(p string) bool { last = p; return true })
+	n := len(last)
+	if n < 4 || last[n-1] != 's' {
+		return false
+	}
+	switch last[n-2] {
+	case 's', 'u', 'i': // class, status, analysis: not plurals
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if c := last[i]; c < 'a' || c > 'z' {
+			if i == 0 && c >= 'A' && c <= 'Z' {
+				continue
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// valueShaped reports whether a plain word has the shape of a value, not
+// of a name: a digit (user1, web.1, gpt-4o), a file or domain name
+// (report.pdf, example.com), or characters names do not use.
+func valueShaped(s string) bool {
+	if literalWithDigits[s] {
+		return false
+	}
+	dot := -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == '@', c == '%', c == '+', c == '~', c == ':', c == ',':
+			return true
+		case c == '.':
+			dot = i
+		}
+	}
+	if dot <= 0 || reservedLiterals[s[:dot]] {
+		return false // count.json, search.json: an operation with a format
+	}
+	ext := s[dot+1:]
+	if len(ext) < 2 || len(ext) > 4 {
+		return false
+	}
+	for i := 0; i < len(ext); i++ {
+		if c := ext[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
