@@ -536,6 +536,24 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 		count(ST_TRUNC_BYTES, x.left);
 }
 
+// regs_off is where a task's user registers sit from the base of its
+// kernel stack: task_pt_regs() on x86-64 is that base plus constants of
+// the kernel build (THREAD_SIZE, stack padding), so the offset is learned
+// from bpf_task_pt_regs once and then saves that helper call per event.
+static volatile u64 regs_off;
+
+// task_regs returns the user registers of task (which is current).
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	u64 base = (u64)task->stack;
+	u64 off = regs_off;
+	if (!off) {
+		off = bpf_task_pt_regs(task) - base;
+		regs_off = off;
+	}
+	return KPTR(struct pt_regs, base + off);
+}
+
 // fd_is_sock tells whether fd of the current task is the socket sk.
 static __always_inline bool fd_is_sock(struct task_struct *task, u64 fd, u64 sk)
 {
@@ -605,7 +623,7 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 		return 0;
 	}
 
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = task_regs(task);
 	long nr = regs->orig_ax;
 	u64 fd = regs->di;
 	u64 arg = regs->si;
