@@ -209,11 +209,21 @@ struct {
 	__type(value, u64);
 } next_id SEC(".maps");
 
+// woken_at is the ring's consumer position (+1) at the last forced wakeup.
+static volatile u64 woken_at;
+
+// wakeup_flag wakes the reader once wakeup_bytes wait, and not again until
+// it has read: a reader woken but not yet running needs no second wakeup
+// (each is an interrupt, a VM exit on a VM).
 static __always_inline u64 wakeup_flag(void)
 {
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	u64 cons = bpf_ringbuf_query(&events, BPF_RB_CONS_POS) + 1;
+	if (woken_at == cons)
+		return BPF_RB_NO_WAKEUP;
+	woken_at = cons;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 // bpf_rdonly_cast turns an address into a typed kernel pointer: fields are
@@ -482,7 +492,11 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 		// One chunk of up to 4 KiB (most calls): reserved in place.
 		u64 n = len;
 		int res;
-		if (n <= 64)
+		if (n <= 16)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 16);
+		else if (n <= 32)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 32);
+		else if (n <= 64)
 			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 64);
 		else if (n <= 128)
 			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 128);
