@@ -194,7 +194,8 @@ const hookRounds = 40
 //   - cpu: one thread, pinned to a CPU, writes and reads both ends
 //     (loopback delivers in the writer's context: no sleep, no switch);
 //     cpu-ns is the thread's CPU time per syscall, ns its wall time.
-//   - prog: the same with the kernel's BPF run time statistics on: the
+//   - pipe: the same as cpu over two pipes (no socket: not hooked).
+//   - prog: the same as cpu with the kernel's BPF run time statistics on: the
 //     socket programs' own run time per hooked call (prog-ns/run).
 //   - rtt: two threads pinned to two CPUs, a client writing and waiting
 //     for the echo of a server thread: rtt-ns is the median round trip of
@@ -272,6 +273,49 @@ func BenchmarkHookCost(b *testing.B) {
 		use(b, "off")
 		cpu.report(b, "cpu-ns/syscall")
 		wall.report(b, "ns/syscall")
+	})
+	// pipe: the same over two pipes (not sockets: the hooks must cost
+	// nothing there).
+	b.Run("pipe", func(b *testing.B) {
+		var p1, p2 [2]int
+		if err := syscall.Pipe(p1[:]); err != nil {
+			b.Fatal(err)
+		}
+		if err := syscall.Pipe(p2[:]); err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			for _, fd := range append(p1[:], p2[:]...) {
+				_ = syscall.Close(fd)
+			}
+		}()
+		pinThread(b, 0)
+		defer runtime.UnlockOSThread()
+		per := max(b.N/(4*hookRounds*len(modes)), 1)
+		cpu := blockStats{modes: modes}
+		msg, buf := []byte{'x'}, make([]byte, 16)
+		b.ResetTimer()
+		for r := range hookRounds {
+			for k := range modes {
+				mode := modes[(r+k)%len(modes)]
+				use(b, mode)
+				c0 := threadCPU()
+				for range per {
+					for _, p := range [][2]int{p1, p2} {
+						if _, err := syscall.Write(p[1], msg); err != nil {
+							b.Fatal(err)
+						}
+						if _, err := syscall.Read(p[0], buf); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				cpu.add(mode, float64(threadCPU()-c0)/float64(4*per))
+			}
+		}
+		b.StopTimer()
+		use(b, "off")
+		cpu.report(b, "cpu-ns/syscall")
 	})
 	// prog: the kernel-measured run time of the socket programs per hooked
 	// call (BPF_STATS_RUN_TIME, on for this part only: its own clock reads
