@@ -193,7 +193,8 @@ const hookRounds = 40
 //
 //   - cpu: one thread, pinned to a CPU, writes and reads both ends
 //     (loopback delivers in the writer's context: no sleep, no switch);
-//     cpu-ns is the thread's CPU time per syscall, ns its wall time.
+//     cpu-ns is the thread's CPU time per syscall, lat-ns the wall time a
+//     syscall takes (a quarter of the block's median ping-pong).
 //   - pipe: the same as cpu over two pipes (no socket: not hooked).
 //   - prog: the same as cpu with the kernel's BPF run time statistics on: the
 //     socket programs' own run time per hooked call (prog-ns/run).
@@ -257,22 +258,28 @@ func BenchmarkHookCost(b *testing.B) {
 		pinThread(b, 0)
 		defer runtime.UnlockOSThread()
 		per := max(b.N/(4*hookRounds*len(modes)), 1)
-		cpu, wall := blockStats{modes: modes}, blockStats{modes: modes}
+		cpu, lat := blockStats{modes: modes}, blockStats{modes: modes}
+		samples := make([]float64, per)
 		b.ResetTimer()
 		for r := range hookRounds {
 			for k := range modes {
 				mode := modes[(r+k)%len(modes)]
 				use(b, mode)
-				t0, c0 := time.Now(), threadCPU()
-				pingPong(b, a, z, per)
+				c0 := threadCPU()
+				for i := range per {
+					t0 := time.Now()
+					pingPong(b, a, z, 1)
+					samples[i] = float64(time.Since(t0).Nanoseconds())
+				}
 				cpu.add(mode, float64(threadCPU()-c0)/float64(4*per))
-				wall.add(mode, float64(time.Since(t0).Nanoseconds())/float64(4*per))
+				// The median ping-pong: a preempted one does not move it.
+				lat.add(mode, median(samples)/4)
 			}
 		}
 		b.StopTimer()
 		use(b, "off")
 		cpu.report(b, "cpu-ns/syscall")
-		wall.report(b, "ns/syscall")
+		lat.report(b, "lat-ns/syscall")
 	})
 	// pipe: the same over two pipes (not sockets: the hooks must cost
 	// nothing there).
