@@ -147,7 +147,10 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 		}
 	}
 	spec.Maps["events"].MaxEntries = uint32(cfg.RingBufferSize)
-	spec.Maps["conns"].MaxEntries = uint32(cfg.MaxConnections)
+	spec.Maps["conn_slots"].MaxEntries = uint32(cfg.MaxConnections)
+	// Twice the slots: a live connection's socket-to-slot entry is not
+	// evicted before its slot is.
+	spec.Maps["conns"].MaxEntries = uint32(2 * cfg.MaxConnections)
 	spec.Maps["servers"].MaxEntries = uint32(cfg.MaxConnections)
 	spec.Maps["tls_owners"].MaxEntries = uint32(cfg.MaxConnections)
 	if err := spec.LoadAndAssign(&c.objs, nil); err != nil {

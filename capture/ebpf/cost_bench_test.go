@@ -38,7 +38,23 @@ type hookCapture struct {
 func openHookCapture(b *testing.B, object string) *hookCapture {
 	b.Helper()
 	if object != "" {
-		loadSpec = func() (*ebpf.CollectionSpec, error) { return ebpf.LoadCollectionSpec(object) }
+		loadSpec = func() (*ebpf.CollectionSpec, error) {
+			spec, err := ebpf.LoadCollectionSpec(object)
+			if err != nil {
+				return nil, err
+			}
+			// Maps of the current object an older one lacks: unused stand-ins.
+			cur, err := defaultLoadSpec()
+			if err != nil {
+				return nil, err
+			}
+			for name, m := range cur.Maps {
+				if _, ok := spec.Maps[name]; !ok {
+					spec.Maps[name] = m.Copy()
+				}
+			}
+			return spec, nil
+		}
 		defer func() { loadSpec = defaultLoadSpec }()
 	}
 	c, err := Open(benchConfig(0), nil)
