@@ -60,7 +60,7 @@ enum {
 	ST_UNATTRIBUTED,   // socket calls whose syscall did not map to the socket
 	ST_TLS_UNLINKED,   // SSL calls whose socket was unknown
 	ST_TLS_CALLS,      // SSL calls captured
-	ST_CONN_EVICT,     // reserved
+	ST_CONN_EVICT,     // connection states evicted from a full table (slot taken while in use)
 	ST_MAX,
 };
 
@@ -363,6 +363,8 @@ static __always_inline struct conn *new_conn(struct sock *sk, u8 flags)
 	}
 	if (!c)
 		return 0;
+	if (c->sk)
+		count(ST_CONN_EVICT, 1);
 	__builtin_memset(c, 0, sizeof(*c));
 	c->id = __sync_fetch_and_add(ctr, 1) + 1;
 	read_tuple(sk, c);

@@ -73,6 +73,7 @@ type Stats struct {
 	Unattributed   uint64 // socket calls whose syscall arguments did not lead to the socket
 	TLSUnlinked    uint64 // SSL calls whose socket was unknown
 	TLSCalls       uint64 // SSL calls captured
+	ConnEvictions  uint64 // connection states evicted from the full kernel table (MaxConnections)
 	// User side.
 	Events      uint64 // events read from the ring buffer (the kernel counts only lost ones)
 	Malformed   uint64 // events too short to decode
@@ -453,6 +454,7 @@ func (c *Capture) kernelStats(s *Stats) {
 	s.LostEvents, s.LostBytes, s.TruncatedBytes = k[stLost], k[stLostBytes], k[stTruncBytes]
 	s.Filtered, s.Duplicates, s.Unattributed = k[stFiltered], k[stDup], k[stUnattributed]
 	s.TLSUnlinked, s.TLSCalls = k[stTLSUnlinked], k[stTLSCalls]
+	s.ConnEvictions = k[stEvict]
 }
 
 // Detach detaches every program, so no new event is produced, then feeds

@@ -559,3 +559,32 @@ func TestConnSlotsReused(t *testing.T) {
 	}
 	t.Logf("stats %+v", h.cap.Stats())
 }
+
+// TestConnTableFull: more live connections than the kernel table holds
+// evict connection states, and the evictions are counted.
+func TestConnTableFull(t *testing.T) {
+	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	cfg := portConfig(t, addr)
+	cfg.MaxConnections = 4
+	h := startCapture(t, cfg)
+	var cls []*http.Client
+	for range 8 { // 16 live ends, both local
+		cls = append(cls, &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}})
+	}
+	for i := range 3 * len(cls) {
+		resp, err := cls[i%len(cls)].Get("http://" + addr + fmt.Sprintf("/items/%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	for _, cl := range cls {
+		cl.CloseIdleConnections()
+	}
+	st := h.cap.Stats()
+	t.Logf("stats %+v", st)
+	if st.ConnEvictions == 0 {
+		t.Errorf("no connection state evictions counted with 16 live connection ends in a 4-slot table")
+	}
+}
