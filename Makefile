@@ -75,11 +75,14 @@ generate:
 check-generated:
 	scripts/check-bpf.sh
 
-# bench-ebpf: added latency per socket syscall with the eBPF capture
-# attached (loopback ping-pong, with and without), cost on other syscalls,
-# and the event rate one reader sustains without loss (root).
+# bench-ebpf: added CPU and latency per socket syscall with the eBPF
+# capture attached (loopback ping-pong, hooks attached and detached in
+# interleaved blocks of one run: BenchmarkHookCost), cost on other
+# syscalls, and the event rate one reader sustains without loss (root).
+# APITAP_EBPF_BENCH_BASELINE=old.o[,...] adds older BPF objects as modes.
 bench-ebpf:
-	$(GO) test -run '^$$' -bench 'BenchmarkSyscall|BenchmarkEventRate|BenchmarkReader' -benchtime 2s -count 3 ./capture/ebpf/
+	$(GO) test -run '^$$' -bench 'BenchmarkHookCost' -benchtime 2400000x -count 3 ./capture/ebpf/
+	$(GO) test -run '^$$' -bench 'BenchmarkEventRate|BenchmarkReader' -benchtime 2s -count 3 ./capture/ebpf/
 
 # image builds the container image (needs Docker with BuildKit).
 IMAGE ?= ghcr.io/apitap/apitap

@@ -60,7 +60,7 @@ enum {
 	ST_UNATTRIBUTED,   // socket calls whose syscall did not map to the socket
 	ST_TLS_UNLINKED,   // SSL calls whose socket was unknown
 	ST_TLS_CALLS,      // SSL calls captured
-	ST_CONN_EVICT,     // reserved
+	ST_CONN_EVICT,     // connection states evicted from a full table (slot taken while in use)
 	ST_MAX,
 };
 
@@ -85,9 +85,11 @@ struct conn {
 	u16 lport, rport;
 	u8 flags;
 	u8 tls_state; // TLS_OWNER or TLS_DUP once decided
-	u8 pad[2];
+	u8 ref;       // used since the slot hand last passed (see new_conn)
+	u8 pad;
 	u64 cgroup;     // of the task of the first event (saves a helper call per event)
 	u64 fd_checked; // tgid << 32 | fd last found to be this socket in the fd table
+	u64 sk;         // the socket (struct sock *) this slot holds; 0: free
 };
 
 #define TLS_OWNER 1
@@ -134,12 +136,38 @@ struct {
 	__uint(max_entries, 16 << 20);
 } events SEC(".maps");
 
+// Connection state lives in the slots of an array (whose lookups the
+// verifier inlines); conns maps a socket to its slot, and a small per-CPU
+// cache in front of it spares most events the hash lookup.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct conn);
+} conn_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, u64); // struct sock *
-	__type(value, struct conn);
+	__uint(max_entries, 131072);
+	__type(key, u64);   // struct sock *
+	__type(value, u32); // slot in conn_slots
 } conns SEC(".maps");
+
+#define CACHE_WAYS 16
+
+// conn_cache is a direct-mapped per-CPU cache of conns; an entry is used
+// only if its slot still holds that socket.
+struct conn_cache {
+	u64 sk[CACHE_WAYS];
+	u32 slot[CACHE_WAYS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct conn_cache);
+} conn_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -209,11 +237,21 @@ struct {
 	__type(value, u64);
 } next_id SEC(".maps");
 
+// woken_at is the ring's consumer position (+1) at the last forced wakeup.
+static volatile u64 woken_at;
+
+// wakeup_flag wakes the reader once wakeup_bytes wait, and not again until
+// it has read: a reader woken but not yet running needs no second wakeup
+// (each is an interrupt, a VM exit on a VM).
 static __always_inline u64 wakeup_flag(void)
 {
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	u64 cons = bpf_ringbuf_query(&events, BPF_RB_CONS_POS) + 1;
+	if (woken_at == cons)
+		return BPF_RB_NO_WAKEUP;
+	woken_at = cons;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 // bpf_rdonly_cast turns an address into a typed kernel pointer: fields are
@@ -255,22 +293,88 @@ static __always_inline bool port_match(u16 port)
 	return bits && (*bits & (1ULL << (port & 63)));
 }
 
-// new_conn creates the state of a socket first seen now.
+static __always_inline u32 cache_way(u64 sk)
+{
+	return ((sk * 0x9E3779B97F4A7C15ULL) >> 60) & (CACHE_WAYS - 1);
+}
+
+// find_conn returns the state of socket sk, or 0.
+static __always_inline struct conn *find_conn(u64 sk)
+{
+	u32 zero = 0, way = cache_way(sk), slot;
+	struct conn_cache *cc = bpf_map_lookup_elem(&conn_cache, &zero);
+	struct conn *c;
+	if (cc && cc->sk[way] == sk) {
+		slot = cc->slot[way];
+		c = bpf_map_lookup_elem(&conn_slots, &slot);
+		if (c && c->sk == sk)
+			goto found;
+	}
+	u32 *sp = bpf_map_lookup_elem(&conns, &sk);
+	if (!sp)
+		return 0;
+	slot = *sp;
+	c = bpf_map_lookup_elem(&conn_slots, &slot);
+	if (!c || c->sk != sk)
+		return 0; // the slot went to another connection
+	if (cc) {
+		cc->sk[way] = sk;
+		cc->slot[way] = slot;
+	}
+found:
+	if (!c->ref)
+		c->ref = 1;
+	return c;
+}
+
+// slot_hand is the next slot new_conn considers.
+static volatile u64 slot_hand;
+
+// new_conn creates the state of a socket first seen now, in the first of
+// up to 4 slots from the hand that is free or unused since the hand last
+// passed (CLOCK: an approximation of least recently used), else the 4th.
 static __always_inline struct conn *new_conn(struct sock *sk, u8 flags)
 {
-	struct conn c = {};
 	u32 zero = 0;
+	u64 key = (u64)sk;
 	u64 *ctr = bpf_map_lookup_elem(&next_id, &zero);
 	if (!ctr)
 		return 0;
-	c.id = __sync_fetch_and_add(ctr, 1) + 1;
-	read_tuple(sk, &c);
-	c.flags = flags;
-	if (filter_ports && !port_match(c.lport) && !port_match(c.rport))
-		c.flags |= F_IGNORED;
-	u64 key = (u64)sk;
-	bpf_map_update_elem(&conns, &key, &c, BPF_ANY);
-	return bpf_map_lookup_elem(&conns, &key);
+	// A former connection at this socket's address is over.
+	u32 *old = bpf_map_lookup_elem(&conns, &key);
+	if (old) {
+		u32 os = *old;
+		struct conn *oc = bpf_map_lookup_elem(&conn_slots, &os);
+		if (oc && oc->sk == key)
+			oc->sk = 0;
+	}
+	struct conn *c = 0;
+	u32 slot = 0;
+	u32 n_slots = ((struct bpf_map *)&conn_slots)->max_entries; // set by the loader
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		slot = __sync_fetch_and_add(&slot_hand, 1) % n_slots;
+		c = bpf_map_lookup_elem(&conn_slots, &slot);
+		if (!c)
+			return 0;
+		if (!c->sk || !c->ref)
+			break;
+		c->ref = 0;
+	}
+	if (!c)
+		return 0;
+	if (c->sk)
+		count(ST_CONN_EVICT, 1);
+	__builtin_memset(c, 0, sizeof(*c));
+	c->id = __sync_fetch_and_add(ctr, 1) + 1;
+	read_tuple(sk, c);
+	c->flags = flags;
+	if (filter_ports && !port_match(c->lport) && !port_match(c->rport))
+		c->flags |= F_IGNORED;
+	c->ref = 1;
+	c->sk = key;
+	bpf_map_update_elem(&conns, &key, &slot, BPF_ANY);
+	return c;
 }
 
 // task_filtered applies the pid and cgroup filters to the current task.
@@ -482,7 +586,11 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 		// One chunk of up to 4 KiB (most calls): reserved in place.
 		u64 n = len;
 		int res;
-		if (n <= 64)
+		if (n <= 16)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 16);
+		else if (n <= 32)
+			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 32);
+		else if (n <= 64)
 			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 64);
 		else if (n <= 128)
 			res = emit_small(c, dir, flags, pos, pid_tgid, buf, n, 128);
@@ -536,6 +644,24 @@ static __always_inline void emit(struct conn *c, u8 dir, u8 flags, u64 pos, u64 
 		count(ST_TRUNC_BYTES, x.left);
 }
 
+// regs_off is where a task's user registers sit from the base of its
+// kernel stack: task_pt_regs() on x86-64 is that base plus constants of
+// the kernel build (THREAD_SIZE, stack padding), so the offset is learned
+// from bpf_task_pt_regs once and then saves that helper call per event.
+static volatile u64 regs_off;
+
+// task_regs returns the user registers of task (which is current).
+static __always_inline struct pt_regs *task_regs(struct task_struct *task)
+{
+	u64 base = (u64)task->stack;
+	u64 off = regs_off;
+	if (!off) {
+		off = bpf_task_pt_regs(task) - base;
+		regs_off = off;
+	}
+	return KPTR(struct pt_regs, base + off);
+}
+
 // fd_is_sock tells whether fd of the current task is the socket sk.
 static __always_inline bool fd_is_sock(struct task_struct *task, u64 fd, u64 sk)
 {
@@ -574,7 +700,7 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 	// anyway): one helper call fewer than bpf_get_current_pid_tgid.
 	struct task_struct *task = bpf_get_current_task_btf();
 	u64 pid_tgid = ((u64)task->tgid << 32) | (u32)task->pid;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct conn *c = find_conn(key);
 	if (!c) {
 		c = new_conn(sk, 0);
 		if (!c)
@@ -605,7 +731,7 @@ static __always_inline int on_sock(struct bpf_raw_tracepoint_args *ctx, u8 dir)
 		return 0;
 	}
 
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = task_regs(task);
 	long nr = regs->orig_ax;
 	u64 fd = regs->di;
 	u64 arg = regs->si;
@@ -691,7 +817,7 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	}
 	if (ctx->newstate != TCP_CLOSE)
 		return 0;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct conn *c = find_conn(key);
 	if (!c)
 		return 0;
 	if (c->flags & F_SERVER) {
@@ -729,6 +855,7 @@ int sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			count(ST_LOST, 1);
 		}
 	}
+	c->sk = 0;
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }
@@ -785,7 +912,7 @@ int ssl_exit(struct pt_regs *ctx)
 		if (skp)
 			key = *skp;
 	}
-	struct conn *c = key ? bpf_map_lookup_elem(&conns, &key) : 0;
+	struct conn *c = key ? find_conn(key) : 0;
 	if (!c) {
 		count(ST_TLS_UNLINKED, 1);
 		return 0;
@@ -853,14 +980,17 @@ static __always_inline u64 go_conn_sock(struct task_struct *task, u64 tconn)
 	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)((u64)fdt->fd + fd * sizeof(f))) || !f)
 		return 0;
 	struct socket *so = KPTR(struct socket, KPTR(struct file, f)->private_data);
-	return (u64)so->sk;
+	u64 sk = 0;
+	// Read as a number: the cache index of find_conn does arithmetic on it.
+	bpf_probe_read_kernel(&sk, sizeof(sk), &so->sk);
+	return sk;
 }
 
 static __always_inline void go_emit(u64 pid_tgid, u64 tconn, u8 dir, u64 buf, u64 n)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	u64 key = go_conn_sock(task, tconn);
-	struct conn *c = key ? bpf_map_lookup_elem(&conns, &key) : 0;
+	struct conn *c = key ? find_conn(key) : 0;
 	if (!c) {
 		count(ST_TLS_UNLINKED, 1);
 		return;

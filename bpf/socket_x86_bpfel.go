@@ -24,9 +24,17 @@ type SocketConn struct {
 	Rport     uint16
 	Flags     uint8
 	TlsState  uint8
-	Pad       [2]uint8
+	Ref       uint8
+	Pad       uint8
 	Cgroup    uint64
 	FdChecked uint64
+	Sk        uint64
+}
+
+type SocketConnCache struct {
+	_    structs.HostLayout
+	Sk   [16]uint64
+	Slot [16]uint32
 }
 
 type SocketEvent struct {
@@ -88,6 +96,8 @@ type SocketTuple struct {
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	SocketMapCgroups       = "cgroups"
+	SocketMapConnCache     = "conn_cache"
+	SocketMapConnSlots     = "conn_slots"
 	SocketMapConns         = "conns"
 	SocketMapEvents        = "events"
 	SocketMapGoReads       = "go_reads"
@@ -169,6 +179,8 @@ type SocketProgramSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type SocketMapSpecs struct {
 	Cgroups   *ebpf.MapSpec `ebpf:"cgroups"`
+	ConnCache *ebpf.MapSpec `ebpf:"conn_cache"`
+	ConnSlots *ebpf.MapSpec `ebpf:"conn_slots"`
 	Conns     *ebpf.MapSpec `ebpf:"conns"`
 	Events    *ebpf.MapSpec `ebpf:"events"`
 	GoReads   *ebpf.MapSpec `ebpf:"go_reads"`
@@ -216,6 +228,8 @@ func (o *SocketObjects) Close() error {
 // It can be passed to LoadSocketObjects or ebpf.CollectionSpec.LoadAndAssign.
 type SocketMaps struct {
 	Cgroups   *ebpf.Map `ebpf:"cgroups"`
+	ConnCache *ebpf.Map `ebpf:"conn_cache"`
+	ConnSlots *ebpf.Map `ebpf:"conn_slots"`
 	Conns     *ebpf.Map `ebpf:"conns"`
 	Events    *ebpf.Map `ebpf:"events"`
 	GoReads   *ebpf.Map `ebpf:"go_reads"`
@@ -232,6 +246,8 @@ type SocketMaps struct {
 func (m *SocketMaps) Close() error {
 	return _SocketClose(
 		m.Cgroups,
+		m.ConnCache,
+		m.ConnSlots,
 		m.Conns,
 		m.Events,
 		m.GoReads,

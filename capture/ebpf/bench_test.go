@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/reassembly"
@@ -212,12 +213,14 @@ func pingPongPipe(b *testing.B, p1, p2 [2]int, on bool) {
 	reportSyscall(b, cpu0)
 }
 
-// threadCPU is the calling thread's user+system CPU time in ns: unlike
-// wall time it does not grow while other processes hold the CPU.
+// threadCPU is the calling thread's CPU time in ns: unlike wall time it
+// does not grow while other processes hold the CPU. CLOCK_THREAD_CPUTIME_ID
+// counts to the ns (getrusage's RUSAGE_THREAD moves in scheduler ticks
+// while the thread runs without a switch).
 func threadCPU() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	return ts.Nano()
 }
 
 // reportSyscall reports wall and CPU time per syscall (4 per op).

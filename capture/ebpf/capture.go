@@ -73,6 +73,7 @@ type Stats struct {
 	Unattributed   uint64 // socket calls whose syscall arguments did not lead to the socket
 	TLSUnlinked    uint64 // SSL calls whose socket was unknown
 	TLSCalls       uint64 // SSL calls captured
+	ConnEvictions  uint64 // connection states evicted from the full kernel table (MaxConnections)
 	// User side.
 	Events      uint64 // events read from the ring buffer (the kernel counts only lost ones)
 	Malformed   uint64 // events too short to decode
@@ -124,7 +125,7 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Capture{cfg: cfg, log: log.With("component", "ebpf"), streams: make(map[uint64]*stream)}
-	spec, err := bpf.LoadSocket()
+	spec, err := loadSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load ebpf spec: %w", err)
 	}
@@ -147,7 +148,10 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 		}
 	}
 	spec.Maps["events"].MaxEntries = uint32(cfg.RingBufferSize)
-	spec.Maps["conns"].MaxEntries = uint32(cfg.MaxConnections)
+	spec.Maps["conn_slots"].MaxEntries = uint32(cfg.MaxConnections)
+	// Twice the slots: a live connection's socket-to-slot entry is not
+	// evicted before its slot is.
+	spec.Maps["conns"].MaxEntries = uint32(2 * cfg.MaxConnections)
 	spec.Maps["servers"].MaxEntries = uint32(cfg.MaxConnections)
 	spec.Maps["tls_owners"].MaxEntries = uint32(cfg.MaxConnections)
 	if err := spec.LoadAndAssign(&c.objs, nil); err != nil {
@@ -188,6 +192,10 @@ func Open(cfg Config, log *slog.Logger) (*Capture, error) {
 	}
 	return c, nil
 }
+
+// loadSpec returns the programs' spec: the committed object; benchmarks
+// swap in an older object to compare costs in one run.
+var loadSpec = bpf.LoadSocket
 
 func boolByte(b bool) uint8 {
 	if b {
@@ -446,6 +454,7 @@ func (c *Capture) kernelStats(s *Stats) {
 	s.LostEvents, s.LostBytes, s.TruncatedBytes = k[stLost], k[stLostBytes], k[stTruncBytes]
 	s.Filtered, s.Duplicates, s.Unattributed = k[stFiltered], k[stDup], k[stUnattributed]
 	s.TLSUnlinked, s.TLSCalls = k[stTLSUnlinked], k[stTLSCalls]
+	s.ConnEvictions = k[stEvict]
 }
 
 // Detach detaches every program, so no new event is produced, then feeds

@@ -510,3 +510,81 @@ func TestDetachDrains(t *testing.T) {
 		t.Errorf("%d calls after detach, want 3", len(calls))
 	}
 }
+
+// TestConnSlotsReused: rounds of keep-alive connections, 8 open at a time
+// and used in turn, through a connection table that they cycle through
+// several times (closed ones free their slots, the slot hand wraps around):
+// each call is captured once, with its own bodies.
+func TestConnSlotsReused(t *testing.T) {
+	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	cfg := portConfig(t, addr)
+	cfg.MaxConnections = 64
+	h := startCapture(t, cfg)
+	const rounds, conns, per = 8, 8, 4 // 64 connections, 128 ends: both are local
+	n := 0
+	for range rounds {
+		var cls []*http.Client
+		for range conns {
+			cls = append(cls, &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}})
+		}
+		for range per {
+			for _, cl := range cls {
+				resp, err := cl.Post("http://"+addr+fmt.Sprintf("/echo/%d", n), "text/plain", strings.NewReader(fmt.Sprintf("slot %d", n)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				n++
+			}
+		}
+		for _, cl := range cls {
+			cl.CloseIdleConnections()
+		}
+	}
+	calls := h.waitCalls(t, func(c []apicall.Call) bool { return len(c) >= n })
+	got := byPath(calls)
+	for i := range n {
+		c, ok := got[fmt.Sprintf("POST /echo/%d", i)]
+		if !ok {
+			t.Errorf("call %d not captured", i)
+			continue
+		}
+		if c.Status != 201 || string(c.ReqBody.Data) != fmt.Sprintf("slot %d", i) || string(c.RespBody.Data) != fmt.Sprintf("SLOT %d", i) {
+			t.Errorf("call %d: status %d, bodies %q → %q", i, c.Status, c.ReqBody.Data, c.RespBody.Data)
+		}
+	}
+	if len(calls) != n {
+		t.Errorf("%d calls, want %d (each once)", len(calls), n)
+	}
+	t.Logf("stats %+v", h.cap.Stats())
+}
+
+// TestConnTableFull: more live connections than the kernel table holds
+// evict connection states, and the evictions are counted.
+func TestConnTableFull(t *testing.T) {
+	addr := echoServer(t, "tcp", "127.0.0.1:0")
+	cfg := portConfig(t, addr)
+	cfg.MaxConnections = 4
+	h := startCapture(t, cfg)
+	var cls []*http.Client
+	for range 8 { // 16 live ends, both local
+		cls = append(cls, &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}})
+	}
+	for i := range 3 * len(cls) {
+		resp, err := cls[i%len(cls)].Get("http://" + addr + fmt.Sprintf("/items/%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	for _, cl := range cls {
+		cl.CloseIdleConnections()
+	}
+	st := h.cap.Stats()
+	t.Logf("stats %+v", st)
+	if st.ConnEvictions == 0 {
+		t.Errorf("no connection state evictions counted with 16 live connection ends in a 4-slot table")
+	}
+}

@@ -26,7 +26,9 @@ type Config struct {
 	// RingBufferSize is the ring buffer's size in bytes, a power of two of
 	// at least 4096. Default 16 MiB.
 	RingBufferSize int
-	// MaxConnections sizes the kernel's connection table (LRU). Default 65536.
+	// MaxConnections sizes the kernel's connection table: closed
+	// connections free their slots, and when none is free the one least
+	// recently used (approximately: CLOCK) is taken. Default 65536.
 	MaxConnections int
 	// DedupLocal reports a connection whose two ends are local sockets only
 	// from its server side. Default true.

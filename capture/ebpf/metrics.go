@@ -29,6 +29,7 @@ var metrics = []metric{
 	{"apitap_ebpf_unattributed_calls_total", "Socket calls whose syscall did not lead to the socket's buffer.", false, func(s *Stats) float64 { return float64(s.Unattributed) }},
 	{"apitap_ebpf_tls_calls_total", "SSL_read/SSL_write calls captured.", false, func(s *Stats) float64 { return float64(s.TLSCalls) }},
 	{"apitap_ebpf_tls_unlinked_calls_total", "SSL calls whose socket was unknown (not captured).", false, func(s *Stats) float64 { return float64(s.TLSUnlinked) }},
+	{"apitap_ebpf_connections_evicted_total", "Connection states evicted from the full kernel connection table.", false, func(s *Stats) float64 { return float64(s.ConnEvictions) }},
 	{"apitap_ebpf_tls_libraries", "libssl files and Go executables with TLS probes attached.", true, func(s *Stats) float64 { return float64(s.TLSLibraries) }},
 	{"apitap_ebpf_ringbuf_used_bytes", "Unread bytes in the ring buffer.", true, func(s *Stats) float64 { return float64(s.RingUsed) }},
 	{"apitap_ebpf_ringbuf_size_bytes", "Size of the ring buffer.", true, func(s *Stats) float64 { return float64(s.RingSize) }},

@@ -162,7 +162,7 @@ func runEBPFAgent(c *cli.Context) error {
 		"events": est.Events, "lost_events": est.LostEvents, "gaps": est.Gaps,
 		"gap_bytes": est.GapBytes, "truncated_bytes": est.TruncatedBytes, "streams": est.Streams,
 		"duplicates": est.Duplicates, "filtered": est.Filtered, "unattributed": est.Unattributed,
-		"tls_calls": est.TLSCalls, "tls_unlinked": est.TLSUnlinked,
+		"tls_calls": est.TLSCalls, "tls_unlinked": est.TLSUnlinked, "conn_evictions": est.ConnEvictions,
 	}
 	reportSink(line)
 	summary, _ := json.Marshal(line)
