@@ -55,13 +55,18 @@ const (
 const maxKnown = 32
 
 // addValue counts one more plain-word value merged into parameter p and
-// reports whether it was new to p.known.
+// reports whether it was new to p.known. A value already known is not
+// counted again (past maxKnown values, repeats are: the count is then an
+// upper bound).
 func (p *node) addValue(v string) bool {
+	if slices.Contains(p.known, v) {
+		return false
+	}
 	p.values++
 	if len(p.samples) < 5 {
 		p.samples = append(p.samples, strings.Clone(v))
 	}
-	if len(p.known) >= maxKnown || slices.Contains(p.known, v) {
+	if len(p.known) >= maxKnown {
 		return false
 	}
 	p.known = append(p.known, strings.Clone(v))
@@ -77,9 +82,10 @@ const (
 	ruleNone           rule = iota // sibling cardinality and the rules of maybePromote
 	ruleCollectionSlot             // after a collection noun, a word that is no resource word
 	ruleAligned                    // words aligned on typed identifiers below them
+	ruleNested                     // words leading to a collection of instances of their own
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -101,7 +107,15 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if n.param || n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
+	if n.param {
+		return false
+	}
+	if n.parent != nil && pluralNoun(n.key) && instanceCompound(w) && Classify(n.key) == Word {
+		// /services/billing-service, /projects/platform-team: a compound
+		// name in a collection, even of resource words.
+		return true
+	}
+	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
 		return false
 	}
 	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
@@ -160,7 +174,57 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested
+}
+
+// nestedInstance reports whether word w, a child of n, is an instance by
+// REST's collection/instance alternation one level down: it sits in a
+// collection slot (after a plural collection noun, or, when it is no
+// resource word, after a parameter that holds instances) and leads to a
+// collection of its own whose parameter holds instances
+// (/projects/platform/members/12, /namespaces/payments/deployments/{name},
+// /repos/{owner}/tea/issues/612). A resource noun leads to its
+// sub-resources directly (/projects/{id}/members), so a word between two
+// collections names a member of the first. Plurals (a sub-collection:
+// /users/{id}/repos/{id}), reserved words and namespaces stay literal,
+// dotted type names (/providers/Microsoft.Compute/virtualMachines/{id})
+// and a resource word after a parameter
+// (/projects/{id}/repository/commits/{sha}).
+func nestedInstance(n, w *node) bool {
+	if w.param || reservedLiterals[w.key] || pluralNoun(w.key) || Classify(w.key) != Word || len(w.key) < 2 || qualifiedName(w.key) {
+		return false
+	}
+	switch w.key[0] {
+	case '_', '$', '-', '.', '@':
+		return false
+	}
+	if n.param {
+		if !n.instanceParam() || resourceWord(w.key) {
+			return false
+		}
+	} else if n.parent == nil || !pluralNoun(n.key) || namespaceLiterals[n.key] || Classify(n.key) != Word {
+		return false
+	}
+	for k, c := range w.lits {
+		if c.pchild != nil && c.pchild.instanceParam() && pluralNoun(k) && !reservedLiterals[k] && Classify(k) == Word {
+			return true
+		}
+	}
+	return false
+}
+
+// nestedChanged re-applies the rules two levels up after collection c
+// gained a parameter holding instances: the word above c may now be an
+// instance (nestedInstance). It reports whether the tree changed.
+func (t *tree) nestedChanged(c *node) bool {
+	if t.frozen || c == nil || c.param || c.parent == nil || c.parent.param || c.parent.parent == nil {
+		return false
+	}
+	x, n := c.parent, c.parent.parent
+	if n.lits[x.key] != x || !nestedInstance(n, x) {
+		return false
+	}
+	return t.maybePromote(n)
 }
 
 // cousinKnows reports whether w is a value of a plain-word parameter in
@@ -302,7 +366,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k != Word && k != Version {
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent)) {
+			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
 			if (t.addPrefix(n, seg) || created) && t.absorbIDLike(n.parent) {
@@ -329,7 +393,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if depth == 0 && p.addValue(seg) {
 				t.promoteCousins(n)
 			}
-			if created && t.absorbIDLike(n) {
+			if created && (t.absorbIDLike(n) || t.nestedChanged(n)) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -652,6 +716,9 @@ func (t *tree) maybePromote(n *node) bool {
 		}
 	}
 	d := len(words)
+	if t.promoteNested(n, words) {
+		return true
+	}
 	cfg := t.cfg
 	if d < 2 {
 		return false
@@ -772,6 +839,33 @@ func (t *tree) maybePromote(n *node) bool {
 		p.addValue(c.key)
 		t.merge(p, c)
 	}
+	return true
+}
+
+// promoteNested merges into n's parameter the words that are instances
+// by nestedInstance; resource words beside them stay literal (n is not
+// promoted). It reports whether any word was merged.
+func (t *tree) promoteNested(n *node, words []*node) bool {
+	var nested []*node
+	for _, c := range words {
+		if nestedInstance(n, c) {
+			nested = append(nested, c)
+		}
+	}
+	if len(nested) == 0 {
+		return false
+	}
+	p := t.paramChild(n, Word)
+	if p.rule == ruleNone {
+		p.rule, p.confidence = ruleNested, slotConfidence
+		t.addWordKid(n)
+	}
+	for _, c := range nested {
+		delete(n.lits, c.key)
+		p.addValue(c.key)
+		t.merge(p, c)
+	}
+	t.absorbIDLike(n)
 	return true
 }
 
