@@ -608,3 +608,44 @@ func TestNestedCollection(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedBelow: a word beside a parameter of instances joins it when
+// both lead to a parameter with the same literal sub-resource (Docker
+// Hub's library beside the other namespaces), in any arrival order; a
+// word whose parameter leads elsewhere, and reserved words, stay literal.
+func TestSharedBelow(t *testing.T) {
+	for _, c := range []struct {
+		paths []string
+		want  map[string]string
+	}{
+		{
+			paths: []string{"/v2/repositories/library/nginx/tags/1.27-alpine", "/v2/repositories/library/postgres/tags/16.4",
+				"/v2/repositories/bitnami", "/v2/repositories/bitnami/redis/tags", "/v2/repositories/grafana/grafana/tags/latest"},
+			want: map[string]string{
+				"/v2/repositories/library/nginx/tags/1.27-alpine": "/v2/repositories/{name}/{name2}/tags/{id}",
+				"/v2/repositories/bitnami/redis/tags":             "/v2/repositories/{name}/{name2}/tags",
+			},
+		},
+		{
+			paths: []string{"/v2/repositories/library/nginx/stars", "/v2/repositories/library/postgres/stars",
+				"/v2/repositories/bitnami", "/v2/repositories/bitnami/redis/tags", "/v2/repositories/grafana/grafana/tags",
+				"/v2/repositories/me/redis/tags", "/v2/repositories/me/nginx/tags"},
+			want: map[string]string{
+				"/v2/repositories/library/nginx/stars": "/v2/repositories/library/{name}/stars",
+				"/v2/repositories/me/redis/tags":       "/v2/repositories/me/{name}/tags",
+				"/v2/repositories/bitnami/redis/tags":  "/v2/repositories/{name}/{name2}/tags",
+			},
+		},
+	} {
+		orders := [][]string{c.paths, slices.Clone(c.paths)}
+		slices.Reverse(orders[1])
+		for i, ps := range orders {
+			got := observeAll(t, ps)
+			for p, w := range c.want {
+				if got[p] != w {
+					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+				}
+			}
+		}
+	}
+}

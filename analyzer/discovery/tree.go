@@ -407,6 +407,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		c := t.newLit(n, seg)
 		if k == Word && !n.promoted {
 			if t.maybePromote(n) {
+				if !n.param && n.parent != nil && n.parent.lits[n.key] != n {
+					return t.rewalk(path, depth) // n itself was merged into a parameter
+				}
 				if c2 := n.lits[seg]; c2 != nil {
 					n = c2
 				} else {
@@ -431,6 +434,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 func (t *tree) shapeChanged(n *node) bool {
 	if t.frozen {
 		return false
+	}
+	if n != nil && n.param && n.parent != nil && n.parent.parent != nil && t.absorbIDLike(n.parent.parent) {
+		return true // a parameter two levels up may now mirror a word (sharedBelow)
 	}
 	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
@@ -535,6 +541,15 @@ func leadsToShared(p *node, rest string) bool {
 	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
 }
 
+// sharedBelow reports whether word c and parameter p, siblings, both lead
+// to a parameter and those parameters share a literal sub-resource: the
+// word mirrors the parameter one level down (/repositories/library/{name}/tags
+// beside /repositories/{namespace}/{name}/tags), so it is one more
+// instance, even a resource word.
+func sharedBelow(c, p *node) bool {
+	return c.pchild != nil && p.pchild != nil && len(c.pchild.lits) > 0 && sharedLiteral(c.pchild, p.pchild)
+}
+
 // absorbIDLike merges into n's typed parameter the plain-word literals of
 // n that read as identifiers of it, or that lead to the same literal
 // sub-resource as it (/calendars/primary/events beside
@@ -547,7 +562,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -561,7 +576,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -706,6 +721,19 @@ func valueLike(s string) bool {
 // parameter. Reserved words and children of another shape stay literal.
 // It reports whether n was promoted.
 func (t *tree) maybePromote(n *node) bool {
+	if !t.promote(n) {
+		return false
+	}
+	if n.parent != nil {
+		// n gained a parameter: a word beside n's position may now mirror
+		// a parameter one level down, or n itself may (sharedBelow).
+		t.absorbIDLike(n.parent)
+	}
+	return true
+}
+
+// promote is maybePromote without the re-examination of n's parent.
+func (t *tree) promote(n *node) bool {
 	if t.frozen {
 		return false
 	}
