@@ -21,6 +21,10 @@ var lexicon = loadLexicon(lexiconText)
 // not an instance.
 var lexiconVerbs, lexiconFunctionWords = lexiconSection(lexiconText, "# verbs"), lexiconSection(lexiconText, "# function words")
 
+// lexiconQualifiers are the words of the lexicon's "adjectives" section
+// (shared, public, advanced-looking qualifiers of a setting or a view).
+var lexiconQualifiers = lexiconSection(lexiconText, "# adjectives")
+
 // lexiconSection returns the words of the section of text whose header
 // line starts with header, up to the next header.
 func lexiconSection(text, header string) map[string]bool {
@@ -42,12 +46,15 @@ func lexiconSection(text, header string) map[string]bool {
 
 // instanceCompound reports whether w is shaped like the name of an
 // instance: two or more lower-case parts joined by '-' (billing-service,
-// platform-team, python-bitbucket), the last one no plural and no verb,
-// none of them a reserved, function or field word (users-by-email,
-// lookup-self, seal-status, role-id, bulk-update). Resource names in
-// paths are single nouns or the snake_case and camelCase of fields;
-// kebab-case compounds of ordinary words are what people name things.
-func instanceCompound(w string) bool {
+// platform-team, python-bitbucket), the first one no verb and the last
+// one no plural and no verb, none of them a reserved, function or field
+// word (users-by-email, lookup-self, seal-status, role-id, bulk-update,
+// generate-jitconfig). Resource names in paths are single nouns or the
+// snake_case and camelCase of fields; kebab-case compounds of ordinary
+// words are what people name things. strict also turns down a qualifier
+// first (shared-storage, advanced-security: settings, not instances), for
+// positions without a collection noun.
+func instanceCompound(w string, strict bool) bool {
 	if len(w) < 3 || len(w) > 64 || w[0] == '-' || w[len(w)-1] == '-' || strings.Count(w, "-") == 0 {
 		return false
 	}
@@ -62,7 +69,10 @@ func instanceCompound(w string) bool {
 			return false
 		}
 	}
-	last := parts[len(parts)-1]
+	first, last := parts[0], parts[len(parts)-1]
+	if lexiconVerbs[first] || strict && lexiconQualifiers[first] {
+		return false
+	}
 	return !lexiconVerbs[last] && !pluralNoun(last)
 }
 

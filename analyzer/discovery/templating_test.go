@@ -475,26 +475,35 @@ func TestAlignedAndJoined(t *testing.T) {
 // sub-collections and field names made of the same words are not.
 func TestInstanceCompound(t *testing.T) {
 	for w, want := range map[string]bool{
-		"billing-service": true, "platform-team": true, "mobile-app": true, "deploy-bot": true,
+		"billing-service": true, "platform-team": true, "mobile-app": true,
 		"libs-release-local": true, "api-gateway": true, "web-vm-01": true, "gift-card": true,
-		"billing":         false, // one word
-		"dns_records":     false, // snake_case: a field or resource name
-		"roleMappings":    false, // camelCase
-		"bulk-update":     false, // verb last: an operation
-		"password-reset":  false,
-		"openid-connect":  false,
-		"top-tracks":      false, // plural last: a sub-collection
-		"role-mappings":   false,
-		"users-by-email":  false, // function word: a lookup
-		"lookup-self":     false, // reserved word
-		"seal-status":     false,
-		"role-id":         false, // field word
-		"Billing-Service": false, // not lower case
-		"-v1":             false,
-		"a-":              false,
+		"deploy-bot":         false, // verb first: an operation (generate-jitconfig) as often as a name
+		"generate-jitconfig": false,
+		"billing":            false, // one word
+		"dns_records":        false, // snake_case: a field or resource name
+		"roleMappings":       false, // camelCase
+		"bulk-update":        false, // verb last: an operation
+		"password-reset":     false,
+		"openid-connect":     false,
+		"top-tracks":         false, // plural last: a sub-collection
+		"role-mappings":      false,
+		"users-by-email":     false, // function word: a lookup
+		"lookup-self":        false, // reserved word
+		"seal-status":        false,
+		"role-id":            false, // field word
+		"Billing-Service":    false, // not lower case
+		"-v1":                false,
+		"a-":                 false,
 	} {
-		if got := instanceCompound(w); got != want {
+		if got := instanceCompound(w, false); got != want {
 			t.Errorf("instanceCompound(%q) = %v, want %v", w, got, want)
+		}
+	}
+	// strict (no collection noun before it): no qualifier first either
+	for w, want := range map[string]bool{"db-password": true, "example-dot-com": true, "maintenance-mode": true,
+		"shared-storage": false, "mobile-app": false, "public-key": false} {
+		if got := instanceCompound(w, true); got != want {
+			t.Errorf("instanceCompound(%q, strict) = %v, want %v", w, got, want)
 		}
 	}
 	got := observeAll(t, []string{
@@ -503,19 +512,26 @@ func TestInstanceCompound(t *testing.T) {
 		"/users/password-reset", "/users/top-sellers", "/users/lookup-self",
 		"/auth/token/lookup-self", "/api/v2/users-by-email", "/protocol/openid-connect/token",
 		"/apps/x1/resource-tree", "/apps/x1/managed-resources",
+		"/v1/secret/data/db-password", "/orgs/acme/settings/billing/shared-storage", "/runners/create-session",
+		"/v1/kv/maintenance-mode", "/admin/two-words",
 	})
 	for p, w := range map[string]string{
-		"/services/billing-service":        "/services/{name}",
-		"/services/billing-service/routes": "/services/{name}/routes",
-		"/consumers/mobile-app/key-auth":   "/consumers/{name}/key-auth",
-		"/projects/platform-team/events":   "/projects/{name}/events",
-		"/users/password-reset":            "/users/password-reset",
-		"/users/top-sellers":               "/users/top-sellers",
-		"/users/lookup-self":               "/users/lookup-self",
-		"/auth/token/lookup-self":          "/auth/token/lookup-self", // a singular noun: no collection slot
-		"/api/v2/users-by-email":           "/api/v2/users-by-email",
-		"/protocol/openid-connect/token":   "/protocol/openid-connect/token",
-		"/apps/x1/resource-tree":           "/apps/{name}/resource-tree", // after a parameter: a sub-resource
+		"/services/billing-service":                  "/services/{name}",
+		"/services/billing-service/routes":           "/services/{name}/routes",
+		"/consumers/mobile-app/key-auth":             "/consumers/{name}/key-auth",
+		"/projects/platform-team/events":             "/projects/{name}/events",
+		"/users/password-reset":                      "/users/password-reset",
+		"/users/top-sellers":                         "/users/top-sellers",
+		"/users/lookup-self":                         "/users/lookup-self",
+		"/auth/token/lookup-self":                    "/auth/token/lookup-self", // a singular noun: no collection slot
+		"/api/v2/users-by-email":                     "/api/v2/users-by-email",
+		"/protocol/openid-connect/token":             "/protocol/openid-connect/token",
+		"/apps/x1/resource-tree":                     "/apps/{name}/resource-tree", // after a parameter: a sub-resource
+		"/v1/secret/data/db-password":                "/v1/secret/data/{name}",
+		"/v1/kv/maintenance-mode":                    "/v1/kv/{name}",
+		"/orgs/acme/settings/billing/shared-storage": "/orgs/{name}/settings/billing/shared-storage", // a qualifier first
+		"/runners/create-session":                    "/runners/create-session",                      // a verb first
+		"/admin/two-words":                           "/admin/two-words",                             // after a namespace
 	} {
 		if got[p] != w {
 			t.Errorf("%s → %s, want %s", p, got[p], w)

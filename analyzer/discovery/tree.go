@@ -110,10 +110,15 @@ func slotValue(n *node, w string) bool {
 	if n.param {
 		return false
 	}
-	if n.parent != nil && pluralNoun(n.key) && instanceCompound(w) && Classify(n.key) == Word {
+	if n.parent != nil && Classify(n.key) == Word {
 		// /services/billing-service, /projects/platform-team: a compound
-		// name in a collection, even of resource words.
-		return true
+		// name in a collection, even of resource words; after another
+		// word that is no namespace (/secret/data/db-password,
+		// /pki/issue/example-dot-com), one that starts with no qualifier.
+		if pluralNoun(n.key) && instanceCompound(w, false) ||
+			n.parent.parent != nil && !namespaceLiterals[n.key] && !reservedLiterals[n.key] && instanceCompound(w, true) {
+			return true
+		}
 	}
 	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
 		return false
