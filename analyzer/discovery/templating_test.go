@@ -665,3 +665,30 @@ func TestSharedBelow(t *testing.T) {
 		}
 	}
 }
+
+// TestUpperCode: an upper-case code after a resource word is a key
+// (/space/DEV, /currency/USD); at the root, after a namespace or a
+// version, or in another case, a word keeps its meaning.
+func TestUpperCode(t *testing.T) {
+	for w, want := range map[string]bool{"DEV": true, "OPS": true, "EU_WEST": true, "R2D2": true,
+		"X1": false, "A": false, "Dev": false, "_DEV": false, "DEV-1": false, "dev": false} {
+		if got := upperCode(w); got != want {
+			t.Errorf("upperCode(%q) = %v, want %v", w, got, want)
+		}
+	}
+	got := observeAll(t, []string{"/wiki/rest/api/space/DEV", "/wiki/rest/api/space/DEV/content", "/v1/currency/USD",
+		"/api/SMS", "/FHIR/metadata", "/v2/SSO", "/v1/country/Germany"})
+	for p, w := range map[string]string{
+		"/wiki/rest/api/space/DEV":         "/wiki/rest/api/space/{name}",
+		"/wiki/rest/api/space/DEV/content": "/wiki/rest/api/space/{name}/content",
+		"/v1/currency/USD":                 "/v1/currency/{name}",
+		"/api/SMS":                         "/api/SMS",
+		"/FHIR/metadata":                   "/FHIR/metadata",
+		"/v2/SSO":                          "/v2/SSO",
+		"/v1/country/Germany":              "/v1/country/Germany", // capitalised, not capitals
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}

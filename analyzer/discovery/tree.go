@@ -131,6 +131,9 @@ func slotValue(n *node, w string) bool {
 	if qualifiedName(w) {
 		return false // Microsoft.Compute: a namespace or type name
 	}
+	if upperCode(w) {
+		return true // /wiki/rest/api/space/DEV: a key, not a resource name
+	}
 	if fieldNouns[n.key] {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
@@ -141,6 +144,26 @@ func slotValue(n *node, w string) bool {
 		return collection || resourceWord(n.key)
 	}
 	return collection && !resourceWord(w)
+}
+
+// upperCode reports whether w is an upper-case code of 2 to 32 letters,
+// digits and '_' with at least two letters (DEV, OPS, USD, EU_WEST):
+// resource names in paths are not written in capitals.
+func upperCode(w string) bool {
+	if len(w) < 2 || len(w) > 32 {
+		return false
+	}
+	letters := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'A' && c <= 'Z':
+			letters++
+		case c >= '0' && c <= '9', c == '_' && i > 0:
+		default:
+			return false
+		}
+	}
+	return letters >= 2
 }
 
 // qualifiedName reports whether w is a dotted name of capitalised words
