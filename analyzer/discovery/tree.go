@@ -219,18 +219,14 @@ func (p *node) instanceParam() bool {
 // and a resource word after a parameter
 // (/projects/{id}/repository/commits/{sha}).
 func nestedInstance(n, w *node) bool {
-	if w.param || reservedLiterals[w.key] || pluralNoun(w.key) || Classify(w.key) != Word || len(w.key) < 2 || qualifiedName(w.key) {
+	if !nestedSlot(n) || w.param || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
 		return false
 	}
 	switch w.key[0] {
 	case '_', '$', '-', '.', '@':
 		return false
 	}
-	if n.param {
-		if !n.instanceParam() || resourceWord(w.key) {
-			return false
-		}
-	} else if n.parent == nil || !pluralNoun(n.key) || namespaceLiterals[n.key] || Classify(n.key) != Word {
+	if n.param && resourceWord(w.key) {
 		return false
 	}
 	for k, c := range w.lits {
@@ -239,6 +235,16 @@ func nestedInstance(n, w *node) bool {
 		}
 	}
 	return false
+}
+
+// nestedSlot reports whether n's children are in a collection slot for
+// nestedInstance: n is a plural collection noun or a parameter holding
+// instances.
+func nestedSlot(n *node) bool {
+	if n.param {
+		return n.instanceParam()
+	}
+	return n.parent != nil && pluralNoun(n.key) && !namespaceLiterals[n.key] && Classify(n.key) == Word
 }
 
 // nestedChanged re-applies the rules two levels up after collection c
@@ -252,7 +258,11 @@ func (t *tree) nestedChanged(c *node) bool {
 	if n.lits[x.key] != x || !nestedInstance(n, x) {
 		return false
 	}
-	return t.maybePromote(n)
+	if !t.promoteNested(n, []*node{x}) {
+		return false
+	}
+	t.absorbIDLike(n.parent)
+	return true
 }
 
 // cousinKnows reports whether w is a value of a plain-word parameter in
@@ -772,15 +782,15 @@ func (t *tree) promote(n *node) bool {
 		}
 	}
 	d := len(words)
-	if t.promoteNested(n, words) {
-		return true
-	}
 	cfg := t.cfg
-	if d < 2 {
-		return false
-	}
 	if d > cfg.ManySiblings && d&(d-1) != 0 {
 		return false // past the threshold, re-evaluate at powers of two only
+	}
+	if nestedSlot(n) && t.promoteNested(n, words) {
+		return true
+	}
+	if d < 2 {
+		return false
 	}
 	// Dominant shape and the share of siblings compatible with it.
 	shapes := make([][]string, d)
