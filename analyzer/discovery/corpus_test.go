@@ -16,12 +16,14 @@ type corpusLine struct {
 	api, method, path, want string
 }
 
-// The corpora: the one the plain-word rules were written beside, and a
+// The corpora: the one the plain-word rules were written beside, a
 // held-out one of other public APIs, written before the rules of the
-// issue 5 follow-up changed and never used to tune them.
+// issue 5 follow-up changed, and a fresh one of 20 more APIs written and
+// measured before the second recall round changed any rule.
 const (
 	corpusFile  = "testdata/templating_corpus.txt"
 	heldoutFile = "testdata/templating_heldout.txt"
+	freshFile   = "testdata/templating_fresh.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -145,9 +147,13 @@ func TestTemplatingCorpus(t *testing.T) {
 	for _, c := range []struct {
 		name, file      string
 		minURLs, minAPI int
+		minTyped        float64
 	}{
-		{"corpus", corpusFile, 200, 20},
-		{"heldout", heldoutFile, 150, 15},
+		{"corpus", corpusFile, 200, 20, 0.98},
+		{"heldout", heldoutFile, 150, 15, 0.98},
+		// Fresh, before the second round (2026-11-24): precision 0.991,
+		// recall 0.685, typed recall 0.970.
+		{"fresh", freshFile, 150, 15, 0.96},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
@@ -165,8 +171,8 @@ func TestTemplatingCorpus(t *testing.T) {
 			if s.precision() < 0.98 {
 				t.Errorf("precision %.3f, want at least 0.98", s.precision())
 			}
-			if s.typedRecall() < 0.98 {
-				t.Errorf("recall on typed values %.3f, want at least 0.98", s.typedRecall())
+			if s.typedRecall() < c.minTyped {
+				t.Errorf("recall on typed values %.3f, want at least %.2f", s.typedRecall(), c.minTyped)
 			}
 			if s.urls < c.minURLs || s.apis < c.minAPI {
 				t.Errorf("%s has %d URLs across %d APIs, want at least %d across %d", c.file, s.urls, s.apis, c.minURLs, c.minAPI)
@@ -188,7 +194,7 @@ func count(b []bool) int {
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
 // in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
-	for _, file := range []string{corpusFile, heldoutFile} {
+	for _, file := range []string{corpusFile, heldoutFile, freshFile} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
 		})

@@ -61,7 +61,23 @@
 //     (typed, collection slot, alignment), a word that is no resource word,
 //     or a value a sibling position holds, joins it; system names (_cat,
 //     $count, @me), dotted type names (Microsoft.Compute) and operations
-//     with a format (count.json) never do.
+//     with a format (count.json) never do;
+//   - instance compounds: a kebab-case compound of lower-case words
+//     (billing-service, platform-team) after a plural collection noun is
+//     an instance even when its words are resource words, and after
+//     another word that is no namespace when it starts with no qualifier
+//     (/secret/data/db-password); a verb first or last, a function, field
+//     or reserved word, or a plural last (bulk-update, users-by-email,
+//     role-id, top-tracks) keep it literal;
+//   - nested collection: a word between a collection and a sub-collection
+//     of its own that holds instances is a member of the first
+//     (/projects/platform/members/12; after a parameter only a word that
+//     is no resource word: /repos/{owner}/tea/issues/612);
+//   - mirrored parameter: a word whose own parameter shares a literal
+//     sub-resource with the parameter beside it joins that parameter
+//     (/repositories/library/{name}/tags beside
+//     /repositories/{namespace}/{name}/tags);
+//   - upper-case codes after a resource word are keys (/space/DEV).
 //
 // A shared sub-resource counts only when it is a resource word and the
 // words sharing it are not both resource words (/service/web and

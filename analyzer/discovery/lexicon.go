@@ -15,6 +15,67 @@ var lexiconText string
 // lexicon holds the lower-case words of lexiconText and their plurals.
 var lexicon = loadLexicon(lexiconText)
 
+// lexiconVerbs and lexiconFunctionWords are the words of the lexicon's
+// "verbs and operations" and "function words" sections: a compound with
+// one of them names an operation or a lookup (bulk-update, users-by-email),
+// not an instance.
+var lexiconVerbs, lexiconFunctionWords = lexiconSection(lexiconText, "# verbs"), lexiconSection(lexiconText, "# function words")
+
+// lexiconQualifiers are the words of the lexicon's "adjectives" section
+// (shared, public, advanced-looking qualifiers of a setting or a view).
+var lexiconQualifiers = lexiconSection(lexiconText, "# adjectives")
+
+// lexiconSection returns the words of the section of text whose header
+// line starts with header, up to the next header.
+func lexiconSection(text, header string) map[string]bool {
+	m := map[string]bool{}
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "#") {
+			in = strings.HasPrefix(line, header)
+			continue
+		}
+		if in {
+			for _, w := range strings.Fields(line) {
+				m[strings.ToLower(w)] = true
+			}
+		}
+	}
+	return m
+}
+
+// instanceCompound reports whether w is shaped like the name of an
+// instance: two or more lower-case parts joined by '-' (billing-service,
+// platform-team, python-bitbucket), the first one no verb and the last
+// one no plural and no verb, none of them a reserved, function or field
+// word (users-by-email, lookup-self, seal-status, role-id, bulk-update,
+// generate-jitconfig). Resource names in paths are single nouns or the
+// snake_case and camelCase of fields; kebab-case compounds of ordinary
+// words are what people name things. strict also turns down a qualifier
+// first (shared-storage, advanced-security: settings, not instances), for
+// positions without a collection noun.
+func instanceCompound(w string, strict bool) bool {
+	if len(w) < 3 || len(w) > 64 || w[0] == '-' || w[len(w)-1] == '-' || strings.Count(w, "-") == 0 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	parts := strings.Split(w, "-")
+	for _, p := range parts {
+		if p == "" || reservedLiterals[p] || lexiconFunctionWords[p] {
+			return false
+		}
+	}
+	first, last := parts[0], parts[len(parts)-1]
+	if lexiconVerbs[first] || strict && lexiconQualifiers[first] {
+		return false
+	}
+	return !lexiconVerbs[last] && !pluralNoun(last)
+}
+
 func loadLexicon(text string) map[string]struct{} {
 	m := make(map[string]struct{}, 4096)
 	for _, line := range strings.Split(text, "\n") {

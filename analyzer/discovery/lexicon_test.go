@@ -66,7 +66,8 @@ func TestLexiconAllocs(t *testing.T) {
 }
 
 func FuzzWordParts(f *testing.F) {
-	for _, s := range []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "", "-", "aAaAaAaAaAaAaAaAaAaA", "x.Y.z"} {
+	for _, s := range []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "", "-", "aAaAaAaAaAaAaAaAaAaA", "x.Y.z",
+		"billing-service", "users-by-email", "DEV", "EU_WEST", "a-", "-a-b"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -81,11 +82,20 @@ func FuzzWordParts(f *testing.F) {
 		if total > len(s) {
 			t.Fatalf("parts of %q longer than it", s)
 		}
-		if pluralNoun(s) && !strings.HasSuffix(s, "s") {
+		if pluralNoun(s) && !strings.HasSuffix(strings.TrimRight(s, "-_."), "s") { // separators end no part
 			t.Fatalf("pluralNoun(%q) without a final s", s)
 		}
 		if qualifiedName(s) && (!strings.Contains(s, ".") || resourceWord(s) && valueShaped(s)) {
 			t.Fatalf("qualifiedName(%q) contradicts the other predicates", s)
+		}
+		if instanceCompound(s, true) && !instanceCompound(s, false) {
+			t.Fatalf("instanceCompound(%q) strict but not lax", s)
+		}
+		if instanceCompound(s, false) && (!strings.Contains(s, "-") || strings.ToLower(s) != s || strings.Contains(s, "--") || pluralNoun(s)) {
+			t.Fatalf("instanceCompound(%q) on no kebab-case compound", s)
+		}
+		if upperCode(s) && (strings.ToUpper(s) != s || len(s) < 2 || strings.ContainsAny(s, "-./")) {
+			t.Fatalf("upperCode(%q) on no upper-case code", s)
 		}
 	})
 }

@@ -442,11 +442,18 @@ func TestAlignedAndJoined(t *testing.T) {
 			},
 		},
 		{
-			paths: []string{"/shop/items/9", "/shop/items/mug-blue", "/shop/items/gift-card", "/shop/items/featured"},
+			paths: []string{"/shop/items/9", "/shop/items/mug-blue", "/shop/items/gift-card", "/shop/items/featured",
+				"/shop/items/bulk-update", "/shop/items/top-sellers", "/shop/items/by-category"},
 			want: map[string]string{
-				"/shop/items/mug-blue":  "/shop/items/{id}",
-				"/shop/items/gift-card": "/shop/items/gift-card", // resource words
-				"/shop/items/featured":  "/shop/items/featured",
+				"/shop/items/mug-blue": "/shop/items/{id}",
+				// A kebab-case compound in a collection slot names an
+				// instance even when its words are resource words
+				// (instanceCompound; literal before 2026-11-24).
+				"/shop/items/gift-card":   "/shop/items/{id}",
+				"/shop/items/featured":    "/shop/items/featured",    // a resource word
+				"/shop/items/bulk-update": "/shop/items/bulk-update", // an operation (verb last)
+				"/shop/items/top-sellers": "/shop/items/top-sellers", // a sub-collection (plural)
+				"/shop/items/by-category": "/shop/items/by-category", // a lookup (function word)
 			},
 		},
 	} {
@@ -459,6 +466,229 @@ func TestAlignedAndJoined(t *testing.T) {
 					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
 				}
 			}
+		}
+	}
+}
+
+// TestInstanceCompound: kebab-case compounds of ordinary words are
+// instance names (billing-service, platform-team); operations, lookups,
+// sub-collections and field names made of the same words are not.
+func TestInstanceCompound(t *testing.T) {
+	for w, want := range map[string]bool{
+		"billing-service": true, "platform-team": true, "mobile-app": true,
+		"libs-release-local": true, "api-gateway": true, "web-vm-01": true, "gift-card": true,
+		"deploy-bot":         false, // verb first: an operation (generate-jitconfig) as often as a name
+		"generate-jitconfig": false,
+		"billing":            false, // one word
+		"dns_records":        false, // snake_case: a field or resource name
+		"roleMappings":       false, // camelCase
+		"bulk-update":        false, // verb last: an operation
+		"password-reset":     false,
+		"openid-connect":     false,
+		"top-tracks":         false, // plural last: a sub-collection
+		"role-mappings":      false,
+		"users-by-email":     false, // function word: a lookup
+		"lookup-self":        false, // reserved word
+		"seal-status":        false,
+		"role-id":            false, // field word
+		"Billing-Service":    false, // not lower case
+		"-v1":                false,
+		"a-":                 false,
+	} {
+		if got := instanceCompound(w, false); got != want {
+			t.Errorf("instanceCompound(%q) = %v, want %v", w, got, want)
+		}
+	}
+	// strict (no collection noun before it): no qualifier first either
+	for w, want := range map[string]bool{"db-password": true, "example-dot-com": true, "maintenance-mode": true,
+		"shared-storage": false, "mobile-app": false, "public-key": false} {
+		if got := instanceCompound(w, true); got != want {
+			t.Errorf("instanceCompound(%q, strict) = %v, want %v", w, got, want)
+		}
+	}
+	got := observeAll(t, []string{
+		"/services", "/services/billing-service", "/services/billing-service/routes",
+		"/consumers/mobile-app/key-auth", "/projects/platform-team/events",
+		"/users/password-reset", "/users/top-sellers", "/users/lookup-self",
+		"/auth/token/lookup-self", "/api/v2/users-by-email", "/protocol/openid-connect/token",
+		"/apps/x1/resource-tree", "/apps/x1/managed-resources",
+		"/v1/secret/data/db-password", "/orgs/acme/settings/billing/shared-storage", "/runners/create-session",
+		"/v1/kv/maintenance-mode", "/admin/two-words",
+	})
+	for p, w := range map[string]string{
+		"/services/billing-service":                  "/services/{name}",
+		"/services/billing-service/routes":           "/services/{name}/routes",
+		"/consumers/mobile-app/key-auth":             "/consumers/{name}/key-auth",
+		"/projects/platform-team/events":             "/projects/{name}/events",
+		"/users/password-reset":                      "/users/password-reset",
+		"/users/top-sellers":                         "/users/top-sellers",
+		"/users/lookup-self":                         "/users/lookup-self",
+		"/auth/token/lookup-self":                    "/auth/token/lookup-self", // a singular noun: no collection slot
+		"/api/v2/users-by-email":                     "/api/v2/users-by-email",
+		"/protocol/openid-connect/token":             "/protocol/openid-connect/token",
+		"/apps/x1/resource-tree":                     "/apps/{name}/resource-tree", // after a parameter: a sub-resource
+		"/v1/secret/data/db-password":                "/v1/secret/data/{name}",
+		"/v1/kv/maintenance-mode":                    "/v1/kv/{name}",
+		"/orgs/acme/settings/billing/shared-storage": "/orgs/{name}/settings/billing/shared-storage", // a qualifier first
+		"/runners/create-session":                    "/runners/create-session",                      // a verb first
+		"/admin/two-words":                           "/admin/two-words",                             // after a namespace
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}
+
+// TestNestedCollection: a word between a collection and a sub-collection
+// of instances is an instance (/projects/platform/members/12), in any
+// arrival order; plurals, reserved words, dotted type names, namespaces
+// and resource words after a parameter stay literal.
+func TestNestedCollection(t *testing.T) {
+	for _, c := range []struct {
+		paths []string
+		want  map[string]string
+		rule  string
+	}{
+		{
+			paths: []string{"/api/v2.0/projects/platform/members/12", "/api/v2.0/projects/platform/members",
+				"/api/v2.0/projects/library/repositories/nginx", "/api/v2.0/projects/library", "/api/v2.0/projects"},
+			want: map[string]string{
+				"/api/v2.0/projects/platform/members/12":        "/api/v2.0/projects/{name}/members/{id}",
+				"/api/v2.0/projects/library/repositories/nginx": "/api/v2.0/projects/{name}/repositories/{name2}",
+				"/api/v2.0/projects/library":                    "/api/v2.0/projects/{name}",
+				"/api/v2.0/projects":                            "/api/v2.0/projects",
+			},
+			rule: "nested_collection",
+		},
+		{
+			// after a parameter holding instances: a word that is no
+			// resource word, leading to a collection of ids
+			paths: []string{"/repos/gitea/tea/issues/612", "/repos/go-gitea/gitea/pulls/30144", "/repos/gitea/tea"},
+			want: map[string]string{
+				"/repos/gitea/tea/issues/612":       "/repos/{name}/{name2}/issues/{id}",
+				"/repos/go-gitea/gitea/pulls/30144": "/repos/{name}/{name2}/pulls/{id}",
+				"/repos/gitea/tea":                  "/repos/{name}/{name2}",
+			},
+		},
+		{
+			// negatives: a resource word after a parameter, a plural (a
+			// sub-collection), a reserved word, a dotted type name, a
+			// namespace, a word under a singular noun
+			paths: []string{
+				"/projects/42/repository/commits/9f8e7d6c5b4a", "/projects/43/repository/branches/main",
+				"/teams/7/subteams/members/5", "/users/me/orders/17", "/users/search/results/3",
+				"/providers/Microsoft.Compute/virtualMachines/vm-01", "/services/data/sobjects/3",
+				"/account/billing/invoices/55",
+			},
+			want: map[string]string{
+				"/projects/42/repository/commits/9f8e7d6c5b4a":       "/projects/{id}/repository/commits/{id2}",
+				"/teams/7/subteams/members/5":                        "/teams/{id}/subteams/members/{id2}",
+				"/users/me/orders/17":                                "/users/me/orders/{id}",
+				"/users/search/results/3":                            "/users/search/results/{id}",
+				"/providers/Microsoft.Compute/virtualMachines/vm-01": "/providers/Microsoft.Compute/virtualMachines/{id}",
+				"/services/data/sobjects/3":                          "/services/data/sobjects/{id}",
+				"/account/billing/invoices/55":                       "/account/billing/invoices/{id}",
+			},
+		},
+	} {
+		orders := [][]string{c.paths, slices.Clone(c.paths)}
+		slices.Reverse(orders[1])
+		for i, ps := range orders {
+			got := observeAll(t, ps)
+			for p, w := range c.want {
+				if got[p] != w {
+					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+				}
+			}
+		}
+		if c.rule == "" {
+			continue
+		}
+		inv, _ := New(DefaultConfig(), nil)
+		for _, p := range c.paths {
+			inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200})
+		}
+		found := false
+		for _, e := range inv.Endpoints() {
+			if e.Path != "/api/v2.0/projects/{name}" {
+				continue
+			}
+			found = true
+			ev, _ := e.Extra["path_params"].([]map[string]any)
+			if len(ev) != 1 || ev[0]["rule"] != c.rule || ev[0]["distinct_values"] != 2 {
+				t.Errorf("%s: evidence = %+v, want rule %s and 2 values", e.Path, ev, c.rule)
+			}
+		}
+		if !found {
+			t.Errorf("no endpoint /api/v2.0/projects/{name}")
+		}
+	}
+}
+
+// TestSharedBelow: a word beside a parameter of instances joins it when
+// both lead to a parameter with the same literal sub-resource (Docker
+// Hub's library beside the other namespaces), in any arrival order; a
+// word whose parameter leads elsewhere, and reserved words, stay literal.
+func TestSharedBelow(t *testing.T) {
+	for _, c := range []struct {
+		paths []string
+		want  map[string]string
+	}{
+		{
+			paths: []string{"/v2/repositories/library/nginx/tags/1.27-alpine", "/v2/repositories/library/postgres/tags/16.4",
+				"/v2/repositories/bitnami", "/v2/repositories/bitnami/redis/tags", "/v2/repositories/grafana/grafana/tags/latest"},
+			want: map[string]string{
+				"/v2/repositories/library/nginx/tags/1.27-alpine": "/v2/repositories/{name}/{name2}/tags/{id}",
+				"/v2/repositories/bitnami/redis/tags":             "/v2/repositories/{name}/{name2}/tags",
+			},
+		},
+		{
+			paths: []string{"/v2/repositories/library/nginx/stars", "/v2/repositories/library/postgres/stars",
+				"/v2/repositories/bitnami", "/v2/repositories/bitnami/redis/tags", "/v2/repositories/grafana/grafana/tags",
+				"/v2/repositories/me/redis/tags", "/v2/repositories/me/nginx/tags"},
+			want: map[string]string{
+				"/v2/repositories/library/nginx/stars": "/v2/repositories/library/{name}/stars",
+				"/v2/repositories/me/redis/tags":       "/v2/repositories/me/{name}/tags",
+				"/v2/repositories/bitnami/redis/tags":  "/v2/repositories/{name}/{name2}/tags",
+			},
+		},
+	} {
+		orders := [][]string{c.paths, slices.Clone(c.paths)}
+		slices.Reverse(orders[1])
+		for i, ps := range orders {
+			got := observeAll(t, ps)
+			for p, w := range c.want {
+				if got[p] != w {
+					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+				}
+			}
+		}
+	}
+}
+
+// TestUpperCode: an upper-case code after a resource word is a key
+// (/space/DEV, /currency/USD); at the root, after a namespace or a
+// version, or in another case, a word keeps its meaning.
+func TestUpperCode(t *testing.T) {
+	for w, want := range map[string]bool{"DEV": true, "OPS": true, "EU_WEST": true, "R2D2": true,
+		"X1": false, "A": false, "Dev": false, "_DEV": false, "DEV-1": false, "dev": false} {
+		if got := upperCode(w); got != want {
+			t.Errorf("upperCode(%q) = %v, want %v", w, got, want)
+		}
+	}
+	got := observeAll(t, []string{"/wiki/rest/api/space/DEV", "/wiki/rest/api/space/DEV/content", "/v1/currency/USD",
+		"/api/SMS", "/FHIR/metadata", "/v2/SSO", "/v1/country/Germany"})
+	for p, w := range map[string]string{
+		"/wiki/rest/api/space/DEV":         "/wiki/rest/api/space/{name}",
+		"/wiki/rest/api/space/DEV/content": "/wiki/rest/api/space/{name}/content",
+		"/v1/currency/USD":                 "/v1/currency/{name}",
+		"/api/SMS":                         "/api/SMS",
+		"/FHIR/metadata":                   "/FHIR/metadata",
+		"/v2/SSO":                          "/v2/SSO",
+		"/v1/country/Germany":              "/v1/country/Germany", // capitalised, not capitals
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
 		}
 	}
 }

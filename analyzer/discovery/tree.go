@@ -55,13 +55,18 @@ const (
 const maxKnown = 32
 
 // addValue counts one more plain-word value merged into parameter p and
-// reports whether it was new to p.known.
+// reports whether it was new to p.known. A value already known is not
+// counted again (past maxKnown values, repeats are: the count is then an
+// upper bound).
 func (p *node) addValue(v string) bool {
+	if slices.Contains(p.known, v) {
+		return false
+	}
 	p.values++
 	if len(p.samples) < 5 {
 		p.samples = append(p.samples, strings.Clone(v))
 	}
-	if len(p.known) >= maxKnown || slices.Contains(p.known, v) {
+	if len(p.known) >= maxKnown {
 		return false
 	}
 	p.known = append(p.known, strings.Clone(v))
@@ -77,9 +82,10 @@ const (
 	ruleNone           rule = iota // sibling cardinality and the rules of maybePromote
 	ruleCollectionSlot             // after a collection noun, a word that is no resource word
 	ruleAligned                    // words aligned on typed identifiers below them
+	ruleNested                     // words leading to a collection of instances of their own
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -101,7 +107,20 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if n.param || n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
+	if n.param {
+		return false
+	}
+	if n.parent != nil && Classify(n.key) == Word {
+		// /services/billing-service, /projects/platform-team: a compound
+		// name in a collection, even of resource words; after another
+		// word that is no namespace (/secret/data/db-password,
+		// /pki/issue/example-dot-com), one that starts with no qualifier.
+		if pluralNoun(n.key) && instanceCompound(w, false) ||
+			n.parent.parent != nil && !namespaceLiterals[n.key] && !reservedLiterals[n.key] && instanceCompound(w, true) {
+			return true
+		}
+	}
+	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
 		return false
 	}
 	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
@@ -111,6 +130,9 @@ func slotValue(n *node, w string) bool {
 	}
 	if qualifiedName(w) {
 		return false // Microsoft.Compute: a namespace or type name
+	}
+	if upperCode(w) {
+		return true // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
 	if fieldNouns[n.key] {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
@@ -122,6 +144,26 @@ func slotValue(n *node, w string) bool {
 		return collection || resourceWord(n.key)
 	}
 	return collection && !resourceWord(w)
+}
+
+// upperCode reports whether w is an upper-case code of 2 to 32 letters,
+// digits and '_' with at least two letters (DEV, OPS, USD, EU_WEST):
+// resource names in paths are not written in capitals.
+func upperCode(w string) bool {
+	if len(w) < 2 || len(w) > 32 {
+		return false
+	}
+	letters := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'A' && c <= 'Z':
+			letters++
+		case c >= '0' && c <= '9', c == '_' && i > 0:
+		default:
+			return false
+		}
+	}
+	return letters >= 2
 }
 
 // qualifiedName reports whether w is a dotted name of capitalised words
@@ -160,7 +202,67 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested
+}
+
+// nestedInstance reports whether word w, a child of n, is an instance by
+// REST's collection/instance alternation one level down: it sits in a
+// collection slot (after a plural collection noun, or, when it is no
+// resource word, after a parameter that holds instances) and leads to a
+// collection of its own whose parameter holds instances
+// (/projects/platform/members/12, /namespaces/payments/deployments/{name},
+// /repos/{owner}/tea/issues/612). A resource noun leads to its
+// sub-resources directly (/projects/{id}/members), so a word between two
+// collections names a member of the first. Plurals (a sub-collection:
+// /users/{id}/repos/{id}), reserved words and namespaces stay literal,
+// dotted type names (/providers/Microsoft.Compute/virtualMachines/{id})
+// and a resource word after a parameter
+// (/projects/{id}/repository/commits/{sha}).
+func nestedInstance(n, w *node) bool {
+	if !nestedSlot(n) || w.param || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
+		return false
+	}
+	switch w.key[0] {
+	case '_', '$', '-', '.', '@':
+		return false
+	}
+	if n.param && resourceWord(w.key) {
+		return false
+	}
+	for k, c := range w.lits {
+		if c.pchild != nil && c.pchild.instanceParam() && pluralNoun(k) && !reservedLiterals[k] && Classify(k) == Word {
+			return true
+		}
+	}
+	return false
+}
+
+// nestedSlot reports whether n's children are in a collection slot for
+// nestedInstance: n is a plural collection noun or a parameter holding
+// instances.
+func nestedSlot(n *node) bool {
+	if n.param {
+		return n.instanceParam()
+	}
+	return n.parent != nil && pluralNoun(n.key) && !namespaceLiterals[n.key] && Classify(n.key) == Word
+}
+
+// nestedChanged re-applies the rules two levels up after collection c
+// gained a parameter holding instances: the word above c may now be an
+// instance (nestedInstance). It reports whether the tree changed.
+func (t *tree) nestedChanged(c *node) bool {
+	if t.frozen || c == nil || c.param || c.parent == nil || c.parent.param || c.parent.parent == nil {
+		return false
+	}
+	x, n := c.parent, c.parent.parent
+	if n.lits[x.key] != x || !nestedInstance(n, x) {
+		return false
+	}
+	if !t.promoteNested(n, []*node{x}) {
+		return false
+	}
+	t.absorbIDLike(n.parent)
+	return true
 }
 
 // cousinKnows reports whether w is a value of a plain-word parameter in
@@ -302,7 +404,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k != Word && k != Version {
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent)) {
+			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
 			if (t.addPrefix(n, seg) || created) && t.absorbIDLike(n.parent) {
@@ -329,7 +431,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if depth == 0 && p.addValue(seg) {
 				t.promoteCousins(n)
 			}
-			if created && t.absorbIDLike(n) {
+			if created && (t.absorbIDLike(n) || t.nestedChanged(n)) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -343,6 +445,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		c := t.newLit(n, seg)
 		if k == Word && !n.promoted {
 			if t.maybePromote(n) {
+				if !n.param && n.parent != nil && n.parent.lits[n.key] != n {
+					return t.rewalk(path, depth) // n itself was merged into a parameter
+				}
 				if c2 := n.lits[seg]; c2 != nil {
 					n = c2
 				} else {
@@ -367,6 +472,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 func (t *tree) shapeChanged(n *node) bool {
 	if t.frozen {
 		return false
+	}
+	if n != nil && n.param && n.parent != nil && n.parent.parent != nil && t.absorbIDLike(n.parent.parent) {
+		return true // a parameter two levels up may now mirror a word (sharedBelow)
 	}
 	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
@@ -471,6 +579,15 @@ func leadsToShared(p *node, rest string) bool {
 	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
 }
 
+// sharedBelow reports whether word c and parameter p, siblings, both lead
+// to a parameter and those parameters share a literal sub-resource: the
+// word mirrors the parameter one level down (/repositories/library/{name}/tags
+// beside /repositories/{namespace}/{name}/tags), so it is one more
+// instance, even a resource word.
+func sharedBelow(c, p *node) bool {
+	return c.pchild != nil && p.pchild != nil && len(c.pchild.lits) > 0 && sharedLiteral(c.pchild, p.pchild)
+}
+
 // absorbIDLike merges into n's typed parameter the plain-word literals of
 // n that read as identifiers of it, or that lead to the same literal
 // sub-resource as it (/calendars/primary/events beside
@@ -483,7 +600,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -497,7 +614,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -642,6 +759,19 @@ func valueLike(s string) bool {
 // parameter. Reserved words and children of another shape stay literal.
 // It reports whether n was promoted.
 func (t *tree) maybePromote(n *node) bool {
+	if !t.promote(n) {
+		return false
+	}
+	if n.parent != nil {
+		// n gained a parameter: a word beside n's position may now mirror
+		// a parameter one level down, or n itself may (sharedBelow).
+		t.absorbIDLike(n.parent)
+	}
+	return true
+}
+
+// promote is maybePromote without the re-examination of n's parent.
+func (t *tree) promote(n *node) bool {
 	if t.frozen {
 		return false
 	}
@@ -653,11 +783,14 @@ func (t *tree) maybePromote(n *node) bool {
 	}
 	d := len(words)
 	cfg := t.cfg
-	if d < 2 {
-		return false
-	}
 	if d > cfg.ManySiblings && d&(d-1) != 0 {
 		return false // past the threshold, re-evaluate at powers of two only
+	}
+	if nestedSlot(n) && t.promoteNested(n, words) {
+		return true
+	}
+	if d < 2 {
+		return false
 	}
 	// Dominant shape and the share of siblings compatible with it.
 	shapes := make([][]string, d)
@@ -772,6 +905,33 @@ func (t *tree) maybePromote(n *node) bool {
 		p.addValue(c.key)
 		t.merge(p, c)
 	}
+	return true
+}
+
+// promoteNested merges into n's parameter the words that are instances
+// by nestedInstance; resource words beside them stay literal (n is not
+// promoted). It reports whether any word was merged.
+func (t *tree) promoteNested(n *node, words []*node) bool {
+	var nested []*node
+	for _, c := range words {
+		if nestedInstance(n, c) {
+			nested = append(nested, c)
+		}
+	}
+	if len(nested) == 0 {
+		return false
+	}
+	p := t.paramChild(n, Word)
+	if p.rule == ruleNone {
+		p.rule, p.confidence = ruleNested, slotConfidence
+		t.addWordKid(n)
+	}
+	for _, c := range nested {
+		delete(n.lits, c.key)
+		p.addValue(c.key)
+		t.merge(p, c)
+	}
+	t.absorbIDLike(n)
 	return true
 }
 
