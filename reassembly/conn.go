@@ -283,12 +283,12 @@ func (c *conn) notHTTP(dir tcpasm.TCPFlowDirection, data []byte) bool {
 func (c *conn) parser(dir tcpasm.TCPFlowDirection) *http1.Parser {
 	if dir == c.reqDir {
 		if c.req == nil {
-			c.req = http1.NewParser(http1.Request, c.w.cfg.HTTP, c.onRequest, c.w.ctr.parseError)
+			c.req = c.w.getParser(http1.Request, c.onRequest)
 		}
 		return c.req
 	}
 	if c.resp == nil {
-		c.resp = http1.NewParser(http1.Response, c.w.cfg.HTTP, c.onResponse, c.w.ctr.parseError)
+		c.resp = c.w.getParser(http1.Response, c.onResponse)
 		c.resp.SetRequestInfo(c.requestInfo)
 	}
 	return c.resp
@@ -324,6 +324,7 @@ func (c *conn) onRequest(m *http1.Message) {
 func (c *conn) onResponse(m *http1.Message) {
 	c.messages++
 	if m.Status >= 100 && m.Status < 200 && m.Status != 101 {
+		c.w.msgs.Put(m)
 		return // interim response: the final one follows
 	}
 	if len(c.reqs) == 0 {
@@ -334,6 +335,7 @@ func (c *conn) onResponse(m *http1.Message) {
 			return
 		}
 		c.w.ctr.drop(DropUnpairedResponse, 1)
+		c.w.msgs.Put(m)
 		return
 	}
 	c.pairWith(m)
@@ -346,6 +348,7 @@ func (c *conn) pairWith(m *http1.Message) {
 		// Finished before the request began: the answer to a request the
 		// capture missed.
 		c.w.ctr.drop(DropUnpairedResponse, 1)
+		c.w.msgs.Put(m)
 		return
 	}
 	c.reqs[0] = nil
@@ -396,8 +399,15 @@ func (c *conn) finish(ts int64) {
 	c.reqs = nil
 	if n := len(c.resps); n > 0 {
 		c.w.ctr.drop(DropUnpairedResponse, uint64(n))
+		for _, m := range c.resps {
+			c.w.msgs.Put(m)
+		}
 		c.resps = nil
 	}
+	// The parsers are done with this connection: others may reuse them.
+	c.w.putParser(c.req)
+	c.w.putParser(c.resp)
+	c.req, c.resp = nil, nil
 }
 
 // ReassemblyComplete implements tcpasm.Stream. ac may be nil. Returning

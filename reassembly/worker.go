@@ -59,6 +59,13 @@ type worker struct {
 	// requests from its front without scanning every connection.
 	waiting []*conn
 	batch   []apicall.Call
+	// parsers and msgs recycle HTTP parsers (with their buffers) across
+	// connections and messages across calls; onError and decodeBody are
+	// the parsers' callbacks, made once.
+	parsers    []*http1.Parser
+	msgs       http1.MessagePool
+	onError    func(string)
+	decodeBody func(*http1.Message, []byte)
 	// ctx is handed to the sink; Close replaces it while the worker may
 	// still be emitting, hence atomic.
 	ctx atomic.Pointer[context.Context]
@@ -75,6 +82,8 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 		ring:     make([]asmCtx, ringSize(cfg.MaxBufferedPagesTotal/workers)),
 		batch:    make([]apicall.Call, 0, cfg.BatchSize),
 	}
+	w.onError = w.ctr.parseError
+	w.decodeBody = func(m *http1.Message, body []byte) { decodeBody(m, body, cfg.HTTP.MaxBodyBytes) }
 	bg := context.Background()
 	w.ctx.Store(&bg)
 	pool := tcpasm.NewStreamPool(w)
@@ -276,6 +285,32 @@ func (w *worker) closeAll() {
 	w.flushBatch()
 }
 
+// maxPooledParsers bounds the parsers a worker keeps for reuse.
+const maxPooledParsers = 1024
+
+// getParser returns a parser for a new stream, reused when one is free.
+func (w *worker) getParser(kind http1.Kind, onMessage func(*http1.Message)) *http1.Parser {
+	var p *http1.Parser
+	if n := len(w.parsers); n > 0 {
+		p = w.parsers[n-1]
+		w.parsers[n-1] = nil
+		w.parsers = w.parsers[:n-1]
+		p.Reinit(kind, onMessage, w.onError)
+	} else {
+		p = http1.NewParser(kind, w.cfg.HTTP, onMessage, w.onError)
+	}
+	p.SetMessagePool(&w.msgs)
+	p.SetBodyFunc(w.decodeBody)
+	return p
+}
+
+// putParser keeps p for reuse; nil is ignored.
+func (w *worker) putParser(p *http1.Parser) {
+	if p != nil && len(w.parsers) < maxPooledParsers {
+		w.parsers = append(w.parsers, p)
+	}
+}
+
 // emit builds a call into the batch, handing the batch on when full.
 func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	w.batch = append(w.batch, apicall.Call{})
@@ -285,6 +320,9 @@ func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	if resp == nil {
 		w.ctr.unpaired.Add(1)
 	}
+	// The call holds the messages' strings and slices, not the messages.
+	w.msgs.Put(req)
+	w.msgs.Put(resp)
 	if len(w.batch) >= w.cfg.BatchSize {
 		w.flushBatch()
 	}
