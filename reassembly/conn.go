@@ -152,7 +152,7 @@ func looksLikeRequest(b []byte) bool {
 // ReassembledSG implements tcpasm.Stream: in-order bytes of one direction.
 // It must not panic: gopacket's flush paths hold the connection's lock
 // without a deferred unlock.
-func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext) {
+func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext) {
 	if c.done {
 		return
 	}
@@ -165,8 +165,15 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 	}()
 	dir, _, end, skip := sg.Info()
 	n, _ := sg.Lengths()
-	ts, ok := captureTime(sg, 0)
-	if !ok {
+	st := sg.Stats()
+	var ts int64
+	if a, ok := ac.(*asmCtx); ok && st.Chunks == 1 && st.Packets == 1 {
+		// The bytes of the packet being assembled, in order: their time
+		// is that packet's, no need to ask the SG (and recover).
+		ts = a.ci.Timestamp.UnixNano()
+	} else if t, ok := captureTime(sg, 0); ok {
+		ts = t
+	} else {
 		ts = c.lastTS
 	}
 	c.lastTS = ts
@@ -195,7 +202,7 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 		}
 		w.ctr.payloadBytes.Add(uint64(n))
 		// One container (the common case: a segment in order) has one time.
-		if sg.Stats().Chunks == 1 {
+		if st.Chunks == 1 {
 			p.Feed(data, ts)
 		} else if last, ok := captureTime(sg, n-1); !ok || last == ts {
 			p.Feed(data, ts)
