@@ -49,6 +49,8 @@ type worker struct {
 	ringPos       int
 	now           time.Time // latest capture time seen
 	lastFlush     time.Time // last tick
+	nowNS         int64     // now and lastFlush in Unix ns
+	lastFlushNS   int64
 	lastClose     time.Time // last idle-connection sweep
 	lastHole      time.Time // latest segment that arrived after a hole
 	holes         bool      // segments may be buffered behind a hole
@@ -185,10 +187,14 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 // advance moves the worker's clock to ts and runs the time-driven work
 // when it is due.
 func (w *worker) advance(ts time.Time) {
-	if ts.After(w.now) {
-		w.now = ts
-		if w.now.Sub(w.lastFlush) >= flushEvery {
+	// Compared as Unix ns: this runs for every segment, and time.Time's
+	// methods cost more than the rest of it.
+	ns := ts.UnixNano()
+	if ns > w.nowNS || w.now.IsZero() {
+		w.now, w.nowNS = ts, ns
+		if ns-w.lastFlushNS >= int64(flushEvery) || w.lastFlush.IsZero() {
 			w.tick()
+			w.lastFlushNS = w.lastFlush.UnixNano()
 		}
 	}
 }
@@ -241,9 +247,10 @@ func (w *worker) tick() {
 // idle advances the worker's clock to now without a packet and flushes the batch.
 func (w *worker) idle(now time.Time) {
 	if now.After(w.now) {
-		w.now = now
+		w.now, w.nowNS = now, now.UnixNano()
 		if w.now.Sub(w.lastFlush) >= flushEvery {
 			w.tick()
+			w.lastFlushNS = w.lastFlush.UnixNano()
 		}
 	}
 	w.flushBatch()

@@ -387,9 +387,17 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 				return out, n, false
 			}
 		}
-		if d >= length {
+		switch {
+		case d >= 8 && length <= 64 && n+length+8 <= len(out):
+			// Short matches (most of them): eight bytes at a time, each
+			// read from bytes already final (d >= 8); the few bytes
+			// written past the match are overwritten later.
+			for i := 0; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(out[n+i:], binary.LittleEndian.Uint64(out[n-d+i:]))
+			}
+		case d >= length:
 			copy(out[n:n+length], out[n-d:])
-		} else {
+		default:
 			// Overlapping: each copy doubles what is there to copy from.
 			for i := 0; i < length; {
 				i += copy(out[n+i:n+length], out[n-d:n+i])
@@ -489,8 +497,9 @@ func fastGzip(dst, src []byte, limit int) (out []byte, ok bool) {
 	f := inflaterPool.Get().(*inflater)
 	defer inflaterPool.Put(f)
 	start := len(dst)
-	if cap(dst)-start < int(size) {
-		dst = append(make([]byte, 0, start+int(size)), dst...)
+	if cap(dst)-start < int(size)+8 {
+		// Eight bytes of slack let short matches be copied by words.
+		dst = append(make([]byte, 0, start+int(size)+8), dst...)
 	}
 	out, used, ok := f.inflate(dst, src[10:], limit)
 	f.src = nil

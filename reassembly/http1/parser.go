@@ -111,6 +111,28 @@ type Message struct {
 // be referenced; the strings and slices it held are not reused.
 type MessagePool struct {
 	free []*Message
+	// hdrs is the slab the header slices of the next messages are cut
+	// from: one allocation for many messages, each owning its part (its
+	// capacity ends where the next part begins).
+	hdrs apicall.Headers
+}
+
+const (
+	headerSlab     = 512 // header fields per slab
+	maxSlabHeaders = 64  // larger header blocks get their own slice
+)
+
+// headers returns an empty slice with room for n fields.
+func (mp *MessagePool) headers(n int) apicall.Headers {
+	if mp == nil || n > maxSlabHeaders {
+		return make(apicall.Headers, 0, n)
+	}
+	if cap(mp.hdrs)-len(mp.hdrs) < n {
+		mp.hdrs = make(apicall.Headers, 0, headerSlab)
+	}
+	l := len(mp.hdrs)
+	mp.hdrs = mp.hdrs[:l+n]
+	return mp.hdrs[l : l : l+n]
 }
 
 // maxPooledMessages bounds a MessagePool.
@@ -926,7 +948,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		p.emit(ts)
 		return
 	}
-	hdrs, fr, reason := parseFields(s, p.ends[1:], true)
+	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool)
 	if reason != "" {
 		p.fail(reason)
 		return
@@ -1011,12 +1033,12 @@ type framing struct {
 
 // parseFields parses the field lines of block s whose LF offsets are ends;
 // the last of them ends the empty line closing the block.
-func parseFields(s string, ends []int32, framingToo bool) (apicall.Headers, framing, string) {
+func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apicall.Headers, framing, string) {
 	var fr framing
 	if len(ends) <= 1 {
 		return nil, fr, ""
 	}
-	hs := make(apicall.Headers, 0, len(ends)-1)
+	hs := mp.headers(len(ends) - 1)
 	ls := 0
 	if len(ends) > 0 {
 		// Lines start after the LF that precedes the first field line.
@@ -1297,7 +1319,7 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 		return n
 	case scanDone:
 		if len(block) > 2 { // more than the final empty line
-			tr, _, reason := parseFields(string(block), p.ends, false)
+			tr, _, reason := parseFields(string(block), p.ends, false, p.pool)
 			if reason != "" {
 				p.chunkFail(reason)
 				return n

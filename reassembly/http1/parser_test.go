@@ -532,3 +532,21 @@ func TestMessagePool(t *testing.T) {
 	}
 	nilPool.Put(m)
 }
+
+// TestPooledHeadersDoNotAlias: messages cut their header slices from one
+// slab; growing one must not overwrite another's fields.
+func TestPooledHeadersDoNotAlias(t *testing.T) {
+	var got []*Message
+	var pool MessagePool
+	p := NewParser(Request, Config{}, func(m *Message) { got = append(got, m) }, nil)
+	p.SetMessagePool(&pool)
+	p.Feed([]byte("GET /a HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\nGET /b HTTP/1.1\r\nC: 3\r\n\r\n"), 1)
+	if len(got) != 2 {
+		t.Fatalf("%d messages", len(got))
+	}
+	got[0].Headers = append(got[0].Headers, apicall.Header{Name: "X", Value: "clobber"})
+	got[0].Headers[0].Value = "changed"
+	if h := got[1].Headers; len(h) != 1 || h[0].Name != "C" || h[0].Value != "3" {
+		t.Fatalf("second message's headers changed: %+v", h)
+	}
+}
