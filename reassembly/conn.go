@@ -290,16 +290,27 @@ func (c *conn) notHTTP(dir tcpasm.TCPFlowDirection, data []byte) bool {
 func (c *conn) parser(dir tcpasm.TCPFlowDirection) *http1.Parser {
 	if dir == c.reqDir {
 		if c.req == nil {
-			c.req = c.w.getParser(http1.Request, c.onRequest)
+			c.req = c.w.getParser(http1.Request, c)
 		}
 		return c.req
 	}
 	if c.resp == nil {
-		c.resp = c.w.getParser(http1.Response, c.onResponse)
-		c.resp.SetRequestInfo(c.requestInfo)
+		c.resp = c.w.getParser(http1.Response, c)
 	}
 	return c.resp
 }
+
+// HandleMessage implements http1.Handler for both parsers of the connection.
+func (c *conn) HandleMessage(kind http1.Kind, m *http1.Message) {
+	if kind == http1.Request {
+		c.onRequest(m)
+	} else {
+		c.onResponse(m)
+	}
+}
+
+// RequestInfo implements http1.Handler.
+func (c *conn) RequestInfo() (method, proto string) { return c.requestInfo() }
 
 // requestInfo tells the response parser what the oldest unanswered request was.
 func (c *conn) requestInfo() (method, proto string) {

@@ -296,16 +296,17 @@ func (w *worker) closeAll() {
 const maxPooledParsers = 1024
 
 // getParser returns a parser for a new stream, reused when one is free.
-func (w *worker) getParser(kind http1.Kind, onMessage func(*http1.Message)) *http1.Parser {
+func (w *worker) getParser(kind http1.Kind, h http1.Handler) *http1.Parser {
 	var p *http1.Parser
 	if n := len(w.parsers); n > 0 {
 		p = w.parsers[n-1]
 		w.parsers[n-1] = nil
 		w.parsers = w.parsers[:n-1]
-		p.Reinit(kind, onMessage, w.onError)
+		p.Reinit(kind, nil, w.onError)
 	} else {
-		p = http1.NewParser(kind, w.cfg.HTTP, onMessage, w.onError)
+		p = http1.NewParser(kind, w.cfg.HTTP, nil, w.onError)
 	}
+	p.SetHandler(h)
 	p.SetMessagePool(&w.msgs)
 	p.SetBodyFunc(w.decodeBody)
 	return p

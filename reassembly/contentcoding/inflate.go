@@ -356,6 +356,22 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 			}
 			out[n] = byte(e >> 16)
 			n++
+			// A second literal needs at most 15 more bits; at least 33
+			// are left. Anything else is decoded again at the top.
+			e = lit[bits&(1<<litPrimaryBits-1)]
+			if e&kindLit == 0 {
+				continue
+			}
+			cl = e & 15
+			bits >>= cl
+			nbits -= uint(cl)
+			if n >= len(out) {
+				if out = grow(out, n, n+1, end); out == nil {
+					return out, n, false
+				}
+			}
+			out[n] = byte(e >> 16)
+			n++
 			continue
 		}
 		if e&kindLen == 0 {

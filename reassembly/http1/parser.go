@@ -203,6 +203,7 @@ type Parser struct {
 	onMessage func(*Message)
 	onError   func(string)
 	reqInfo   func() (method, proto string)
+	handler   Handler
 
 	st     state
 	resync bool // looking for a plausible start line; failures are silent
@@ -265,8 +266,8 @@ func NewParser(kind Kind, cfg Config, onMessage func(*Message), onError func(rea
 
 // Reinit prepares a parser for a new stream, as NewParser with the same
 // Config would, keeping its buffers: parsers can be pooled across
-// connections. The request-info function, body function and message pool
-// are cleared.
+// connections. The handler, request-info function, body function and
+// message pool are cleared.
 func (p *Parser) Reinit(kind Kind, onMessage func(*Message), onError func(reason string)) {
 	if onMessage == nil {
 		onMessage = func(*Message) {}
@@ -288,6 +289,22 @@ func (p *Parser) SetBodyFunc(f func(m *Message, body []byte)) { p.bodyFunc = f }
 
 // SetMessagePool makes the parser take its messages from mp.
 func (p *Parser) SetMessagePool(mp *MessagePool) { p.pool = mp }
+
+// Handler receives a parser's messages in place of the functions given to
+// NewParser (or Reinit) and SetRequestInfo: one value can serve both
+// parsers of a connection without a closure per parser.
+type Handler interface {
+	// HandleMessage receives each complete message of a parser of kind,
+	// as onMessage would.
+	HandleMessage(kind Kind, m *Message)
+	// RequestInfo is called as the function set with SetRequestInfo
+	// (by response parsers only).
+	RequestInfo() (method, proto string)
+}
+
+// SetHandler makes h receive the messages (and answer the request-info
+// calls) instead of the functions given before; Reinit clears it.
+func (p *Parser) SetHandler(h Handler) { p.handler = h }
 
 // SetRequestInfo sets the function a response parser calls when a response
 // starts, to learn the method and proto of the request it answers ("" if
@@ -591,9 +608,7 @@ func (p *Parser) feedStart(data []byte, ts int64) int {
 	if p.kind == Response && !p.resync && !p.infoFetched {
 		p.infoFetched = true
 		p.reqMethod, p.reqProto = "", ""
-		if p.reqInfo != nil {
-			p.reqMethod, p.reqProto = p.reqInfo()
-		}
+		p.reqMethod, p.reqProto = p.requestInfo()
 		if p.reqProto == "HTTP/0.9" {
 			p.firstTs = ts
 			p.st, p.peek = stPeek09, 0
@@ -976,9 +991,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 	}
 	if !p.infoFetched {
 		p.infoFetched = true
-		if p.reqInfo != nil {
-			p.reqMethod, p.reqProto = p.reqInfo()
-		}
+		p.reqMethod, p.reqProto = p.requestInfo()
 	}
 	switch {
 	case m.Status == 101:
@@ -1368,5 +1381,20 @@ func (p *Parser) emit(ts int64) {
 	p.resync = false
 	p.infoFetched = false
 	p.scan, p.nlines = 0, 0
+	if p.handler != nil {
+		p.handler.HandleMessage(p.kind, m)
+		return
+	}
 	p.onMessage(m)
+}
+
+// requestInfo asks the handler or the request-info function, if any.
+func (p *Parser) requestInfo() (method, proto string) {
+	switch {
+	case p.handler != nil:
+		return p.handler.RequestInfo()
+	case p.reqInfo != nil:
+		return p.reqInfo()
+	}
+	return "", ""
 }

@@ -550,3 +550,26 @@ func TestPooledHeadersDoNotAlias(t *testing.T) {
 		t.Fatalf("second message's headers changed: %+v", h)
 	}
 }
+
+type recHandler struct {
+	got []string
+}
+
+func (h *recHandler) HandleMessage(kind Kind, m *Message) {
+	h.got = append(h.got, kind.String()+" "+brief(m))
+}
+
+func (h *recHandler) RequestInfo() (method, proto string) { return "HEAD", "HTTP/1.1" }
+
+// TestHandler: a Handler replaces the callbacks, request info included
+// (a response to HEAD has no body, whatever its Content-Length says).
+func TestHandler(t *testing.T) {
+	h := &recHandler{}
+	p := NewParser(Response, Config{}, func(*Message) { t.Fatal("callback used with a handler") }, nil)
+	p.SetHandler(h)
+	p.Feed([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 204 No\r\n\r\n"), 1)
+	want := []string{`response HTTP/1.1 200 OK h=1 body="" len=0`, `response HTTP/1.1 204 No h=0 body="" len=0`}
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %q, want %q", h.got, want)
+	}
+}
