@@ -325,7 +325,7 @@ func (c *conn) onRequest(m *http1.Message) {
 	if len(c.reqs) >= c.w.cfg.MaxPendingRequests {
 		c.w.ctr.drop(DropPendingOverflow, 1)
 		c.emit(c.reqs[0], nil)
-		c.reqs = c.reqs[1:]
+		c.reqs = popFront(c.reqs)
 	}
 	c.reqs = append(c.reqs, m)
 	if len(c.reqs) == 1 && !c.waiting {
@@ -334,7 +334,7 @@ func (c *conn) onRequest(m *http1.Message) {
 	}
 	for len(c.resps) > 0 && len(c.reqs) > 0 {
 		r := c.resps[0]
-		c.resps = c.resps[1:]
+		c.resps = popFront(c.resps)
 		c.pairWith(r)
 	}
 }
@@ -369,8 +369,7 @@ func (c *conn) pairWith(m *http1.Message) {
 		c.w.msgs.Put(m)
 		return
 	}
-	c.reqs[0] = nil
-	c.reqs = c.reqs[1:]
+	c.reqs = popFront(c.reqs)
 	up := m.Status == 101 || (req.Method == "CONNECT" && m.Status >= 200 && m.Status < 300)
 	if up {
 		c.upgraded = true
@@ -393,9 +392,17 @@ func (c *conn) expire(deadline int64) {
 	}
 	for len(c.reqs) > 0 && c.reqs[0].End < deadline {
 		c.emit(c.reqs[0], nil)
-		c.reqs[0] = nil
-		c.reqs = c.reqs[1:]
+		c.reqs = popFront(c.reqs)
 	}
+}
+
+// popFront removes the oldest message of a queue in place, so that the
+// queue's array serves every exchange of a keep-alive connection (slicing
+// from the front would give up its room one message at a time).
+func popFront(q []*http1.Message) []*http1.Message {
+	n := copy(q, q[1:])
+	q[n] = nil
+	return q[:n]
 }
 
 // finish ends the connection: parsers see the end of their streams, pending
