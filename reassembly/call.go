@@ -23,7 +23,7 @@ func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message
 	}
 	dst.Host = strings.ToLower(host)
 	dst.Path, dst.RawQuery = path, query
-	fillBody(&dst.ReqBody, cfg, req)
+	fillBody(&dst.ReqBody, req)
 	if req.Gap {
 		dst.Flags |= apicall.FlagGap
 	}
@@ -31,7 +31,7 @@ func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message
 		dst.Status, dst.Reason = resp.Status, resp.Reason
 		dst.RespStart, dst.RespEnd = resp.Start, resp.End
 		dst.RespHeaders = resp.Headers
-		fillBody(&dst.RespBody, cfg, resp)
+		fillBody(&dst.RespBody, resp)
 		if resp.Gap {
 			dst.Flags |= apicall.FlagGap
 		}
@@ -92,25 +92,34 @@ func splitTarget(method, target string) (host, path, query string) {
 	return host, path, query
 }
 
-// fillBody content-decodes a message body into b.
-func fillBody(b *apicall.Body, cfg *Config, m *http1.Message) {
+// fillBody fills b from a message whose body decodeBody made.
+func fillBody(b *apicall.Body, m *http1.Message) {
 	b.Length = m.BodyLen
 	b.Truncated = m.BodyTruncated
 	b.ContentType = m.Headers.Get("Content-Type")
 	b.Encoding = m.Headers.Get("Content-Encoding")
-	if len(m.Body) == 0 {
+	b.Data = m.Body
+	b.DecodeError = m.DecodeError
+}
+
+// decodeBody is the parsers' body function: it content-decodes a complete
+// message body (body is only valid during the call) straight into the
+// bytes the call will own, at most limit of them.
+func decodeBody(m *http1.Message, body []byte, limit int) {
+	if len(body) == 0 {
 		return
 	}
-	enc := strings.TrimSpace(b.Encoding)
+	enc := strings.TrimSpace(m.Headers.Get("Content-Encoding"))
 	if enc == "" || strings.EqualFold(enc, "identity") {
-		b.Data = m.Body
+		m.Body = append([]byte(nil), body...)
 		return
 	}
-	out, truncated, err := contentcoding.Decode(nil, enc, m.Body, cfg.HTTP.MaxBodyBytes)
-	b.Data = out
-	b.Truncated = b.Truncated || truncated
+	out, truncated, err := contentcoding.Decode(nil, enc, body, limit)
+	m.Body = out
+	m.Decoded = true
+	m.BodyTruncated = m.BodyTruncated || truncated
 	if err != nil {
-		b.DecodeError = err.Error()
+		m.DecodeError = err.Error()
 	}
 }
 

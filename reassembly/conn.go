@@ -152,7 +152,7 @@ func looksLikeRequest(b []byte) bool {
 // ReassembledSG implements tcpasm.Stream: in-order bytes of one direction.
 // It must not panic: gopacket's flush paths hold the connection's lock
 // without a deferred unlock.
-func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext) {
+func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext) {
 	if c.done {
 		return
 	}
@@ -165,8 +165,15 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 	}()
 	dir, _, end, skip := sg.Info()
 	n, _ := sg.Lengths()
-	ts, ok := captureTime(sg, 0)
-	if !ok {
+	st := sg.Stats()
+	var ts int64
+	if a, ok := ac.(*asmCtx); ok && st.Chunks == 1 && st.Packets == 1 {
+		// The bytes of the packet being assembled, in order: their time
+		// is that packet's, no need to ask the SG (and recover).
+		ts = a.ci.Timestamp.UnixNano()
+	} else if t, ok := captureTime(sg, 0); ok {
+		ts = t
+	} else {
 		ts = c.lastTS
 	}
 	c.lastTS = ts
@@ -195,7 +202,7 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, _ tcpasm.AssemblerContext)
 		}
 		w.ctr.payloadBytes.Add(uint64(n))
 		// One container (the common case: a segment in order) has one time.
-		if sg.Stats().Chunks == 1 {
+		if st.Chunks == 1 {
 			p.Feed(data, ts)
 		} else if last, ok := captureTime(sg, n-1); !ok || last == ts {
 			p.Feed(data, ts)
@@ -283,16 +290,27 @@ func (c *conn) notHTTP(dir tcpasm.TCPFlowDirection, data []byte) bool {
 func (c *conn) parser(dir tcpasm.TCPFlowDirection) *http1.Parser {
 	if dir == c.reqDir {
 		if c.req == nil {
-			c.req = http1.NewParser(http1.Request, c.w.cfg.HTTP, c.onRequest, c.w.ctr.parseError)
+			c.req = c.w.getParser(http1.Request, c)
 		}
 		return c.req
 	}
 	if c.resp == nil {
-		c.resp = http1.NewParser(http1.Response, c.w.cfg.HTTP, c.onResponse, c.w.ctr.parseError)
-		c.resp.SetRequestInfo(c.requestInfo)
+		c.resp = c.w.getParser(http1.Response, c)
 	}
 	return c.resp
 }
+
+// HandleMessage implements http1.Handler for both parsers of the connection.
+func (c *conn) HandleMessage(kind http1.Kind, m *http1.Message) {
+	if kind == http1.Request {
+		c.onRequest(m)
+	} else {
+		c.onResponse(m)
+	}
+}
+
+// RequestInfo implements http1.Handler.
+func (c *conn) RequestInfo() (method, proto string) { return c.requestInfo() }
 
 // requestInfo tells the response parser what the oldest unanswered request was.
 func (c *conn) requestInfo() (method, proto string) {
@@ -307,7 +325,7 @@ func (c *conn) onRequest(m *http1.Message) {
 	if len(c.reqs) >= c.w.cfg.MaxPendingRequests {
 		c.w.ctr.drop(DropPendingOverflow, 1)
 		c.emit(c.reqs[0], nil)
-		c.reqs = c.reqs[1:]
+		c.reqs = popFront(c.reqs)
 	}
 	c.reqs = append(c.reqs, m)
 	if len(c.reqs) == 1 && !c.waiting {
@@ -316,7 +334,7 @@ func (c *conn) onRequest(m *http1.Message) {
 	}
 	for len(c.resps) > 0 && len(c.reqs) > 0 {
 		r := c.resps[0]
-		c.resps = c.resps[1:]
+		c.resps = popFront(c.resps)
 		c.pairWith(r)
 	}
 }
@@ -324,6 +342,7 @@ func (c *conn) onRequest(m *http1.Message) {
 func (c *conn) onResponse(m *http1.Message) {
 	c.messages++
 	if m.Status >= 100 && m.Status < 200 && m.Status != 101 {
+		c.w.msgs.Put(m)
 		return // interim response: the final one follows
 	}
 	if len(c.reqs) == 0 {
@@ -334,6 +353,7 @@ func (c *conn) onResponse(m *http1.Message) {
 			return
 		}
 		c.w.ctr.drop(DropUnpairedResponse, 1)
+		c.w.msgs.Put(m)
 		return
 	}
 	c.pairWith(m)
@@ -346,10 +366,10 @@ func (c *conn) pairWith(m *http1.Message) {
 		// Finished before the request began: the answer to a request the
 		// capture missed.
 		c.w.ctr.drop(DropUnpairedResponse, 1)
+		c.w.msgs.Put(m)
 		return
 	}
-	c.reqs[0] = nil
-	c.reqs = c.reqs[1:]
+	c.reqs = popFront(c.reqs)
 	up := m.Status == 101 || (req.Method == "CONNECT" && m.Status >= 200 && m.Status < 300)
 	if up {
 		c.upgraded = true
@@ -372,9 +392,17 @@ func (c *conn) expire(deadline int64) {
 	}
 	for len(c.reqs) > 0 && c.reqs[0].End < deadline {
 		c.emit(c.reqs[0], nil)
-		c.reqs[0] = nil
-		c.reqs = c.reqs[1:]
+		c.reqs = popFront(c.reqs)
 	}
+}
+
+// popFront removes the oldest message of a queue in place, so that the
+// queue's array serves every exchange of a keep-alive connection (slicing
+// from the front would give up its room one message at a time).
+func popFront(q []*http1.Message) []*http1.Message {
+	n := copy(q, q[1:])
+	q[n] = nil
+	return q[:n]
 }
 
 // finish ends the connection: parsers see the end of their streams, pending
@@ -396,8 +424,15 @@ func (c *conn) finish(ts int64) {
 	c.reqs = nil
 	if n := len(c.resps); n > 0 {
 		c.w.ctr.drop(DropUnpairedResponse, uint64(n))
+		for _, m := range c.resps {
+			c.w.msgs.Put(m)
+		}
 		c.resps = nil
 	}
+	// The parsers are done with this connection: others may reuse them.
+	c.w.putParser(c.req)
+	c.w.putParser(c.resp)
+	c.req, c.resp = nil, nil
 }
 
 // ReassemblyComplete implements tcpasm.Stream. ac may be nil. Returning

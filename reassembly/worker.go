@@ -49,6 +49,8 @@ type worker struct {
 	ringPos       int
 	now           time.Time // latest capture time seen
 	lastFlush     time.Time // last tick
+	nowNS         int64     // now and lastFlush in Unix ns
+	lastFlushNS   int64
 	lastClose     time.Time // last idle-connection sweep
 	lastHole      time.Time // latest segment that arrived after a hole
 	holes         bool      // segments may be buffered behind a hole
@@ -59,6 +61,13 @@ type worker struct {
 	// requests from its front without scanning every connection.
 	waiting []*conn
 	batch   []apicall.Call
+	// parsers and msgs recycle HTTP parsers (with their buffers) across
+	// connections and messages across calls; onError and decodeBody are
+	// the parsers' callbacks, made once.
+	parsers    []*http1.Parser
+	msgs       http1.MessagePool
+	onError    func(string)
+	decodeBody func(*http1.Message, []byte)
 	// ctx is handed to the sink; Close replaces it while the worker may
 	// still be emitting, hence atomic.
 	ctx atomic.Pointer[context.Context]
@@ -75,6 +84,8 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 		ring:     make([]asmCtx, ringSize(cfg.MaxBufferedPagesTotal/workers)),
 		batch:    make([]apicall.Call, 0, cfg.BatchSize),
 	}
+	w.onError = w.ctr.parseError
+	w.decodeBody = func(m *http1.Message, body []byte) { decodeBody(m, body, cfg.HTTP.MaxBodyBytes) }
 	bg := context.Background()
 	w.ctx.Store(&bg)
 	pool := tcpasm.NewStreamPool(w)
@@ -176,10 +187,14 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 // advance moves the worker's clock to ts and runs the time-driven work
 // when it is due.
 func (w *worker) advance(ts time.Time) {
-	if ts.After(w.now) {
-		w.now = ts
-		if w.now.Sub(w.lastFlush) >= flushEvery {
+	// Compared as Unix ns: this runs for every segment, and time.Time's
+	// methods cost more than the rest of it.
+	ns := ts.UnixNano()
+	if ns > w.nowNS || w.now.IsZero() {
+		w.now, w.nowNS = ts, ns
+		if ns-w.lastFlushNS >= int64(flushEvery) || w.lastFlush.IsZero() {
 			w.tick()
+			w.lastFlushNS = w.lastFlush.UnixNano()
 		}
 	}
 }
@@ -232,9 +247,10 @@ func (w *worker) tick() {
 // idle advances the worker's clock to now without a packet and flushes the batch.
 func (w *worker) idle(now time.Time) {
 	if now.After(w.now) {
-		w.now = now
+		w.now, w.nowNS = now, now.UnixNano()
 		if w.now.Sub(w.lastFlush) >= flushEvery {
 			w.tick()
+			w.lastFlushNS = w.lastFlush.UnixNano()
 		}
 	}
 	w.flushBatch()
@@ -276,6 +292,33 @@ func (w *worker) closeAll() {
 	w.flushBatch()
 }
 
+// maxPooledParsers bounds the parsers a worker keeps for reuse.
+const maxPooledParsers = 1024
+
+// getParser returns a parser for a new stream, reused when one is free.
+func (w *worker) getParser(kind http1.Kind, h http1.Handler) *http1.Parser {
+	var p *http1.Parser
+	if n := len(w.parsers); n > 0 {
+		p = w.parsers[n-1]
+		w.parsers[n-1] = nil
+		w.parsers = w.parsers[:n-1]
+		p.Reinit(kind, nil, w.onError)
+	} else {
+		p = http1.NewParser(kind, w.cfg.HTTP, nil, w.onError)
+	}
+	p.SetHandler(h)
+	p.SetMessagePool(&w.msgs)
+	p.SetBodyFunc(w.decodeBody)
+	return p
+}
+
+// putParser keeps p for reuse; nil is ignored.
+func (w *worker) putParser(p *http1.Parser) {
+	if p != nil && len(w.parsers) < maxPooledParsers {
+		w.parsers = append(w.parsers, p)
+	}
+}
+
 // emit builds a call into the batch, handing the batch on when full.
 func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	w.batch = append(w.batch, apicall.Call{})
@@ -285,6 +328,9 @@ func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	if resp == nil {
 		w.ctr.unpaired.Add(1)
 	}
+	// The call holds the messages' strings and slices, not the messages.
+	w.msgs.Put(req)
+	w.msgs.Put(resp)
 	if len(w.batch) >= w.cfg.BatchSize {
 		w.flushBatch()
 	}

@@ -157,9 +157,18 @@ func isZlib(b []byte) bool {
 	return len(b) >= 2 && b[0]&0x0f == 8 && b[0]>>4 <= 7 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0
 }
 
+// oneShot enables the one-shot inflater (inflate.go) in front of the
+// streaming decoders; tests turn it off to compare both.
+var oneShot = true
+
 func decodeOne(dst []byte, c coding, src []byte, limit int) ([]byte, bool, error) {
 	switch c {
 	case cGzip:
+		if oneShot {
+			if out, ok := fastGzip(dst, src, limit); ok {
+				return out, false, nil
+			}
+		}
 		st := gzipPool.Get().(*gzipState)
 		defer gzipPool.Put(st)
 		st.src.Reset(src)
@@ -179,6 +188,11 @@ func decodeOne(dst []byte, c coding, src []byte, limit int) ([]byte, bool, error
 		return readCapped(slices.Grow(dst, gzipSizeHint(src, limit)), st.r, limit)
 	case cDeflate:
 		if isZlib(src) {
+			if oneShot {
+				if out, ok := fastZlib(dst, src, limit); ok {
+					return out, false, nil
+				}
+			}
 			st := zlibPool.Get().(*zlibState)
 			defer zlibPool.Put(st)
 			st.src.Reset(src)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apitap/apitap/apicall"
@@ -82,7 +83,9 @@ type Message struct {
 	Headers apicall.Headers
 	// Trailers of a chunked body.
 	Trailers apicall.Headers
-	// Body holds the de-chunked body, at most Config.MaxBodyBytes; nil if empty.
+	// Body holds the de-chunked body, at most Config.MaxBodyBytes; nil if
+	// empty. With a body function (SetBodyFunc) it holds what that
+	// function made of the body instead (e.g. the content-decoded body).
 	Body []byte
 	// BodyLen is the number of body bytes transferred; it may exceed len(Body).
 	BodyLen int64
@@ -96,7 +99,67 @@ type Message struct {
 	// Start and End are the timestamps (ns) of the Feed calls that carried
 	// the first and the last byte of the message.
 	Start, End int64
+	// Decoded and DecodeError are for the body function's use: Body holds
+	// the content-decoded body, or why decoding failed (Body then holds
+	// the bytes as transferred). The parser leaves them unset.
+	Decoded     bool
+	DecodeError string
 }
+
+// MessagePool recycles Message values between parsers of one goroutine
+// (it is not safe for concurrent use). A message put back must no longer
+// be referenced; the strings and slices it held are not reused.
+type MessagePool struct {
+	free []*Message
+	// hdrs is the slab the header slices of the next messages are cut
+	// from: one allocation for many messages, each owning its part (its
+	// capacity ends where the next part begins).
+	hdrs apicall.Headers
+}
+
+const (
+	headerSlab     = 512 // header fields per slab
+	maxSlabHeaders = 64  // larger header blocks get their own slice
+)
+
+// headers returns an empty slice with room for n fields.
+func (mp *MessagePool) headers(n int) apicall.Headers {
+	if mp == nil || n > maxSlabHeaders {
+		return make(apicall.Headers, 0, n)
+	}
+	if cap(mp.hdrs)-len(mp.hdrs) < n {
+		mp.hdrs = make(apicall.Headers, 0, headerSlab)
+	}
+	l := len(mp.hdrs)
+	mp.hdrs = mp.hdrs[:l+n]
+	return mp.hdrs[l : l : l+n]
+}
+
+// maxPooledMessages bounds a MessagePool.
+const maxPooledMessages = 256
+
+// Get returns a zeroed message.
+func (mp *MessagePool) Get() *Message {
+	if mp == nil || len(mp.free) == 0 {
+		return new(Message)
+	}
+	m := mp.free[len(mp.free)-1]
+	mp.free = mp.free[:len(mp.free)-1]
+	return m
+}
+
+// Put hands m back for reuse; nil is ignored.
+func (mp *MessagePool) Put(m *Message) {
+	if mp == nil || m == nil || len(mp.free) >= maxPooledMessages {
+		return
+	}
+	*m = Message{}
+	mp.free = append(mp.free, m)
+}
+
+// maxRetainedBody is the largest body buffer a parser keeps between
+// messages.
+const maxRetainedBody = 16 << 10
 
 type state uint8
 
@@ -140,6 +203,7 @@ type Parser struct {
 	onMessage func(*Message)
 	onError   func(string)
 	reqInfo   func() (method, proto string)
+	handler   Handler
 
 	st     state
 	resync bool // looking for a plausible start line; failures are silent
@@ -157,9 +221,14 @@ type Parser struct {
 
 	msg    *Message
 	remain int64  // bytes left in the CL body or current chunk
-	body   []byte // body kept for chunked and close-delimited bodies; reused
-	sawCR  bool   // stChunkEnd: CR seen
-	peek   int    // stPeek09: bytes of "HTTP/" matched
+	body   []byte // body bytes kept so far (de-chunked, capped); reused
+	// raw is the whole body of the message being emitted when it lay in
+	// one Feed call: it aliases the input instead of being copied to body.
+	raw      []byte
+	bodyFunc func(m *Message, body []byte)
+	pool     *MessagePool
+	sawCR    bool // stChunkEnd: CR seen
+	peek     int  // stPeek09: bytes of "HTTP/" matched
 
 	infoFetched bool
 	reqMethod   string
@@ -194,6 +263,48 @@ func NewParser(kind Kind, cfg Config, onMessage func(*Message), onError func(rea
 	}
 	return &Parser{kind: kind, cfg: cfg, onMessage: onMessage, onError: onError}
 }
+
+// Reinit prepares a parser for a new stream, as NewParser with the same
+// Config would, keeping its buffers: parsers can be pooled across
+// connections. The handler, request-info function, body function and
+// message pool are cleared.
+func (p *Parser) Reinit(kind Kind, onMessage func(*Message), onError func(reason string)) {
+	if onMessage == nil {
+		onMessage = func(*Message) {}
+	}
+	if onError == nil {
+		onError = func(string) {}
+	}
+	buf, ends, body := p.buf[:0], p.ends[:0], p.body[:0]
+	*p = Parser{kind: kind, cfg: p.cfg, onMessage: onMessage, onError: onError, buf: buf, ends: ends, body: body}
+}
+
+// SetBodyFunc sets the function that makes a message's body when it is
+// complete, just before the message is handed on: body holds the
+// de-chunked bytes kept (at most MaxBodyBytes) and is only valid during
+// the call (it may alias the parser's buffer or the input of Feed); f
+// must set m.Body to bytes it owns, for instance the content-decoded body.
+// Without it, Body is a copy of body.
+func (p *Parser) SetBodyFunc(f func(m *Message, body []byte)) { p.bodyFunc = f }
+
+// SetMessagePool makes the parser take its messages from mp.
+func (p *Parser) SetMessagePool(mp *MessagePool) { p.pool = mp }
+
+// Handler receives a parser's messages in place of the functions given to
+// NewParser (or Reinit) and SetRequestInfo: one value can serve both
+// parsers of a connection without a closure per parser.
+type Handler interface {
+	// HandleMessage receives each complete message of a parser of kind,
+	// as onMessage would.
+	HandleMessage(kind Kind, m *Message)
+	// RequestInfo is called as the function set with SetRequestInfo
+	// (by response parsers only).
+	RequestInfo() (method, proto string)
+}
+
+// SetHandler makes h receive the messages (and answer the request-info
+// calls) instead of the functions given before; Reinit clears it.
+func (p *Parser) SetHandler(h Handler) { p.handler = h }
 
 // SetRequestInfo sets the function a response parser calls when a response
 // starts, to learn the method and proto of the request it answers ("" if
@@ -240,6 +351,7 @@ func (p *Parser) Resync() {
 
 func (p *Parser) reset() {
 	p.msg = nil
+	p.raw = nil
 	p.buf = p.buf[:0]
 	p.body = p.body[:0]
 	p.scan, p.nlines = 0, 0
@@ -251,6 +363,7 @@ func (p *Parser) reset() {
 
 func (p *Parser) enterResync() {
 	p.msg = nil
+	p.raw = nil
 	p.buf = p.buf[:0]
 	p.body = p.body[:0]
 	p.scan, p.nlines = 0, 0
@@ -293,6 +406,15 @@ func (p *Parser) Feed(data []byte, ts int64) {
 		case stPeek09:
 			n = p.feedPeek09(data, ts)
 		case stBodyCL:
+			if p.msg.BodyLen == 0 && int64(len(data)) >= p.remain {
+				// The whole body is here: use it in place, no copy.
+				n = int(p.remain)
+				p.raw = data[:min(n, p.cfg.MaxBodyBytes)]
+				p.msg.BodyLen = int64(n)
+				p.remain = 0
+				p.emit(ts)
+				break
+			}
 			n = p.feedBody(data)
 			if p.remain == 0 {
 				p.emit(ts)
@@ -385,16 +507,72 @@ func (p *Parser) restartAtSegment() {
 }
 
 // plausiblePrefix reports whether b (an incomplete first line) may still
-// become a plausible start line.
+// become a plausible start line. For a request that is a known method (or
+// a prefix of one), or an upper-case token, then SP, a request-target
+// without spaces or control bytes, then SP and a prefix of "HTTP/1.": a
+// lower-case word followed by a space (body text cut by a gap) is not.
 func plausiblePrefix(kind Kind, b []byte) bool {
 	if kind == Response {
 		const pre = "HTTP/1."
 		n := min(len(b), len(pre))
 		return string(b[:n]) == pre[:n]
 	}
-	for i, c := range b {
-		if !tchar[c] {
-			return i > 0 && c == ' '
+	i := 0
+	for i < len(b) && tchar[b[i]] {
+		i++
+	}
+	method := b[:i]
+	if i == len(b) {
+		return i == 0 || methodPrefix(method) || i <= maxMethodLen && upperToken(method)
+	}
+	if i == 0 || b[i] != ' ' || !isKnownMethod(method) && (i > maxMethodLen || !upperToken(method)) {
+		return false
+	}
+	rest := b[i+1:]
+	if n := len(rest); n > 0 && rest[n-1] == '\r' {
+		rest = rest[:n-1] // the LF is in the next segment
+	}
+	if isKnownMethod(method) {
+		return !hasCtl(rest)
+	}
+	t := 0
+	for t < len(rest) && rest[t] > ' ' && rest[t] != 0x7f {
+		t++
+	}
+	if t == len(rest) {
+		return true
+	}
+	if t == 0 || rest[t] != ' ' {
+		return false
+	}
+	const pre = "HTTP/1."
+	v := rest[t+1:]
+	n := min(len(v), len(pre))
+	return string(v[:n]) == pre[:n] && (len(v) <= len(pre) || len(v) == len(pre)+1 && v[len(pre)] >= '0' && v[len(pre)] <= '9')
+}
+
+// maxMethodLen bounds an unknown method token taken as plausible.
+const maxMethodLen = 20
+
+// methodPrefix reports whether b is a prefix of a known method.
+func methodPrefix(b []byte) bool {
+	for _, k := range knownMethods {
+		if len(b) <= len(k) && string(b) == k[:len(b)] {
+			return true
+		}
+	}
+	return false
+}
+
+// upperToken reports whether b is made of upper-case letters, digits,
+// '-' and '_' and starts with a letter, as extension methods are.
+func upperToken(b []byte) bool {
+	if len(b) == 0 || b[0] < 'A' || b[0] > 'Z' {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
 		}
 	}
 	return true
@@ -430,9 +608,7 @@ func (p *Parser) feedStart(data []byte, ts int64) int {
 	if p.kind == Response && !p.resync && !p.infoFetched {
 		p.infoFetched = true
 		p.reqMethod, p.reqProto = "", ""
-		if p.reqInfo != nil {
-			p.reqMethod, p.reqProto = p.reqInfo()
-		}
+		p.reqMethod, p.reqProto = p.requestInfo()
 		if p.reqProto == "HTTP/0.9" {
 			p.firstTs = ts
 			p.st, p.peek = stPeek09, 0
@@ -477,7 +653,8 @@ func (p *Parser) feedPeek09(data []byte, ts int64) int {
 }
 
 func (p *Parser) startBody09() {
-	p.msg = &Message{Proto: "HTTP/0.9", Start: p.firstTs}
+	p.msg = p.pool.Get()
+	p.msg.Proto, p.msg.Start = "HTTP/0.9", p.firstTs
 	p.body = p.body[:0]
 	p.st = stBodyClose
 }
@@ -764,7 +941,8 @@ func protoString(s string) string {
 func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 	p.resync, p.afterGap = false, false
 	s := string(block) // the one copy: names and values are substrings
-	m := &Message{Start: p.firstTs}
+	m := p.pool.Get()
+	m.Start = p.firstTs
 	sl := p.sl
 	if p.kind == Request {
 		m.Method = s[sl.a0:sl.a1]
@@ -785,7 +963,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		p.emit(ts)
 		return
 	}
-	hdrs, fr, reason := parseFields(s, p.ends[1:], true)
+	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool)
 	if reason != "" {
 		p.fail(reason)
 		return
@@ -813,9 +991,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 	}
 	if !p.infoFetched {
 		p.infoFetched = true
-		if p.reqInfo != nil {
-			p.reqMethod, p.reqProto = p.reqInfo()
-		}
+		p.reqMethod, p.reqProto = p.requestInfo()
 	}
 	switch {
 	case m.Status == 101:
@@ -847,7 +1023,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 
 func (p *Parser) startCL(n int64) {
 	p.remain = n
-	p.msg.Body = make([]byte, 0, min(n, int64(p.cfg.MaxBodyBytes)))
+	p.body = p.body[:0]
 	p.st = stBodyCL
 }
 
@@ -870,12 +1046,12 @@ type framing struct {
 
 // parseFields parses the field lines of block s whose LF offsets are ends;
 // the last of them ends the empty line closing the block.
-func parseFields(s string, ends []int32, framingToo bool) (apicall.Headers, framing, string) {
+func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apicall.Headers, framing, string) {
 	var fr framing
 	if len(ends) <= 1 {
 		return nil, fr, ""
 	}
-	hs := make(apicall.Headers, 0, len(ends)-1)
+	hs := mp.headers(len(ends) - 1)
 	ls := 0
 	if len(ends) > 0 {
 		// Lines start after the LF that precedes the first field line.
@@ -1024,11 +1200,9 @@ func parseDecimal(s string) (int64, bool) {
 
 // keep appends body bytes up to MaxBodyBytes to the body being built.
 func (p *Parser) keep(b []byte) {
-	if p.st == stBodyCL {
-		if room := cap(p.msg.Body) - len(p.msg.Body); room > 0 {
-			p.msg.Body = append(p.msg.Body, b[:min(room, len(b))]...)
-		}
-		return
+	if len(p.body) == 0 && p.st == stBodyCL {
+		// Room for the whole body (capped) at once, not by doubling.
+		p.body = slices.Grow(p.body, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
 	}
 	if room := p.cfg.MaxBodyBytes - len(p.body); room > 0 {
 		p.body = append(p.body, b[:min(room, len(b))]...)
@@ -1158,7 +1332,7 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 		return n
 	case scanDone:
 		if len(block) > 2 { // more than the final empty line
-			tr, _, reason := parseFields(string(block), p.ends, false)
+			tr, _, reason := parseFields(string(block), p.ends, false, p.pool)
 			if reason != "" {
 				p.chunkFail(reason)
 				return n
@@ -1181,20 +1355,46 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 func (p *Parser) emit(ts int64) {
 	m := p.msg
 	p.msg = nil
-	if m.Body == nil && len(p.body) > 0 {
-		m.Body = append([]byte(nil), p.body...)
+	body := p.body
+	if p.raw != nil {
+		body = p.raw
+		p.raw = nil
 	}
-	p.body = p.body[:0]
+	if int64(len(body)) < m.BodyLen {
+		m.BodyTruncated = true
+	}
+	switch {
+	case p.bodyFunc != nil:
+		p.bodyFunc(m, body)
+	case len(body) > 0:
+		m.Body = append([]byte(nil), body...)
+	}
 	if len(m.Body) == 0 {
 		m.Body = nil
 	}
-	if int64(len(m.Body)) < m.BodyLen {
-		m.BodyTruncated = true
+	p.body = p.body[:0]
+	if cap(p.body) > maxRetainedBody {
+		p.body = nil // an idle connection does not keep a large buffer
 	}
 	m.End = ts
 	p.st = stStart
 	p.resync = false
 	p.infoFetched = false
 	p.scan, p.nlines = 0, 0
+	if p.handler != nil {
+		p.handler.HandleMessage(p.kind, m)
+		return
+	}
 	p.onMessage(m)
+}
+
+// requestInfo asks the handler or the request-info function, if any.
+func (p *Parser) requestInfo() (method, proto string) {
+	switch {
+	case p.handler != nil:
+		return p.handler.RequestInfo()
+	case p.reqInfo != nil:
+		return p.reqInfo()
+	}
+	return "", ""
 }

@@ -322,6 +322,28 @@ func TestGap(t *testing.T) {
 			p.Resync()
 			p.Feed([]byte("dy bytes\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\n\r\n"), 1)
 		}, want: []string{`GET /a HTTP/1.1 h=0 body="" len=0`}},
+		// Body text cut by a gap ends in lower-case words and a space: it is
+		// not a request start, so the request at the next segment is found.
+		{name: "resync: lower-case words are not a request start", kind: Request, run: func(p *Parser) {
+			p.Resync()
+			p.Feed([]byte("the quick brown "), 1)
+			p.Feed([]byte("GET /a HTTP/1.1\r\n\r\n"), 2)
+		}, want: []string{`GET /a HTTP/1.1 h=0 body="" len=0`}},
+		{name: "resync: a lower-case token and target are not a request start", kind: Request, run: func(p *Parser) {
+			p.Resync()
+			p.Feed([]byte("get /x "), 1)
+			p.Feed([]byte("POST /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nz"), 2)
+		}, want: []string{`POST /b HTTP/1.1 h=1 body="z" len=1`}},
+		{name: "resync: a request line split after a gap is kept", kind: Request, run: func(p *Parser) {
+			p.Resync()
+			p.Feed([]byte("GET /a HT"), 1)
+			p.Feed([]byte("TP/1.1\r\n\r\n"), 2)
+		}, want: []string{`GET /a HTTP/1.1 h=0 body="" len=0`}},
+		{name: "resync: an extension method split after a gap is kept", kind: Request, run: func(p *Parser) {
+			p.Resync()
+			p.Feed([]byte("PURGE /a HTTP/1.1\r"), 1)
+			p.Feed([]byte("\n\r\n"), 2)
+		}, want: []string{`PURGE /a HTTP/1.1 h=0 body="" len=0`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -429,5 +451,125 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := (Config{MaxBodyBytes: -1, MaxHeaderBytes: 1, MaxHeaders: -1}).Validate(); err == nil {
 		t.Error("bad config validated")
+	}
+}
+
+func TestPlausiblePrefix(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", true}, {"GE", true}, {"GET", true}, {"GET ", true}, {"GET /a b", true},
+		{"PROPF", true}, {"PURGE", true}, {"PURGE /x", true}, {"PURGE /x HTTP/1.", true},
+		{"PURGE /x HTTP/1.1", true}, {"PURGE /x HTTP/1.1\r", true}, {"M-SEARCH * HTTP/1.1", true},
+		{"the ", false}, {"the quick brown ", false}, {"get /x", false}, {"Get /x", false},
+		{"PURGE /x HTTP/2", false}, {"PURGE /x y", false}, {"PURGE  /x", false},
+		{"GET /\x01", false}, {"hello", false}, {"{\"a\": 1, ", false},
+	}
+	for _, tt := range tests {
+		if got := plausiblePrefix(Request, []byte(tt.in)); got != tt.want {
+			t.Errorf("plausiblePrefix(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestBodyFunc: the body function sees the whole de-chunked body once,
+// whether it came in place (one Feed) or in pieces, and its Body is kept.
+func TestBodyFunc(t *testing.T) {
+	inputs := map[string][]string{
+		"content-length, one feed": {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"},
+		"content-length, split":    {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe", "llo"},
+		"chunked":                  {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"},
+	}
+	for name, feeds := range inputs {
+		t.Run(name, func(t *testing.T) {
+			var got []*Message
+			var pool MessagePool
+			p := NewParser(Response, Config{}, func(m *Message) { got = append(got, m) }, nil)
+			p.SetMessagePool(&pool)
+			p.SetBodyFunc(func(m *Message, body []byte) {
+				m.Body = []byte(strings.ToUpper(string(body)))
+				m.Decoded = true
+			})
+			for i, f := range feeds {
+				// The parser must not keep the input: clobber it after Feed.
+				b := []byte(f)
+				p.Feed(b, int64(i+1))
+				for k := range b {
+					b[k] = 'x'
+				}
+			}
+			if len(got) != 1 || string(got[0].Body) != "HELLO" || !got[0].Decoded || got[0].BodyLen != 5 || got[0].BodyTruncated {
+				t.Fatalf("got %+v", got)
+			}
+		})
+	}
+}
+
+// TestReinit: a parser reused for a new stream forgets the old one.
+func TestReinit(t *testing.T) {
+	var got []string
+	p := NewParser(Request, Config{}, nil, nil)
+	p.Feed([]byte("POST /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"), 1)
+	p.Reinit(Response, func(m *Message) { got = append(got, brief(m)) }, nil)
+	p.Feed([]byte("HTTP/1.1 204 No\r\n\r\n"), 2)
+	if want := []string{`HTTP/1.1 204 No h=0 body="" len=0`}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestMessagePool(t *testing.T) {
+	var mp MessagePool
+	m := mp.Get()
+	m.Method, m.Body = "GET", []byte("x")
+	mp.Put(m)
+	if m2 := mp.Get(); m2 != m || m2.Method != "" || m2.Body != nil {
+		t.Fatalf("pooled message not reset: %+v", m2)
+	}
+	var nilPool *MessagePool
+	if nilPool.Get() == nil {
+		t.Fatal("nil pool returned nil")
+	}
+	nilPool.Put(m)
+}
+
+// TestPooledHeadersDoNotAlias: messages cut their header slices from one
+// slab; growing one must not overwrite another's fields.
+func TestPooledHeadersDoNotAlias(t *testing.T) {
+	var got []*Message
+	var pool MessagePool
+	p := NewParser(Request, Config{}, func(m *Message) { got = append(got, m) }, nil)
+	p.SetMessagePool(&pool)
+	p.Feed([]byte("GET /a HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\nGET /b HTTP/1.1\r\nC: 3\r\n\r\n"), 1)
+	if len(got) != 2 {
+		t.Fatalf("%d messages", len(got))
+	}
+	got[0].Headers = append(got[0].Headers, apicall.Header{Name: "X", Value: "clobber"})
+	got[0].Headers[0].Value = "changed"
+	if h := got[1].Headers; len(h) != 1 || h[0].Name != "C" || h[0].Value != "3" {
+		t.Fatalf("second message's headers changed: %+v", h)
+	}
+}
+
+type recHandler struct {
+	got []string
+}
+
+func (h *recHandler) HandleMessage(kind Kind, m *Message) {
+	h.got = append(h.got, kind.String()+" "+brief(m))
+}
+
+func (h *recHandler) RequestInfo() (method, proto string) { return "HEAD", "HTTP/1.1" }
+
+// TestHandler: a Handler replaces the callbacks, request info included
+// (a response to HEAD has no body, whatever its Content-Length says).
+func TestHandler(t *testing.T) {
+	h := &recHandler{}
+	p := NewParser(Response, Config{}, func(*Message) { t.Fatal("callback used with a handler") }, nil)
+	p.SetHandler(h)
+	p.Feed([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 204 No\r\n\r\n"), 1)
+	want := []string{`response HTTP/1.1 200 OK h=1 body="" len=0`, `response HTTP/1.1 204 No h=0 body="" len=0`}
+	if !reflect.DeepEqual(h.got, want) {
+		t.Fatalf("got %q, want %q", h.got, want)
 	}
 }

@@ -1,0 +1,159 @@
+package contentcoding
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// decodeBoth decodes with the one-shot inflater in front (as shipped) and
+// with the streaming decoder alone, and fails on any difference.
+func decodeBoth(t testing.TB, enc string, src []byte, limit int) {
+	t.Helper()
+	out1, tr1, err1 := Decode(nil, enc, src, limit)
+	oneShot = false
+	out2, tr2, err2 := Decode(nil, enc, src, limit)
+	oneShot = true
+	if !bytes.Equal(out1, out2) || tr1 != tr2 || (err1 == nil) != (err2 == nil) ||
+		err1 != nil && err1.Error() != err2.Error() {
+		t.Fatalf("%s, %d bytes, limit %d: one-shot %d bytes trunc %v err %v; streaming %d bytes trunc %v err %v",
+			enc, len(src), limit, len(out1), tr1, err1, len(out2), tr2, err2)
+	}
+}
+
+// corpus returns bodies of many shapes: JSON-like text, random bytes
+// (stored blocks), long runs (overlapping copies), sizes around block
+// and window boundaries.
+func corpus() [][]byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	var out [][]byte
+	words := []string{`{"id":`, `"name":"`, `alice`, `bob`, `"},`, `[`, `]`, `true`, `null`, `12345`, ` `, "\n", `"email":"a@b.test"`}
+	for _, n := range []int{0, 1, 2, 3, 100, 258, 259, 1000, 4096, 32769, 70000} {
+		var b bytes.Buffer
+		for b.Len() < n {
+			b.WriteString(words[r.IntN(len(words))])
+		}
+		out = append(out, b.Bytes()[:n])
+		rnd := make([]byte, n)
+		for i := range rnd {
+			rnd[i] = byte(r.Uint32())
+		}
+		out = append(out, rnd)
+		out = append(out, bytes.Repeat([]byte{'a'}, n))
+		mixed := append(append([]byte(nil), rnd[:n/2]...), bytes.Repeat([]byte("abcabcab"), n/16)...)
+		out = append(out, mixed)
+	}
+	return out
+}
+
+func gzLevel(b []byte, level int) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, level)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func zlLevel(b []byte, level int) []byte {
+	var buf bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&buf, level)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// TestOneShotMatchesStreaming: on valid, cut, corrupted and capped inputs
+// the one-shot inflater and the streaming decoder give the same result.
+func TestOneShotMatchesStreaming(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	levels := []int{flate.NoCompression, flate.BestSpeed, flate.DefaultCompression, flate.BestCompression, flate.HuffmanOnly}
+	for i, body := range corpus() {
+		for _, lv := range levels {
+			for _, c := range []struct {
+				enc string
+				src []byte
+			}{{"gzip", gzLevel(body, lv)}, {"deflate", zlLevel(body, lv)}} {
+				t.Run(fmt.Sprintf("%d/%d/%s", i, lv, c.enc), func(t *testing.T) {
+					for _, limit := range []int{65536, len(body), len(body) - 1} {
+						decodeBoth(t, c.enc, c.src, max(limit, 0))
+					}
+					for range 3 {
+						// Cut, one byte flipped, garbage appended.
+						decodeBoth(t, c.enc, c.src[:r.IntN(len(c.src)+1)], 1<<20)
+						bad := append([]byte(nil), c.src...)
+						bad[r.IntN(len(bad))] ^= byte(1 << r.IntN(8))
+						decodeBoth(t, c.enc, bad, 1<<20)
+					}
+					decodeBoth(t, c.enc, append(append([]byte(nil), c.src...), 0, 1, 2), 1<<20)
+				})
+			}
+		}
+	}
+}
+
+// TestOneShotUsed: the one-shot path does decode well-formed bodies (the
+// comparison above would also pass if it always gave up).
+func TestOneShotUsed(t *testing.T) {
+	for _, body := range corpus() {
+		for _, lv := range []int{flate.NoCompression, flate.BestSpeed, flate.BestCompression} {
+			if len(body) > 65536 {
+				continue
+			}
+			out, ok := fastGzip(nil, gzLevel(body, lv), 65536)
+			if !ok || !bytes.Equal(out, body) {
+				t.Fatalf("gzip level %d, %d bytes: ok %v, %d bytes out", lv, len(body), ok, len(out))
+			}
+			out, ok = fastZlib(nil, zlLevel(body, lv), 65536)
+			if !ok || !bytes.Equal(out, body) {
+				t.Fatalf("zlib level %d, %d bytes: ok %v, %d bytes out", lv, len(body), ok, len(out))
+			}
+		}
+	}
+}
+
+// FuzzOneShot: whatever the input, both paths agree.
+func FuzzOneShot(f *testing.F) {
+	for _, body := range corpus()[:24] {
+		f.Add(gzLevel(body, flate.BestSpeed), uint32(65536), false)
+		f.Add(zlLevel(body, flate.DefaultCompression), uint32(100), true)
+	}
+	f.Fuzz(func(t *testing.T, src []byte, limit uint32, zlibToo bool) {
+		limit %= 1 << 20
+		decodeBoth(t, "gzip", src, int(limit))
+		if zlibToo {
+			decodeBoth(t, "deflate", src, int(limit))
+		}
+	})
+}
+
+func BenchmarkInflate(b *testing.B) {
+	for _, n := range []int{1024, 2500, 16384} {
+		var body bytes.Buffer
+		r := rand.New(rand.NewPCG(5, 6))
+		for body.Len() < n {
+			fmt.Fprintf(&body, `{"id":%d,"sku":"SKU-%05d","name":"item %d","price":%d.%02d,"tags":["a","b"]},`, r.IntN(99999), r.IntN(99999), r.IntN(500), r.IntN(999), r.IntN(100))
+		}
+		src := gzLevel(body.Bytes()[:n], flate.BestSpeed)
+		for _, mode := range []struct {
+			name string
+			on   bool
+		}{{"oneshot", true}, {"streaming", false}} {
+			b.Run(fmt.Sprintf("%d/%s", n, mode.name), func(b *testing.B) {
+				oneShot = mode.on
+				defer func() { oneShot = true }()
+				b.SetBytes(int64(n))
+				b.ReportAllocs()
+				for b.Loop() {
+					out, _, err := Decode(nil, "gzip", src, 65536)
+					if err != nil || len(out) != n {
+						b.Fatalf("%d bytes, %v", len(out), err)
+					}
+				}
+			})
+		}
+	}
+}
