@@ -230,9 +230,11 @@ func recordVeth(t *testing.T) (*vethRecording, error) {
 	// -Z root: tcpdump would otherwise drop to its own user and fail to
 	// write into the test's private directory. --immediate-mode: with
 	// TPACKET_V3, packets still in the ring's current block when SIGINT
-	// arrives are otherwise never written.
+	// arrives are otherwise never written. -B 65536: a 64 MiB kernel
+	// buffer, so a tcpdump starved of CPU by a loaded machine (the whole
+	// suite runs in parallel) catches up instead of dropping packets.
 	dump := exec.CommandContext(ctx, "ip", "netns", "exec", ns.srv,
-		"tcpdump", "-i", ns.srvIf, "-w", pcap, "-U", "--immediate-mode", "-s", "0", "-Z", "root", "tcp port "+strconv.Itoa(serverPort))
+		"tcpdump", "-i", ns.srvIf, "-w", pcap, "-U", "--immediate-mode", "-B", "65536", "-s", "0", "-Z", "root", "tcp port "+strconv.Itoa(serverPort))
 	dumpProc, err := startProcess(t, dump, "listening on", true)
 	if err != nil {
 		return nil, fmt.Errorf("start tcpdump: %w", err)
