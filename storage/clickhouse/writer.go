@@ -101,6 +101,12 @@ type Writer struct {
 
 	closeMu sync.Mutex
 	closed  bool
+
+	// Background inserts of full batches run under bgCtx (cancelled when
+	// Close gives up) and are counted in bg.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 var (
@@ -123,9 +129,10 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 		return nil, err
 	}
 	w := &Writer{cfg: cfg, db: db, log: log.With("component", "clickhouse"), m: m}
+	w.bgCtx, w.bgCancel = context.WithCancel(context.Background())
 	q := func(t string) string { return db.opts.Database + "." + t }
 	w.calls = w.newTable("calls", q("calls"), func() columnSet {
-		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate}
+		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate, rows: min(cfg.BatchRows, 1<<20)}
 	})
 	w.eps = w.newTable("endpoints", q("endpoints"), func() columnSet { return &endpointColumns{} })
 	w.finds = w.newTable("findings", q("findings"), func() columnSet { return &findingColumns{} })
@@ -133,7 +140,7 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 }
 
 func (w *Writer) newTable(name, qualified string, fresh func() columnSet) *tableWriter {
-	t := &tableWriter{w: w, name: name, fresh: fresh}
+	t := &tableWriter{w: w, name: name, fresh: fresh, flushSem: make(chan struct{}, 1)}
 	t.insert = insertSQL(qualified, fresh().names())
 	t.pending = t.newBatch()
 	w.tables = append(w.tables, t)
@@ -201,12 +208,16 @@ func (w *Writer) Run(ctx context.Context) error {
 
 // Close flushes what is buffered (retrying until ctx ends) and makes later
 // Consume* calls fail with ErrClosed. It is idempotent and safe without Run.
-// It does not close the DB.
+// When ctx ends first, background inserts are abandoned (their rows were
+// not acknowledged when WaitForInsert is set). It does not close the DB.
 func (w *Writer) Close(ctx context.Context) error {
 	w.closeMu.Lock()
 	w.closed = true
 	w.closeMu.Unlock()
-	return w.Flush(ctx)
+	err := w.Flush(ctx)
+	w.bgCancel()
+	w.bg.Wait()
+	return err
 }
 
 // WriterStats counts rows by table.
@@ -239,12 +250,14 @@ type tableWriter struct {
 	inserted atomic.Uint64 // rows inserted
 	dropped  atomic.Uint64 // rows given up on (permanent errors)
 
-	mu       sync.Mutex
-	spare    columnSet // columns of an inserted batch, reused by the next (no regrowth)
-	pending  *batch
-	permErr  error // last permanent failure, reported to buffered callers once
-	flushMu  sync.Mutex
-	inflight *batch // taken from pending, not yet inserted (kept across failed flushes)
+	mu      sync.Mutex
+	spare   columnSet // columns of an inserted batch, reused by the next (no regrowth)
+	pending *batch
+	permErr error         // last permanent failure, reported to buffered callers once
+	bgDone  chan struct{} // set while a background flush runs; closed when it ends
+
+	flushSem chan struct{} // holds one token while a flush inserts: one insert at a time
+	inflight *batch        // taken from pending, not yet inserted (kept across failed flushes); flushSem held
 }
 
 // batch is a set of rows inserted together; done closes when the insert
@@ -278,10 +291,17 @@ func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) e
 		if t.pending.rows < t.w.cfg.BatchRows {
 			break
 		}
+		// Full while the previous batch is still being inserted: wait for
+		// it (back-pressure; a slow server slows the caller).
+		done := t.startFlush()
 		t.mu.Unlock()
-		// Full: insert it here; a slow server slows the caller (back-pressure).
-		if err := t.flush(ctx); err != nil {
-			return err
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if t.w.bgCtx.Err() != nil {
+			return ErrClosed
 		}
 	}
 	b := t.pending
@@ -290,17 +310,16 @@ func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) e
 	}
 	add(b.cols)
 	b.rows += n
-	full := b.rows >= t.w.cfg.BatchRows
+	if b.rows >= t.w.cfg.BatchRows {
+		// Insert it in the background while the caller fills the next
+		// batch: client encoding and server work overlap.
+		t.startFlush()
+	}
 	t.w.m.pending.WithLabelValues(t.name).Set(float64(b.rows))
 	perm := t.permErr
 	t.permErr = nil
 	t.mu.Unlock()
 
-	if full {
-		if err := t.flush(ctx); err != nil && t.w.cfg.WaitForInsert {
-			return err
-		}
-	}
 	if !t.w.cfg.WaitForInsert {
 		return perm
 	}
@@ -341,16 +360,46 @@ func (t *tableWriter) due() bool {
 	return t.pending.rows > 0 && time.Since(t.pending.started) >= t.w.cfg.FlushInterval
 }
 
+// startFlush starts a background flush of full batches unless one runs,
+// and returns the channel closed when the running one ends; t.mu is held.
+func (t *tableWriter) startFlush() <-chan struct{} {
+	if t.bgDone != nil {
+		return t.bgDone
+	}
+	done := make(chan struct{})
+	t.bgDone = done
+	t.w.bg.Add(1)
+	go func() {
+		defer t.w.bg.Done()
+		if err := t.flushBatches(t.w.bgCtx, true); err != nil && t.w.bgCtx.Err() == nil {
+			t.w.log.Error("insert failed", "table", t.name, "err", err)
+		}
+		t.mu.Lock()
+		t.bgDone = nil
+		t.mu.Unlock()
+		close(done)
+	}()
+	return done
+}
+
 // flush inserts the batch left in flight by an earlier failed flush, then
 // the pending one. It returns early only when ctx ends (the batch stays in
 // flight) or a batch fails permanently (it is dropped and counted).
-func (t *tableWriter) flush(ctx context.Context) error {
-	t.flushMu.Lock()
-	defer t.flushMu.Unlock()
+func (t *tableWriter) flush(ctx context.Context) error { return t.flushBatches(ctx, false) }
+
+// flushBatches is flush; with fullOnly it leaves a pending batch that is
+// not full yet to fill up.
+func (t *tableWriter) flushBatches(ctx context.Context, fullOnly bool) error {
+	select {
+	case t.flushSem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("insert into %s: %w", t.name, ctx.Err())
+	}
+	defer func() { <-t.flushSem }()
 	for {
 		if t.inflight == nil {
 			t.mu.Lock()
-			if t.pending.rows == 0 {
+			if t.pending.rows == 0 || (fullOnly && t.pending.rows < t.w.cfg.BatchRows) {
 				t.mu.Unlock()
 				return nil
 			}
