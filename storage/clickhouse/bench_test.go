@@ -70,6 +70,9 @@ func BenchmarkInsertCalls(b *testing.B) {
 			cfg.WaitForInsert = false
 			cfg.SampleBytes = tc.sample
 			cfg.FlushInterval = time.Minute // batches by size only
+			if n, err := strconv.Atoi(os.Getenv("APITAP_BENCH_BATCH_ROWS")); err == nil {
+				cfg.BatchRows = n // for comparing batch sizes; make bench uses the default
+			}
 			cfg.Annotate = func(c *apicall.Call) (string, []string) { return c.Path, nil }
 			w, err := NewWriter(d, cfg, nil, nil)
 			if err != nil {

@@ -468,41 +468,70 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 	}
 }
 
+// blockRows is how many rows go into each block an insert sends: the
+// batch's rows go out as several blocks of one INSERT (the server squashes
+// them into parts as before), so clickhouse-go's column buffers stay this
+// size and are reused instead of growing to the whole batch.
+const blockRows = 8192
+
 func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 	ins, err := t.w.db.conn.PrepareBatch(ctx, t.insert)
 	if err != nil {
 		return err
 	}
-	for i, col := range b.cols.values() {
-		if err := appendColumn(ins.Column(i), col); err != nil {
-			_ = ins.Abort() // the append error is the one to report
-			return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
+	cols, n := b.cols.values(), b.cols.len()
+	for lo := 0; lo < n; lo += blockRows {
+		hi := min(lo+blockRows, n)
+		for i, col := range cols {
+			if err := appendColumn(ins.Column(i), col, lo, hi); err != nil {
+				_ = ins.Abort() // the append error is the one to report
+				return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
+			}
+		}
+		if hi < n {
+			if err := ins.Flush(); err != nil {
+				_ = ins.Abort() // the flush error is the one to report
+				return err
+			}
 		}
 	}
 	return ins.Send()
 }
 
-// appendColumn appends a whole column. Array columns go row by row: with
-// a []string per row clickhouse-go takes its reflection-free path, with a
-// [][]string it reflects on every row (measured 3x slower).
-func appendColumn(c driver.BatchColumn, col any) error {
+// appendColumn appends rows lo to hi of a whole column. Array columns go
+// row by row: with a []string per row clickhouse-go takes its
+// reflection-free path, with a [][]string it reflects on every row
+// (measured 3x slower).
+func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
 	switch v := col.(type) {
 	case [][]string:
-		for _, row := range v {
+		for _, row := range v[lo:hi] {
 			if err := c.AppendRow(row); err != nil {
 				return err
 			}
 		}
 		return nil
 	case [][]uint64:
-		for _, row := range v {
+		for _, row := range v[lo:hi] {
 			if err := c.AppendRow(row); err != nil {
 				return err
 			}
 		}
 		return nil
+	case []string:
+		return c.Append(v[lo:hi])
+	case []time.Time:
+		return c.Append(v[lo:hi])
+	case []uint64:
+		return c.Append(v[lo:hi])
+	case []uint32:
+		return c.Append(v[lo:hi])
+	case []uint16:
+		return c.Append(v[lo:hi])
+	case []uint8:
+		return c.Append(v[lo:hi])
 	}
-	return c.Append(col)
+	return fmt.Errorf("column type %T not handled", col)
 }
 
 // metrics of the writer, labelled by table (calls, endpoints, findings).

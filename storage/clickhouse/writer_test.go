@@ -193,3 +193,38 @@ func TestWriterBuffered(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 }
+
+// TestWriterBlocks: a batch larger than one block goes out as several
+// blocks of a single insert, and every row arrives once.
+func TestWriterBlocks(t *testing.T) {
+	srv := chtest.Shared(t)
+	o := migrated(t, srv)
+	db := openDB(t, o)
+	n := 3*blockRows + 5
+	cfg := DefaultWriterConfig()
+	cfg.BatchRows = n
+	reg := prometheus.NewRegistry()
+	w, err := NewWriter(db, cfg, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := testCalls("blk", n)
+	if err := w.Consume(t.Context(), calls); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Count(t, "SELECT count() FROM system.parts WHERE database = '"+o.Database+"' AND table = 'calls'"); got != 1 {
+		t.Errorf("%d parts, want the blocks squashed into 1", got)
+	}
+	if got := testutil.ToFloat64(w.m.batches.WithLabelValues("calls")); got != 1 {
+		t.Errorf("%v inserts, want 1", got)
+	}
+	if got := srv.Count(t, "SELECT uniqExact(id) FROM "+o.Database+".calls"); got != uint64(n) {
+		t.Errorf("distinct ids: %d, want %d", got, n)
+	}
+	if got := srv.Count(t, "SELECT count() FROM "+o.Database+".calls WHERE id = '"+calls[n-1].ID+"' AND path = '"+calls[n-1].Path+"'"); got != 1 {
+		t.Errorf("last row: %d, want 1", got)
+	}
+}
