@@ -20,8 +20,10 @@ import (
 // WriterConfig controls the batch writer.
 type WriterConfig struct {
 	// BatchRows is the number of pending rows of one table that triggers an
-	// insert; it also bounds what is buffered: a Consume that finds this
-	// many rows pending inserts them first. Default 50000.
+	// insert (in the background, while the next batch fills); it also
+	// bounds what is buffered: a Consume that finds this many rows pending
+	// waits until the insert before them is done, so at most one full
+	// batch waits while one is inserted. Default 50000.
 	BatchRows int
 	// FlushInterval is the longest a row waits in the buffer before it is
 	// inserted. Default 1s.
@@ -83,7 +85,9 @@ var ErrClosed = errors.New("clickhouse writer: closed")
 //
 // Consume* may be called from many goroutines; rows are copied, so callers
 // keep their slices. Each table has at most one insert in flight; rows
-// that arrive meanwhile form the next batch (group commit). A batch is
+// that arrive meanwhile form the next batch (group commit). A full batch
+// is inserted by a background goroutine, so the next one fills while the
+// server works. A batch is
 // kept and retried with backoff while errors are retryable (the server is
 // down, overloaded, or the network failed), so an outage blocks Consume*
 // (back-pressure) instead of losing rows; inserts are at least once and
@@ -266,6 +270,7 @@ type batch struct {
 	cols    columnSet
 	rows    int
 	started time.Time
+	taken   chan struct{} // closed when a flush took the batch from pending
 	done    chan struct{}
 	err     error
 }
@@ -277,7 +282,7 @@ func (t *tableWriter) newBatch() *batch {
 	if cols == nil {
 		cols = t.fresh()
 	}
-	return &batch{cols: cols, done: make(chan struct{})}
+	return &batch{cols: cols, taken: make(chan struct{}), done: make(chan struct{})}
 }
 
 // consume appends n rows (added by add) and, with WaitForInsert, waits for
@@ -291,11 +296,14 @@ func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) e
 		if t.pending.rows < t.w.cfg.BatchRows {
 			break
 		}
-		// Full while the previous batch is still being inserted: wait for
-		// it (back-pressure; a slow server slows the caller).
+		// Full while the previous batch is still being inserted: wait
+		// until a flush takes this one (back-pressure; a slow server slows
+		// the caller).
+		full := t.pending
 		done := t.startFlush()
 		t.mu.Unlock()
 		select {
+		case <-full.taken:
 		case <-done:
 		case <-ctx.Done():
 			return ctx.Err()
@@ -404,6 +412,7 @@ func (t *tableWriter) flushBatches(ctx context.Context, fullOnly bool) error {
 				return nil
 			}
 			t.inflight = t.pending
+			close(t.inflight.taken)
 			t.pending = t.newBatch()
 			t.w.m.pending.WithLabelValues(t.name).Set(0)
 			t.mu.Unlock()

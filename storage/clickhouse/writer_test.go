@@ -228,3 +228,54 @@ func TestWriterBlocks(t *testing.T) {
 		t.Errorf("last row: %d, want 1", got)
 	}
 }
+
+// TestWriterBackgroundRetry: full batches are inserted in the background;
+// while the server is down those inserts retry, Consume blocks once a
+// second batch is full (back-pressure), and after the restart every row
+// arrives once.
+func TestWriterBackgroundRetry(t *testing.T) {
+	srv := chtest.Start(t)
+	o := migrated(t, srv)
+	db := openDB(t, o)
+	cfg := DefaultWriterConfig()
+	cfg.WaitForInsert = false
+	cfg.BatchRows = 100
+	cfg.FlushInterval = time.Minute // by size only
+	cfg.RetryInitial, cfg.RetryMax = 50*time.Millisecond, 200*time.Millisecond
+	w, err := NewWriter(db, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop(t)
+	calls := testCalls("bg", 250)
+	var consumed atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; i < len(calls); i += 25 {
+			if err := w.Consume(t.Context(), calls[i:i+25]); err != nil {
+				done <- err
+				return
+			}
+			consumed.Add(25)
+		}
+		done <- nil
+	}()
+	time.Sleep(2 * time.Second)
+	// The first batch is retrying, the second is full: Consume waits.
+	if got := consumed.Load(); got != 200 {
+		t.Errorf("%d rows accepted while the server was down, want 200 (one batch inserting, one full)", got)
+	}
+	srv.Restart(t)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if retries := testutil.ToFloat64(w.m.errors.WithLabelValues("calls", "retryable")); retries == 0 {
+		t.Error("no retryable error counted")
+	}
+	if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls FINAL"); n != 250 {
+		t.Errorf("calls after FINAL: %d, want 250", n)
+	}
+}
