@@ -22,9 +22,14 @@ type WriterConfig struct {
 	// BatchRows is the number of pending rows of one table that triggers an
 	// insert (in the background, while the next batch fills); it also
 	// bounds what is buffered: a Consume that finds this many rows pending
-	// waits until the insert before them is done, so at most one full
-	// batch waits while one is inserted. Default 50000.
+	// waits until an insert takes them. Default 50000.
 	BatchRows int
+	// InsertConcurrency is how many full batches of one table are inserted
+	// at once, each on its own connection, so a server with idle cores
+	// takes them in parallel; flushes by time, Flush and Close insert
+	// alone. It also bounds the buffer: BatchRows pending plus this many
+	// batches in flight. Default 2.
+	InsertConcurrency int
 	// FlushInterval is the longest a row waits in the buffer before it is
 	// inserted. Default 1s.
 	FlushInterval time.Duration
@@ -50,12 +55,13 @@ type WriterConfig struct {
 // DefaultWriterConfig returns the defaults.
 func DefaultWriterConfig() WriterConfig {
 	return WriterConfig{
-		BatchRows:     50000,
-		FlushInterval: time.Second,
-		WaitForInsert: true,
-		SampleBytes:   1024,
-		RetryInitial:  100 * time.Millisecond,
-		RetryMax:      5 * time.Second,
+		BatchRows:         50000,
+		InsertConcurrency: 2,
+		FlushInterval:     time.Second,
+		WaitForInsert:     true,
+		SampleBytes:       1024,
+		RetryInitial:      100 * time.Millisecond,
+		RetryMax:          5 * time.Second,
 	}
 }
 
@@ -64,6 +70,9 @@ func (c WriterConfig) Validate() error {
 	var errs []error
 	if c.BatchRows <= 0 {
 		errs = append(errs, errors.New("batch rows: must be positive"))
+	}
+	if c.InsertConcurrency <= 0 {
+		errs = append(errs, errors.New("insert concurrency: must be positive"))
 	}
 	if c.FlushInterval <= 0 {
 		errs = append(errs, errors.New("flush interval: must be positive"))
@@ -84,9 +93,9 @@ var ErrClosed = errors.New("clickhouse writer: closed")
 // implements apicall.Sink, report.EndpointSink and report.FindingSink.
 //
 // Consume* may be called from many goroutines; rows are copied, so callers
-// keep their slices. Each table has at most one insert in flight; rows
-// that arrive meanwhile form the next batch (group commit). A full batch
-// is inserted by a background goroutine, so the next one fills while the
+// keep their slices. Rows that arrive while a batch is inserted form the
+// next batch (group commit). Full batches are inserted by background
+// goroutines (InsertConcurrency at once), so the next one fills while the
 // server works. A batch is
 // kept and retried with backoff while errors are retryable (the server is
 // down, overloaded, or the network failed), so an outage blocks Consume*
@@ -144,7 +153,8 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 }
 
 func (w *Writer) newTable(name, qualified string, fresh func() columnSet) *tableWriter {
-	t := &tableWriter{w: w, name: name, fresh: fresh, flushSem: make(chan struct{}, 1)}
+	t := &tableWriter{w: w, name: name, fresh: fresh, flushSem: make(chan struct{}, w.cfg.InsertConcurrency),
+		exclusive: make(chan struct{}, 1), bgEnded: make(chan struct{})}
 	t.insert = insertSQL(qualified, fresh().names())
 	t.pending = t.newBatch()
 	w.tables = append(w.tables, t)
@@ -254,14 +264,20 @@ type tableWriter struct {
 	inserted atomic.Uint64 // rows inserted
 	dropped  atomic.Uint64 // rows given up on (permanent errors)
 
-	mu      sync.Mutex
-	spare   columnSet // columns of an inserted batch, reused by the next (no regrowth)
-	pending *batch
-	permErr error         // last permanent failure, reported to buffered callers once
-	bgDone  chan struct{} // set while a background flush runs; closed when it ends
+	mu        sync.Mutex
+	spare     []columnSet // columns of inserted batches, reused by the next (no regrowth)
+	pending   *batch
+	permErr   error         // last permanent failure, reported to buffered callers once
+	bgRunning int           // background flushes running
+	bgEnded   chan struct{} // closed (and replaced) whenever a background flush ends
+	orphans   []*batch      // taken from pending, not inserted (their flush's ctx ended); retried first
 
-	flushSem chan struct{} // holds one token while a flush inserts: one insert at a time
-	inflight *batch        // taken from pending, not yet inserted (kept across failed flushes); flushSem held
+	// flushSem holds a token per insert running: a background flush takes
+	// one, a flush by time, Flush or Close takes all (it inserts alone),
+	// holding exclusive meanwhile so that two of them never split the
+	// tokens between them (a deadlock).
+	flushSem  chan struct{}
+	exclusive chan struct{}
 }
 
 // batch is a set of rows inserted together; done closes when the insert
@@ -277,9 +293,10 @@ type batch struct {
 
 // newBatch returns an empty batch; t.mu is held (or t is not shared yet).
 func (t *tableWriter) newBatch() *batch {
-	cols := t.spare
-	t.spare = nil
-	if cols == nil {
+	var cols columnSet
+	if n := len(t.spare); n > 0 {
+		cols, t.spare = t.spare[n-1], t.spare[:n-1]
+	} else {
 		cols = t.fresh()
 	}
 	return &batch{cols: cols, taken: make(chan struct{}), done: make(chan struct{})}
@@ -368,14 +385,15 @@ func (t *tableWriter) due() bool {
 	return t.pending.rows > 0 && time.Since(t.pending.started) >= t.w.cfg.FlushInterval
 }
 
-// startFlush starts a background flush of full batches unless one runs,
-// and returns the channel closed when the running one ends; t.mu is held.
+// startFlush starts a background flush of full batches unless
+// InsertConcurrency of them run, and returns a channel closed when a
+// running one ends; t.mu is held.
 func (t *tableWriter) startFlush() <-chan struct{} {
-	if t.bgDone != nil {
-		return t.bgDone
+	ended := t.bgEnded
+	if t.bgRunning >= t.w.cfg.InsertConcurrency {
+		return ended
 	}
-	done := make(chan struct{})
-	t.bgDone = done
+	t.bgRunning++
 	t.w.bg.Add(1)
 	go func() {
 		defer t.w.bg.Done()
@@ -383,52 +401,82 @@ func (t *tableWriter) startFlush() <-chan struct{} {
 			t.w.log.Error("insert failed", "table", t.name, "err", err)
 		}
 		t.mu.Lock()
-		t.bgDone = nil
+		t.bgRunning--
+		close(t.bgEnded)
+		t.bgEnded = make(chan struct{})
 		t.mu.Unlock()
-		close(done)
 	}()
-	return done
+	return ended
 }
 
-// flush inserts the batch left in flight by an earlier failed flush, then
-// the pending one. It returns early only when ctx ends (the batch stays in
-// flight) or a batch fails permanently (it is dropped and counted).
+// flush inserts the batches left over by earlier flushes whose context
+// ended, then the pending one, alone (after the background inserts
+// running). It returns early only when ctx ends (the batch is kept for
+// the next flush) or a batch fails permanently (it is dropped and
+// counted).
 func (t *tableWriter) flush(ctx context.Context) error { return t.flushBatches(ctx, false) }
 
-// flushBatches is flush; with fullOnly it leaves a pending batch that is
-// not full yet to fill up.
+// flushBatches is flush; with fullOnly (a background flush) it takes one
+// insert token instead of all, and leaves a pending batch that is not full
+// yet to fill up.
 func (t *tableWriter) flushBatches(ctx context.Context, fullOnly bool) error {
-	select {
-	case t.flushSem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("insert into %s: %w", t.name, ctx.Err())
+	tokens := cap(t.flushSem)
+	if fullOnly {
+		tokens = 1
+	} else {
+		select {
+		case t.exclusive <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("insert into %s: %w", t.name, ctx.Err())
+		}
+		defer func() { <-t.exclusive }()
 	}
-	defer func() { <-t.flushSem }()
-	for {
-		if t.inflight == nil {
-			t.mu.Lock()
-			if t.pending.rows == 0 || (fullOnly && t.pending.rows < t.w.cfg.BatchRows) {
-				t.mu.Unlock()
-				return nil
+	for i := range tokens {
+		select {
+		case t.flushSem <- struct{}{}:
+		case <-ctx.Done():
+			for range i {
+				<-t.flushSem
 			}
-			t.inflight = t.pending
-			close(t.inflight.taken)
+			return fmt.Errorf("insert into %s: %w", t.name, ctx.Err())
+		}
+	}
+	defer func() {
+		for range tokens {
+			<-t.flushSem
+		}
+	}()
+	for {
+		t.mu.Lock()
+		var b *batch
+		switch n := len(t.orphans); {
+		case n > 0:
+			b, t.orphans = t.orphans[n-1], t.orphans[:n-1]
+		case t.pending.rows == 0 || (fullOnly && t.pending.rows < t.w.cfg.BatchRows):
+			t.mu.Unlock()
+			return nil
+		default:
+			b = t.pending
+			close(b.taken)
 			t.pending = t.newBatch()
 			t.w.m.pending.WithLabelValues(t.name).Set(0)
-			t.mu.Unlock()
 		}
-		b := t.inflight
+		t.mu.Unlock()
 		err := t.insertWithRetry(ctx, b)
 		if err != nil && ctx.Err() != nil {
+			t.mu.Lock()
+			t.orphans = append(t.orphans, b)
+			t.mu.Unlock()
 			return fmt.Errorf("insert %d rows into %s: %w", b.rows, t.name, ctx.Err())
 		}
-		t.inflight = nil
 		b.err = err
 		close(b.done)
 		// Nobody reads a finished batch's columns: reuse them.
 		b.cols.reset()
 		t.mu.Lock()
-		t.spare = b.cols
+		if len(t.spare) <= cap(t.flushSem) {
+			t.spare = append(t.spare, b.cols)
+		}
 		t.mu.Unlock()
 		if err != nil {
 			t.dropped.Add(uint64(b.rows))

@@ -229,53 +229,115 @@ func TestWriterBlocks(t *testing.T) {
 	}
 }
 
-// TestWriterBackgroundRetry: full batches are inserted in the background;
-// while the server is down those inserts retry, Consume blocks once a
-// second batch is full (back-pressure), and after the restart every row
-// arrives once.
+// TestWriterBackgroundRetry: full batches are inserted in the background,
+// InsertConcurrency at once; while the server is down those inserts
+// retry, Consume blocks once one more batch is full (back-pressure), and
+// after the restart every row arrives once.
 func TestWriterBackgroundRetry(t *testing.T) {
 	srv := chtest.Start(t)
+	for _, conc := range []int{1, 2} {
+		t.Run(fmt.Sprintf("InsertConcurrency=%d", conc), func(t *testing.T) {
+			o := migrated(t, srv)
+			db := openDB(t, o)
+			cfg := DefaultWriterConfig()
+			cfg.WaitForInsert = false
+			cfg.BatchRows = 100
+			cfg.InsertConcurrency = conc
+			cfg.FlushInterval = time.Minute // by size only
+			cfg.RetryInitial, cfg.RetryMax = 50*time.Millisecond, 200*time.Millisecond
+			w, err := NewWriter(db, cfg, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Stop(t)
+			calls := testCalls(fmt.Sprintf("bg%d", conc), 350)
+			var consumed atomic.Int64
+			done := make(chan error, 1)
+			go func() {
+				for i := 0; i < len(calls); i += 25 {
+					if err := w.Consume(t.Context(), calls[i:i+25]); err != nil {
+						done <- err
+						return
+					}
+					consumed.Add(25)
+				}
+				done <- nil
+			}()
+			time.Sleep(2 * time.Second)
+			// conc batches are retrying, one more is full: Consume waits.
+			if got, want := consumed.Load(), int64(100*(conc+1)); got != want {
+				t.Errorf("%d rows accepted while the server was down, want %d (%d batches inserting, one full)", got, want, conc)
+			}
+			srv.Restart(t)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if retries := testutil.ToFloat64(w.m.errors.WithLabelValues("calls", "retryable")); retries == 0 {
+				t.Error("no retryable error counted")
+			}
+			if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls FINAL"); n != 350 {
+				t.Errorf("calls after FINAL: %d, want 350", n)
+			}
+		})
+	}
+}
+
+// TestWriterConcurrentFlushes: flushes by time, Flush and Consume's own
+// flushes run at once with background inserts; none may deadlock.
+func TestWriterConcurrentFlushes(t *testing.T) {
+	srv := chtest.Shared(t)
 	o := migrated(t, srv)
 	db := openDB(t, o)
 	cfg := DefaultWriterConfig()
-	cfg.WaitForInsert = false
-	cfg.BatchRows = 100
-	cfg.FlushInterval = time.Minute // by size only
-	cfg.RetryInitial, cfg.RetryMax = 50*time.Millisecond, 200*time.Millisecond
+	cfg.BatchRows = 60
+	cfg.InsertConcurrency = 3
+	cfg.FlushInterval = 5 * time.Millisecond
 	w, err := NewWriter(db, cfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Stop(t)
-	calls := testCalls("bg", 250)
-	var consumed atomic.Int64
-	done := make(chan error, 1)
-	go func() {
-		for i := 0; i < len(calls); i += 25 {
-			if err := w.Consume(t.Context(), calls[i:i+25]); err != nil {
-				done <- err
-				return
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	runDone := make(chan error, 1)
+	runCtx, stopRun := context.WithCancel(ctx)
+	go func() { runDone <- w.Run(runCtx) }()
+	calls := testCalls("conc", 2000)
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g * 500; i < (g+1)*500; i += 25 {
+				if err := w.Consume(ctx, calls[i:i+25]); err != nil {
+					errc <- err
+					return
+				}
+				if i%100 == 0 {
+					if err := w.Flush(ctx); err != nil {
+						errc <- err
+						return
+					}
+				}
 			}
-			consumed.Add(25)
-		}
-		done <- nil
-	}()
-	time.Sleep(2 * time.Second)
-	// The first batch is retrying, the second is full: Consume waits.
-	if got := consumed.Load(); got != 200 {
-		t.Errorf("%d rows accepted while the server was down, want 200 (one batch inserting, one full)", got)
+		}()
 	}
-	srv.Restart(t)
-	if err := <-done; err != nil {
+	wg.Wait()
+	stopRun()
+	close(errc)
+	for err := range errc {
 		t.Fatal(err)
 	}
-	if err := w.Close(t.Context()); err != nil {
+	if err := <-runDone; err != nil {
 		t.Fatal(err)
 	}
-	if retries := testutil.ToFloat64(w.m.errors.WithLabelValues("calls", "retryable")); retries == 0 {
-		t.Error("no retryable error counted")
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
 	}
-	if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls FINAL"); n != 250 {
-		t.Errorf("calls after FINAL: %d, want 250", n)
+	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+o.Database+".calls"); n != 2000 {
+		t.Errorf("distinct ids: %d, want 2000", n)
 	}
 }
