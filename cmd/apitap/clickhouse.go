@@ -29,10 +29,16 @@ func clickhouseFlags() []cli.Flag {
 		&cli.StringFlag{Name: "clickhouse", Usage: "also write calls, endpoints and findings to " + dsnUsage, EnvVars: []string{"APITAP_CLICKHOUSE"}},
 		&cli.BoolFlag{Name: "no-migrate", Usage: "do not create or upgrade the ClickHouse schema on start (run apitap migrate instead)", EnvVars: []string{"APITAP_CLICKHOUSE_NO_MIGRATE"}},
 		retentionFlag(),
+		actorViewsFlag(),
 		&cli.IntFlag{Name: "clickhouse-batch-rows", Value: d.BatchRows, Usage: "rows per ClickHouse insert (also the buffer bound per table)", EnvVars: []string{"APITAP_CLICKHOUSE_BATCH_ROWS"}},
+		&cli.IntFlag{Name: "clickhouse-insert-concurrency", Value: d.InsertConcurrency, Usage: "full batches of one table inserted at once, each on its own connection", EnvVars: []string{"APITAP_CLICKHOUSE_INSERT_CONCURRENCY"}},
 		&cli.DurationFlag{Name: "clickhouse-flush-interval", Value: d.FlushInterval, Usage: "longest a row waits before it is inserted", EnvVars: []string{"APITAP_CLICKHOUSE_FLUSH_INTERVAL"}},
 		&cli.IntFlag{Name: "clickhouse-sample-bytes", Value: d.SampleBytes, Usage: "bytes of each redacted request and response body stored", EnvVars: []string{"APITAP_CLICKHOUSE_SAMPLE_BYTES"}},
 	}
+}
+
+func actorViewsFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "clickhouse-actor-views", Value: clickhouse.DefaultMigrateConfig().ActorViews, Usage: "keep the materialized views that fill calls_by_actor and actors on every calls insert (they cost the server about as much as the insert itself; false drops them when the schema is migrated)", EnvVars: []string{"APITAP_CLICKHOUSE_ACTOR_VIEWS"}}
 }
 
 func retentionFlag() cli.Flag {
@@ -92,16 +98,18 @@ func openClickhouse(c *cli.Context, waitForInsert bool, annotate clickhouse.Anno
 	cfg.WaitForInsert = waitForInsert
 	cfg.BatchRows = c.Int("clickhouse-batch-rows")
 	cfg.FlushInterval = c.Duration("clickhouse-flush-interval")
+	cfg.InsertConcurrency = c.Int("clickhouse-insert-concurrency")
 	cfg.SampleBytes = c.Int("clickhouse-sample-bytes")
 	cfg.Annotate = annotate
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("--clickhouse-batch-rows, --clickhouse-flush-interval, --clickhouse-sample-bytes: %w", err)
+		return nil, fmt.Errorf("--clickhouse-batch-rows, --clickhouse-insert-concurrency, --clickhouse-flush-interval, --clickhouse-sample-bytes: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(c.Context, time.Minute)
 	defer cancel()
 	if !c.Bool("no-migrate") {
 		mc := clickhouse.DefaultMigrateConfig()
 		mc.Retention = retention
+		mc.ActorViews = c.Bool("clickhouse-actor-views")
 		if _, err := clickhouse.Migrate(ctx, o, mc, log); err != nil {
 			return nil, fmt.Errorf("--clickhouse: %w", err)
 		}
@@ -265,6 +273,7 @@ func migrateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "clickhouse", Usage: dsnUsage, EnvVars: []string{"APITAP_CLICKHOUSE"}},
 			retentionFlag(),
+			actorViewsFlag(),
 			&cli.IntFlag{Name: "to", Usage: "stop after this schema version (0: the latest)", EnvVars: []string{"APITAP_MIGRATE_TO"}},
 		},
 		Action: func(c *cli.Context) error {
@@ -281,6 +290,7 @@ func migrateCommand() *cli.Command {
 				return err
 			}
 			cfg.To = c.Int("to")
+			cfg.ActorViews = c.Bool("clickhouse-actor-views")
 			if cfg.To < 0 {
 				return fmt.Errorf("--to: want a schema version ≥ 0, got %d", cfg.To)
 			}

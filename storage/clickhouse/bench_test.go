@@ -2,31 +2,67 @@ package clickhouse
 
 import (
 	"bytes"
-	"fmt"
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/apitap/apitap/analyzer/identity"
+	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/capture/pcapfile"
 	"github.com/apitap/apitap/internal/chtest"
+	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/simulate"
 )
 
 // BenchmarkInsertCalls measures calls inserted per second into the local
 // server through the Writer (batches of 50,000 rows, columnar appends,
-// native protocol), with and without 1 KiB body samples. One op is one call.
+// native protocol). One op is one call. The calls are either the small
+// synthetic ones of the tests (3 request headers, 1 response header) or
+// simulated traffic turned into calls by the real pipeline (reassembly,
+// actor extraction, redaction: ~6 request and ~4 response headers), each
+// with and without body samples (1 KiB at most), with the actor views on
+// (the default) and, for the simulated calls, off.
+//
+// The server is a private one (not the shared test server other test runs
+// may be using), so its CPU time is this benchmark's alone: the insert and
+// the merges it triggers while it runs.
 func BenchmarkInsertCalls(b *testing.B) {
-	srv := chtest.Shared(b)
+	srv := chtest.Start(b)
+	small := testCalls("bench", 1000)
+	body := bytes.Repeat([]byte(`{"id":12345,"email":"a@b.test","items":[1,2,3]},`), 2500/48+1)[:2500]
+	for i := range small {
+		small[i].RespBody.Data = body
+		small[i].RespBody.Length = int64(len(body))
+	}
 	for _, tc := range []struct {
 		name   string
+		calls  func(testing.TB) []apicall.Call
 		sample int
-		body   int
-	}{{"no-bodies", 0, 0}, {"body-sample-1KiB", 1024, 2500}} {
+		views  bool
+	}{
+		{"small/no-bodies", func(testing.TB) []apicall.Call { return small }, 0, true},
+		{"small/body-sample-1KiB", func(testing.TB) []apicall.Call { return small }, 1024, true},
+		{"simulated/no-bodies", simulatedCalls, 0, true},
+		{"simulated/body-sample-1KiB", simulatedCalls, 1024, true},
+		{"simulated/no-bodies/no-actor-views", simulatedCalls, 0, false},
+		{"simulated/body-sample-1KiB/no-actor-views", simulatedCalls, 1024, false},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
+			src := tc.calls(b)
 			db := srv.Database(b)
 			o, err := ParseDSN(srv.DSN(db))
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := Migrate(b.Context(), o, DefaultMigrateConfig(), nil); err != nil {
+			mc := DefaultMigrateConfig()
+			mc.ActorViews = tc.views
+			if _, err := Migrate(b.Context(), o, mc, nil); err != nil {
 				b.Fatal(err)
 			}
 			d, err := Open(b.Context(), o)
@@ -38,24 +74,27 @@ func BenchmarkInsertCalls(b *testing.B) {
 			cfg.WaitForInsert = false
 			cfg.SampleBytes = tc.sample
 			cfg.FlushInterval = time.Minute // batches by size only
+			if n, err := strconv.Atoi(os.Getenv("APITAP_BENCH_BATCH_ROWS")); err == nil {
+				cfg.BatchRows = n // for comparing batch sizes; make bench uses the default
+			}
+			cfg.Annotate = func(c *apicall.Call) (string, []string) { return c.Path, nil }
 			w, err := NewWriter(d, cfg, nil, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			const chunk = 1000
-			calls := testCalls("bench", chunk)
-			body := bytes.Repeat([]byte(`{"id":12345,"email":"a@b.test","items":[1,2,3]},`), tc.body/48+1)[:tc.body]
-			for i := range calls {
-				calls[i].RespBody.Data = body
-				calls[i].RespBody.Length = int64(len(body))
-			}
+			calls := make([]apicall.Call, chunk)
+			ids := make([]byte, 0, 64)
 			b.ResetTimer()
 			start := time.Now()
 			srvCPU, cliCPU := srv.CPUTime(), processCPU()
 			for done := 0; done < b.N; done += chunk {
 				n := min(chunk, b.N-done)
 				for i := range n {
-					calls[i].ID = fmt.Sprintf("bench-%09d", done+i) // distinct ids, as real calls have
+					calls[i] = src[(done+i)%len(src)]
+					// Distinct ids, as real calls have (the id is part of the sort key).
+					ids = strconv.AppendInt(append(ids[:0], "bench-"...), int64(done+i), 10)
+					calls[i].ID = string(ids)
 				}
 				if err := w.Consume(b.Context(), calls[:n]); err != nil {
 					b.Fatal(err)
@@ -76,6 +115,73 @@ func BenchmarkInsertCalls(b *testing.B) {
 	}
 }
 
+var (
+	simOnce  sync.Once
+	simCalls []apicall.Call
+	simErr   error
+)
+
+// simulatedCalls returns 20,000 calls of simulated traffic (seed 7, 2000
+// users, attacks included) as the agent hands them on: reassembled,
+// actors extracted, secrets redacted.
+func simulatedCalls(tb testing.TB) []apicall.Call {
+	simOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "apitap-ch-bench")
+		if err != nil {
+			simErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		cfg := simulate.DefaultConfig()
+		cfg.Seed, cfg.Users, cfg.Duration, cfg.Rate, cfg.MaxCalls = 7, 2000, 30*time.Minute, 150, 20000
+		if _, err := simulate.Write(dir, cfg); err != nil {
+			simErr = err
+			return
+		}
+		simCalls, simErr = pcapCalls(filepath.Join(dir, simulate.PcapFile))
+	})
+	if simErr != nil {
+		tb.Fatal(simErr)
+	}
+	return simCalls
+}
+
+func pcapCalls(path string) ([]apicall.Call, error) {
+	icfg := identity.DefaultConfig()
+	icfg.Key = []byte("clickhouse-bench-key-0123456789")
+	ident, err := identity.New(icfg)
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	var calls []apicall.Call
+	sink := apicall.SinkFunc(func(_ context.Context, cs []apicall.Call) error {
+		mu.Lock()
+		calls = append(calls, cs...) // the pipeline hands over ownership of the calls
+		mu.Unlock()
+		return nil
+	})
+	rcfg := reassembly.DefaultConfig()
+	rcfg.Workers = 1
+	eng, err := reassembly.New(rcfg, ident.Sink(sink), nil)
+	if err != nil {
+		return nil, err
+	}
+	src, err := pcapfile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	if err := eng.Run(context.Background(), src); err != nil {
+		return nil, err
+	}
+	if err := eng.Close(context.Background()); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(calls, func(i, j int) bool { return calls[i].ReqStart < calls[j].ReqStart })
+	return calls, nil
+}
+
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -87,11 +193,24 @@ func processCPU() time.Duration {
 // BenchmarkCallColumns is the client-side cost of turning calls into
 // column slices (no server): one op is one call.
 func BenchmarkCallColumns(b *testing.B) {
-	calls := testCalls("cols", 1000)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for done := 0; done < b.N; done += len(calls) {
-		c := &callColumns{sample: 1024}
-		c.add(calls[:min(len(calls), b.N-done)])
+	for _, tc := range []struct {
+		name  string
+		calls func(testing.TB) []apicall.Call
+	}{
+		{"small", func(testing.TB) []apicall.Call { return testCalls("cols", 1000) }},
+		{"simulated", simulatedCalls},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			calls := tc.calls(b)[:1000]
+			c := &callColumns{sample: 1024}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for done := 0; done < b.N; done += len(calls) {
+				if c.len() >= 50000 {
+					c.reset() // as the writer does after each insert
+				}
+				c.add(calls[:min(len(calls), b.N-done)])
+			}
+		})
 	}
 }

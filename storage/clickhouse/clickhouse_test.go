@@ -135,12 +135,17 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("first migrate: %+v", res)
 	}
 	db := openDB(t, o)
+	// Rows as a writer of that version wrote them (headers as arrays).
+	srv.Exec(t, "INSERT INTO "+o.Database+".calls (id, ts, host, req_header_names, req_header_values) "+
+		"SELECT concat('old-', toString(number)), toDateTime('2026-01-05 09:00:00', 'UTC'), 'api.shop.test', ['Host'], ['api.shop.test'] "+
+		"FROM system.numbers LIMIT 100")
+	// This writer needs a newer schema: its error says what to do.
 	w, err := NewWriter(db, DefaultWriterConfig(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Consume(ctx, testCalls("old", 100)); err != nil {
-		t.Fatal(err)
+	if err := w.Consume(ctx, testCalls("new", 1)); err == nil || !strings.Contains(err.Error(), "apitap migrate") {
+		t.Errorf("insert into a version 1 schema: %v, want an error naming apitap migrate", err)
 	}
 	if has := srv.Count(t, "SELECT count() FROM system.tables WHERE database = '"+o.Database+"' AND name = 'recent_findings'"); has != 0 {
 		t.Fatal("views exist at version 1")
@@ -160,8 +165,19 @@ func TestMigrate(t *testing.T) {
 			t.Errorf("table or view %s missing after upgrade", name)
 		}
 	}
-	if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls"); n != 100 {
-		t.Errorf("calls after upgrade: %d, want 100", n)
+	if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls WHERE req_header_values = ['api.shop.test'] AND req_headers = ''"); n != 100 {
+		t.Errorf("calls kept with their header arrays after upgrade: %d, want 100", n)
+	}
+	// The writer works on the upgraded schema.
+	w, err = NewWriter(db, DefaultWriterConfig(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Consume(ctx, testCalls("new", 10)); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls WHERE req_headers LIKE 'Host: api.shop.test\n%'"); n != 10 {
+		t.Errorf("calls with header text after upgrade: %d, want 10", n)
 	}
 
 	// Again: a no-op.
@@ -174,6 +190,29 @@ func TestMigrate(t *testing.T) {
 	}
 	if v, err := db.SchemaVersion(ctx); err != nil || v != latest {
 		t.Fatalf("schema version %d, %v; want %d", v, err, latest)
+	}
+
+	// The actor views are optional: off drops them (calls no longer feed
+	// calls_by_actor), on brings them back.
+	views := "SELECT count() FROM system.tables WHERE database = '" + o.Database + "' AND name IN ('calls_by_actor_mv', 'actors_mv')"
+	byActor := "SELECT count() FROM " + o.Database + ".calls_by_actor"
+	for _, on := range []bool{false, true, true} {
+		mc := DefaultMigrateConfig()
+		mc.ActorViews = on
+		if res, err := Migrate(ctx, o, mc, nil); err != nil || len(res.Applied) != 0 {
+			t.Fatalf("migrate with ActorViews=%v: %+v, %v", on, res, err)
+		}
+		want := map[bool]uint64{false: 0, true: 2}[on]
+		if n := srv.Count(t, views); n != want {
+			t.Fatalf("ActorViews=%v: %d actor views, want %d", on, n, want)
+		}
+		before := srv.Count(t, byActor)
+		if err := w.Consume(ctx, testCalls(fmt.Sprintf("views-%v-%d", on, before), 5)); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := srv.Count(t, byActor)-before, map[bool]uint64{false: 0, true: 5}[on]; got != want {
+			t.Errorf("ActorViews=%v: calls_by_actor grew by %d, want %d", on, got, want)
+		}
 	}
 	// Statements are idempotent: replaying every migration over the schema
 	// (as an interrupted or concurrent run does) succeeds.
@@ -341,19 +380,20 @@ func TestWriterRoundTrip(t *testing.T) {
 		status                                                                uint16
 		dur                                                                   uint64
 		ts                                                                    time.Time
-		sensitive, hn                                                         []string
+		sensitive                                                             []string
+		hdrs                                                                  string
 	)
-	err = db.conn.QueryRow(ctx, "SELECT id, ts, host, method, path, template, actor, user, client_ip, user_agent, resp_body, server_ip, status, duration_us, sensitive, req_header_names FROM "+d+".calls FINAL WHERE id = 'rt-000005'").
-		Scan(&id, &ts, &host, &method, &path, &tmpl, &actor, &user, &ip, &ua, &respBody, &serverIP, &status, &dur, &sensitive, &hn)
+	err = db.conn.QueryRow(ctx, "SELECT id, ts, host, method, path, template, actor, user, client_ip, user_agent, resp_body, server_ip, status, duration_us, sensitive, req_headers FROM "+d+".calls FINAL WHERE id = 'rt-000005'").
+		Scan(&id, &ts, &host, &method, &path, &tmpl, &actor, &user, &ip, &ua, &respBody, &serverIP, &status, &dur, &sensitive, &hdrs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := calls[5]
 	if host != c.Host || method != c.Method || path != c.Path || tmpl != "/api/v2/orders/{orderId}" || actor != c.Actor.Key() ||
 		user != c.Actor.User || ip != c.Actor.ClientIP.String() || ua != "curl/8.0" || serverIP != "10.0.0.5" ||
-		int(status) != c.Status || dur != 3000 || !slices.Equal(sensitive, []string{"email"}) || len(hn) != 3 ||
+		int(status) != c.Status || dur != 3000 || !slices.Equal(sensitive, []string{"email"}) || hdrs != "Host: api.shop.test\nUser-Agent: curl/8.0\nAuthorization: [REDACTED]" ||
 		ts.Unix() != c.ReqStart/1e9 {
-		t.Errorf("row: %v %v %v %v %v %v %v %v %v %v %v %v %v %v %v", id, ts, host, method, path, tmpl, actor, user, ip, ua, serverIP, status, dur, sensitive, hn)
+		t.Errorf("row: %v %v %v %v %v %v %v %v %v %v %v %v %v %v %q", id, ts, host, method, path, tmpl, actor, user, ip, ua, serverIP, status, dur, sensitive, hdrs)
 	}
 	if respBody != sample(c.RespBody.Data, 20) || len(respBody) > 20 {
 		t.Errorf("body sample %q", respBody)

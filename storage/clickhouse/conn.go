@@ -19,6 +19,7 @@ import (
 // ClickHouse server error codes apitap tells apart.
 const (
 	codeUnknownTable       = 60
+	codeNoSuchColumn       = 16 // NO_SUCH_COLUMN_IN_TABLE: a schema older than the writer
 	codeUnknownDatabase    = 81
 	codeDuplicateColumn    = 44
 	codeUnknownUser        = 192
@@ -114,7 +115,7 @@ func describe(o *Options, err error) error {
 			return &Error{msg: fmt.Sprintf("clickhouse %s: user %q may not connect from this address", o.Hosts(), o.CH.Auth.Username), err: err}
 		case codeUnknownDatabase:
 			return &Error{msg: fmt.Sprintf("clickhouse %s: database %q does not exist (create it with apitap migrate)", o.Hosts(), o.Database), err: err}
-		case codeUnknownTable:
+		case codeUnknownTable, codeNoSuchColumn:
 			return &Error{msg: fmt.Sprintf("clickhouse %s: %s (apply the schema with apitap migrate)", o.Hosts(), firstLine(ex.Message)), err: err}
 		}
 		return &Error{msg: fmt.Sprintf("clickhouse %s: %s (code %d)", o.Hosts(), firstLine(ex.Message), ex.Code), err: err}

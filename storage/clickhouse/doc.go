@@ -13,11 +13,15 @@
 // cluster (ON CLUSTER, Replicated* engines, Distributed tables). Applied
 // versions are recorded in <db>.schema_migrations; every statement is
 // idempotent, so running Migrate again, or from several replicas, is safe.
+// MigrateConfig.ActorViews keeps or drops the two materialized views that
+// fill calls_by_actor and actors on every calls insert.
 //
 // Writer is the batch sink (apicall.Sink, report.EndpointSink,
 // report.FindingSink): it batches by rows and time, inserts with explicit
-// column lists, retries retryable errors with backoff while keeping the
-// batch, and by default returns from Consume only once the rows are
+// column lists (one Append per column, blocks of blockRows rows, full
+// batches inserted in the background InsertConcurrency at a time),
+// retries retryable errors with backoff while keeping the batch, and by
+// default returns from Consume only once the rows are
 // inserted, so a Kafka consumer commits offsets only after that. Calls and
 // findings carry stable ids and live in ReplacingMergeTree tables, so
 // at-least-once delivery leaves no duplicates after merges (or FINAL).

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
@@ -21,11 +23,19 @@ type MigrateConfig struct {
 	Retention time.Duration
 	// To stops after this version; 0 applies every migration.
 	To int
+	// ActorViews keeps the materialized views that fill calls_by_actor
+	// ("one actor over time") and actors (daily profiles) on every insert
+	// into calls. They cost the server about as much as the calls insert
+	// itself; without them those tables (and the actor_timeline and
+	// actor_profiles views) get no new rows. Checked on every Migrate:
+	// false drops the two views, true creates them again (rows inserted
+	// meanwhile are not backfilled). Default true.
+	ActorViews bool
 }
 
 // DefaultMigrateConfig returns the defaults.
 func DefaultMigrateConfig() MigrateConfig {
-	return MigrateConfig{Retention: 30 * 24 * time.Hour}
+	return MigrateConfig{Retention: 30 * 24 * time.Hour, ActorViews: true}
 }
 
 // Validate checks the config.
@@ -130,7 +140,43 @@ func Migrate(ctx context.Context, o *Options, cfg MigrateConfig, log *slog.Logge
 		res.Applied = append(res.Applied, m)
 		res.To = m.Version
 	}
+	if res.To >= actorViewsVersion {
+		if err := setActorViews(ctx, db, all, sc, cfg.ActorViews); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// actorViewsVersion is the migration that creates the actor views.
+const actorViewsVersion = 2
+
+// setActorViews creates the materialized views of migration 0002 (their
+// statements are idempotent) or drops them.
+func setActorViews(ctx context.Context, db *DB, all []Migration, sc SchemaConfig, on bool) error {
+	i := slices.IndexFunc(all, func(m Migration) bool { return m.Version == actorViewsVersion })
+	stmts, err := all[i].Statements(sc)
+	if err != nil {
+		return err
+	}
+	onCluster := ""
+	if sc.Cluster != "" {
+		onCluster = " ON CLUSTER " + sc.Cluster
+	}
+	for _, q := range stmts {
+		rest, ok := strings.CutPrefix(q, "CREATE MATERIALIZED VIEW IF NOT EXISTS ")
+		if !ok {
+			continue
+		}
+		if !on {
+			name, _, _ := strings.Cut(rest, " ")
+			q = "DROP TABLE IF EXISTS " + name + onCluster
+		}
+		if err := db.conn.Exec(ctx, q); err != nil && !alreadyDone(err) {
+			return fmt.Errorf("actor views: %w (while running: %s)", describe(db.opts, err), firstLine(q))
+		}
+	}
+	return nil
 }
 
 // recordMigration inserts m into schema_migrations. A batch, because old

@@ -2,9 +2,11 @@ package clickhouse
 
 import (
 	"encoding/json"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
@@ -35,6 +37,7 @@ type Annotator func(c *apicall.Call) (template string, sensitive []string)
 type callColumns struct {
 	sample   int
 	annotate Annotator
+	rows     int // expected rows per batch: the columns are sized for it once
 
 	id, host, method, path, template, query, proto                []string
 	ts                                                            []time.Time
@@ -42,9 +45,10 @@ type callColumns struct {
 	status, clientPort, serverPort                                []uint16
 	reqCT, respCT, actor, actorKind, user, clientIP, serverIP, ua []string
 	jwtIssuer, jwtAlg, reqBody, respBody, sourceKind, sourceNode  []string
-	roles, scopes, sensitive, reqHN, reqHV, respHN, respHV        [][]string
+	reqHeaders, respHeaders                                       []string
+	roles, scopes, sensitive                                      [][]string
 	flags                                                         []uint32
-	arena                                                         []string // backs the header slices
+	arena                                                         arena // backs the strings built per call
 }
 
 var callColumnNames = []string{
@@ -52,7 +56,7 @@ var callColumnNames = []string{
 	"status", "req_bytes", "resp_bytes", "req_content_type", "resp_content_type",
 	"actor", "actor_kind", "user", "client_ip", "client_port", "server_ip", "server_port",
 	"user_agent", "jwt_issuer", "jwt_alg", "roles", "scopes", "sensitive",
-	"req_header_names", "req_header_values", "resp_header_names", "resp_header_values",
+	"req_headers", "resp_headers",
 	"req_body", "resp_body", "flags", "source_kind", "source_node",
 }
 
@@ -62,10 +66,10 @@ func (c *callColumns) len() int        { return len(c.id) }
 func (c *callColumns) reset() {
 	for _, col := range []*[]string{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
 		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
-		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode} {
+		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode, &c.reqHeaders, &c.respHeaders} {
 		truncate(col)
 	}
-	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive, &c.reqHN, &c.reqHV, &c.respHN, &c.respHV} {
+	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive} {
 		truncate(col)
 	}
 	for _, col := range []*[]uint64{&c.durationUS, &c.ttfbUS, &c.reqBytes, &c.respBytes} {
@@ -76,7 +80,7 @@ func (c *callColumns) reset() {
 	}
 	truncate(&c.ts)
 	truncate(&c.flags)
-	truncate(&c.arena)
+	c.arena.reset()
 }
 
 func (c *callColumns) values() []any {
@@ -85,12 +89,35 @@ func (c *callColumns) values() []any {
 		c.status, c.reqBytes, c.respBytes, c.reqCT, c.respCT,
 		c.actor, c.actorKind, c.user, c.clientIP, c.clientPort, c.serverIP, c.serverPort,
 		c.ua, c.jwtIssuer, c.jwtAlg, c.roles, c.scopes, c.sensitive,
-		c.reqHN, c.reqHV, c.respHN, c.respHV,
+		c.reqHeaders, c.respHeaders,
 		c.reqBody, c.respBody, c.flags, c.sourceKind, c.sourceNode,
 	}
 }
 
+// grow sizes every column for n rows at once instead of regrowing them.
+func (c *callColumns) grow(n int) {
+	for _, col := range []*[]string{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
+		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
+		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode, &c.reqHeaders, &c.respHeaders} {
+		*col = slices.Grow(*col, n)
+	}
+	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive} {
+		*col = slices.Grow(*col, n)
+	}
+	for _, col := range []*[]uint64{&c.durationUS, &c.ttfbUS, &c.reqBytes, &c.respBytes} {
+		*col = slices.Grow(*col, n)
+	}
+	for _, col := range []*[]uint16{&c.status, &c.clientPort, &c.serverPort} {
+		*col = slices.Grow(*col, n)
+	}
+	c.ts = slices.Grow(c.ts, n)
+	c.flags = slices.Grow(c.flags, n)
+}
+
 func (c *callColumns) add(calls []apicall.Call) {
+	if cap(c.id) == 0 {
+		c.grow(max(c.rows, len(calls)))
+	}
 	for i := range calls {
 		k := &calls[i]
 		var template string
@@ -116,12 +143,12 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.respBytes = append(c.respBytes, uint64(max(k.RespBody.Length, 0)))
 		c.reqCT = append(c.reqCT, k.ReqBody.ContentType)
 		c.respCT = append(c.respCT, k.RespBody.ContentType)
-		c.actor = append(c.actor, k.Actor.Key())
+		c.actor = append(c.actor, c.actorKey(&k.Actor))
 		c.actorKind = append(c.actorKind, k.Actor.Kind)
 		c.user = append(c.user, k.Actor.User)
-		c.clientIP = append(c.clientIP, addrString(k.Actor.ClientIP.IsValid(), k.Actor.ClientIP.String()))
+		c.clientIP = append(c.clientIP, c.addr("", k.Actor.ClientIP))
 		c.clientPort = append(c.clientPort, k.Client.Port())
-		c.serverIP = append(c.serverIP, addrString(k.Server.IsValid(), k.Server.Addr().String()))
+		c.serverIP = append(c.serverIP, c.addr("", k.Server.Addr()))
 		c.serverPort = append(c.serverPort, k.Server.Port())
 		c.ua = append(c.ua, k.ReqHeaders.Get("User-Agent"))
 		c.jwtIssuer = append(c.jwtIssuer, k.Actor.Issuer)
@@ -129,23 +156,118 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.roles = append(c.roles, nonNil(k.Actor.Roles))
 		c.scopes = append(c.scopes, nonNil(k.Actor.Scopes))
 		c.sensitive = append(c.sensitive, sensitive)
-		n, v := c.headerColumns(k.ReqHeaders)
-		c.reqHN, c.reqHV = append(c.reqHN, n), append(c.reqHV, v)
-		n, v = c.headerColumns(k.RespHeaders)
-		c.respHN, c.respHV = append(c.respHN, n), append(c.respHV, v)
-		c.reqBody = append(c.reqBody, sample(k.ReqBody.Data, c.sample))
-		c.respBody = append(c.respBody, sample(k.RespBody.Data, c.sample))
+		c.reqHeaders = append(c.reqHeaders, c.headerText(k.ReqHeaders))
+		c.respHeaders = append(c.respHeaders, c.headerText(k.RespHeaders))
+		c.reqBody = append(c.reqBody, c.arena.string(sampleBytes(k.ReqBody.Data, c.sample)))
+		c.respBody = append(c.respBody, c.arena.string(sampleBytes(k.RespBody.Data, c.sample)))
 		c.flags = append(c.flags, uint32(k.Flags))
 		c.sourceKind = append(c.sourceKind, k.Source.Kind)
 		c.sourceNode = append(c.sourceNode, k.Source.Node)
 	}
 }
 
-func addrString(ok bool, s string) string {
-	if !ok {
+// actorKey is apicall.Actor.Key, built in the arena.
+func (c *callColumns) actorKey(a *apicall.Actor) string {
+	if a.User != "" || !a.ClientIP.IsValid() {
+		return a.Key()
+	}
+	return c.addr("ip:", a.ClientIP)
+}
+
+// addr returns prefix and the address as text ("" for the zero address),
+// built in the arena.
+func (c *callColumns) addr(prefix string, ip netip.Addr) string {
+	if !ip.IsValid() {
 		return ""
 	}
-	return s
+	a := &c.arena
+	a.ensure(len(prefix) + 64) // an IPv6 address with a zone fits
+	from := len(a.cur)
+	a.cur = ip.AppendTo(append(a.cur, prefix...))
+	return a.from(from)
+}
+
+// headerText encodes headers as one string, one "Name: value" line per
+// field in wire order (names and values hold no line breaks: the HTTP
+// parser splits on them), built in the arena.
+func (c *callColumns) headerText(h apicall.Headers) string {
+	if len(h) == 0 {
+		return ""
+	}
+	n := 0
+	for i := range h {
+		n += len(h[i].Name) + len(h[i].Value) + 3
+	}
+	a := &c.arena
+	a.ensure(n)
+	from := len(a.cur)
+	for i := range h {
+		if i > 0 {
+			a.cur = append(a.cur, '\n')
+		}
+		a.cur = append(append(append(a.cur, h[i].Name...), ": "...), h[i].Value...)
+	}
+	return a.from(from)
+}
+
+// arenaBlock is the size of the arena's blocks.
+const arenaBlock = 1 << 20
+
+// arena holds the bytes of the strings one batch builds per call (actor
+// keys, addresses, header text, body samples) in a few large blocks
+// instead of one allocation per string. Its strings stay valid until
+// reset; clickhouse-go copies them when a batch is appended, so a batch's
+// arena is reset only after its insert ended. Blocks are kept for reuse.
+type arena struct {
+	cur  []byte   // the block being filled
+	used [][]byte // filled blocks
+	free [][]byte // blocks of an earlier batch, ready for reuse
+}
+
+// ensure makes room for n more bytes in cur without moving it.
+func (a *arena) ensure(n int) {
+	if cap(a.cur)-len(a.cur) >= n {
+		return
+	}
+	if cap(a.cur) > 0 {
+		a.used = append(a.used, a.cur)
+	}
+	if n <= arenaBlock && len(a.free) > 0 {
+		a.cur = a.free[len(a.free)-1]
+		a.free = a.free[:len(a.free)-1]
+		return
+	}
+	a.cur = make([]byte, 0, max(arenaBlock, n))
+}
+
+// from returns the bytes appended to cur since offset from as a string.
+func (a *arena) from(from int) string {
+	b := a.cur[from:]
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// string copies b into the arena.
+func (a *arena) string(b []byte) string {
+	a.ensure(len(b))
+	from := len(a.cur)
+	a.cur = append(a.cur, b...)
+	return a.from(from)
+}
+
+// reset forgets every string (the caller dropped them) and keeps the
+// blocks of the usual size for the next batch.
+func (a *arena) reset() {
+	for _, b := range a.used {
+		if cap(b) == arenaBlock {
+			a.free = append(a.free, b[:0])
+		}
+	}
+	clear(a.used)
+	a.used = a.used[:0]
+	a.cur = a.cur[:0]
 }
 
 func nonNil(s []string) []string {
@@ -175,34 +297,20 @@ func timeOf(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// headerColumns splits headers into names and values, carved from a
-// shared arena instead of two allocations per call.
-func (c *callColumns) headerColumns(h apicall.Headers) (names, values []string) {
-	if len(c.arena)+2*len(h) > cap(c.arena) {
-		c.arena = make([]string, 0, max(4096, 2*len(h)))
-	}
-	start := len(c.arena)
-	for i := range h {
-		c.arena = append(c.arena, h[i].Name)
-	}
-	for i := range h {
-		c.arena = append(c.arena, h[i].Value)
-	}
-	mid := start + len(h)
-	return c.arena[start:mid:mid], c.arena[mid : mid+len(h) : mid+len(h)]
-}
-
 // sample returns the first n bytes of a (redacted) body as a string,
 // without cutting a UTF-8 sequence in two.
-func sample(b []byte, n int) string {
+func sample(b []byte, n int) string { return string(sampleBytes(b, n)) }
+
+// sampleBytes is sample without the copy.
+func sampleBytes(b []byte, n int) []byte {
 	if len(b) <= n {
-		return string(b)
+		return b
 	}
 	cut := n
 	for cut > 0 && cut > n-4 && b[cut]&0xC0 == 0x80 {
 		cut--
 	}
-	return string(b[:cut])
+	return b[:cut]
 }
 
 type endpointColumns struct {

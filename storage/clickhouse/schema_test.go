@@ -63,6 +63,8 @@ func TestSchemaRendering(t *testing.T) {
 		"FROM apitap.calls_local\nGROUP BY actor",
 		"CREATE VIEW apitap.recent_findings ON CLUSTER soc AS",
 		"FROM apitap.findings FINAL",
+		"ALTER TABLE apitap.calls_local ON CLUSTER soc\n    ADD COLUMN IF NOT EXISTS req_headers String CODEC(ZSTD(3)) AFTER resp_header_values",
+		"ALTER TABLE apitap.calls ON CLUSTER soc ADD COLUMN IF NOT EXISTS resp_headers String AFTER req_headers",
 	} {
 		if !strings.Contains(cluster, want) {
 			t.Errorf("cluster schema lacks %q", want)

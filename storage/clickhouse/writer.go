@@ -20,9 +20,16 @@ import (
 // WriterConfig controls the batch writer.
 type WriterConfig struct {
 	// BatchRows is the number of pending rows of one table that triggers an
-	// insert; it also bounds what is buffered: a Consume that finds this
-	// many rows pending inserts them first. Default 50000.
+	// insert (in the background, while the next batch fills); it also
+	// bounds what is buffered: a Consume that finds this many rows pending
+	// waits until an insert takes them. Default 50000.
 	BatchRows int
+	// InsertConcurrency is how many full batches of one table are inserted
+	// at once, each on its own connection, so a server with idle cores
+	// takes them in parallel; flushes by time, Flush and Close insert
+	// alone. It also bounds the buffer: BatchRows pending plus this many
+	// batches in flight. Default 2.
+	InsertConcurrency int
 	// FlushInterval is the longest a row waits in the buffer before it is
 	// inserted. Default 1s.
 	FlushInterval time.Duration
@@ -48,12 +55,13 @@ type WriterConfig struct {
 // DefaultWriterConfig returns the defaults.
 func DefaultWriterConfig() WriterConfig {
 	return WriterConfig{
-		BatchRows:     50000,
-		FlushInterval: time.Second,
-		WaitForInsert: true,
-		SampleBytes:   1024,
-		RetryInitial:  100 * time.Millisecond,
-		RetryMax:      5 * time.Second,
+		BatchRows:         50000,
+		InsertConcurrency: 2,
+		FlushInterval:     time.Second,
+		WaitForInsert:     true,
+		SampleBytes:       1024,
+		RetryInitial:      100 * time.Millisecond,
+		RetryMax:          5 * time.Second,
 	}
 }
 
@@ -62,6 +70,9 @@ func (c WriterConfig) Validate() error {
 	var errs []error
 	if c.BatchRows <= 0 {
 		errs = append(errs, errors.New("batch rows: must be positive"))
+	}
+	if c.InsertConcurrency <= 0 {
+		errs = append(errs, errors.New("insert concurrency: must be positive"))
 	}
 	if c.FlushInterval <= 0 {
 		errs = append(errs, errors.New("flush interval: must be positive"))
@@ -82,8 +93,10 @@ var ErrClosed = errors.New("clickhouse writer: closed")
 // implements apicall.Sink, report.EndpointSink and report.FindingSink.
 //
 // Consume* may be called from many goroutines; rows are copied, so callers
-// keep their slices. Each table has at most one insert in flight; rows
-// that arrive meanwhile form the next batch (group commit). A batch is
+// keep their slices. Rows that arrive while a batch is inserted form the
+// next batch (group commit). Full batches are inserted by background
+// goroutines (InsertConcurrency at once), so the next one fills while the
+// server works. A batch is
 // kept and retried with backoff while errors are retryable (the server is
 // down, overloaded, or the network failed), so an outage blocks Consume*
 // (back-pressure) instead of losing rows; inserts are at least once and
@@ -101,6 +114,12 @@ type Writer struct {
 
 	closeMu sync.Mutex
 	closed  bool
+
+	// Background inserts of full batches run under bgCtx (cancelled when
+	// Close gives up) and are counted in bg.
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	bg       sync.WaitGroup
 }
 
 var (
@@ -123,9 +142,10 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 		return nil, err
 	}
 	w := &Writer{cfg: cfg, db: db, log: log.With("component", "clickhouse"), m: m}
+	w.bgCtx, w.bgCancel = context.WithCancel(context.Background())
 	q := func(t string) string { return db.opts.Database + "." + t }
 	w.calls = w.newTable("calls", q("calls"), func() columnSet {
-		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate}
+		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate, rows: min(cfg.BatchRows, 1<<20)}
 	})
 	w.eps = w.newTable("endpoints", q("endpoints"), func() columnSet { return &endpointColumns{} })
 	w.finds = w.newTable("findings", q("findings"), func() columnSet { return &findingColumns{} })
@@ -133,7 +153,8 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 }
 
 func (w *Writer) newTable(name, qualified string, fresh func() columnSet) *tableWriter {
-	t := &tableWriter{w: w, name: name, fresh: fresh}
+	t := &tableWriter{w: w, name: name, fresh: fresh, flushSem: make(chan struct{}, w.cfg.InsertConcurrency),
+		exclusive: make(chan struct{}, 1), bgEnded: make(chan struct{})}
 	t.insert = insertSQL(qualified, fresh().names())
 	t.pending = t.newBatch()
 	w.tables = append(w.tables, t)
@@ -201,12 +222,16 @@ func (w *Writer) Run(ctx context.Context) error {
 
 // Close flushes what is buffered (retrying until ctx ends) and makes later
 // Consume* calls fail with ErrClosed. It is idempotent and safe without Run.
-// It does not close the DB.
+// When ctx ends first, background inserts are abandoned (their rows were
+// not acknowledged when WaitForInsert is set). It does not close the DB.
 func (w *Writer) Close(ctx context.Context) error {
 	w.closeMu.Lock()
 	w.closed = true
 	w.closeMu.Unlock()
-	return w.Flush(ctx)
+	err := w.Flush(ctx)
+	w.bgCancel()
+	w.bg.Wait()
+	return err
 }
 
 // WriterStats counts rows by table.
@@ -239,12 +264,20 @@ type tableWriter struct {
 	inserted atomic.Uint64 // rows inserted
 	dropped  atomic.Uint64 // rows given up on (permanent errors)
 
-	mu       sync.Mutex
-	spare    columnSet // columns of an inserted batch, reused by the next (no regrowth)
-	pending  *batch
-	permErr  error // last permanent failure, reported to buffered callers once
-	flushMu  sync.Mutex
-	inflight *batch // taken from pending, not yet inserted (kept across failed flushes)
+	mu        sync.Mutex
+	spare     []columnSet // columns of inserted batches, reused by the next (no regrowth)
+	pending   *batch
+	permErr   error         // last permanent failure, reported to buffered callers once
+	bgRunning int           // background flushes running
+	bgEnded   chan struct{} // closed (and replaced) whenever a background flush ends
+	orphans   []*batch      // taken from pending, not inserted (their flush's ctx ended); retried first
+
+	// flushSem holds a token per insert running: a background flush takes
+	// one, a flush by time, Flush or Close takes all (it inserts alone),
+	// holding exclusive meanwhile so that two of them never split the
+	// tokens between them (a deadlock).
+	flushSem  chan struct{}
+	exclusive chan struct{}
 }
 
 // batch is a set of rows inserted together; done closes when the insert
@@ -253,18 +286,20 @@ type batch struct {
 	cols    columnSet
 	rows    int
 	started time.Time
+	taken   chan struct{} // closed when a flush took the batch from pending
 	done    chan struct{}
 	err     error
 }
 
 // newBatch returns an empty batch; t.mu is held (or t is not shared yet).
 func (t *tableWriter) newBatch() *batch {
-	cols := t.spare
-	t.spare = nil
-	if cols == nil {
+	var cols columnSet
+	if n := len(t.spare); n > 0 {
+		cols, t.spare = t.spare[n-1], t.spare[:n-1]
+	} else {
 		cols = t.fresh()
 	}
-	return &batch{cols: cols, done: make(chan struct{})}
+	return &batch{cols: cols, taken: make(chan struct{}), done: make(chan struct{})}
 }
 
 // consume appends n rows (added by add) and, with WaitForInsert, waits for
@@ -278,10 +313,20 @@ func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) e
 		if t.pending.rows < t.w.cfg.BatchRows {
 			break
 		}
+		// Full while the previous batch is still being inserted: wait
+		// until a flush takes this one (back-pressure; a slow server slows
+		// the caller).
+		full := t.pending
+		done := t.startFlush()
 		t.mu.Unlock()
-		// Full: insert it here; a slow server slows the caller (back-pressure).
-		if err := t.flush(ctx); err != nil {
-			return err
+		select {
+		case <-full.taken:
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if t.w.bgCtx.Err() != nil {
+			return ErrClosed
 		}
 	}
 	b := t.pending
@@ -290,17 +335,16 @@ func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) e
 	}
 	add(b.cols)
 	b.rows += n
-	full := b.rows >= t.w.cfg.BatchRows
+	if b.rows >= t.w.cfg.BatchRows {
+		// Insert it in the background while the caller fills the next
+		// batch: client encoding and server work overlap.
+		t.startFlush()
+	}
 	t.w.m.pending.WithLabelValues(t.name).Set(float64(b.rows))
 	perm := t.permErr
 	t.permErr = nil
 	t.mu.Unlock()
 
-	if full {
-		if err := t.flush(ctx); err != nil && t.w.cfg.WaitForInsert {
-			return err
-		}
-	}
 	if !t.w.cfg.WaitForInsert {
 		return perm
 	}
@@ -341,36 +385,98 @@ func (t *tableWriter) due() bool {
 	return t.pending.rows > 0 && time.Since(t.pending.started) >= t.w.cfg.FlushInterval
 }
 
-// flush inserts the batch left in flight by an earlier failed flush, then
-// the pending one. It returns early only when ctx ends (the batch stays in
-// flight) or a batch fails permanently (it is dropped and counted).
-func (t *tableWriter) flush(ctx context.Context) error {
-	t.flushMu.Lock()
-	defer t.flushMu.Unlock()
-	for {
-		if t.inflight == nil {
-			t.mu.Lock()
-			if t.pending.rows == 0 {
-				t.mu.Unlock()
-				return nil
+// startFlush starts a background flush of full batches unless
+// InsertConcurrency of them run, and returns a channel closed when a
+// running one ends; t.mu is held.
+func (t *tableWriter) startFlush() <-chan struct{} {
+	ended := t.bgEnded
+	if t.bgRunning >= t.w.cfg.InsertConcurrency {
+		return ended
+	}
+	t.bgRunning++
+	t.w.bg.Add(1)
+	go func() {
+		defer t.w.bg.Done()
+		if err := t.flushBatches(t.w.bgCtx, true); err != nil && t.w.bgCtx.Err() == nil {
+			t.w.log.Error("insert failed", "table", t.name, "err", err)
+		}
+		t.mu.Lock()
+		t.bgRunning--
+		close(t.bgEnded)
+		t.bgEnded = make(chan struct{})
+		t.mu.Unlock()
+	}()
+	return ended
+}
+
+// flush inserts the batches left over by earlier flushes whose context
+// ended, then the pending one, alone (after the background inserts
+// running). It returns early only when ctx ends (the batch is kept for
+// the next flush) or a batch fails permanently (it is dropped and
+// counted).
+func (t *tableWriter) flush(ctx context.Context) error { return t.flushBatches(ctx, false) }
+
+// flushBatches is flush; with fullOnly (a background flush) it takes one
+// insert token instead of all, and leaves a pending batch that is not full
+// yet to fill up.
+func (t *tableWriter) flushBatches(ctx context.Context, fullOnly bool) error {
+	tokens := cap(t.flushSem)
+	if fullOnly {
+		tokens = 1
+	} else {
+		select {
+		case t.exclusive <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("insert into %s: %w", t.name, ctx.Err())
+		}
+		defer func() { <-t.exclusive }()
+	}
+	for i := range tokens {
+		select {
+		case t.flushSem <- struct{}{}:
+		case <-ctx.Done():
+			for range i {
+				<-t.flushSem
 			}
-			t.inflight = t.pending
+			return fmt.Errorf("insert into %s: %w", t.name, ctx.Err())
+		}
+	}
+	defer func() {
+		for range tokens {
+			<-t.flushSem
+		}
+	}()
+	for {
+		t.mu.Lock()
+		var b *batch
+		switch n := len(t.orphans); {
+		case n > 0:
+			b, t.orphans = t.orphans[n-1], t.orphans[:n-1]
+		case t.pending.rows == 0 || (fullOnly && t.pending.rows < t.w.cfg.BatchRows):
+			t.mu.Unlock()
+			return nil
+		default:
+			b = t.pending
+			close(b.taken)
 			t.pending = t.newBatch()
 			t.w.m.pending.WithLabelValues(t.name).Set(0)
-			t.mu.Unlock()
 		}
-		b := t.inflight
+		t.mu.Unlock()
 		err := t.insertWithRetry(ctx, b)
 		if err != nil && ctx.Err() != nil {
+			t.mu.Lock()
+			t.orphans = append(t.orphans, b)
+			t.mu.Unlock()
 			return fmt.Errorf("insert %d rows into %s: %w", b.rows, t.name, ctx.Err())
 		}
-		t.inflight = nil
 		b.err = err
 		close(b.done)
 		// Nobody reads a finished batch's columns: reuse them.
 		b.cols.reset()
 		t.mu.Lock()
-		t.spare = b.cols
+		if len(t.spare) <= cap(t.flushSem) {
+			t.spare = append(t.spare, b.cols)
+		}
 		t.mu.Unlock()
 		if err != nil {
 			t.dropped.Add(uint64(b.rows))
@@ -419,41 +525,70 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 	}
 }
 
+// blockRows is how many rows go into each block an insert sends: the
+// batch's rows go out as several blocks of one INSERT (the server squashes
+// them into parts as before), so clickhouse-go's column buffers stay this
+// size and are reused instead of growing to the whole batch.
+const blockRows = 8192
+
 func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 	ins, err := t.w.db.conn.PrepareBatch(ctx, t.insert)
 	if err != nil {
 		return err
 	}
-	for i, col := range b.cols.values() {
-		if err := appendColumn(ins.Column(i), col); err != nil {
-			_ = ins.Abort() // the append error is the one to report
-			return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
+	cols, n := b.cols.values(), b.cols.len()
+	for lo := 0; lo < n; lo += blockRows {
+		hi := min(lo+blockRows, n)
+		for i, col := range cols {
+			if err := appendColumn(ins.Column(i), col, lo, hi); err != nil {
+				_ = ins.Abort() // the append error is the one to report
+				return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
+			}
+		}
+		if hi < n {
+			if err := ins.Flush(); err != nil {
+				_ = ins.Abort() // the flush error is the one to report
+				return err
+			}
 		}
 	}
 	return ins.Send()
 }
 
-// appendColumn appends a whole column. Array columns go row by row: with
-// a []string per row clickhouse-go takes its reflection-free path, with a
-// [][]string it reflects on every row (measured 3x slower).
-func appendColumn(c driver.BatchColumn, col any) error {
+// appendColumn appends rows lo to hi of a whole column. Array columns go
+// row by row: with a []string per row clickhouse-go takes its
+// reflection-free path, with a [][]string it reflects on every row
+// (measured 3x slower).
+func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
 	switch v := col.(type) {
 	case [][]string:
-		for _, row := range v {
+		for _, row := range v[lo:hi] {
 			if err := c.AppendRow(row); err != nil {
 				return err
 			}
 		}
 		return nil
 	case [][]uint64:
-		for _, row := range v {
+		for _, row := range v[lo:hi] {
 			if err := c.AppendRow(row); err != nil {
 				return err
 			}
 		}
 		return nil
+	case []string:
+		return c.Append(v[lo:hi])
+	case []time.Time:
+		return c.Append(v[lo:hi])
+	case []uint64:
+		return c.Append(v[lo:hi])
+	case []uint32:
+		return c.Append(v[lo:hi])
+	case []uint16:
+		return c.Append(v[lo:hi])
+	case []uint8:
+		return c.Append(v[lo:hi])
 	}
-	return c.Append(col)
+	return fmt.Errorf("column type %T not handled", col)
 }
 
 // metrics of the writer, labelled by table (calls, endpoints, findings).

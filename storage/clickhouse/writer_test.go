@@ -193,3 +193,151 @@ func TestWriterBuffered(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 }
+
+// TestWriterBlocks: a batch larger than one block goes out as several
+// blocks of a single insert, and every row arrives once.
+func TestWriterBlocks(t *testing.T) {
+	srv := chtest.Shared(t)
+	o := migrated(t, srv)
+	db := openDB(t, o)
+	n := 3*blockRows + 5
+	cfg := DefaultWriterConfig()
+	cfg.BatchRows = n
+	reg := prometheus.NewRegistry()
+	w, err := NewWriter(db, cfg, reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := testCalls("blk", n)
+	if err := w.Consume(t.Context(), calls); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Count(t, "SELECT count() FROM system.parts WHERE database = '"+o.Database+"' AND table = 'calls'"); got != 1 {
+		t.Errorf("%d parts, want the blocks squashed into 1", got)
+	}
+	if got := testutil.ToFloat64(w.m.batches.WithLabelValues("calls")); got != 1 {
+		t.Errorf("%v inserts, want 1", got)
+	}
+	if got := srv.Count(t, "SELECT uniqExact(id) FROM "+o.Database+".calls"); got != uint64(n) {
+		t.Errorf("distinct ids: %d, want %d", got, n)
+	}
+	if got := srv.Count(t, "SELECT count() FROM "+o.Database+".calls WHERE id = '"+calls[n-1].ID+"' AND path = '"+calls[n-1].Path+"'"); got != 1 {
+		t.Errorf("last row: %d, want 1", got)
+	}
+}
+
+// TestWriterBackgroundRetry: full batches are inserted in the background,
+// InsertConcurrency at once; while the server is down those inserts
+// retry, Consume blocks once one more batch is full (back-pressure), and
+// after the restart every row arrives once.
+func TestWriterBackgroundRetry(t *testing.T) {
+	srv := chtest.Start(t)
+	for _, conc := range []int{1, 2} {
+		t.Run(fmt.Sprintf("InsertConcurrency=%d", conc), func(t *testing.T) {
+			o := migrated(t, srv)
+			db := openDB(t, o)
+			cfg := DefaultWriterConfig()
+			cfg.WaitForInsert = false
+			cfg.BatchRows = 100
+			cfg.InsertConcurrency = conc
+			cfg.FlushInterval = time.Minute // by size only
+			cfg.RetryInitial, cfg.RetryMax = 50*time.Millisecond, 200*time.Millisecond
+			w, err := NewWriter(db, cfg, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Stop(t)
+			calls := testCalls(fmt.Sprintf("bg%d", conc), 350)
+			var consumed atomic.Int64
+			done := make(chan error, 1)
+			go func() {
+				for i := 0; i < len(calls); i += 25 {
+					if err := w.Consume(t.Context(), calls[i:i+25]); err != nil {
+						done <- err
+						return
+					}
+					consumed.Add(25)
+				}
+				done <- nil
+			}()
+			time.Sleep(2 * time.Second)
+			// conc batches are retrying, one more is full: Consume waits.
+			if got, want := consumed.Load(), int64(100*(conc+1)); got != want {
+				t.Errorf("%d rows accepted while the server was down, want %d (%d batches inserting, one full)", got, want, conc)
+			}
+			srv.Restart(t)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if retries := testutil.ToFloat64(w.m.errors.WithLabelValues("calls", "retryable")); retries == 0 {
+				t.Error("no retryable error counted")
+			}
+			if n := srv.Count(t, "SELECT count() FROM "+o.Database+".calls FINAL"); n != 350 {
+				t.Errorf("calls after FINAL: %d, want 350", n)
+			}
+		})
+	}
+}
+
+// TestWriterConcurrentFlushes: flushes by time, Flush and Consume's own
+// flushes run at once with background inserts; none may deadlock.
+func TestWriterConcurrentFlushes(t *testing.T) {
+	srv := chtest.Shared(t)
+	o := migrated(t, srv)
+	db := openDB(t, o)
+	cfg := DefaultWriterConfig()
+	cfg.BatchRows = 60
+	cfg.InsertConcurrency = 3
+	cfg.FlushInterval = 5 * time.Millisecond
+	w, err := NewWriter(db, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	runDone := make(chan error, 1)
+	runCtx, stopRun := context.WithCancel(ctx)
+	go func() { runDone <- w.Run(runCtx) }()
+	calls := testCalls("conc", 2000)
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g * 500; i < (g+1)*500; i += 25 {
+				if err := w.Consume(ctx, calls[i:i+25]); err != nil {
+					errc <- err
+					return
+				}
+				if i%100 == 0 {
+					if err := w.Flush(ctx); err != nil {
+						errc <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	stopRun()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	if err := <-runDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+o.Database+".calls"); n != 2000 {
+		t.Errorf("distinct ids: %d, want 2000", n)
+	}
+}
