@@ -69,6 +69,9 @@ func testFindings(n int, count int64) []report.Finding {
 			Evidence: map[string]any{"distinct_ids": float64(count), "baseline_p99": float64(9)},
 			CallIDs:  []string{"c1", "c2"},
 		}
+		if i%5 == 0 { // about the endpoint: no single actor, its callers listed
+			out[i].User, out[i].Users = "", []string{"user-001", fmt.Sprintf("user-%03d", i)}
+		}
 	}
 	return out
 }
@@ -416,7 +419,7 @@ func TestWriterRoundTrip(t *testing.T) {
 		w := byID[f.ID]
 		if f.Type != w.Type || f.Severity != w.Severity || f.Severity == "medium" || f.User != w.User || f.Count != 412 || f.Summary != w.Summary ||
 			!f.LastSeen.Equal(w.LastSeen.Truncate(time.Second)) || f.Evidence["distinct_ids"] != float64(412) ||
-			!slices.Equal(f.ClientIPs, w.ClientIPs) || f.Endpoint != w.Endpoint || f.Kind != "finding" {
+			!slices.Equal(f.ClientIPs, w.ClientIPs) || !slices.Equal(f.Users, w.Users) || f.Endpoint != w.Endpoint || f.Kind != "finding" {
 			t.Errorf("finding %s: got %+v want %+v", f.ID, f, w)
 		}
 	}

@@ -76,7 +76,7 @@ func QueryFindings(ctx context.Context, db *DB, q FindingsQuery) ([]report.Findi
 	if limit == 0 {
 		limit = 1000
 	}
-	sql := "SELECT id, type, owasp, severity, user, client_ips, endpoint, host, first_seen, last_seen, count, summary, evidence, call_ids FROM " +
+	sql := "SELECT id, type, owasp, severity, user, client_ips, users, endpoint, host, first_seen, last_seen, count, summary, evidence, call_ids FROM " +
 		db.opts.Database + ".findings FINAL"
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
@@ -92,7 +92,7 @@ func QueryFindings(ctx context.Context, db *DB, q FindingsQuery) ([]report.Findi
 		var f report.Finding
 		var count uint64
 		var evidence, typ, owasp, sev, host string
-		if err := rows.Scan(&f.ID, &typ, &owasp, &sev, &f.User, &f.ClientIPs, &f.Endpoint, &host,
+		if err := rows.Scan(&f.ID, &typ, &owasp, &sev, &f.User, &f.ClientIPs, &f.Users, &f.Endpoint, &host,
 			&f.FirstSeen, &f.LastSeen, &count, &f.Summary, &evidence, &f.CallIDs); err != nil {
 			return nil, fmt.Errorf("query findings: %w", err)
 		}
@@ -106,6 +106,9 @@ func QueryFindings(ctx context.Context, db *DB, q FindingsQuery) ([]report.Findi
 		}
 		if len(f.CallIDs) == 0 {
 			f.CallIDs = nil
+		}
+		if len(f.Users) == 0 {
+			f.Users = nil
 		}
 		out = append(out, f)
 	}

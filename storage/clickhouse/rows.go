@@ -369,13 +369,13 @@ func (c *endpointColumns) add(eps []report.Endpoint) {
 
 type findingColumns struct {
 	id, typ, owasp, severity, user, endpoint, host, summary, evidence []string
-	clientIPs, callIDs                                                [][]string
+	clientIPs, users, callIDs                                         [][]string
 	firstSeen, lastSeen                                               []time.Time
 	count, version                                                    []uint64
 }
 
 var findingColumnNames = []string{
-	"id", "type", "owasp", "severity", "user", "client_ips", "endpoint", "host",
+	"id", "type", "owasp", "severity", "user", "client_ips", "users", "endpoint", "host",
 	"first_seen", "last_seen", "count", "summary", "evidence", "call_ids", "version",
 }
 
@@ -385,7 +385,7 @@ func (c *findingColumns) len() int        { return len(c.id) }
 func (c *findingColumns) reset() { *c = findingColumns{} }
 
 func (c *findingColumns) values() []any {
-	return []any{c.id, c.typ, c.owasp, c.severity, c.user, c.clientIPs, c.endpoint, c.host,
+	return []any{c.id, c.typ, c.owasp, c.severity, c.user, c.clientIPs, c.users, c.endpoint, c.host,
 		c.firstSeen, c.lastSeen, c.count, c.summary, c.evidence, c.callIDs, c.version}
 }
 
@@ -398,6 +398,7 @@ func (c *findingColumns) add(fs []report.Finding) {
 		c.severity = append(c.severity, f.Severity)
 		c.user = append(c.user, f.User)
 		c.clientIPs = append(c.clientIPs, nonNil(f.ClientIPs))
+		c.users = append(c.users, nonNil(f.Users))
 		c.endpoint = append(c.endpoint, f.Endpoint)
 		c.host = append(c.host, f.Host)
 		c.firstSeen = append(c.firstSeen, timeOf(f.FirstSeen))
