@@ -677,13 +677,15 @@ func stringEndSlow(src []byte, i, j int) (end int, closed, esc bool) {
 	return n, false, esc
 }
 
-func isJSONDelim(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', ',', ':', '{', '}', '[', ']', '"', '\'':
-		return true
+func isJSONDelim(c byte) bool { return jsonDelim[c] }
+
+// jsonDelim marks the bytes that end a bare JSON token (number, keyword).
+var jsonDelim = func() (t [256]bool) {
+	for _, c := range " \t\n\r,:{}[]\"'" {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 func isJSONKeyword(tok []byte) bool {
 	s := string(tok)
