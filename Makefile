@@ -43,9 +43,10 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/kafka/ ./storage/clickhouse/
 	scripts/bench.sh
 
-# bench-live: tcpreplay onto a veth at rising rates while `apitap agent --iface`
-# captures with one worker on one core (root); then the agent alone draining a
-# pre-filled ring. Figures in the README.
+# bench-live: the generator alone (tcpreplay, nothing capturing), the agent alone
+# draining a pre-filled ring on one core, then tcpreplay onto a veth at rising rates
+# while `apitap agent --iface` captures with one worker on one core (root); RESULT
+# lines at the end. THOROUGH=1 for a finer sweep. Figures in the README.
 bench-live: build
 	scripts/bench-live.sh
 

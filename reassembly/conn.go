@@ -459,13 +459,21 @@ func (rejected) ReassembledSG(tcpasm.ScatterGather, tcpasm.AssemblerContext) {}
 func (rejected) ReassemblyComplete(tcpasm.AssemblerContext) bool             { return true }
 
 // flowAddrs turns gopacket flows into address:port pairs.
-func flowAddrs(netFlow, tcpFlow gopacket.Flow) (src, dst netip.AddrPort) {
+func flowAddrs(netFlow, tcpFlow gopacket.Flow, vni uint32) (src, dst netip.AddrPort) {
 	sr, dr := netFlow.Src().Raw(), netFlow.Dst().Raw()
-	if netFlow.EndpointType() == decoder.EndpointIPv4VNI && len(sr) == 8 && len(dr) == 8 {
-		sr, dr = sr[:4], dr[:4] // the VNI follows the address
+	var s, d netip.Addr
+	switch netFlow.EndpointType() {
+	case decoder.EndpointIPv4VNI:
+		if len(sr) == 8 && len(dr) == 8 {
+			sr, dr = sr[:4], dr[:4] // the VNI follows the address
+		}
+	case decoder.EndpointIPv6VNI:
+		s, d = decoder.UnmaskIPv6VNI(sr, vni), decoder.UnmaskIPv6VNI(dr, vni)
 	}
-	s, _ := netip.AddrFromSlice(sr)
-	d, _ := netip.AddrFromSlice(dr)
+	if !s.IsValid() {
+		s, _ = netip.AddrFromSlice(sr)
+		d, _ = netip.AddrFromSlice(dr)
+	}
 	sp, dp := tcpFlow.Src().Raw(), tcpFlow.Dst().Raw()
 	var spn, dpn uint16
 	if len(sp) == 2 {

@@ -16,9 +16,14 @@ import (
 )
 
 // TestVXLANKeepsNetworksApart sends the same 4-tuple in two VXLAN networks, interleaved:
-// they must be two connections, each call carrying its VNI.
+// they must be two connections, each call carrying its VNI, for IPv4 and IPv6 (whose
+// gopacket flow has no room for the VNI: the decoder folds it into the addresses).
 func TestVXLANKeepsNetworksApart(t *testing.T) {
-	for _, workers := range []int{1, 3} {
+	for _, tc := range []struct {
+		workers  int
+		cli, srv string
+	}{{1, cli, srv}, {3, cli, srv}, {1, "[2001:db8::7]:40000", "[2001:db8::1]:80"}, {3, "[2001:db8::7]:40000", "[2001:db8::1]:80"}} {
+		workers, cli, srv := tc.workers, tc.cli, tc.srv
 		a, b := pcaptest.New(pcaptest.LinkEthernet), pcaptest.New(pcaptest.LinkEthernet)
 		a.VNI, b.VNI = 100, 200
 		ka, kb := a.Conn(cli, srv), b.Conn(cli, srv)
@@ -60,6 +65,11 @@ func TestVXLANKeepsNetworksApart(t *testing.T) {
 		want := []string{"/in-100 200 vni 100 " + cli, "/in-200 404 vni 200 " + cli}
 		if !slices.Equal(got, want) {
 			t.Errorf("workers %d: calls %q, want %q", workers, got, want)
+		}
+		for _, c := range calls {
+			if c.Server.String() != srv {
+				t.Errorf("workers %d: server %s, want %s", workers, c.Server, srv)
+			}
 		}
 		st := e.Stats()
 		if st.Connections != 2 {

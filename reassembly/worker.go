@@ -116,7 +116,7 @@ func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, ac tcpasm.As
 	if a, ok := ac.(*asmCtx); ok {
 		c.vni = a.vni
 	}
-	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow)
+	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow, c.vni)
 	c.key = keyOf(c.firstSrc, c.firstDst, c.vni)
 	w.conns[c.key] = c
 	return c
@@ -167,7 +167,7 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 		// gopacket's pool grow: shed it before it gets there. Close to the
 		// limit, only data opens connections (read from mid-stream), so
 		// that a SYN flood cannot take the room real traffic needs.
-		src, dst := flowAddrs(netFlow, tcp.TransportFlow())
+		src, dst := flowAddrs(netFlow, tcp.TransportFlow(), vni)
 		if _, ok := w.conns[keyOf(src, dst, vni)]; !ok {
 			if n >= w.maxConns {
 				w.ctr.drop(DropConnLimit, 1)

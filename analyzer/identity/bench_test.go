@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/apitap/apitap/apicall"
@@ -105,5 +106,47 @@ func BenchmarkProcessFormBody(b *testing.B) {
 		c := newCall()
 		c.ReqBody = apicall.Body{ContentType: "application/x-www-form-urlencoded", Data: body}
 		p.Process(&c)
+	}
+}
+
+// productPage is a 2.5 KB product list like the simulator's (and the bench
+// pcap's) responses: short keys, prices, ids and long text values, no secret.
+func productPage() []byte {
+	words := []string{"deluxe", "pro", "steel", "mini", "studio", "lite", "compact", "wireless", "bamboo", "ultra", "organic", "smart", "travel", "max", "eco", "classic"}
+	body := []byte(`{"page":2,"limit":20,"total":5000,"items":[`)
+	for i := 0; len(body) < 2400; i++ {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		w1, w2 := words[i%len(words)], words[(i*7+3)%len(words)]
+		body = fmt.Appendf(body, `{"id":%d,"slug":"%s-%s-%d","name":"%s %s headphones","price":{"amount":%d.%02d,"currency":"EUR"},"category":"headphones","stock":%d,"rating":%d.%d,"description":"`,
+			21+i, w1, w2, 21+i, w1, w2, 100+i*37%900, i*13%100, i*29%200, 3+i%2, i%10)
+		for k := 0; k < 8+i*5%24; k++ {
+			if k > 0 {
+				body = append(body, ' ')
+			}
+			body = append(body, words[(i*k+k)%len(words)]...)
+		}
+		body = append(body, `."}`...)
+	}
+	return append(body, "]}"...)
+}
+
+// BenchmarkProcessProductPage: an anonymous GET answered by a 2.5 KB JSON
+// product list, the bench pcap's typical response.
+func BenchmarkProcessProductPage(b *testing.B) {
+	benchmarkProcess(b, "", productPage())
+}
+
+// BenchmarkRedactJSONProductPage: the JSON body scan alone.
+func BenchmarkRedactJSONProductPage(b *testing.B) {
+	p := newTestProcessor(b, nil)
+	body := productPage()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if out, _, _ := redactJSON(p.fields, body, true); out != nil {
+			b.Fatal("redacted a body without secrets")
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -234,6 +235,42 @@ func TestZeroMask(t *testing.T) {
 			if got != want {
 				t.Fatalf("byte %#x at %d: mask %#x, want %#x", b, pos, got, want)
 			}
+		}
+	}
+}
+
+// TestStringEndFastPath checks the eight-bytes-at-a-time start of stringEnd
+// against the plain IndexByte walk, for quotes and escapes at every offset
+// around the fast path's 16 bytes.
+func TestStringEndFastPath(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for _, q := range []byte{'"', '\''} {
+			for _, mark := range []string{"", `\`, `\"`, `\'`, `\\`, string(q)} {
+				for at := 0; at <= n; at++ {
+					body := bytes.Repeat([]byte("a"), n)
+					body = append(body[:at:at], append([]byte(mark), body[at:]...)...)
+					for _, tail := range []string{"", string(q), string(q) + `,"x":1}`} {
+						src := append(append([]byte{q}, body...), tail...)
+						e1, c1, x1 := stringEnd(src, 0)
+						e2, c2, x2 := stringEndSlow(src, 0, 1)
+						if e1 != e2 || c1 != c2 || x1 != x2 {
+							t.Fatalf("%q: stringEnd = %d %v %v, want %d %v %v", src, e1, c1, x1, e2, c2, x2)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestHasJWTMark(t *testing.T) {
+	for s, want := range map[string]bool{
+		"": false, "eyJ": true, "xeyJ": true, "eyj": false, "ey": false, "J": false, "JeyJ": true,
+		"eJ yJ": false, `{"a":"eyJhbGciOiJIUzI1NiJ9.e30.x"}`: true, `{"Jj":"JJJ","eyeyJ":1}`: true,
+		`{"Jj":"JJJ","eyey":"yJ"}`: false,
+	} {
+		if got := hasJWTMark([]byte(s)); got != want {
+			t.Errorf("hasJWTMark(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

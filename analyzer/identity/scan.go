@@ -165,6 +165,40 @@ func maySecret[T text](s T, start, end int, cards bool) bool {
 	return cards && digits >= 13
 }
 
+// hasJWTMark reports whether "eyJ" (base64url of `{"`, the start of every
+// JWT) occurs in s. It looks for the rare 'J' with the vectorized
+// IndexByte; bytes.Index would stop at every 'e' of the text.
+func hasJWTMark(s []byte) bool {
+	for i := 2; i < len(s); i++ {
+		k := bytes.IndexByte(s[i:], 'J')
+		if k < 0 {
+			return false
+		}
+		i += k
+		if s[i-2] == 'e' && s[i-1] == 'y' {
+			return true
+		}
+	}
+	return false
+}
+
+// manyDigits reports whether s[start:end] may hold the 13 digits of a card
+// number (it may over-count, never under-count), eight bytes at a time.
+func manyDigits(s []byte, start, end int) bool {
+	digits := 0
+	i := start
+	for ; i+8 <= end; i += 8 {
+		d := load64(s, i) ^ ('0' * ones)
+		digits += bits.OnesCount64((d - 10*ones) &^ d & highs)
+	}
+	for ; i < end; i++ {
+		if isDigit(s[i]) {
+			digits++
+		}
+	}
+	return digits >= 13
+}
+
 // zeroMask has the high bit set in exactly the zero bytes of x.
 func zeroMask(x uint64) uint64 {
 	const low7 = 0x7f7f7f7f7f7f7f7f
@@ -480,6 +514,10 @@ func redactJSON(m *nameMatcher, src []byte, cards bool) (out []byte, redacted, m
 	depth := 0
 	expectKey := false
 	n := len(src)
+	// One vectorized look over the whole body: without "eyJ" anywhere no
+	// string value can hold a JWT, and only values with 13 digits need
+	// the full scan (for card numbers).
+	jwt := hasJWTMark(src)
 	valueSecret := func() bool {
 		if depth == 0 {
 			return false
@@ -553,7 +591,9 @@ func redactJSON(m *nameMatcher, src []byte, cards bool) (out []byte, redacted, m
 					w.replace(i, end, quoted(c, closed))
 				}
 			default:
-				scanSecrets(&w, src, i+1, cEnd, cards, false, true)
+				if cEnd-i-1 >= minSecretLen && (jwt || cards && manyDigits(src, i+1, cEnd)) {
+					scanSecrets(&w, src, i+1, cEnd, cards, false, true)
+				}
 			}
 			i = end
 		default:
@@ -599,8 +639,30 @@ func quoted(q byte, closed bool) string {
 func stringEnd(src []byte, i int) (end int, closed, esc bool) {
 	q := src[i]
 	n := len(src)
+	// Most keys and many values are short: looking at eight bytes at a
+	// time (SWAR) finds their end sooner than two calls of IndexByte.
+	j := i + 1
+	for k := 0; k < 2 && j+8 <= n; k++ {
+		v := load64(src, j)
+		if m := zeroMask(v^(uint64(q)*ones)) | zeroMask(v^('\\'*ones)); m != 0 {
+			j += bits.TrailingZeros64(m) / 8
+			if src[j] == q {
+				return j + 1, true, false
+			}
+			return stringEndSlow(src, i, j)
+		}
+		j += 8
+	}
+	return stringEndSlow(src, i, j)
+}
+
+// stringEndSlow is stringEnd resumed at src[j]: src[i+1:j] holds no quote
+// and no escape.
+func stringEndSlow(src []byte, i, j int) (end int, closed, esc bool) {
+	q := src[i]
+	n := len(src)
 	// IndexByte is vectorized: long string values cost little.
-	for j := i + 1; j < n; {
+	for j < n {
 		k := bytes.IndexByte(src[j:], q)
 		if k < 0 {
 			return n, false, esc || bytes.IndexByte(src[j:], '\\') >= 0
@@ -615,13 +677,15 @@ func stringEnd(src []byte, i int) (end int, closed, esc bool) {
 	return n, false, esc
 }
 
-func isJSONDelim(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', ',', ':', '{', '}', '[', ']', '"', '\'':
-		return true
+func isJSONDelim(c byte) bool { return jsonDelim[c] }
+
+// jsonDelim marks the bytes that end a bare JSON token (number, keyword).
+var jsonDelim = func() (t [256]bool) {
+	for _, c := range " \t\n\r,:{}[]\"'" {
+		t[c] = true
 	}
-	return false
-}
+	return t
+}()
 
 func isJSONKeyword(tok []byte) bool {
 	s := string(tok)

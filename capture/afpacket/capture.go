@@ -48,6 +48,9 @@ type Stats struct {
 	Packets uint64 // frames that passed the filter and reached a ring
 	Drops   uint64 // frames that passed the filter but found the ring full
 	Freezes uint64 // times a ring was full
+	// Duplicates are frames dropped on "any" as copies of a packet already captured on
+	// another interface (bridged or routed through the node); they are in Packets too.
+	Duplicates uint64
 }
 
 // Capture is a set of AF_PACKET sockets on one or more interfaces, spread across workers.
@@ -137,6 +140,7 @@ func (c *Capture) Stats() Stats {
 		s.Packets += r.packets.Load()
 		s.Drops += r.drops.Load()
 		s.Freezes += r.freezes.Load()
+		s.Duplicates += r.dups.Load()
 	}
 	return s
 }

@@ -13,6 +13,12 @@
 // binary is built with cgo) whose accept value is the snap length. The kernel counts what
 // the ring had no room for (PACKET_STATISTICS); Stats reports it per Capture.
 //
+// On "any" (every interface, cooked frames starting at the IP header) a packet that crosses
+// two interfaces of the node is seen on both; the reader delivers the first copy and drops
+// the copies seen on another interface within 10 ms, identical but for the TTL (hop limit)
+// and the IPv4 checksum, counting them in Stats.Duplicates. Loopback's outgoing copies are
+// dropped too. "any" cannot be listed with other interfaces.
+//
 // Frames are returned zero-copy from the ring: a frame's bytes stay valid until the next
 // ReadPacket call on the same Source, which hands finished blocks back to the kernel.
 package afpacket

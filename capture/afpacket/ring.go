@@ -29,8 +29,9 @@ type ring struct {
 	ifindex   int
 	name      string
 	linkType  layers.LinkType
-	any       bool // bound to every interface: frames carry their own ifindex
-	loIndex   int  // loopback's ifindex, or -1: its outgoing copies are dropped (each packet is also seen incoming)
+	any       bool   // bound to every interface: frames carry their own ifindex
+	loIndex   int    // loopback's ifindex, or -1: its outgoing copies are dropped (each packet is also seen incoming)
+	dedup     *dedup // on "any": drops copies of a packet seen on a second interface
 	mem       []byte
 	blockSize int
 	blocks    int
@@ -46,6 +47,7 @@ type ring struct {
 	packets atomic.Uint64 // frames the socket accepted (filter passed), kernel count
 	drops   atomic.Uint64 // frames the ring had no room for
 	freezes atomic.Uint64 // times the ring was full
+	dups    atomic.Uint64 // copies of a packet already seen on another interface ("any"), dropped
 }
 
 // socketProto is ETH_P_ALL in network byte order, as socket(2) and bind(2) want it.
@@ -83,6 +85,7 @@ func openRing(cfg *Config, ifName string, filter []bpf.RawInstruction, fan *fano
 		}
 	} else {
 		r.any = true
+		r.dedup = newDedup()
 		r.linkType = layers.LinkTypeRaw
 		if idx, _, loopback, err := ifaceInfo(fd, "lo"); err == nil && loopback {
 			r.loIndex = idx
@@ -204,6 +207,10 @@ func (r *ring) next() (data []byte, ci gopacket.CaptureInfo, ok bool) {
 			ifindex = int(int32(binary.NativeEndian.Uint32(r.mem[frame+frameHdrLen+4:]))) // sockaddr_ll.sll_ifindex
 		}
 		if ifindex == r.loIndex && r.mem[frame+frameHdrLen+10] == unix.PACKET_OUTGOING { // sll_pkttype
+			continue
+		}
+		if r.dedup != nil && r.dedup.duplicate(r.mem[start:end], int32(ifindex), int64(h.Sec)*1e9+int64(h.Nsec)) {
+			r.dups.Add(1)
 			continue
 		}
 		ci = gopacket.CaptureInfo{

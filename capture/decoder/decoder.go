@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/netip"
 	"time"
 
 	"github.com/google/gopacket"
@@ -338,6 +339,58 @@ func (d *Decoder) flow4(src, dst []byte) gopacket.Flow {
 	return gopacket.NewFlow(EndpointIPv4VNI, s[:], t[:])
 }
 
+// EndpointIPv6VNI is the endpoint type of an IPv6 address inside a VXLAN network. A
+// gopacket endpoint holds 16 bytes, so the VNI is folded into the address: XOR with a
+// 16-byte mask derived from the VNI (a different mask for every VNI). The same addresses
+// in two networks are two flows; UnmaskIPv6VNI gives the address back. Two different
+// address pairs collide only when they differ by exactly the XOR of two networks' masks.
+var EndpointIPv6VNI = gopacket.RegisterEndpointType(1002, gopacket.EndpointTypeMetadata{
+	Name: "IPv6VNI",
+	Formatter: func(b []byte) string {
+		return fmt.Sprintf("ipv6vni(%x)", b)
+	},
+})
+
+// vniMask is the mask of a VNI for EndpointIPv6VNI: two splitmix64 outputs, which differ
+// for every two VNIs.
+func vniMask(vni uint32) (m [16]byte) {
+	x := uint64(vni)
+	for i := 0; i < 16; i += 8 {
+		x += 0x9e3779b97f4a7c15
+		z := x
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		binary.LittleEndian.PutUint64(m[i:], z^z>>31)
+	}
+	return m
+}
+
+// UnmaskIPv6VNI returns the IPv6 address of an EndpointIPv6VNI endpoint's raw bytes in
+// VXLAN network vni.
+func UnmaskIPv6VNI(raw []byte, vni uint32) netip.Addr {
+	if len(raw) != 16 {
+		return netip.Addr{}
+	}
+	m := vniMask(vni)
+	for i := range m {
+		m[i] ^= raw[i]
+	}
+	return netip.AddrFrom16(m)
+}
+
+// flow6 is the network flow of an IPv6 packet, with the VNI folded in when inside VXLAN.
+func (d *Decoder) flow6(src, dst []byte) gopacket.Flow {
+	if d.vni == 0 {
+		return gopacket.NewFlow(layers.EndpointIPv6, src, dst)
+	}
+	m := vniMask(d.vni)
+	var s, t [16]byte
+	for i := range m {
+		s[i], t[i] = src[i]^m[i], dst[i]^m[i]
+	}
+	return gopacket.NewFlow(EndpointIPv6VNI, s[:], t[:])
+}
+
 // VXLANPort is the IANA port of VXLAN (RFC 7348), which AWS and GCP traffic mirroring use.
 const VXLANPort = 4789
 
@@ -387,9 +440,7 @@ func (d *Decoder) ipv6(b []byte, vlan uint16, ci gopacket.CaptureInfo) *Segment 
 	for {
 		switch next {
 		case uint8(layers.IPProtocolTCP):
-			// Inside VXLAN the VNI is not part of an IPv6 flow (no room in a gopacket
-			// endpoint); IPv6 addresses are rarely reused across networks.
-			d.seg.Net = gopacket.NewFlow(layers.EndpointIPv6, b[8:24], b[24:40])
+			d.seg.Net = d.flow6(b[8:24], b[24:40])
 			return d.tcp(p, vlan, ci)
 		case uint8(layers.IPProtocolUDP):
 			return d.udp(p, ci)

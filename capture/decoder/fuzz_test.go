@@ -40,7 +40,7 @@ func FuzzDecode(f *testing.F) {
 			if seg == nil {
 				return
 			}
-			if len(seg.TCP.Payload) > 0xffff || seg.Net.EndpointType() != layers.EndpointIPv4 && seg.Net.EndpointType() != layers.EndpointIPv6 && seg.Net.EndpointType() != EndpointIPv4VNI {
+			if len(seg.TCP.Payload) > 0xffff || seg.Net.EndpointType() != layers.EndpointIPv4 && seg.Net.EndpointType() != layers.EndpointIPv6 && seg.Net.EndpointType() != EndpointIPv4VNI && seg.Net.EndpointType() != EndpointIPv6VNI {
 				t.Fatalf("bad segment from %x", frame)
 			}
 		}

@@ -51,8 +51,22 @@ func TestVXLAN(t *testing.T) {
 	}
 
 	seg = d.Decode(vxlan(t, 99, VXLANPort, inner6), layers.LinkTypeEthernet, ci)
-	if seg == nil || seg.VNI != 99 || seg.VLAN != 42 || seg.Net.EndpointType() != layers.EndpointIPv6 {
+	if seg == nil || seg.VNI != 99 || seg.VLAN != 42 || seg.Net.EndpointType() != EndpointIPv6VNI {
 		t.Fatalf("VXLAN IPv6 in VLAN 42: %+v", seg)
+	}
+	// The VNI is part of an IPv6 flow too, and the addresses come back out.
+	a6 := seg.Net
+	src6, dst6 := UnmaskIPv6VNI(a6.Src().Raw(), 99), UnmaskIPv6VNI(a6.Dst().Raw(), 99)
+	plain6 := d.Decode(inner6, layers.LinkTypeEthernet, ci)
+	if plain6 == nil || plain6.Net.EndpointType() != layers.EndpointIPv6 {
+		t.Fatalf("plain IPv6: %+v", plain6)
+	}
+	if src6.String() != plain6.Net.Src().String() || dst6.String() != plain6.Net.Dst().String() {
+		t.Errorf("unmasked %s > %s, want %s", src6, dst6, plain6.Net)
+	}
+	other6 := d.Decode(vxlan(t, 100, VXLANPort, inner6), layers.LinkTypeEthernet, ci)
+	if other6 == nil || other6.Net == a6 || other6.Net.FastHash() == a6.FastHash() {
+		t.Errorf("the same IPv6 4-tuple in VNI 100 must be another flow: %v vs %v", other6.Net, a6)
 	}
 
 	plain := d.Decode(inner4, layers.LinkTypeEthernet, ci)
@@ -60,8 +74,8 @@ func TestVXLAN(t *testing.T) {
 		t.Errorf("plain frame after VXLAN ones: %+v", plain)
 	}
 	st := d.Stats()
-	if st.VXLAN != 3 || st.TCP != 4 || st.TCPPayloadBytes != 4*uint64(len(payload)) {
-		t.Errorf("stats %+v, want 3 VXLAN frames, 4 segments", st)
+	if st.VXLAN != 4 || st.TCP != 6 || st.TCPPayloadBytes != 6*uint64(len(payload)) {
+		t.Errorf("stats %+v, want 4 VXLAN frames, 6 segments", st)
 	}
 }
 

@@ -263,7 +263,10 @@ func runLive(c *cli.Context) error {
 	summary["kernel_packets"] = st.kernel.Packets
 	// Frames still in the rings when reading stopped (the shutdown reads for at most a
 	// quarter of the timeout), or that arrived after.
-	summary["unread_at_exit"] = st.kernel.Packets - min(st.kernel.Packets, st.engine.Packets)
+	// Duplicates (the same packet on two interfaces of "any") were dropped by the reader.
+	taken := st.kernel.Packets - min(st.kernel.Packets, st.kernel.Duplicates)
+	summary["unread_at_exit"] = taken - min(taken, st.engine.Packets)
+	summary["duplicates"] = st.kernel.Duplicates
 	summary["sink_delivered"] = st.queue.Delivered
 	summary["sink_shed"] = st.queue.ShedFull
 	summary["sink_failed"] = st.queue.Failed

@@ -75,6 +75,7 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descFreezes, s.kernel.Freezes)
 	// Every reason is exported from the start (zeros included) so that rates work.
 	counter(descDrops, s.kernel.Drops, "capture", "ring_full")
+	counter(descDrops, s.kernel.Duplicates, "capture", "duplicate")
 	for r := range decoder.NumReasons {
 		if r != decoder.ReasonNotIP && r != decoder.ReasonNotTCP && r != decoder.ReasonFragmentPending {
 			counter(descDrops, s.engine.Drops[r.String()], "decode", r.String())
