@@ -1,10 +1,9 @@
 package detect
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/apitap/apitap/internal/promreg"
 )
 
 // Metrics are the detection stages' Prometheus metrics. Labels are
@@ -18,7 +17,7 @@ type Metrics struct {
 	last      Stats
 }
 
-// NewMetrics registers the metrics on reg (which must not be nil).
+// NewMetrics registers the metrics on reg (nil: not exported).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		calls: prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_detect_calls_total",
@@ -32,14 +31,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		actors: prometheus.NewGauge(prometheus.GaugeOpts{Name: "apitap_detect_actors",
 			Help: "Actors with baseline state held."}),
 	}
-	var errs []error
-	for _, c := range []prometheus.Collector{m.calls, m.hits, m.findings, m.evictions, m.actors} {
-		if err := reg.Register(c); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("register detection metrics: %w", err)
+	if err := promreg.Register(reg, "detection", m.calls, m.hits, m.findings, m.evictions, m.actors); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -1,9 +1,9 @@
 package discovery
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/apitap/apitap/internal/promreg"
 )
 
 // Register adds the inventory's metrics to reg: calls observed, what the
@@ -29,9 +29,5 @@ func (inv *Inventory) Register(reg prometheus.Registerer) error {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "apitap_discovery_endpoints", Help: "Endpoints in the inventory (seen or documented on a seen host)."},
 			stat(func(s Stats) float64 { return float64(s.Endpoints) })),
 	}
-	var errs []error
-	for _, c := range cs {
-		errs = append(errs, reg.Register(c))
-	}
-	return errors.Join(errs...)
+	return promreg.Register(reg, "discovery", cs...)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/promreg"
 	"github.com/apitap/apitap/storage/kafka"
 )
 
@@ -579,13 +580,10 @@ func newSplitTiers(c *cli.Context, tmpl detect.Templater, reg prometheus.Registe
 
 // register exports the tiers' counters on reg (nil: not exported).
 func (s *splitTiers) register(reg prometheus.Registerer) error {
-	if reg == nil {
-		return nil
-	}
 	counter := func(name, help string, labels prometheus.Labels, v *atomic.Uint64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(v.Load()) })
 	}
-	for _, col := range []prometheus.Collector{
+	return promreg.Register(reg, "split stage",
 		counter("apitap_analyzer_observations_produced_total", "Observations the actor stage wrote to the observations topic.", nil, &s.actors.produced),
 		counter("apitap_analyzer_observations_consumed_total", "Observation records the endpoint stage read (skipped ones included).", nil, &s.eps.consumed),
 		counter("apitap_analyzer_observations_skipped_total", "Observation records skipped: no or unknown schema version, or corrupt.", nil, &s.eps.skipped),
@@ -593,12 +591,7 @@ func (s *splitTiers) register(reg prometheus.Registerer) error {
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "failed"}, &s.actors.snaps.failed),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "ok"}, &s.eps.snaps.ok),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "failed"}, &s.eps.snaps.failed),
-	} {
-		if err := reg.Register(col); err != nil {
-			return fmt.Errorf("register split stage metrics: %w", err)
-		}
-	}
-	return nil
+	)
 }
 
 func (s *splitTiers) all() []report.Finding { return append(s.actors.all(), s.eps.all()...) }

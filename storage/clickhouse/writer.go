@@ -15,6 +15,7 @@ import (
 
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/promreg"
 )
 
 // WriterConfig controls the batch writer.
@@ -610,13 +611,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		pending:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "apitap_clickhouse_pending_rows", Help: "Rows buffered and not yet taken by an insert, by table."}, []string{"table"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "apitap_clickhouse_insert_duration_seconds", Help: "Duration of successful inserts, by table.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 9)}, []string{"table"}),
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.inserted, m.batches, m.errors, m.dropped, m.pending, m.duration} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register clickhouse metrics: %w", err)
-		}
+	if err := promreg.Register(reg, "clickhouse", m.inserted, m.batches, m.errors, m.dropped, m.pending, m.duration); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

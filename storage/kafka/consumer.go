@@ -15,6 +15,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/promreg"
 )
 
 // Skip reasons (label values of apitap_kafka_consumer_skipped_messages_total).
@@ -315,13 +316,8 @@ func newConsumerMetrics(reg prometheus.Registerer) (*consumerMetrics, error) {
 	for _, op := range []string{"fetch", "commit", "sink"} {
 		m.errors.WithLabelValues(op)
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, col := range []prometheus.Collector{m.messages, m.bytes, m.calls, m.commits, m.skipped, m.errors, m.batch, m.lag} {
-		if err := reg.Register(col); err != nil {
-			return nil, fmt.Errorf("register kafka consumer metrics: %w", err)
-		}
+	if err := promreg.Register(reg, "kafka consumer", m.messages, m.bytes, m.calls, m.commits, m.skipped, m.errors, m.batch, m.lag); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

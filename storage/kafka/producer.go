@@ -12,6 +12,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/promreg"
 )
 
 // Shed reasons (label values of apitap_kafka_producer_shed_messages_total).
@@ -486,13 +487,8 @@ func newProducerMetrics(reg prometheus.Registerer) (*producerMetrics, error) {
 	for _, r := range []string{ShedBufferFull, ShedTooLarge, ShedClosed} {
 		m.shed.WithLabelValues(r)
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.accepted, m.delivered, m.deliveredBytes, m.errors, m.shed, m.batch, m.bufferedBytes, m.bufferedMessages} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register kafka producer metrics: %w", err)
-		}
+	if err := promreg.Register(reg, "kafka producer", m.accepted, m.delivered, m.deliveredBytes, m.errors, m.shed, m.batch, m.bufferedBytes, m.bufferedMessages); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
