@@ -1,25 +1,18 @@
 package detect_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
+	"os"
+	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
-
 	"github.com/apitap/apitap/analyzer/detect"
-	"github.com/apitap/apitap/analyzer/identity"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
-	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/internal/simcalls"
 	"github.com/apitap/apitap/simulate"
 )
 
@@ -33,49 +26,16 @@ var (
 // paired, redacted calls in capture order, built once.
 func simulatedCalls(tb testing.TB) []apicall.Call {
 	simOnce.Do(func() {
-		var pcap bytes.Buffer
-		if _, simErr = simulate.WritePcap(&pcap, simulate.DefaultConfig()); simErr != nil {
-			return
-		}
-		r, err := pcapgo.NewReader(&pcap)
+		dir, err := os.MkdirTemp("", "apitap-detect-sim")
 		if err != nil {
 			simErr = err
 			return
 		}
-		icfg := identity.DefaultConfig()
-		icfg.Key = []byte("bench-key-0123456789")
-		ident, err := identity.New(icfg)
-		if err != nil {
-			simErr = err
+		defer os.RemoveAll(dir)
+		if _, simErr = simulate.Write(dir, simulate.DefaultConfig()); simErr != nil {
 			return
 		}
-		var mu sync.Mutex
-		sink := ident.Sink(apicall.SinkFunc(func(_ context.Context, b []apicall.Call) error {
-			mu.Lock()
-			simCalls = append(simCalls, b...)
-			mu.Unlock()
-			return nil
-		}))
-		ec := reassembly.DefaultConfig()
-		ec.Workers = 1
-		e, err := reassembly.New(ec, sink, nil)
-		if err != nil {
-			simErr = err
-			return
-		}
-		for {
-			data, ci, err := r.ReadPacketData()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				simErr = err
-				return
-			}
-			e.HandlePacket(data, layers.LinkTypeEthernet, ci)
-		}
-		simErr = e.Close(context.Background())
-		slices.SortStableFunc(simCalls, func(a, b apicall.Call) int { return int(a.ReqStart - b.ReqStart) })
+		simCalls, simErr = simcalls.File(filepath.Join(dir, simulate.PcapFile), []byte("bench-key-0123456789"))
 	})
 	if simErr != nil {
 		tb.Fatal(simErr)

@@ -15,11 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apitap/apitap/analyzer/identity"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
-	"github.com/apitap/apitap/capture/pcapfile"
-	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/internal/simcalls"
 	"github.com/apitap/apitap/simulate"
 )
 
@@ -35,6 +33,9 @@ var (
 	simData *simRun
 	simErr  error
 )
+
+// testKey keys the pseudonyms of the simulated calls.
+var testKey = []byte("discovery-test-key-0123456789")
 
 // simulated writes a small simulation once and returns its calls in
 // capture order, with actors extracted and secrets redacted as the
@@ -63,49 +64,13 @@ func simulated(t testing.TB) *simRun {
 		if simErr = json.Unmarshal(b, &r.labels); simErr != nil {
 			return
 		}
-		r.calls, simErr = readCalls(filepath.Join(dir, simulate.PcapFile))
+		r.calls, simErr = simcalls.File(filepath.Join(dir, simulate.PcapFile), testKey)
 		simData = r
 	})
 	if simErr != nil {
 		t.Fatal(simErr)
 	}
 	return simData
-}
-
-func readCalls(path string) ([]apicall.Call, error) {
-	icfg := identity.DefaultConfig()
-	icfg.Key = []byte("discovery-test-key-0123456789")
-	ident, err := identity.New(icfg)
-	if err != nil {
-		return nil, err
-	}
-	var mu sync.Mutex
-	var calls []apicall.Call
-	sink := apicall.SinkFunc(func(_ context.Context, cs []apicall.Call) error {
-		mu.Lock()
-		calls = append(calls, cs...)
-		mu.Unlock()
-		return nil
-	})
-	rcfg := reassembly.DefaultConfig()
-	rcfg.Workers = 1
-	eng, err := reassembly.New(rcfg, ident.Sink(sink), nil)
-	if err != nil {
-		return nil, err
-	}
-	src, err := pcapfile.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	if err := eng.Run(context.Background(), src); err != nil {
-		return nil, err
-	}
-	if err := eng.Close(context.Background()); err != nil {
-		return nil, err
-	}
-	sort.SliceStable(calls, func(i, j int) bool { return calls[i].ReqStart < calls[j].ReqStart })
-	return calls, nil
 }
 
 func loadSpec(t testing.TB, paths ...string) *Specs {
@@ -413,7 +378,7 @@ func TestSimulatedOtherSeeds(t *testing.T) {
 			if err := json.Unmarshal(b, &labels); err != nil {
 				t.Fatal(err)
 			}
-			calls, err := readCalls(filepath.Join(dir, simulate.PcapFile))
+			calls, err := simcalls.File(filepath.Join(dir, simulate.PcapFile), testKey)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,21 +2,17 @@ package clickhouse
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/apitap/apitap/analyzer/identity"
 	"github.com/apitap/apitap/apicall"
-	"github.com/apitap/apitap/capture/pcapfile"
 	"github.com/apitap/apitap/internal/chtest"
-	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/internal/simcalls"
 	"github.com/apitap/apitap/simulate"
 )
 
@@ -138,48 +134,12 @@ func simulatedCalls(tb testing.TB) []apicall.Call {
 			simErr = err
 			return
 		}
-		simCalls, simErr = pcapCalls(filepath.Join(dir, simulate.PcapFile))
+		simCalls, simErr = simcalls.File(filepath.Join(dir, simulate.PcapFile), []byte("clickhouse-bench-key-0123456789"))
 	})
 	if simErr != nil {
 		tb.Fatal(simErr)
 	}
 	return simCalls
-}
-
-func pcapCalls(path string) ([]apicall.Call, error) {
-	icfg := identity.DefaultConfig()
-	icfg.Key = []byte("clickhouse-bench-key-0123456789")
-	ident, err := identity.New(icfg)
-	if err != nil {
-		return nil, err
-	}
-	var mu sync.Mutex
-	var calls []apicall.Call
-	sink := apicall.SinkFunc(func(_ context.Context, cs []apicall.Call) error {
-		mu.Lock()
-		calls = append(calls, cs...) // the pipeline hands over ownership of the calls
-		mu.Unlock()
-		return nil
-	})
-	rcfg := reassembly.DefaultConfig()
-	rcfg.Workers = 1
-	eng, err := reassembly.New(rcfg, ident.Sink(sink), nil)
-	if err != nil {
-		return nil, err
-	}
-	src, err := pcapfile.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	if err := eng.Run(context.Background(), src); err != nil {
-		return nil, err
-	}
-	if err := eng.Close(context.Background()); err != nil {
-		return nil, err
-	}
-	sort.SliceStable(calls, func(i, j int) bool { return calls[i].ReqStart < calls[j].ReqStart })
-	return calls, nil
 }
 
 func processCPU() time.Duration {
