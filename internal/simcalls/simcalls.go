@@ -4,6 +4,7 @@
 package simcalls
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -49,14 +50,6 @@ func File(path string, key []byte) ([]apicall.Call, error) {
 	if err := eng.Close(context.Background()); err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(calls, func(a, b apicall.Call) int {
-		switch {
-		case a.ReqStart < b.ReqStart:
-			return -1
-		case a.ReqStart > b.ReqStart:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(calls, func(a, b apicall.Call) int { return cmp.Compare(a.ReqStart, b.ReqStart) })
 	return calls, nil
 }
