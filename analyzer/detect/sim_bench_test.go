@@ -1,8 +1,6 @@
 package detect_test
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -16,31 +14,18 @@ import (
 	"github.com/apitap/apitap/simulate"
 )
 
-var (
-	simOnce  sync.Once
-	simCalls []apicall.Call
-	simErr   error
-)
+// simCalls is the default simulation (2h, 200 users, attacks) as paired,
+// redacted calls in capture order, built once.
+var simCalls = sync.OnceValues(func() ([]apicall.Call, error) {
+	return simcalls.Simulated(simulate.DefaultConfig(), []byte("bench-key-0123456789"))
+})
 
-// simulatedCalls is the default simulation (2h, 200 users, attacks) as
-// paired, redacted calls in capture order, built once.
 func simulatedCalls(tb testing.TB) []apicall.Call {
-	simOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "apitap-detect-sim")
-		if err != nil {
-			simErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		if _, simErr = simulate.Write(dir, simulate.DefaultConfig()); simErr != nil {
-			return
-		}
-		simCalls, simErr = simcalls.File(filepath.Join(dir, simulate.PcapFile), []byte("bench-key-0123456789"))
-	})
-	if simErr != nil {
-		tb.Fatal(simErr)
+	calls, err := simCalls()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return simCalls
+	return calls
 }
 
 // cpuTime is the process's user+system CPU time: on a shared machine it

@@ -6,6 +6,8 @@ package simcalls
 import (
 	"cmp"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/capture/pcapfile"
 	"github.com/apitap/apitap/reassembly"
+	"github.com/apitap/apitap/simulate"
 )
 
 // File reads the capture at path with one reassembly worker, extracts actors
@@ -52,4 +55,18 @@ func File(path string, key []byte) ([]apicall.Call, error) {
 	}
 	slices.SortStableFunc(calls, func(a, b apicall.Call) int { return cmp.Compare(a.ReqStart, b.ReqStart) })
 	return calls, nil
+}
+
+// Simulated writes the simulation cfg to a temporary directory and returns
+// its calls as File does.
+func Simulated(cfg simulate.Config, key []byte) ([]apicall.Call, error) {
+	dir, err := os.MkdirTemp("", "apitap-simcalls")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	if _, err := simulate.Write(dir, cfg); err != nil {
+		return nil, err
+	}
+	return File(filepath.Join(dir, simulate.PcapFile), key)
 }

@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -111,35 +110,21 @@ func BenchmarkInsertCalls(b *testing.B) {
 	}
 }
 
-var (
-	simOnce  sync.Once
-	simCalls []apicall.Call
-	simErr   error
-)
+// simCalls are 20,000 calls of simulated traffic (seed 7, 2000 users,
+// attacks included) as the agent hands them on: reassembled, actors
+// extracted, secrets redacted. Built once.
+var simCalls = sync.OnceValues(func() ([]apicall.Call, error) {
+	cfg := simulate.DefaultConfig()
+	cfg.Seed, cfg.Users, cfg.Duration, cfg.Rate, cfg.MaxCalls = 7, 2000, 30*time.Minute, 150, 20000
+	return simcalls.Simulated(cfg, []byte("clickhouse-bench-key-0123456789"))
+})
 
-// simulatedCalls returns 20,000 calls of simulated traffic (seed 7, 2000
-// users, attacks included) as the agent hands them on: reassembled,
-// actors extracted, secrets redacted.
 func simulatedCalls(tb testing.TB) []apicall.Call {
-	simOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "apitap-ch-bench")
-		if err != nil {
-			simErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		cfg := simulate.DefaultConfig()
-		cfg.Seed, cfg.Users, cfg.Duration, cfg.Rate, cfg.MaxCalls = 7, 2000, 30*time.Minute, 150, 20000
-		if _, err := simulate.Write(dir, cfg); err != nil {
-			simErr = err
-			return
-		}
-		simCalls, simErr = simcalls.File(filepath.Join(dir, simulate.PcapFile), []byte("clickhouse-bench-key-0123456789"))
-	})
-	if simErr != nil {
-		tb.Fatal(simErr)
+	calls, err := simCalls()
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return simCalls
+	return calls
 }
 
 func processCPU() time.Duration {
