@@ -692,3 +692,72 @@ func TestUpperCode(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownNamesCardinality: three or more sibling words of one shape,
+// most of them outside the vocabulary of resource names, are values of
+// one parameter, also after a singular noun; resource words stay.
+func TestUnknownNamesCardinality(t *testing.T) {
+	got := observeAll(t, []string{
+		"/v1/registry/module/quokka", "/v1/registry/module/wombat", "/v1/registry/module/web",
+		"/v1/shop/item/lamp", "/v1/shop/item/chair",
+		"/v1/store/order", "/v1/store/inventory", "/v1/store/report",
+		"/v1/catalog/gadgets", "/v1/catalog/widgets", "/v1/catalog/gizmos",
+	})
+	for p, w := range map[string]string{
+		"/v1/registry/module/quokka": "/v1/registry/module/{name}",
+		"/v1/registry/module/web":    "/v1/registry/module/{name}", // one resource word among three names
+		"/v1/shop/item/lamp":         "/v1/shop/item/lamp",         // two resource words: names
+		"/v1/store/inventory":        "/v1/store/inventory",        // mostly resource words
+		"/v1/catalog/gizmos":         "/v1/catalog/gizmos",         // plurals: sub-collections
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}
+
+// TestTagLabels: after a tag collection a release channel names a tag;
+// elsewhere latest stays an operation.
+func TestTagLabels(t *testing.T) {
+	got := observeAll(t, []string{"/v2/repos/acme/tags/latest", "/v2/repos/acme/tags/stable", "/v2/images/web/manifests/latest",
+		"/repos/acme/releases/latest", "/v1/feed/latest"})
+	for p, w := range map[string]string{
+		"/v2/repos/acme/tags/latest":      "/v2/repos/{name}/tags/{name2}",
+		"/v2/repos/acme/tags/stable":      "/v2/repos/{name}/tags/{name2}",
+		"/v2/images/web/manifests/latest": "/v2/images/{name}/manifests/{name2}",
+		"/repos/acme/releases/latest":     "/repos/{name}/releases/latest",
+		"/v1/feed/latest":                 "/v1/feed/latest",
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}
+
+// TestTitleValue: a capitalised word right after a parameter is a name
+// in an API whose resource names are lower case, and a resource in one
+// that capitalises them (Twilio).
+func TestTitleValue(t *testing.T) {
+	for w, want := range map[string]bool{"Tasks": true, "FishStew": true, "Ab": false, "DEV": false, "tasks": false, "Report1": false} {
+		if got := titleCase(w); got != want {
+			t.Errorf("titleCase(%q) = %v, want %v", w, got, want)
+		}
+	}
+	got := observeAll(t, []string{
+		"/v0/appQ8x7Y6z5W4v3U2/Inventory", "/v0/appQ8x7Y6z5W4v3U2/Inventory/rec9a8B7c6D5e4F3g",
+		"/dav/files/alice/Pictures",
+		"/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Queues",
+		"/v1/country/Germany",
+	})
+	for p, w := range map[string]string{
+		"/v0/appQ8x7Y6z5W4v3U2/Inventory":                                "/v0/{id}/{name}",
+		"/v0/appQ8x7Y6z5W4v3U2/Inventory/rec9a8B7c6D5e4F3g":              "/v0/{id}/{name}/{id2}",
+		"/dav/files/alice/Pictures":                                      "/dav/files/{name}/{name2}",
+		"/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Queues": "/2010-04-01/Accounts/{id}/Queues",
+		"/v1/country/Germany":                                            "/v1/country/Germany", // not after a parameter
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}

@@ -108,7 +108,10 @@ const slotConfidence = 0.6
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
 	if n.param {
-		return false
+		return titleValue(n, w)
+	}
+	if tagNouns[n.key] && tagLabels[w] {
+		return true // /tags/latest: a tag named like a release channel
 	}
 	if n.parent != nil && Classify(n.key) == Word {
 		// /services/billing-service, /projects/platform-team: a compound
@@ -144,6 +147,51 @@ func slotValue(n *node, w string) bool {
 		return collection || resourceWord(n.key)
 	}
 	return collection && !resourceWord(w)
+}
+
+// tagNouns name a collection of tags; a release channel (latest,
+// stable) after one is a tag's name, not an operation.
+var tagNouns = map[string]bool{"tag": true, "tags": true, "manifests": true}
+
+// tagLabels are the names release channels give tags.
+var tagLabels = map[string]bool{"latest": true, "stable": true, "edge": true, "nightly": true, "beta": true, "alpha": true, "canary": true, "lts": true}
+
+// titleValue reports whether w, right after parameter n, is a
+// capitalised name (Tasks, Documents, FishStew) in an API that writes
+// its resource names in lower case: the nearest literal above n starts
+// with a lower-case letter or a digit. Twilio's /Accounts/{sid}/Calls
+// writes resources capitalised, so its words stay literal.
+func titleValue(n *node, w string) bool {
+	if !titleCase(w) {
+		return false
+	}
+	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
+		if !a.param {
+			c := a.key[0]
+			return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		}
+	}
+	return false
+}
+
+// titleCase reports whether w is a capitalised word or camel-case
+// compound of letters (Tasks, FishStew): an upper-case letter, then at
+// least two letters, not all capitals.
+func titleCase(w string) bool {
+	if len(w) < 3 || w[0] < 'A' || w[0] > 'Z' {
+		return false
+	}
+	lower := false
+	for i := 1; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= 'A' && c <= 'Z':
+		default:
+			return false
+		}
+	}
+	return lower
 }
 
 // upperCode reports whether w is an upper-case code of 2 to 32 letters,
@@ -347,7 +395,7 @@ var reservedLiterals = map[string]bool{
 // namespaceLiterals are segments after which resource names (collection
 // nouns), not instances, follow.
 var namespaceLiterals = map[string]bool{
-	"api": true, "apis": true, "rest": true, "services": true, "service": true, "public": true, "private": true,
+	"api": true, "apis": true, "rest": true, "services": true, "public": true, "private": true,
 	"internal": true, "external": true, "admin": true, "v": true, "graphql": true, "rpc": true, "json": true,
 }
 
@@ -868,6 +916,8 @@ func (t *tree) promote(n *node) bool {
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
+	case 2*unknownNames(words) > d:
+		ok = true // d >= 3, mostly names outside the vocabulary of resources
 	case 2*resourceWords(words) > d:
 		ok = false // mostly resource words (/helix/users, /helix/streams, ...): names, however many
 	default:
@@ -968,6 +1018,18 @@ func (t *tree) addWordKid(n *node) {
 	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids && !slices.Contains(g.wordKids, n) {
 		g.wordKids = append(g.wordKids, n)
 	}
+}
+
+// unknownNames counts the words that are neither resource words nor
+// plurals (a plural outside the vocabulary still reads as a collection).
+func unknownNames(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if !resourceWord(w.key) && !pluralNoun(w.key) {
+			n++
+		}
+	}
+	return n
 }
 
 // resourceWords counts the words that are resource words.
