@@ -761,3 +761,29 @@ func TestTitleValue(t *testing.T) {
 		}
 	}
 }
+
+// TestSameNoun: a noun names one collection wherever it appears in an
+// API, so a word its parameter holds in one place is a value in another,
+// whichever came first; a word that parameter never held stays literal.
+func TestSameNoun(t *testing.T) {
+	paths := []string{
+		"/core/v1/clusters/default/nodes", "/core/v1/clusters/qa-west/nodes", "/core/v1/clusters/perf/nodes",
+		"/batch/v2/clusters/default/quota",
+		"/batch/v2/clusters/overview",
+	}
+	want := map[string]string{
+		"/core/v1/clusters/default/nodes":  "/core/v1/clusters/{name}/nodes",
+		"/batch/v2/clusters/default/quota": "/batch/v2/clusters/{name}/quota",
+		"/batch/v2/clusters/overview":      "/batch/v2/clusters/overview",
+	}
+	rev := slices.Clone(paths)
+	slices.Reverse(rev)
+	for _, order := range [][]string{paths, rev} {
+		got := observeAll(t, order)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("%s → %s, want %s", p, got[p], w)
+			}
+		}
+	}
+}

@@ -83,9 +83,10 @@ const (
 	ruleCollectionSlot             // after a collection noun, a word that is no resource word
 	ruleAligned                    // words aligned on typed identifiers below them
 	ruleNested                     // words leading to a collection of instances of their own
+	ruleSameNoun                   // values the same noun holds elsewhere in the API
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -250,7 +251,7 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun
 }
 
 // nestedInstance reports whether word w, a child of n, is an instance by
@@ -371,7 +372,20 @@ type tree struct {
 	inv   *Inventory
 
 	frozen bool // rules off: see rewalk
+
+	// nouns indexes the literal word nodes by segment, at most maxNounNodes
+	// a segment, for the same-noun rule; pending are the segments whose
+	// parameters learned a value since the last sweep.
+	nouns   map[string][]*node
+	pending []string
 }
+
+// maxNounNodes bounds the places one segment is indexed at; maxPending
+// the segments swept after one call (more are swept as they change).
+const (
+	maxNounNodes = 8
+	maxPending   = 8
+)
 
 func newTree(cfg *Config, inv *Inventory) *tree {
 	return &tree{root: &node{tmpl: ""}, nodes: 1, cfg: cfg, inv: inv}
@@ -418,7 +432,13 @@ func classifyAt(parent *node, seg string) Kind {
 
 // walk finds (or grows) the node of a path. It allocates only when the
 // path has a shape never seen before.
-func (t *tree) walk(path string) *node { return t.walkDepth(path, 0) }
+func (t *tree) walk(path string) *node {
+	n := t.walkDepth(path, 0)
+	if len(t.pending) > 0 && t.sweepNouns() {
+		return t.rewalk(path, 0) // a position on the path may have become a parameter
+	}
+	return n
+}
 
 // rewalk walks path again after the tree above it changed; the rules
 // converge in a step or two, and the bound keeps a bug from recursing.
@@ -462,21 +482,24 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) {
 			p := n.pchild
-			if depth == 0 && p.addValue(seg) { // a rewalk's value was counted when it merged
+			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
 			}
 			t.setKind(p, Word)
 			n = p
 			continue
 		}
-		if k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg)) {
+		if sameNoun := k == Word && t.nounKnows(n, seg); k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg) || sameNoun) {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
 			if p.rule == ruleNone {
 				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
+				if sameNoun && !slotValue(n, seg) {
+					p.rule = ruleSameNoun
+				}
 				t.addWordKid(n)
 			}
-			if depth == 0 && p.addValue(seg) {
+			if depth == 0 && t.addValue(p, seg) {
 				t.promoteCousins(n)
 			}
 			if created && (t.absorbIDLike(n) || t.nestedChanged(n)) {
@@ -545,7 +568,7 @@ func (t *tree) shapeChanged(n *node) bool {
 	}
 	delete(par.lits, n.key)
 	p := par.pchild
-	p.addValue(n.key)
+	t.addValue(p, n.key)
 	t.merge(p, n)
 	return true
 }
@@ -666,7 +689,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 			continue
 		}
 		delete(n.lits, k)
-		p.addValue(k)
+		t.addValue(p, k)
 		t.setKind(p, Word)
 		t.merge(p, c)
 		merged = true
@@ -713,6 +736,7 @@ func (t *tree) newLit(n *node, seg string) *node {
 	c := &node{parent: n, key: seg, tmpl: n.tmpl + "/" + seg, depth: n.depth + 1}
 	n.lits[seg] = c
 	t.nodes++
+	t.index(c)
 	return c
 }
 
@@ -936,7 +960,7 @@ func (t *tree) promote(n *node) bool {
 		for i, c := range words {
 			if compatible[i] {
 				delete(n.lits, c.key)
-				p.addValue(c.key)
+				t.addValue(p, c.key)
 				t.merge(p, c)
 			}
 		}
@@ -952,7 +976,7 @@ func (t *tree) promote(n *node) bool {
 			continue
 		}
 		delete(n.lits, c.key)
-		p.addValue(c.key)
+		t.addValue(p, c.key)
 		t.merge(p, c)
 	}
 	return true
@@ -978,7 +1002,7 @@ func (t *tree) promoteNested(n *node, words []*node) bool {
 	}
 	for _, c := range nested {
 		delete(n.lits, c.key)
-		p.addValue(c.key)
+		t.addValue(p, c.key)
 		t.merge(p, c)
 	}
 	t.absorbIDLike(n)
@@ -1174,6 +1198,7 @@ func (t *tree) merge(dst, src *node) {
 		for _, v := range sp.known {
 			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
 				dp.known = append(dp.known, v)
+				t.gained(dp)
 			}
 		}
 		t.merge(dp, sp)
@@ -1193,6 +1218,7 @@ func (t *tree) merge(dst, src *node) {
 		nc := &node{parent: dst, key: k, tmpl: dst.tmpl + "/" + k, depth: dst.depth + 1}
 		dst.lits[k] = nc
 		t.nodes++
+		t.index(nc)
 		t.merge(nc, c)
 	}
 	if !dst.promoted && len(dst.lits) >= t.cfg.MinSiblings {
@@ -1272,4 +1298,130 @@ func findFrom(n *node, rest string) *node {
 		return nil
 	}
 	return findFrom(p, tail)
+}
+
+// addValue counts plain word v into parameter p (see node.addValue); a
+// value new to p is evidence for the same noun elsewhere (sweepNouns).
+func (t *tree) addValue(p *node, v string) bool {
+	if !p.addValue(v) {
+		return false
+	}
+	t.gained(p)
+	return true
+}
+
+// gained records that parameter p learned a plain-word value.
+func (t *tree) gained(p *node) {
+	if a := p.parent; a != nil && !a.param && len(t.nouns[a.key]) > 1 && len(t.pending) < maxPending && !slices.Contains(t.pending, a.key) {
+		t.pending = append(t.pending, a.key)
+	}
+}
+
+// index records literal word node c under its segment for the same-noun
+// rule, in the place of one merged away since.
+func (t *tree) index(c *node) {
+	if Classify(c.key) != Word || reservedLiterals[c.key] {
+		return
+	}
+	if t.nouns == nil {
+		t.nouns = map[string][]*node{}
+	}
+	l := t.nouns[c.key]
+	for i, x := range l {
+		if !alive(x) {
+			l[i] = c
+			return
+		}
+	}
+	if len(l) < maxNounNodes {
+		t.nouns[c.key] = append(l, c)
+	}
+}
+
+// alive reports whether node x is still in its tree (not merged into a
+// parameter).
+func alive(x *node) bool {
+	for ; x.parent != nil; x = x.parent {
+		if !x.param && x.parent.lits[x.key] != x || x.param && x.parent.pchild != x {
+			return false
+		}
+	}
+	return true
+}
+
+// nounKnows reports whether plain word w, below literal n, is a value
+// that a parameter below the same noun elsewhere in the API holds: a
+// noun names one collection wherever it appears
+// (/apis/apps/v1/namespaces/default beside /api/v1/namespaces/{name}
+// holding default).
+func (t *tree) nounKnows(n *node, w string) bool {
+	if n.param || reservedLiterals[w] || len(w) < 2 {
+		return false
+	}
+	switch w[0] {
+	case '_', '$', '-', '.', '@':
+		return false
+	}
+	for _, x := range t.nouns[n.key] {
+		if x != n && x.pchild != nil && x.pchild.knows(w) && alive(x) {
+			return true
+		}
+	}
+	return false
+}
+
+// sweepNouns applies the same-noun rule to the places of the segments
+// whose parameters learned values, until nothing changes. It reports
+// whether the tree changed.
+func (t *tree) sweepNouns() bool {
+	changed := false
+	for round := 0; len(t.pending) > 0 && round < 8; round++ {
+		keys := t.pending
+		t.pending = nil
+		slices.Sort(keys)
+		for _, k := range keys {
+			for _, y := range slices.Clone(t.nouns[k]) {
+				if alive(y) && t.absorbKnown(y) {
+					changed = true
+				}
+			}
+		}
+	}
+	t.pending = t.pending[:0]
+	return changed
+}
+
+// absorbKnown merges into n's parameter the literal words of n that the
+// same noun's parameter elsewhere holds. It reports whether any was.
+func (t *tree) absorbKnown(n *node) bool {
+	if t.frozen || n.promoted {
+		return false
+	}
+	var keys []string
+	for k := range n.lits {
+		if Classify(k) == Word && t.nounKnows(n, k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	sort.Strings(keys)
+	p := t.paramChild(n, Word)
+	if p.rule == ruleNone {
+		p.rule, p.confidence = ruleSameNoun, slotConfidence
+		t.addWordKid(n)
+	}
+	for _, k := range keys {
+		c := n.lits[k]
+		if c == nil || n.pchild != p {
+			continue
+		}
+		delete(n.lits, k)
+		t.addValue(p, k)
+		t.setKind(p, Word)
+		t.merge(p, c)
+	}
+	t.absorbIDLike(n)
+	return true
 }
