@@ -787,3 +787,31 @@ func TestSameNoun(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemOperations: words leading to one system operation
+// ('_'-prefixed) are names users chose, even at the root; a word alone
+// with one, and the system names themselves, stay literal.
+func TestSystemOperations(t *testing.T) {
+	paths := []string{
+		"/inventory/_query", "/inventory/_stats", "/ledgers/_query", "/ledgers/_compact",
+		"/_status", "/_admin/_query", "/api/audit/_export",
+	}
+	want := map[string]string{
+		"/inventory/_query":  "/{name}/_query",
+		"/inventory/_stats":  "/{name}/_stats",
+		"/ledgers/_compact":  "/{name}/_compact",
+		"/_status":           "/_status",
+		"/_admin/_query":     "/_admin/_query",
+		"/api/audit/_export": "/api/audit/_export",
+	}
+	rev := slices.Clone(paths)
+	slices.Reverse(rev)
+	for _, order := range [][]string{paths, rev} {
+		got := observeAll(t, order)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("%s → %s, want %s", p, got[p], w)
+			}
+		}
+	}
+}

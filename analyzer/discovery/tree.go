@@ -84,9 +84,10 @@ const (
 	ruleAligned                    // words aligned on typed identifiers below them
 	ruleNested                     // words leading to a collection of instances of their own
 	ruleSameNoun                   // values the same noun holds elsewhere in the API
+	ruleSystemOps                  // words leading to the same system operation (_find, _search)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -108,6 +109,9 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
+	if systemName(w) {
+		return false // _find, _compact: a system's operation
+	}
 	if n.param {
 		return titleValue(n, w)
 	}
@@ -251,7 +255,7 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps
 }
 
 // nestedInstance reports whether word w, a child of n, is an instance by
@@ -480,7 +484,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -671,7 +675,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -849,7 +853,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] {
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) {
 			words = append(words, c)
 		}
 	}
@@ -863,6 +867,9 @@ func (t *tree) promote(n *node) bool {
 	}
 	if d < 2 {
 		return false
+	}
+	if sys := systemOperands(words); sys != nil {
+		return t.promoteInstances(n, sys, ruleSystemOps)
 	}
 	// Dominant shape and the share of siblings compatible with it.
 	shapes := make([][]string, d)
@@ -980,6 +987,70 @@ func (t *tree) promote(n *node) bool {
 		t.merge(p, c)
 	}
 	return true
+}
+
+// systemOperands returns the words that lead to a system operation
+// (an '_'-prefixed segment: /recipes/_find, /products/_search) one
+// other word leads to as well, or nil when fewer than two do. Systems
+// mark their own operations so that the names users choose never
+// collide with them: what comes before one is a user's name, even at
+// the root (CouchDB databases, Elasticsearch indices).
+func systemOperands(words []*node) []*node {
+	var out []*node
+	for i, a := range words {
+		if systemName(a.key) {
+			continue
+		}
+		for k := range a.lits {
+			if !systemName(k) {
+				continue
+			}
+			shared := false
+			for j, b := range words {
+				if j != i && !systemName(b.key) && b.lits[k] != nil {
+					shared = true
+					break
+				}
+			}
+			if shared {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// systemName reports whether s is an '_'-prefixed word (_find,
+// _all_docs, _search): a system's own operation or resource.
+func systemName(s string) bool {
+	return len(s) >= 3 && s[0] == '_' && s[1] != '_' && Classify(s) == Word
+}
+
+// promoteInstances merges the words into n's parameter, made by rule r;
+// the other words beside them stay literal (n is not promoted). It
+// reports whether any was merged.
+func (t *tree) promoteInstances(n *node, words []*node, r rule) bool {
+	p := t.paramChild(n, Word)
+	if p.rule == ruleNone {
+		p.rule, p.confidence = r, slotConfidence
+		t.addWordKid(n)
+	}
+	merged := false
+	for _, c := range words {
+		if n.lits[c.key] != c {
+			continue
+		}
+		delete(n.lits, c.key)
+		t.addValue(p, c.key)
+		t.merge(p, c)
+		merged = true
+	}
+	t.absorbIDLike(n)
+	return merged
 }
 
 // promoteNested merges into n's parameter the words that are instances
@@ -1193,6 +1264,9 @@ func (t *tree) merge(dst, src *node) {
 		} else {
 			t.setKind(dp, sp.kind)
 		}
+		if dp.rule == ruleNone && sp.rule != ruleNone {
+			dp.rule, dp.confidence = sp.rule, sp.confidence // the evidence moves with the values
+		}
 		dp.values += sp.values
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
 		for _, v := range sp.known {
@@ -1221,8 +1295,8 @@ func (t *tree) merge(dst, src *node) {
 		t.index(nc)
 		t.merge(nc, c)
 	}
-	if !dst.promoted && len(dst.lits) >= t.cfg.MinSiblings {
-		t.maybePromote(dst)
+	if !dst.promoted && len(dst.lits) >= 2 {
+		t.maybePromote(dst) // the merged children may now be siblings enough
 	}
 }
 
