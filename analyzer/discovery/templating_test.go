@@ -815,3 +815,29 @@ func TestSystemOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestSiblingValue: a word that a sibling operation's parameter holds is
+// the same value here, even alone and a resource word, whichever came
+// first; another word there stays literal.
+func TestSiblingValue(t *testing.T) {
+	paths := []string{
+		"/v1/vault/data/db-password", "/v1/vault/data/signing-cert", "/v1/vault/data/quokka", "/v1/vault/history/quokka",
+		"/v1/vault/history/summary", "/v1/vault/config/default",
+	}
+	want := map[string]string{
+		"/v1/vault/data/db-password": "/v1/vault/data/{name}",
+		"/v1/vault/history/quokka":   "/v1/vault/history/{name}",
+		"/v1/vault/history/summary":  "/v1/vault/history/summary",
+		"/v1/vault/config/default":   "/v1/vault/config/default",
+	}
+	rev := slices.Clone(paths)
+	slices.Reverse(rev)
+	for _, order := range [][]string{paths, rev} {
+		got := observeAll(t, order)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("%s → %s, want %s", p, got[p], w)
+			}
+		}
+	}
+}

@@ -378,10 +378,10 @@ type tree struct {
 	frozen bool // rules off: see rewalk
 
 	// nouns indexes the literal word nodes by segment, at most maxNounNodes
-	// a segment, for the same-noun rule; pending are the segments whose
-	// parameters learned a value since the last sweep.
+	// a segment, for the same-noun rule; pending are the literal parents
+	// of the parameters that learned a value since the last sweep.
 	nouns   map[string][]*node
-	pending []string
+	pending []*node
 }
 
 // maxNounNodes bounds the places one segment is indexed at; maxPending
@@ -493,7 +493,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		if sameNoun := k == Word && t.nounKnows(n, seg); k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg) || sameNoun) {
+		if sameNoun := k == Word && !reservedLiterals[seg] && !systemName(seg) && (t.nounKnows(n, seg) || cousinKnows(n, seg)); k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg) || sameNoun) {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
 			if p.rule == ruleNone {
@@ -1386,8 +1386,8 @@ func (t *tree) addValue(p *node, v string) bool {
 
 // gained records that parameter p learned a plain-word value.
 func (t *tree) gained(p *node) {
-	if a := p.parent; a != nil && !a.param && len(t.nouns[a.key]) > 1 && len(t.pending) < maxPending && !slices.Contains(t.pending, a.key) {
-		t.pending = append(t.pending, a.key)
+	if a := p.parent; a != nil && !a.param && a.parent != nil && len(t.pending) < maxPending && !slices.Contains(t.pending, a) {
+		t.pending = append(t.pending, a)
 	}
 }
 
@@ -1444,20 +1444,32 @@ func (t *tree) nounKnows(n *node, w string) bool {
 	return false
 }
 
-// sweepNouns applies the same-noun rule to the places of the segments
-// whose parameters learned values, until nothing changes. It reports
-// whether the tree changed.
+// sweepNouns applies the same-noun and same-value rules to the places of
+// the segments whose parameters learned values (the same segment
+// elsewhere, and the sibling positions), until nothing changes. It
+// reports whether the tree changed.
 func (t *tree) sweepNouns() bool {
 	changed := false
 	for round := 0; len(t.pending) > 0 && round < 8; round++ {
-		keys := t.pending
+		ps := t.pending
 		t.pending = nil
-		slices.Sort(keys)
-		for _, k := range keys {
-			for _, y := range slices.Clone(t.nouns[k]) {
-				if alive(y) && t.absorbKnown(y) {
-					changed = true
+		var ys []*node
+		for _, a := range ps {
+			if !alive(a) {
+				continue
+			}
+			ys = append(ys, t.nouns[a.key]...)
+			if g := a.parent; len(g.lits) <= maxCousinScan {
+				for _, s := range g.lits {
+					ys = append(ys, s)
 				}
+			}
+		}
+		slices.SortFunc(ys, func(a, b *node) int { return strings.Compare(a.tmpl, b.tmpl) })
+		ys = slices.Compact(ys)
+		for _, y := range ys {
+			if alive(y) && t.absorbKnown(y) {
+				changed = true
 			}
 		}
 	}
@@ -1473,7 +1485,7 @@ func (t *tree) absorbKnown(n *node) bool {
 	}
 	var keys []string
 	for k := range n.lits {
-		if Classify(k) == Word && t.nounKnows(n, k) {
+		if Classify(k) == Word && !systemName(k) && (t.nounKnows(n, k) || cousinKnows(n, k) && !reservedLiterals[k]) {
 			keys = append(keys, k)
 		}
 	}
