@@ -841,3 +841,37 @@ func TestSiblingValue(t *testing.T) {
 		}
 	}
 }
+
+// TestFileName: a package file repeats the package and release segments
+// before it, which makes them values; a file without a release, an
+// extension that is a number, and API versions do not.
+func TestFileName(t *testing.T) {
+	for p, want := range map[string]string{
+		"/a/app-1.0.jar": "app-1.0.jar", "/a/report.pdf": "", "/a/release-v1.22": "", "/a/x/": "", "/a/lib-2.tar.gz": "lib-2.tar.gz",
+	} {
+		if got := packageFile(p); got != want {
+			t.Errorf("packageFile(%q) = %q, want %q", p, got, want)
+		}
+	}
+	paths := []string{
+		"/repo/release/org/quokka/widget/2.4.1/widget-2.4.1.jar",
+		"/repo/release/org/quokka/widget/metadata.xml",
+		"/swagger/v1/swagger.json", "/docs/v2/openapi.json",
+	}
+	want := map[string]string{
+		"/repo/release/org/quokka/widget/2.4.1/widget-2.4.1.jar": "/repo/release/org/quokka/{name}/{id}/{id2}",
+		"/repo/release/org/quokka/widget/metadata.xml":           "/repo/release/org/quokka/{name}/metadata.xml",
+		"/swagger/v1/swagger.json":                               "/swagger/v1/swagger.json",
+		"/docs/v2/openapi.json":                                  "/docs/v2/openapi.json",
+	}
+	rev := slices.Clone(paths)
+	slices.Reverse(rev)
+	for _, order := range [][]string{paths, rev} {
+		got := observeAll(t, order)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("%s → %s, want %s", p, got[p], w)
+			}
+		}
+	}
+}

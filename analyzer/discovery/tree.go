@@ -85,9 +85,10 @@ const (
 	ruleNested                     // words leading to a collection of instances of their own
 	ruleSameNoun                   // values the same noun holds elsewhere in the API
 	ruleSystemOps                  // words leading to the same system operation (_find, _search)
+	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -255,7 +256,7 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps || p.rule == ruleFileName
 }
 
 // nestedInstance reports whether word w, a child of n, is an instance by
@@ -457,6 +458,7 @@ func (t *tree) rewalk(path string, depth int) *node {
 func (t *tree) walkDepth(path string, depth int) *node {
 	n := t.root
 	rest := path
+	file := packageFile(path)
 	for rest != "" {
 		var seg string
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
@@ -468,6 +470,10 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
+		if file != "" && rest != "" && namedInFile(n, seg, file) {
+			n = t.fileValue(n, seg)
+			continue
+		}
 		if c := n.lits[seg]; c != nil {
 			n = c
 			continue
@@ -1344,10 +1350,10 @@ func (n *node) params() []*node {
 // (nil when the path has a shape never seen). A literal that does not
 // lead to the rest of the path gives way to the parameter beside it.
 func (t *tree) find(path string) *node {
-	return findFrom(t.root, strings.Trim(path, "/"))
+	return findFrom(t.root, strings.Trim(path, "/"), packageFile(path))
 }
 
-func findFrom(n *node, rest string) *node {
+func findFrom(n *node, rest, file string) *node {
 	for rest != "" && rest[0] == '/' {
 		rest = rest[1:]
 	}
@@ -1358,12 +1364,15 @@ func findFrom(n *node, rest string) *node {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		seg, tail = rest[:i], rest[i+1:]
 	}
+	p := n.pchild
+	if p != nil && file != "" && tail != "" && namedInFile(n, seg, file) {
+		return findFrom(p, tail, file)
+	}
 	if c := n.lits[seg]; c != nil {
-		if r := findFrom(c, tail); r != nil {
+		if r := findFrom(c, tail, file); r != nil {
 			return r
 		}
 	}
-	p := n.pchild
 	if p == nil {
 		return nil
 	}
@@ -1371,7 +1380,7 @@ func findFrom(n *node, rest string) *node {
 	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		return nil
 	}
-	return findFrom(p, tail)
+	return findFrom(p, tail, file)
 }
 
 // addValue counts plain word v into parameter p (see node.addValue); a
@@ -1510,4 +1519,76 @@ func (t *tree) absorbKnown(n *node) bool {
 	}
 	t.absorbIDLike(n)
 	return true
+}
+
+// packageFile returns the last segment of path when it is a package
+// file: a name with a digit and a lower-case extension (app-1.0.jar,
+// express-4.18.2.tgz), "" otherwise.
+func packageFile(path string) string {
+	f := path[strings.LastIndexByte(path, '/')+1:]
+	dot := strings.LastIndexByte(f, '.')
+	if dot <= 0 || len(f)-dot-1 < 1 || len(f)-dot-1 > 8 || len(f) > 128 || !strings.ContainsAny(f[:dot], "0123456789") {
+		return ""
+	}
+	for i := dot + 1; i < len(f); i++ {
+		if c := f[i]; c < 'a' || c > 'z' {
+			return "" // release-v1.22: a name, not a file
+		}
+	}
+	return f
+}
+
+// namedInFile reports whether segment seg, below n, is repeated as a
+// whole part of package file f (guava and 33.0.0-jre in
+// guava-33.0.0-jre.jar): a package repository names its files after the
+// package and the release, so the segments it repeats are values. The
+// root, namespaces and the file's own extension are left alone.
+func namedInFile(n *node, seg, f string) bool {
+	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || reservedLiterals[seg] || systemName(seg) || namespaceLiterals[seg] || len(seg) >= len(f) {
+		return false
+	}
+	if k := Classify(seg); k != Word && k != Version || k == Version && seg[0] == 'v' {
+		return false // an API version (/v1/) is no release of the package
+	}
+	stem := f[:strings.LastIndexByte(f, '.')]
+	if stem == seg {
+		return false // /reports/q1/q1.pdf: no package and release
+	}
+	for i := 0; i+len(seg) <= len(stem); {
+		j := strings.Index(stem[i:], seg)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(seg)
+		if (j == 0 || partSep(stem[j-1])) && (end == len(stem) || partSep(stem[end])) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+func partSep(c byte) bool { return c == '-' || c == '_' || c == '.' }
+
+// fileValue goes from n to its parameter for seg, a value by
+// namedInFile; a literal seg beside it joins it.
+func (t *tree) fileValue(n *node, seg string) *node {
+	k := Classify(seg)
+	if k == Version {
+		k = Token
+	}
+	p := t.paramChild(n, k)
+	if p.rule == ruleNone {
+		p.rule, p.confidence = ruleFileName, slotConfidence
+		t.addWordKid(n)
+	}
+	if c := n.lits[seg]; c != nil && !t.frozen {
+		delete(n.lits, seg)
+		t.merge(p, c)
+	}
+	if k == Word {
+		t.addValue(p, seg)
+	}
+	return p
 }
