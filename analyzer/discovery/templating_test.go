@@ -698,17 +698,17 @@ func TestUpperCode(t *testing.T) {
 // one parameter, also after a singular noun; resource words stay.
 func TestUnknownNamesCardinality(t *testing.T) {
 	got := observeAll(t, []string{
-		"/v1/registry/module/quokka", "/v1/registry/module/wombat", "/v1/registry/module/web",
+		"/v1/registry/module/quokka", "/v1/registry/module/pandas", "/v1/registry/module/web",
 		"/v1/shop/item/lamp", "/v1/shop/item/chair",
 		"/v1/store/order", "/v1/store/inventory", "/v1/store/report",
-		"/v1/catalog/gadgets", "/v1/catalog/widgets", "/v1/catalog/gizmos",
+		"/v1/catalog/gadgets", "/v1/catalog/items", "/v1/catalog/offers",
 	})
 	for p, w := range map[string]string{
 		"/v1/registry/module/quokka": "/v1/registry/module/{name}",
 		"/v1/registry/module/web":    "/v1/registry/module/{name}", // one resource word among three names
 		"/v1/shop/item/lamp":         "/v1/shop/item/lamp",         // two resource words: names
 		"/v1/store/inventory":        "/v1/store/inventory",        // mostly resource words
-		"/v1/catalog/gizmos":         "/v1/catalog/gizmos",         // plurals: sub-collections
+		"/v1/catalog/gadgets":        "/v1/catalog/gadgets",        // mostly resource words
 	} {
 		if got[p] != w {
 			t.Errorf("%s → %s, want %s", p, got[p], w)

@@ -1121,16 +1121,9 @@ func (t *tree) addWordKid(n *node) {
 	}
 }
 
-// unknownNames counts the words that are neither resource words nor
-// plurals (a plural outside the vocabulary still reads as a collection).
+// unknownNames counts the words that are no resource words.
 func unknownNames(words []*node) int {
-	n := 0
-	for _, w := range words {
-		if !resourceWord(w.key) && !pluralNoun(w.key) {
-			n++
-		}
-	}
-	return n
+	return len(words) - resourceWords(words)
 }
 
 // resourceWords counts the words that are resource words.
