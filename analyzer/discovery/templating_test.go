@@ -738,7 +738,8 @@ func TestTagLabels(t *testing.T) {
 // in an API whose resource names are lower case, and a resource in one
 // that capitalises them (Twilio).
 func TestTitleValue(t *testing.T) {
-	for w, want := range map[string]bool{"Tasks": true, "FishStew": true, "Ab": false, "DEV": false, "tasks": false, "Report1": false} {
+	for w, want := range map[string]bool{"Tasks": true, "FishStew": true, "CircleCI-Public": true, "Ab": false, "DEV": false, "tasks": false,
+		"Report1": false, "Acme-": false, "Acme-corp": false} {
 		if got := titleCase(w); got != want {
 			t.Errorf("titleCase(%q) = %v, want %v", w, got, want)
 		}
@@ -872,6 +873,41 @@ func TestFileName(t *testing.T) {
 			if got[p] != w {
 				t.Errorf("%s → %s, want %s", p, got[p], w)
 			}
+		}
+	}
+}
+
+// TestReservedCompound: a compound of a reserved word (lastBuild beside
+// build numbers) stays literal beside the instances, even leading to the
+// same sub-resource; an id-like word joins.
+func TestReservedCompound(t *testing.T) {
+	for w, want := range map[string]bool{"lastBuild": true, "nextToken": true, "lastSuccessfulBuild": true, "first-page": false,
+		"last": false, "backend-ci": false, "buildWithParameters": false, "blogLast": false, "Last5": false} {
+		if got := reservedPart(w); got != want {
+			t.Errorf("reservedPart(%q) = %v, want %v", w, got, want)
+		}
+	}
+	got := observeAll(t, []string{"/jobs/frontend/1412/console", "/jobs/frontend/1413/console", "/jobs/frontend/lastBuild/console", "/jobs/frontend/nightly7/console"})
+	for p, w := range map[string]string{
+		"/jobs/frontend/lastBuild/console": "/jobs/{name}/lastBuild/console",
+		"/jobs/frontend/nightly7/console":  "/jobs/{name}/{id}/console",
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}
+
+// TestSlotAfterMerge: a word that was a literal below another word is a
+// value once that word joins a parameter, whatever came first.
+func TestSlotAfterMerge(t *testing.T) {
+	paths := []string{"/v2/insights/gh/acme/runs", "/v2/project/gh/Acme-Labs/runs", "/v2/project/bb/acme/runs"}
+	rev := slices.Clone(paths)
+	slices.Reverse(rev)
+	for _, order := range [][]string{paths, rev} {
+		got := observeAll(t, order)
+		if w := "/v2/project/{name}/{name2}/runs"; got["/v2/project/gh/Acme-Labs/runs"] != w {
+			t.Errorf("/v2/project/gh/Acme-Labs/runs → %s, want %s", got["/v2/project/gh/Acme-Labs/runs"], w)
 		}
 	}
 }

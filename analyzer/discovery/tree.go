@@ -129,7 +129,7 @@ func slotValue(n *node, w string) bool {
 			return true
 		}
 	}
-	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word {
+	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word || reservedPart(w) {
 		return false
 	}
 	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
@@ -180,11 +180,12 @@ func titleValue(n *node, w string) bool {
 	return false
 }
 
-// titleCase reports whether w is a capitalised word or camel-case
-// compound of letters (Tasks, FishStew): an upper-case letter, then at
-// least two letters, not all capitals.
+// titleCase reports whether w is a capitalised word or compound of
+// letters (Tasks, FishStew, CircleCI-Public): an upper-case letter, then
+// at least two letters, not all capitals; a part after '-' is
+// capitalised too.
 func titleCase(w string) bool {
-	if len(w) < 3 || w[0] < 'A' || w[0] > 'Z' {
+	if len(w) < 3 || w[0] < 'A' || w[0] > 'Z' || w[len(w)-1] == '-' {
 		return false
 	}
 	lower := false
@@ -193,11 +194,27 @@ func titleCase(w string) bool {
 		case c >= 'a' && c <= 'z':
 			lower = true
 		case c >= 'A' && c <= 'Z':
+		case c == '-' && w[i-1] != '-' && w[i+1] >= 'A' && w[i+1] <= 'Z':
 		default:
 			return false
 		}
 	}
 	return lower
+}
+
+// reservedPart reports whether w is a camelCase compound of letters
+// whose first part is a reserved word (lastBuild, nextToken, meTeams):
+// an operation or alias named in code, not a value. Kebab-case names
+// with such a part (q1-summary.pdf, feature-login) are values.
+func reservedPart(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	first := ""
+	wordParts(w, func(p string) bool { first = p; return false })
+	return reservedLiterals[first] && !singlePart(w)
 }
 
 // upperCode reports whether w is an upper-case code of 2 to 32 letters,
@@ -336,9 +353,10 @@ func cousinKnows(n *node, w string) bool {
 
 // joinsInstance reports whether plain word w, beside parameter p that
 // holds instances on its own evidence, is one more instance: it is no
-// resource word, no reserved word and no system name (_cat, $metadata).
+// resource word, no reserved word or compound of one (lastBuild,
+// first-page) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) {
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) {
 		return false
 	}
 	switch w[0] {
@@ -490,7 +508,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -681,7 +699,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1276,6 +1294,7 @@ func (t *tree) merge(dst, src *node) {
 		}
 		t.merge(dp, sp)
 	}
+	slotted := false
 	for k, c := range src.lits {
 		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil {
 			t.merge(dst.pchild, c)
@@ -1283,6 +1302,19 @@ func (t *tree) merge(dst, src *node) {
 		}
 		if d := dst.lits[k]; d != nil {
 			t.merge(d, c)
+			continue
+		}
+		if Classify(k) == Word && slotValue(dst, k) {
+			// A word that was a literal below src is a value below dst
+			// (/gh/CircleCI-Public once gh joined {name}).
+			p := t.paramChild(dst, Word)
+			if p.rule == ruleNone {
+				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
+				t.addWordKid(dst)
+			}
+			t.addValue(p, k)
+			t.merge(p, c)
+			slotted = true
 			continue
 		}
 		if dst.lits == nil {
@@ -1293,6 +1325,9 @@ func (t *tree) merge(dst, src *node) {
 		t.nodes++
 		t.index(nc)
 		t.merge(nc, c)
+	}
+	if slotted {
+		t.absorbIDLike(dst) // words beside the new values may join them
 	}
 	if !dst.promoted && len(dst.lits) >= 2 {
 		t.maybePromote(dst) // the merged children may now be siblings enough
