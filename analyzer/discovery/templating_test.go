@@ -136,6 +136,9 @@ func FuzzObserve(f *testing.F) {
 	f.Add("/api/v2/orders/10423", "page=1&limit=20", []byte(`{"email":"a@b.example"}`))
 	f.Add("//a//b/../%2F/{x}", "a=&=b&&", []byte(`[1,2,{"a":null}]`))
 	f.Add("/users/alice.martin12/repos/", "q=%zz", []byte("-----BEGIN PRIVATE KEY-----"))
+	f.Add("/libs/org/app/1.0/app-1.0.jar", "", []byte(nil))
+	f.Add("/recipes/_design/v/_view/by_day", "", []byte(nil))
+	f.Add("/v0/app1x2Y/Tasks-/A-", "", []byte(nil))
 	inv, err := New(DefaultConfig(), loadSpec(f, "testdata/specs/shop31.yaml"))
 	if err != nil {
 		f.Fatal(err)
@@ -908,6 +911,23 @@ func TestSlotAfterMerge(t *testing.T) {
 		got := observeAll(t, order)
 		if w := "/v2/project/{name}/{name2}/runs"; got["/v2/project/gh/Acme-Labs/runs"] != w {
 			t.Errorf("/v2/project/gh/Acme-Labs/runs → %s, want %s", got["/v2/project/gh/Acme-Labs/runs"], w)
+		}
+	}
+}
+
+// TestVersionTags: after a tag or release noun a version names a tag;
+// after the root or an API prefix it is the API's version.
+func TestVersionTags(t *testing.T) {
+	got := observeAll(t, []string{"/v2/images/web/tags/v1", "/v2/images/web/tags/v1.4", "/v1/release/v2.1/notes", "/api/v3/users", "/docs/v2"})
+	for p, w := range map[string]string{
+		"/v2/images/web/tags/v1":   "/v2/images/{name}/tags/{id}",
+		"/v2/images/web/tags/v1.4": "/v2/images/{name}/tags/{id}",
+		"/v1/release/v2.1/notes":   "/v1/release/{id}/notes",
+		"/api/v3/users":            "/api/v3/users",
+		"/docs/v2":                 "/docs/v2",
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
 		}
 	}
 }

@@ -159,6 +159,10 @@ func slotValue(n *node, w string) bool {
 // stable) after one is a tag's name, not an operation.
 var tagNouns = map[string]bool{"tag": true, "tags": true, "manifests": true}
 
+// releaseNouns name a release or a version, so a version after one is
+// a value (/release/v2.1, /versions/v3, /branches/v2).
+var releaseNouns = map[string]bool{"release": true, "releases": true, "versions": true, "branch": true, "branches": true, "refs": true}
+
 // tagLabels are the names release channels give tags.
 var tagLabels = map[string]bool{"latest": true, "stable": true, "edge": true, "nightly": true, "beta": true, "alpha": true, "canary": true, "lts": true}
 
@@ -445,6 +449,9 @@ func classifyAt(parent *node, seg string) Kind {
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
 		!namespaceLiterals[parent.key] && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
+	}
+	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
+		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
 	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
 		(parent.parent == nil || namespaceLiterals[parent.key]) {
