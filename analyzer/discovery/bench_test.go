@@ -1,9 +1,11 @@
 package discovery
 
 import (
+	"math/rand/v2"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -133,4 +135,58 @@ func BenchmarkObserveCorpus(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "calls/cpu-s")
+}
+
+// BenchmarkObserveChurn is the endpoint stage on paths of new shapes
+// (random words, ids, names and package files, one to seven segments):
+// every call may grow the tree and re-apply the plain-word rules, the
+// worst case for the templater. One op is 200,000 calls into a fresh
+// inventory.
+func BenchmarkObserveChurn(b *testing.B) {
+	paths := churnPaths(200000)
+	calls := make([]apicall.Call, len(paths))
+	for i, p := range paths {
+		calls[i] = apicall.Call{Host: "churn.example", Method: "GET", Path: p, Status: 200}
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		inv, err := New(DefaultConfig(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range calls {
+			inv.Observe(&calls[i])
+		}
+	}
+	b.ReportMetric(float64(b.N*len(calls))/(cpuTime()-cpu0).Seconds(), "calls/cpu-s")
+}
+
+// churnPaths makes n paths of random shapes from a fixed seed.
+func churnPaths(n int) []string {
+	words := strings.Fields("users orders default admin guest web api redis postgres items _find _search _doc data metadata " +
+		"service job tags latest v1 v2 1.0 2.1 app lib quokka FishStew Tasks Acme-Labs lastBuild my-app foo-bar")
+	r := rand.New(rand.NewPCG(1, 2))
+	out := make([]string, n)
+	var b strings.Builder
+	for i := range out {
+		b.Reset()
+		for range 1 + r.IntN(7) {
+			b.WriteByte('/')
+			switch x := r.IntN(10); {
+			case x < 6:
+				b.WriteString(words[r.IntN(len(words))])
+			case x < 7:
+				b.WriteString(strconv.Itoa(r.IntN(100000)))
+			case x < 8:
+				b.WriteString("w" + strconv.FormatInt(int64(r.IntN(1<<20)), 16))
+			case x < 9:
+				b.WriteString("pkg" + strconv.Itoa(r.IntN(50)) + "-" + strconv.Itoa(r.IntN(5)) + "." + strconv.Itoa(r.IntN(5)) + ".jar")
+			default:
+				b.WriteString("name-" + strconv.Itoa(r.IntN(3000)))
+			}
+		}
+		out[i] = b.String()
+	}
+	return out
 }
