@@ -401,17 +401,24 @@ type tree struct {
 	frozen bool // rules off: see rewalk
 
 	// nouns indexes the literal word nodes by segment, at most maxNounNodes
-	// a segment, for the same-noun rule; pending are the literal parents
-	// of the parameters that learned a value since the last sweep.
+	// a segment, for the same-noun rule; pending are the values
+	// parameters learned since the last sweep.
 	nouns   map[string][]*node
-	pending []*node
+	pending []learned
+}
+
+// learned is a plain-word value v that the parameter below literal at
+// learned.
+type learned struct {
+	at *node
+	v  string
 }
 
 // maxNounNodes bounds the places one segment is indexed at; maxPending
-// the segments swept after one call (more are swept as they change).
+// the values swept after one call (a merge teaches at most maxKnown).
 const (
 	maxNounNodes = 8
-	maxPending   = 8
+	maxPending   = maxKnown
 )
 
 func newTree(cfg *Config, inv *Inventory) *tree {
@@ -524,12 +531,14 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		if sameNoun := k == Word && !reservedLiterals[seg] && !systemName(seg) && (t.nounKnows(n, seg) || cousinKnows(n, seg)); k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg) || sameNoun) {
+		slot := k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg))
+		sameNoun := k == Word && !slot && t.knownElsewhere(n, seg)
+		if slot || sameNoun {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
 			if p.rule == ruleNone {
 				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
-				if sameNoun && !slotValue(n, seg) {
+				if sameNoun {
 					p.rule = ruleSameNoun
 				}
 				t.addWordKid(n)
@@ -1296,7 +1305,7 @@ func (t *tree) merge(dst, src *node) {
 		for _, v := range sp.known {
 			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
 				dp.known = append(dp.known, v)
-				t.gained(dp)
+				t.gained(dp, v)
 			}
 		}
 		t.merge(dp, sp)
@@ -1424,14 +1433,17 @@ func (t *tree) addValue(p *node, v string) bool {
 	if !p.addValue(v) {
 		return false
 	}
-	t.gained(p)
+	t.gained(p, v)
 	return true
 }
 
-// gained records that parameter p learned a plain-word value.
-func (t *tree) gained(p *node) {
-	if a := p.parent; a != nil && !a.param && a.parent != nil && len(t.pending) < maxPending && !slices.Contains(t.pending, a) {
-		t.pending = append(t.pending, a)
+// gained records that parameter p learned plain-word value v, for
+// sweepNouns; at most maxPending values a call are kept (a merge teaches
+// at most maxKnown), and a literal a full list misses stays literal until
+// a new path below the same segment comes.
+func (t *tree) gained(p *node, v string) {
+	if a := p.parent; a != nil && !a.param && a.parent != nil && len(t.pending) < maxPending {
+		t.pending = append(t.pending, learned{a, v})
 	}
 }
 
@@ -1467,6 +1479,12 @@ func alive(x *node) bool {
 	return true
 }
 
+// knownElsewhere reports whether plain word w, below literal n, is a
+// value by the same-noun or the sibling-value rule.
+func (t *tree) knownElsewhere(n *node, w string) bool {
+	return !reservedLiterals[w] && !systemName(w) && (t.nounKnows(n, w) || cousinKnows(n, w))
+}
+
 // nounKnows reports whether plain word w, below literal n, is a value
 // that a parameter below the same noun elsewhere in the API holds: a
 // noun names one collection wherever it appears
@@ -1488,32 +1506,30 @@ func (t *tree) nounKnows(n *node, w string) bool {
 	return false
 }
 
-// sweepNouns applies the same-noun and same-value rules to the places of
-// the segments whose parameters learned values (the same segment
-// elsewhere, and the sibling positions), until nothing changes. It
-// reports whether the tree changed.
+// sweepNouns applies the same-noun and sibling-value rules to the
+// values parameters learned: a literal of that value below the same
+// segment elsewhere, or below a sibling, joins the parameter there. It
+// repeats until nothing changes and reports whether the tree changed.
 func (t *tree) sweepNouns() bool {
 	changed := false
 	for round := 0; len(t.pending) > 0 && round < 8; round++ {
-		ps := t.pending
+		ls := t.pending
 		t.pending = nil
-		var ys []*node
-		for _, a := range ps {
-			if !alive(a) {
+		for _, l := range ls {
+			if !alive(l.at) {
 				continue
 			}
-			ys = append(ys, t.nouns[a.key]...)
-			if g := a.parent; len(g.lits) <= maxCousinScan {
-				for _, s := range g.lits {
-					ys = append(ys, s)
+			for _, y := range t.nouns[l.at.key] {
+				if y != l.at && y.lits[l.v] != nil && alive(y) && t.absorbKnown(y) {
+					changed = true
 				}
 			}
-		}
-		slices.SortFunc(ys, func(a, b *node) int { return strings.Compare(a.tmpl, b.tmpl) })
-		ys = slices.Compact(ys)
-		for _, y := range ys {
-			if alive(y) && t.absorbKnown(y) {
-				changed = true
+			if g := l.at.parent; len(g.lits) <= maxCousinScan && slices.Contains(g.wordKids, l.at) {
+				for _, y := range g.lits {
+					if y != l.at && y.lits[l.v] != nil && t.absorbKnown(y) {
+						changed = true
+					}
+				}
 			}
 		}
 	}
@@ -1529,7 +1545,7 @@ func (t *tree) absorbKnown(n *node) bool {
 	}
 	var keys []string
 	for k := range n.lits {
-		if Classify(k) == Word && !systemName(k) && (t.nounKnows(n, k) || cousinKnows(n, k) && !reservedLiterals[k]) {
+		if Classify(k) == Word && t.knownElsewhere(n, k) {
 			keys = append(keys, k)
 		}
 	}
