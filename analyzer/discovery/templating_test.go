@@ -931,3 +931,39 @@ func TestVersionTags(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRuleEvidence: the rules of the third round name themselves in
+// the endpoint's path_params evidence.
+func TestNewRuleEvidence(t *testing.T) {
+	for _, c := range []struct {
+		paths      []string
+		tmpl, rule string
+	}{
+		{[]string{"/inventory/_query", "/ledgers/_query"}, "/{name}/_query", "system_operation"},
+		{[]string{"/core/v1/clusters/default/nodes", "/core/v1/clusters/qa-west/nodes", "/core/v1/clusters/perf/nodes", "/batch/v2/clusters/default/quota"},
+			"/batch/v2/clusters/{name}/quota", "same_noun"},
+		{[]string{"/repo/release/org/quokka/widget/2.4.1/widget-2.4.1.jar"}, "/repo/release/org/quokka/{name}/{id}/{id2}", "file_name"},
+	} {
+		inv, err := New(DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range c.paths {
+			inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200})
+		}
+		found := false
+		for _, e := range inv.Endpoints() {
+			if e.Path != c.tmpl {
+				continue
+			}
+			found = true
+			ev, _ := e.Extra["path_params"].([]map[string]any)
+			if len(ev) == 0 || ev[0]["rule"] != c.rule || ev[0]["distinct_values"].(int) < 1 {
+				t.Errorf("%s: evidence = %+v, want rule %s", c.tmpl, ev, c.rule)
+			}
+		}
+		if !found {
+			t.Errorf("no endpoint %s", c.tmpl)
+		}
+	}
+}
