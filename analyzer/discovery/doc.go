@@ -43,9 +43,10 @@
 //     /page/summary/{name}) or for its own values (/simple/requests beside
 //     /pypi/{name}/json);
 //   - cardinality: sibling values of one shape (the same sub-paths) that
-//     keep growing: at least three that look like values (case, dots),
-//     five or more mostly new (distinct/calls ≥ 0.5), or 32 or more,
-//     unless most of them are resource words;
+//     keep growing: at least three that look like values (case, dots) or
+//     are mostly outside the vocabulary below (/catalog/service/redis,
+//     postgres, web), five or more mostly new (distinct/calls ≥ 0.5), or
+//     32 or more, unless most of them are resource words;
 //   - collection slot: a segment is a resource word when all its parts
 //     (split at '-', '_', '.', camelCase) are in an embedded vocabulary of
 //     REST resource nouns, verbs and qualifiers (lexicon.txt). After a
@@ -77,7 +78,32 @@
 //     sub-resource with the parameter beside it joins that parameter
 //     (/repositories/library/{name}/tags beside
 //     /repositories/{namespace}/{name}/tags);
-//   - upper-case codes after a resource word are keys (/space/DEV).
+//   - upper-case codes after a resource word are keys (/space/DEV);
+//   - capitalised names (Tasks, FishStew, CircleCI-Public) right after a
+//     parameter are values when the API writes its resource names in
+//     lower case (the nearest literal above starts lower-case), and a
+//     literal that becomes such a slot when the word above it joins a
+//     parameter is re-read as a value;
+//   - release channels (latest, stable) after a tag noun (tags,
+//     manifests) and versions after a tag or release noun (/tags/v1,
+//     /release/v2.1) name a tag;
+//   - same noun: a segment names one collection wherever it appears in an
+//     API, so a word its parameter holds in one place is a value in
+//     another (/apis/apps/v1/namespaces/default beside
+//     /api/v1/namespaces/{name} holding default);
+//   - sibling value: a word the parameter of a sibling operation holds is
+//     the same value (/secret/metadata/db-password beside
+//     /secret/data/{name} holding db-password), even alone;
+//   - system operation: two or more words leading to one '_'-prefixed
+//     segment (/recipes/_find, /orders/_find; /products/_search) are
+//     names users chose, even at the root: systems prefix their own
+//     operations so that user names never collide with them;
+//   - file name: a package file (a name with a digit and a lower-case
+//     extension) names the package and release segments before it, which
+//     are values (/org/acme/app/1.0/app-1.0.jar: app and 1.0).
+//
+// camelCase compounds led by a reserved word (lastBuild, nextToken) are
+// operations and never join a parameter.
 //
 // A shared sub-resource counts only when it is a resource word and the
 // words sharing it are not both resource words (/service/web and
