@@ -149,11 +149,17 @@ func TestTemplatingCorpus(t *testing.T) {
 		minURLs, minAPI int
 		minTyped        float64
 	}{
+		// 2026-11-24, third round (same noun, sibling value, system
+		// operation, file name, capitalised names, unknown-name
+		// cardinality): corpus precision 1.000, recall 0.933 → 0.949;
+		// held-out 0.989 → 0.993, 0.827 → 0.885.
 		{"corpus", corpusFile, 200, 20, 0.98},
 		{"heldout", heldoutFile, 150, 15, 0.98},
 		// Fresh, before the second round (2026-11-24): precision 0.991,
-		// recall 0.685, typed recall 0.970.
-		{"fresh", freshFile, 150, 15, 0.96},
+		// recall 0.685, typed recall 0.970; after it 0.992 / 0.770; after
+		// the third round 0.993 / 0.870, typed 1.000 (the file-name rule
+		// reads Artifactory's 1.0 and 1.1 as releases).
+		{"fresh", freshFile, 150, 15, 0.98},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
