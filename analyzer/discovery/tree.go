@@ -357,8 +357,8 @@ func cousinKnows(n *node, w string) bool {
 
 // joinsInstance reports whether plain word w, beside parameter p that
 // holds instances on its own evidence, is one more instance: it is no
-// resource word, no reserved word or compound of one (lastBuild,
-// first-page) and no system name (_cat, $metadata).
+// resource word, no reserved word or camelCase compound led by one
+// (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
 	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) {
 		return false
