@@ -103,7 +103,8 @@
 //     are values (/org/acme/app/1.0/app-1.0.jar: app and 1.0).
 //
 // camelCase compounds led by a reserved word (lastBuild, nextToken) are
-// operations and never join a parameter.
+// operations and never join a parameter; a lookup by a field (by-email,
+// by_name, byUsername) stays literal and the segment after it is a value.
 //
 // A shared sub-resource counts only when it is a resource word and the
 // words sharing it are not both resource words (/service/web and

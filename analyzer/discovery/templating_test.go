@@ -967,3 +967,23 @@ func TestNewRuleEvidence(t *testing.T) {
 		}
 	}
 }
+
+// TestByField: after a lookup by a field (by-email, by_name, byUsername)
+// the next segment is that field's value, even a resource word.
+func TestByField(t *testing.T) {
+	for w, want := range map[string]bool{"by-email": true, "by_name": true, "byUsername": true, "bypass": false, "by": false, "byte": false} {
+		if got := byField(w); got != want {
+			t.Errorf("byField(%q) = %v, want %v", w, got, want)
+		}
+	}
+	got := observeAll(t, []string{"/v1/products/by-sku/lamp", "/v1/users/byUsername/guest", "/v1/bypass/guest"})
+	for p, w := range map[string]string{
+		"/v1/products/by-sku/lamp":   "/v1/products/by-sku/{name}",
+		"/v1/users/byUsername/guest": "/v1/users/byUsername/{name}",
+		"/v1/bypass/guest":           "/v1/bypass/guest",
+	} {
+		if got[p] != w {
+			t.Errorf("%s → %s, want %s", p, got[p], w)
+		}
+	}
+}

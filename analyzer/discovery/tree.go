@@ -110,8 +110,8 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) {
-		return false // _find, _compact: a system's operation
+	if systemName(w) || byField(w) {
+		return false // _find, _compact: a system's operation; by-email: a lookup
 	}
 	if n.param {
 		return titleValue(n, w)
@@ -143,7 +143,7 @@ func slotValue(n *node, w string) bool {
 	if upperCode(w) {
 		return true // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
-	if fieldNouns[n.key] {
+	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
 		return !(pluralNoun(w) && resourceWord(w))
@@ -266,6 +266,16 @@ var fieldNouns = map[string]bool{
 	"tag": true, "tags": true, "branch": true, "branches": true, "revision": true,
 }
 
+// byField reports whether s names a lookup by a field (by-email,
+// by_name, byUsername): the segment after it is that field's value.
+func byField(s string) bool {
+	if len(s) < 4 || s[0] != 'b' || s[1] != 'y' {
+		return false
+	}
+	c := s[2]
+	return c == '-' || c == '_' || c >= 'A' && c <= 'Z'
+}
+
 // singlePart reports whether s is one word (no separators, no camelCase).
 func singlePart(s string) bool {
 	n := 0
@@ -360,7 +370,7 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) {
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) {
 		return false
 	}
 	switch w[0] {
