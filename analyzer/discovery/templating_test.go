@@ -987,3 +987,31 @@ func TestByField(t *testing.T) {
 		}
 	}
 }
+
+// TestNounIndex: the same-noun index keeps only nodes still in the tree,
+// so merged subtrees are not held past the tree's node bound.
+func TestNounIndex(t *testing.T) {
+	inv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range churnPaths(20000) {
+		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200})
+	}
+	tr := inv.hosts["h"].tree
+	n := 0
+	for k, l := range tr.nouns {
+		if len(l) == 0 || len(l) > maxNounNodes {
+			t.Errorf("%s: %d nodes indexed", k, len(l))
+		}
+		for _, x := range l {
+			n++
+			if !alive(x) || x.key != k {
+				t.Errorf("%s: a node merged away is still indexed", k)
+			}
+		}
+	}
+	if n == 0 || n > tr.nodes {
+		t.Errorf("%d nodes indexed, %d in the tree", n, tr.nodes)
+	}
+}

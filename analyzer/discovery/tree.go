@@ -1295,6 +1295,7 @@ func sharedLiteral(ns ...*node) bool {
 func (t *tree) merge(dst, src *node) {
 	dst.calls += src.calls
 	t.nodes--
+	t.unindex(src)
 	for _, e := range src.eps {
 		t.attach(dst, e)
 	}
@@ -1478,6 +1479,23 @@ func (t *tree) index(c *node) {
 	}
 }
 
+// unindex drops node x, merged away, from the same-noun index, so the
+// index holds no node the tree does not.
+func (t *tree) unindex(x *node) {
+	if x.param {
+		return
+	}
+	l := t.nouns[x.key]
+	if i := slices.Index(l, x); i >= 0 {
+		l = slices.Delete(l, i, i+1)
+		if len(l) == 0 {
+			delete(t.nouns, x.key)
+		} else {
+			t.nouns[x.key] = l
+		}
+	}
+}
+
 // alive reports whether node x is still in its tree (not merged into a
 // parameter).
 func alive(x *node) bool {
@@ -1529,7 +1547,7 @@ func (t *tree) sweepNouns() bool {
 			if !alive(l.at) {
 				continue
 			}
-			for _, y := range t.nouns[l.at.key] {
+			for _, y := range slices.Clone(t.nouns[l.at.key]) { // merges unindex nodes
 				if y != l.at && y.lits[l.v] != nil && alive(y) && t.absorbKnown(y) {
 					changed = true
 				}
