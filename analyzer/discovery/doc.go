@@ -43,10 +43,11 @@
 //     /page/summary/{name}) or for its own values (/simple/requests beside
 //     /pypi/{name}/json);
 //   - cardinality: sibling values of one shape (the same sub-paths) that
-//     keep growing: at least three that look like values (case, dots) or
-//     are mostly outside the vocabulary below (/catalog/service/redis,
-//     postgres, web), five or more mostly new (distinct/calls ≥ 0.5), or
-//     32 or more, unless most of them are resource words;
+//     keep growing: at least three that look like values (case, dots) or,
+//     after a resource noun (not a verb or gerund), are mostly outside
+//     the vocabulary below (/catalog/service/redis, postgres, web), five
+//     or more mostly new (distinct/calls ≥ 0.5), or 32 or more, unless
+//     most of them are resource words;
 //   - collection slot: a segment is a resource word when all its parts
 //     (split at '-', '_', '.', camelCase) are in an embedded vocabulary of
 //     REST resource nouns, verbs and qualifiers (lexicon.txt). After a

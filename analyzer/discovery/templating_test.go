@@ -698,19 +698,24 @@ func TestUpperCode(t *testing.T) {
 
 // TestUnknownNamesCardinality: three or more sibling words of one shape,
 // most of them outside the vocabulary of resource names, are values of
-// one parameter, also after a singular noun; resource words stay.
+// one parameter after a resource noun, also a singular one; resource
+// words stay, and so do the words after a verb or a gerund.
 func TestUnknownNamesCardinality(t *testing.T) {
 	got := observeAll(t, []string{
 		"/v1/registry/module/quokka", "/v1/registry/module/pandas", "/v1/registry/module/web",
 		"/v1/shop/item/lamp", "/v1/shop/item/chair",
 		"/v1/store/order", "/v1/store/inventory", "/v1/store/report",
 		"/v1/catalog/gadgets", "/v1/catalog/items", "/v1/catalog/offers",
+		"/v1/convert/quokka", "/v1/convert/pandas", "/v1/convert/wombat",
+		"/api/monitoring/quokka", "/api/monitoring/pandas", "/api/monitoring/wombat",
 	})
 	for p, w := range map[string]string{
 		"/v1/registry/module/quokka": "/v1/registry/module/{name}",
 		"/v1/registry/module/web":    "/v1/registry/module/{name}", // one resource word among three names
 		"/v1/shop/item/lamp":         "/v1/shop/item/lamp",         // two resource words: names
 		"/v1/store/inventory":        "/v1/store/inventory",        // mostly resource words
+		"/v1/convert/quokka":         "/v1/convert/quokka",         // after a verb: operations
+		"/api/monitoring/quokka":     "/api/monitoring/quokka",     // after a gerund: an area, not a kind of thing
 		"/v1/catalog/gadgets":        "/v1/catalog/gadgets",        // mostly resource words
 	} {
 		if got[p] != w {

@@ -997,7 +997,7 @@ func (t *tree) promote(n *node) bool {
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
-	case 2*unknownNames(words) > d:
+	case 2*unknownNames(words) > d && entityNoun(n):
 		ok = true // d >= 3, mostly names outside the vocabulary of resources
 	case 2*resourceWords(words) > d:
 		ok = false // mostly resource words (/helix/users, /helix/streams, ...): names, however many
@@ -1163,6 +1163,14 @@ func (t *tree) addWordKid(n *node) {
 	if g := n.parent; g != nil && len(g.wordKids) < maxWordKids && !slices.Contains(g.wordKids, n) {
 		g.wordKids = append(g.wordKids, n)
 	}
+}
+
+// entityNoun reports whether literal n names a kind of thing whose
+// instances can follow it: a resource noun of the vocabulary, not a verb
+// (/convert/markdown), a qualifier or a gerund (/monitoring/grafana).
+func entityNoun(n *node) bool {
+	k := strings.ToLower(n.key)
+	return !n.param && singlePart(k) && inLexicon(k) && !lexiconVerbs[k] && !lexiconQualifiers[k] && !lexiconFunctionWords[k] && !strings.HasSuffix(k, "ing")
 }
 
 // unknownNames counts the words that are no resource words.
