@@ -528,9 +528,13 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 
 // blockRows is how many rows go into each block an insert sends: the
 // batch's rows go out as several blocks of one INSERT (the server squashes
-// them into parts as before), so clickhouse-go's column buffers stay this
-// size and are reused instead of growing to the whole batch.
-const blockRows = 8192
+// them into one part), so clickhouse-go's column buffers stay this size and
+// are reused instead of growing to the whole batch. clickhouse-go builds
+// fresh buffers for every INSERT, grown by doubling while the first block
+// fills: that regrowth is most of the writer's allocation and so of its GC
+// work, and it shrinks with the block (8192 rows: ~770 bytes allocated per
+// simulated call; 4096: ~370 and 15% less client CPU in BenchmarkInsertCalls).
+const blockRows = 4096
 
 func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 	ins, err := t.w.db.conn.PrepareBatch(ctx, t.insert)
@@ -556,6 +560,9 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 	return ins.Send()
 }
 
+// noStrings is an empty array row, converted to an interface once.
+var noStrings any = []string{}
+
 // appendColumn appends rows lo to hi of a whole column. Array columns go
 // row by row: with a []string per row clickhouse-go takes its
 // reflection-free path, with a [][]string it reflects on every row
@@ -564,7 +571,13 @@ func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
 	switch v := col.(type) {
 	case [][]string:
 		for _, row := range v[lo:hi] {
-			if err := c.AppendRow(row); err != nil {
+			var err error
+			if len(row) == 0 {
+				err = c.AppendRow(noStrings) // boxed once: no allocation per empty row
+			} else {
+				err = c.AppendRow(row)
+			}
+			if err != nil {
 				return err
 			}
 		}
