@@ -5,8 +5,10 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -155,5 +157,65 @@ func BenchmarkInflate(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkInflateCorpus decodes real gzip bodies, one after the other,
+// from the file named by APITAP_GZIP_CORPUS: records of a 4-byte
+// little-endian length followed by that many bytes of a gzip body (for
+// instance the bodies of the bench pcap). Skipped when unset.
+func BenchmarkInflateCorpus(b *testing.B) {
+	path := os.Getenv("APITAP_GZIP_CORPUS")
+	if path == "" {
+		b.Skip("APITAP_GZIP_CORPUS not set")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bodies [][]byte
+	for len(data) >= 4 {
+		n := int(binary.LittleEndian.Uint32(data))
+		if 4+n > len(data) {
+			b.Fatalf("%s: record of %d bytes past the end", path, n)
+		}
+		bodies = append(bodies, data[4:4+n])
+		data = data[4+n:]
+	}
+	var out int64
+	oneShotOK := 0
+	for _, body := range bodies {
+		oneShot = false
+		o, _, err := Decode(nil, "gzip", body, 1<<20)
+		oneShot = true
+		if err != nil {
+			b.Fatal(err)
+		}
+		out += int64(len(o))
+		if fast, ok := fastGzip(nil, body, 1<<20); ok {
+			if !bytes.Equal(fast, o) {
+				b.Fatalf("body of %d bytes: the one-shot inflater's output differs", len(body))
+			}
+			oneShotOK++
+		}
+	}
+	b.Logf("%d bodies, %d decoded by the one-shot inflater, %d bytes out", len(bodies), oneShotOK, out)
+	for _, mode := range []struct {
+		name string
+		on   bool
+	}{{"oneshot", true}, {"streaming", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			oneShot = mode.on
+			defer func() { oneShot = true }()
+			b.SetBytes(out)
+			for b.Loop() {
+				for _, body := range bodies {
+					if _, _, err := Decode(nil, "gzip", body, 1<<20); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(bodies)), "ns/body")
+		})
 	}
 }
