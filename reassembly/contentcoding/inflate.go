@@ -402,7 +402,8 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 		if e&flagLit != 0 {
 			// Up to two more literals (15 bits each) without a refill;
 			// 11 bits or more are left for the next entry.
-			out[n] = byte(e >> 16)
+			o := out[n : n+3 : n+3]
+			o[0] = byte(e >> 16)
 			e = lit[bits&(1<<litPrimaryBits-1)]
 			if e&flagLit == 0 {
 				n++
@@ -410,7 +411,7 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 			}
 			bits >>= e & 63
 			nbits -= uint(e & 63)
-			out[n+1] = byte(e >> 16)
+			o[1] = byte(e >> 16)
 			e = lit[bits&(1<<litPrimaryBits-1)]
 			if e&flagLit == 0 {
 				n += 2
@@ -418,7 +419,7 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 			}
 			bits >>= e & 63
 			nbits -= uint(e & 63)
-			out[n+2] = byte(e >> 16)
+			o[2] = byte(e >> 16)
 			n += 3
 			e = lit[bits&(1<<litPrimaryBits-1)]
 			continue
@@ -477,24 +478,26 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 		if d > n-start {
 			return out, n, false
 		}
-		s := n - d
+		// The match and the bytes it is copied from, with the slack
+		// for copies by words.
+		to, from := out[n:n+fastOut-2:n+fastOut-2], out[n-d:n-d+fastOut-2]
 		switch {
 		case d >= 8:
 			// Eight bytes at a time, each read from bytes already final;
 			// the few written past the match are overwritten later.
-			binary.LittleEndian.PutUint64(out[n:], binary.LittleEndian.Uint64(out[s:]))
-			binary.LittleEndian.PutUint64(out[n+8:], binary.LittleEndian.Uint64(out[s+8:]))
+			binary.LittleEndian.PutUint64(to[0:8], binary.LittleEndian.Uint64(from[0:8]))
+			binary.LittleEndian.PutUint64(to[8:16], binary.LittleEndian.Uint64(from[8:16]))
 			for i := 16; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(out[n+i:], binary.LittleEndian.Uint64(out[s+i:]))
+				binary.LittleEndian.PutUint64(to[i:], binary.LittleEndian.Uint64(from[i:]))
 			}
 		case d == 1:
-			v := uint64(out[s]) * 0x0101010101010101
+			v := uint64(from[0]) * 0x0101010101010101
 			for i := 0; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(out[n+i:], v)
+				binary.LittleEndian.PutUint64(to[i:], v)
 			}
 		default:
 			for i := range length {
-				out[n+i] = out[s+i]
+				to[i] = from[i]
 			}
 		}
 		n += length
