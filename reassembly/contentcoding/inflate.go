@@ -681,9 +681,10 @@ func fastGzip(dst, src []byte, limit int) (out []byte, ok bool) {
 	f := inflaterPool.Get().(*inflater)
 	defer inflaterPool.Put(f)
 	start := len(dst)
-	if cap(dst)-start < int(size)+8 {
-		// Eight bytes of slack let short matches be copied by words.
-		dst = append(make([]byte, 0, start+int(size)+8), dst...)
+	if cap(dst)-start < int(size) {
+		// The output's exact size (block copies by words only far from
+		// the end, so no slack is needed).
+		dst = append(make([]byte, 0, start+int(size)), dst...)
 	}
 	out, used, ok := f.inflate(dst, src[10:], limit)
 	f.src = nil
