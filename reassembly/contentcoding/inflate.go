@@ -12,8 +12,10 @@ import (
 // a whole, valid gzip member or zlib stream whose output fits the limit.
 // It decodes from the body in memory straight into the output slice (back
 // references are copied from the output itself, with no 32 KiB window to
-// copy through), refilling a 64-bit bit buffer eight bytes at a time. It
-// accepts only what the streaming decoder accepts and gives up on
+// copy through), refilling a 64-bit bit buffer eight bytes at a time.
+// Its tables and hot loop follow libdeflate's design (see block and
+// buildTable). It accepts only what the streaming decoder accepts and
+// gives up on
 // anything else: a cut, corrupt or over-long stream, a gzip header with
 // optional fields, trailing bytes. Decode then falls back to the
 // streaming decoder, which handles those cases (and whose results they
