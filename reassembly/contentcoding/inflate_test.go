@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -245,4 +246,97 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBuildTable: for random complete codes (up to 15 bits, so with
+// sub-tables), every symbol's canonical code looks up its own entry with
+// its own length; incomplete and oversubscribed codes are refused, and a
+// lone code of length 1 is accepted with no entry for the other bit.
+func TestBuildTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var table [litTableSize]uint32
+	for iter := range 2000 {
+		// Split random leaves of a one-leaf tree: a complete code.
+		nsym := 2 + r.IntN(len(litVals)-1)
+		leaves := []uint8{0}
+		for len(leaves) < nsym {
+			i := r.IntN(len(leaves))
+			if leaves[i] == 15 {
+				continue
+			}
+			leaves[i]++
+			leaves = append(leaves, leaves[i])
+		}
+		lens := make([]uint8, len(litVals))
+		for i, sym := range r.Perm(len(lens))[:nsym] {
+			lens[sym] = leaves[i]
+		}
+		if !buildTable(table[:], lens, litVals[:], litPrimaryBits) {
+			t.Fatalf("iteration %d: complete code refused: %v", iter, lens)
+		}
+		// Canonical codes, as RFC 1951 assigns them.
+		var count [16]int
+		for _, l := range lens {
+			count[l]++
+		}
+		count[0] = 0
+		var next [16]int
+		for code, l := 0, 1; l <= 15; l++ {
+			code = (code + count[l-1]) << 1
+			next[l] = code
+		}
+		for sym, l := range lens {
+			if l == 0 {
+				continue
+			}
+			code := int(bits.Reverse16(uint16(next[l])) >> (16 - l)) // read LSB first
+			next[l]++
+			e := table[code&(1<<litPrimaryBits-1)]
+			n := uint32(l)
+			if e&flagLink != 0 {
+				if uint32(l) <= litPrimaryBits || e&63 != litPrimaryBits {
+					t.Fatalf("iteration %d: symbol %d (%d bits): bad link %#x", iter, sym, l, e)
+				}
+				e = table[int(e>>16)+(code>>litPrimaryBits)&(1<<(e>>8&15)-1)]
+				n -= litPrimaryBits
+			}
+			if want := litVals[sym] + n<<8 + n; e != want {
+				t.Fatalf("iteration %d: symbol %d (%d bits): entry %#x, want %#x", iter, sym, l, e, want)
+			}
+		}
+		// One code more or less than complete.
+		for sym, l := range lens {
+			if l == 0 {
+				lens[sym] = 15
+				if buildTable(table[:], lens, litVals[:], litPrimaryBits) {
+					t.Fatalf("iteration %d: oversubscribed code accepted", iter)
+				}
+				lens[sym] = 0
+				break
+			}
+		}
+		for sym, l := range lens {
+			if l != 0 {
+				lens[sym] = 0
+				if nsym > 2 && buildTable(table[:], lens, litVals[:], litPrimaryBits) {
+					t.Fatalf("iteration %d: incomplete code accepted", iter)
+				}
+				break
+			}
+		}
+	}
+	lone := make([]uint8, 30)
+	lone[5] = 1
+	if !buildTable(table[:], lone, distVals[:], distPrimaryBits) {
+		t.Fatal("a lone 1-bit code refused")
+	}
+	for i := range 1 << distPrimaryBits {
+		want := uint32(0)
+		if i&1 == 0 {
+			want = distVals[5] + 1<<8 + 1
+		}
+		if table[i] != want {
+			t.Fatalf("lone code: entry %d is %#x, want %#x", i, table[i], want)
+		}
+	}
 }
