@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -540,4 +542,54 @@ func BenchmarkDecodeGopacketParser(b *testing.B) {
 	for b.Loop() {
 		_ = p.DecodeLayers(frame, &decoded)
 	}
+}
+
+// BenchmarkReadDecodeFile reads and decodes every frame of the capture file
+// named by APITAP_BENCH_PCAP (for instance .cache/bench/traffic.pcap, which
+// scripts/bench.sh makes): the packet input of the agent, file to TCP
+// segments, on real traffic. Skipped when unset.
+func BenchmarkReadDecodeFile(b *testing.B) {
+	path := os.Getenv("APITAP_BENCH_PCAP")
+	if path == "" {
+		b.Skip("APITAP_BENCH_PCAP not set")
+	}
+	frames := 0
+	cpu0 := cpuTime()
+	for b.Loop() {
+		r, err := pcapfile.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := New(DefaultConfig())
+		var sum uint64
+		for {
+			data, ci, err := r.ReadPacket()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					b.Fatal(err)
+				}
+				break
+			}
+			if seg := d.Decode(data, r.LinkTypeOf(ci), ci); seg != nil {
+				sum += uint64(seg.TCP.Seq)
+			}
+		}
+		r.Close()
+		frames = int(d.Stats().Frames)
+		if sum == 0 {
+			b.Fatal("no segments")
+		}
+	}
+	// The machine is shared: CPU time (the read system calls included)
+	// tells the cost.
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*frames), "cpu-ns/frame")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

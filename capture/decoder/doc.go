@@ -11,6 +11,9 @@
 // is decapsulated once: the inner Ethernet frame is decoded and the segment carries the VNI,
 // which for inner IPv4 is also part of the segment's network flow (EndpointIPv4VNI).
 //
+// The common frame (Ethernet, IPv4 without options, not a fragment, TCP) is decoded inline
+// before the general path; FuzzFastPath holds that both give the same segment and counts.
+//
 // Malformed input is data: every frame that yields no segment is counted under one Reason,
 // and no input makes Decode panic (FuzzDecode holds that line).
 package decoder

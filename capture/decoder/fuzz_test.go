@@ -62,3 +62,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastPath: whatever the Ethernet frame, Decode's inline path for the
+// common frame gives what the general path gives (segment and counters).
+func FuzzFastPath(f *testing.F) {
+	f.Add(ether(f, layers.EthernetTypeIPv4, ipv4TCP(f, payload)))
+	f.Add(ether(f, layers.EthernetTypeIPv4, ipv4TCP(f, nil)))
+	f.Add(ether(f, layers.EthernetTypeIPv4, ipv4TCP(f, payload), 7))
+	f.Add(ether(f, layers.EthernetTypeIPv4, fragment(ipv4TCP(f, bytes.Repeat([]byte{'z'}, 100)), 48)[0]))
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		decode := func(fast bool) (*Segment, Stats) {
+			fastPath = fast
+			defer func() { fastPath = true }()
+			d := New(DefaultConfig())
+			return d.Decode(frame, layers.LinkTypeEthernet, ci), d.Stats()
+		}
+		s1, st1 := decode(true)
+		s2, st2 := decode(false)
+		if st1 != st2 || (s1 == nil) != (s2 == nil) {
+			t.Fatalf("%x: fast path %v %+v, general path %v %+v", frame, s1 != nil, st1, s2 != nil, st2)
+		}
+		if s1 == nil {
+			return
+		}
+		a, b := *s1, *s2
+		if a.Net != b.Net || a.VLAN != b.VLAN || a.VNI != b.VNI || !a.Timestamp.Equal(b.Timestamp) ||
+			!bytes.Equal(a.TCP.Contents, b.TCP.Contents) || !bytes.Equal(a.TCP.Payload, b.TCP.Payload) ||
+			a.TCP.TransportFlow() != b.TCP.TransportFlow() || a.TCP.Seq != b.TCP.Seq || a.TCP.Ack != b.TCP.Ack ||
+			a.TCP.SYN != b.TCP.SYN || a.TCP.FIN != b.TCP.FIN || a.TCP.RST != b.TCP.RST || a.TCP.ACK != b.TCP.ACK ||
+			len(a.TCP.Options) != len(b.TCP.Options) {
+			t.Fatalf("%x: segments differ", frame)
+		}
+	})
+}

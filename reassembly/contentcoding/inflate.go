@@ -12,8 +12,10 @@ import (
 // a whole, valid gzip member or zlib stream whose output fits the limit.
 // It decodes from the body in memory straight into the output slice (back
 // references are copied from the output itself, with no 32 KiB window to
-// copy through), refilling a 64-bit bit buffer eight bytes at a time. It
-// accepts only what the streaming decoder accepts and gives up on
+// copy through), refilling a 64-bit bit buffer eight bytes at a time.
+// Its tables and hot loop follow libdeflate's design (see block and
+// buildTable). It accepts only what the streaming decoder accepts and
+// gives up on
 // anything else: a cut, corrupt or over-long stream, a gzip header with
 // optional fields, trailing bytes. Decode then falls back to the
 // streaming decoder, which handles those cases (and whose results they
@@ -22,42 +24,45 @@ import (
 const (
 	litPrimaryBits  = 10
 	distPrimaryBits = 8
+	clPrimaryBits   = 7 // code length codes are at most 7 bits: no sub-tables
 	// Sub-tables hold the bits past the primary ones (at most 15 in all).
-	litSubBits  = 15 - litPrimaryBits
-	distSubBits = 15 - distPrimaryBits
 	// One sub-table per primary index that has long codes; at most one
-	// per code, hence these bounds.
-	litTableSize  = 1<<litPrimaryBits + 288<<litSubBits
-	distTableSize = 1<<distPrimaryBits + 32<<distSubBits
+	// per code, hence these bounds (far above what a valid code needs).
+	litTableSize  = 1<<litPrimaryBits + 288<<(15-litPrimaryBits)
+	distTableSize = 1<<distPrimaryBits + 32<<(15-distPrimaryBits)
 
-	entryLink = 1 << 4 // the entry points to a sub-table
-	kindLit   = 1 << 5 // a literal byte, or a distance, or a code length
-	kindLen   = 1 << 6 // a match length
-	kindEOB   = 1 << 7 // end of block
+	flagEOB  = 1 << 12 // end of block
+	flagLink = 1 << 13 // points to a sub-table
+	flagLen  = 1 << 14 // a match length
+	flagLit  = 1 << 15 // a literal byte, or a distance, or a code length
 )
 
-// Table entries: bits 0-3 the code length (0: no such code), bits 4-7
-// the kind, bits 8-15 the extra bits that follow the code, bits 16-31 the
-// value: the literal byte, the base of a length or distance, a code
-// length. A link (entryLink) has the sub-table's index bits in bits 0-3
-// and its start in bits 16-31. An entry of no kind (symbols 286-287,
-// distances 30-31, no code) is rejected when decoded.
+// Table entries (as in libdeflate): bits 0-7 how many bits to consume,
+// the code and its extra bits together; bits 8-11 the code's length, so
+// that the extra bits are (saved bits & mask(bits 0-7)) >> bits 8-11;
+// bits 12-15 the kind; bits 16-31 the value: the literal byte, the base
+// of a length or distance, a code length. A link (flagLink) consumes the
+// primary bits, has the sub-table's index bits in bits 8-11 and its start
+// in bits 16-31; the entries of a sub-table count only the bits past the
+// primary ones. An entry of no kind (symbols 286-287, distances 30-31, no
+// code) is rejected when decoded.
 
 // litVals and distVals are the entries of each symbol, less the code
-// length; clVals those of the code length alphabet.
+// length (added to bits 0-7 and 8-11 by buildTable); clVals those of the
+// code length alphabet.
 var litVals, distVals, clVals = func() (l [288]uint32, d [32]uint32, c [19]uint32) {
 	for i := range 256 {
-		l[i] = kindLit | uint32(i)<<16
+		l[i] = flagLit | uint32(i)<<16
 	}
-	l[256] = kindEOB
+	l[256] = flagEOB
 	for i := range 29 {
-		l[257+i] = kindLen | uint32(lenExtra[i])<<8 | uint32(lenBase[i])<<16
+		l[257+i] = flagLen | uint32(lenExtra[i]) | uint32(lenBase[i])<<16
 	}
 	for i := range 30 {
-		d[i] = kindLit | uint32(distExtra[i])<<8 | distBase[i]<<16
+		d[i] = flagLit | uint32(distExtra[i]) | distBase[i]<<16
 	}
 	for i := range c {
-		c[i] = kindLit | uint32(i)<<16
+		c[i] = flagLit | uint32(i)<<16
 	}
 	return
 }()
@@ -73,7 +78,7 @@ var (
 	clOrder = [19]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 )
 
-// inflater holds the tables; pooled, since they are 50 KiB.
+// inflater holds the tables; pooled, since they are 70 KiB.
 type inflater struct {
 	src   []byte
 	pos   int    // next byte of src to load
@@ -83,7 +88,7 @@ type inflater struct {
 
 	lit  [litTableSize]uint32
 	dist [distTableSize]uint32
-	cl   [1 << 7]uint32
+	cl   [1 << clPrimaryBits]uint32
 	lens [288 + 32]uint8
 }
 
@@ -120,7 +125,7 @@ func fixedTables() {
 // refill tops the bit buffer up to at least 56 bits.
 func (f *inflater) refill() {
 	if f.pos+8 <= len(f.src) {
-		f.bits |= binary.LittleEndian.Uint64(f.src[f.pos:]) << f.nbits
+		f.bits |= binary.LittleEndian.Uint64(f.src[f.pos:]) << (f.nbits & 63)
 		f.pos += int(63-f.nbits) >> 3
 		f.nbits |= 56
 		return
@@ -151,101 +156,149 @@ func (f *inflater) take(n uint) uint32 {
 // buildTable fills t from code lengths (canonical Huffman codes, read
 // LSB first). It requires a complete code, or a single code of length 1,
 // as the streaming decoder does, and reports false otherwise. Codes
-// longer than primary bits go to sub-tables, each as large as the
-// longest code sharing its primary bits needs.
+// longer than primary bits go to sub-tables. As libdeflate does, it
+// visits the symbols by increasing code, keeps the code bit-reversed, and
+// fills the primary table for each code length before doubling it for
+// the next.
 func buildTable(t []uint32, lens []uint8, vals []uint32, primary uint) bool {
-	var count [16]uint16
-	maxLen := 0
-	for _, l := range lens {
-		count[l]++
-		maxLen = max(maxLen, int(l))
+	// Four histograms, summed after: runs of equal lengths would
+	// otherwise make each increment wait for the one before.
+	var count, c1, c2, c3 [16]uint16
+	i := 0
+	for ; i+4 <= len(lens); i += 4 {
+		count[lens[i]&15]++
+		c1[lens[i+1]&15]++
+		c2[lens[i+2]&15]++
+		c3[lens[i+3]&15]++
+	}
+	for ; i < len(lens); i++ {
+		count[lens[i]&15]++
+	}
+	for l := range count {
+		count[l] += c1[l] + c2[l] + c3[l]
 	}
 	count[0] = 0
+	maxLen := 15
+	for maxLen > 0 && count[maxLen] == 0 {
+		maxLen--
+	}
 	if maxLen == 0 {
 		return false
 	}
-	var next [16]int
-	code := 0
-	for l := 1; l <= 15; l++ {
-		code = (code + int(count[l-1])) << 1
-		next[l] = code
+	// Completeness (Kraft's sum is exactly one): the codes of length
+	// maxLen end at 1<<maxLen; one code of length 1 is allowed alone.
+	space := 0
+	for l := 1; l <= maxLen; l++ {
+		space = space<<1 + int(count[l])
 	}
-	// Completeness: the codes of length maxLen end at 1<<maxLen.
-	if end := next[maxLen] + int(count[maxLen]); end != 1<<maxLen && !(end == 1 && maxLen == 1) {
-		return false
-	}
-	psize := 1 << primary
-	clear(t[:psize])
-	if maxLen > int(primary) {
-		// First pass over the long codes: the primary entry of each
-		// prefix notes the sub-table bits it needs.
-		nx := next
-		for _, l := range lens {
-			if uint(l) <= primary {
-				if l != 0 {
-					nx[l]++
-				}
-				continue
-			}
-			p := reverse(nx[l], uint(l)) & (psize - 1)
-			nx[l]++
-			if need := uint32(l) - uint32(primary); need > t[p]&15 {
-				t[p] = entryLink | need
-			}
+	if space != 1<<maxLen {
+		if maxLen != 1 || space != 1 {
+			return false
 		}
-		sub := psize
-		for p := range psize {
-			if e := t[p]; e&entryLink != 0 {
-				size := 1 << (e & 15)
-				if sub+size > len(t) {
-					return false
-				}
-				t[p] = uint32(sub)<<16 | e
-				sub += size
-			}
+		// One code, 0: its entry where the bit is 0, none where it is 1.
+		v := vals[symbolOf(lens, 1)] + 1<<8 + 1
+		for i := 0; i < 1<<primary; i += 2 {
+			t[i], t[i+1] = v, 0
 		}
+		return true
 	}
+	// Symbols sorted by code length, then value: the canonical order.
+	var offs [16]uint16
+	for l := 1; l < 15; l++ {
+		offs[l+1] = offs[l] + count[l]
+	}
+	var sorted [288]uint16
 	for sym, l := range lens {
-		if l == 0 {
-			continue
+		if l != 0 {
+			sorted[offs[l]] = uint16(sym)
+			offs[l]++
 		}
-		r := reverse(next[l], uint(l))
-		next[l]++
-		if uint(l) <= primary {
-			v := vals[sym] | uint32(l)
-			for i := r; i < psize; i += 1 << l {
-				t[i] = v
+	}
+	syms := sorted[:offs[15]]
+
+	code := 0 // bit-reversed
+	l := uint(1)
+	for count[l] == 0 {
+		l++
+	}
+	cnt := count[l]
+	end := 1 << l // the table so far: entries for l-bit prefixes
+	for l <= primary {
+		for ; cnt > 0; cnt-- {
+			t[code] = vals[syms[0]] + uint32(l)<<8 + uint32(l)
+			syms = syms[1:]
+			if code == end-1 {
+				// The last code (all ones): the table is full; double it
+				// up to primary bits.
+				for ; l < primary; l++ {
+					copy(t[end:2*end], t[:end])
+					end <<= 1
+				}
+				return true
 			}
-			continue
+			// The next code, bit-reversed: set the highest 0 bit of the
+			// l low bits and clear the bits above it.
+			bit := 1 << (bits.Len(uint(code^(end-1))) - 1)
+			code = code&(bit-1) | bit
 		}
-		e := t[r&(psize-1)]
-		base, size := int(e>>16), 1<<(e&15)
-		v := vals[sym] | uint32(l)
-		for i := r >> primary; i < size; i += 1 << (uint(l) - primary) {
-			t[base+i] = v
+		for {
+			l++
+			if l <= primary {
+				copy(t[end:2*end], t[:end])
+				end <<= 1
+			}
+			if cnt = count[l&15]; cnt > 0 {
+				break
+			}
 		}
 	}
-	return true
+	// Codes longer than primary bits: a sub-table per primary prefix, as
+	// large as the codes sharing the prefix need.
+	mask := 1<<primary - 1
+	end = 1 << primary
+	prefix, subStart := -1, 0
+	for {
+		if code&mask != prefix {
+			prefix, subStart = code&mask, end
+			subBits := l - primary
+			used := int(cnt) // codes of length l left, this one included
+			for used < 1<<subBits {
+				subBits++
+				used = used<<1 + int(count[(primary+subBits)&15])
+			}
+			end = subStart + 1<<subBits
+			if end > len(t) || end > 1<<16 {
+				return false
+			}
+			t[prefix] = uint32(subStart)<<16 | flagLink | uint32(subBits)<<8 | uint32(primary)
+		}
+		sl := l - primary
+		v := vals[syms[0]] + uint32(sl)<<8 + uint32(sl)
+		syms = syms[1:]
+		for i := subStart + code>>primary; i < end; i += 1 << sl {
+			t[i] = v
+		}
+		if code == 1<<l-1 {
+			return true
+		}
+		bit := 1 << (bits.Len(uint(code^(1<<l-1))) - 1)
+		code = code&(bit-1) | bit
+		cnt--
+		for cnt == 0 {
+			l++
+			cnt = count[l&15]
+		}
+	}
 }
 
-// reverse reverses the n low bits of c.
-func reverse(c int, n uint) int {
-	return int(bits.Reverse16(uint16(c)) >> (16 - n))
-}
-
-// decodeSym reads one symbol with table t.
-func (f *inflater) decodeSym(t []uint32, primary uint) (int, bool) {
-	e := t[f.bits&(1<<primary-1)]
-	if e&entryLink != 0 {
-		e = t[int(e>>16)+int(f.bits>>primary)&(1<<(e&15)-1)]
+// symbolOf returns the first symbol whose code length is l.
+func symbolOf(lens []uint8, l uint8) int {
+	for sym, x := range lens {
+		if x == l {
+			return sym
+		}
 	}
-	n := uint(e & 15)
-	if e&kindLit == 0 || n > f.nbits {
-		return 0, false
-	}
-	f.bits >>= n
-	f.nbits -= n
-	return int(e >> 16), true
+	return 0
 }
 
 // inflate decodes the raw DEFLATE stream at the start of src, appending
@@ -313,17 +366,157 @@ func (f *inflater) inflate(dst, src []byte, limit int) (out []byte, used int, ok
 	}
 }
 
+// Margins of block's fast loop: it runs while 16 bytes of input (two
+// refills) are left, and room for the longest match plus the eight bytes
+// a copy by words may write past it.
+const (
+	fastIn  = 16
+	fastOut = 258 + 8
+)
+
 // block decodes the symbols of one Huffman block into out (n bytes used,
 // the stream's output starting at start, not to pass end) up to its end
 // of block. The bit buffer lives in locals here: this is the hot loop.
+// Its first loop runs far from the ends of input and output, with
+// branch-free refills and no room checks; the second, careful one
+// finishes the block.
 func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint32, dist *[distTableSize]uint32) ([]byte, int, bool) {
-	src, pos, virt := f.src, f.pos, f.virt
+	src, pos := f.src, f.pos
 	bits, nbits := f.bits, f.nbits
+	// Every iteration starts with a refill (at least 56 bits): a length
+	// and a distance with their extra bits take at most 48, three
+	// literals 45.
+	inEnd := len(src) - fastIn
+	outEnd := min(len(out)-fastOut, end-258)
+	if pos <= inEnd && n <= outEnd {
+		bits |= binary.LittleEndian.Uint64(src[pos:]) << (nbits & 63)
+		pos += int(63-nbits) >> 3
+		nbits |= 56
+	}
+	e := lit[bits&(1<<litPrimaryBits-1)] // valid with 10 bits or more
+	for pos <= inEnd && n <= outEnd {
+		bits |= binary.LittleEndian.Uint64(src[pos:]) << (nbits & 63)
+		pos += int(63-nbits) >> 3
+		nbits |= 56
+		saved := bits
+		bits >>= e & 63
+		nbits -= uint(e & 63)
+		if e&flagLit != 0 {
+			// Up to two more literals (15 bits each) without a refill;
+			// 11 bits or more are left for the next entry.
+			o := out[n : n+3 : n+3]
+			o[0] = byte(e >> 16)
+			e = lit[bits&(1<<litPrimaryBits-1)]
+			if e&flagLit == 0 {
+				n++
+				continue
+			}
+			bits >>= e & 63
+			nbits -= uint(e & 63)
+			o[1] = byte(e >> 16)
+			e = lit[bits&(1<<litPrimaryBits-1)]
+			if e&flagLit == 0 {
+				n += 2
+				continue
+			}
+			bits >>= e & 63
+			nbits -= uint(e & 63)
+			o[2] = byte(e >> 16)
+			n += 3
+			e = lit[bits&(1<<litPrimaryBits-1)]
+			continue
+		}
+		if e&flagLen == 0 {
+			if e&flagLink == 0 {
+				if e&flagEOB == 0 {
+					return out, n, false
+				}
+				f.pos, f.bits, f.nbits = pos, bits, nbits
+				return out, n, true
+			}
+			// A long code: the primary bits are consumed, the rest are
+			// decoded in the sub-table.
+			e = lit[int(e>>16)+int(bits&(1<<(e>>8&15)-1))]
+			saved = bits
+			bits >>= e & 63
+			nbits -= uint(e & 63)
+			if e&flagLit != 0 {
+				out[n] = byte(e >> 16)
+				n++
+				e = lit[bits&(1<<litPrimaryBits-1)]
+				continue
+			}
+			if e&flagLen == 0 {
+				if e&flagEOB == 0 {
+					return out, n, false
+				}
+				f.pos, f.bits, f.nbits = pos, bits, nbits
+				return out, n, true
+			}
+		}
+		length := int(e>>16) + int(saved&(1<<(e&63)-1)>>(e>>8&15))
+		if nbits < 28+litPrimaryBits {
+			bits |= binary.LittleEndian.Uint64(src[pos:]) << (nbits & 63)
+			pos += int(63-nbits) >> 3
+			nbits |= 56
+		}
+		e = dist[bits&(1<<distPrimaryBits-1)]
+		if e&flagLit == 0 {
+			if e&flagLink == 0 {
+				return out, n, false
+			}
+			bits >>= e & 63
+			nbits -= uint(e & 63)
+			e = dist[int(e>>16)+int(bits&(1<<(e>>8&15)-1))]
+			if e&flagLit == 0 {
+				return out, n, false
+			}
+		}
+		saved = bits
+		bits >>= e & 63
+		nbits -= uint(e & 63)
+		d := int(e>>16) + int(saved&(1<<(e&63)-1)>>(e>>8&15))
+		e = lit[bits&(1<<litPrimaryBits-1)]
+		if d > n-start {
+			return out, n, false
+		}
+		// The match and the bytes it is copied from, with the slack
+		// for copies by words.
+		to, from := out[n:n+fastOut-2:n+fastOut-2], out[n-d:n-d+fastOut-2]
+		switch {
+		case d >= 8:
+			// Eight bytes at a time, each read from bytes already final;
+			// the few written past the match are overwritten later.
+			binary.LittleEndian.PutUint64(to[0:8], binary.LittleEndian.Uint64(from[0:8]))
+			binary.LittleEndian.PutUint64(to[8:16], binary.LittleEndian.Uint64(from[8:16]))
+			for i := 16; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(to[i:], binary.LittleEndian.Uint64(from[i:]))
+			}
+		case d == 1:
+			v := uint64(from[0]) * 0x0101010101010101
+			for i := 0; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(to[i:], v)
+			}
+		default:
+			for i := range length {
+				to[i] = from[i]
+			}
+		}
+		n += length
+	}
+	return f.blockTail(out, n, start, end, lit, dist, pos, bits, nbits)
+}
+
+// blockTail is block's careful loop: a refill and room check for every
+// symbol, bits past the end of src read as zeros (and an error once
+// consumed).
+func (f *inflater) blockTail(out []byte, n, start, end int, lit *[litTableSize]uint32, dist *[distTableSize]uint32, pos int, bits uint64, nbits uint) ([]byte, int, bool) {
+	src, virt := f.src, f.virt
 	defer func() { f.pos, f.virt, f.bits, f.nbits = pos, virt, bits, nbits }()
 	for {
 		if nbits < 48 {
 			if pos+8 <= len(src) {
-				bits |= binary.LittleEndian.Uint64(src[pos:]) << nbits
+				bits |= binary.LittleEndian.Uint64(src[pos:]) << (nbits & 63)
 				pos += int(63-nbits) >> 3
 				nbits |= 56
 			} else {
@@ -342,29 +535,15 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 			}
 		}
 		e := lit[bits&(1<<litPrimaryBits-1)]
-		if e&entryLink != 0 {
-			e = lit[int(e>>16)+int(bits>>litPrimaryBits)&(1<<(e&15)-1)]
+		if e&flagLink != 0 {
+			bits >>= e & 63
+			nbits -= uint(e & 63)
+			e = lit[int(e>>16)+int(bits&(1<<(e>>8&15)-1))]
 		}
-		cl := e & 15
-		bits >>= cl
-		nbits -= uint(cl)
-		if e&kindLit != 0 {
-			if n >= len(out) {
-				if out = grow(out, n, n+1, end); out == nil {
-					return out, n, false
-				}
-			}
-			out[n] = byte(e >> 16)
-			n++
-			// A second literal needs at most 15 more bits; at least 33
-			// are left. Anything else is decoded again at the top.
-			e = lit[bits&(1<<litPrimaryBits-1)]
-			if e&kindLit == 0 {
-				continue
-			}
-			cl = e & 15
-			bits >>= cl
-			nbits -= uint(cl)
+		saved := bits
+		bits >>= e & 63
+		nbits -= uint(e & 63)
+		if e&flagLit != 0 {
 			if n >= len(out) {
 				if out = grow(out, n, n+1, end); out == nil {
 					return out, n, false
@@ -374,27 +553,23 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 			n++
 			continue
 		}
-		if e&kindLen == 0 {
-			return out, n, e&kindEOB != 0
+		if e&flagLen == 0 {
+			return out, n, e&flagEOB != 0
 		}
-		x := (e >> 8) & 0xff
-		length := int(e>>16) + int(bits&(1<<x-1))
-		bits >>= x
-		nbits -= uint(x)
+		length := int(e>>16) + int(saved&(1<<(e&63)-1)>>(e>>8&15))
 		e = dist[bits&(1<<distPrimaryBits-1)]
-		if e&entryLink != 0 {
-			e = dist[int(e>>16)+int(bits>>distPrimaryBits)&(1<<(e&15)-1)]
+		if e&flagLink != 0 {
+			bits >>= e & 63
+			nbits -= uint(e & 63)
+			e = dist[int(e>>16)+int(bits&(1<<(e>>8&15)-1))]
 		}
-		if e&kindLit == 0 {
+		if e&flagLit == 0 {
 			return out, n, false
 		}
-		cl = e & 15
-		bits >>= cl
-		nbits -= uint(cl)
-		x = (e >> 8) & 0xff
-		d := int(e>>16) + int(bits&(1<<x-1))
-		bits >>= x
-		nbits -= uint(x)
+		saved = bits
+		bits >>= e & 63
+		nbits -= uint(e & 63)
+		d := int(e>>16) + int(saved&(1<<(e&63)-1)>>(e>>8&15))
 		if d > n-start || virt > 0 && virt*8 > int(nbits) {
 			return out, n, false
 		}
@@ -403,17 +578,9 @@ func (f *inflater) block(out []byte, n, start, end int, lit *[litTableSize]uint3
 				return out, n, false
 			}
 		}
-		switch {
-		case d >= 8 && length <= 64 && n+length+8 <= len(out):
-			// Short matches (most of them): eight bytes at a time, each
-			// read from bytes already final (d >= 8); the few bytes
-			// written past the match are overwritten later.
-			for i := 0; i < length; i += 8 {
-				binary.LittleEndian.PutUint64(out[n+i:], binary.LittleEndian.Uint64(out[n-d+i:]))
-			}
-		case d >= length:
+		if d >= length {
 			copy(out[n:n+length], out[n-d:])
-		default:
+		} else {
 			// Overlapping: each copy doubles what is there to copy from.
 			for i := 0; i < length; {
 				i += copy(out[n+i:n+length], out[n-d:n+i])
@@ -451,7 +618,7 @@ func (f *inflater) readDynamic() bool {
 		}
 		cll[clOrder[i]] = uint8(f.take(3))
 	}
-	if !buildTable(f.cl[:], cll[:], clVals[:], 7) {
+	if !buildTable(f.cl[:], cll[:], clVals[:], clPrimaryBits) {
 		return false
 	}
 	lens := f.lens[:nlit+ndist]
@@ -462,10 +629,13 @@ func (f *inflater) readDynamic() bool {
 				return false
 			}
 		}
-		sym, ok := f.decodeSym(f.cl[:], 7)
-		if !ok {
+		e := f.cl[f.bits&(1<<clPrimaryBits-1)]
+		if e&flagLit == 0 || uint(e&63) > f.nbits {
 			return false
 		}
+		f.bits >>= e & 63
+		f.nbits -= uint(e & 63)
+		sym := int(e >> 16)
 		if sym < 16 {
 			lens[i] = uint8(sym)
 			i++
@@ -513,9 +683,10 @@ func fastGzip(dst, src []byte, limit int) (out []byte, ok bool) {
 	f := inflaterPool.Get().(*inflater)
 	defer inflaterPool.Put(f)
 	start := len(dst)
-	if cap(dst)-start < int(size)+8 {
-		// Eight bytes of slack let short matches be copied by words.
-		dst = append(make([]byte, 0, start+int(size)+8), dst...)
+	if cap(dst)-start < int(size) {
+		// The output's exact size (block copies by words only far from
+		// the end, so no slack is needed).
+		dst = append(make([]byte, 0, start+int(size)), dst...)
 	}
 	out, used, ok := f.inflate(dst, src[10:], limit)
 	f.src = nil

@@ -5,17 +5,25 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
+	"os"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // decodeBoth decodes with the one-shot inflater in front (as shipped) and
 // with the streaming decoder alone, and fails on any difference.
 func decodeBoth(t testing.TB, enc string, src []byte, limit int) {
 	t.Helper()
+	freshDecoders()
 	out1, tr1, err1 := Decode(nil, enc, src, limit)
 	oneShot = false
+	freshDecoders()
 	out2, tr2, err2 := Decode(nil, enc, src, limit)
 	oneShot = true
 	if !bytes.Equal(out1, out2) || tr1 != tr2 || (err1 == nil) != (err2 == nil) ||
@@ -23,6 +31,17 @@ func decodeBoth(t testing.TB, enc string, src []byte, limit int) {
 		t.Fatalf("%s, %d bytes, limit %d: one-shot %d bytes trunc %v err %v; streaming %d bytes trunc %v err %v",
 			enc, len(src), limit, len(out1), tr1, err1, len(out2), tr2, err2)
 	}
+}
+
+// freshDecoders empties the pools of streaming decoders, so that both
+// paths start from the same state: klauspost's inflater keeps its Huffman
+// tables across Reset, and corrupt input with an empty distance tree reads
+// them, so the offset in its error depends on what the pooled decoder
+// decoded before (found by FuzzOneShot).
+func freshDecoders() {
+	gzipPool = sync.Pool{New: func() any { return new(gzipState) }}
+	zlibPool = sync.Pool{New: func() any { return new(zlibState) }}
+	flatePool = sync.Pool{New: func() any { return new(flateState) }}
 }
 
 // corpus returns bodies of many shapes: JSON-like text, random bytes
@@ -154,6 +173,170 @@ func BenchmarkInflate(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// BenchmarkInflateCorpus decodes real gzip bodies, one after the other,
+// from the file named by APITAP_GZIP_CORPUS: records of a 4-byte
+// little-endian length followed by that many bytes of a gzip body (for
+// instance the bodies of the bench pcap). Skipped when unset.
+func BenchmarkInflateCorpus(b *testing.B) {
+	path := os.Getenv("APITAP_GZIP_CORPUS")
+	if path == "" {
+		b.Skip("APITAP_GZIP_CORPUS not set")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bodies [][]byte
+	for len(data) >= 4 {
+		n := int(binary.LittleEndian.Uint32(data))
+		if 4+n > len(data) {
+			b.Fatalf("%s: record of %d bytes past the end", path, n)
+		}
+		bodies = append(bodies, data[4:4+n])
+		data = data[4+n:]
+	}
+	var out int64
+	oneShotOK := 0
+	for _, body := range bodies {
+		oneShot = false
+		o, _, err := Decode(nil, "gzip", body, 1<<20)
+		oneShot = true
+		if err != nil {
+			b.Fatal(err)
+		}
+		out += int64(len(o))
+		if fast, ok := fastGzip(nil, body, 1<<20); ok {
+			if !bytes.Equal(fast, o) {
+				b.Fatalf("body of %d bytes: the one-shot inflater's output differs", len(body))
+			}
+			oneShotOK++
+		}
+	}
+	b.Logf("%d bodies, %d decoded by the one-shot inflater, %d bytes out", len(bodies), oneShotOK, out)
+	for _, mode := range []struct {
+		name string
+		on   bool
+	}{{"oneshot", true}, {"streaming", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			oneShot = mode.on
+			defer func() { oneShot = true }()
+			b.SetBytes(out)
+			cpu0 := cpuTime()
+			for b.Loop() {
+				for _, body := range bodies {
+					if _, _, err := Decode(nil, "gzip", body, 1<<20); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			// The machine is shared: CPU time, not wall time, tells the cost.
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*len(bodies)), "cpu-ns/body")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(bodies)), "ns/body")
+		})
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestBuildTable: for random complete codes (up to 15 bits, so with
+// sub-tables), every symbol's canonical code looks up its own entry with
+// its own length; incomplete and oversubscribed codes are refused, and a
+// lone code of length 1 is accepted with no entry for the other bit.
+func TestBuildTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var table [litTableSize]uint32
+	for iter := range 2000 {
+		// Split random leaves of a one-leaf tree: a complete code.
+		nsym := 2 + r.IntN(len(litVals)-1)
+		leaves := []uint8{0}
+		for len(leaves) < nsym {
+			i := r.IntN(len(leaves))
+			if leaves[i] == 15 {
+				continue
+			}
+			leaves[i]++
+			leaves = append(leaves, leaves[i])
+		}
+		lens := make([]uint8, len(litVals))
+		for i, sym := range r.Perm(len(lens))[:nsym] {
+			lens[sym] = leaves[i]
+		}
+		if !buildTable(table[:], lens, litVals[:], litPrimaryBits) {
+			t.Fatalf("iteration %d: complete code refused: %v", iter, lens)
+		}
+		// Canonical codes, as RFC 1951 assigns them.
+		var count [16]int
+		for _, l := range lens {
+			count[l]++
+		}
+		count[0] = 0
+		var next [16]int
+		for code, l := 0, 1; l <= 15; l++ {
+			code = (code + count[l-1]) << 1
+			next[l] = code
+		}
+		for sym, l := range lens {
+			if l == 0 {
+				continue
+			}
+			code := int(bits.Reverse16(uint16(next[l])) >> (16 - l)) // read LSB first
+			next[l]++
+			e := table[code&(1<<litPrimaryBits-1)]
+			n := uint32(l)
+			if e&flagLink != 0 {
+				if uint32(l) <= litPrimaryBits || e&63 != litPrimaryBits {
+					t.Fatalf("iteration %d: symbol %d (%d bits): bad link %#x", iter, sym, l, e)
+				}
+				e = table[int(e>>16)+(code>>litPrimaryBits)&(1<<(e>>8&15)-1)]
+				n -= litPrimaryBits
+			}
+			if want := litVals[sym] + n<<8 + n; e != want {
+				t.Fatalf("iteration %d: symbol %d (%d bits): entry %#x, want %#x", iter, sym, l, e, want)
+			}
+		}
+		// One code more or less than complete.
+		for sym, l := range lens {
+			if l == 0 {
+				lens[sym] = 15
+				if buildTable(table[:], lens, litVals[:], litPrimaryBits) {
+					t.Fatalf("iteration %d: oversubscribed code accepted", iter)
+				}
+				lens[sym] = 0
+				break
+			}
+		}
+		for sym, l := range lens {
+			if l != 0 {
+				lens[sym] = 0
+				if nsym > 2 && buildTable(table[:], lens, litVals[:], litPrimaryBits) {
+					t.Fatalf("iteration %d: incomplete code accepted", iter)
+				}
+				break
+			}
+		}
+	}
+	lone := make([]uint8, 30)
+	lone[5] = 1
+	if !buildTable(table[:], lone, distVals[:], distPrimaryBits) {
+		t.Fatal("a lone 1-bit code refused")
+	}
+	for i := range 1 << distPrimaryBits {
+		want := uint32(0)
+		if i&1 == 0 {
+			want = distVals[5] + 1<<8 + 1
+		}
+		if table[i] != want {
+			t.Fatalf("lone code: entry %d is %#x, want %#x", i, table[i], want)
 		}
 	}
 }
