@@ -18,8 +18,8 @@ func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message
 	dst.ReqStart, dst.ReqEnd = req.Start, req.End
 	dst.ReqHeaders = req.Headers
 	host, path, query := splitTarget(req.Method, req.Target)
-	if h := req.Headers.Get("Host"); h != "" {
-		host = h
+	if req.Host != "" {
+		host = req.Host
 	}
 	dst.Host = strings.ToLower(host)
 	dst.Path, dst.RawQuery = path, query
@@ -96,8 +96,8 @@ func splitTarget(method, target string) (host, path, query string) {
 func fillBody(b *apicall.Body, m *http1.Message) {
 	b.Length = m.BodyLen
 	b.Truncated = m.BodyTruncated
-	b.ContentType = m.Headers.Get("Content-Type")
-	b.Encoding = m.Headers.Get("Content-Encoding")
+	b.ContentType = m.ContentType
+	b.Encoding = m.ContentEncoding
 	b.Data = m.Body
 	b.DecodeError = m.DecodeError
 }
@@ -109,7 +109,7 @@ func decodeBody(m *http1.Message, body []byte, limit int) {
 	if len(body) == 0 {
 		return
 	}
-	enc := strings.TrimSpace(m.Headers.Get("Content-Encoding"))
+	enc := strings.TrimSpace(m.ContentEncoding)
 	if enc == "" || strings.EqualFold(enc, "identity") {
 		m.Body = append([]byte(nil), body...)
 		return

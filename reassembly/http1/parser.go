@@ -83,6 +83,10 @@ type Message struct {
 	Headers apicall.Headers
 	// Trailers of a chunked body.
 	Trailers apicall.Headers
+	// Host, ContentType and ContentEncoding are the values of the first
+	// Host, Content-Type and Content-Encoding header fields, "" if none
+	// (what Headers.Get returns, read while the headers are parsed).
+	Host, ContentType, ContentEncoding string
 	// Body holds the de-chunked body, at most Config.MaxBodyBytes; nil if
 	// empty. With a body function (SetBodyFunc) it holds what that
 	// function made of the body instead (e.g. the content-decoded body).
@@ -800,16 +804,6 @@ var tchar = func() (t [256]bool) {
 	return t
 }()
 
-// ctl marks the control bytes a header name may not hold (HT is allowed
-// as the whitespace some senders put before the colon).
-var ctl = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = c != '\t'
-	}
-	t[0x7f] = true
-	return t
-}()
-
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
 
 // isVersion matches "HTTP/d.d"; strict1 additionally requires major 1.
@@ -963,7 +957,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		p.emit(ts)
 		return
 	}
-	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool)
+	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool, m)
 	if reason != "" {
 		p.fail(reason)
 		return
@@ -1042,21 +1036,28 @@ type framing struct {
 	clErr   string
 	te      bool // Transfer-Encoding present
 	chunked bool // its final coding is chunked
+	// a Host, Content-Type, Content-Encoding field was seen
+	host, ctype, cenc bool
 }
 
 // parseFields parses the field lines of block s whose LF offsets are ends;
-// the last of them ends the empty line closing the block.
-func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apicall.Headers, framing, string) {
+// the last of them ends the empty line closing the block. With framingToo
+// (a header block, not trailers) it also reads the framing fields and
+// records the first Host, Content-Type and Content-Encoding values in m.
+func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool, m *Message) (apicall.Headers, framing, string) {
 	var fr framing
 	if len(ends) <= 1 {
 		return nil, fr, ""
 	}
-	hs := mp.headers(len(ends) - 1)
-	ls := 0
-	if len(ends) > 0 {
-		// Lines start after the LF that precedes the first field line.
-		ls = strings.LastIndexByte(s[:ends[0]], '\n') + 1
+	// Lines start after the LF that precedes the first field line.
+	ls := strings.LastIndexByte(s[:ends[0]], '\n') + 1
+	// A NUL anywhere in the field lines makes the block bad (in a name it
+	// is a control byte, in a value forbidden): one search for the block.
+	if strings.IndexByte(s[ls:], 0) >= 0 {
+		return nil, fr, "bad_header"
 	}
+	hs := mp.headers(len(ends) - 1)
+	folded := false
 	for _, e := range ends[:len(ends)-1] {
 		line := s[ls:e]
 		ls = int(e) + 1
@@ -1071,7 +1072,7 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 			if v == "" {
 				continue // whitespace-only line: nothing to fold
 			}
-			if len(hs) == 0 || strings.IndexByte(v, 0) >= 0 {
+			if len(hs) == 0 {
 				return nil, fr, "bad_header"
 			}
 			// obs-fold: rare, so the joined value gets its own string.
@@ -1081,16 +1082,21 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 			} else {
 				h.Value = h.Value + " " + v
 			}
+			folded = true
 			continue
 		}
-		c := strings.IndexByte(line, ':')
-		if c < 0 {
-			c = len(line)
-		}
-		for k := 0; k < c; k++ {
-			if ctl[line[k]] {
+		// One pass over the name finds the colon and refuses control bytes.
+		c := 0
+		for c < len(line) {
+			k := nameStop[line[c]]
+			if k == 0 {
+				c++
+				continue
+			}
+			if k == stopCtl {
 				return nil, fr, "bad_header"
 			}
+			break
 		}
 		name := line[:c]
 		for len(name) > 0 && isSpace(name[len(name)-1]) {
@@ -1099,9 +1105,6 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 		var value string
 		if c < len(line) {
 			value = trimOWS(line[c+1:])
-			if strings.IndexByte(value, 0) >= 0 {
-				return nil, fr, "bad_header"
-			}
 		}
 		// A line without a colon is kept as a name: real servers accept it.
 		if name == "" {
@@ -1111,13 +1114,28 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 		if !framingToo {
 			continue
 		}
+		// The fields the parser and the call need, told apart by length and
+		// first letter before a case-insensitive compare (names hold no
+		// control bytes here, so OR-ing 0x20 folds letters only).
 		switch len(name) {
+		case 4:
+			if !fr.host && name[0]|0x20 == 'h' && foldEq(name, "host") {
+				m.Host, fr.host = value, true
+			}
+		case 12:
+			if !fr.ctype && name[0]|0x20 == 'c' && foldEq(name, "content-type") {
+				m.ContentType, fr.ctype = value, true
+			}
 		case 14:
-			if strings.EqualFold(name, "Content-Length") {
+			if name[0]|0x20 == 'c' && foldEq(name, "content-length") {
 				fr.addCL(value)
 			}
+		case 16:
+			if !fr.cenc && name[0]|0x20 == 'c' && foldEq(name, "content-encoding") {
+				m.ContentEncoding, fr.cenc = value, true
+			}
 		case 17:
-			if strings.EqualFold(name, "Transfer-Encoding") {
+			if name[0]|0x20 == 't' && foldEq(name, "transfer-encoding") {
 				fr.te = true
 				fr.chunked = finalCodingChunked(value)
 			}
@@ -1126,7 +1144,44 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 	if len(hs) == 0 {
 		hs = nil
 	}
+	if folded && framingToo {
+		// A folded line extended a value recorded above.
+		m.Host, m.ContentType, m.ContentEncoding = hs.Get("Host"), hs.Get("Content-Type"), hs.Get("Content-Encoding")
+	}
 	return hs, fr, ""
+}
+
+// nameStop classes the bytes that end a field name: the colon, and the
+// control bytes a name may not hold (HT is allowed as the whitespace some
+// senders put before the colon).
+var nameStop = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		if c != '\t' {
+			t[c] = stopCtl
+		}
+	}
+	t[0x7f] = stopCtl
+	t[':'] = stopColon
+	return t
+}()
+
+const (
+	stopColon = 1
+	stopCtl   = 2
+)
+
+// foldEq reports whether name equals lower (lower-case ASCII letters and
+// '-') ignoring ASCII case; name must hold no control bytes.
+func foldEq(name, lower string) bool {
+	if len(name) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // finalCodingChunked reports whether the last non-empty coding of a
@@ -1332,7 +1387,7 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 		return n
 	case scanDone:
 		if len(block) > 2 { // more than the final empty line
-			tr, _, reason := parseFields(string(block), p.ends, false, p.pool)
+			tr, _, reason := parseFields(string(block), p.ends, false, p.pool, nil)
 			if reason != "" {
 				p.chunkFail(reason)
 				return n

@@ -240,6 +240,40 @@ func TestHeadersAndFields(t *testing.T) {
 	}
 }
 
+// TestKnownFields checks the fields read while the headers are parsed
+// against what Headers.Get finds: first value, any case, folded values,
+// not from trailers.
+func TestKnownFields(t *testing.T) {
+	cases := []struct {
+		name, in          string
+		host, ctype, cenc string
+	}{
+		{"none", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", "", "", ""},
+		{"plain", "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n\r\n", "a.test", "text/plain", "gzip"},
+		{"case", "GET / HTTP/1.1\r\nhOST: a\r\nCONTENT-TYPE: t\r\ncontent-encoding:  br \r\n\r\n", "a", "t", "br"},
+		{"first wins", "GET / HTTP/1.1\r\nHost:\r\nHost: b\r\nContent-Type: x\r\nContent-Type: y\r\n\r\n", "", "x", ""},
+		{"folded", "GET / HTTP/1.1\r\nContent-Type: a\r\n b\r\nHost: h\r\n\r\n", "h", "a b", ""},
+		{"look-alikes", "GET / HTTP/1.1\r\nHosts: x\r\nContent-Typo: y\r\nContent-Encodinh: z\r\n\r\n", "", "", ""},
+		{"trailer", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Type: t\r\n\r\n", "", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := parseAll(Request, Config{}, nil, false, tc.in)
+			if len(r.msgs) != 1 {
+				t.Fatalf("got %d messages, errors %v", len(r.msgs), r.errs)
+			}
+			m := r.msgs[0]
+			if m.Host != tc.host || m.ContentType != tc.ctype || m.ContentEncoding != tc.cenc {
+				t.Errorf("fields %q %q %q, want %q %q %q", m.Host, m.ContentType, m.ContentEncoding, tc.host, tc.ctype, tc.cenc)
+			}
+			h := m.Headers
+			if m.Host != h.Get("Host") || m.ContentType != h.Get("Content-Type") || m.ContentEncoding != h.Get("Content-Encoding") {
+				t.Errorf("fields %q %q %q differ from Headers.Get", m.Host, m.ContentType, m.ContentEncoding)
+			}
+		})
+	}
+}
+
 func TestRequestInfoCalledPerResponse(t *testing.T) {
 	calls := 0
 	p, r := newRec(Response, Config{})
