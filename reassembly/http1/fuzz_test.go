@@ -48,7 +48,7 @@ func runFuzz(t *testing.T, kind Kind, info byte, data, cuts []byte) fuzzResult {
 	protos := []string{"HTTP/1.1", "HTTP/1.0", "HTTP/0.9", ""}
 	p.SetRequestInfo(func() (string, string) { return methods[info&3], protos[info>>2&3] })
 	check := func() {
-		if len(p.buf) > fuzzConfig.MaxHeaderBytes+1 || len(p.body) > fuzzConfig.MaxBodyBytes ||
+		if len(p.buf) > fuzzConfig.MaxHeaderBytes+1 || len(p.body) > fuzzConfig.MaxBodyBytes || len(p.owned) > fuzzConfig.MaxBodyBytes ||
 			len(p.ends) > fuzzConfig.MaxHeaders+2 {
 			t.Fatalf("buffers out of bounds: buf %d body %d ends %d", len(p.buf), len(p.body), len(p.ends))
 		}

@@ -228,7 +228,12 @@ type Parser struct {
 	body   []byte // body bytes kept so far (de-chunked, capped); reused
 	// raw is the whole body of the message being emitted when it lay in
 	// one Feed call: it aliases the input instead of being copied to body.
-	raw      []byte
+	raw []byte
+	// identity: the message in progress has no content coding. Its
+	// Content-Length body, when it spans Feed calls, is gathered straight
+	// into owned, the bytes the message will own (no second copy).
+	identity bool
+	owned    []byte
 	bodyFunc func(m *Message, body []byte)
 	pool     *MessagePool
 	sawCR    bool // stChunkEnd: CR seen
@@ -283,12 +288,14 @@ func (p *Parser) Reinit(kind Kind, onMessage func(*Message), onError func(reason
 	*p = Parser{kind: kind, cfg: p.cfg, onMessage: onMessage, onError: onError, buf: buf, ends: ends, body: body}
 }
 
-// SetBodyFunc sets the function that makes a message's body when it is
+// SetBodyFunc sets the function that makes the body of a message with a
+// content coding (a Content-Encoding other than identity) when it is
 // complete, just before the message is handed on: body holds the
 // de-chunked bytes kept (at most MaxBodyBytes) and is only valid during
 // the call (it may alias the parser's buffer or the input of Feed); f
 // must set m.Body to bytes it owns, for instance the content-decoded body.
-// Without it, Body is a copy of body.
+// Without it, and for messages without a content coding, Body is a copy
+// of body.
 func (p *Parser) SetBodyFunc(f func(m *Message, body []byte)) { p.bodyFunc = f }
 
 // SetMessagePool makes the parser take its messages from mp.
@@ -356,6 +363,7 @@ func (p *Parser) Resync() {
 func (p *Parser) reset() {
 	p.msg = nil
 	p.raw = nil
+	p.owned = nil
 	p.buf = p.buf[:0]
 	p.body = p.body[:0]
 	p.scan, p.nlines = 0, 0
@@ -368,6 +376,7 @@ func (p *Parser) reset() {
 func (p *Parser) enterResync() {
 	p.msg = nil
 	p.raw = nil
+	p.owned = nil
 	p.buf = p.buf[:0]
 	p.body = p.body[:0]
 	p.scan, p.nlines = 0, 0
@@ -659,6 +668,7 @@ func (p *Parser) feedPeek09(data []byte, ts int64) int {
 func (p *Parser) startBody09() {
 	p.msg = p.pool.Get()
 	p.msg.Proto, p.msg.Start = "HTTP/0.9", p.firstTs
+	p.identity = true
 	p.body = p.body[:0]
 	p.st = stBodyClose
 }
@@ -963,6 +973,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		return
 	}
 	m.Headers = hdrs
+	p.identity = identityCoding(m.ContentEncoding)
 
 	if p.kind == Request {
 		switch {
@@ -1253,8 +1264,24 @@ func parseDecimal(s string) (int64, bool) {
 	return n, true
 }
 
+// identityCoding reports whether a Content-Encoding value means no coding.
+func identityCoding(v string) bool {
+	return v == "" || strings.EqualFold(strings.TrimSpace(v), "identity")
+}
+
 // keep appends body bytes up to MaxBodyBytes to the body being built.
 func (p *Parser) keep(b []byte) {
+	if p.identity && p.st == stBodyCL {
+		// The message will own these bytes as they are: gather them
+		// there, in a buffer of the body's size, capped.
+		if p.owned == nil {
+			p.owned = make([]byte, 0, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
+		}
+		if room := p.cfg.MaxBodyBytes - len(p.owned); room > 0 {
+			p.owned = append(p.owned, b[:min(room, len(b))]...)
+		}
+		return
+	}
 	if len(p.body) == 0 && p.st == stBodyCL {
 		// Room for the whole body (capped) at once, not by doubling.
 		p.body = slices.Grow(p.body, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
@@ -1411,15 +1438,20 @@ func (p *Parser) emit(ts int64) {
 	m := p.msg
 	p.msg = nil
 	body := p.body
-	if p.raw != nil {
+	switch {
+	case p.raw != nil:
 		body = p.raw
 		p.raw = nil
+	case p.owned != nil:
+		body = p.owned
 	}
 	if int64(len(body)) < m.BodyLen {
 		m.BodyTruncated = true
 	}
 	switch {
-	case p.bodyFunc != nil:
+	case p.owned != nil:
+		m.Body, p.owned = p.owned, nil
+	case p.bodyFunc != nil && !p.identity:
 		p.bodyFunc(m, body)
 	case len(body) > 0:
 		m.Body = append([]byte(nil), body...)

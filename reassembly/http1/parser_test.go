@@ -510,12 +510,20 @@ func TestPlausiblePrefix(t *testing.T) {
 // TestBodyFunc: the body function sees the whole de-chunked body once,
 // whether it came in place (one Feed) or in pieces, and its Body is kept.
 func TestBodyFunc(t *testing.T) {
-	inputs := map[string][]string{
-		"content-length, one feed": {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"},
-		"content-length, split":    {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe", "llo"},
-		"chunked":                  {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"},
+	// The body function makes the bodies of messages with a content
+	// coding; the others are copied as they are, without calling it.
+	inputs := map[string]struct {
+		feeds []string
+		want  string
+	}{
+		"content-length, one feed": {[]string{"HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nContent-Length: 5\r\n\r\nhello"}, "HELLO"},
+		"content-length, split":    {[]string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Encoding: x\r\n\r\nhe", "llo"}, "HELLO"},
+		"chunked":                  {[]string{"HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"}, "HELLO"},
+		"identity, one feed":       {[]string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"}, "hello"},
+		"identity, split":          {[]string{"HTTP/1.1 200 OK\r\nContent-Encoding: Identity \r\nContent-Length: 5\r\n\r\nhe", "l", "lo"}, "hello"},
+		"identity, chunked":        {[]string{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"}, "hello"},
 	}
-	for name, feeds := range inputs {
+	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			var got []*Message
 			var pool MessagePool
@@ -525,7 +533,7 @@ func TestBodyFunc(t *testing.T) {
 				m.Body = []byte(strings.ToUpper(string(body)))
 				m.Decoded = true
 			})
-			for i, f := range feeds {
+			for i, f := range in.feeds {
 				// The parser must not keep the input: clobber it after Feed.
 				b := []byte(f)
 				p.Feed(b, int64(i+1))
@@ -533,7 +541,8 @@ func TestBodyFunc(t *testing.T) {
 					b[k] = 'x'
 				}
 			}
-			if len(got) != 1 || string(got[0].Body) != "HELLO" || !got[0].Decoded || got[0].BodyLen != 5 || got[0].BodyTruncated {
+			coded := in.want != "hello"
+			if len(got) != 1 || string(got[0].Body) != in.want || got[0].Decoded != coded || got[0].BodyLen != 5 || got[0].BodyTruncated {
 				t.Fatalf("got %+v", got)
 			}
 		})
