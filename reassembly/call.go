@@ -125,22 +125,31 @@ func decodeBody(m *http1.Message, body []byte, limit int) {
 
 // callID is a stable id: the same capture yields the same ids whatever the
 // number of workers. FNV-1a over the connection's addresses, the request's
-// first-byte time and its index on the connection.
+// first-byte time and its index on the connection; the hash of the
+// addresses is computed once per connection.
 func callID(c *conn, start int64, index uint64) string {
-	var buf [16 + 2 + 16 + 2 + 8 + 8]byte
-	ca, sa := c.client.Addr().As16(), c.server.Addr().As16()
-	b := append(buf[:0], ca[:]...)
-	b = binary.BigEndian.AppendUint16(b, c.client.Port())
-	b = append(b, sa[:]...)
-	b = binary.BigEndian.AppendUint16(b, c.server.Port())
-	b = binary.BigEndian.AppendUint64(b, uint64(start))
-	b = binary.BigEndian.AppendUint64(b, index)
-	h := uint64(14695981039346656037)
+	if !c.idSeeded {
+		var buf [16 + 2 + 16 + 2]byte
+		ca, sa := c.client.Addr().As16(), c.server.Addr().As16()
+		b := append(buf[:0], ca[:]...)
+		b = binary.BigEndian.AppendUint16(b, c.client.Port())
+		b = append(b, sa[:]...)
+		b = binary.BigEndian.AppendUint16(b, c.server.Port())
+		c.idSeed, c.idSeeded = fnv1a(14695981039346656037, b), true
+	}
+	var buf [8 + 8]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(start))
+	binary.BigEndian.PutUint64(buf[8:], index)
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], fnv1a(c.idSeed, buf[:]))
+	return hex.EncodeToString(sum[:])
+}
+
+// fnv1a continues an FNV-1a 64 hash h over b.
+func fnv1a(h uint64, b []byte) uint64 {
 	for _, x := range b {
 		h ^= uint64(x)
 		h *= 1099511628211
 	}
-	var sum [8]byte
-	binary.BigEndian.PutUint64(sum[:], h)
-	return hex.EncodeToString(sum[:])
+	return h
 }

@@ -30,16 +30,19 @@ type conn struct {
 	reqDir    tcpasm.TCPFlowDirection // the direction that carries requests
 	client    netip.AddrPort
 	server    netip.AddrPort
+	idSeed    uint64 // FNV-1a state after client and server (callID)
+	idSeeded  bool
 
 	synSeen  [2]bool // a SYN opened this direction: the stream starts at a message boundary
 	fed      [2]bool // this direction delivered bytes already
 	req      *http1.Parser
 	resp     *http1.Parser
-	reqs     []*http1.Message // requests waiting for their response, oldest first
-	resps    []*http1.Message // responses that arrived while their request was still being parsed
-	messages int              // messages parsed on this connection
-	calls    uint64           // calls emitted, for stable ids
-	lastTS   int64            // capture time of the latest data, ns
+	reqs     []*http1.Message  // requests waiting for their response, oldest first
+	reqArr   [2]*http1.Message // reqs' first array: most connections need no other
+	resps    []*http1.Message  // responses that arrived while their request was still being parsed
+	messages int               // messages parsed on this connection
+	calls    uint64            // calls emitted, for stable ids
+	lastTS   int64             // capture time of the latest data, ns
 	upgraded bool
 	done     bool
 	counted  bool // counted in Stats.Connections: it carried a SYN or data
@@ -88,6 +91,7 @@ func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlo
 // setRoles records which direction carries requests.
 func (c *conn) setRoles(reqDir tcpasm.TCPFlowDirection) {
 	c.roleKnown = true
+	c.idSeeded = false
 	c.reqDir = reqDir
 	if reqDir == tcpasm.TCPDirClientToServer {
 		c.client, c.server = c.firstSrc, c.firstDst
@@ -200,7 +204,7 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext
 			}
 			p.Gap(skip, ts)
 		}
-		w.ctr.payloadBytes.Add(uint64(n))
+		w.lc.payloadBytes += uint64(n)
 		// One container (the common case: a segment in order) has one time.
 		if st.Chunks == 1 {
 			p.Feed(data, ts)
@@ -326,6 +330,9 @@ func (c *conn) onRequest(m *http1.Message) {
 		c.w.ctr.drop(DropPendingOverflow, 1)
 		c.emit(c.reqs[0], nil)
 		c.reqs = popFront(c.reqs)
+	}
+	if c.reqs == nil {
+		c.reqs = c.reqArr[:0]
 	}
 	c.reqs = append(c.reqs, m)
 	if len(c.reqs) == 1 && !c.waiting {

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/netip"
@@ -39,6 +40,10 @@ type worker struct {
 	out      *output
 	log      *slog.Logger
 	ctr      *counters
+	// lc counts the per-segment and per-call events as plain integers;
+	// publish adds them to ctr (atomics, read by Stats) every
+	// publishEvery segments and whenever the batch is flushed.
+	lc       localCounters
 	asm      *tcpasm.Assembler
 	maxConns int
 
@@ -129,17 +134,22 @@ func (w *worker) forget(c *conn) {
 	}
 }
 
-// connKey names a connection whatever the direction of a packet.
+// connKey names a connection whatever the direction of a packet: the
+// lower address:port first. Plain bytes without padding, so that the map
+// hashes and compares it as one block of memory.
 type connKey struct {
-	lo, hi netip.AddrPort
-	vni    uint32
+	lo, hi         [16]byte // addresses in 16-byte form
+	loPort, hiPort uint16
+	vni            uint32
 }
 
 func keyOf(a, b netip.AddrPort, vni uint32) connKey {
-	if a.Compare(b) > 0 {
-		a, b = b, a
+	k := connKey{lo: a.Addr().As16(), hi: b.Addr().As16(), loPort: a.Port(), hiPort: b.Port(), vni: vni}
+	if c := bytes.Compare(k.lo[:], k.hi[:]); c > 0 || c == 0 && k.loPort > k.hiPort {
+		k.lo, k.hi = k.hi, k.lo
+		k.loPort, k.hiPort = k.hiPort, k.loPort
 	}
-	return connKey{a, b, vni}
+	return k
 }
 
 // assemble feeds one TCP segment to the assembler. A panic inside gopacket
@@ -151,7 +161,10 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 			w.log.Debug("recovered from panic in reassembly", "panic", r)
 		}
 	}()
-	w.ctr.segments.Add(1)
+	w.lc.segments++
+	if w.lc.segments >= publishEvery {
+		w.publish()
+	}
 	if len(tcp.Payload) == 0 && !tcp.SYN && !tcp.FIN && !tcp.RST {
 		// A bare ACK (a third of the segments of HTTP traffic) carries
 		// nothing to reassemble: gopacket would look its connection up,
@@ -199,6 +212,34 @@ func (w *worker) advance(ts time.Time) {
 	}
 }
 
+// publishEvery is how many segments a worker counts before it publishes
+// its counters.
+const publishEvery = 512
+
+// localCounters are the worker's unpublished counts.
+type localCounters struct {
+	segments, payloadBytes, calls, unpaired, callBytes uint64
+}
+
+// publish adds the local counts to the counters Stats reads.
+func (w *worker) publish() {
+	lc := &w.lc
+	if lc.segments != 0 {
+		w.ctr.segments.Add(lc.segments)
+	}
+	if lc.payloadBytes != 0 {
+		w.ctr.payloadBytes.Add(lc.payloadBytes)
+	}
+	if lc.calls != 0 {
+		w.ctr.calls.Add(lc.calls)
+		w.ctr.callBytes.Add(lc.callBytes)
+	}
+	if lc.unpaired != 0 {
+		w.ctr.unpaired.Add(lc.unpaired)
+	}
+	*lc = localCounters{}
+}
+
 // tick runs the time-driven work: skip holes older than ReorderTimeout,
 // close idle connections, expire unanswered requests. Each part runs only
 // when it can have work, so a tick over many quiet connections is cheap.
@@ -208,6 +249,7 @@ func (w *worker) tick() {
 		return
 	}
 	w.lastFlush = w.now
+	w.publish()
 	pressure := len(w.conns) > w.maxConns*9/10
 	idle := w.cfg.IdleTimeout
 	if pressure {
@@ -323,10 +365,10 @@ func (w *worker) putParser(p *http1.Parser) {
 func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	w.batch = append(w.batch, apicall.Call{})
 	buildCall(&w.batch[len(w.batch)-1], w.cfg, c, req, resp, index)
-	w.ctr.calls.Add(1)
-	w.ctr.callBytes.Add(uint64(wireSize(req) + wireSize(resp)))
+	w.lc.calls++
+	w.lc.callBytes += uint64(wireSize(req) + wireSize(resp))
 	if resp == nil {
-		w.ctr.unpaired.Add(1)
+		w.lc.unpaired++
 	}
 	// The call holds the messages' strings and slices, not the messages.
 	w.msgs.Put(req)
@@ -337,6 +379,7 @@ func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 }
 
 func (w *worker) flushBatch() {
+	w.publish()
 	if len(w.batch) == 0 {
 		return
 	}

@@ -862,7 +862,12 @@ func (p *Parser) parseRequestLine(line []byte, strict bool) (ok, v09 bool) {
 		return false, false
 	}
 	rest := line[i:e]
-	sp := bytes.LastIndexAny(rest, " \t")
+	// Most lines end in " HTTP/1.1": check that before searching for the
+	// last space.
+	sp := len(rest) - 9
+	if sp < 0 || !isSpace(rest[sp]) || !isVersion(rest[sp+1:], strict) {
+		sp = bytes.LastIndexAny(rest, " \t")
+	}
 	if sp >= 0 && isVersion(rest[sp+1:], strict) {
 		te := sp
 		for te > 0 && isSpace(rest[te-1]) {
