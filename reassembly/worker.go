@@ -36,10 +36,10 @@ func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return a.ci }
 
 // worker owns one assembler and the connections hashed to it.
 type worker struct {
-	cfg      *Config
-	out      *output
-	log      *slog.Logger
-	ctr      *counters
+	cfg *Config
+	out *output
+	log *slog.Logger
+	ctr *counters
 	// lc counts the per-segment and per-call events as plain integers;
 	// publish adds them to ctr (atomics, read by Stats) every
 	// publishEvery segments and whenever the batch is flushed.
