@@ -174,7 +174,7 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext
 	if a, ok := ac.(*asmCtx); ok && st.Chunks == 1 && st.Packets == 1 {
 		// The bytes of the packet being assembled, in order: their time
 		// is that packet's, no need to ask the SG (and recover).
-		ts = a.ci.Timestamp.UnixNano()
+		ts = a.ns
 	} else if t, ok := captureTime(sg, 0); ok {
 		ts = t
 	} else {

@@ -111,27 +111,32 @@ func (e *Engine) Run(ctx context.Context, src capture.Source) error {
 		if perPacket != nil {
 			lt = perPacket.LinkTypeOf(ci)
 		}
-		e.HandlePacket(data, lt, ci)
+		e.handle(data, lt, &ci)
 	}
 }
 
 // HandlePacket decodes one frame and hands its TCP segment to the worker
 // that owns the connection. data is not kept. Not safe for concurrent use.
 func (e *Engine) HandlePacket(data []byte, lt layers.LinkType, ci gopacket.CaptureInfo) {
+	e.handle(data, lt, &ci)
+}
+
+// handle is HandlePacket without copies of ci.
+func (e *Engine) handle(data []byte, lt layers.LinkType, ci *gopacket.CaptureInfo) {
 	e.npk++
 	if e.npk&4095 == 0 {
 		e.publish()
 	}
-	seg := e.dec.Decode(data, lt, ci)
+	seg := e.dec.Decode(data, lt, *ci)
 	if seg == nil {
 		return
 	}
 	if e.shards == nil {
-		e.workers[0].assemble(seg.Net, &seg.TCP, ci, seg.VNI)
+		e.workers[0].assemble(seg.Net, &seg.TCP, ci.Timestamp, seg.VNI)
 		return
 	}
 	h := seg.Net.FastHash()*0x9e3779b97f4a7c15 ^ seg.TCP.TransportFlow().FastHash()
-	e.shards[h%uint64(len(e.shards))].add(seg, ci)
+	e.shards[h%uint64(len(e.shards))].add(seg, ci.Timestamp)
 }
 
 // Idle is for live sources, where capture time is wall-clock time: when packets are few,

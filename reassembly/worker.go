@@ -27,12 +27,15 @@ const maxCtxRing = 1 << 14
 // flushes idle connections.
 const flushEvery = time.Second
 
+// asmCtx is the assembler context of a packet: its capture time (all of
+// its capture info that gopacket and the streams use) and VXLAN network.
 type asmCtx struct {
-	ci  gopacket.CaptureInfo
+	ts  time.Time
+	ns  int64  // ts in Unix ns
 	vni uint32 // VXLAN network of the packet, 0 outside VXLAN
 }
 
-func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return a.ci }
+func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return gopacket.CaptureInfo{Timestamp: a.ts} }
 
 // worker owns one assembler and the connections hashed to it.
 type worker struct {
@@ -154,7 +157,7 @@ func keyOf(a, b netip.AddrPort, vni uint32) connKey {
 
 // assemble feeds one TCP segment to the assembler. A panic inside gopacket
 // on odd input costs that packet only.
-func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.CaptureInfo, vni uint32) {
+func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, vni uint32) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.ctr.drop(DropPanic, 1)
@@ -171,7 +174,7 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 		// note the time, and open a new, empty connection for the last
 		// ACK of a closed one. Idle connections are closed by the time
 		// of their last data, SYN, FIN or RST instead.
-		w.advance(ci.Timestamp)
+		w.advance(ts, ts.UnixNano())
 		return
 	}
 	w.sinceSweep++
@@ -192,17 +195,17 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 	}
 	ac := &w.ring[w.ringPos]
 	w.ringPos = (w.ringPos + 1) & (len(w.ring) - 1)
-	ac.ci, ac.vni = ci, vni
+	ns := ts.UnixNano()
+	ac.ts, ac.ns, ac.vni = ts, ns, vni
 	w.asm.AssembleWithContext(netFlow, tcp, ac)
-	w.advance(ci.Timestamp)
+	w.advance(ts, ns)
 }
 
 // advance moves the worker's clock to ts and runs the time-driven work
 // when it is due.
-func (w *worker) advance(ts time.Time) {
-	// Compared as Unix ns: this runs for every segment, and time.Time's
-	// methods cost more than the rest of it.
-	ns := ts.UnixNano()
+func (w *worker) advance(ts time.Time, ns int64) {
+	// Compared as Unix ns (ns is ts's): this runs for every segment, and
+	// time.Time's methods cost more than the rest of it.
 	if ns > w.nowNS || w.now.IsZero() {
 		w.now, w.nowNS = ts, ns
 		if ns-w.lastFlushNS >= int64(flushEvery) || w.lastFlush.IsZero() {
