@@ -119,6 +119,8 @@ type MessagePool struct {
 	// from: one allocation for many messages, each owning its part (its
 	// capacity ends where the next part begins).
 	hdrs apicall.Headers
+	// bodies are body buffers free for the pool's parsers (putBody).
+	bodies [][]byte
 }
 
 const (
@@ -141,6 +143,31 @@ func (mp *MessagePool) headers(n int) apicall.Headers {
 
 // maxPooledMessages bounds a MessagePool.
 const maxPooledMessages = 256
+
+const (
+	maxPooledBodies   = 32        // body buffers a MessagePool keeps
+	maxPooledBodySize = 128 << 10 // larger body buffers are not kept
+)
+
+// getBody returns an empty body buffer, nil when none is free.
+func (mp *MessagePool) getBody() []byte {
+	n := len(mp.bodies)
+	if n == 0 {
+		return nil
+	}
+	b := mp.bodies[n-1]
+	mp.bodies[n-1] = nil
+	mp.bodies = mp.bodies[:n-1]
+	return b
+}
+
+// putBody keeps a body buffer for the next body gathered by a parser of
+// the pool, up to maxPooledBodies buffers of at most maxPooledBodySize.
+func (mp *MessagePool) putBody(b []byte) {
+	if len(mp.bodies) < maxPooledBodies && cap(b) <= maxPooledBodySize {
+		mp.bodies = append(mp.bodies, b[:0])
+	}
+}
 
 // Get returns a zeroed message.
 func (mp *MessagePool) Get() *Message {
@@ -365,7 +392,7 @@ func (p *Parser) reset() {
 	p.raw = nil
 	p.owned = nil
 	p.buf = p.buf[:0]
-	p.body = p.body[:0]
+	p.releaseBody()
 	p.scan, p.nlines = 0, 0
 	p.infoFetched = false
 	p.st = stStart
@@ -378,7 +405,7 @@ func (p *Parser) enterResync() {
 	p.raw = nil
 	p.owned = nil
 	p.buf = p.buf[:0]
-	p.body = p.body[:0]
+	p.releaseBody()
 	p.scan, p.nlines = 0, 0
 	p.st = stStart
 	p.resync = true
@@ -1274,6 +1301,22 @@ func identityCoding(v string) bool {
 	return v == "" || strings.EqualFold(strings.TrimSpace(v), "identity")
 }
 
+// releaseBody empties the body buffer between messages. With a message
+// pool the buffer goes back to it, so that a worker's idle connections hold
+// no body buffers and the few buffers in use stay warm in the cache;
+// without one the parser keeps it unless it is large.
+func (p *Parser) releaseBody() {
+	if p.pool != nil && cap(p.body) > 0 {
+		p.pool.putBody(p.body)
+		p.body = nil
+		return
+	}
+	p.body = p.body[:0]
+	if cap(p.body) > maxRetainedBody {
+		p.body = nil // an idle connection does not keep a large buffer
+	}
+}
+
 // keep appends body bytes up to MaxBodyBytes to the body being built.
 func (p *Parser) keep(b []byte) {
 	if p.identity && p.st == stBodyCL {
@@ -1286,6 +1329,9 @@ func (p *Parser) keep(b []byte) {
 			p.owned = append(p.owned, b[:min(room, len(b))]...)
 		}
 		return
+	}
+	if cap(p.body) == 0 && p.pool != nil {
+		p.body = p.pool.getBody()
 	}
 	if len(p.body) == 0 && p.st == stBodyCL {
 		// Room for the whole body (capped) at once, not by doubling.
@@ -1464,10 +1510,7 @@ func (p *Parser) emit(ts int64) {
 	if len(m.Body) == 0 {
 		m.Body = nil
 	}
-	p.body = p.body[:0]
-	if cap(p.body) > maxRetainedBody {
-		p.body = nil // an idle connection does not keep a large buffer
-	}
+	p.releaseBody()
 	m.End = ts
 	p.st = stStart
 	p.resync = false

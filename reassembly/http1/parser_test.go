@@ -616,3 +616,38 @@ func TestHandler(t *testing.T) {
 		t.Fatalf("got %q, want %q", h.got, want)
 	}
 }
+
+// TestPooledBodyBuffers interleaves two parsers sharing a pool, with bodies
+// gathered over several feeds (chunked, and coded for the body function):
+// the buffers they borrow from the pool must not leak into the messages,
+// and idle parsers hold none.
+func TestPooledBodyBuffers(t *testing.T) {
+	var pool MessagePool
+	var got []*Message
+	mk := func() *Parser {
+		p := NewParser(Response, Config{}, func(m *Message) { got = append(got, m) }, nil)
+		p.SetMessagePool(&pool)
+		p.SetBodyFunc(func(m *Message, body []byte) { m.Body = append([]byte("dec:"), body...) })
+		return p
+	}
+	a, b := mk(), mk()
+	a.Feed([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\naaa"), 1)
+	b.Feed([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nContent-Length: 6\r\n\r\nbbb"), 2)
+	a.Feed([]byte("\r\n0\r\n\r\n"), 3)
+	b.Feed([]byte("BBB"), 4)
+	a.Feed([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nContent-Length: 4\r\n\r\ncc"), 5)
+	a.Feed([]byte("CC"), 6)
+	b.Feed([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\ndd\r\n"), 7)
+	b.Feed([]byte("2\r\nDD\r\n0\r\n\r\n"), 8)
+	var bodies []string
+	for _, m := range got {
+		bodies = append(bodies, string(m.Body))
+	}
+	want := []string{"aaa", "dec:bbbBBB", "dec:ccCC", "ddDD"}
+	if !reflect.DeepEqual(bodies, want) {
+		t.Fatalf("bodies %q, want %q", bodies, want)
+	}
+	if cap(a.body) != 0 || cap(b.body) != 0 || len(pool.bodies) == 0 {
+		t.Errorf("idle parsers hold body buffers (%d, %d bytes), pool %d", cap(a.body), cap(b.body), len(pool.bodies))
+	}
+}
