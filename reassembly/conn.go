@@ -33,7 +33,13 @@ type conn struct {
 	idSeed    uint64 // FNV-1a state after client and server (callID)
 	idSeeded  bool
 
-	synSeen  [2]bool // a SYN opened this direction: the stream starts at a message boundary
+	synSeen [2]bool // a SYN opened this direction: the stream starts at a message boundary
+	// ahead: gopacket may hold segments of this direction that came
+	// ahead of a hole, up to aheadEnd (see worker.aheadHalves); next
+	// follows gopacket's next expected sequence number while it does.
+	ahead    [2]bool
+	aheadEnd [2]tcpasm.Sequence
+	next     [2]tcpasm.Sequence
 	fed      [2]bool // this direction delivered bytes already
 	req      *http1.Parser
 	resp     *http1.Parser
@@ -60,6 +66,7 @@ func dirIndex(d tcpasm.TCPFlowDirection) int {
 // and forces the stream to start on the first segment when the SYN was not
 // captured, so connections already open when capture began are still read.
 func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlowDirection, nextSeq tcpasm.Sequence, start *bool, ac tcpasm.AssemblerContext) bool {
+	c.trackAhead(tcp, dirIndex(dir), nextSeq)
 	if !c.counted && (tcp.SYN || len(tcp.Payload) > 0) {
 		// Not on bare ACKs and FINs: the last ACK of a closed connection
 		// makes gopacket open a new, empty one.
@@ -86,6 +93,56 @@ func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlo
 		c.finish(ac.GetCaptureInfo().Timestamp.UnixNano())
 	}
 	return true
+}
+
+// trackAhead keeps count of the directions in which gopacket may be
+// holding segments that came ahead of a hole: gopacket queues a segment
+// with data when it starts after the next expected byte, and every byte
+// up to the end of the queued ones has been delivered or skipped once the
+// next expected byte is past them.
+func (c *conn) trackAhead(tcp *layers.TCP, di int, nextSeq tcpasm.Sequence) {
+	if nextSeq == -1 {
+		return
+	}
+	c.next[di] = nextSeq
+	c.clearAhead(di)
+	if len(tcp.Payload) == 0 {
+		return
+	}
+	seq := tcpasm.Sequence(tcp.Seq)
+	if nextSeq.Difference(seq) <= 0 {
+		return
+	}
+	end := seq.Add(len(tcp.Payload))
+	switch {
+	case !c.ahead[di]:
+		c.ahead[di], c.aheadEnd[di] = true, end
+		c.w.aheadHalves++
+	case c.aheadEnd[di].Difference(end) > 0:
+		c.aheadEnd[di] = end
+	}
+}
+
+// delivered moves the next expected sequence number of a direction with
+// segments ahead past bytes gopacket delivered (after skip lost ones).
+func (c *conn) delivered(di, skip, n int) {
+	if !c.ahead[di] {
+		return
+	}
+	if skip < 0 {
+		return // an unknown number of bytes lost: the next Accept tells
+	}
+	c.next[di] = c.next[di].Add(skip + n)
+	c.clearAhead(di)
+}
+
+// clearAhead forgets the segments ahead of a direction once its next
+// expected sequence number is past them.
+func (c *conn) clearAhead(di int) {
+	if c.ahead[di] && c.next[di].Difference(c.aheadEnd[di]) <= 0 {
+		c.ahead[di] = false
+		c.w.aheadHalves--
+	}
 }
 
 // setRoles records which direction carries requests.
@@ -169,6 +226,7 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext
 	}()
 	dir, _, end, skip := sg.Info()
 	n, _ := sg.Lengths()
+	c.delivered(dirIndex(dir), skip, n)
 	st := sg.Stats()
 	var ts int64
 	if a, ok := ac.(*asmCtx); ok && st.Chunks == 1 && st.Packets == 1 {
@@ -445,6 +503,12 @@ func (c *conn) finish(ts int64) {
 // ReassemblyComplete implements tcpasm.Stream. ac may be nil. Returning
 // true makes gopacket's pool drop the connection.
 func (c *conn) ReassemblyComplete(tcpasm.AssemblerContext) bool {
+	for di := range c.ahead {
+		if c.ahead[di] {
+			c.ahead[di] = false
+			c.w.aheadHalves--
+		}
+	}
 	c.finish(c.lastTS)
 	c.w.forget(c)
 	return true

@@ -64,6 +64,10 @@ type worker struct {
 	holes         bool      // segments may be buffered behind a hole
 	lastHoleFlush time.Time
 	sinceSweep    int // packets since the last flush walked the pool
+	// aheadHalves counts the connection directions where gopacket may hold
+	// segments that came ahead of a hole (conn.trackAhead). When it is 0 a
+	// flush for holes would find nothing to flush, and is not run.
+	aheadHalves int
 	// waiting holds connections with unanswered requests, roughly in the
 	// order their oldest request came, each at most once: ticks expire
 	// requests from its front without scanning every connection.
@@ -284,7 +288,9 @@ func (w *worker) tick() {
 	}
 	if !opt.T.IsZero() {
 		w.sinceSweep = 0
-		w.asm.FlushWithOptions(opt)
+		if !opt.TC.IsZero() || w.aheadHalves > 0 {
+			w.asm.FlushWithOptions(opt)
+		}
 	}
 	w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
 }
