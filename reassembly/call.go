@@ -77,15 +77,18 @@ func splitTarget(method, target string) (host, path, query string) {
 	if method == "CONNECT" {
 		return target, "", ""
 	}
-	if i := strings.Index(target, "://"); i > 0 && !strings.HasPrefix(target, "/") {
-		rest := target[i+3:]
-		j := strings.IndexAny(rest, "/?")
-		if j < 0 {
-			return rest, "/", ""
-		}
-		host, target = rest[:j], rest[j:]
-		if target[0] == '?' {
-			target = "/" + target
+	// Absolute form; origin-form (the common case) starts with '/'.
+	if !strings.HasPrefix(target, "/") {
+		if i := strings.Index(target, "://"); i > 0 {
+			rest := target[i+3:]
+			j := strings.IndexAny(rest, "/?")
+			if j < 0 {
+				return rest, "/", ""
+			}
+			host, target = rest[:j], rest[j:]
+			if target[0] == '?' {
+				target = "/" + target
+			}
 		}
 	}
 	path, query, _ = strings.Cut(target, "?")

@@ -17,7 +17,32 @@ import (
 // directions as HTTP/1.x and pairs requests with responses in FIFO order.
 // It is only touched by its worker's goroutine.
 type conn struct {
-	w   *worker
+	// The fields every segment touches come first, so that a segment of a
+	// connection gone cold in the cache misses on few cache lines.
+	w         *worker
+	req       *http1.Parser
+	resp      *http1.Parser
+	lastTS    int64   // capture time of the latest data, ns
+	synSeen   [2]bool // a SYN opened this direction: the stream starts at a message boundary
+	fed       [2]bool // this direction delivered bytes already
+	ahead     [2]bool // see aheadEnd
+	roleKnown bool
+	reqDir    tcpasm.TCPFlowDirection // the direction that carries requests
+	done      bool
+	counted   bool // counted in Stats.Connections: it carried a SYN or data
+	upgraded  bool
+	waiting   bool // in the worker's waiting queue
+	// ahead: gopacket may hold segments of this direction that came
+	// ahead of a hole, up to aheadEnd (see worker.aheadHalves); next
+	// follows gopacket's next expected sequence number while it does.
+	aheadEnd [2]tcpasm.Sequence
+	next     [2]tcpasm.Sequence
+	reqs     []*http1.Message  // requests waiting for their response, oldest first
+	resps    []*http1.Message  // responses that arrived while their request was still being parsed
+	reqArr   [2]*http1.Message // reqs' first array: most connections need no other
+	messages int               // messages parsed on this connection
+	calls    uint64            // calls emitted, for stable ids
+
 	key connKey
 	vni uint32          // VXLAN network identifier, 0 outside VXLAN
 	src *apicall.Source // per-connection source (socket streams); nil: the config's
@@ -26,33 +51,10 @@ type conn struct {
 	// (TCPDirClientToServer in gopacket's terms, which may be the server).
 	firstSrc, firstDst netip.AddrPort
 
-	roleKnown bool
-	reqDir    tcpasm.TCPFlowDirection // the direction that carries requests
-	client    netip.AddrPort
-	server    netip.AddrPort
-	idSeed    uint64 // FNV-1a state after client and server (callID)
-	idSeeded  bool
-
-	synSeen [2]bool // a SYN opened this direction: the stream starts at a message boundary
-	// ahead: gopacket may hold segments of this direction that came
-	// ahead of a hole, up to aheadEnd (see worker.aheadHalves); next
-	// follows gopacket's next expected sequence number while it does.
-	ahead    [2]bool
-	aheadEnd [2]tcpasm.Sequence
-	next     [2]tcpasm.Sequence
-	fed      [2]bool // this direction delivered bytes already
-	req      *http1.Parser
-	resp     *http1.Parser
-	reqs     []*http1.Message  // requests waiting for their response, oldest first
-	reqArr   [2]*http1.Message // reqs' first array: most connections need no other
-	resps    []*http1.Message  // responses that arrived while their request was still being parsed
-	messages int               // messages parsed on this connection
-	calls    uint64            // calls emitted, for stable ids
-	lastTS   int64             // capture time of the latest data, ns
-	upgraded bool
-	done     bool
-	counted  bool // counted in Stats.Connections: it carried a SYN or data
-	waiting  bool // in the worker's waiting queue
+	client   netip.AddrPort
+	server   netip.AddrPort
+	idSeed   uint64 // FNV-1a state after client and server (callID)
+	idSeeded bool
 }
 
 func dirIndex(d tcpasm.TCPFlowDirection) int {
