@@ -229,19 +229,34 @@ type startLine struct {
 
 // Parser parses one direction of a connection. Create it with NewParser.
 type Parser struct {
-	kind      Kind
-	cfg       Config
-	onMessage func(*Message)
-	onError   func(string)
-	reqInfo   func() (method, proto string)
-	handler   Handler
-
+	// The fields a Feed of body bytes touches come first: a parser of a
+	// connection gone cold in the cache then misses on few cache lines.
 	st     state
 	resync bool // looking for a plausible start line; failures are silent
 	// afterGap: resynchronising after lost bytes. Segment boundaries are
 	// then taken as possible message starts, since the bytes before the
 	// first one after a gap rarely end on a line boundary.
 	afterGap bool
+	// identity: the message in progress has no content coding. Its
+	// Content-Length body, when it spans Feed calls, is gathered straight
+	// into owned, the bytes the message will own (no second copy).
+	identity    bool
+	infoFetched bool
+	sawCR       bool // stChunkEnd: CR seen
+	kind        Kind
+	lastTs      int64 // ts of the latest Feed
+	firstTs     int64 // ts of the first byte of the message in progress
+	remain      int64 // bytes left in the CL body or current chunk
+	msg         *Message
+	pool        *MessagePool
+	handler     Handler
+	owned       []byte
+	body        []byte // body bytes kept so far (de-chunked, capped); reused
+	// raw is the whole body of the message being emitted when it lay in
+	// one Feed call: it aliases the input instead of being copied to body.
+	raw      []byte
+	cfg      Config
+	bodyFunc func(m *Message, body []byte)
 
 	// Block collection (header and trailer blocks, chunk-size lines).
 	buf    []byte  // bytes of a block that spans Feed calls; reused
@@ -250,29 +265,13 @@ type Parser struct {
 	ends   []int32 // offsets of the LF ending each examined line; reused
 	sl     startLine
 
-	msg    *Message
-	remain int64  // bytes left in the CL body or current chunk
-	body   []byte // body bytes kept so far (de-chunked, capped); reused
-	// raw is the whole body of the message being emitted when it lay in
-	// one Feed call: it aliases the input instead of being copied to body.
-	raw []byte
-	// identity: the message in progress has no content coding. Its
-	// Content-Length body, when it spans Feed calls, is gathered straight
-	// into owned, the bytes the message will own (no second copy).
-	identity bool
-	owned    []byte
-	bodyFunc func(m *Message, body []byte)
-	pool     *MessagePool
-	sawCR    bool // stChunkEnd: CR seen
-	peek     int  // stPeek09: bytes of "HTTP/" matched
-
-	infoFetched bool
-	reqMethod   string
-	reqProto    string
-
-	firstTs int64 // ts of the first byte of the message in progress
-	lastTs  int64 // ts of the latest Feed
-	ignored int64
+	onMessage func(*Message)
+	onError   func(string)
+	reqInfo   func() (method, proto string)
+	peek      int // stPeek09: bytes of "HTTP/" matched
+	reqMethod string
+	reqProto  string
+	ignored   int64
 }
 
 // NewParser returns a parser for a stream of kind. onMessage receives each
