@@ -44,6 +44,7 @@ type conn struct {
 	calls    uint64            // calls emitted, for stable ids
 
 	key connKey
+	idx int             // place in worker.live, -1 once forgotten
 	vni uint32          // VXLAN network identifier, 0 outside VXLAN
 	src *apicall.Source // per-connection source (socket streams); nil: the config's
 

@@ -50,9 +50,13 @@ type worker struct {
 	asm      *tcpasm.Assembler
 	maxConns int
 
-	// conns holds every connection gopacket's pool holds, from New to
-	// ReassemblyComplete, so the limit can be checked before the pool grows.
-	conns         map[connKey]*conn
+	// live holds every connection gopacket's pool holds, from New to
+	// ReassemblyComplete (conn.idx is its place), so the limit can be
+	// checked before the pool grows. byKey indexes them by address only
+	// near the limit, where segments of unknown connections are shed; it
+	// is nil elsewhere, so that most connections are never hashed.
+	live          []*conn
+	byKey         map[connKey]*conn
 	ring          []asmCtx
 	ringPos       int
 	now           time.Time // latest capture time seen
@@ -92,7 +96,6 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 		log:      log,
 		ctr:      newCounters(),
 		maxConns: cfg.MaxConnections / workers,
-		conns:    make(map[connKey]*conn),
 		ring:     make([]asmCtx, ringSize(cfg.MaxBufferedPagesTotal/workers)),
 		batch:    make([]apicall.Call, 0, cfg.BatchSize),
 	}
@@ -119,7 +122,7 @@ func ringSize(pages int) int {
 
 // New implements tcpasm.StreamFactory.
 func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, ac tcpasm.AssemblerContext) tcpasm.Stream {
-	if len(w.conns) >= w.maxConns {
+	if len(w.live) >= w.maxConns {
 		// assemble filters such packets out: this is a safety net.
 		w.ctr.drop(DropConnLimit, 1)
 		return rejected{}
@@ -130,15 +133,41 @@ func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, ac tcpasm.As
 	}
 	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow, c.vni)
 	c.key = keyOf(c.firstSrc, c.firstDst, c.vni)
-	w.conns[c.key] = c
+	c.idx = len(w.live)
+	w.live = append(w.live, c)
+	if w.byKey != nil {
+		w.byKey[c.key] = c
+	}
 	return c
 }
 
 // forget drops a connection gopacket's pool let go of.
 func (w *worker) forget(c *conn) {
-	if w.conns[c.key] == c {
-		delete(w.conns, c.key)
+	if i := c.idx; i >= 0 && i < len(w.live) && w.live[i] == c {
+		last := len(w.live) - 1
+		w.live[i] = w.live[last]
+		w.live[i].idx = i
+		w.live[last] = nil
+		w.live = w.live[:last]
+		c.idx = -1
 	}
+	if w.byKey != nil && w.byKey[c.key] == c {
+		delete(w.byKey, c.key)
+	}
+}
+
+// known reports whether a connection with these addresses is live. It
+// indexes the live connections on first use and keeps the index while
+// they are many (near the limit), dropping it once they are few.
+func (w *worker) known(k connKey) bool {
+	if w.byKey == nil {
+		w.byKey = make(map[connKey]*conn, len(w.live))
+		for _, c := range w.live {
+			w.byKey[c.key] = c
+		}
+	}
+	_, ok := w.byKey[k]
+	return ok
 }
 
 // connKey names a connection whatever the direction of a packet: the
@@ -182,13 +211,13 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, 
 		return
 	}
 	w.sinceSweep++
-	if n := len(w.conns); n >= w.maxConns || n > w.maxConns*9/10 && len(tcp.Payload) == 0 {
+	if n := len(w.live); n >= w.maxConns || n > w.maxConns*9/10 && len(tcp.Payload) == 0 {
 		// At the limit, a segment of an unknown connection would make
 		// gopacket's pool grow: shed it before it gets there. Close to the
 		// limit, only data opens connections (read from mid-stream), so
 		// that a SYN flood cannot take the room real traffic needs.
 		src, dst := flowAddrs(netFlow, tcp.TransportFlow(), vni)
-		if _, ok := w.conns[keyOf(src, dst, vni)]; !ok {
+		if !w.known(keyOf(src, dst, vni)) {
 			if n >= w.maxConns {
 				w.ctr.drop(DropConnLimit, 1)
 			} else {
@@ -257,7 +286,10 @@ func (w *worker) tick() {
 	}
 	w.lastFlush = w.now
 	w.publish()
-	pressure := len(w.conns) > w.maxConns*9/10
+	pressure := len(w.live) > w.maxConns*9/10
+	if !pressure && w.byKey != nil && len(w.live) < w.maxConns*3/4 {
+		w.byKey = nil // far from the limit again: no index needed
+	}
 	idle := w.cfg.IdleTimeout
 	if pressure {
 		// Close to the limit: close idle connections sooner.
@@ -269,7 +301,7 @@ func (w *worker) tick() {
 	// It also waits for four packets per connection walked, so a long
 	// sparse capture read offline costs O(1) per packet, not per second;
 	// near the connection limit, it does not wait.
-	if !pressure && w.sinceSweep < 4*len(w.conns) {
+	if !pressure && w.sinceSweep < 4*len(w.live) {
 		w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
 		return
 	}
@@ -337,7 +369,7 @@ func (w *worker) expire(deadline int64) {
 // closeAll ends every connection (end of input) and flushes the batch.
 func (w *worker) closeAll() {
 	w.asm.FlushAll()
-	for _, c := range w.conns {
+	for _, c := range w.live {
 		c.finish(c.lastTS)
 	}
 	w.flushBatch()

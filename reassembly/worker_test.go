@@ -3,6 +3,7 @@ package reassembly
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestBareAckOpensNothing(t *testing.T) {
 	for _, f := range c.Frames {
 		e.HandlePacket(f.Data, layers.LinkTypeEthernet, gopacket.CaptureInfo{Timestamp: f.TS, CaptureLength: len(f.Data), Length: len(f.Data)})
 	}
-	if n := len(e.workers[0].conns); n != 0 {
+	if n := len(e.workers[0].live); n != 0 {
 		t.Errorf("%d connections tracked after the connection closed, want 0", n)
 	}
 	if err := e.Close(t.Context()); err != nil {
@@ -118,5 +119,66 @@ func TestHoleFlushSkippedOnlyWhenNothingAhead(t *testing.T) {
 		if call.Path == "/swapped" && (call.Status != 200 || len(call.RespBody.Data) != 2000 || call.Flags.Has(apicall.FlagGap)) {
 			t.Errorf("swapped call: status %d, %d body bytes, flags %b", call.Status, len(call.RespBody.Data), call.Flags)
 		}
+	}
+}
+
+// TestConnectionLimit: with MaxConnections open connections, segments of
+// new ones are shed (counted as conn_limit) while the open ones go on
+// being parsed; once they close, new connections are taken again.
+func TestConnectionLimit(t *testing.T) {
+	c := pcaptest.New(uint32(layers.LinkTypeEthernet))
+	var open []*pcaptest.Conn
+	for i := range 10 {
+		k := c.Conn(fmt.Sprintf("172.16.0.9:%d", 52000+i), srv)
+		k.Handshake()
+		open = append(open, k)
+	}
+	// Over the limit: the handshake and request of an 11th connection.
+	over := c.Conn("172.16.0.9:53000", srv)
+	over.Handshake()
+	over.Send(true, get("/over"), 1460)
+	for i, k := range open {
+		k.Send(true, get(fmt.Sprintf("/open%d", i)), 1460)
+		k.Send(false, resp(200, `"ok"`), 1460)
+		k.Fin(true)
+	}
+	// The limit is free again.
+	late := c.Conn("172.16.0.9:54000", srv)
+	late.Handshake()
+	late.Send(true, get("/late"), 1460)
+	late.Send(false, resp(200, `"ok"`), 1460)
+	late.Fin(true)
+	var paths []string
+	cfg := DefaultConfig()
+	cfg.Workers, cfg.MaxConnections = 1, 10
+	e, err := New(cfg, apicall.SinkFunc(func(_ context.Context, b []apicall.Call) error {
+		for _, call := range b {
+			paths = append(paths, fmt.Sprintf("%s %d", call.Path, call.Status))
+		}
+		return nil
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range c.Frames {
+		e.HandlePacket(f.Data, layers.LinkTypeEthernet, gopacket.CaptureInfo{Timestamp: f.TS, CaptureLength: len(f.Data), Length: len(f.Data)})
+		if n := len(e.workers[0].live); n > cfg.MaxConnections {
+			t.Fatalf("%d live connections, limit %d", n, cfg.MaxConnections)
+		}
+	}
+	if err := e.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(paths)
+	want := []string{"/late 200"}
+	for i := range open {
+		want = append(want, fmt.Sprintf("/open%d 200", i))
+	}
+	slices.Sort(want)
+	if !slices.Equal(paths, want) {
+		t.Errorf("calls %q, want %q", paths, want)
+	}
+	if st := e.Stats(); st.Drops[DropConnLimit] == 0 {
+		t.Errorf("drops %v, want conn_limit sheds", st.Drops)
 	}
 }
