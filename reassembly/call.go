@@ -18,8 +18,8 @@ func buildCall(dst *apicall.Call, cfg *Config, c *conn, req, resp *http1.Message
 	dst.ReqStart, dst.ReqEnd = req.Start, req.End
 	dst.ReqHeaders = req.Headers
 	host, path, query := splitTarget(req.Method, req.Target)
-	if h := req.Headers.Get("Host"); h != "" {
-		host = h
+	if req.Host != "" {
+		host = req.Host
 	}
 	dst.Host = strings.ToLower(host)
 	dst.Path, dst.RawQuery = path, query
@@ -77,15 +77,18 @@ func splitTarget(method, target string) (host, path, query string) {
 	if method == "CONNECT" {
 		return target, "", ""
 	}
-	if i := strings.Index(target, "://"); i > 0 && !strings.HasPrefix(target, "/") {
-		rest := target[i+3:]
-		j := strings.IndexAny(rest, "/?")
-		if j < 0 {
-			return rest, "/", ""
-		}
-		host, target = rest[:j], rest[j:]
-		if target[0] == '?' {
-			target = "/" + target
+	// Absolute form; origin-form (the common case) starts with '/'.
+	if !strings.HasPrefix(target, "/") {
+		if i := strings.Index(target, "://"); i > 0 {
+			rest := target[i+3:]
+			j := strings.IndexAny(rest, "/?")
+			if j < 0 {
+				return rest, "/", ""
+			}
+			host, target = rest[:j], rest[j:]
+			if target[0] == '?' {
+				target = "/" + target
+			}
 		}
 	}
 	path, query, _ = strings.Cut(target, "?")
@@ -96,8 +99,8 @@ func splitTarget(method, target string) (host, path, query string) {
 func fillBody(b *apicall.Body, m *http1.Message) {
 	b.Length = m.BodyLen
 	b.Truncated = m.BodyTruncated
-	b.ContentType = m.Headers.Get("Content-Type")
-	b.Encoding = m.Headers.Get("Content-Encoding")
+	b.ContentType = m.ContentType
+	b.Encoding = m.ContentEncoding
 	b.Data = m.Body
 	b.DecodeError = m.DecodeError
 }
@@ -109,7 +112,7 @@ func decodeBody(m *http1.Message, body []byte, limit int) {
 	if len(body) == 0 {
 		return
 	}
-	enc := strings.TrimSpace(m.Headers.Get("Content-Encoding"))
+	enc := strings.TrimSpace(m.ContentEncoding)
 	if enc == "" || strings.EqualFold(enc, "identity") {
 		m.Body = append([]byte(nil), body...)
 		return
@@ -125,22 +128,31 @@ func decodeBody(m *http1.Message, body []byte, limit int) {
 
 // callID is a stable id: the same capture yields the same ids whatever the
 // number of workers. FNV-1a over the connection's addresses, the request's
-// first-byte time and its index on the connection.
+// first-byte time and its index on the connection; the hash of the
+// addresses is computed once per connection.
 func callID(c *conn, start int64, index uint64) string {
-	var buf [16 + 2 + 16 + 2 + 8 + 8]byte
-	ca, sa := c.client.Addr().As16(), c.server.Addr().As16()
-	b := append(buf[:0], ca[:]...)
-	b = binary.BigEndian.AppendUint16(b, c.client.Port())
-	b = append(b, sa[:]...)
-	b = binary.BigEndian.AppendUint16(b, c.server.Port())
-	b = binary.BigEndian.AppendUint64(b, uint64(start))
-	b = binary.BigEndian.AppendUint64(b, index)
-	h := uint64(14695981039346656037)
+	if !c.idSeeded {
+		var buf [16 + 2 + 16 + 2]byte
+		ca, sa := c.client.Addr().As16(), c.server.Addr().As16()
+		b := append(buf[:0], ca[:]...)
+		b = binary.BigEndian.AppendUint16(b, c.client.Port())
+		b = append(b, sa[:]...)
+		b = binary.BigEndian.AppendUint16(b, c.server.Port())
+		c.idSeed, c.idSeeded = fnv1a(14695981039346656037, b), true
+	}
+	var buf [8 + 8]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(start))
+	binary.BigEndian.PutUint64(buf[8:], index)
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], fnv1a(c.idSeed, buf[:]))
+	return hex.EncodeToString(sum[:])
+}
+
+// fnv1a continues an FNV-1a 64 hash h over b.
+func fnv1a(h uint64, b []byte) uint64 {
 	for _, x := range b {
 		h ^= uint64(x)
 		h *= 1099511628211
 	}
-	var sum [8]byte
-	binary.BigEndian.PutUint64(sum[:], h)
-	return hex.EncodeToString(sum[:])
+	return h
 }

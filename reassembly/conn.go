@@ -17,8 +17,34 @@ import (
 // directions as HTTP/1.x and pairs requests with responses in FIFO order.
 // It is only touched by its worker's goroutine.
 type conn struct {
-	w   *worker
+	// The fields every segment touches come first, so that a segment of a
+	// connection gone cold in the cache misses on few cache lines.
+	w         *worker
+	req       *http1.Parser
+	resp      *http1.Parser
+	lastTS    int64   // capture time of the latest data, ns
+	synSeen   [2]bool // a SYN opened this direction: the stream starts at a message boundary
+	fed       [2]bool // this direction delivered bytes already
+	ahead     [2]bool // see aheadEnd
+	roleKnown bool
+	reqDir    tcpasm.TCPFlowDirection // the direction that carries requests
+	done      bool
+	counted   bool // counted in Stats.Connections: it carried a SYN or data
+	upgraded  bool
+	waiting   bool // in the worker's waiting queue
+	// ahead: gopacket may hold segments of this direction that came
+	// ahead of a hole, up to aheadEnd (see worker.aheadHalves); next
+	// follows gopacket's next expected sequence number while it does.
+	aheadEnd [2]tcpasm.Sequence
+	next     [2]tcpasm.Sequence
+	reqs     []*http1.Message  // requests waiting for their response, oldest first
+	resps    []*http1.Message  // responses that arrived while their request was still being parsed
+	reqArr   [2]*http1.Message // reqs' first array: most connections need no other
+	messages int               // messages parsed on this connection
+	calls    uint64            // calls emitted, for stable ids
+
 	key connKey
+	idx int             // place in worker.live, -1 once forgotten
 	vni uint32          // VXLAN network identifier, 0 outside VXLAN
 	src *apicall.Source // per-connection source (socket streams); nil: the config's
 
@@ -26,24 +52,10 @@ type conn struct {
 	// (TCPDirClientToServer in gopacket's terms, which may be the server).
 	firstSrc, firstDst netip.AddrPort
 
-	roleKnown bool
-	reqDir    tcpasm.TCPFlowDirection // the direction that carries requests
-	client    netip.AddrPort
-	server    netip.AddrPort
-
-	synSeen  [2]bool // a SYN opened this direction: the stream starts at a message boundary
-	fed      [2]bool // this direction delivered bytes already
-	req      *http1.Parser
-	resp     *http1.Parser
-	reqs     []*http1.Message // requests waiting for their response, oldest first
-	resps    []*http1.Message // responses that arrived while their request was still being parsed
-	messages int              // messages parsed on this connection
-	calls    uint64           // calls emitted, for stable ids
-	lastTS   int64            // capture time of the latest data, ns
-	upgraded bool
-	done     bool
-	counted  bool // counted in Stats.Connections: it carried a SYN or data
-	waiting  bool // in the worker's waiting queue
+	client   netip.AddrPort
+	server   netip.AddrPort
+	idSeed   uint64 // FNV-1a state after client and server (callID)
+	idSeeded bool
 }
 
 func dirIndex(d tcpasm.TCPFlowDirection) int {
@@ -57,6 +69,7 @@ func dirIndex(d tcpasm.TCPFlowDirection) int {
 // and forces the stream to start on the first segment when the SYN was not
 // captured, so connections already open when capture began are still read.
 func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlowDirection, nextSeq tcpasm.Sequence, start *bool, ac tcpasm.AssemblerContext) bool {
+	c.trackAhead(tcp, dirIndex(dir), nextSeq)
 	if !c.counted && (tcp.SYN || len(tcp.Payload) > 0) {
 		// Not on bare ACKs and FINs: the last ACK of a closed connection
 		// makes gopacket open a new, empty one.
@@ -85,9 +98,60 @@ func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, dir tcpasm.TCPFlo
 	return true
 }
 
+// trackAhead keeps count of the directions in which gopacket may be
+// holding segments that came ahead of a hole: gopacket queues a segment
+// with data when it starts after the next expected byte, and every byte
+// up to the end of the queued ones has been delivered or skipped once the
+// next expected byte is past them.
+func (c *conn) trackAhead(tcp *layers.TCP, di int, nextSeq tcpasm.Sequence) {
+	if nextSeq == -1 {
+		return
+	}
+	c.next[di] = nextSeq
+	c.clearAhead(di)
+	if len(tcp.Payload) == 0 {
+		return
+	}
+	seq := tcpasm.Sequence(tcp.Seq)
+	if nextSeq.Difference(seq) <= 0 {
+		return
+	}
+	end := seq.Add(len(tcp.Payload))
+	switch {
+	case !c.ahead[di]:
+		c.ahead[di], c.aheadEnd[di] = true, end
+		c.w.aheadHalves++
+	case c.aheadEnd[di].Difference(end) > 0:
+		c.aheadEnd[di] = end
+	}
+}
+
+// delivered moves the next expected sequence number of a direction with
+// segments ahead past bytes gopacket delivered (after skip lost ones).
+func (c *conn) delivered(di, skip, n int) {
+	if !c.ahead[di] {
+		return
+	}
+	if skip < 0 {
+		return // an unknown number of bytes lost: the next Accept tells
+	}
+	c.next[di] = c.next[di].Add(skip + n)
+	c.clearAhead(di)
+}
+
+// clearAhead forgets the segments ahead of a direction once its next
+// expected sequence number is past them.
+func (c *conn) clearAhead(di int) {
+	if c.ahead[di] && c.next[di].Difference(c.aheadEnd[di]) <= 0 {
+		c.ahead[di] = false
+		c.w.aheadHalves--
+	}
+}
+
 // setRoles records which direction carries requests.
 func (c *conn) setRoles(reqDir tcpasm.TCPFlowDirection) {
 	c.roleKnown = true
+	c.idSeeded = false
 	c.reqDir = reqDir
 	if reqDir == tcpasm.TCPDirClientToServer {
 		c.client, c.server = c.firstSrc, c.firstDst
@@ -165,12 +229,13 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext
 	}()
 	dir, _, end, skip := sg.Info()
 	n, _ := sg.Lengths()
+	c.delivered(dirIndex(dir), skip, n)
 	st := sg.Stats()
 	var ts int64
 	if a, ok := ac.(*asmCtx); ok && st.Chunks == 1 && st.Packets == 1 {
 		// The bytes of the packet being assembled, in order: their time
 		// is that packet's, no need to ask the SG (and recover).
-		ts = a.ci.Timestamp.UnixNano()
+		ts = a.ns
 	} else if t, ok := captureTime(sg, 0); ok {
 		ts = t
 	} else {
@@ -200,7 +265,7 @@ func (c *conn) ReassembledSG(sg tcpasm.ScatterGather, ac tcpasm.AssemblerContext
 			}
 			p.Gap(skip, ts)
 		}
-		w.ctr.payloadBytes.Add(uint64(n))
+		w.lc.payloadBytes += uint64(n)
 		// One container (the common case: a segment in order) has one time.
 		if st.Chunks == 1 {
 			p.Feed(data, ts)
@@ -327,6 +392,9 @@ func (c *conn) onRequest(m *http1.Message) {
 		c.emit(c.reqs[0], nil)
 		c.reqs = popFront(c.reqs)
 	}
+	if c.reqs == nil {
+		c.reqs = c.reqArr[:0]
+	}
 	c.reqs = append(c.reqs, m)
 	if len(c.reqs) == 1 && !c.waiting {
 		c.waiting = true
@@ -438,6 +506,12 @@ func (c *conn) finish(ts int64) {
 // ReassemblyComplete implements tcpasm.Stream. ac may be nil. Returning
 // true makes gopacket's pool drop the connection.
 func (c *conn) ReassemblyComplete(tcpasm.AssemblerContext) bool {
+	for di := range c.ahead {
+		if c.ahead[di] {
+			c.ahead[di] = false
+			c.w.aheadHalves--
+		}
+	}
 	c.finish(c.lastTS)
 	c.w.forget(c)
 	return true

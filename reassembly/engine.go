@@ -42,7 +42,8 @@ type Engine struct {
 	shards  []*shard // nil when Workers == 1 (inline)
 	wg      sync.WaitGroup
 
-	packets   atomic.Uint64
+	npk       uint64        // packets handled; HandlePacket's goroutine only
+	packets   atomic.Uint64 // npk as published for Stats
 	decMu     sync.Mutex
 	decStats  decoder.Stats // snapshot, refreshed every few thousand packets
 	closeOnce sync.Once
@@ -93,13 +94,14 @@ func (e *Engine) Run(ctx context.Context, src capture.Source) error {
 		if i&1023 == 0 {
 			select {
 			case <-ctx.Done():
+				e.publish()
 				return nil
 			default:
 			}
 		}
 		data, ci, err := src.ReadPacket()
 		if err != nil {
-			e.publishDecoderStats()
+			e.publish()
 			e.flushShards()
 			if errors.Is(err, io.EOF) {
 				return nil
@@ -109,27 +111,32 @@ func (e *Engine) Run(ctx context.Context, src capture.Source) error {
 		if perPacket != nil {
 			lt = perPacket.LinkTypeOf(ci)
 		}
-		e.HandlePacket(data, lt, ci)
+		e.handle(data, lt, &ci)
 	}
 }
 
 // HandlePacket decodes one frame and hands its TCP segment to the worker
 // that owns the connection. data is not kept. Not safe for concurrent use.
 func (e *Engine) HandlePacket(data []byte, lt layers.LinkType, ci gopacket.CaptureInfo) {
-	n := e.packets.Add(1)
-	if n&4095 == 0 {
-		e.publishDecoderStats()
+	e.handle(data, lt, &ci)
+}
+
+// handle is HandlePacket without copies of ci.
+func (e *Engine) handle(data []byte, lt layers.LinkType, ci *gopacket.CaptureInfo) {
+	e.npk++
+	if e.npk&4095 == 0 {
+		e.publish()
 	}
-	seg := e.dec.Decode(data, lt, ci)
+	seg := e.dec.Decode(data, lt, *ci)
 	if seg == nil {
 		return
 	}
 	if e.shards == nil {
-		e.workers[0].assemble(seg.Net, &seg.TCP, ci, seg.VNI)
+		e.workers[0].assemble(seg.Net, &seg.TCP, ci.Timestamp, seg.VNI)
 		return
 	}
 	h := seg.Net.FastHash()*0x9e3779b97f4a7c15 ^ seg.TCP.TransportFlow().FastHash()
-	e.shards[h%uint64(len(e.shards))].add(seg, ci)
+	e.shards[h%uint64(len(e.shards))].add(seg, ci.Timestamp)
 }
 
 // Idle is for live sources, where capture time is wall-clock time: when packets are few,
@@ -138,12 +145,22 @@ func (e *Engine) HandlePacket(data []byte, lt layers.LinkType, ci gopacket.Captu
 // Workers == 1 call it from the goroutine that calls HandlePacket; with more workers it
 // only hands partial packet batches to them.
 func (e *Engine) Idle(now time.Time) {
-	e.publishDecoderStats()
+	e.publish()
 	if e.shards != nil {
 		e.flushShards()
 		return
 	}
 	e.workers[0].idle(now)
+}
+
+// publish makes the counts of the packets handled so far visible to Stats
+// (the inline worker's among them; sharded workers publish their own).
+func (e *Engine) publish() {
+	e.packets.Store(e.npk)
+	if e.shards == nil {
+		e.workers[0].publish()
+	}
+	e.publishDecoderStats()
 }
 
 func (e *Engine) publishDecoderStats() {
@@ -166,7 +183,7 @@ func (e *Engine) flushShards() {
 func (e *Engine) Close(ctx context.Context) error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
-		e.publishDecoderStats()
+		e.publish()
 		for _, w := range e.workers {
 			w.ctx.Store(&ctx)
 		}
@@ -183,7 +200,9 @@ func (e *Engine) Close(ctx context.Context) error {
 	return nil
 }
 
-// Stats returns the counters so far. Safe for concurrent use.
+// Stats returns the counters so far. Safe for concurrent use. While
+// packets are being handled the counts may lag by a few thousand packets;
+// they are complete once Run has returned, after Idle and after Close.
 func (e *Engine) Stats() Stats {
 	s := Stats{Packets: e.packets.Load(), ParseErrors: map[string]uint64{}, Drops: map[string]uint64{}, Ignored: map[string]uint64{}}
 	for _, w := range e.workers {

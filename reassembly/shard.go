@@ -46,7 +46,7 @@ func newShard(w *worker, queue int) *shard {
 }
 
 // add copies a segment into the current batch.
-func (s *shard) add(seg *decoder.Segment, ci gopacket.CaptureInfo) {
+func (s *shard) add(seg *decoder.Segment, ts time.Time) {
 	if s.cur == nil {
 		s.cur = <-s.free
 	}
@@ -54,7 +54,7 @@ func (s *shard) add(seg *decoder.Segment, ci gopacket.CaptureInfo) {
 	off := len(b.arena)
 	b.arena = append(b.arena, seg.TCP.Contents...)
 	b.arena = append(b.arena, seg.TCP.Payload...)
-	b.recs = append(b.recs, segRec{net: seg.Net, ts: ci.Timestamp, off: off, end: len(b.arena), vni: seg.VNI})
+	b.recs = append(b.recs, segRec{net: seg.Net, ts: ts, off: off, end: len(b.arena), vni: seg.VNI})
 	if len(b.recs) >= shardBatchPackets || len(b.arena) >= shardBatchBytes {
 		s.send()
 	}
@@ -80,7 +80,7 @@ func (s *shard) run() {
 				s.w.ctr.drop(DropPanic, 1) // cannot happen: the reader decoded these bytes
 				continue
 			}
-			s.w.assemble(r.net, &tcp, gopacket.CaptureInfo{Timestamp: r.ts, CaptureLength: r.end - r.off, Length: r.end - r.off}, r.vni)
+			s.w.assemble(r.net, &tcp, r.ts, r.vni)
 		}
 		b.recs = b.recs[:0]
 		b.arena = b.arena[:0]

@@ -145,8 +145,11 @@ func (s *Streams) Data(id uint64, dir Direction, data []byte, ts int64) {
 			return
 		}
 	}
-	s.w.ctr.segments.Add(1)
-	s.w.ctr.payloadBytes.Add(uint64(len(data)))
+	s.w.lc.segments++
+	s.w.lc.payloadBytes += uint64(len(data))
+	if s.w.lc.segments >= publishEvery {
+		s.w.publish()
+	}
 	p.Feed(data, ts)
 }
 
@@ -243,7 +246,8 @@ func (s *Streams) Close(ctx context.Context) error {
 }
 
 // Stats returns the counters so far. Safe for concurrent use. Packets and
-// Segments count Data calls.
+// Segments count Data calls. The counts of the latest few hundred Data
+// calls reach it with the next batch of calls, Tick or Close.
 func (s *Streams) Stats() Stats {
 	st := Stats{ParseErrors: map[string]uint64{}, Drops: map[string]uint64{}, Ignored: map[string]uint64{}}
 	s.w.ctr.addTo(&st)

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/netip"
@@ -26,25 +27,36 @@ const maxCtxRing = 1 << 14
 // flushes idle connections.
 const flushEvery = time.Second
 
+// asmCtx is the assembler context of a packet: its capture time (all of
+// its capture info that gopacket and the streams use) and VXLAN network.
 type asmCtx struct {
-	ci  gopacket.CaptureInfo
+	ts  time.Time
+	ns  int64  // ts in Unix ns
 	vni uint32 // VXLAN network of the packet, 0 outside VXLAN
 }
 
-func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return a.ci }
+func (a *asmCtx) GetCaptureInfo() gopacket.CaptureInfo { return gopacket.CaptureInfo{Timestamp: a.ts} }
 
 // worker owns one assembler and the connections hashed to it.
 type worker struct {
-	cfg      *Config
-	out      *output
-	log      *slog.Logger
-	ctr      *counters
+	cfg *Config
+	out *output
+	log *slog.Logger
+	ctr *counters
+	// lc counts the per-segment and per-call events as plain integers;
+	// publish adds them to ctr (atomics, read by Stats) every
+	// publishEvery segments and whenever the batch is flushed.
+	lc       localCounters
 	asm      *tcpasm.Assembler
 	maxConns int
 
-	// conns holds every connection gopacket's pool holds, from New to
-	// ReassemblyComplete, so the limit can be checked before the pool grows.
-	conns         map[connKey]*conn
+	// live holds every connection gopacket's pool holds, from New to
+	// ReassemblyComplete (conn.idx is its place), so the limit can be
+	// checked before the pool grows. byKey indexes them by address only
+	// near the limit, where segments of unknown connections are shed; it
+	// is nil elsewhere, so that most connections are never hashed.
+	live          []*conn
+	byKey         map[connKey]*conn
 	ring          []asmCtx
 	ringPos       int
 	now           time.Time // latest capture time seen
@@ -56,6 +68,10 @@ type worker struct {
 	holes         bool      // segments may be buffered behind a hole
 	lastHoleFlush time.Time
 	sinceSweep    int // packets since the last flush walked the pool
+	// aheadHalves counts the connection directions where gopacket may hold
+	// segments that came ahead of a hole (conn.trackAhead). When it is 0 a
+	// flush for holes would find nothing to flush, and is not run.
+	aheadHalves int
 	// waiting holds connections with unanswered requests, roughly in the
 	// order their oldest request came, each at most once: ticks expire
 	// requests from its front without scanning every connection.
@@ -80,7 +96,6 @@ func newWorker(cfg *Config, out *output, log *slog.Logger, workers int) *worker 
 		log:      log,
 		ctr:      newCounters(),
 		maxConns: cfg.MaxConnections / workers,
-		conns:    make(map[connKey]*conn),
 		ring:     make([]asmCtx, ringSize(cfg.MaxBufferedPagesTotal/workers)),
 		batch:    make([]apicall.Call, 0, cfg.BatchSize),
 	}
@@ -107,7 +122,7 @@ func ringSize(pages int) int {
 
 // New implements tcpasm.StreamFactory.
 func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, ac tcpasm.AssemblerContext) tcpasm.Stream {
-	if len(w.conns) >= w.maxConns {
+	if len(w.live) >= w.maxConns {
 		// assemble filters such packets out: this is a safety net.
 		w.ctr.drop(DropConnLimit, 1)
 		return rejected{}
@@ -118,57 +133,91 @@ func (w *worker) New(netFlow, tcpFlow gopacket.Flow, _ *layers.TCP, ac tcpasm.As
 	}
 	c.firstSrc, c.firstDst = flowAddrs(netFlow, tcpFlow, c.vni)
 	c.key = keyOf(c.firstSrc, c.firstDst, c.vni)
-	w.conns[c.key] = c
+	c.idx = len(w.live)
+	w.live = append(w.live, c)
+	if w.byKey != nil {
+		w.byKey[c.key] = c
+	}
 	return c
 }
 
 // forget drops a connection gopacket's pool let go of.
 func (w *worker) forget(c *conn) {
-	if w.conns[c.key] == c {
-		delete(w.conns, c.key)
+	if i := c.idx; i >= 0 && i < len(w.live) && w.live[i] == c {
+		last := len(w.live) - 1
+		w.live[i] = w.live[last]
+		w.live[i].idx = i
+		w.live[last] = nil
+		w.live = w.live[:last]
+		c.idx = -1
+	}
+	if w.byKey != nil && w.byKey[c.key] == c {
+		delete(w.byKey, c.key)
 	}
 }
 
-// connKey names a connection whatever the direction of a packet.
+// known reports whether a connection with these addresses is live. It
+// indexes the live connections on first use and keeps the index while
+// they are many (near the limit), dropping it once they are few.
+func (w *worker) known(k connKey) bool {
+	if w.byKey == nil {
+		w.byKey = make(map[connKey]*conn, len(w.live))
+		for _, c := range w.live {
+			w.byKey[c.key] = c
+		}
+	}
+	_, ok := w.byKey[k]
+	return ok
+}
+
+// connKey names a connection whatever the direction of a packet: the
+// lower address:port first. Plain bytes without padding, so that the map
+// hashes and compares it as one block of memory.
 type connKey struct {
-	lo, hi netip.AddrPort
-	vni    uint32
+	lo, hi         [16]byte // addresses in 16-byte form
+	loPort, hiPort uint16
+	vni            uint32
 }
 
 func keyOf(a, b netip.AddrPort, vni uint32) connKey {
-	if a.Compare(b) > 0 {
-		a, b = b, a
+	k := connKey{lo: a.Addr().As16(), hi: b.Addr().As16(), loPort: a.Port(), hiPort: b.Port(), vni: vni}
+	if c := bytes.Compare(k.lo[:], k.hi[:]); c > 0 || c == 0 && k.loPort > k.hiPort {
+		k.lo, k.hi = k.hi, k.lo
+		k.loPort, k.hiPort = k.hiPort, k.loPort
 	}
-	return connKey{a, b, vni}
+	return k
 }
 
 // assemble feeds one TCP segment to the assembler. A panic inside gopacket
 // on odd input costs that packet only.
-func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.CaptureInfo, vni uint32) {
+func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ts time.Time, vni uint32) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.ctr.drop(DropPanic, 1)
 			w.log.Debug("recovered from panic in reassembly", "panic", r)
 		}
 	}()
-	w.ctr.segments.Add(1)
+	w.lc.segments++
+	if w.lc.segments >= publishEvery {
+		w.publish()
+	}
 	if len(tcp.Payload) == 0 && !tcp.SYN && !tcp.FIN && !tcp.RST {
 		// A bare ACK (a third of the segments of HTTP traffic) carries
 		// nothing to reassemble: gopacket would look its connection up,
 		// note the time, and open a new, empty connection for the last
 		// ACK of a closed one. Idle connections are closed by the time
 		// of their last data, SYN, FIN or RST instead.
-		w.advance(ci.Timestamp)
+		w.advance(ts, ts.UnixNano())
 		return
 	}
 	w.sinceSweep++
-	if n := len(w.conns); n >= w.maxConns || n > w.maxConns*9/10 && len(tcp.Payload) == 0 {
+	if n := len(w.live); n >= w.maxConns || n > w.maxConns*9/10 && len(tcp.Payload) == 0 {
 		// At the limit, a segment of an unknown connection would make
 		// gopacket's pool grow: shed it before it gets there. Close to the
 		// limit, only data opens connections (read from mid-stream), so
 		// that a SYN flood cannot take the room real traffic needs.
 		src, dst := flowAddrs(netFlow, tcp.TransportFlow(), vni)
-		if _, ok := w.conns[keyOf(src, dst, vni)]; !ok {
+		if !w.known(keyOf(src, dst, vni)) {
 			if n >= w.maxConns {
 				w.ctr.drop(DropConnLimit, 1)
 			} else {
@@ -179,17 +228,17 @@ func (w *worker) assemble(netFlow gopacket.Flow, tcp *layers.TCP, ci gopacket.Ca
 	}
 	ac := &w.ring[w.ringPos]
 	w.ringPos = (w.ringPos + 1) & (len(w.ring) - 1)
-	ac.ci, ac.vni = ci, vni
+	ns := ts.UnixNano()
+	ac.ts, ac.ns, ac.vni = ts, ns, vni
 	w.asm.AssembleWithContext(netFlow, tcp, ac)
-	w.advance(ci.Timestamp)
+	w.advance(ts, ns)
 }
 
 // advance moves the worker's clock to ts and runs the time-driven work
 // when it is due.
-func (w *worker) advance(ts time.Time) {
-	// Compared as Unix ns: this runs for every segment, and time.Time's
-	// methods cost more than the rest of it.
-	ns := ts.UnixNano()
+func (w *worker) advance(ts time.Time, ns int64) {
+	// Compared as Unix ns (ns is ts's): this runs for every segment, and
+	// time.Time's methods cost more than the rest of it.
 	if ns > w.nowNS || w.now.IsZero() {
 		w.now, w.nowNS = ts, ns
 		if ns-w.lastFlushNS >= int64(flushEvery) || w.lastFlush.IsZero() {
@@ -197,6 +246,34 @@ func (w *worker) advance(ts time.Time) {
 			w.lastFlushNS = w.lastFlush.UnixNano()
 		}
 	}
+}
+
+// publishEvery is how many segments a worker counts before it publishes
+// its counters.
+const publishEvery = 512
+
+// localCounters are the worker's unpublished counts.
+type localCounters struct {
+	segments, payloadBytes, calls, unpaired, callBytes uint64
+}
+
+// publish adds the local counts to the counters Stats reads.
+func (w *worker) publish() {
+	lc := &w.lc
+	if lc.segments != 0 {
+		w.ctr.segments.Add(lc.segments)
+	}
+	if lc.payloadBytes != 0 {
+		w.ctr.payloadBytes.Add(lc.payloadBytes)
+	}
+	if lc.calls != 0 {
+		w.ctr.calls.Add(lc.calls)
+		w.ctr.callBytes.Add(lc.callBytes)
+	}
+	if lc.unpaired != 0 {
+		w.ctr.unpaired.Add(lc.unpaired)
+	}
+	*lc = localCounters{}
 }
 
 // tick runs the time-driven work: skip holes older than ReorderTimeout,
@@ -208,7 +285,11 @@ func (w *worker) tick() {
 		return
 	}
 	w.lastFlush = w.now
-	pressure := len(w.conns) > w.maxConns*9/10
+	w.publish()
+	pressure := len(w.live) > w.maxConns*9/10
+	if !pressure && w.byKey != nil && len(w.live) < w.maxConns*3/4 {
+		w.byKey = nil // far from the limit again: no index needed
+	}
 	idle := w.cfg.IdleTimeout
 	if pressure {
 		// Close to the limit: close idle connections sooner.
@@ -220,7 +301,7 @@ func (w *worker) tick() {
 	// It also waits for four packets per connection walked, so a long
 	// sparse capture read offline costs O(1) per packet, not per second;
 	// near the connection limit, it does not wait.
-	if !pressure && w.sinceSweep < 4*len(w.conns) {
+	if !pressure && w.sinceSweep < 4*len(w.live) {
 		w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
 		return
 	}
@@ -239,7 +320,9 @@ func (w *worker) tick() {
 	}
 	if !opt.T.IsZero() {
 		w.sinceSweep = 0
-		w.asm.FlushWithOptions(opt)
+		if !opt.TC.IsZero() || w.aheadHalves > 0 {
+			w.asm.FlushWithOptions(opt)
+		}
 	}
 	w.expire(w.now.Add(-w.cfg.ResponseTimeout).UnixNano())
 }
@@ -286,7 +369,7 @@ func (w *worker) expire(deadline int64) {
 // closeAll ends every connection (end of input) and flushes the batch.
 func (w *worker) closeAll() {
 	w.asm.FlushAll()
-	for _, c := range w.conns {
+	for _, c := range w.live {
 		c.finish(c.lastTS)
 	}
 	w.flushBatch()
@@ -323,10 +406,10 @@ func (w *worker) putParser(p *http1.Parser) {
 func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 	w.batch = append(w.batch, apicall.Call{})
 	buildCall(&w.batch[len(w.batch)-1], w.cfg, c, req, resp, index)
-	w.ctr.calls.Add(1)
-	w.ctr.callBytes.Add(uint64(wireSize(req) + wireSize(resp)))
+	w.lc.calls++
+	w.lc.callBytes += uint64(wireSize(req) + wireSize(resp))
 	if resp == nil {
-		w.ctr.unpaired.Add(1)
+		w.lc.unpaired++
 	}
 	// The call holds the messages' strings and slices, not the messages.
 	w.msgs.Put(req)
@@ -337,6 +420,7 @@ func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
 }
 
 func (w *worker) flushBatch() {
+	w.publish()
 	if len(w.batch) == 0 {
 		return
 	}

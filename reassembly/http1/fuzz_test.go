@@ -44,11 +44,29 @@ func runFuzz(t *testing.T, kind Kind, info byte, data, cuts []byte) fuzzResult {
 		}
 		res.msgs = append(res.msgs, m)
 	}, func(r string) { res.errs = append(res.errs, r) })
+	if info&16 != 0 {
+		// As the engine runs it: messages and body buffers from a pool,
+		// coded bodies made by a body function.
+		var pool MessagePool
+		p.SetMessagePool(&pool)
+		p.SetBodyFunc(func(m *Message, body []byte) {
+			m.Body = append([]byte(nil), body...)
+			for i := range m.Body {
+				m.Body[i] ^= 0x20 // "decoded": same length, other bytes
+			}
+			m.Decoded = true
+		})
+		defer func() {
+			if len(pool.bodies) > maxPooledBodies {
+				t.Fatalf("%d pooled body buffers", len(pool.bodies))
+			}
+		}()
+	}
 	methods := []string{"GET", "HEAD", "CONNECT", "POST"}
 	protos := []string{"HTTP/1.1", "HTTP/1.0", "HTTP/0.9", ""}
 	p.SetRequestInfo(func() (string, string) { return methods[info&3], protos[info>>2&3] })
 	check := func() {
-		if len(p.buf) > fuzzConfig.MaxHeaderBytes+1 || len(p.body) > fuzzConfig.MaxBodyBytes ||
+		if len(p.buf) > fuzzConfig.MaxHeaderBytes+1 || len(p.body) > fuzzConfig.MaxBodyBytes || len(p.owned) > fuzzConfig.MaxBodyBytes ||
 			len(p.ends) > fuzzConfig.MaxHeaders+2 {
 			t.Fatalf("buffers out of bounds: buf %d body %d ends %d", len(p.buf), len(p.body), len(p.ends))
 		}
@@ -73,6 +91,7 @@ func runFuzz(t *testing.T, kind Kind, info byte, data, cuts []byte) fuzzResult {
 func fuzzParser(f *testing.F, kind Kind) {
 	for i, s := range fuzzSeeds {
 		f.Add([]byte(s), []byte{3, 1, 7, 0, 20}, byte(i))
+		f.Add([]byte(s), []byte{3, 1, 7, 0, 20}, byte(i)|16)
 	}
 	f.Fuzz(func(t *testing.T, data, cuts []byte, info byte) {
 		one := runFuzz(t, kind, info, data, nil)

@@ -83,6 +83,10 @@ type Message struct {
 	Headers apicall.Headers
 	// Trailers of a chunked body.
 	Trailers apicall.Headers
+	// Host, ContentType and ContentEncoding are the values of the first
+	// Host, Content-Type and Content-Encoding header fields, "" if none
+	// (what Headers.Get returns, read while the headers are parsed).
+	Host, ContentType, ContentEncoding string
 	// Body holds the de-chunked body, at most Config.MaxBodyBytes; nil if
 	// empty. With a body function (SetBodyFunc) it holds what that
 	// function made of the body instead (e.g. the content-decoded body).
@@ -115,6 +119,8 @@ type MessagePool struct {
 	// from: one allocation for many messages, each owning its part (its
 	// capacity ends where the next part begins).
 	hdrs apicall.Headers
+	// bodies are body buffers free for the pool's parsers (putBody).
+	bodies [][]byte
 }
 
 const (
@@ -137,6 +143,31 @@ func (mp *MessagePool) headers(n int) apicall.Headers {
 
 // maxPooledMessages bounds a MessagePool.
 const maxPooledMessages = 256
+
+const (
+	maxPooledBodies   = 32        // body buffers a MessagePool keeps
+	maxPooledBodySize = 128 << 10 // larger body buffers are not kept
+)
+
+// getBody returns an empty body buffer, nil when none is free.
+func (mp *MessagePool) getBody() []byte {
+	n := len(mp.bodies)
+	if n == 0 {
+		return nil
+	}
+	b := mp.bodies[n-1]
+	mp.bodies[n-1] = nil
+	mp.bodies = mp.bodies[:n-1]
+	return b
+}
+
+// putBody keeps a body buffer for the next body gathered by a parser of
+// the pool, up to maxPooledBodies buffers of at most maxPooledBodySize.
+func (mp *MessagePool) putBody(b []byte) {
+	if len(mp.bodies) < maxPooledBodies && cap(b) <= maxPooledBodySize {
+		mp.bodies = append(mp.bodies, b[:0])
+	}
+}
 
 // Get returns a zeroed message.
 func (mp *MessagePool) Get() *Message {
@@ -198,19 +229,34 @@ type startLine struct {
 
 // Parser parses one direction of a connection. Create it with NewParser.
 type Parser struct {
-	kind      Kind
-	cfg       Config
-	onMessage func(*Message)
-	onError   func(string)
-	reqInfo   func() (method, proto string)
-	handler   Handler
-
+	// The fields a Feed of body bytes touches come first: a parser of a
+	// connection gone cold in the cache then misses on few cache lines.
 	st     state
 	resync bool // looking for a plausible start line; failures are silent
 	// afterGap: resynchronising after lost bytes. Segment boundaries are
 	// then taken as possible message starts, since the bytes before the
 	// first one after a gap rarely end on a line boundary.
 	afterGap bool
+	// identity: the message in progress has no content coding. Its
+	// Content-Length body, when it spans Feed calls, is gathered straight
+	// into owned, the bytes the message will own (no second copy).
+	identity    bool
+	infoFetched bool
+	sawCR       bool // stChunkEnd: CR seen
+	kind        Kind
+	lastTs      int64 // ts of the latest Feed
+	firstTs     int64 // ts of the first byte of the message in progress
+	remain      int64 // bytes left in the CL body or current chunk
+	msg         *Message
+	pool        *MessagePool
+	handler     Handler
+	owned       []byte
+	body        []byte // body bytes kept so far (de-chunked, capped); reused
+	// raw is the whole body of the message being emitted when it lay in
+	// one Feed call: it aliases the input instead of being copied to body.
+	raw      []byte
+	cfg      Config
+	bodyFunc func(m *Message, body []byte)
 
 	// Block collection (header and trailer blocks, chunk-size lines).
 	buf    []byte  // bytes of a block that spans Feed calls; reused
@@ -219,24 +265,13 @@ type Parser struct {
 	ends   []int32 // offsets of the LF ending each examined line; reused
 	sl     startLine
 
-	msg    *Message
-	remain int64  // bytes left in the CL body or current chunk
-	body   []byte // body bytes kept so far (de-chunked, capped); reused
-	// raw is the whole body of the message being emitted when it lay in
-	// one Feed call: it aliases the input instead of being copied to body.
-	raw      []byte
-	bodyFunc func(m *Message, body []byte)
-	pool     *MessagePool
-	sawCR    bool // stChunkEnd: CR seen
-	peek     int  // stPeek09: bytes of "HTTP/" matched
-
-	infoFetched bool
-	reqMethod   string
-	reqProto    string
-
-	firstTs int64 // ts of the first byte of the message in progress
-	lastTs  int64 // ts of the latest Feed
-	ignored int64
+	onMessage func(*Message)
+	onError   func(string)
+	reqInfo   func() (method, proto string)
+	peek      int // stPeek09: bytes of "HTTP/" matched
+	reqMethod string
+	reqProto  string
+	ignored   int64
 }
 
 // NewParser returns a parser for a stream of kind. onMessage receives each
@@ -279,12 +314,14 @@ func (p *Parser) Reinit(kind Kind, onMessage func(*Message), onError func(reason
 	*p = Parser{kind: kind, cfg: p.cfg, onMessage: onMessage, onError: onError, buf: buf, ends: ends, body: body}
 }
 
-// SetBodyFunc sets the function that makes a message's body when it is
+// SetBodyFunc sets the function that makes the body of a message with a
+// content coding (a Content-Encoding other than identity) when it is
 // complete, just before the message is handed on: body holds the
 // de-chunked bytes kept (at most MaxBodyBytes) and is only valid during
 // the call (it may alias the parser's buffer or the input of Feed); f
 // must set m.Body to bytes it owns, for instance the content-decoded body.
-// Without it, Body is a copy of body.
+// Without it, and for messages without a content coding, Body is a copy
+// of body.
 func (p *Parser) SetBodyFunc(f func(m *Message, body []byte)) { p.bodyFunc = f }
 
 // SetMessagePool makes the parser take its messages from mp.
@@ -352,8 +389,9 @@ func (p *Parser) Resync() {
 func (p *Parser) reset() {
 	p.msg = nil
 	p.raw = nil
+	p.owned = nil
 	p.buf = p.buf[:0]
-	p.body = p.body[:0]
+	p.releaseBody()
 	p.scan, p.nlines = 0, 0
 	p.infoFetched = false
 	p.st = stStart
@@ -364,8 +402,9 @@ func (p *Parser) reset() {
 func (p *Parser) enterResync() {
 	p.msg = nil
 	p.raw = nil
+	p.owned = nil
 	p.buf = p.buf[:0]
-	p.body = p.body[:0]
+	p.releaseBody()
 	p.scan, p.nlines = 0, 0
 	p.st = stStart
 	p.resync = true
@@ -655,6 +694,7 @@ func (p *Parser) feedPeek09(data []byte, ts int64) int {
 func (p *Parser) startBody09() {
 	p.msg = p.pool.Get()
 	p.msg.Proto, p.msg.Start = "HTTP/0.9", p.firstTs
+	p.identity = true
 	p.body = p.body[:0]
 	p.st = stBodyClose
 }
@@ -800,16 +840,6 @@ var tchar = func() (t [256]bool) {
 	return t
 }()
 
-// ctl marks the control bytes a header name may not hold (HT is allowed
-// as the whitespace some senders put before the colon).
-var ctl = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = c != '\t'
-	}
-	t[0x7f] = true
-	return t
-}()
-
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
 
 // isVersion matches "HTTP/d.d"; strict1 additionally requires major 1.
@@ -858,7 +888,12 @@ func (p *Parser) parseRequestLine(line []byte, strict bool) (ok, v09 bool) {
 		return false, false
 	}
 	rest := line[i:e]
-	sp := bytes.LastIndexAny(rest, " \t")
+	// Most lines end in " HTTP/1.1": check that before searching for the
+	// last space.
+	sp := len(rest) - 9
+	if sp < 0 || !isSpace(rest[sp]) || !isVersion(rest[sp+1:], strict) {
+		sp = bytes.LastIndexAny(rest, " \t")
+	}
 	if sp >= 0 && isVersion(rest[sp+1:], strict) {
 		te := sp
 		for te > 0 && isSpace(rest[te-1]) {
@@ -963,12 +998,13 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		p.emit(ts)
 		return
 	}
-	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool)
+	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool, m)
 	if reason != "" {
 		p.fail(reason)
 		return
 	}
 	m.Headers = hdrs
+	p.identity = identityCoding(m.ContentEncoding)
 
 	if p.kind == Request {
 		switch {
@@ -1042,21 +1078,28 @@ type framing struct {
 	clErr   string
 	te      bool // Transfer-Encoding present
 	chunked bool // its final coding is chunked
+	// a Host, Content-Type, Content-Encoding field was seen
+	host, ctype, cenc bool
 }
 
 // parseFields parses the field lines of block s whose LF offsets are ends;
-// the last of them ends the empty line closing the block.
-func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apicall.Headers, framing, string) {
+// the last of them ends the empty line closing the block. With framingToo
+// (a header block, not trailers) it also reads the framing fields and
+// records the first Host, Content-Type and Content-Encoding values in m.
+func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool, m *Message) (apicall.Headers, framing, string) {
 	var fr framing
 	if len(ends) <= 1 {
 		return nil, fr, ""
 	}
-	hs := mp.headers(len(ends) - 1)
-	ls := 0
-	if len(ends) > 0 {
-		// Lines start after the LF that precedes the first field line.
-		ls = strings.LastIndexByte(s[:ends[0]], '\n') + 1
+	// Lines start after the LF that precedes the first field line.
+	ls := strings.LastIndexByte(s[:ends[0]], '\n') + 1
+	// A NUL anywhere in the field lines makes the block bad (in a name it
+	// is a control byte, in a value forbidden): one search for the block.
+	if strings.IndexByte(s[ls:], 0) >= 0 {
+		return nil, fr, "bad_header"
 	}
+	hs := mp.headers(len(ends) - 1)
+	folded := false
 	for _, e := range ends[:len(ends)-1] {
 		line := s[ls:e]
 		ls = int(e) + 1
@@ -1071,7 +1114,7 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 			if v == "" {
 				continue // whitespace-only line: nothing to fold
 			}
-			if len(hs) == 0 || strings.IndexByte(v, 0) >= 0 {
+			if len(hs) == 0 {
 				return nil, fr, "bad_header"
 			}
 			// obs-fold: rare, so the joined value gets its own string.
@@ -1081,16 +1124,21 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 			} else {
 				h.Value = h.Value + " " + v
 			}
+			folded = true
 			continue
 		}
-		c := strings.IndexByte(line, ':')
-		if c < 0 {
-			c = len(line)
-		}
-		for k := 0; k < c; k++ {
-			if ctl[line[k]] {
+		// One pass over the name finds the colon and refuses control bytes.
+		c := 0
+		for c < len(line) {
+			k := nameStop[line[c]]
+			if k == 0 {
+				c++
+				continue
+			}
+			if k == stopCtl {
 				return nil, fr, "bad_header"
 			}
+			break
 		}
 		name := line[:c]
 		for len(name) > 0 && isSpace(name[len(name)-1]) {
@@ -1099,9 +1147,6 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 		var value string
 		if c < len(line) {
 			value = trimOWS(line[c+1:])
-			if strings.IndexByte(value, 0) >= 0 {
-				return nil, fr, "bad_header"
-			}
 		}
 		// A line without a colon is kept as a name: real servers accept it.
 		if name == "" {
@@ -1111,13 +1156,28 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 		if !framingToo {
 			continue
 		}
+		// The fields the parser and the call need, told apart by length and
+		// first letter before a case-insensitive compare (names hold no
+		// control bytes here, so OR-ing 0x20 folds letters only).
 		switch len(name) {
+		case 4:
+			if !fr.host && name[0]|0x20 == 'h' && foldEq(name, "host") {
+				m.Host, fr.host = value, true
+			}
+		case 12:
+			if !fr.ctype && name[0]|0x20 == 'c' && foldEq(name, "content-type") {
+				m.ContentType, fr.ctype = value, true
+			}
 		case 14:
-			if strings.EqualFold(name, "Content-Length") {
+			if name[0]|0x20 == 'c' && foldEq(name, "content-length") {
 				fr.addCL(value)
 			}
+		case 16:
+			if !fr.cenc && name[0]|0x20 == 'c' && foldEq(name, "content-encoding") {
+				m.ContentEncoding, fr.cenc = value, true
+			}
 		case 17:
-			if strings.EqualFold(name, "Transfer-Encoding") {
+			if name[0]|0x20 == 't' && foldEq(name, "transfer-encoding") {
 				fr.te = true
 				fr.chunked = finalCodingChunked(value)
 			}
@@ -1126,7 +1186,44 @@ func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool) (apic
 	if len(hs) == 0 {
 		hs = nil
 	}
+	if folded && framingToo {
+		// A folded line extended a value recorded above.
+		m.Host, m.ContentType, m.ContentEncoding = hs.Get("Host"), hs.Get("Content-Type"), hs.Get("Content-Encoding")
+	}
 	return hs, fr, ""
+}
+
+// nameStop classes the bytes that end a field name: the colon, and the
+// control bytes a name may not hold (HT is allowed as the whitespace some
+// senders put before the colon).
+var nameStop = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		if c != '\t' {
+			t[c] = stopCtl
+		}
+	}
+	t[0x7f] = stopCtl
+	t[':'] = stopColon
+	return t
+}()
+
+const (
+	stopColon = 1
+	stopCtl   = 2
+)
+
+// foldEq reports whether name equals lower (lower-case ASCII letters and
+// '-') ignoring ASCII case; name must hold no control bytes.
+func foldEq(name, lower string) bool {
+	if len(name) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // finalCodingChunked reports whether the last non-empty coding of a
@@ -1198,8 +1295,43 @@ func parseDecimal(s string) (int64, bool) {
 	return n, true
 }
 
+// identityCoding reports whether a Content-Encoding value means no coding.
+func identityCoding(v string) bool {
+	return v == "" || strings.EqualFold(strings.TrimSpace(v), "identity")
+}
+
+// releaseBody empties the body buffer between messages. With a message
+// pool the buffer goes back to it, so that a worker's idle connections hold
+// no body buffers and the few buffers in use stay warm in the cache;
+// without one the parser keeps it unless it is large.
+func (p *Parser) releaseBody() {
+	if p.pool != nil && cap(p.body) > 0 {
+		p.pool.putBody(p.body)
+		p.body = nil
+		return
+	}
+	p.body = p.body[:0]
+	if cap(p.body) > maxRetainedBody {
+		p.body = nil // an idle connection does not keep a large buffer
+	}
+}
+
 // keep appends body bytes up to MaxBodyBytes to the body being built.
 func (p *Parser) keep(b []byte) {
+	if p.identity && p.st == stBodyCL {
+		// The message will own these bytes as they are: gather them
+		// there, in a buffer of the body's size, capped.
+		if p.owned == nil {
+			p.owned = make([]byte, 0, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
+		}
+		if room := p.cfg.MaxBodyBytes - len(p.owned); room > 0 {
+			p.owned = append(p.owned, b[:min(room, len(b))]...)
+		}
+		return
+	}
+	if cap(p.body) == 0 && p.pool != nil {
+		p.body = p.pool.getBody()
+	}
 	if len(p.body) == 0 && p.st == stBodyCL {
 		// Room for the whole body (capped) at once, not by doubling.
 		p.body = slices.Grow(p.body, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
@@ -1332,7 +1464,7 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 		return n
 	case scanDone:
 		if len(block) > 2 { // more than the final empty line
-			tr, _, reason := parseFields(string(block), p.ends, false, p.pool)
+			tr, _, reason := parseFields(string(block), p.ends, false, p.pool, nil)
 			if reason != "" {
 				p.chunkFail(reason)
 				return n
@@ -1356,15 +1488,20 @@ func (p *Parser) emit(ts int64) {
 	m := p.msg
 	p.msg = nil
 	body := p.body
-	if p.raw != nil {
+	switch {
+	case p.raw != nil:
 		body = p.raw
 		p.raw = nil
+	case p.owned != nil:
+		body = p.owned
 	}
 	if int64(len(body)) < m.BodyLen {
 		m.BodyTruncated = true
 	}
 	switch {
-	case p.bodyFunc != nil:
+	case p.owned != nil:
+		m.Body, p.owned = p.owned, nil
+	case p.bodyFunc != nil && !p.identity:
 		p.bodyFunc(m, body)
 	case len(body) > 0:
 		m.Body = append([]byte(nil), body...)
@@ -1372,10 +1509,7 @@ func (p *Parser) emit(ts int64) {
 	if len(m.Body) == 0 {
 		m.Body = nil
 	}
-	p.body = p.body[:0]
-	if cap(p.body) > maxRetainedBody {
-		p.body = nil // an idle connection does not keep a large buffer
-	}
+	p.releaseBody()
 	m.End = ts
 	p.st = stStart
 	p.resync = false

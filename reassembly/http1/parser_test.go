@@ -240,6 +240,40 @@ func TestHeadersAndFields(t *testing.T) {
 	}
 }
 
+// TestKnownFields checks the fields read while the headers are parsed
+// against what Headers.Get finds: first value, any case, folded values,
+// not from trailers.
+func TestKnownFields(t *testing.T) {
+	cases := []struct {
+		name, in          string
+		host, ctype, cenc string
+	}{
+		{"none", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", "", "", ""},
+		{"plain", "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n\r\n", "a.test", "text/plain", "gzip"},
+		{"case", "GET / HTTP/1.1\r\nhOST: a\r\nCONTENT-TYPE: t\r\ncontent-encoding:  br \r\n\r\n", "a", "t", "br"},
+		{"first wins", "GET / HTTP/1.1\r\nHost:\r\nHost: b\r\nContent-Type: x\r\nContent-Type: y\r\n\r\n", "", "x", ""},
+		{"folded", "GET / HTTP/1.1\r\nContent-Type: a\r\n b\r\nHost: h\r\n\r\n", "h", "a b", ""},
+		{"look-alikes", "GET / HTTP/1.1\r\nHosts: x\r\nContent-Typo: y\r\nContent-Encodinh: z\r\n\r\n", "", "", ""},
+		{"trailer", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Type: t\r\n\r\n", "", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := parseAll(Request, Config{}, nil, false, tc.in)
+			if len(r.msgs) != 1 {
+				t.Fatalf("got %d messages, errors %v", len(r.msgs), r.errs)
+			}
+			m := r.msgs[0]
+			if m.Host != tc.host || m.ContentType != tc.ctype || m.ContentEncoding != tc.cenc {
+				t.Errorf("fields %q %q %q, want %q %q %q", m.Host, m.ContentType, m.ContentEncoding, tc.host, tc.ctype, tc.cenc)
+			}
+			h := m.Headers
+			if m.Host != h.Get("Host") || m.ContentType != h.Get("Content-Type") || m.ContentEncoding != h.Get("Content-Encoding") {
+				t.Errorf("fields %q %q %q differ from Headers.Get", m.Host, m.ContentType, m.ContentEncoding)
+			}
+		})
+	}
+}
+
 func TestRequestInfoCalledPerResponse(t *testing.T) {
 	calls := 0
 	p, r := newRec(Response, Config{})
@@ -476,12 +510,20 @@ func TestPlausiblePrefix(t *testing.T) {
 // TestBodyFunc: the body function sees the whole de-chunked body once,
 // whether it came in place (one Feed) or in pieces, and its Body is kept.
 func TestBodyFunc(t *testing.T) {
-	inputs := map[string][]string{
-		"content-length, one feed": {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"},
-		"content-length, split":    {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe", "llo"},
-		"chunked":                  {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"},
+	// The body function makes the bodies of messages with a content
+	// coding; the others are copied as they are, without calling it.
+	inputs := map[string]struct {
+		feeds []string
+		want  string
+	}{
+		"content-length, one feed": {[]string{"HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nContent-Length: 5\r\n\r\nhello"}, "HELLO"},
+		"content-length, split":    {[]string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Encoding: x\r\n\r\nhe", "llo"}, "HELLO"},
+		"chunked":                  {[]string{"HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"}, "HELLO"},
+		"identity, one feed":       {[]string{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"}, "hello"},
+		"identity, split":          {[]string{"HTTP/1.1 200 OK\r\nContent-Encoding: Identity \r\nContent-Length: 5\r\n\r\nhe", "l", "lo"}, "hello"},
+		"identity, chunked":        {[]string{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n"}, "hello"},
 	}
-	for name, feeds := range inputs {
+	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {
 			var got []*Message
 			var pool MessagePool
@@ -491,7 +533,7 @@ func TestBodyFunc(t *testing.T) {
 				m.Body = []byte(strings.ToUpper(string(body)))
 				m.Decoded = true
 			})
-			for i, f := range feeds {
+			for i, f := range in.feeds {
 				// The parser must not keep the input: clobber it after Feed.
 				b := []byte(f)
 				p.Feed(b, int64(i+1))
@@ -499,7 +541,8 @@ func TestBodyFunc(t *testing.T) {
 					b[k] = 'x'
 				}
 			}
-			if len(got) != 1 || string(got[0].Body) != "HELLO" || !got[0].Decoded || got[0].BodyLen != 5 || got[0].BodyTruncated {
+			coded := in.want != "hello"
+			if len(got) != 1 || string(got[0].Body) != in.want || got[0].Decoded != coded || got[0].BodyLen != 5 || got[0].BodyTruncated {
 				t.Fatalf("got %+v", got)
 			}
 		})
@@ -571,5 +614,40 @@ func TestHandler(t *testing.T) {
 	want := []string{`response HTTP/1.1 200 OK h=1 body="" len=0`, `response HTTP/1.1 204 No h=0 body="" len=0`}
 	if !reflect.DeepEqual(h.got, want) {
 		t.Fatalf("got %q, want %q", h.got, want)
+	}
+}
+
+// TestPooledBodyBuffers interleaves two parsers sharing a pool, with bodies
+// gathered over several feeds (chunked, and coded for the body function):
+// the buffers they borrow from the pool must not leak into the messages,
+// and idle parsers hold none.
+func TestPooledBodyBuffers(t *testing.T) {
+	var pool MessagePool
+	var got []*Message
+	mk := func() *Parser {
+		p := NewParser(Response, Config{}, func(m *Message) { got = append(got, m) }, nil)
+		p.SetMessagePool(&pool)
+		p.SetBodyFunc(func(m *Message, body []byte) { m.Body = append([]byte("dec:"), body...) })
+		return p
+	}
+	a, b := mk(), mk()
+	a.Feed([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\naaa"), 1)
+	b.Feed([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nContent-Length: 6\r\n\r\nbbb"), 2)
+	a.Feed([]byte("\r\n0\r\n\r\n"), 3)
+	b.Feed([]byte("BBB"), 4)
+	a.Feed([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: x\r\nContent-Length: 4\r\n\r\ncc"), 5)
+	a.Feed([]byte("CC"), 6)
+	b.Feed([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\ndd\r\n"), 7)
+	b.Feed([]byte("2\r\nDD\r\n0\r\n\r\n"), 8)
+	var bodies []string
+	for _, m := range got {
+		bodies = append(bodies, string(m.Body))
+	}
+	want := []string{"aaa", "dec:bbbBBB", "dec:ccCC", "ddDD"}
+	if !reflect.DeepEqual(bodies, want) {
+		t.Fatalf("bodies %q, want %q", bodies, want)
+	}
+	if cap(a.body) != 0 || cap(b.body) != 0 || len(pool.bodies) == 0 {
+		t.Errorf("idle parsers hold body buffers (%d, %d bytes), pool %d", cap(a.body), cap(b.body), len(pool.bodies))
 	}
 }
