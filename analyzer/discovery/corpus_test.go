@@ -24,6 +24,7 @@ const (
 	corpusFile  = "testdata/templating_corpus.txt"
 	heldoutFile = "testdata/templating_heldout.txt"
 	freshFile   = "testdata/templating_fresh.txt"
+	blindFile   = "testdata/templating_blind.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -148,18 +149,28 @@ func TestTemplatingCorpus(t *testing.T) {
 		name, file      string
 		minURLs, minAPI int
 		minTyped        float64
+		minPrecision    float64
 	}{
 		// 2026-11-24, third round (same noun, sibling value, system
 		// operation, file name, capitalised names, unknown-name
 		// cardinality): corpus precision 1.000, recall 0.933 → 0.949;
 		// held-out 0.989 → 0.993, 0.827 → 0.885.
-		{"corpus", corpusFile, 200, 20, 0.98},
-		{"heldout", heldoutFile, 150, 15, 0.98},
+		{"corpus", corpusFile, 200, 20, 0.98, 0.98},
+		{"heldout", heldoutFile, 150, 15, 0.98, 0.98},
 		// Fresh, before the second round (2026-11-24): precision 0.991,
 		// recall 0.685, typed recall 0.970; after it 0.992 / 0.770; after
 		// the third round 0.993 / 0.870, typed 1.000 (the file-name rule
 		// reads Artifactory's 1.0 and 1.1 as releases).
-		{"fresh", freshFile, 150, 15, 0.98},
+		{"fresh", freshFile, 150, 15, 0.98, 0.98},
+		// Blind (43 APIs written from their docs by an engineer who never
+		// saw the templater), scored by the lead before and after the
+		// third round with identical results: precision 0.916 (tp 515,
+		// fp 47), recall 0.873 (fn 75), exact 424/529; typed recall
+		// 1.000, plain-word recall 0.537. Since then a development corpus
+		// (fourth round). The precision floor asserted is the one reached
+		// so far, below the 0.98 target: 0.968 after collectionBeforeID,
+		// resourceType and collectionNames.
+		{"blind", blindFile, 400, 40, 0.98, 0.96},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
@@ -174,8 +185,8 @@ func TestTemplatingCorpus(t *testing.T) {
 			// values need no statistics: both must hold. Plain-word
 			// parameters seen with one or two values cannot always be told
 			// from resource names; their recall is reported, not asserted.
-			if s.precision() < 0.98 {
-				t.Errorf("precision %.3f, want at least 0.98", s.precision())
+			if s.precision() < c.minPrecision {
+				t.Errorf("precision %.3f, want at least %.3f", s.precision(), c.minPrecision)
 			}
 			if s.typedRecall() < c.minTyped {
 				t.Errorf("recall on typed values %.3f, want at least %.2f", s.typedRecall(), c.minTyped)
@@ -200,7 +211,7 @@ func count(b []bool) int {
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
 // in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
-	for _, file := range []string{corpusFile, heldoutFile, freshFile} {
+	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
 		})

@@ -380,6 +380,26 @@ func joinsInstance(w string, p *node) bool {
 	return !resourceWord(w)
 }
 
+// resourceType reports whether word w is a capitalised name (Patient,
+// Observation, Calls) that leads to typed identifiers: a resource type
+// before its instances (FHIR's /Patient/{id}, Twilio's /Calls/{sid}), not
+// a value, though capitals make other words read as values.
+func resourceType(w *node) bool {
+	return titleCase(w.key) && w.pchild != nil && w.pchild.kind != Word
+}
+
+// collectionBeforeID reports whether word w leads to integer or UUID
+// identifiers and is a plain word (no dot, no capital, no digit): REST's
+// /{collection}/{id}, a resource name before its ids (/artist/27,
+// /album/302127, /qemu/100), whatever the vocabulary knows; or a
+// capitalised type name before any typed ids (resourceType: /Encounter/enc-20231114-0042).
+// Packages and tilesets lead to versions or are value-shaped names
+// (/express/4.18.2, /mapbox.satellite/1).
+func collectionBeforeID(w *node) bool {
+	p := w.pchild
+	return p != nil && (p.kind == Integer || p.kind == UUID) && !valueShaped(w.key) && !valueLike(w.key) || resourceType(w)
+}
+
 // alignedTyped reports whether two or more of the words, none of them a
 // resource word or a plural (a collection: /v1/artists/{id}), lead each to typed identifiers of one kind and have no
 // literal sub-resource: /express/4.18.2 and /react/18.2.0 are two paths
@@ -390,6 +410,9 @@ func alignedTyped(words []*node) bool {
 	for _, w := range words {
 		p := w.pchild
 		if p == nil || p.kind == Word || len(w.lits) > 0 || resourceWord(w.key) || pluralNoun(w.key) || reservedLiterals[w.key] {
+			continue
+		}
+		if collectionBeforeID(w) {
 			continue
 		}
 		if n > 0 && p.kind != kind {
@@ -947,7 +970,7 @@ func (t *tree) promote(n *node) bool {
 			similar++
 			compatible[i] = true
 		}
-		if valueLike(c.key) {
+		if valueLike(c.key) && !resourceType(c) {
 			values++
 		}
 	}
@@ -972,7 +995,7 @@ func (t *tree) promote(n *node) bool {
 	aligned := !alt && !group && alignedTyped(words)
 	if aligned {
 		for i, c := range words {
-			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word
+			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word && !collectionBeforeID(c)
 		}
 	}
 	var ok bool
@@ -997,6 +1020,8 @@ func (t *tree) promote(n *node) bool {
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
+	case 2*collectionNames(words) > d:
+		ok = false // mostly plurals leading to their own members (/air/airports/{id}, /air/offers/{id}): collections
 	case 2*unknownNames(words) > d && entityNoun(n):
 		ok = true // d >= 3, mostly names outside the vocabulary of resources
 	case 2*resourceWords(words) > d:
@@ -1176,6 +1201,19 @@ func entityNoun(n *node) bool {
 // unknownNames counts the words that are no resource words.
 func unknownNames(words []*node) int {
 	return len(words) - resourceWords(words)
+}
+
+// collectionNames counts the words that read as collection names: a
+// plural noun whose own children hold instances (a parameter) or that is
+// a leaf (/air/airports/{id}, /air/seat_maps).
+func collectionNames(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if pluralNoun(w.key) && (w.pchild != nil && w.pchild.instanceParam() || len(w.lits) == 0 && w.pchild == nil) {
+			n++
+		}
+	}
+	return n
 }
 
 // resourceWords counts the words that are resource words.

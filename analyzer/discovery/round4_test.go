@@ -1,0 +1,94 @@
+package discovery
+
+import (
+	"slices"
+	"testing"
+)
+
+// checkTemplates observes paths in the given order and in reverse and
+// checks the wanted templates both times.
+func checkTemplates(t *testing.T, paths []string, want map[string]string) {
+	t.Helper()
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+// TestCollectionBeforeID: a plain word that leads to integer or UUID
+// identifiers is a collection name (/{collection}/{id}), even outside the
+// vocabulary and even when several sit side by side; packages before
+// versions and value-shaped names before numbers are still instances.
+func TestCollectionBeforeID(t *testing.T) {
+	checkTemplates(t, []string{"/gadget/12", "/gadget/13/parts", "/widget/7", "/widget/8/parts", "/sprocket/99",
+		"/sprocket/3f2c1a9e-6b1d-4c52-9a0e-1d2b3c4d5e6f"}, map[string]string{
+		"/gadget/12":      "/gadget/{id}",
+		"/widget/8/parts": "/widget/{id}/parts",
+		"/sprocket/99":    "/sprocket/{id}",
+	})
+	// Under an instance (/hosts/{name}/...), words before numeric ids are
+	// its sub-collections.
+	checkTemplates(t, []string{"/api/hosts/alpha-1/vm/100/state", "/api/hosts/beta-2/vm/101/config",
+		"/api/hosts/alpha-1/ct/201/state", "/api/hosts/beta-2/ct/202"}, map[string]string{
+		"/api/hosts/alpha-1/vm/100/state": "/api/hosts/{name}/vm/{id}/state",
+		"/api/hosts/beta-2/ct/202":        "/api/hosts/{name}/ct/{id}",
+	})
+	// Negatives: packages lead to versions, dotted tileset names to numbers.
+	checkTemplates(t, []string{"/leftpad/1.3.0", "/lodash/4.17.21"}, map[string]string{
+		"/leftpad/1.3.0": "/{name}/{id}",
+	})
+	checkTemplates(t, []string{"/tiles/acme.roads/3/1/2", "/tiles/acme.water/5/2/1"}, map[string]string{
+		"/tiles/acme.roads/3/1/2": "/tiles/{name}/{id}/{id2}/{id3}",
+	})
+}
+
+// TestResourceType: capitalised names that lead to typed identifiers are
+// resource types (FHIR-like /Specimen/{id}), not values, whatever order
+// their calls come in; capitalised names with no ids below stay values
+// where capitals read as values.
+func TestResourceType(t *testing.T) {
+	checkTemplates(t, []string{"/base/Specimen", "/base/Specimen/123", "/base/Specimen/spc-77a1", "/base/Device/77",
+		"/base/Device/dev-20240101-9", "/base/Location/loc-3b9", "/base/Location"}, map[string]string{
+		"/base/Specimen":              "/base/Specimen",
+		"/base/Specimen/123":          "/base/Specimen/{id}",
+		"/base/Device/dev-20240101-9": "/base/Device/{id}",
+		"/base/Location/loc-3b9":      "/base/Location/{id}",
+	})
+	if !resourceType(&node{key: "Specimen", pchild: &node{param: true, kind: Integer}}) {
+		t.Error("Specimen before integer ids: want a resource type")
+	}
+	for _, n := range []*node{
+		{key: "Specimen"}, // no ids below
+		{key: "Specimen", pchild: &node{param: true, kind: Word}},    // words below
+		{key: "specimen", pchild: &node{param: true, kind: Integer}}, // lower case: collectionBeforeID's case
+	} {
+		if resourceType(n) {
+			t.Errorf("%s (child %v): want no resource type", n.key, n.pchild != nil)
+		}
+	}
+}
+
+// TestCollectionNames: a position whose words are mostly plurals leading
+// to their own instances (or leaves) is a set of collections, however
+// many arrive at once; mostly singular names still become a parameter.
+func TestCollectionNames(t *testing.T) {
+	checkTemplates(t, []string{"/trip/cancellations/cn_0000Ab12Cd34Ef/actions/confirm", "/trip/hotels/htl_0000Z9y8X7w6",
+		"/trip/hotels/htl_0000Ab9y8X7w6q", "/trip/cabins", "/trip/bookings/bk_0000A1b2C3d4E5", "/trip/fares"}, map[string]string{
+		"/trip/cabins":                     "/trip/cabins",
+		"/trip/bookings/bk_0000A1b2C3d4E5": "/trip/bookings/{id}",
+		"/trip/hotels/htl_0000Z9y8X7w6":    "/trip/hotels/{id}",
+	})
+	words := []*node{{key: "cabins"}, {key: "hotels", pchild: &node{param: true, kind: Token}}, {key: "alice"}}
+	if got := collectionNames(words); got != 2 {
+		t.Errorf("collectionNames = %d, want 2 (alice is no plural)", got)
+	}
+	if got := collectionNames([]*node{{key: "hotels", pchild: &node{param: true, kind: Word}}}); got != 0 {
+		t.Errorf("a plural before a statistical word parameter: collectionNames = %d, want 0", got)
+	}
+}
