@@ -18,8 +18,11 @@ type corpusLine struct {
 
 // The corpora: the one the plain-word rules were written beside, a
 // held-out one of other public APIs, written before the rules of the
-// issue 5 follow-up changed, and a fresh one of 20 more APIs written and
-// measured before the second recall round changed any rule.
+// issue 5 follow-up changed, a fresh one of 20 more APIs written and
+// measured before the second recall round changed any rule, and a blind
+// one of 43 more APIs written from their docs without sight of the
+// templater and scored before the fourth round (over-merging) changed
+// any rule. All four have been in view while rules were written since.
 const (
 	corpusFile  = "testdata/templating_corpus.txt"
 	heldoutFile = "testdata/templating_heldout.txt"
@@ -166,11 +169,13 @@ func TestTemplatingCorpus(t *testing.T) {
 		// saw the templater), scored by the lead before and after the
 		// third round with identical results: precision 0.916 (tp 515,
 		// fp 47), recall 0.873 (fn 75), exact 424/529; typed recall
-		// 1.000, plain-word recall 0.537. Since then a development corpus
-		// (fourth round). The precision floor asserted is the one reached
-		// so far, below the 0.98 target: 0.968 after collectionBeforeID,
-		// resourceType and collectionNames.
-		{"blind", blindFile, 400, 40, 0.98, 0.96},
+		// 1.000, plain-word recall 0.537. Since then a development corpus:
+		// the fourth round's rules (collection before ids, resource
+		// types, plural collections, plurals and capitalised names in a
+		// slot, operation names, lone slot values demoted) were written
+		// with its misses in view; after it precision 0.983 (tp 515, fp
+		// 9), recall 0.873, exact 460/529; the other three unchanged.
+		{"blind", blindFile, 400, 40, 0.98, 0.98},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))

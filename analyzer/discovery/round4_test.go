@@ -92,3 +92,63 @@ func TestCollectionNames(t *testing.T) {
 		t.Errorf("a plural before a statistical word parameter: collectionNames = %d, want 0", got)
 	}
 }
+
+// TestSlotRefinements: after a collection noun, a plural is a
+// sub-collection, not an instance; a capitalised word after a capitalised
+// collection is a resource of an API that capitalises its names; and a
+// lone slot value that leads to integer or UUID ids and to an operation
+// on a set (batch) is demoted to the collection name it is, in either
+// order. Negatives: singular unknown
+// words in the slot, and slots with two values, stay parameters.
+func TestSlotRefinements(t *testing.T) {
+	checkTemplates(t, []string{"/v2/markets/equities/quotes", "/v2/markets/equities/quotes/QQQ"}, map[string]string{
+		"/v2/markets/equities/quotes":     "/v2/markets/equities/quotes",
+		"/v2/markets/equities/quotes/QQQ": "/v2/markets/equities/quotes/{name}",
+	})
+	checkTemplates(t, []string{"/api/Statements/CashFlow", "/api/Statements/IncomeSummary",
+		"/api/Ledgers/9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"}, map[string]string{
+		"/api/Statements/CashFlow": "/api/Statements/CashFlow",
+	})
+	// The lower-case API keeps the other rule: capitals there are values.
+	checkTemplates(t, []string{"/api/recipes/FishStew", "/api/recipes/LemonTart"}, map[string]string{
+		"/api/recipes/FishStew": "/api/recipes/{name}",
+	})
+	for _, ps := range [][]string{
+		{"/api/trades/legacy/batch", "/api/trades/legacy/0bd5c4e1-27a9-4f36-9e8d-6c1f7a2b5d43", "/api/trades/legacy/a7f0e3c2-91b4-4d5e-8c6a-3b2d1f0e9a87"},
+		{"/api/trades/legacy/0bd5c4e1-27a9-4f36-9e8d-6c1f7a2b5d43", "/api/trades/legacy/batch"},
+	} {
+		checkTemplates(t, ps, map[string]string{
+			"/api/trades/legacy/0bd5c4e1-27a9-4f36-9e8d-6c1f7a2b5d43": "/api/trades/legacy/{id}",
+			"/api/trades/legacy/batch":                                "/api/trades/legacy/batch",
+		})
+	}
+	// An instance may lead to numbers (a build of a job) without an
+	// operation on a set: it stays a value.
+	checkTemplates(t, []string{"/ci/pipelines/webshop/1412", "/ci/pipelines/webshop/1413/log"}, map[string]string{
+		"/ci/pipelines/webshop/1412": "/ci/pipelines/{name}/{id}",
+	})
+	checkTemplates(t, []string{"/api/crates/serde", "/api/crates/tokio", "/api/crates/serde/123"}, map[string]string{
+		"/api/crates/serde/123": "/api/crates/{name}/{id}", // two values: a parameter
+		"/api/crates/tokio":     "/api/crates/{name}",
+	})
+}
+
+// TestOperationName: compounds that start or end with a verb or a
+// reserved word, or look up by a field, are operations and do not join a
+// typed parameter beside them; kebab-case names of things do.
+func TestOperationName(t *testing.T) {
+	for w, want := range map[string]bool{
+		"get_item_by_legacy_id": true, "expanded-search": true, "bulk-update": true, "users-by-email": true,
+		"list-members": true, "search": false, "mug-blue": false, "platform-team": false, "Expanded-Search": false,
+		"q1-summary.pdf": false,
+	} {
+		if got := operationName(w); got != want {
+			t.Errorf("operationName(%q) = %v, want %v", w, got, want)
+		}
+	}
+	checkTemplates(t, []string{"/v3/0000-0002-9341-7985/record", "/v3/0000-0001-5109-3700/person", "/v3/advanced-search",
+		"/v3/get_record_by_doi"}, map[string]string{
+		"/v3/advanced-search":   "/v3/advanced-search",
+		"/v3/get_record_by_doi": "/v3/get_record_by_doi",
+	})
+}

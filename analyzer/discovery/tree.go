@@ -143,6 +143,12 @@ func slotValue(n *node, w string) bool {
 	if upperCode(w) {
 		return true // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
+	if titleCase(w) && titleCase(n.key) {
+		// An API that capitalises its collections (/Reports, /Invoices)
+		// capitalises its resource names too: /Reports/BalanceSheet is a
+		// resource, as titleValue's capitals in a lower-case API are values.
+		return false
+	}
 	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
@@ -152,7 +158,7 @@ func slotValue(n *node, w string) bool {
 	if valueShaped(w) {
 		return collection || resourceWord(n.key)
 	}
-	return collection && !resourceWord(w)
+	return collection && !resourceWord(w) && !pluralNoun(w)
 }
 
 // tagNouns name a collection of tags; a release channel (latest,
@@ -370,7 +376,7 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) {
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
 		return false
 	}
 	switch w[0] {
@@ -388,6 +394,52 @@ func resourceType(w *node) bool {
 	return titleCase(w.key) && w.pchild != nil && w.pchild.kind != Word
 }
 
+// demoteSlot turns parameter p back into the literal it was made from
+// when the collection-slot rule made it from one plain word and that
+// word now leads both to integer or UUID identifiers and to an operation
+// on a collection (batch, search, count, ...): /orders/historical/{uuid}
+// beside /orders/historical/batch names a collection, not an order. An
+// instance leads to its sub-resources, and may lead to numbers
+// (/jobs/frontend/1412, a build), but not to operations on a set. A slot
+// value seen once is the rule's weakest evidence; two or more values
+// stay a parameter. It reports whether p was demoted.
+func (t *tree) demoteSlot(p *node) bool {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 {
+		return false
+	}
+	if c := p.pchild; c == nil || c.kind != Integer && c.kind != UUID || !hasCollectionOp(p) {
+		return false
+	}
+	n, w := p.parent, p.known[0]
+	if n == nil || n.promoted || n.lits[w] != nil || valueShaped(w) || valueLike(w) || !singlePart(w) {
+		return false
+	}
+	n.pchild = nil
+	p.param, p.key, p.name = false, w, ""
+	p.rule, p.values, p.known, p.samples, p.confidence, p.kind = ruleNone, 0, nil, nil, 0, Word
+	if n.lits == nil {
+		n.lits = make(map[string]*node, 4)
+	}
+	n.lits[w] = p
+	t.index(p)
+	t.retemplate(p)
+	return true
+}
+
+// collectionOps name operations on a whole collection.
+var collectionOps = map[string]bool{"batch": true, "bulk": true, "search": true, "count": true, "export": true, "import": true}
+
+// hasCollectionOp reports whether n has a literal child that is an
+// operation on a collection.
+func hasCollectionOp(n *node) bool {
+	for k := range n.lits {
+		if collectionOps[k] {
+			return true
+		}
+	}
+	return false
+}
+
 // collectionBeforeID reports whether word w leads to integer or UUID
 // identifiers and is a plain word (no dot, no capital, no digit): REST's
 // /{collection}/{id}, a resource name before its ids (/artist/27,
@@ -398,6 +450,30 @@ func resourceType(w *node) bool {
 func collectionBeforeID(w *node) bool {
 	p := w.pchild
 	return p != nil && (p.kind == Integer || p.kind == UUID) && !valueShaped(w.key) && !valueLike(w.key) || resourceType(w)
+}
+
+// operationName reports whether w is a compound of two or more
+// lower-case words that names an operation: it starts with a verb
+// (get_item_by_legacy_id, list-members), ends with one or with a reserved
+// word (expanded-search, bulk-update), or has the function word "by" in
+// it (users-by-email). Beside typed ids such a word is an operation of
+// the collection, not one more instance.
+func operationName(w string) bool {
+	var parts []string
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; !(c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	wordParts(w, func(p string) bool { parts = append(parts, p); return true })
+	if len(parts) < 2 {
+		return false
+	}
+	last := parts[len(parts)-1]
+	if lexiconVerbs[parts[0]] || lexiconVerbs[last] || reservedLiterals[last] {
+		return true
+	}
+	return slices.Contains(parts[1:len(parts)-1], "by")
 }
 
 // alignedTyped reports whether two or more of the words, none of them a
@@ -547,6 +623,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k != Word && k != Version {
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
+			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
+				return t.rewalk(path, depth) // the word above is a collection before its ids
+			}
 			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
@@ -591,6 +670,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		c := t.newLit(n, seg)
+		if collectionOps[seg] && t.demoteSlot(n) {
+			return t.rewalk(path, depth) // n names a collection (see demoteSlot)
+		}
 		if k == Word && !n.promoted {
 			if t.maybePromote(n) {
 				if !n.param && n.parent != nil && n.parent.lits[n.key] != n {
