@@ -152,3 +152,30 @@ func TestOperationName(t *testing.T) {
 		"/v3/get_record_by_doi": "/v3/get_record_by_doi",
 	})
 }
+
+// TestBesideIDs: a single lower-case word beside integer or UUID ids is
+// an operation of the collection, whether it comes before the ids (a
+// lone collection-slot value, demoted) or after them; words with digits
+// or of other shapes still join, and two words before any id stay a
+// parameter.
+func TestBesideIDs(t *testing.T) {
+	checkTemplates(t, []string{"/v1/robots/7/commands/shutdown", "/v1/robots/9/commands/shutdown",
+		"/v1/robots/7/commands/5512", "/v1/robots/9/commands/restart"}, map[string]string{
+		"/v1/robots/7/commands/shutdown": "/v1/robots/{id}/commands/shutdown",
+		"/v1/robots/7/commands/5512":     "/v1/robots/{id}/commands/{id2}",
+	})
+	checkTemplates(t, []string{"/v1/robots/7/commands/5512", "/v1/robots/7/commands/cmd-7f3a"}, map[string]string{
+		"/v1/robots/7/commands/cmd-7f3a": "/v1/robots/{id}/commands/{id2}", // a digit: id-like
+	})
+	if !besideIDs(&node{pchild: &node{param: true, kind: Integer}}, "shutdown") {
+		t.Error("shutdown beside integer ids: want besideIDs")
+	}
+	for _, c := range []struct {
+		kind Kind
+		w    string
+	}{{Integer, "shut-down"}, {Integer, "Shutdown"}, {Token, "shutdown"}, {Word, "shutdown"}} {
+		if besideIDs(&node{pchild: &node{param: true, kind: c.kind}}, c.w) {
+			t.Errorf("%q beside %v: want no besideIDs", c.w, c.kind)
+		}
+	}
+}

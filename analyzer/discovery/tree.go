@@ -376,6 +376,9 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
+	if (p.kind == Integer || p.kind == UUID) && plainLower(w) {
+		return false // besideIDs
+	}
 	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
 		return false
 	}
@@ -414,6 +417,13 @@ func (t *tree) demoteSlot(p *node) bool {
 	if n == nil || n.promoted || n.lits[w] != nil || valueShaped(w) || valueLike(w) || !singlePart(w) {
 		return false
 	}
+	t.unslot(p, w)
+	return true
+}
+
+// unslot turns parameter p, made from the one word w, into the literal w.
+func (t *tree) unslot(p *node, w string) {
+	n := p.parent
 	n.pchild = nil
 	p.param, p.key, p.name = false, w, ""
 	p.rule, p.values, p.known, p.samples, p.confidence, p.kind = ruleNone, 0, nil, nil, 0, Word
@@ -423,6 +433,43 @@ func (t *tree) demoteSlot(p *node) bool {
 	n.lits[w] = p
 	t.index(p)
 	t.retemplate(p)
+}
+
+// besideIDs reports whether plain word w arrives beside integer or UUID
+// ids (n's parameter): a single lower-case word there is an operation or
+// a view of the collection (/actions/poweroff beside /actions/{id},
+// /orders/pending), not one more instance, as idLike already reads such
+// words for the identifier slot; the collection-slot and joining rules
+// agree with it.
+func besideIDs(n *node, w string) bool {
+	p := n.pchild
+	return p != nil && (p.kind == Integer || p.kind == UUID) && plainLower(w)
+}
+
+// plainLower reports whether w is one word of lower-case letters.
+func plainLower(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// demoteLone turns parameter p back into the literal it was made from
+// when the collection-slot rule made it from one lower-case word and
+// integer or UUID ids now arrive at its position: the word was an
+// operation beside the ids (besideIDs), whichever came first. It reports
+// whether p was demoted.
+func (t *tree) demoteLone(p *node) bool {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) {
+		return false
+	}
+	n, w := p.parent, p.known[0]
+	if n == nil || n.promoted || n.lits[w] != nil {
+		return false
+	}
+	t.unslot(p, w)
 	return true
 }
 
@@ -621,6 +668,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		k := classifyAt(n, seg)
 		if k != Word && k != Version {
+			if (k == Integer || k == UUID) && n.pchild != nil && t.demoteLone(n.pchild) {
+				return t.rewalk(path, depth)
+			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
@@ -643,7 +693,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		slot := k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg))
+		slot := k == Word && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg))
 		sameNoun := k == Word && !slot && t.knownElsewhere(n, seg)
 		if slot || sameNoun {
 			created := n.pchild == nil
