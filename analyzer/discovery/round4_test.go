@@ -179,3 +179,24 @@ func TestBesideIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestHostName: a DNS name of three or more labels is a value wherever
+// it sits, even right after a version where resource names live; names
+// of one dot and formats keep the other rules.
+func TestHostName(t *testing.T) {
+	for w, want := range map[string]bool{
+		"mg.example-shop.com": true, "mail.example.io": true, "a.b.co": true,
+		"example.com": false, "api.php": false, "mapbox.places": false, "Mail.Example.io": false,
+		"data.v2.json": false, "x..com": false, "mg.-bad.com": false, "a.b.c1": false,
+	} {
+		if got := hostName(w); got != want {
+			t.Errorf("hostName(%q) = %v, want %v", w, got, want)
+		}
+	}
+	checkTemplates(t, []string{"/v3/mg.example-shop.com/messages", "/v3/mail.example.io/messages", "/v3/lists",
+		"/v3/mg.example-shop.com/stats/total"}, map[string]string{
+		"/v3/mail.example.io/messages":        "/v3/{name}/messages",
+		"/v3/mg.example-shop.com/stats/total": "/v3/{name}/stats/total",
+		"/v3/lists":                           "/v3/lists",
+	})
+}

@@ -113,6 +113,9 @@ func slotValue(n *node, w string) bool {
 	if systemName(w) || byField(w) {
 		return false // _find, _compact: a system's operation; by-email: a lookup
 	}
+	if hostName(w) {
+		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
+	}
 	if n.param {
 		return titleValue(n, w)
 	}
@@ -159,6 +162,40 @@ func slotValue(n *node, w string) bool {
 		return collection || resourceWord(n.key)
 	}
 	return collection && !resourceWord(w) && !pluralNoun(w)
+}
+
+// hostName reports whether w is a DNS name of three or more labels
+// (mg.example-shop.com, mail.example.io): lower-case letters, digits and
+// '-', the last label 2 to 6 letters. Resource names are not host names;
+// names of one dot (api.php, mapbox.places) are left to the other rules.
+func hostName(w string) bool {
+	dots, start := 0, 0
+	for i := 0; i <= len(w); i++ {
+		if i < len(w) && w[i] != '.' {
+			c := w[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+			continue
+		}
+		if i == start || w[start] == '-' || w[i-1] == '-' {
+			return false // an empty label, or one that starts or ends with '-'
+		}
+		if i < len(w) {
+			dots++
+			start = i + 1
+		}
+	}
+	last := w[start:]
+	if dots < 2 || len(last) < 2 || len(last) > 6 || lexiconFunctionWords[last] {
+		return false
+	}
+	for i := 0; i < len(last); i++ {
+		if c := last[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // tagNouns name a collection of tags; a release channel (latest,
