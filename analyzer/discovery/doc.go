@@ -80,8 +80,8 @@
 //     (/repositories/library/{name}/tags beside
 //     /repositories/{namespace}/{name}/tags);
 //   - upper-case codes after a resource word are keys (/space/DEV);
-//   - capitalised names (Tasks, FishStew, CircleCI-Public) right after a
-//     parameter are values when the API writes its resource names in
+//   - capitalised names (Tasks, FishStew, CircleCI-Public) and upper-case
+//     codes (AMZN) right after a parameter are values when the API writes its resource names in
 //     lower case (the nearest literal above starts lower-case), and a
 //     literal that becomes such a slot when the word above it joins a
 //     parameter is re-read as a value;

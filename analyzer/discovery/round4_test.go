@@ -200,3 +200,14 @@ func TestHostName(t *testing.T) {
 		"/v3/lists":                           "/v3/lists",
 	})
 }
+
+// TestUpperCodeAfterParam: an upper-case code right after a parameter is
+// a value in an API that writes its resources in lower case
+// (/watchlists/{id}/{symbol}), and a resource in one that capitalises
+// them (Twilio-like /Accounts/{sid}/SMS).
+func TestUpperCodeAfterParam(t *testing.T) {
+	checkTemplates(t, []string{"/v2/baskets/3174d6df-7726-44b4-a5bd-7fda5ae6e009/QQQ", "/v2/baskets/3174d6df-7726-44b4-a5bd-7fda5ae6e009"},
+		map[string]string{"/v2/baskets/3174d6df-7726-44b4-a5bd-7fda5ae6e009/QQQ": "/v2/baskets/{id}/{name}"})
+	checkTemplates(t, []string{"/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/SMS/Messages", "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls"},
+		map[string]string{"/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/SMS/Messages": "/2010-04-01/Accounts/{id}/SMS/Messages"})
+}

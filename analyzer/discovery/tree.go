@@ -210,12 +210,13 @@ var releaseNouns = map[string]bool{"release": true, "releases": true, "versions"
 var tagLabels = map[string]bool{"latest": true, "stable": true, "edge": true, "nightly": true, "beta": true, "alpha": true, "canary": true, "lts": true}
 
 // titleValue reports whether w, right after parameter n, is a
-// capitalised name (Tasks, Documents, FishStew) in an API that writes
+// capitalised name (Tasks, Documents, FishStew) or an upper-case code
+// (AMZN, EUR; see upperCode) in an API that writes
 // its resource names in lower case: the nearest literal above n starts
 // with a lower-case letter or a digit. Twilio's /Accounts/{sid}/Calls
 // writes resources capitalised, so its words stay literal.
 func titleValue(n *node, w string) bool {
-	if !titleCase(w) {
+	if !titleCase(w) && !upperCode(w) {
 		return false
 	}
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
