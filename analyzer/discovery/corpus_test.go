@@ -18,12 +18,16 @@ type corpusLine struct {
 
 // The corpora: the one the plain-word rules were written beside, a
 // held-out one of other public APIs, written before the rules of the
-// issue 5 follow-up changed, and a fresh one of 20 more APIs written and
-// measured before the second recall round changed any rule.
+// issue 5 follow-up changed, a fresh one of 20 more APIs written and
+// measured before the second recall round changed any rule, and a blind
+// one of 43 more APIs written from their docs without sight of the
+// templater and scored before the fourth round (over-merging) changed
+// any rule. All four have been in view while rules were written since.
 const (
 	corpusFile  = "testdata/templating_corpus.txt"
 	heldoutFile = "testdata/templating_heldout.txt"
 	freshFile   = "testdata/templating_fresh.txt"
+	blindFile   = "testdata/templating_blind.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -148,18 +152,32 @@ func TestTemplatingCorpus(t *testing.T) {
 		name, file      string
 		minURLs, minAPI int
 		minTyped        float64
+		minPrecision    float64
 	}{
 		// 2026-11-24, third round (same noun, sibling value, system
 		// operation, file name, capitalised names, unknown-name
 		// cardinality): corpus precision 1.000, recall 0.933 → 0.949;
 		// held-out 0.989 → 0.993, 0.827 → 0.885.
-		{"corpus", corpusFile, 200, 20, 0.98},
-		{"heldout", heldoutFile, 150, 15, 0.98},
+		{"corpus", corpusFile, 200, 20, 0.98, 0.98},
+		{"heldout", heldoutFile, 150, 15, 0.98, 0.98},
 		// Fresh, before the second round (2026-11-24): precision 0.991,
 		// recall 0.685, typed recall 0.970; after it 0.992 / 0.770; after
 		// the third round 0.993 / 0.870, typed 1.000 (the file-name rule
 		// reads Artifactory's 1.0 and 1.1 as releases).
-		{"fresh", freshFile, 150, 15, 0.98},
+		{"fresh", freshFile, 150, 15, 0.98, 0.98},
+		// Blind (43 APIs written from their docs by an engineer who never
+		// saw the templater), scored by the lead before and after the
+		// third round with identical results: precision 0.916 (tp 515,
+		// fp 47), recall 0.873 (fn 75), exact 424/529; typed recall
+		// 1.000, plain-word recall 0.537. Since then a development corpus:
+		// the fourth round's rules (collection before ids, resource
+		// types, plural collections, plurals and capitalised names in a
+		// slot, operation names, lone slot values demoted, plain words
+		// beside integer/UUID ids, host names, upper-case codes after a
+		// parameter) were written with its misses in view; after it
+		// precision 0.989 (tp 525, fp 6), recall 0.890 (fn 65), exact
+		// 470/529; the other three unchanged.
+		{"blind", blindFile, 400, 40, 0.98, 0.98},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
@@ -174,8 +192,8 @@ func TestTemplatingCorpus(t *testing.T) {
 			// values need no statistics: both must hold. Plain-word
 			// parameters seen with one or two values cannot always be told
 			// from resource names; their recall is reported, not asserted.
-			if s.precision() < 0.98 {
-				t.Errorf("precision %.3f, want at least 0.98", s.precision())
+			if s.precision() < c.minPrecision {
+				t.Errorf("precision %.3f, want at least %.3f", s.precision(), c.minPrecision)
 			}
 			if s.typedRecall() < c.minTyped {
 				t.Errorf("recall on typed values %.3f, want at least %.2f", s.typedRecall(), c.minTyped)
@@ -200,7 +218,7 @@ func count(b []bool) int {
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
 // in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
-	for _, file := range []string{corpusFile, heldoutFile, freshFile} {
+	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
 		})

@@ -80,8 +80,8 @@
 //     (/repositories/library/{name}/tags beside
 //     /repositories/{namespace}/{name}/tags);
 //   - upper-case codes after a resource word are keys (/space/DEV);
-//   - capitalised names (Tasks, FishStew, CircleCI-Public) right after a
-//     parameter are values when the API writes its resource names in
+//   - capitalised names (Tasks, FishStew, CircleCI-Public) and upper-case
+//     codes (AMZN) right after a parameter are values when the API writes its resource names in
 //     lower case (the nearest literal above starts lower-case), and a
 //     literal that becomes such a slot when the word above it joins a
 //     parameter is re-read as a value;
@@ -101,7 +101,25 @@
 //     operations so that user names never collide with them;
 //   - file name: a package file (a name with a digit and a lower-case
 //     extension) names the package and release segments before it, which
-//     are values (/org/acme/app/1.0/app-1.0.jar: app and 1.0).
+//     are values (/org/acme/app/1.0/app-1.0.jar: app and 1.0);
+//   - host names: a DNS name of three or more labels (mg.example-shop.com)
+//     is a value wherever it sits, even right after a version.
+//
+// Resources, not values (the rules against over-merging): a plain word
+// that leads to integer or UUID ids is a collection and never aligns with
+// its siblings (/artist/{id} beside /album/{id}), nor does a capitalised
+// word that leads to typed ids (FHIR's /Patient/{id}); a position of
+// mostly plurals leading to ids or leaves is a set of collections
+// (/air/offers/{id}, /air/airports/{id}); after a collection a plural
+// (/stocks/tickers) and, in an API that capitalises its collections, a
+// capitalised word (/Reports/BalanceSheet) stay literal; a compound led
+// or ended by a verb or reserved word, or with "by" in it
+// (get_item_by_legacy_id, expanded-search), does not join typed ids; a
+// single lower-case word beside integer or UUID ids is an operation,
+// whichever arrived first (/actions/poweroff beside /actions/{id}); and a
+// word the collection slot took alone returns to a literal once it leads
+// to integer or UUID ids and to batch, search or count
+// (/orders/historical/{id} beside /orders/historical/batch).
 //
 // camelCase compounds led by a reserved word (lastBuild, nextToken) are
 // operations and never join a parameter; a lookup by a field (by-email,

@@ -139,6 +139,9 @@ func FuzzObserve(f *testing.F) {
 	f.Add("/libs/org/app/1.0/app-1.0.jar", "", []byte(nil))
 	f.Add("/recipes/_design/v/_view/by_day", "", []byte(nil))
 	f.Add("/v0/app1x2Y/Tasks-/A-", "", []byte(nil))
+	f.Add("/api/trades/legacy/batch", "", []byte(nil)) // a lone slot value, demoted below
+	f.Add("/api/trades/legacy/0bd5c4e1-27a9-4f36-9e8d-6c1f7a2b5d43", "", []byte(nil))
+	f.Add("/base/Specimen/123", "", []byte(nil))
 	inv, err := New(DefaultConfig(), loadSpec(f, "testdata/specs/shop31.yaml"))
 	if err != nil {
 		f.Fatal(err)

@@ -113,6 +113,9 @@ func slotValue(n *node, w string) bool {
 	if systemName(w) || byField(w) {
 		return false // _find, _compact: a system's operation; by-email: a lookup
 	}
+	if hostName(w) {
+		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
+	}
 	if n.param {
 		return titleValue(n, w)
 	}
@@ -143,6 +146,12 @@ func slotValue(n *node, w string) bool {
 	if upperCode(w) {
 		return true // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
+	if titleCase(w) && titleCase(n.key) {
+		// An API that capitalises its collections (/Reports, /Invoices)
+		// capitalises its resource names too: /Reports/BalanceSheet is a
+		// resource, as titleValue's capitals in a lower-case API are values.
+		return false
+	}
 	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
@@ -152,7 +161,41 @@ func slotValue(n *node, w string) bool {
 	if valueShaped(w) {
 		return collection || resourceWord(n.key)
 	}
-	return collection && !resourceWord(w)
+	return collection && !resourceWord(w) && !pluralNoun(w)
+}
+
+// hostName reports whether w is a DNS name of three or more labels
+// (mg.example-shop.com, mail.example.io): lower-case letters, digits and
+// '-', the last label 2 to 6 letters. Resource names are not host names;
+// names of one dot (api.php, mapbox.places) are left to the other rules.
+func hostName(w string) bool {
+	dots, start := 0, 0
+	for i := 0; i <= len(w); i++ {
+		if i < len(w) && w[i] != '.' {
+			c := w[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+			continue
+		}
+		if i == start || w[start] == '-' || w[i-1] == '-' {
+			return false // an empty label, or one that starts or ends with '-'
+		}
+		if i < len(w) {
+			dots++
+			start = i + 1
+		}
+	}
+	last := w[start:]
+	if dots < 2 || len(last) < 2 || len(last) > 6 || lexiconFunctionWords[last] {
+		return false
+	}
+	for i := 0; i < len(last); i++ {
+		if c := last[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // tagNouns name a collection of tags; a release channel (latest,
@@ -167,12 +210,13 @@ var releaseNouns = map[string]bool{"release": true, "releases": true, "versions"
 var tagLabels = map[string]bool{"latest": true, "stable": true, "edge": true, "nightly": true, "beta": true, "alpha": true, "canary": true, "lts": true}
 
 // titleValue reports whether w, right after parameter n, is a
-// capitalised name (Tasks, Documents, FishStew) in an API that writes
+// capitalised name (Tasks, Documents, FishStew) or an upper-case code
+// (AMZN, EUR; see upperCode) in an API that writes
 // its resource names in lower case: the nearest literal above n starts
 // with a lower-case letter or a digit. Twilio's /Accounts/{sid}/Calls
 // writes resources capitalised, so its words stay literal.
 func titleValue(n *node, w string) bool {
-	if !titleCase(w) {
+	if !titleCase(w) && !upperCode(w) {
 		return false
 	}
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
@@ -370,7 +414,10 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) {
+	if (p.kind == Integer || p.kind == UUID) && plainLower(w) {
+		return false // besideIDs
+	}
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
 		return false
 	}
 	switch w[0] {
@@ -378,6 +425,140 @@ func joinsInstance(w string, p *node) bool {
 		return false
 	}
 	return !resourceWord(w)
+}
+
+// resourceType reports whether word w is a capitalised name (Patient,
+// Observation, Calls) that leads to typed identifiers: a resource type
+// before its instances (FHIR's /Patient/{id}, Twilio's /Calls/{sid}), not
+// a value, though capitals make other words read as values.
+func resourceType(w *node) bool {
+	return titleCase(w.key) && w.pchild != nil && w.pchild.kind != Word
+}
+
+// demoteSlot turns parameter p back into the literal it was made from
+// when the collection-slot rule made it from one plain word and that
+// word now leads both to integer or UUID identifiers and to an operation
+// on a collection (batch, search, count, ...): /orders/historical/{uuid}
+// beside /orders/historical/batch names a collection, not an order. An
+// instance leads to its sub-resources, and may lead to numbers
+// (/jobs/frontend/1412, a build), but not to operations on a set. A slot
+// value seen once is the rule's weakest evidence; two or more values
+// stay a parameter. It reports whether p was demoted.
+func (t *tree) demoteSlot(p *node) bool {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 {
+		return false
+	}
+	if c := p.pchild; c == nil || c.kind != Integer && c.kind != UUID || !hasCollectionOp(p) {
+		return false
+	}
+	n, w := p.parent, p.known[0]
+	if n == nil || n.promoted || n.lits[w] != nil || valueShaped(w) || valueLike(w) || !singlePart(w) {
+		return false
+	}
+	t.unslot(p, w)
+	return true
+}
+
+// unslot turns parameter p, made from the one word w, into the literal w.
+func (t *tree) unslot(p *node, w string) {
+	n := p.parent
+	n.pchild = nil
+	p.param, p.key, p.name = false, w, ""
+	p.rule, p.values, p.known, p.samples, p.confidence, p.kind = ruleNone, 0, nil, nil, 0, Word
+	if n.lits == nil {
+		n.lits = make(map[string]*node, 4)
+	}
+	n.lits[w] = p
+	t.index(p)
+	t.retemplate(p)
+}
+
+// besideIDs reports whether plain word w arrives beside integer or UUID
+// ids (n's parameter): a single lower-case word there is an operation or
+// a view of the collection (/actions/poweroff beside /actions/{id},
+// /orders/pending), not one more instance, as idLike already reads such
+// words for the identifier slot; the collection-slot and joining rules
+// agree with it.
+func besideIDs(n *node, w string) bool {
+	p := n.pchild
+	return p != nil && (p.kind == Integer || p.kind == UUID) && plainLower(w)
+}
+
+// plainLower reports whether w is one word of lower-case letters.
+func plainLower(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// demoteLone turns parameter p back into the literal it was made from
+// when the collection-slot rule made it from one lower-case word and
+// integer or UUID ids now arrive at its position: the word was an
+// operation beside the ids (besideIDs), whichever came first. It reports
+// whether p was demoted.
+func (t *tree) demoteLone(p *node) bool {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) {
+		return false
+	}
+	n, w := p.parent, p.known[0]
+	if n == nil || n.promoted || n.lits[w] != nil {
+		return false
+	}
+	t.unslot(p, w)
+	return true
+}
+
+// collectionOps name operations on a whole collection.
+var collectionOps = map[string]bool{"batch": true, "bulk": true, "search": true, "count": true, "export": true, "import": true}
+
+// hasCollectionOp reports whether n has a literal child that is an
+// operation on a collection.
+func hasCollectionOp(n *node) bool {
+	for k := range n.lits {
+		if collectionOps[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// collectionBeforeID reports whether word w leads to integer or UUID
+// identifiers and is a plain word (no dot, no capital, no digit): REST's
+// /{collection}/{id}, a resource name before its ids (/artist/27,
+// /album/302127, /qemu/100), whatever the vocabulary knows; or a
+// capitalised type name before any typed ids (resourceType: /Encounter/enc-20231114-0042).
+// Packages and tilesets lead to versions or are value-shaped names
+// (/express/4.18.2, /mapbox.satellite/1).
+func collectionBeforeID(w *node) bool {
+	p := w.pchild
+	return p != nil && (p.kind == Integer || p.kind == UUID) && !valueShaped(w.key) && !valueLike(w.key) || resourceType(w)
+}
+
+// operationName reports whether w is a compound of two or more
+// lower-case words that names an operation: it starts with a verb
+// (get_item_by_legacy_id, list-members), ends with one or with a reserved
+// word (expanded-search, bulk-update), or has the function word "by" in
+// it (users-by-email). Beside typed ids such a word is an operation of
+// the collection, not one more instance.
+func operationName(w string) bool {
+	var parts []string
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; !(c >= 'a' && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	wordParts(w, func(p string) bool { parts = append(parts, p); return true })
+	if len(parts) < 2 {
+		return false
+	}
+	last := parts[len(parts)-1]
+	if lexiconVerbs[parts[0]] || lexiconVerbs[last] || reservedLiterals[last] {
+		return true
+	}
+	return slices.Contains(parts[1:len(parts)-1], "by")
 }
 
 // alignedTyped reports whether two or more of the words, none of them a
@@ -390,6 +571,9 @@ func alignedTyped(words []*node) bool {
 	for _, w := range words {
 		p := w.pchild
 		if p == nil || p.kind == Word || len(w.lits) > 0 || resourceWord(w.key) || pluralNoun(w.key) || reservedLiterals[w.key] {
+			continue
+		}
+		if collectionBeforeID(w) {
 			continue
 		}
 		if n > 0 && p.kind != kind {
@@ -522,8 +706,14 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		k := classifyAt(n, seg)
 		if k != Word && k != Version {
+			if (k == Integer || k == UUID) && n.pchild != nil && t.demoteLone(n.pchild) {
+				return t.rewalk(path, depth)
+			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
+			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
+				return t.rewalk(path, depth) // the word above is a collection before its ids
+			}
 			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
@@ -541,7 +731,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		slot := k == Word && (slotValue(n, seg) || n.pchild != nil && n.pchild.knows(seg))
+		slot := k == Word && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg))
 		sameNoun := k == Word && !slot && t.knownElsewhere(n, seg)
 		if slot || sameNoun {
 			created := n.pchild == nil
@@ -568,6 +758,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		c := t.newLit(n, seg)
+		if collectionOps[seg] && t.demoteSlot(n) {
+			return t.rewalk(path, depth) // n names a collection (see demoteSlot)
+		}
 		if k == Word && !n.promoted {
 			if t.maybePromote(n) {
 				if !n.param && n.parent != nil && n.parent.lits[n.key] != n {
@@ -947,7 +1140,7 @@ func (t *tree) promote(n *node) bool {
 			similar++
 			compatible[i] = true
 		}
-		if valueLike(c.key) {
+		if valueLike(c.key) && !resourceType(c) {
 			values++
 		}
 	}
@@ -972,7 +1165,7 @@ func (t *tree) promote(n *node) bool {
 	aligned := !alt && !group && alignedTyped(words)
 	if aligned {
 		for i, c := range words {
-			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word
+			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word && !collectionBeforeID(c)
 		}
 	}
 	var ok bool
@@ -997,6 +1190,8 @@ func (t *tree) promote(n *node) bool {
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
+	case 2*collectionNames(words) > d:
+		ok = false // mostly plurals leading to their own members (/air/airports/{id}, /air/offers/{id}): collections
 	case 2*unknownNames(words) > d && entityNoun(n):
 		ok = true // d >= 3, mostly names outside the vocabulary of resources
 	case 2*resourceWords(words) > d:
@@ -1176,6 +1371,19 @@ func entityNoun(n *node) bool {
 // unknownNames counts the words that are no resource words.
 func unknownNames(words []*node) int {
 	return len(words) - resourceWords(words)
+}
+
+// collectionNames counts the words that read as collection names: a
+// plural noun whose own children hold instances (a parameter) or that is
+// a leaf (/air/airports/{id}, /air/seat_maps).
+func collectionNames(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if pluralNoun(w.key) && (w.pchild != nil && w.pchild.instanceParam() || len(w.lits) == 0 && w.pchild == nil) {
+			n++
+		}
+	}
+	return n
 }
 
 // resourceWords counts the words that are resource words.
