@@ -28,6 +28,7 @@ const (
 	heldoutFile = "testdata/templating_heldout.txt"
 	freshFile   = "testdata/templating_fresh.txt"
 	blindFile   = "testdata/templating_blind.txt"
+	blind2File  = "testdata/templating_blind2.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -178,6 +179,14 @@ func TestTemplatingCorpus(t *testing.T) {
 		// precision 0.989 (tp 525, fp 6), recall 0.890 (fn 65), exact
 		// 470/529; the other three unchanged.
 		{"blind", blindFile, 400, 40, 0.98, 0.98},
+		// Blind2 (35 more APIs, written from their docs on 2026-11-24 by
+		// another engineer who never saw the templater, and never shown to
+		// anyone writing rules): scored by the lead once before the fourth
+		// round (precision 0.971, tp 374, fp 11; recall 0.886, fn 48; exact
+		// 360/404) and once after it (0.974, tp 370, fp 10; 0.877, fn 52;
+		// exact 356/404). This is the honest generalization figure; its
+		// precision floor guards against over-merging regressions.
+		{"blind2", blind2File, 300, 30, 0.98, 0.97},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
@@ -218,6 +227,10 @@ func count(b []bool) int {
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
 // in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
+	// blind2 is not in this list yet: its Ghost API (posts, pages, tags and
+	// authors each with /slug/{slug}/ and /{id}/) gets other templates in
+	// reverse and some shuffled orders (also before the fourth round); see
+	// README Known limits.
 	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
