@@ -49,10 +49,9 @@ type Consumer struct {
 	sink apicall.Sink
 	m    *consumerMetrics
 
-	ready       atomic.Bool
-	uncommitted atomic.Int64 // batches queued for the committer
-	logged      sync.Map     // skip reason/version → struct{}: first one logged at Warn
-	stats       consumerCounters
+	ready  atomic.Bool
+	logged sync.Map // skip reason/version → struct{}: first one logged at Warn
+	stats  consumerCounters
 
 	// crashBeforeCommit, set by tests, makes Run stop right after the
 	// sink accepted the n-th batch (counting from 1), without queueing it
@@ -167,11 +166,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 	t.Stop()
 	if errors.Is(commitErr, errDrainOver) {
 		c.log.Warn("stopped before the batches handed over were durable; their offsets are not committed and they are delivered again",
-			"batches", c.uncommitted.Load(), "drain_timeout", c.cfg.DrainTimeout)
+			"batches", c.m.queued.Load(), "drain_timeout", c.cfg.DrainTimeout)
 		commitErr = nil
 	}
-	c.uncommitted.Store(0)
-	c.m.uncommitted.Set(0)
+	c.m.queued.Store(0)
 	return errors.Join(commitErr, fetchErr)
 }
 
@@ -239,7 +237,7 @@ func (c *Consumer) fetchLoop(ctx context.Context, queue chan<- pendingBatch) err
 			}
 			c.m.blocked.Add(time.Since(start).Seconds())
 		}
-		c.m.uncommitted.Set(float64(c.uncommitted.Add(1)))
+		c.m.queued.Add(1)
 	}
 }
 
@@ -260,7 +258,7 @@ func (c *Consumer) commitLoop(ctx context.Context, queue <-chan pendingBatch, fa
 			return err
 		}
 		c.commit(p.last)
-		c.m.uncommitted.Set(float64(c.uncommitted.Add(-1)))
+		c.m.queued.Add(-1)
 	}
 	return nil
 }
@@ -427,22 +425,25 @@ func (c *Consumer) Close(context.Context) error {
 type consumerMetrics struct {
 	messages, bytes, calls, commits prometheus.Counter
 	blocked                         prometheus.Counter
-	uncommitted                     prometheus.Gauge
+	uncommitted                     prometheus.GaugeFunc
+	queued                          atomic.Int64 // batches waiting for the committer
 	skipped, errors                 *prometheus.CounterVec
 	batch                           prometheus.Histogram
 	lag                             *prometheus.GaugeVec
 }
 
 func newConsumerMetrics(reg prometheus.Registerer) (*consumerMetrics, error) {
-	m := &consumerMetrics{
+	m := &consumerMetrics{}
+	*m = consumerMetrics{
 		messages: prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_kafka_consumed_messages_total", Help: "Records read from Kafka."}),
 		bytes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_kafka_consumed_bytes_total", Help: "Record value bytes read from Kafka."}),
 		calls:    prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_kafka_consumer_delivered_calls_total", Help: "Calls accepted by the consumer's sink."}),
 		commits:  prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_kafka_consumer_commits_total", Help: "Offset commits after a batch the sink accepted was durable."}),
 		blocked: prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_kafka_consumer_commit_queue_blocked_seconds_total",
 			Help: "Time the consumer waited because the most batches allowed were waiting to be durable (back-pressure)."}),
-		uncommitted: prometheus.NewGauge(prometheus.GaugeOpts{Name: "apitap_kafka_consumer_uncommitted_batches",
-			Help: "Batches handed to the sink whose offsets wait for their rows to be durable."}),
+		uncommitted: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "apitap_kafka_consumer_uncommitted_batches",
+			Help: "Batches handed to the sink whose offsets wait for their rows to be durable."},
+			func() float64 { return float64(m.queued.Load()) }),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "apitap_kafka_consumer_skipped_messages_total", Help: "Records skipped, by reason."}, []string{"reason"}),
 		errors:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "apitap_kafka_consumer_errors_total", Help: "Errors by operation: fetch, commit, sink, durable (an accepted batch failed to be stored)."}, []string{"op"}),
 		batch:   prometheus.NewHistogram(prometheus.HistogramOpts{Name: "apitap_kafka_consumer_batch_calls", Help: "Calls per batch handed to the sink.", Buckets: prometheus.ExponentialBuckets(1, 4, 7)}),

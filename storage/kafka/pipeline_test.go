@@ -142,7 +142,7 @@ func TestPipelineCommitsInOrderAfterAcks(t *testing.T) {
 	if b < 4 {
 		t.Fatalf("%d batches for %d calls of at most 100; want at least 4", b, n)
 	}
-	if got := c.uncommitted.Load(); got != int64(b) {
+	if got := c.m.queued.Load(); got != int64(b) {
 		t.Errorf("uncommitted batches = %d, want %d", got, b)
 	}
 	if off := committed(t, brokers, cfg.Group); off >= 0 {
@@ -179,7 +179,7 @@ func TestPipelineCommitsInOrderAfterAcks(t *testing.T) {
 	if off := committed(t, brokers, cfg.Group); off != n {
 		t.Fatalf("in the end committed %d, want %d", off, n)
 	}
-	if got := c.uncommitted.Load(); got != 0 {
+	if got := c.m.queued.Load(); got != 0 {
 		t.Errorf("uncommitted batches = %d at the end, want 0", got)
 	}
 }
