@@ -306,7 +306,8 @@ type ConsumerConfig struct {
 	// are not committed yet because their rows are not durable yet (a
 	// buffering sink such as the ClickHouse writer acknowledges them
 	// later, see internal/ack); when that many wait, the consumer waits
-	// too (back-pressure). Default 256.
+	// with the next batch, which the sink accepted, until the first of
+	// them is committed (back-pressure). Default 256.
 	MaxUncommitted int
 	// DrainTimeout bounds how long Run, once stopped, waits for the
 	// batches already handed over to become durable so that their offsets

@@ -145,7 +145,9 @@ func (c *Consumer) Ready() bool { return c.ready.Load() }
 // up to DrainTimeout for the queued batches to become durable and commits
 // them.
 func (c *Consumer) Run(ctx context.Context) error {
-	queue := make(chan pendingBatch, c.cfg.MaxUncommitted)
+	// The committer holds one batch while it waits for it: the queue holds
+	// the rest of MaxUncommitted.
+	queue := make(chan pendingBatch, c.cfg.MaxUncommitted-1)
 	fctx, stopFetch := context.WithCancelCause(ctx)
 	defer stopFetch(nil)
 	wctx, stopWait := context.WithCancel(context.WithoutCancel(ctx))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/apitap/apitap/apicall"
@@ -341,4 +342,46 @@ func counterValue(t *testing.T, g prometheus.Gatherer, name, table string) float
 	}
 	t.Fatalf("no %s{table=%q}", name, table)
 	return 0
+}
+
+// TestPipelineBackPressure: with MaxUncommitted batches waiting for their
+// acknowledgements the consumer hands no further batch to the sink until
+// one is acknowledged, and counts the time it waited.
+func TestPipelineBackPressure(t *testing.T) {
+	cl := newCluster(t, 1)
+	brokers := cl.ListenAddrs()
+	const n = 600
+	produce(t, brokers, 0, n)
+
+	sink := newBufferingSink()
+	cfg := testConsumerConfig(brokers, "pipeline-backpressure")
+	cfg.BatchCalls = 100
+	cfg.MaxUncommitted = 2
+	c, err := NewConsumer(cfg, sink, prometheus.NewRegistry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runConsumer(t, c)
+	// Two batches queued and a third accepted by the sink, waiting for room.
+	waitUntil(t, 30*time.Second, "three batches at the sink", func() bool { return sink.batches() >= 3 })
+	time.Sleep(300 * time.Millisecond)
+	if b := sink.batches(); b != 3 {
+		t.Fatalf("%d batches at the sink with none acknowledged and MaxUncommitted 2, want 3", b)
+	}
+	sink.ackBatch(0, nil)
+	waitUntil(t, 10*time.Second, "a fourth batch after the first ack", func() bool { return sink.batches() >= 4 })
+	if got := testutil.ToFloat64(c.m.blocked); got <= 0 {
+		t.Errorf("blocked seconds = %v after waiting for room, want > 0", got)
+	}
+	// Acknowledge as batches come until every call is committed.
+	acked := 1
+	waitUntil(t, 30*time.Second, "every offset committed", func() bool {
+		for ; acked < sink.batches(); acked++ {
+			sink.ackBatch(acked, nil)
+		}
+		return committed(t, brokers, cfg.Group) == n
+	})
+	if got := sink.batches(); got > 4*n/100 {
+		t.Errorf("%d batches for %d calls", got, n)
+	}
 }
