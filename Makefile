@@ -38,9 +38,11 @@ demo: build
 
 # bench: stage micro-benchmarks, then the whole pipeline on one core on a
 # simulated pcap of 200k+ transactions, side by side with tshark. The stage
-# benchmarks include the Kafka wire format and producer (against kfake).
+# benchmarks include the Kafka wire format and producer (against kfake), and
+# the analyzer service end to end (kfake → stages → the test ClickHouse).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/kafka/ ./storage/clickhouse/
+	$(GO) test -run '^$$' -bench BenchmarkAnalyzerService -benchtime 1x -count 3 ./cmd/apitap/
 	scripts/bench.sh
 
 # bench-live: the generator alone (tcpreplay, nothing capturing), the agent alone

@@ -27,6 +27,7 @@ func analyzerCommand() *cli.Command {
 		&cli.StringFlag{Name: "start-offset", Value: d.StartOffset, Usage: "where a new group starts: earliest or latest", EnvVars: []string{"APITAP_KAFKA_START_OFFSET"}},
 		&cli.IntFlag{Name: "batch-calls", Value: d.BatchCalls, Usage: "calls handed to the stages at once (and committed together)", EnvVars: []string{"APITAP_BATCH_CALLS"}},
 		&cli.DurationFlag{Name: "batch-wait", Value: d.BatchWait, Usage: "how long a batch waits to fill", EnvVars: []string{"APITAP_BATCH_WAIT"}},
+		&cli.IntFlag{Name: "max-uncommitted-batches", Value: d.MaxUncommitted, Usage: "batches handed to the stages that may wait for their ClickHouse insert before the consumer waits too; offsets commit in order as inserts succeed", EnvVars: []string{"APITAP_MAX_UNCOMMITTED_BATCHES"}},
 		&cli.StringFlag{Name: "max-message", Value: "4MiB", Usage: "larger Kafka records are skipped and counted", EnvVars: []string{"APITAP_KAFKA_MAX_MESSAGE"}},
 		&cli.DurationFlag{Name: "session-timeout", Value: d.SessionTimeout, Usage: "a silent replica loses its partitions after this long", EnvVars: []string{"APITAP_KAFKA_SESSION_TIMEOUT"}},
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go as JSON lines: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
@@ -65,6 +66,11 @@ func runAnalyzer(c *cli.Context) error {
 	cfg.StartOffset = c.String("start-offset")
 	cfg.BatchCalls = c.Int("batch-calls")
 	cfg.BatchWait = c.Duration("batch-wait")
+	cfg.MaxUncommitted = c.Int("max-uncommitted-batches")
+	// Once stopped, the consumer waits this long for the batches it handed
+	// over to be inserted (the writer flushes by time meanwhile) and
+	// commits them; the stages then get as long to close.
+	cfg.DrainTimeout = c.Duration("shutdown-timeout")
 	cfg.SessionTimeout = c.Duration("session-timeout")
 	cfg.HeartbeatInterval = min(cfg.HeartbeatInterval, cfg.SessionTimeout/3)
 	maxMsg, err := parseBytes(c.String("max-message"))
@@ -73,7 +79,7 @@ func runAnalyzer(c *cli.Context) error {
 	}
 	cfg.MaxMessageBytes = int(maxMsg)
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("kafka flags (%s, --group, --start-offset, --batch-*, --max-message, --session-timeout): %w", kafkaFlagNames, err)
+		return fmt.Errorf("kafka flags (%s, --group, --start-offset, --batch-*, --max-uncommitted-batches, --max-message, --session-timeout, --shutdown-timeout): %w", kafkaFlagNames, err)
 	}
 
 	reg := prometheus.NewRegistry()

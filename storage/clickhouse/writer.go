@@ -15,6 +15,7 @@ import (
 
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/ack"
 	"github.com/apitap/apitap/internal/promreg"
 )
 
@@ -36,8 +37,12 @@ type WriterConfig struct {
 	FlushInterval time.Duration
 	// WaitForInsert makes Consume* return only after the rows were inserted
 	// (or failed permanently): a nil error means the rows are durable, so a
-	// Kafka consumer may commit its offsets. When false, Consume* returns
-	// once the rows are buffered; Flush and Close report insert errors.
+	// Kafka consumer may commit its offsets. When the context carries an
+	// ack.Collector (internal/ack), Consume* returns once the rows are
+	// buffered and registers a wait for their insert in the collector
+	// instead, so the caller can go on while they wait (Run must be
+	// running to insert them by time). When false, Consume* returns once
+	// the rows are buffered; Flush and Close report insert errors.
 	// Default true.
 	WaitForInsert bool
 	// SampleBytes is how many bytes of each (already redacted) request and
@@ -292,6 +297,17 @@ type batch struct {
 	err     error
 }
 
+// wait blocks until the batch was inserted (nil) or failed permanently, or
+// ctx ends; it is the ack.Waiter registered for the batch's rows.
+func (b *batch) wait(ctx context.Context) error {
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // newBatch returns an empty batch; t.mu is held (or t is not shared yet).
 func (t *tableWriter) newBatch() *batch {
 	var cols columnSet
@@ -348,6 +364,14 @@ func (t *tableWriter) consume(ctx context.Context, n int, add func(columnSet)) e
 
 	if !t.w.cfg.WaitForInsert {
 		return perm
+	}
+	if col := ack.From(ctx); col != nil {
+		// The caller (a Kafka consumer) waits for the insert itself, in
+		// the background, and goes on with the next batch meanwhile: the
+		// rows are inserted by size or by time (Run), as one insert with
+		// the rows that follow them.
+		col.Add(b.wait)
+		return nil
 	}
 	select {
 	case <-b.done:

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/apitap/apitap/internal/ack"
 	"github.com/apitap/apitap/internal/chtest"
 )
 
@@ -339,5 +340,70 @@ func TestWriterConcurrentFlushes(t *testing.T) {
 	}
 	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+o.Database+".calls"); n != 2000 {
 		t.Errorf("distinct ids: %d, want 2000", n)
+	}
+}
+
+// TestWriterAck: with an ack.Collector in the context Consume returns once
+// the rows are buffered and registers a wait that ends when Run inserted
+// them (nil) or they failed for good (the error); without one it waits as
+// before.
+func TestWriterAck(t *testing.T) {
+	srv := chtest.Shared(t)
+	for _, tc := range []struct {
+		name    string
+		migrate bool
+	}{{"inserted", true}, {"permanent_error", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var o *Options
+			if tc.migrate {
+				o = migrated(t, srv)
+			} else {
+				var err error
+				if o, err = ParseDSN(srv.DSN(srv.Database(t))); err != nil { // no tables
+					t.Fatal(err)
+				}
+			}
+			d := openDB(t, o)
+			cfg := DefaultWriterConfig()
+			cfg.FlushInterval = 200 * time.Millisecond
+			w, err := NewWriter(d, cfg, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			col := &ack.Collector{}
+			for i := range 3 {
+				if err := w.Consume(ack.With(ctx, col), testCalls(fmt.Sprintf("ack%d", i), 10)); err != nil {
+					t.Fatalf("Consume with a collector: %v", err)
+				}
+			}
+			if col.Len() != 3 {
+				t.Fatalf("%d waits registered, want 3", col.Len())
+			}
+			if st := w.Stats(); st.Calls != 0 {
+				t.Fatalf("%d rows inserted before Run flushed", st.Calls)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- w.Run(runCtx) }()
+			err = col.Wait(ctx)
+			stop()
+			<-done
+			if tc.migrate {
+				if err != nil {
+					t.Fatalf("Wait: %v", err)
+				}
+				if got := srv.Count(t, "SELECT count() FROM "+o.Database+".calls"); got != 30 {
+					t.Errorf("%d rows after the acks, want 30", got)
+				}
+				if got := w.Stats(); got.Calls != 30 {
+					t.Errorf("writer inserted %d rows, want 30 (in one insert)", got.Calls)
+				}
+			} else if err == nil || errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Wait: %v, want the permanent insert error", err)
+			}
+			_ = w.Close(ctx)
+		})
 	}
 }

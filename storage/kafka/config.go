@@ -302,6 +302,17 @@ type ConsumerConfig struct {
 	// RetryBackoffMax caps the wait between sink retries (doubling from
 	// 100ms); a batch is retried until the sink accepts it. Default 5s.
 	RetryBackoffMax time.Duration
+	// MaxUncommitted bounds the batches handed to the sink whose offsets
+	// are not committed yet because their rows are not durable yet (a
+	// buffering sink such as the ClickHouse writer acknowledges them
+	// later, see internal/ack); when that many wait, the consumer waits
+	// with the next batch, which the sink accepted, until the first of
+	// them is committed (back-pressure). Default 256.
+	MaxUncommitted int
+	// DrainTimeout bounds how long Run, once stopped, waits for the
+	// batches already handed over to become durable so that their offsets
+	// are committed; the rest are delivered again later. Default 10s.
+	DrainTimeout time.Duration
 }
 
 // DefaultConsumerConfig returns the defaults documented on ConsumerConfig.
@@ -318,6 +329,8 @@ func DefaultConsumerConfig() ConsumerConfig {
 		HeartbeatInterval: 3 * time.Second,
 		RebalanceTimeout:  30 * time.Second,
 		RetryBackoffMax:   5 * time.Second,
+		MaxUncommitted:    256,
+		DrainTimeout:      10 * time.Second,
 	}
 }
 
@@ -350,6 +363,12 @@ func (c *ConsumerConfig) Validate() error {
 	}
 	if c.HeartbeatInterval >= c.SessionTimeout {
 		errs = append(errs, errors.New("heartbeat interval: want less than the session timeout"))
+	}
+	if c.MaxUncommitted < 1 {
+		errs = append(errs, fmt.Errorf("max uncommitted batches: want at least 1, got %d", c.MaxUncommitted))
+	}
+	if c.DrainTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("drain timeout: want > 0, got %s", c.DrainTimeout))
 	}
 	return errors.Join(errs...)
 }
