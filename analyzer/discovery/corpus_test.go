@@ -186,6 +186,10 @@ func TestTemplatingCorpus(t *testing.T) {
 		// 360/404) and once after it (0.974, tp 370, fp 10; 0.877, fn 52;
 		// exact 356/404). This is the honest generalization figure; its
 		// precision floor guards against over-merging regressions.
+		// 2026-11-24, order fix (lookup fields: /posts/slug/{slug} names a
+		// collection) written with its Ghost API in view, so no longer
+		// wholly unseen: 0.987 (tp 372, fp 5), 0.882 (fn 50), exact
+		// 360/404; the other four unchanged.
 		{"blind2", blind2File, 300, 30, 0.98, 0.97},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,11 +231,7 @@ func count(b []bool) int {
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
 // in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
-	// blind2 is not in this list yet: its Ghost API (posts, pages, tags and
-	// authors each with /slug/{slug}/ and /{id}/) gets other templates in
-	// reverse and some shuffled orders (also before the fourth round); see
-	// README Known limits.
-	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile} {
+	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile, blind2File} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
 		})
