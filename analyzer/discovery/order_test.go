@@ -80,3 +80,20 @@ func TestLookupCollectionsEveryOrder(t *testing.T) {
 	}
 	t.Logf("first order: %v", first)
 }
+
+// TestRejoinEveryOrder: words kept literal when their position was
+// promoted, because their sub-paths differed then, join the parameter
+// once it gains the same sub-path, as words arriving after the promotion
+// do (/r/netsec/new before or after /r/python/new).
+func TestRejoinEveryOrder(t *testing.T) {
+	paths := []string{"/g/alpha/hot", "/g/bravo/hot", "/g/charlie/hot", "/g/delta/new", "/g/echo/new"}
+	permutations(paths, func(order []string) {
+		got := observeAll(t, order)
+		for _, p := range paths {
+			want := "/g/{name}/" + p[strings.LastIndexByte(p, '/')+1:]
+			if got[p] != want && !t.Failed() {
+				t.Errorf("order %v: %s → %s, want %s", order, p, got[p], want)
+			}
+		}
+	})
+}

@@ -805,6 +805,9 @@ func (t *tree) shapeChanged(n *node) bool {
 	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
 	}
+	if n != nil && n.param && n.parent != nil && n.parent.promoted {
+		return t.rejoin(n.parent) // the parameter gained a sub-path a word kept beside it may share
+	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
 		return false
 	}
@@ -825,6 +828,43 @@ func (t *tree) shapeChanged(n *node) bool {
 	p := par.pchild
 	t.addValue(p, n.key)
 	t.merge(p, n)
+	return true
+}
+
+// rejoin merges into the parameter of promoted node par the plain words
+// kept literal beside it (their sub-paths differed when par was
+// promoted) whose sub-paths now match the parameter's: the same test
+// shapeChanged applies when the word gains a child, applied when the
+// parameter does, so the result does not depend on which came first. It
+// reports whether any word joined.
+func (t *tree) rejoin(par *node) bool {
+	p := par.pchild
+	if t.frozen || p == nil || len(par.lits) > maxCousinScan {
+		return false
+	}
+	b := shape(p)
+	var keys []string
+	for k, c := range par.lits {
+		if Classify(k) != Word || reservedLiterals[k] || systemName(k) {
+			continue
+		}
+		if a := shape(c); len(a) > 0 && (subset(a, b) || subset(b, a)) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := par.lits[k]
+		if c == nil || par.pchild != p {
+			continue
+		}
+		delete(par.lits, k)
+		t.addValue(p, k)
+		t.merge(p, c)
+	}
 	return true
 }
 
