@@ -186,6 +186,10 @@ func TestTemplatingCorpus(t *testing.T) {
 		// 360/404) and once after it (0.974, tp 370, fp 10; 0.877, fn 52;
 		// exact 356/404). This is the honest generalization figure; its
 		// precision floor guards against over-merging regressions.
+		// 2026-11-24, order fix (lookup fields: /posts/slug/{slug} names a
+		// collection) written with its Ghost API in view, so no longer
+		// wholly unseen: 0.987 (tp 372, fp 5), 0.882 (fn 50), exact
+		// 360/404; the other four unchanged.
 		{"blind2", blind2File, 300, 30, 0.98, 0.97},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,46 +231,63 @@ func count(b []bool) int {
 // TestCorpusOrderIndependence feeds each API's URLs in reverse order and
 // in five random orders and expects the same templates.
 func TestCorpusOrderIndependence(t *testing.T) {
-	// blind2 is not in this list yet: its Ghost API (posts, pages, tags and
-	// authors each with /slug/{slug}/ and /{id}/) gets other templates in
-	// reverse and some shuffled orders (also before the fourth round); see
-	// README Known limits.
-	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile} {
+	for _, file := range []string{corpusFile, heldoutFile, freshFile, blindFile, blind2File} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
 		})
 	}
 }
 
-func orderIndependence(t *testing.T, lines []corpusLine) {
-	run := func(ls []corpusLine) map[string]string {
-		invs := map[string]*Inventory{}
-		for _, l := range ls {
-			if invs[l.api] == nil {
-				invs[l.api], _ = New(DefaultConfig(), nil)
-			}
-			invs[l.api].Observe(&apicall.Call{Host: l.api, Method: l.method, Path: l.path})
+// runCorpus feeds each API's lines, in the order given, to its own
+// inventory and returns the template of every line.
+func runCorpus(ls []corpusLine) map[string]string {
+	invs := map[string]*Inventory{}
+	for _, l := range ls {
+		if invs[l.api] == nil {
+			invs[l.api], _ = New(DefaultConfig(), nil)
 		}
-		out := map[string]string{}
-		for _, l := range ls {
-			out[l.api+" "+l.method+" "+l.path] = invs[l.api].Template(l.api, l.method, l.path)
-		}
-		return out
+		invs[l.api].Observe(&apicall.Call{Host: l.api, Method: l.method, Path: l.path})
 	}
-	base := run(lines)
+	out := map[string]string{}
+	for _, l := range ls {
+		out[l.api+" "+l.method+" "+l.path] = invs[l.api].Template(l.api, l.method, l.path)
+	}
+	return out
+}
+
+// TestHeldoutManyShuffles feeds the held-out corpus in 200 more random
+// orders (a rule that decides at arrival showed in a few of hundreds:
+// Jenkins' release-pipeline, 2026-11-24).
+func TestHeldoutManyShuffles(t *testing.T) {
+	n := 200
+	if testing.Short() {
+		n = 20
+	}
+	shuffles(t, readCorpusFile(t, heldoutFile), n, 13)
+}
+
+func orderIndependence(t *testing.T, lines []corpusLine) {
+	base := runCorpus(lines)
 	rev := slices.Clone(lines)
 	slices.Reverse(rev)
-	for k, v := range run(rev) {
+	for k, v := range runCorpus(rev) {
 		if base[k] != v {
 			t.Errorf("reverse order: %s → %s, in file order %s", k, v, base[k])
 		}
 	}
-	for seed := range uint64(5) {
+	shuffles(t, lines, 5, 7)
+}
+
+// shuffles feeds lines in n random orders (stream s) and expects the
+// templates of file order.
+func shuffles(t *testing.T, lines []corpusLine, n int, s uint64) {
+	base := runCorpus(lines)
+	for seed := range uint64(n) {
 		ls := slices.Clone(lines)
-		r := rand.New(rand.NewPCG(seed, 7))
+		r := rand.New(rand.NewPCG(seed, s))
 		r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
 		diff := 0
-		for k, v := range run(ls) {
+		for k, v := range runCorpus(ls) {
 			if base[k] != v {
 				if diff++; diff <= 3 {
 					t.Logf("shuffle %d: %s → %s, in file order %s", seed, k, v, base[k])

@@ -155,7 +155,8 @@ func slotValue(n *node, w string) bool {
 	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
-		return !(pluralNoun(w) && resourceWord(w))
+		// /tags/slug/x: a field a collection is looked up by, no value.
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w)
 	}
 	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
 	if valueShaped(w) {
@@ -308,6 +309,13 @@ func qualifiedName(w string) bool {
 var fieldNouns = map[string]bool{
 	"uid": true, "uuid": true, "guid": true, "slug": true, "name": true, "username": true, "handle": true,
 	"tag": true, "tags": true, "branch": true, "branches": true, "revision": true,
+}
+
+// lookupField reports whether s names the one field a collection is
+// looked up by (slug, uid, by-email): a singular field noun or a by-field
+// word. Plurals among the field nouns (tags, branches) are collections.
+func lookupField(s string) bool {
+	return byField(s) || fieldNouns[s] && !pluralNoun(s)
 }
 
 // byField reports whether s names a lookup by a field (by-email,
@@ -797,6 +805,9 @@ func (t *tree) shapeChanged(n *node) bool {
 	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
 	}
+	if n != nil && n.param && n.parent != nil && n.parent.promoted {
+		return t.rejoin(n.parent) // the parameter gained a sub-path a word kept beside it may share
+	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
 		return false
 	}
@@ -817,6 +828,43 @@ func (t *tree) shapeChanged(n *node) bool {
 	p := par.pchild
 	t.addValue(p, n.key)
 	t.merge(p, n)
+	return true
+}
+
+// rejoin merges into the parameter of promoted node par the plain words
+// kept literal beside it (their sub-paths differed when par was
+// promoted) whose sub-paths now match the parameter's: the same test
+// shapeChanged applies when the word gains a child, applied when the
+// parameter does, so the result does not depend on which came first. It
+// reports whether any word joined.
+func (t *tree) rejoin(par *node) bool {
+	p := par.pchild
+	if t.frozen || p == nil || len(par.lits) > maxCousinScan {
+		return false
+	}
+	b := shape(p)
+	var keys []string
+	for k, c := range par.lits {
+		if Classify(k) != Word || reservedLiterals[k] || systemName(k) {
+			continue
+		}
+		if a := shape(c); len(a) > 0 && (subset(a, b) || subset(b, a)) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := par.lits[k]
+		if c == nil || par.pchild != p {
+			continue
+		}
+		delete(par.lits, k)
+		t.addValue(p, k)
+		t.merge(p, c)
+	}
 	return true
 }
 
@@ -1188,6 +1236,8 @@ func (t *tree) promote(n *node) bool {
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
 		ok = d >= cfg.ManySiblings && novelty >= 0.3
+	case 2*lookupCollections(words) > d:
+		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
 		ok = true // d >= 3
 	case 2*collectionNames(words) > d:
@@ -1386,6 +1436,26 @@ func collectionNames(words []*node) int {
 	return n
 }
 
+// lookupCollections counts the words that read as collections looked up
+// by a field: a plural noun with a literal child that names the
+// field (/posts/slug/{slug}, /users/by-email/{email}). Instances do not
+// lead to a lookup field; collections do, whatever else arrived.
+func lookupCollections(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if !pluralNoun(w.key) {
+			continue
+		}
+		for k := range w.lits {
+			if lookupField(k) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
 // resourceWords counts the words that are resource words.
 func resourceWords(words []*node) int {
 	n := 0
@@ -1473,6 +1543,9 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 		for k := range w.lits {
 			if Classify(k) != Word || !resourceWord(k) && !reservedLiterals[k] {
 				continue // a value both lead to says nothing of them
+			}
+			if lookupField(k) {
+				continue // a lookup field (/writers/slug/x): collections lead to it, see lookupCollections
 			}
 			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) {
 				return true
