@@ -788,16 +788,7 @@ func TestSameNoun(t *testing.T) {
 		"/batch/v2/clusters/default/quota": "/batch/v2/clusters/{name}/quota",
 		"/batch/v2/clusters/overview":      "/batch/v2/clusters/overview",
 	}
-	rev := slices.Clone(paths)
-	slices.Reverse(rev)
-	for _, order := range [][]string{paths, rev} {
-		got := observeAll(t, order)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("%s → %s, want %s", p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestSystemOperations: words leading to one system operation
@@ -816,16 +807,7 @@ func TestSystemOperations(t *testing.T) {
 		"/_admin/_query":     "/_admin/_query",
 		"/api/audit/_export": "/api/audit/_export",
 	}
-	rev := slices.Clone(paths)
-	slices.Reverse(rev)
-	for _, order := range [][]string{paths, rev} {
-		got := observeAll(t, order)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("%s → %s, want %s", p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestSiblingValue: a word that a sibling operation's parameter holds is
@@ -842,16 +824,7 @@ func TestSiblingValue(t *testing.T) {
 		"/v1/vault/history/summary":  "/v1/vault/history/summary",
 		"/v1/vault/config/default":   "/v1/vault/config/default",
 	}
-	rev := slices.Clone(paths)
-	slices.Reverse(rev)
-	for _, order := range [][]string{paths, rev} {
-		got := observeAll(t, order)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("%s → %s, want %s", p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestFileName: a package file repeats the package and release segments
@@ -876,16 +849,7 @@ func TestFileName(t *testing.T) {
 		"/swagger/v1/swagger.json":                               "/swagger/v1/swagger.json",
 		"/docs/v2/openapi.json":                                  "/docs/v2/openapi.json",
 	}
-	rev := slices.Clone(paths)
-	slices.Reverse(rev)
-	for _, order := range [][]string{paths, rev} {
-		got := observeAll(t, order)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("%s → %s, want %s", p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestReservedCompound: a compound of a reserved word (lastBuild beside
