@@ -1,25 +1,6 @@
 package discovery
 
-import (
-	"slices"
-	"testing"
-)
-
-// checkTemplates observes paths in the given order and in reverse and
-// checks the wanted templates both times.
-func checkTemplates(t *testing.T, paths []string, want map[string]string) {
-	t.Helper()
-	orders := [][]string{paths, slices.Clone(paths)}
-	slices.Reverse(orders[1])
-	for i, ps := range orders {
-		got := observeAll(t, ps)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-			}
-		}
-	}
-}
+import "testing"
 
 // TestCollectionBeforeID: a plain word that leads to integer or UUID
 // identifiers is a collection name (/{collection}/{id}), even outside the

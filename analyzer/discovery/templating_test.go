@@ -57,6 +57,22 @@ func observeAll(t *testing.T, paths []string) map[string]string {
 	return out
 }
 
+// checkTemplates observes paths in the given order and in reverse and
+// checks the wanted templates both times.
+func checkTemplates(t *testing.T, paths []string, want map[string]string) {
+	t.Helper()
+	orders := [][]string{paths, slices.Clone(paths)}
+	slices.Reverse(orders[1])
+	for i, ps := range orders {
+		got := observeAll(t, ps)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
 func TestTemplating(t *testing.T) {
 	var paths []string
 	for i := range 50 {
@@ -291,16 +307,7 @@ func TestIdentifierSlotRules(t *testing.T) {
 		"/api/v2/users/17/orders":   "/api/v2/users/{id}/orders",
 		"/api/v2/products/9/orders": "/api/v2/products/{id}/orders",
 	}
-	orders := [][]string{paths, slices.Clone(paths)}
-	slices.Reverse(orders[1])
-	for i, ps := range orders {
-		got := observeAll(t, ps)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestAlternation: after a parameter, words that lead to the same
@@ -319,16 +326,7 @@ func TestAlternation(t *testing.T) {
 		"/users/19/orders/5502":                  "/users/{id}/orders/{id2}",
 		"/users/19/profile":                      "/users/{id}/profile",
 	}
-	orders := [][]string{paths, slices.Clone(paths)}
-	slices.Reverse(orders[1])
-	for i, ps := range orders {
-		got := observeAll(t, ps)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestCousinEvidence: a sibling position that already holds plain-word
@@ -347,16 +345,7 @@ func TestCousinEvidence(t *testing.T) {
 		"/account/billing":        "/account/billing",
 		"/account/security":       "/account/security",
 	}
-	orders := [][]string{paths, slices.Clone(paths)}
-	slices.Reverse(orders[1])
-	for i, ps := range orders {
-		got := observeAll(t, ps)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestCollectionSlot: after a collection noun, a word that is no resource
@@ -398,16 +387,7 @@ func TestCollectionSlot(t *testing.T) {
 		"/subscriptions/8f1c2d3e-4b5a-4978-8a9b-0c1d2e3f4a5b/providers/Microsoft.Compute/virtualMachines": "/subscriptions/{id}/providers/Microsoft.Compute/virtualMachines",
 		"/storage/v1/b/my-app-assets/o": "/storage/v1/b/my-app-assets/o", // one value after a one-letter name: no evidence
 	}
-	orders := [][]string{paths, slices.Clone(paths)}
-	slices.Reverse(orders[1])
-	for i, ps := range orders {
-		got := observeAll(t, ps)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-			}
-		}
-	}
+	checkTemplates(t, paths, want)
 }
 
 // TestAlignedAndJoined: words that agree everywhere but in one position,
@@ -463,16 +443,7 @@ func TestAlignedAndJoined(t *testing.T) {
 			},
 		},
 	} {
-		orders := [][]string{c.paths, slices.Clone(c.paths)}
-		slices.Reverse(orders[1])
-		for i, ps := range orders {
-			got := observeAll(t, ps)
-			for p, w := range c.want {
-				if got[p] != w {
-					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-				}
-			}
-		}
+		checkTemplates(t, c.paths, c.want)
 	}
 }
 
@@ -597,16 +568,7 @@ func TestNestedCollection(t *testing.T) {
 			},
 		},
 	} {
-		orders := [][]string{c.paths, slices.Clone(c.paths)}
-		slices.Reverse(orders[1])
-		for i, ps := range orders {
-			got := observeAll(t, ps)
-			for p, w := range c.want {
-				if got[p] != w {
-					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-				}
-			}
-		}
+		checkTemplates(t, c.paths, c.want)
 		if c.rule == "" {
 			continue
 		}
@@ -659,16 +621,7 @@ func TestSharedBelow(t *testing.T) {
 			},
 		},
 	} {
-		orders := [][]string{c.paths, slices.Clone(c.paths)}
-		slices.Reverse(orders[1])
-		for i, ps := range orders {
-			got := observeAll(t, ps)
-			for p, w := range c.want {
-				if got[p] != w {
-					t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
-				}
-			}
-		}
+		checkTemplates(t, c.paths, c.want)
 	}
 }
 
