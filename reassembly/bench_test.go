@@ -5,15 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/simulate"
 )
 
@@ -57,7 +56,7 @@ func BenchmarkEngine(b *testing.B) {
 	})
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		ec := DefaultConfig()
 		ec.Workers = 1
@@ -73,7 +72,7 @@ func BenchmarkEngine(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cpu := processCPU() - cpu0
+	cpu := cputime.Process() - cpu0
 	if calls != res.Calls*b.N {
 		b.Fatalf("%d calls, want %d per run", calls, res.Calls)
 	}
@@ -82,13 +81,4 @@ func BenchmarkEngine(b *testing.B) {
 	// CPU time of the process (GC included): what other processes on a
 	// shared machine inflate much less than wall time.
 	b.ReportMetric(float64(calls)/cpu.Seconds(), "tx/cpu-s")
-}
-
-// processCPU is the CPU time (user + system) of the process so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

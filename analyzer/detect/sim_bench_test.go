@@ -3,13 +3,13 @@ package detect_test
 import (
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/internal/simcalls"
 	"github.com/apitap/apitap/simulate"
 )
@@ -28,14 +28,6 @@ func simulatedCalls(tb testing.TB) []apicall.Call {
 	return calls
 }
 
-// cpuTime is the process's user+system CPU time: on a shared machine it
-// measures the work per call where wall time measures the neighbours too.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkPipeline: actor + endpoint stages + dedup over the simulated
 // calls in memory, one goroutine. Reported in calls/s of wall time and of
 // CPU time (calls/cpu-s, the per-core figure on a busy machine).
@@ -44,7 +36,7 @@ func BenchmarkPipeline(b *testing.B) {
 	var out []report.Finding
 	n := 0
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		p, err := detect.NewPipeline(detect.DefaultConfig(), nil)
 		if err != nil {
@@ -55,7 +47,7 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 		n += len(calls)
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.StopTimer()
 	// State memory per active actor: the heap the stages hold after one
 	// pass, over the actors they track (endpoints and findings included).
@@ -98,7 +90,7 @@ func BenchmarkStages(b *testing.B) {
 					}
 				}
 				b.StartTimer()
-				c0 := cpuTime()
+				c0 := cputime.Process()
 				for i := range obs {
 					if stage == "actor" {
 						hits = a.Observe(&obs[i], hits[:0])
@@ -106,7 +98,7 @@ func BenchmarkStages(b *testing.B) {
 						hits = e.Observe(&obs[i], hits[:0])
 					}
 				}
-				cpu += cpuTime() - c0
+				cpu += cputime.Process() - c0
 				n += len(calls)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")

@@ -6,11 +6,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/simulate"
 )
 
@@ -35,14 +34,6 @@ func BenchmarkObserve(b *testing.B) {
 			observeLoop(b, inv, sim.calls)
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // word spells n in letters, so the templater sees a plain word.
@@ -122,14 +113,14 @@ func BenchmarkObserveCorpus(b *testing.B) {
 func observeLoop(b *testing.B, inv *Inventory, calls []apicall.Call) {
 	b.ReportAllocs()
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		inv.Observe(&calls[i])
 		if i++; i == len(calls) {
 			i = 0
 		}
 	}
-	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "calls/cpu-s")
+	b.ReportMetric(float64(b.N)/(cputime.Process()-cpu0).Seconds(), "calls/cpu-s")
 }
 
 // BenchmarkObserveChurn is the endpoint stage on paths of new shapes
@@ -144,7 +135,7 @@ func BenchmarkObserveChurn(b *testing.B) {
 		calls[i] = apicall.Call{Host: "churn.example", Method: "GET", Path: p, Status: 200}
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		inv, err := New(DefaultConfig(), nil)
 		if err != nil {
@@ -154,7 +145,7 @@ func BenchmarkObserveChurn(b *testing.B) {
 			inv.Observe(&calls[i])
 		}
 	}
-	b.ReportMetric(float64(b.N*len(calls))/(cpuTime()-cpu0).Seconds(), "calls/cpu-s")
+	b.ReportMetric(float64(b.N*len(calls))/(cputime.Process()-cpu0).Seconds(), "calls/cpu-s")
 }
 
 // churnPaths makes n paths of random shapes from a fixed seed.

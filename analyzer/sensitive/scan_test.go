@@ -2,9 +2,9 @@ package sensitive
 
 import (
 	"slices"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/apitap/apitap/internal/cputime"
 )
 
 func scanNames(s string) []string {
@@ -137,18 +137,10 @@ func BenchmarkScan(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	var c Counts
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		Scan(body, &c)
 	}
 	// The machine is shared: CPU time, not wall time, tells the cost.
-	b.ReportMetric(float64(b.N*len(body))/1e6/(cpuTime()-cpu0).Seconds(), "MB/cpu-s")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(b.N*len(body))/1e6/(cputime.Process()-cpu0).Seconds(), "MB/cpu-s")
 }

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/apitap/apitap/capture"
 	"github.com/apitap/apitap/capture/pcapfile"
+	"github.com/apitap/apitap/internal/cputime"
 )
 
 const corpusDir = "../../../shared/corpus/suricata-verify"
@@ -554,7 +554,7 @@ func BenchmarkReadDecodeFile(b *testing.B) {
 		b.Skip("APITAP_BENCH_PCAP not set")
 	}
 	frames := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		r, err := pcapfile.Open(path)
 		if err != nil {
@@ -582,14 +582,6 @@ func BenchmarkReadDecodeFile(b *testing.B) {
 	}
 	// The machine is shared: CPU time (the read system calls included)
 	// tells the cost.
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*frames), "cpu-ns/frame")
+	b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(b.N*frames), "cpu-ns/frame")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*frames), "ns/frame")
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

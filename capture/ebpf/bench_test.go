@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/reassembly"
 )
 
@@ -316,7 +317,7 @@ func BenchmarkReader(b *testing.B) {
 	const perRound = 32000
 	b.ResetTimer()
 	var drained time.Duration
-	var cpu int64
+	var cpu time.Duration
 	for done := 0; done < b.N; {
 		n := min(perRound, b.N-done)
 		b.StopTimer()
@@ -330,7 +331,7 @@ func BenchmarkReader(b *testing.B) {
 		ctx, cancel := context.WithCancel(context.Background())
 		runDone := make(chan error, 1)
 		b.StartTimer()
-		start, cpu0 := time.Now(), processCPU()
+		start, cpu0 := time.Now(), cputime.Process()
 		go func() { runDone <- c.Run(ctx, st) }()
 		for c.read.Load() < before+uint64(n) {
 			if time.Since(start) > time.Minute {
@@ -339,7 +340,7 @@ func BenchmarkReader(b *testing.B) {
 			time.Sleep(50 * time.Microsecond)
 		}
 		drained += time.Since(start)
-		cpu += processCPU() - cpu0
+		cpu += cputime.Process() - cpu0
 		b.StopTimer()
 		cancel()
 		<-runDone
@@ -350,13 +351,6 @@ func BenchmarkReader(b *testing.B) {
 	b.ReportMetric(float64(b.N)/drained.Seconds(), "events/s")
 	// CPU the process spent per event while draining (the reader, mostly):
 	// the rate one reader sustains on a core of its own is 1e9 / this.
-	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/event")
 	b.ReportMetric(float64(after.LostEvents), "lost")
-}
-
-// processCPU is the process's user+system CPU time in ns.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/internal/chtest"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/internal/simcalls"
 	"github.com/apitap/apitap/simulate"
 	"github.com/apitap/apitap/storage/kafka"
@@ -55,7 +55,7 @@ func BenchmarkAnalyzerService(b *testing.B) {
 				db := srv.Database(b)
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
-				cpu0, scpu0, start := rusageCPU(), srv.CPUTime(), time.Now()
+				cpu0, scpu0, start := cputime.Process(), srv.CPUTime(), time.Now()
 				go func() {
 					app := newApp()
 					app.Writer, app.ErrWriter = &strings.Builder{}, &strings.Builder{}
@@ -74,7 +74,7 @@ func BenchmarkAnalyzerService(b *testing.B) {
 					}
 				}
 				wall += time.Since(start)
-				cpu += rusageCPU() - cpu0
+				cpu += cputime.Process() - cpu0
 				serverCPU += srv.CPUTime() - scpu0
 				cancel()
 				if err := <-done; err != nil {
@@ -128,12 +128,4 @@ func produceBenchCalls(b *testing.B, brokers []string, base []apicall.Call, n in
 	if st := p.Stats(); st.Delivered != uint64(n) {
 		b.Fatalf("producer delivered %d of %d calls (shed %v)", st.Delivered, n, st.Shed)
 	}
-}
-
-func rusageCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -10,7 +10,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/gopacket/layers"
@@ -20,6 +19,7 @@ import (
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/capture/afpacket"
 	"github.com/apitap/apitap/internal/admin"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/reassembly"
 )
 
@@ -272,9 +272,8 @@ func runLive(c *cli.Context) error {
 	summary["sink_failed"] = st.queue.Failed
 	summary["coverage"] = st.coverage()
 	summary["shutdown_seconds"] = time.Since(start).Seconds()
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		summary["cpu_seconds"] = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	if cpu := cputime.Process(); cpu > 0 {
+		summary["cpu_seconds"] = cpu.Seconds()
 	}
 	reportSink(summary)
 	line, _ := json.Marshal(summary)

@@ -11,9 +11,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/apitap/apitap/internal/cputime"
 )
 
 // decodeBoth decodes with the one-shot inflater in front (as shipped) and
@@ -225,7 +225,7 @@ func BenchmarkInflateCorpus(b *testing.B) {
 			oneShot = mode.on
 			defer func() { oneShot = true }()
 			b.SetBytes(out)
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				for _, body := range bodies {
 					if _, _, err := Decode(nil, "gzip", body, 1<<20); err != nil {
@@ -234,18 +234,10 @@ func BenchmarkInflateCorpus(b *testing.B) {
 				}
 			}
 			// The machine is shared: CPU time, not wall time, tells the cost.
-			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*len(bodies)), "cpu-ns/body")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(b.N*len(bodies)), "cpu-ns/body")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(bodies)), "ns/body")
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestBuildTable: for random complete codes (up to 15 bits, so with

@@ -5,12 +5,12 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/internal/chtest"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/internal/simcalls"
 	"github.com/apitap/apitap/simulate"
 )
@@ -82,7 +82,7 @@ func BenchmarkInsertCalls(b *testing.B) {
 			ids := make([]byte, 0, 64)
 			b.ResetTimer()
 			start := time.Now()
-			srvCPU, cliCPU := srv.CPUTime(), processCPU()
+			srvCPU, cliCPU := srv.CPUTime(), cputime.Process()
 			for done := 0; done < b.N; done += chunk {
 				n := min(chunk, b.N-done)
 				for i := range n {
@@ -104,7 +104,7 @@ func BenchmarkInsertCalls(b *testing.B) {
 			if sc := srv.CPUTime() - srvCPU; sc > 0 {
 				b.ReportMetric(float64(sc.Microseconds())/float64(b.N), "server-cpu-µs/row")
 			}
-			b.ReportMetric(float64((processCPU()-cliCPU).Microseconds())/float64(b.N), "client-cpu-µs/row")
+			b.ReportMetric(float64((cputime.Process()-cliCPU).Microseconds())/float64(b.N), "client-cpu-µs/row")
 			b.ReportMetric(0, "ns/op")
 		})
 	}
@@ -125,14 +125,6 @@ func simulatedCalls(tb testing.TB) []apicall.Call {
 		tb.Fatal(err)
 	}
 	return calls
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkCallColumns is the client-side cost of turning calls into

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/cputime"
 )
 
 // benchCall is a typical authenticated JSON read: 12 headers, a 600-byte
@@ -93,7 +93,7 @@ func BenchmarkProduce(b *testing.B) {
 			}
 			size := apicall.WireSize(&batch[0])
 			b.SetBytes(int64(size))
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			b.ResetTimer()
 			sent := 0
 			for sent < b.N {
@@ -118,18 +118,9 @@ func BenchmarkProduce(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 			// CPU of the whole process (producer and in-process broker) per
 			// call: steadier than wall time on a shared machine.
-			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/call")
+			b.ReportMetric(float64((cputime.Process()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/call")
 		})
 	}
-}
-
-// cpuTime is the process's user plus system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkConsumerDecode measures the consumer's per-record work without
