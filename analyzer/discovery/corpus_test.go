@@ -29,6 +29,7 @@ const (
 	freshFile   = "testdata/templating_fresh.txt"
 	blindFile   = "testdata/templating_blind.txt"
 	blind2File  = "testdata/templating_blind2.txt"
+	blind3File  = "testdata/templating_blind3.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -154,18 +155,19 @@ func TestTemplatingCorpus(t *testing.T) {
 		minURLs, minAPI int
 		minTyped        float64
 		minPrecision    float64
+		reportOnly      bool // scores are logged, not asserted
 	}{
 		// 2026-11-24, third round (same noun, sibling value, system
 		// operation, file name, capitalised names, unknown-name
 		// cardinality): corpus precision 1.000, recall 0.933 → 0.949;
 		// held-out 0.989 → 0.993, 0.827 → 0.885.
-		{"corpus", corpusFile, 200, 20, 0.98, 0.98},
-		{"heldout", heldoutFile, 150, 15, 0.98, 0.98},
+		{"corpus", corpusFile, 200, 20, 0.98, 0.98, false},
+		{"heldout", heldoutFile, 150, 15, 0.98, 0.98, false},
 		// Fresh, before the second round (2026-11-24): precision 0.991,
 		// recall 0.685, typed recall 0.970; after it 0.992 / 0.770; after
 		// the third round 0.993 / 0.870, typed 1.000 (the file-name rule
 		// reads Artifactory's 1.0 and 1.1 as releases).
-		{"fresh", freshFile, 150, 15, 0.98, 0.98},
+		{"fresh", freshFile, 150, 15, 0.98, 0.98, false},
 		// Blind (43 APIs written from their docs by an engineer who never
 		// saw the templater), scored by the lead before and after the
 		// third round with identical results: precision 0.916 (tp 515,
@@ -178,7 +180,7 @@ func TestTemplatingCorpus(t *testing.T) {
 		// parameter) were written with its misses in view; after it
 		// precision 0.989 (tp 525, fp 6), recall 0.890 (fn 65), exact
 		// 470/529; the other three unchanged.
-		{"blind", blindFile, 400, 40, 0.98, 0.98},
+		{"blind", blindFile, 400, 40, 0.98, 0.98, false},
 		// Blind2 (35 more APIs, written from their docs on 2026-11-24 by
 		// another engineer who never saw the templater, and never shown to
 		// anyone writing rules): scored by the lead once before the fourth
@@ -190,7 +192,11 @@ func TestTemplatingCorpus(t *testing.T) {
 		// collection) written with its Ghost API in view, so no longer
 		// wholly unseen: 0.987 (tp 372, fp 5), 0.882 (fn 50), exact
 		// 360/404; the other four unchanged.
-		{"blind2", blind2File, 300, 30, 0.98, 0.97},
+		{"blind2", blind2File, 300, 30, 0.98, 0.97, false},
+		// Blind3 (28 more APIs beyond devtools, written from their docs on
+		// 2026-11-24 in session 5 and committed before the templater was
+		// read or run): report-only, so no threshold is tuned to it.
+		{"blind3", blind3File, 250, 25, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
@@ -205,6 +211,9 @@ func TestTemplatingCorpus(t *testing.T) {
 			// values need no statistics: both must hold. Plain-word
 			// parameters seen with one or two values cannot always be told
 			// from resource names; their recall is reported, not asserted.
+			if c.reportOnly {
+				return
+			}
 			if s.precision() < c.minPrecision {
 				t.Errorf("precision %.3f, want at least %.3f", s.precision(), c.minPrecision)
 			}
