@@ -808,6 +808,10 @@ func (t *tree) shapeChanged(n *node) bool {
 	if n != nil && n.param && n.parent != nil && n.parent.promoted {
 		return t.rejoin(n.parent) // the parameter gained a sub-path a word kept beside it may share
 	}
+	if n != nil && !n.param && n.parent != nil && n.parent.parent != nil && !n.parent.param && !n.parent.parent.promoted &&
+		Classify(n.key) == Version && Classify(n.parent.key) == Word {
+		return t.maybePromote(n.parent.parent) // the API below a word's version gained a resource (sharedByTwo)
+	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
 		return false
 	}
@@ -1541,7 +1545,18 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			continue
 		}
 		for k := range w.lits {
-			if Classify(k) != Word || !resourceWord(k) && !reservedLiterals[k] {
+			if Classify(k) == Version {
+				if wres {
+					continue // /rest/v1, /auth/v1: services of one API, each versioned
+				}
+				if o := seen[k]; o != nil && !resourceWord(o.key) && sharedLiteral(o.lits[k], w.lits[k]) {
+					return true // one versioned API below each: tenants (/{company}/v1/employees)
+				}
+				if seen[k] == nil {
+					seen[k] = w
+				}
+				continue
+			} else if Classify(k) != Word || !resourceWord(k) && !reservedLiterals[k] {
 				continue // a value both lead to says nothing of them
 			}
 			if lookupField(k) {

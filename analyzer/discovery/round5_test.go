@@ -1,0 +1,61 @@
+package discovery
+
+import (
+	"strings"
+	"testing"
+)
+
+// Session 5 (2026-11-24): structural evidence for plain-word parameters.
+// Each rule is checked on made-up paths, with negatives, in every order
+// of the paths.
+
+// checkEveryOrder feeds paths in every order and expects want each time.
+func checkEveryOrder(t *testing.T, paths []string, want map[string]string) {
+	t.Helper()
+	permutations(paths, func(order []string) {
+		if t.Failed() {
+			return
+		}
+		got := observeAll(t, order)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %s: %s → %s, want %s", strings.Join(order, " "), p, got[p], w)
+			}
+		}
+	})
+}
+
+// TestTenantVersion: two words that each lead to the same version and,
+// below it, to the same resource are tenants of one API
+// (/gateway/{company}/v1/employees); service names of one API each lead
+// to their own resources below their versions (/sell/fulfillment/v1/order,
+// /sell/inventory/v1/offer), and resource words (/rest/v1, /auth/v1) are
+// services, not tenants.
+func TestTenantVersion(t *testing.T) {
+	t.Run("tenants", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/api/gateway/acmecorp/v1/employees/123", "/api/gateway/acmecorp/v1/reports/42",
+			"/api/gateway/globexhr/v1/employees/4081", "/api/gateway/globexhr/v1/meta/fields",
+		}, map[string]string{
+			"/api/gateway/acmecorp/v1/employees/123": "/api/gateway/{name}/v1/employees/{id}",
+			"/api/gateway/globexhr/v1/meta/fields":   "/api/gateway/{name}/v1/meta/fields",
+		})
+	})
+	t.Run("services", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/sell/fulfillment/v1/order/12-03456-78901", "/sell/inventory/v1/offer/5005317010",
+			"/sell/fulfillment/v1/order/27-10842-33615", "/sell/inventory/v1/inventory_item/GP-Cam-01",
+		}, map[string]string{
+			"/sell/fulfillment/v1/order/12-03456-78901": "/sell/fulfillment/v1/order/{id}",
+			"/sell/inventory/v1/offer/5005317010":       "/sell/inventory/v1/offer/{id}",
+		})
+	})
+	t.Run("resource words", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/rest/v1/todos", "/auth/v1/token", "/storage/v1/object/list", "/auth/v1/user", "/rest/v1/user",
+		}, map[string]string{
+			"/rest/v1/todos": "/rest/v1/todos",
+			"/auth/v1/user":  "/auth/v1/user",
+		})
+	})
+}
