@@ -59,3 +59,40 @@ func TestTenantVersion(t *testing.T) {
 		})
 	})
 }
+
+// TestSharedSubCollection: two words that each lead to one same word and,
+// below it, to a parameter hold a sub-collection each, so they are
+// instances (/b/{bucket}/o/{object}), even when the words are in the
+// vocabulary (example-logs) or the sub-collection's name is not (o). A
+// value two operations share has no parameter below it (/service/web,
+// /checks/web), and a lookup field is a collection's, not an instance's
+// (/posts/slug/{slug}).
+func TestSharedSubCollection(t *testing.T) {
+	t.Run("instances", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/storage/v1/b/my-app-assets/o", "/storage/v1/b/example-logs/o",
+			"/storage/v1/b/my-app-assets/o/images%2Flogo.png", "/storage/v1/b/example-logs/o/2024%2F01%2F15%2Faccess.log",
+			"/storage/v1/b/example-logs/iam",
+		}, map[string]string{
+			"/storage/v1/b/my-app-assets/o":                            "/storage/v1/b/{name}/o",
+			"/storage/v1/b/example-logs/o/2024%2F01%2F15%2Faccess.log": "/storage/v1/b/{name}/o/{id}",
+			"/storage/v1/b/example-logs/iam":                           "/storage/v1/b/{name}/iam",
+		})
+	})
+	t.Run("shared value", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v1/agent/service/web", "/v1/agent/checks/web", "/v1/agent/service/api", "/v1/agent/checks/api",
+		}, map[string]string{
+			"/v1/agent/service/web": "/v1/agent/service/web",
+			"/v1/agent/checks/web":  "/v1/agent/checks/web",
+		})
+	})
+	t.Run("lookup field", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/content/posts/slug/hello-world", "/content/pages/slug/about-us", "/content/posts/5ddc9141c35e7700383b2937",
+		}, map[string]string{
+			"/content/posts/slug/hello-world":         "/content/posts/slug/{name}",
+			"/content/posts/5ddc9141c35e7700383b2937": "/content/posts/{id}",
+		})
+	})
+}

@@ -812,6 +812,11 @@ func (t *tree) shapeChanged(n *node) bool {
 		Classify(n.key) == Version && Classify(n.parent.key) == Word {
 		return t.maybePromote(n.parent.parent) // the API below a word's version gained a resource (sharedByTwo)
 	}
+	if n != nil && !n.param && n.pchild != nil && n.parent != nil && !n.parent.param && n.parent.parent != nil &&
+		!n.parent.parent.promoted && Classify(n.key) == Word && Classify(n.parent.key) == Word &&
+		t.maybePromote(n.parent.parent) {
+		return true // n's parent now leads to a sub-collection (sharedByTwo)
+	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
 		return false
 	}
@@ -1556,8 +1561,21 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 					seen[k] = w
 				}
 				continue
-			} else if Classify(k) != Word || !resourceWord(k) && !reservedLiterals[k] {
-				continue // a value both lead to says nothing of them
+			} else if Classify(k) != Word {
+				continue
+			} else if !resourceWord(k) && !reservedLiterals[k] {
+				// A word both lead to may be a value two operations share
+				// (/service/web, /checks/web); one both lead to before a
+				// parameter of their own is a sub-collection of both
+				// (/b/my-app-assets/o/{object}, /b/example-logs/o/{object}).
+				if lookupField(k) || byField(k) || valueShaped(k) || w.lits[k].pchild == nil || reservedLiterals[w.key] {
+					continue
+				}
+				if o := seen["\x00"+k]; o != nil {
+					return true
+				}
+				seen["\x00"+k] = w
+				continue
 			}
 			if lookupField(k) {
 				continue // a lookup field (/writers/slug/x): collections lead to it, see lookupCollections
