@@ -1,6 +1,8 @@
 package discovery
 
 import (
+	"math/rand/v2"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -94,5 +96,59 @@ func TestSharedSubCollection(t *testing.T) {
 			"/content/posts/slug/hello-world":         "/content/posts/slug/{name}",
 			"/content/posts/5ddc9141c35e7700383b2937": "/content/posts/{id}",
 		})
+	})
+}
+
+// TestResourceWordsAtVolume: values that are English words (cities,
+// tags, topics named like resources) become a parameter once far more of
+// them than an API has resources keep arriving (64 distinct, still new in
+// a third of the calls); a fixed set of resource names stays literal
+// however often it is called, and so do many names that arrive slowly.
+func TestResourceWordsAtVolume(t *testing.T) {
+	var words []string
+	for w := range lexicon {
+		if singlePart(w) && !reservedLiterals[w] && !pluralNoun(w) {
+			words = append(words, w)
+		}
+	}
+	sort.Strings(words)
+	if len(words) < 200 {
+		t.Fatalf("%d lexicon words, want at least 200", len(words))
+	}
+	r := rand.New(rand.NewPCG(5, 24))
+	draw := func(set []string, n int, prefix string) []string {
+		var out []string
+		for range n {
+			out = append(out, prefix+set[r.IntN(len(set))])
+		}
+		return out
+	}
+	t.Run("open set of values", func(t *testing.T) {
+		paths := draw(words[:200], 3000, "/api/v1/weather/city/")
+		got := observeAll(t, paths)
+		for _, p := range paths[:20] {
+			if got[p] != "/api/v1/weather/city/{name}" {
+				t.Errorf("%s → %s, want /api/v1/weather/city/{name}", p, got[p])
+			}
+		}
+	})
+	t.Run("fixed set of names", func(t *testing.T) {
+		paths := draw(words[200:240], 3000, "/api/v1/shop/")
+		got := observeAll(t, paths)
+		for _, p := range paths[:20] {
+			if got[p] != p {
+				t.Errorf("%s → %s, want it literal", p, got[p])
+			}
+		}
+	})
+	t.Run("many names, slowly", func(t *testing.T) {
+		paths := draw(words[300:340], 3000, "/api/v1/shop/")
+		paths = append(paths, draw(words[340:370], 200, "/api/v1/shop/")...)
+		got := observeAll(t, paths)
+		for _, p := range paths[3000:3020] {
+			if got[p] != p {
+				t.Errorf("%s → %s, want it literal", p, got[p])
+			}
+		}
 	})
 }

@@ -1254,7 +1254,10 @@ func (t *tree) promote(n *node) bool {
 	case 2*unknownNames(words) > d && entityNoun(n):
 		ok = true // d >= 3, mostly names outside the vocabulary of resources
 	case 2*resourceWords(words) > d:
-		ok = false // mostly resource words (/helix/users, /helix/streams, ...): names, however many
+		// Mostly resource words (/helix/users, /helix/streams, ...): names,
+		// unless far more of them than an API has resources keep arriving
+		// (/weather/city/bank, /tags/music, ...: values in English words).
+		ok = d >= 2*cfg.ManySiblings && novelty >= 0.3
 	default:
 		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
 	}
