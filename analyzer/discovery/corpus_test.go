@@ -161,6 +161,10 @@ func TestTemplatingCorpus(t *testing.T) {
 		// operation, file name, capitalised names, unknown-name
 		// cardinality): corpus precision 1.000, recall 0.933 → 0.949;
 		// held-out 0.989 → 0.993, 0.827 → 0.885.
+		// 2026-11-24, session 5 (tenant version, shared sub-collection,
+		// resource words at volume): heldout recall 0.885 → 0.912 (gcs),
+		// blind 0.890 → 0.910 (BambooHR); precision and the others
+		// unchanged.
 		{"corpus", corpusFile, 200, 20, 0.98, 0.98, false},
 		{"heldout", heldoutFile, 150, 15, 0.98, 0.98, false},
 		// Fresh, before the second round (2026-11-24): precision 0.991,
@@ -195,7 +199,11 @@ func TestTemplatingCorpus(t *testing.T) {
 		{"blind2", blind2File, 300, 30, 0.98, 0.97, false},
 		// Blind3 (28 more APIs beyond devtools, written from their docs on
 		// 2026-11-24 in session 5 and committed before the templater was
-		// read or run): report-only, so no threshold is tuned to it.
+		// read or run): report-only, so no threshold is tuned to it. Scored
+		// twice, before and after session 5's rules (chosen on the other
+		// five), with identical results: precision 0.824 (tp 300, fp 64),
+		// recall 0.870 (fn 45), exact 231/318; typed recall 1.000, plain
+		// words 0.654 (85/130).
 		{"blind3", blind3File, 250, 25, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -244,6 +252,34 @@ func TestCorpusOrderIndependence(t *testing.T) {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/templating_"), ".txt"), func(t *testing.T) {
 			orderIndependence(t, readCorpusFile(t, file))
 		})
+	}
+}
+
+// TestBlind3OrderReport feeds blind3 in reverse and in five random orders
+// and logs how many URLs get another template than in file order. Report
+// only: on 2026-11-24 main already gave 26 URLs (NYT, Riot, TfL) another
+// template in reverse order (the same with and without session 5's rules),
+// so it joins TestCorpusOrderIndependence once that is fixed.
+func TestBlind3OrderReport(t *testing.T) {
+	lines := readCorpusFile(t, blind3File)
+	base := runCorpus(lines)
+	diff := func(ls []corpusLine) int {
+		n := 0
+		for k, v := range runCorpus(ls) {
+			if base[k] != v {
+				n++
+			}
+		}
+		return n
+	}
+	rev := slices.Clone(lines)
+	slices.Reverse(rev)
+	t.Logf("blind3, reverse order: %d of %d URLs get another template than in file order", diff(rev), len(lines))
+	for seed := range uint64(5) {
+		ls := slices.Clone(lines)
+		r := rand.New(rand.NewPCG(seed, 7))
+		r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+		t.Logf("blind3, shuffle %d: %d of %d URLs get another template than in file order", seed, diff(ls), len(lines))
 	}
 }
 
