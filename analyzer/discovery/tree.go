@@ -809,12 +809,12 @@ func (t *tree) shapeChanged(n *node) bool {
 		return t.rejoin(n.parent) // the parameter gained a sub-path a word kept beside it may share
 	}
 	if n != nil && !n.param && n.parent != nil && n.parent.parent != nil && !n.parent.param && !n.parent.parent.promoted &&
-		Classify(n.key) == Version && Classify(n.parent.key) == Word {
+		Classify(n.key) == Version && Classify(n.parent.key) == Word && !resourceWord(n.parent.key) {
 		return t.maybePromote(n.parent.parent) // the API below a word's version gained a resource (sharedByTwo)
 	}
 	if n != nil && !n.param && n.pchild != nil && n.parent != nil && !n.parent.param && n.parent.parent != nil &&
 		!n.parent.parent.promoted && Classify(n.key) == Word && Classify(n.parent.key) == Word &&
-		t.maybePromote(n.parent.parent) {
+		!resourceWord(n.key) && !reservedLiterals[n.key] && !valueShaped(n.key) && t.maybePromote(n.parent.parent) {
 		return true // n's parent now leads to a sub-collection (sharedByTwo)
 	}
 	if n == nil || n.param || n.parent == nil || Classify(n.key) != Word || reservedLiterals[n.key] {
