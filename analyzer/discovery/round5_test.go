@@ -152,3 +152,20 @@ func TestResourceWordsAtVolume(t *testing.T) {
 		}
 	})
 }
+
+// TestVersionNotShared: services of one API that each lead to their own
+// version (/gw/orders/v2, /gw/billing/v2, /gw/catalog/v3) share that
+// version, not a sub-resource: they stay literal in every order. Before,
+// a word arriving with its sub-path still empty agreed with two siblings
+// sharing v2, and the shared v2 made the position a parameter. (Written
+// after blind3's NYT, /svc/{topstories,mostpopular,books}/vN, showed the
+// order dependence; the tenant rule covers one API below each version.)
+func TestVersionNotShared(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/gw/orders/v2/open", "/gw/billing/v2/invoices/12", "/gw/catalog/v3/items/55", "/gw/reports/v1/2024/1",
+	}, map[string]string{
+		"/gw/orders/v2/open":         "/gw/orders/v2/open",
+		"/gw/billing/v2/invoices/12": "/gw/billing/v2/invoices/{id}",
+		"/gw/catalog/v3/items/55":    "/gw/catalog/v3/items/{id}",
+	})
+}

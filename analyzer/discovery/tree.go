@@ -1208,7 +1208,7 @@ func (t *tree) promote(n *node) bool {
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
 	for _, k := range dom {
-		if k != "{}" {
+		if k != "{}" && Classify(k) != Version { // services of one API each lead to their version (/svc/books/v3)
 			sharedSub = true
 		}
 	}
