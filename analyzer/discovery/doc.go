@@ -47,7 +47,16 @@
 //     after a resource noun (not a verb or gerund), are mostly outside
 //     the vocabulary below (/catalog/service/redis, postgres, web), five
 //     or more mostly new (distinct/calls ≥ 0.5), or 32 or more, unless
-//     most of them are resource words;
+//     most of them are resource words (then 64 or more still new in a
+//     third of the calls: English-word values on live traffic);
+//   - tenant: two words that are no resource words, each leading to the
+//     same version and below it to the same resource, are tenants of one
+//     API (/gateway.php/{company}/v1/employees); services each leading to
+//     their own resources below a version stay apart, and a version two
+//     words lead to is no shared sub-resource on its own;
+//   - shared sub-collection: two words that each lead to one same word
+//     and, below it, to a parameter are instances, even words of the
+//     vocabulary (/b/{bucket}/o/{object});
 //   - collection slot: a segment is a resource word when all its parts
 //     (split at '-', '_', '.', camelCase) are in an embedded vocabulary of
 //     REST resource nouns, verbs and qualifiers (lexicon.txt). After a
@@ -127,7 +136,8 @@
 //
 // A shared sub-resource counts only when it is a resource word and the
 // words sharing it are not both resource words (/service/web and
-// /checks/web are two operations on one value).
+// /checks/web are two operations on one value), or when it leads to a
+// parameter of its own (the shared sub-collection above).
 //
 // After the root, a version or an API prefix (where resource names live)
 // only 32 or more mostly new values count. Reserved words (me, self,
