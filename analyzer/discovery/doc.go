@@ -132,7 +132,8 @@
 //
 // camelCase compounds led by a reserved word (lastBuild, nextToken) are
 // operations and never join a parameter; a lookup by a field (by-email,
-// by_name, byUsername) stays literal and the segment after it is a value.
+// by_name, byUsername) stays literal, takes part in no sibling rule, and
+// the segment after it is a value.
 //
 // A shared sub-resource counts only when it is a resource word and the
 // words sharing it are not both resource words (/service/web and

@@ -169,3 +169,17 @@ func TestVersionNotShared(t *testing.T) {
 		"/gw/catalog/v3/items/55":    "/gw/catalog/v3/items/{id}",
 	})
 }
+
+// TestLookupNeverAligns: lookups by a field (by-gamer-tag, by-xuid) lead to
+// typed values, as instances do, but they are operations of the
+// collection: they stay literal in every order, with the value after
+// them a parameter. (Written after blind3's Riot accounts/by-riot-id and
+// by-puuid showed the order dependence.)
+func TestLookupNeverAligns(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/v2/members/by-gamer-tag/Ann%20Lee/EU1", "/v2/members/by-xuid/q8Zt_3kLm9Xw-2Rv7PbN0sYc4HjD6fGaQe1TuVoWiK5", "/v2/members/by-gamer-tag/Bobby/NA1",
+	}, map[string]string{
+		"/v2/members/by-gamer-tag/Ann%20Lee/EU1":                          "/v2/members/by-gamer-tag/{id}/{name}",
+		"/v2/members/by-xuid/q8Zt_3kLm9Xw-2Rv7PbN0sYc4HjD6fGaQe1TuVoWiK5": "/v2/members/by-xuid/{id}",
+	})
+}

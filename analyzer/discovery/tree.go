@@ -1153,7 +1153,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) {
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) { // by-email: a lookup, stays literal
 			words = append(words, c)
 		}
 	}
