@@ -38,7 +38,7 @@ func clickhouseFlags() []cli.Flag {
 }
 
 func actorViewsFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "clickhouse-actor-views", Value: clickhouse.DefaultMigrateConfig().ActorViews, Usage: "fill calls_by_actor (a view on every calls insert) and actors (one row per actor and day of each batch, sent by the writer); false drops the views when the schema is migrated and sends no actor rows", EnvVars: []string{"APITAP_CLICKHOUSE_ACTOR_VIEWS"}}
+	return &cli.BoolFlag{Name: "clickhouse-actor-views", Value: clickhouse.DefaultMigrateConfig().ActorViews, Usage: "keep the materialized views that fill calls_by_actor and actors on every calls insert (they cost the server about as much as the insert itself; false drops them when the schema is migrated)", EnvVars: []string{"APITAP_CLICKHOUSE_ACTOR_VIEWS"}}
 }
 
 func retentionFlag() cli.Flag {
@@ -100,7 +100,6 @@ func openClickhouse(c *cli.Context, waitForInsert bool, annotate clickhouse.Anno
 	cfg.FlushInterval = c.Duration("clickhouse-flush-interval")
 	cfg.InsertConcurrency = c.Int("clickhouse-insert-concurrency")
 	cfg.SampleBytes = c.Int("clickhouse-sample-bytes")
-	cfg.ActorSnapshots = c.Bool("clickhouse-actor-views")
 	cfg.Annotate = annotate
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("--clickhouse-batch-rows, --clickhouse-insert-concurrency, --clickhouse-flush-interval, --clickhouse-sample-bytes: %w", err)

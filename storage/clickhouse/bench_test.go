@@ -22,8 +22,7 @@ import (
 // simulated traffic turned into calls by the real pipeline (reassembly,
 // actor extraction, redaction: ~6 request and ~4 response headers), each
 // with and without body samples (1 KiB at most), with the actor views on
-// (the default: calls_by_actor filled by a view, actor rows per batch sent
-// to actors_in) and, for the simulated calls, off.
+// (the default) and, for the simulated calls, off.
 //
 // The server is a private one (not the shared test server other test runs
 // may be using), so its CPU time is this benchmark's alone: the insert and
@@ -69,7 +68,6 @@ func BenchmarkInsertCalls(b *testing.B) {
 			cfg := DefaultWriterConfig()
 			cfg.WaitForInsert = false
 			cfg.SampleBytes = tc.sample
-			cfg.ActorSnapshots = tc.views
 			cfg.FlushInterval = time.Minute // batches by size only
 			if n, err := strconv.Atoi(os.Getenv("APITAP_BENCH_BATCH_ROWS")); err == nil {
 				cfg.BatchRows = n // for comparing batch sizes; make bench uses the default

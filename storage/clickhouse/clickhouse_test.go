@@ -197,7 +197,7 @@ func TestMigrate(t *testing.T) {
 
 	// The actor views are optional: off drops them (calls no longer feed
 	// calls_by_actor), on brings them back.
-	views := "SELECT count() FROM system.tables WHERE database = '" + o.Database + "' AND name IN ('calls_by_actor_mv', 'actors_in_mv')"
+	views := "SELECT count() FROM system.tables WHERE database = '" + o.Database + "' AND name IN ('calls_by_actor_mv', 'actors_mv')"
 	byActor := "SELECT count() FROM " + o.Database + ".calls_by_actor"
 	for _, on := range []bool{false, true, true} {
 		mc := DefaultMigrateConfig()

@@ -24,13 +24,12 @@ type MigrateConfig struct {
 	// To stops after this version; 0 applies every migration.
 	To int
 	// ActorViews keeps the materialized views that fill calls_by_actor
-	// ("one actor over time", from every insert into calls) and actors
-	// (daily profiles, from the per-batch actor rows the Writer sends to
-	// actors_in). Without them those tables (and the actor_timeline and
-	// actor_profiles views) get no new rows; the Writer should then be
-	// told (WriterConfig.ActorSnapshots) not to send actor rows. Checked
-	// on every Migrate: false drops the views, true creates them again
-	// (rows inserted meanwhile are not backfilled). Default true.
+	// ("one actor over time") and actors (daily profiles) on every insert
+	// into calls. They cost the server about as much as the calls insert
+	// itself; without them those tables (and the actor_timeline and
+	// actor_profiles views) get no new rows. Checked on every Migrate:
+	// false drops the two views, true creates them again (rows inserted
+	// meanwhile are not backfilled). Default true.
 	ActorViews bool
 }
 
@@ -141,59 +140,43 @@ func Migrate(ctx context.Context, o *Options, cfg MigrateConfig, log *slog.Logge
 		res.Applied = append(res.Applied, m)
 		res.To = m.Version
 	}
-	if err := setActorViews(ctx, db, all, sc, res.To, cfg.ActorViews); err != nil {
-		return res, err
+	if res.To >= actorViewsVersion {
+		if err := setActorViews(ctx, db, all, sc, cfg.ActorViews); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
 
-// setActorViews creates the materialized views that schema version upTo
-// has (those of migrations up to it that no later one of them dropped;
-// their statements are idempotent) or drops them.
-func setActorViews(ctx context.Context, db *DB, all []Migration, sc SchemaConfig, upTo int, on bool) error {
-	var views []string // CREATE MATERIALIZED VIEW statements, in order
-	for _, m := range all {
-		if m.Version > upTo {
-			break
-		}
-		stmts, err := m.Statements(sc)
-		if err != nil {
-			return err
-		}
-		for _, q := range stmts {
-			if rest, ok := strings.CutPrefix(q, "DROP TABLE IF EXISTS "); ok {
-				name, _, _ := strings.Cut(rest, " ")
-				views = slices.DeleteFunc(views, func(v string) bool { return viewName(v) == name })
-			}
-			if viewName(q) != "" {
-				views = append(views, q)
-			}
-		}
+// actorViewsVersion is the migration that creates the actor views.
+const actorViewsVersion = 2
+
+// setActorViews creates the materialized views of migration 0002 (their
+// statements are idempotent) or drops them.
+func setActorViews(ctx context.Context, db *DB, all []Migration, sc SchemaConfig, on bool) error {
+	i := slices.IndexFunc(all, func(m Migration) bool { return m.Version == actorViewsVersion })
+	stmts, err := all[i].Statements(sc)
+	if err != nil {
+		return err
 	}
 	onCluster := ""
 	if sc.Cluster != "" {
 		onCluster = " ON CLUSTER " + sc.Cluster
 	}
-	for _, q := range views {
+	for _, q := range stmts {
+		rest, ok := strings.CutPrefix(q, "CREATE MATERIALIZED VIEW IF NOT EXISTS ")
+		if !ok {
+			continue
+		}
 		if !on {
-			q = "DROP TABLE IF EXISTS " + viewName(q) + onCluster
+			name, _, _ := strings.Cut(rest, " ")
+			q = "DROP TABLE IF EXISTS " + name + onCluster
 		}
 		if err := db.conn.Exec(ctx, q); err != nil && !alreadyDone(err) {
 			return fmt.Errorf("actor views: %w (while running: %s)", describe(db.opts, err), firstLine(q))
 		}
 	}
 	return nil
-}
-
-// viewName returns the name a CREATE MATERIALIZED VIEW statement creates,
-// "" for other statements.
-func viewName(q string) string {
-	rest, ok := strings.CutPrefix(q, "CREATE MATERIALIZED VIEW IF NOT EXISTS ")
-	if !ok {
-		return ""
-	}
-	name, _, _ := strings.Cut(rest, " ")
-	return name
 }
 
 // recordMigration inserts m into schema_migrations. A batch, because old

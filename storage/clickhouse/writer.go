@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -54,13 +53,6 @@ type WriterConfig struct {
 	// error turns permanent, or the context ends. Defaults 100ms and 5s.
 	RetryInitial time.Duration
 	RetryMax     time.Duration
-	// ActorSnapshots sends, with each batch of calls, one row per actor
-	// and day of the batch to actors_in, from which the schema's actor
-	// view fills actors (schema version 6; MigrateConfig.ActorViews).
-	// Turn it off when the actor views are off. A schema without
-	// actors_in (older than version 6) turns it off with a warning.
-	// Default true.
-	ActorSnapshots bool
 	// Annotate, when set, supplies each call's path template and sensitive
 	// data classes (from the analyzer's endpoint stage).
 	Annotate Annotator
@@ -73,7 +65,6 @@ func DefaultWriterConfig() WriterConfig {
 		InsertConcurrency: 2,
 		FlushInterval:     time.Second,
 		WaitForInsert:     true,
-		ActorSnapshots:    true,
 		SampleBytes:       1024,
 		RetryInitial:      100 * time.Millisecond,
 		RetryMax:          5 * time.Second,
@@ -127,14 +118,6 @@ type Writer struct {
 	eps    *tableWriter
 	finds  *tableWriter
 
-	// Actor rows sent with each calls batch (ActorSnapshots): the INSERT,
-	// spare column sets, whether they are still sent (off once the schema
-	// lacks actors_in), and the rows sent.
-	actorsInsert string
-	actorsSpare  chan *actorColumns
-	actorsOff    atomic.Bool
-	actorRows    atomic.Uint64
-
 	closeMu sync.Mutex
 	closed  bool
 
@@ -172,9 +155,6 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 	})
 	w.eps = w.newTable("endpoints", q("endpoints"), func() columnSet { return &endpointColumns{} })
 	w.finds = w.newTable("findings", q("findings"), func() columnSet { return &findingColumns{} })
-	w.actorsInsert = insertSQL(q("actors_in"), actorColumnNames)
-	w.actorsSpare = make(chan *actorColumns, cfg.InsertConcurrency+1)
-	w.actorsOff.Store(!cfg.ActorSnapshots)
 	return w, nil
 }
 
@@ -263,14 +243,13 @@ func (w *Writer) Close(ctx context.Context) error {
 // WriterStats counts rows by table.
 type WriterStats struct {
 	Calls, Endpoints, Findings uint64 // rows inserted
-	ActorRows                  uint64 // actor rows sent to actors_in
 	Dropped                    uint64 // rows given up on after permanent errors
 }
 
 // Stats returns what was inserted so far.
 func (w *Writer) Stats() WriterStats {
 	return WriterStats{
-		Calls: w.calls.inserted.Load(), ActorRows: w.actorRows.Load(), Endpoints: w.eps.inserted.Load(), Findings: w.finds.inserted.Load(),
+		Calls: w.calls.inserted.Load(), Endpoints: w.eps.inserted.Load(), Findings: w.finds.inserted.Load(),
 		Dropped: w.calls.dropped.Load() + w.eps.dropped.Load() + w.finds.dropped.Load(),
 	}
 }
@@ -582,60 +561,17 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 const blockRows = 4096
 
 func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
-	if err := t.w.insertColumns(ctx, t.insert, b.cols); err != nil {
-		return err
-	}
-	if calls, ok := b.cols.(*callColumns); ok && !t.w.actorsOff.Load() {
-		// After the calls, so that a retry after a failure here inserts
-		// both again: both are idempotent (ids, uniq states).
-		return t.w.insertActors(ctx, calls)
-	}
-	return nil
-}
-
-// insertActors sends the actor rows of a batch of calls to actors_in.
-func (w *Writer) insertActors(ctx context.Context, calls *callColumns) error {
-	var a *actorColumns
-	select {
-	case a = <-w.actorsSpare:
-	default:
-		a = &actorColumns{}
-	}
-	defer func() {
-		a.reset()
-		select {
-		case w.actorsSpare <- a:
-		default:
-		}
-	}()
-	a.build(calls)
-	err := w.insertColumns(ctx, w.actorsInsert, a)
-	var ex *ch.Exception
-	if errors.As(err, &ex) && ex.Code == codeUnknownTable {
-		if !w.actorsOff.Swap(true) {
-			w.log.Warn("the schema has no actors_in table (older than version 6): actor profiles are not written; run apitap migrate", "err", err)
-		}
-		return nil
-	}
-	if err == nil {
-		w.actorRows.Add(uint64(a.len()))
-	}
-	return err
-}
-
-// insertColumns inserts the rows of cols with the INSERT statement insert.
-func (w *Writer) insertColumns(ctx context.Context, insert string, cs columnSet) error {
-	ins, err := w.db.conn.PrepareBatch(ctx, insert)
+	ins, err := t.w.db.conn.PrepareBatch(ctx, t.insert)
 	if err != nil {
 		return err
 	}
-	cols, n := cs.values(), cs.len()
+	cols, n := b.cols.values(), b.cols.len()
 	for lo := 0; lo < n; lo += blockRows {
 		hi := min(lo+blockRows, n)
 		for i, col := range cols {
 			if err := appendColumn(ins.Column(i), col, lo, hi); err != nil {
 				_ = ins.Abort() // the append error is the one to report
-				return fmt.Errorf("column %s: %w", cs.names()[i], err)
+				return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
 			}
 		}
 		if hi < n {
@@ -666,13 +602,6 @@ func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
 				err = c.AppendRow(row)
 			}
 			if err != nil {
-				return err
-			}
-		}
-		return nil
-	case [][]uint8:
-		for _, row := range v[lo:hi] {
-			if err := c.AppendRow(row); err != nil {
 				return err
 			}
 		}
