@@ -22,7 +22,8 @@ import (
 // simulated traffic turned into calls by the real pipeline (reassembly,
 // actor extraction, redaction: ~6 request and ~4 response headers), each
 // with and without body samples (1 KiB at most), with the actor views on
-// (the default) and, for the simulated calls, off.
+// (the default) and, for the simulated calls, off; and the simulated calls
+// without samples sent in the table's sorting key order (SortRows).
 //
 // The server is a private one (not the shared test server other test runs
 // may be using), so its CPU time is this benchmark's alone: the insert and
@@ -40,13 +41,16 @@ func BenchmarkInsertCalls(b *testing.B) {
 		calls  func(testing.TB) []apicall.Call
 		sample int
 		views  bool
+		sorted bool // WriterConfig.SortRows
 	}{
-		{"small/no-bodies", func(testing.TB) []apicall.Call { return small }, 0, true},
-		{"small/body-sample-1KiB", func(testing.TB) []apicall.Call { return small }, 1024, true},
-		{"simulated/no-bodies", simulatedCalls, 0, true},
-		{"simulated/body-sample-1KiB", simulatedCalls, 1024, true},
-		{"simulated/no-bodies/no-actor-views", simulatedCalls, 0, false},
-		{"simulated/body-sample-1KiB/no-actor-views", simulatedCalls, 1024, false},
+		{"small/no-bodies", func(testing.TB) []apicall.Call { return small }, 0, true, false},
+		{"small/body-sample-1KiB", func(testing.TB) []apicall.Call { return small }, 1024, true, false},
+		{"simulated/no-bodies", simulatedCalls, 0, true, false},
+		{"simulated/body-sample-1KiB", simulatedCalls, 1024, true, false},
+		{"simulated/no-bodies/no-actor-views", simulatedCalls, 0, false, false},
+		{"simulated/body-sample-1KiB/no-actor-views", simulatedCalls, 1024, false, false},
+		{"simulated/no-bodies/sorted", simulatedCalls, 0, true, true},
+		{"simulated/no-bodies/no-actor-views/sorted", simulatedCalls, 0, false, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			src := tc.calls(b)
@@ -68,6 +72,7 @@ func BenchmarkInsertCalls(b *testing.B) {
 			cfg := DefaultWriterConfig()
 			cfg.WaitForInsert = false
 			cfg.SampleBytes = tc.sample
+			cfg.SortRows = tc.sorted
 			cfg.FlushInterval = time.Minute // batches by size only
 			if n, err := strconv.Atoi(os.Getenv("APITAP_BENCH_BATCH_ROWS")); err == nil {
 				cfg.BatchRows = n // for comparing batch sizes; make bench uses the default

@@ -49,6 +49,21 @@ type callColumns struct {
 	roles, scopes, sensitive                                      [][]string
 	flags                                                         []uint32
 	arena                                                         arena // backs the strings built per call
+
+	// sorted sends the rows in the table's sorting key order (order.go),
+	// ts compared in seconds when seconds (DateTime on old servers).
+	sorted, seconds bool
+	order           rowOrder
+	gather          gather
+}
+
+// permutation returns the order in which the insert sends the rows, nil
+// for the order they were added in.
+func (c *callColumns) permutation() ([]int32, *gather) {
+	if !c.sorted {
+		return nil, nil
+	}
+	return c.order.order(c, c.seconds), &c.gather
 }
 
 var callColumnNames = []string{
@@ -81,6 +96,7 @@ func (c *callColumns) reset() {
 	truncate(&c.ts)
 	truncate(&c.flags)
 	c.arena.reset()
+	c.order.reset()
 }
 
 func (c *callColumns) values() []any {
@@ -163,6 +179,9 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.flags = append(c.flags, uint32(k.Flags))
 		c.sourceKind = append(c.sourceKind, k.Source.Kind)
 		c.sourceNode = append(c.sourceNode, k.Source.Node)
+		if c.sorted {
+			c.order.add(k.Host, k.Method, template)
+		}
 	}
 }
 

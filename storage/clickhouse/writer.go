@@ -53,6 +53,13 @@ type WriterConfig struct {
 	// error turns permanent, or the context ends. Defaults 100ms and 5s.
 	RetryInitial time.Duration
 	RetryMax     time.Duration
+	// SortRows sends each batch of calls in the calls table's sorting key
+	// order (host, method, template, ts, id; order.go), which spares the
+	// server its sort of the insert. On 18.16 it moved about 1 µs of CPU
+	// per row from the server to the client (BenchmarkInsertCalls,
+	// README "ClickHouse inserts"): a gain only where the server, not the
+	// writer, is short of CPU. Default false.
+	SortRows bool
 	// Annotate, when set, supplies each call's path template and sensitive
 	// data classes (from the analyzer's endpoint stage).
 	Annotate Annotator
@@ -151,7 +158,8 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 	w.bgCtx, w.bgCancel = context.WithCancel(context.Background())
 	q := func(t string) string { return db.opts.Database + "." + t }
 	w.calls = w.newTable("calls", q("calls"), func() columnSet {
-		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate, rows: min(cfg.BatchRows, 1<<20)}
+		return &callColumns{sample: cfg.SampleBytes, annotate: cfg.Annotate, rows: min(cfg.BatchRows, 1<<20),
+			sorted: cfg.SortRows, seconds: !db.Features().Modern}
 	})
 	w.eps = w.newTable("endpoints", q("endpoints"), func() columnSet { return &endpointColumns{} })
 	w.finds = w.newTable("findings", q("findings"), func() columnSet { return &findingColumns{} })
@@ -566,10 +574,21 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 		return err
 	}
 	cols, n := b.cols.values(), b.cols.len()
+	var perm []int32
+	var g *gather
+	if p, ok := b.cols.(interface{ permutation() ([]int32, *gather) }); ok {
+		perm, g = p.permutation()
+	}
 	for lo := 0; lo < n; lo += blockRows {
 		hi := min(lo+blockRows, n)
 		for i, col := range cols {
-			if err := appendColumn(ins.Column(i), col, lo, hi); err != nil {
+			var err error
+			if perm != nil {
+				err = appendPicked(ins.Column(i), col, perm[lo:hi], g)
+			} else {
+				err = appendColumn(ins.Column(i), col, lo, hi)
+			}
+			if err != nil {
 				_ = ins.Abort() // the append error is the one to report
 				return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
 			}
@@ -625,6 +644,45 @@ func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
 		return c.Append(v[lo:hi])
 	case []uint8:
 		return c.Append(v[lo:hi])
+	}
+	return fmt.Errorf("column type %T not handled", col)
+}
+
+// appendPicked appends the rows perm of a whole column, in that order.
+func appendPicked(c driver.BatchColumn, col any, perm []int32, g *gather) error {
+	switch v := col.(type) {
+	case [][]string:
+		for _, i := range perm {
+			var err error
+			if row := v[i]; len(row) == 0 {
+				err = c.AppendRow(noStrings)
+			} else {
+				err = c.AppendRow(row)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	case [][]uint64:
+		for _, i := range perm {
+			if err := c.AppendRow(v[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	case []string:
+		return c.Append(pick(&g.str, v, perm))
+	case []time.Time:
+		return c.Append(pick(&g.ts, v, perm))
+	case []uint64:
+		return c.Append(pick(&g.u64, v, perm))
+	case []uint32:
+		return c.Append(pick(&g.u32, v, perm))
+	case []uint16:
+		return c.Append(pick(&g.u16, v, perm))
+	case []uint8:
+		return c.Append(pick(&g.u8, v, perm))
 	}
 	return fmt.Errorf("column type %T not handled", col)
 }
