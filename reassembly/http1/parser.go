@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/nozero"
 )
 
 // Kind says which direction of a connection a Parser reads.
@@ -1322,7 +1323,8 @@ func (p *Parser) keep(b []byte) {
 		// The message will own these bytes as they are: gather them
 		// there, in a buffer of the body's size, capped.
 		if p.owned == nil {
-			p.owned = make([]byte, 0, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
+			// Not zeroed: every byte up to the body's length is written.
+			p.owned = nozero.Bytes(int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
 		}
 		if room := p.cfg.MaxBodyBytes - len(p.owned); room > 0 {
 			p.owned = append(p.owned, b[:min(room, len(b))]...)
