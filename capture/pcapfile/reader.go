@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"sync/atomic"
 	"time"
@@ -128,7 +129,7 @@ func (r *Reader) openPcap(br *bufio.Reader) (*Reader, error) {
 	}
 	// pcapgo keeps only the low 8 bits of the link type; read the full field ourselves.
 	r.linkType = capture.LinkTypeFromHeader(order.Uint32(hdr[20:24]))
-	c := &classic{br: br, order: order, nanos: 1000, snaplen: order.Uint32(hdr[16:20])}
+	c := &classic{br: br, bigEndian: order == binary.BigEndian, nanos: 1000, snaplen: order.Uint32(hdr[16:20])}
 	if m := binary.BigEndian.Uint32(hdr); m == magicNanoLE || m == magicNanoBE {
 		c.nanos = 1
 	}
@@ -146,11 +147,11 @@ func (r *Reader) openPcap(br *bufio.Reader) (*Reader, error) {
 // same errors), but returns each frame where it lies in the read buffer
 // instead of copying it out.
 type classic struct {
-	br      *bufio.Reader
-	order   binary.ByteOrder
-	nanos   uint32 // timestamp fraction unit in ns
-	snaplen uint32
-	big     bytes.Buffer // frames larger than br's buffer
+	br        *bufio.Reader
+	bigEndian bool   // the file's byte order (a bool, not a binary.ByteOrder: no interface calls per record)
+	nanos     uint32 // timestamp fraction unit in ns
+	snaplen   uint32
+	big       bytes.Buffer // frames larger than br's buffer
 }
 
 // read returns the next frame, valid until the next call. Like pcapgo it
@@ -171,9 +172,14 @@ func (c *classic) read(ci *gopacket.CaptureInfo) (data []byte, err error) {
 	if ci.InterfaceIndex != 0 || ci.AncillaryData != nil {
 		*ci = gopacket.CaptureInfo{}
 	}
-	ci.Timestamp = time.Unix(int64(c.order.Uint32(hdr[0:4])), int64(c.order.Uint32(hdr[4:8])*c.nanos)).UTC()
-	ci.CaptureLength = int(c.order.Uint32(hdr[8:12]))
-	ci.Length = int(c.order.Uint32(hdr[12:16]))
+	sec, frac := binary.LittleEndian.Uint32(hdr[0:4]), binary.LittleEndian.Uint32(hdr[4:8])
+	incl, orig := binary.LittleEndian.Uint32(hdr[8:12]), binary.LittleEndian.Uint32(hdr[12:16])
+	if c.bigEndian {
+		sec, frac, incl, orig = bits.ReverseBytes32(sec), bits.ReverseBytes32(frac), bits.ReverseBytes32(incl), bits.ReverseBytes32(orig)
+	}
+	ci.Timestamp = time.Unix(int64(sec), int64(frac*c.nanos)).UTC()
+	ci.CaptureLength = int(incl)
+	ci.Length = int(orig)
 	if ci.CaptureLength > int(c.snaplen) {
 		return nil, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, c.snaplen)
 	}
