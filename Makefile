@@ -5,7 +5,7 @@ BIN := bin/apitap
 GOLANGCI_LINT_VERSION := v2.15.0
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all build test unit lint vet deps demo bench bench-live bench-ebpf eval fuzz generate check-generated image clean
+.PHONY: all build test unit lint vet deps demo bench bench-live bench-ebpf eval fuzz generate check-generated image clean pgo
 
 all: build
 
@@ -44,6 +44,11 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./apicall/ ./capture/... ./reassembly/... ./analyzer/... ./simulate/ ./storage/kafka/ ./storage/clickhouse/
 	$(GO) test -run '^$$' -bench BenchmarkAnalyzerService -benchtime 1x -count 3 ./cmd/apitap/
 	scripts/bench.sh
+
+# pgo regenerates cmd/apitap/default.pgo, the CPU profile `go build` uses
+# for profile-guided optimization (the agent's `make bench` workloads).
+pgo: build
+	scripts/pgo.sh
 
 # bench-live: the generator alone (tcpreplay, nothing capturing), the agent alone
 # draining a pre-filled ring on one core, then tcpreplay onto a veth at rising rates

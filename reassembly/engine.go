@@ -90,6 +90,8 @@ func (e *Engine) Run(ctx context.Context, src capture.Source) error {
 	}
 	lt := src.LinkType()
 	perPacket, _ := src.(capture.PacketLinkTyper)
+	into, _ := src.(capture.InfoReader)
+	var ci gopacket.CaptureInfo
 	for i := 0; ; i++ {
 		if i&1023 == 0 {
 			select {
@@ -99,7 +101,13 @@ func (e *Engine) Run(ctx context.Context, src capture.Source) error {
 			default:
 			}
 		}
-		data, ci, err := src.ReadPacket()
+		var data []byte
+		var err error
+		if into != nil {
+			data, err = into.ReadPacketInto(&ci)
+		} else {
+			data, ci, err = src.ReadPacket()
+		}
 		if err != nil {
 			e.publish()
 			e.flushShards()
@@ -127,16 +135,16 @@ func (e *Engine) handle(data []byte, lt layers.LinkType, ci *gopacket.CaptureInf
 	if e.npk&4095 == 0 {
 		e.publish()
 	}
-	seg := e.dec.Decode(data, lt, *ci)
+	seg := e.dec.DecodeAt(data, lt, ci.Timestamp)
 	if seg == nil {
 		return
 	}
 	if e.shards == nil {
-		e.workers[0].assemble(seg.Net, &seg.TCP, ci.Timestamp, seg.VNI)
+		e.workers[0].assemble(seg.Net, &seg.TCP, seg.Timestamp, seg.VNI)
 		return
 	}
 	h := seg.Net.FastHash()*0x9e3779b97f4a7c15 ^ seg.TCP.TransportFlow().FastHash()
-	e.shards[h%uint64(len(e.shards))].add(seg, ci.Timestamp)
+	e.shards[h%uint64(len(e.shards))].add(seg, seg.Timestamp)
 }
 
 // Idle is for live sources, where capture time is wall-clock time: when packets are few,

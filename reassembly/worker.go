@@ -404,7 +404,13 @@ func (w *worker) putParser(p *http1.Parser) {
 
 // emit builds a call into the batch, handing the batch on when full.
 func (w *worker) emit(c *conn, req, resp *http1.Message, index uint64) {
-	w.batch = append(w.batch, apicall.Call{})
+	if n := len(w.batch); n < cap(w.batch) {
+		// The slots past the length are zero (flushBatch clears the calls
+		// it hands on): no need to clear the call again.
+		w.batch = w.batch[:n+1]
+	} else {
+		w.batch = append(w.batch, apicall.Call{})
+	}
 	buildCall(&w.batch[len(w.batch)-1], w.cfg, c, req, resp, index)
 	w.lc.calls++
 	w.lc.callBytes += uint64(wireSize(req) + wireSize(resp))

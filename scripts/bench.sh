@@ -48,7 +48,7 @@ done
 read -r tshark_wall tshark_cpu < <(awk '{printf "%s %.3f\n", $1, $2 + $3}' "$dir/tshark.time")
 tshark_tx=$(tr -d ' ' <"$dir/tshark.calls")
 
-size=$(stat -c %s "$pcap")
+size=$(stat -L -c %s "$pcap")
 calls=$(grep -o '"calls":[0-9]*' "$dir/paired.summary" | head -1 | cut -d: -f2)
 printf '\npipeline on %s (%d bytes, %d transactions), GOMAXPROCS=1, --workers 1, median of %d runs\n' "$pcap" "$size" "$calls" "$RUNS"
 printf '%-42s %8s %8s %11s %11s %10s %10s\n' "" "wall s" "CPU s" "tx/s wall" "tx/s CPU" "x tshark" "x tshark"

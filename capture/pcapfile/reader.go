@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,7 @@ type Reader struct {
 var (
 	_ capture.Source          = (*Reader)(nil)
 	_ capture.PacketLinkTyper = (*Reader)(nil)
+	_ capture.InfoReader      = (*Reader)(nil)
 )
 
 // Open opens the capture file at path and reads its header. The file may be classic pcap,
@@ -127,7 +129,7 @@ func (r *Reader) openPcap(br *bufio.Reader) (*Reader, error) {
 	}
 	// pcapgo keeps only the low 8 bits of the link type; read the full field ourselves.
 	r.linkType = capture.LinkTypeFromHeader(order.Uint32(hdr[20:24]))
-	c := &classic{br: br, order: order, nanos: 1000, snaplen: order.Uint32(hdr[16:20])}
+	c := &classic{br: br, bigEndian: order == binary.BigEndian, nanos: 1000, snaplen: order.Uint32(hdr[16:20])}
 	if m := binary.BigEndian.Uint32(hdr); m == magicNanoLE || m == magicNanoBE {
 		c.nanos = 1
 	}
@@ -145,35 +147,44 @@ func (r *Reader) openPcap(br *bufio.Reader) (*Reader, error) {
 // same errors), but returns each frame where it lies in the read buffer
 // instead of copying it out.
 type classic struct {
-	br      *bufio.Reader
-	order   binary.ByteOrder
-	nanos   uint32 // timestamp fraction unit in ns
-	snaplen uint32
-	big     bytes.Buffer // frames larger than br's buffer
+	br        *bufio.Reader
+	bigEndian bool   // the file's byte order (a bool, not a binary.ByteOrder: no interface calls per record)
+	nanos     uint32 // timestamp fraction unit in ns
+	snaplen   uint32
+	big       bytes.Buffer // frames larger than br's buffer
 }
 
 // read returns the next frame, valid until the next call. Like pcapgo it
 // returns io.EOF at a record boundary; a record cut short returns
 // io.ErrUnexpectedEOF.
-func (c *classic) read() (data []byte, ci gopacket.CaptureInfo, err error) {
+func (c *classic) read(ci *gopacket.CaptureInfo) (data []byte, err error) {
 	hdr, err := c.br.Peek(16)
 	if err != nil {
+		*ci = gopacket.CaptureInfo{} // no record header: nothing of the last frame's stays
 		if len(hdr) == 0 && errors.Is(err, io.EOF) {
-			return nil, ci, io.EOF
+			return nil, io.EOF
 		}
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, ci, err
+		return nil, err
 	}
-	ci.Timestamp = time.Unix(int64(c.order.Uint32(hdr[0:4])), int64(c.order.Uint32(hdr[4:8])*c.nanos)).UTC()
-	ci.CaptureLength = int(c.order.Uint32(hdr[8:12]))
-	ci.Length = int(c.order.Uint32(hdr[12:16]))
+	if ci.InterfaceIndex != 0 || ci.AncillaryData != nil {
+		*ci = gopacket.CaptureInfo{}
+	}
+	sec, frac := binary.LittleEndian.Uint32(hdr[0:4]), binary.LittleEndian.Uint32(hdr[4:8])
+	incl, orig := binary.LittleEndian.Uint32(hdr[8:12]), binary.LittleEndian.Uint32(hdr[12:16])
+	if c.bigEndian {
+		sec, frac, incl, orig = bits.ReverseBytes32(sec), bits.ReverseBytes32(frac), bits.ReverseBytes32(incl), bits.ReverseBytes32(orig)
+	}
+	ci.Timestamp = time.Unix(int64(sec), int64(frac*c.nanos)).UTC()
+	ci.CaptureLength = int(incl)
+	ci.Length = int(orig)
 	if ci.CaptureLength > int(c.snaplen) {
-		return nil, ci, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, c.snaplen)
+		return nil, fmt.Errorf("capture length exceeds snap length: %d > %d", ci.CaptureLength, c.snaplen)
 	}
 	if ci.CaptureLength > ci.Length {
-		return nil, ci, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
+		return nil, fmt.Errorf("capture length exceeds original packet length: %d > %d", ci.CaptureLength, ci.Length)
 	}
 	n := 16 + ci.CaptureLength
 	if n <= c.br.Size() {
@@ -182,22 +193,22 @@ func (c *classic) read() (data []byte, ci gopacket.CaptureInfo, err error) {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, ci, err
+			return nil, err
 		}
 		_, _ = c.br.Discard(n) // cannot fail: the bytes are buffered
-		return rec[16:], ci, nil
+		return rec[16:], nil
 	}
 	_, _ = c.br.Discard(16) // buffered: Peek(16) succeeded
 	// Grown as the bytes come: a corrupt length in a cut file costs no
 	// more memory than the file holds.
 	c.big.Reset()
 	if _, err := c.big.ReadFrom(io.LimitReader(c.br, int64(ci.CaptureLength))); err != nil {
-		return nil, ci, err
+		return nil, err
 	}
 	if c.big.Len() < ci.CaptureLength {
-		return nil, ci, io.ErrUnexpectedEOF
+		return nil, io.ErrUnexpectedEOF
 	}
-	return c.big.Bytes(), ci, nil
+	return c.big.Bytes(), nil
 }
 
 func (r *Reader) openNg(br *bufio.Reader) (*Reader, error) {
@@ -243,19 +254,28 @@ func firstInterfaceLinkType(br *bufio.Reader) layers.LinkType {
 // the end of the file, and an error wrapping capture.ErrTruncated, after every complete frame,
 // when the file ends in the middle of a record.
 func (r *Reader) ReadPacket() (data []byte, ci gopacket.CaptureInfo, err error) {
+	data, err = r.ReadPacketInto(&ci)
+	return data, ci, err
+}
+
+// ReadPacketInto is ReadPacket writing the capture info into *ci (capture.InfoReader); on an
+// error *ci is zeroed.
+func (r *Reader) ReadPacketInto(ci *gopacket.CaptureInfo) (data []byte, err error) {
 	if r.err != nil {
-		return nil, ci, r.err
+		*ci = gopacket.CaptureInfo{}
+		return nil, r.err
 	}
 	if r.ng != nil {
-		data, ci, err = r.ng.ZeroCopyReadPacketData()
+		data, *ci, err = r.ng.ZeroCopyReadPacketData()
 	} else {
-		data, ci, err = r.pcap.read()
+		data, err = r.pcap.read(ci)
 	}
 	if err != nil {
-		r.err = r.readError(err, ci)
-		return nil, gopacket.CaptureInfo{}, r.err
+		r.err = r.readError(err, *ci)
+		*ci = gopacket.CaptureInfo{}
+		return nil, r.err
 	}
-	return data, ci, nil
+	return data, nil
 }
 
 func (r *Reader) readError(err error, ci gopacket.CaptureInfo) error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -129,7 +130,20 @@ type readResult struct {
 	err  error // the error that ended reading (nil for io.EOF)
 }
 
+// readAll reads every frame of path with ReadPacket, and again with
+// ReadPacketInto into one reused variable (as the engine reads), and fails
+// when the two readings differ in anything.
 func readAll(t *testing.T, path string) (*Reader, readResult) {
+	t.Helper()
+	r, res := readAllWith(t, path, false)
+	_, into := readAllWith(t, path, true)
+	if !reflect.DeepEqual(res, into) {
+		t.Fatalf("ReadPacketInto read %d frames (error %v), ReadPacket %d (error %v), or other bytes or capture info", len(into.data), into.err, len(res.data), res.err)
+	}
+	return r, res
+}
+
+func readAllWith(t *testing.T, path string, into bool) (*Reader, readResult) {
 	t.Helper()
 	r, err := Open(path)
 	if err != nil {
@@ -137,8 +151,19 @@ func readAll(t *testing.T, path string) (*Reader, readResult) {
 	}
 	t.Cleanup(func() { r.Close() })
 	var res readResult
+	var reused gopacket.CaptureInfo
 	for {
-		data, ci, err := r.ReadPacket()
+		var data []byte
+		var ci gopacket.CaptureInfo
+		if into {
+			data, err = r.ReadPacketInto(&reused)
+			ci = reused
+			if err != nil && !reflect.DeepEqual(ci, gopacket.CaptureInfo{}) {
+				t.Errorf("ReadPacketInto left capture info %+v with error %v", ci, err)
+			}
+		} else {
+			data, ci, err = r.ReadPacket()
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}

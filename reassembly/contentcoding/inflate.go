@@ -6,6 +6,8 @@ import (
 	"hash/crc32"
 	"math/bits"
 	"sync"
+
+	"github.com/apitap/apitap/internal/nozero"
 )
 
 // This file is a one-shot DEFLATE decoder (RFC 1951) for the common case:
@@ -686,7 +688,8 @@ func fastGzip(dst, src []byte, limit int) (out []byte, ok bool) {
 	if cap(dst)-start < int(size) {
 		// The output's exact size (block copies by words only far from
 		// the end, so no slack is needed).
-		dst = append(make([]byte, 0, start+int(size)), dst...)
+		// Not zeroed: the inflater writes every byte it returns.
+		dst = append(nozero.Bytes(start+int(size)), dst...)
 	}
 	out, used, ok := f.inflate(dst, src[10:], limit)
 	f.src = nil

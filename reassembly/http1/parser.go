@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/nozero"
 )
 
 // Kind says which direction of a connection a Parser reads.
@@ -998,7 +999,7 @@ func (p *Parser) finishHeader(block []byte, v09 bool, ts int64) {
 		p.emit(ts)
 		return
 	}
-	hdrs, fr, reason := parseFields(s, p.ends[1:], true, p.pool, m)
+	hdrs, fr, reason := parseFields(s, int(p.ends[0])+1, p.ends[1:], true, p.pool, m)
 	if reason != "" {
 		p.fail(reason)
 		return
@@ -1082,17 +1083,16 @@ type framing struct {
 	host, ctype, cenc bool
 }
 
-// parseFields parses the field lines of block s whose LF offsets are ends;
-// the last of them ends the empty line closing the block. With framingToo
+// parseFields parses the field lines of block s that start at offset ls
+// (after the start line, if any) and whose LF offsets are ends; the last of
+// them ends the empty line closing the block. With framingToo
 // (a header block, not trailers) it also reads the framing fields and
 // records the first Host, Content-Type and Content-Encoding values in m.
-func parseFields(s string, ends []int32, framingToo bool, mp *MessagePool, m *Message) (apicall.Headers, framing, string) {
+func parseFields(s string, ls int, ends []int32, framingToo bool, mp *MessagePool, m *Message) (apicall.Headers, framing, string) {
 	var fr framing
 	if len(ends) <= 1 {
 		return nil, fr, ""
 	}
-	// Lines start after the LF that precedes the first field line.
-	ls := strings.LastIndexByte(s[:ends[0]], '\n') + 1
 	// A NUL anywhere in the field lines makes the block bad (in a name it
 	// is a control byte, in a value forbidden): one search for the block.
 	if strings.IndexByte(s[ls:], 0) >= 0 {
@@ -1322,7 +1322,8 @@ func (p *Parser) keep(b []byte) {
 		// The message will own these bytes as they are: gather them
 		// there, in a buffer of the body's size, capped.
 		if p.owned == nil {
-			p.owned = make([]byte, 0, int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
+			// Not zeroed: every byte up to the body's length is written.
+			p.owned = nozero.Bytes(int(min(p.remain, int64(p.cfg.MaxBodyBytes))))
 		}
 		if room := p.cfg.MaxBodyBytes - len(p.owned); room > 0 {
 			p.owned = append(p.owned, b[:min(room, len(b))]...)
@@ -1464,7 +1465,7 @@ func (p *Parser) feedTrailer(data []byte, ts int64) int {
 		return n
 	case scanDone:
 		if len(block) > 2 { // more than the final empty line
-			tr, _, reason := parseFields(string(block), p.ends, false, p.pool, nil)
+			tr, _, reason := parseFields(string(block), 0, p.ends, false, p.pool, nil)
 			if reason != "" {
 				p.chunkFail(reason)
 				return n
