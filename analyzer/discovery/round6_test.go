@@ -24,6 +24,20 @@ func TestLeadNames(t *testing.T) {
 			"/feed/board/random":         "/feed/board/random",
 		})
 	})
+	t.Run("a leaf agrees with no shape", func(t *testing.T) {
+		// A leaf (/board/quizbox) fits every sub-path; it must not make words
+		// of different sub-paths (/board/ranked/{name}, /board/member/zorblat/games)
+		// look alike when it arrives between them.
+		checkEveryOrder(t, []string{
+			"/board/ranked/GOLD", "/board/member/zorblat/games/2023/11", "/board/quizbox", "/board/member/quillon",
+			"/board/member/vexmar/games/archives", "/board/quizbox/random", "/board/ranked/SILVER",
+		}, map[string]string{
+			"/board/ranked/GOLD":                  "/board/ranked/{name}",
+			"/board/member/zorblat/games/2023/11": "/board/member/{name}/games/{id}/{id2}",
+			"/board/quizbox":                      "/board/quizbox",
+			"/board/quizbox/random":               "/board/quizbox/random",
+		})
+	})
 	t.Run("services", func(t *testing.T) {
 		checkEveryOrder(t, []string{
 			"/svc/mapsearch/v2/tiles.json", "/svc/geocodez/v1/lookup.json", "/svc/routewise/v3/plan/fastest",

@@ -1282,7 +1282,10 @@ func (t *tree) promote(n *node) bool {
 	if sys := systemOperands(words); sys != nil {
 		return t.promoteInstances(n, sys, ruleSystemOps)
 	}
-	// Dominant shape and the share of siblings compatible with it.
+	// Dominant shape and the share of siblings compatible with it. A
+	// leaf agrees with every shape, so the dominant one is taken among
+	// the words that have sub-paths: a leaf must not make two words of
+	// different sub-paths (/pub/titled/{name}, /pub/player/hikaru) agree.
 	shapes := make([][]string, d)
 	count := map[string]int{}
 	best := ""
@@ -1290,7 +1293,7 @@ func (t *tree) promote(n *node) bool {
 		shapes[i] = shape(c)
 		k := strings.Join(shapes[i], "\x00")
 		count[k]++
-		if n := count[k]; n > count[best] || n == count[best] && k < best {
+		if n := count[k]; k != "" && (best == "" || n > count[best] || n == count[best] && k < best) {
 			best = k
 		}
 	}
@@ -1319,7 +1322,7 @@ func (t *tree) promote(n *node) bool {
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
 	for _, k := range dom {
-		if k != "{}" && Classify(k) != Version { // services of one API each lead to their version (/svc/books/v3)
+		if k != "{}" && Classify(k) != Version && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3)
 			sharedSub = true
 		}
 	}
