@@ -137,3 +137,20 @@ func TestCollectionsOutnumber(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseApart: an API that capitalises its resources (/Route/Kind,
+// /Route/Info) writes its values in lower case (/Route/elmline/Delays),
+// so capitalised words beside the values stay literal whatever arrived
+// first; lower-case APIs read capitals as values (TestTitleValue).
+func TestCaseApart(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/Route/elmline/Delays", "/Route/Kind/tram,ferry/Delays", "/Route/oakline/Delays", "/Route/Info/Kinds",
+		"/Route/Kind/bus/Delays", "/Route/elmline/Stops/490ABC123X", "/Route/birchline/Delays",
+	}, map[string]string{
+		"/Route/elmline/Delays":           "/Route/{name}/Delays",
+		"/Route/birchline/Delays":         "/Route/{name}/Delays",
+		"/Route/Kind/bus/Delays":          "/Route/Kind/{name}/Delays",
+		"/Route/Info/Kinds":               "/Route/Info/Kinds",
+		"/Route/elmline/Stops/490ABC123X": "/Route/{name}/Stops/{id}",
+	})
+}

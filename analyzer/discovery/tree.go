@@ -838,7 +838,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -1264,7 +1264,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) { // by-email: a lookup, stays literal
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
 			words = append(words, c)
 		}
 	}
@@ -1410,6 +1410,15 @@ func (t *tree) promote(n *node) bool {
 		t.merge(p, c)
 	}
 	return true
+}
+
+// caseApart reports whether capitalised word w, below capitalised
+// literal n, is a resource of an API that capitalises its resources
+// (/Line/Mode, /Line/Meta beside /Line/{id} holding victoria, central):
+// such an API writes its resources and not its values that way, so the
+// word takes part in no sibling rule (as slotValue reads it too).
+func caseApart(n *node, w string) bool {
+	return !n.param && titleCase(w) && titleCase(n.key)
 }
 
 // systemOperands returns the words that lead to a system operation
@@ -1791,7 +1800,7 @@ func (t *tree) merge(dst, src *node) {
 	}
 	slotted := false
 	for k, c := range src.lits {
-		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil {
+		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil && !caseApart(dst, k) {
 			t.merge(dst.pchild, c)
 			continue
 		}
