@@ -61,7 +61,8 @@ func TestLeadNames(t *testing.T) {
 // short prefix word at the root that is no word of the vocabulary
 // (/zq/2/widget/{uuid}) is the API's version, like /api/3/ or v2, so the
 // collections after it stay apart; deeper, after a word of the
-// vocabulary or with more digits it is an identifier.
+// vocabulary, with more digits or at the end of the path (/pq/42) it is
+// an identifier.
 func TestVersionAfterPrefix(t *testing.T) {
 	checkEveryOrder(t, []string{
 		"/zq/2/widget/3f1c2a9e-8d4b-4c6a-9e1f-0a2b3c4d5e6f", "/zq/2/gadget/7a1c2a9e-8d4b-4c6a-9e1f-0a2b3c4d5e6f",
@@ -74,8 +75,8 @@ func TestVersionAfterPrefix(t *testing.T) {
 		"/orders/12":                 "/orders/{id}",
 		"/box/7":                     "/box/{id}",
 	})
-	got := observeAll(t, []string{"/api/v1/zq/12", "/zq/123"})
-	for p, w := range map[string]string{"/api/v1/zq/12": "/api/v1/zq/{id}", "/zq/123": "/zq/{id}"} {
+	got := observeAll(t, []string{"/api/v1/zq/12", "/zq/123", "/pq/42"})
+	for p, w := range map[string]string{"/api/v1/zq/12": "/api/v1/zq/{id}", "/zq/123": "/zq/{id}", "/pq/42": "/pq/{id}"} {
 		if got[p] != w {
 			t.Errorf("%s → %s, want %s", p, got[p], w)
 		}

@@ -748,7 +748,7 @@ var namespaceLiterals = map[string]bool{
 // date right after the root or an API prefix is a version ("/2/tweets",
 // "/rest/api/3/issue", "/2010-04-01/Accounts"), not an identifier:
 // identifiers follow collection names.
-func classifyAt(parent *node, seg string) Kind {
+func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
 		!namespaceLiterals[parent.key] && pluralNoun(parent.key) {
@@ -758,7 +758,7 @@ func classifyAt(parent *node, seg string) Kind {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
 	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
-		(parent.parent == nil || namespaceLiterals[parent.key] || apiPrefix(parent)) {
+		(parent.parent == nil || namespaceLiterals[parent.key] || more && apiPrefix(parent)) {
 		return Version
 	}
 	return k
@@ -767,7 +767,9 @@ func classifyAt(parent *node, seg string) Kind {
 // apiPrefix reports whether literal n is a short prefix word right after
 // the root (/ws/2/artist, /db/1/...): two or three lower-case letters
 // that are no word of the vocabulary. Collections are named in words, so
-// a number after such a prefix is the API's version, as after /api/.
+// a number after such a prefix that leads further (classifyAt's more) is
+// the API's version, as after /api/; at the end of a path (/tv/12) it is
+// an id.
 func apiPrefix(n *node) bool {
 	if n.parent == nil || n.parent.parent != nil || len(n.key) < 2 || len(n.key) > 3 || inLexicon(n.key) {
 		return false
@@ -818,7 +820,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = c
 			continue
 		}
-		k := classifyAt(n, seg)
+		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
 		if k != Word && k != Version {
 			if (k == Integer || k == UUID) && n.pchild != nil && t.demoteLone(n.pchild) {
 				return t.rewalk(path, depth)
@@ -1908,7 +1910,7 @@ func findFrom(n *node, rest, file string) *node {
 	if p == nil {
 		return nil
 	}
-	k := classifyAt(n, seg)
+	k := classifyAt(n, seg, strings.Trim(tail, "/") != "")
 	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		return nil
 	}
