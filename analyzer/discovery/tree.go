@@ -609,23 +609,25 @@ func alignedTyped(words []*node) bool {
 // of no common format (P12345, UniRef90_P05067, UPI000002DB1C): instances
 // of one collection are named by one scheme (4.18.2 and 18.2.0 are both
 // releases), so ids of two formats below two words say the words name two
-// collections. Random tokens have no format (idFormat) and agree with all.
+// collections. Random tokens are one format of their own (idFormat's ""):
+// a random token and a code (I5l9cCSFccLKFEKS.7wqSZ, GBAYE6900522) name
+// two schemes.
 func disjointFormats(a, b *node) bool {
 	if len(a.formats) == 0 || len(b.formats) == 0 {
 		return false
 	}
 	for _, x := range a.formats {
-		if x == "" || slices.Contains(b.formats, x) {
+		if slices.Contains(b.formats, x) {
 			return false
 		}
 	}
-	return !slices.Contains(b.formats, "")
+	return true
 }
 
 // idFormat writes into buf the format of token s: its runs of upper-case
 // letters (A), lower-case letters (a) and digits (9), other characters as
 // they are, signs dropped (UniRef90_P05067 → AaA9_A9, 4.18.2 → 9.9.9). A value of more
-// than maxFormat runs is a random token, of no format: it returns "".
+// than maxFormat runs is a random token: it returns "" (nil).
 func idFormat(buf *[maxFormat]byte, s string) []byte {
 	n := 0
 	var last byte
