@@ -141,8 +141,9 @@
 // prefix that is no vocabulary word, with more path after it, is a
 // version (/ws/2/artist); in an API that capitalises its resources,
 // capitalised words take part in no sibling rule (/Line/Mode beside
-// /Line/{line}); and a new word with a sub-path still to come is judged
-// when that sub-path arrives.
+// /Line/{line}); a plural resource word with a format suffix
+// (/search/authors.json) is a collection, not a value; and a new word
+// with a sub-path still to come is judged when that sub-path arrives.
 //
 // camelCase compounds led by a reserved word (lastBuild, nextToken) are
 // operations and never join a parameter; a lookup by a field (by-email,

@@ -151,3 +151,15 @@ func TestCaseApart(t *testing.T) {
 		"/Route/elmline/Stops/490ABC123X": "/Route/{name}/Stops/{id}",
 	})
 }
+
+// TestCollectionFormat: a plural collection name with a format suffix
+// (/lookup/members.json, like /count.json) is the collection in that
+// format, not a file named after a value; a file with a value's stem
+// (/subjects/gardening.json) and plain files (report.pdf) are values.
+func TestCollectionFormat(t *testing.T) {
+	checkTemplates(t, []string{"/lookup/members.json", "/lookup/members.json", "/subjects/gardening.json", "/docs/report.pdf"}, map[string]string{
+		"/lookup/members.json":     "/lookup/members.json",
+		"/subjects/gardening.json": "/subjects/{name}",
+		"/docs/report.pdf":         "/docs/{name}",
+	})
+}
