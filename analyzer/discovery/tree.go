@@ -626,8 +626,9 @@ func disjointFormats(a, b *node) bool {
 
 // idFormat writes into buf the format of token s: its runs of upper-case
 // letters (A), lower-case letters (a) and digits (9), other characters as
-// they are, signs dropped (UniRef90_P05067 → AaA9_A9, 4.18.2 → 9.9.9). A value of more
-// than maxFormat runs is a random token: it returns "" (nil).
+// they are, signs dropped (UniRef90_P05067 → AaAa9_A9, 4.18.2 → 9.9.9,
+// -73.98,40.74 → 9.9,9.9). A value of more than maxFormat runs is a
+// random token: it returns nil, the format "" that all random tokens share.
 func idFormat(buf *[maxFormat]byte, s string) []byte {
 	n := 0
 	var last byte
