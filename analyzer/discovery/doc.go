@@ -128,7 +128,22 @@
 // whichever arrived first (/actions/poweroff beside /actions/{id}); and a
 // word the collection slot took alone returns to a literal once it leads
 // to integer or UUID ids and to batch, search or count
-// (/orders/historical/{id} beside /orders/historical/batch).
+// (/orders/historical/{id} beside /orders/historical/batch). From the
+// shape of the tree, not from words: sibling words that each lead to a
+// parameter or to a version name collections or services
+// (/pub/player/{username}, /pub/club/{id}, /svc/books/v3); a position's
+// dominant shape is taken among the words that have sub-paths (a leaf
+// agrees with every shape); words leading to identifiers of different
+// formats or letter prefixes (P12345, UniRef90_P05067, UPI000002DB1C)
+// never align, nor do words leading to typed ids beside as many
+// collections before integer or UUID ids (/ws/2/isrc beside
+// /ws/2/artist/{uuid}); a one- or two-digit number after a short root
+// prefix that is no vocabulary word, with more path after it, is a
+// version (/ws/2/artist); in an API that capitalises its resources,
+// capitalised words take part in no sibling rule (/Line/Mode beside
+// /Line/{line}); a plural resource word with a format suffix
+// (/search/authors.json) is a collection, not a value; and a new word
+// with a sub-path still to come is judged when that sub-path arrives.
 //
 // camelCase compounds led by a reserved word (lastBuild, nextToken) are
 // operations and never join a parameter; a lookup by a field (by-email,

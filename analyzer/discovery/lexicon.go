@@ -221,8 +221,8 @@ func valueShaped(s string) bool {
 			dot = i
 		}
 	}
-	if dot <= 0 || reservedLiterals[s[:dot]] {
-		return false // count.json, search.json: an operation with a format
+	if dot <= 0 || reservedLiterals[s[:dot]] || pluralNoun(s[:dot]) && resourceWord(s[:dot]) {
+		return false // count.json, search.json: an operation with a format; authors.json: a collection's
 	}
 	ext := s[dot+1:]
 	if len(ext) < 2 || len(ext) > 4 {

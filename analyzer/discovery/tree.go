@@ -37,6 +37,10 @@ type node struct {
 	// prefixes are the letter prefixes of the typed values of a parameter
 	// node ("GC" of GC319989, "cus" of cus_Nffr...), at most maxPrefixes.
 	prefixes []string
+	// formats are the character-class shapes of the token values of a
+	// parameter node (A9 of P12345, 9.9.9 of 4.18.2; see idFormat), at
+	// most maxPrefixes.
+	formats []string
 	// known are the first maxKnown plain-word values merged into the
 	// parameter: evidence for the same values in a sibling position.
 	known []string
@@ -575,22 +579,116 @@ func operationName(w string) bool {
 // that agree everywhere but in one position, which names instances.
 func alignedTyped(words []*node) bool {
 	var kind Kind
-	n := 0
+	var first *node
+	n, colls := 0, 0
 	for _, w := range words {
+		if collectionBeforeID(w) {
+			colls++
+			continue
+		}
 		p := w.pchild
 		if p == nil || p.kind == Word || len(w.lits) > 0 || resourceWord(w.key) || pluralNoun(w.key) || reservedLiterals[w.key] {
 			continue
 		}
-		if collectionBeforeID(w) {
-			continue
-		}
-		if n > 0 && p.kind != kind {
+		if n > 0 && (p.kind != kind || disjointPrefixes(p, first) || disjointFormats(p, first)) {
 			return false
+		}
+		if n == 0 {
+			first = p
 		}
 		kind = p.kind
 		n++
 	}
-	return n >= 2
+	// Beside as many collections before their ids (/ws/2/artist/{uuid},
+	// /ws/2/label/{uuid}), words leading to other ids are collections too
+	// (/ws/2/isrc/GBAYE6900522, /ws/2/discid/I5l9cCSF...).
+	return n >= 2 && colls < n
+}
+
+// disjointFormats reports whether token parameters a and b hold values
+// of no common format (P12345, UniRef90_P05067, UPI000002DB1C): instances
+// of one collection are named by one scheme (4.18.2 and 18.2.0 are both
+// releases), so ids of two formats below two words say the words name two
+// collections. Random tokens are one format of their own (idFormat's ""):
+// a random token and a code (I5l9cCSFccLKFEKS.7wqSZ, GBAYE6900522) name
+// two schemes.
+func disjointFormats(a, b *node) bool {
+	if len(a.formats) == 0 || len(b.formats) == 0 {
+		return false
+	}
+	for _, x := range a.formats {
+		if slices.Contains(b.formats, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// idFormat writes into buf the format of token s: its runs of upper-case
+// letters (A), lower-case letters (a) and digits (9), other characters as
+// they are, signs dropped (UniRef90_P05067 → AaAa9_A9, 4.18.2 → 9.9.9,
+// -73.98,40.74 → 9.9,9.9). A value of more than maxFormat runs is a
+// random token: it returns nil, the format "" that all random tokens share.
+func idFormat(buf *[maxFormat]byte, s string) []byte {
+	n := 0
+	var last byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c = 'A'
+		case c >= 'a' && c <= 'z':
+			c = 'a'
+		case c >= '0' && c <= '9':
+			c = '9'
+		case (c == '-' || c == '+') && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' && (i == 0 || last != 'a' && last != 'A' && last != '9'):
+			continue // a sign (-73.9857,40.7484): the same format as 13.38,52.51
+		}
+		if n > 0 && c == last {
+			continue
+		}
+		if n == maxFormat {
+			return nil
+		}
+		buf[n] = c
+		last = c
+		n++
+	}
+	return buf[:n]
+}
+
+const maxFormat = 8
+
+// addFormat records the format of token value seg of parameter p.
+func (t *tree) addFormat(p *node, seg string) {
+	if len(p.formats) >= maxPrefixes || p.kind != Token && p.kind != Hex && p.kind != Mixed {
+		return
+	}
+	var buf [maxFormat]byte
+	f := idFormat(&buf, seg)
+	for _, x := range p.formats {
+		if x == string(f) {
+			return
+		}
+	}
+	p.formats = append(p.formats, string(f))
+}
+
+// disjointPrefixes reports whether typed parameters a and b both hold
+// identifiers with letter prefixes and share none (UniRef90_P05067 and
+// UPI000002DB1C): a prefix tags the type of an identifier (Stripe's cus_
+// and ch_), so two words leading to ids of different types name two
+// collections, not two instances of one.
+func disjointPrefixes(a, b *node) bool {
+	if len(a.prefixes) == 0 || len(b.prefixes) == 0 {
+		return false
+	}
+	for _, x := range a.prefixes {
+		if slices.Contains(b.prefixes, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // tree is the learned path tree of one host.
@@ -653,7 +751,7 @@ var namespaceLiterals = map[string]bool{
 // date right after the root or an API prefix is a version ("/2/tweets",
 // "/rest/api/3/issue", "/2010-04-01/Accounts"), not an identifier:
 // identifiers follow collection names.
-func classifyAt(parent *node, seg string) Kind {
+func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
 		!namespaceLiterals[parent.key] && pluralNoun(parent.key) {
@@ -663,10 +761,23 @@ func classifyAt(parent *node, seg string) Kind {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
 	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
-		(parent.parent == nil || namespaceLiterals[parent.key]) {
+		(parent.parent == nil || namespaceLiterals[parent.key] || more && apiPrefix(parent)) {
 		return Version
 	}
 	return k
+}
+
+// apiPrefix reports whether literal n is a short prefix word right after
+// the root (/ws/2/artist, /db/1/...): two or three lower-case letters
+// that are no word of the vocabulary. Collections are named in words, so
+// a number after such a prefix that leads further (classifyAt's more) is
+// the API's version, as after /api/; at the end of a path (/tv/12) it is
+// an id.
+func apiPrefix(n *node) bool {
+	if n.parent == nil || n.parent.parent != nil || len(n.key) < 2 || len(n.key) > 3 || inLexicon(n.key) {
+		return false
+	}
+	return plainLower(n.key)
 }
 
 // walk finds (or grows) the node of a path. It allocates only when the
@@ -712,25 +823,27 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = c
 			continue
 		}
-		k := classifyAt(n, seg)
+		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
 		if k != Word && k != Version {
 			if (k == Integer || k == UUID) && n.pchild != nil && t.demoteLone(n.pchild) {
 				return t.rewalk(path, depth)
 			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
+			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
+			t.addFormat(n, seg)
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
 			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
-			if (t.addPrefix(n, seg) || created) && t.absorbIDLike(n.parent) {
+			if (newPrefix || created) && t.absorbIDLike(n.parent) {
 				return t.rewalk(path, depth)
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -754,7 +867,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if depth == 0 && t.addValue(p, seg) {
 				t.promoteCousins(n)
 			}
-			if created && (t.absorbIDLike(n) || t.nestedChanged(n)) {
+			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -769,7 +882,10 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if collectionOps[seg] && t.demoteSlot(n) {
 			return t.rewalk(path, depth) // n names a collection (see demoteSlot)
 		}
-		if k == Word && !n.promoted {
+		if k == Word && !n.promoted && strings.Trim(rest, "/") == "" {
+			// A word with a sub-path still to come is judged when that
+			// sub-path arrives (shapeChanged), not with an empty shape that
+			// agrees with every sibling.
 			if t.maybePromote(n) {
 				if !n.param && n.parent != nil && n.parent.lits[n.key] != n {
 					return t.rewalk(path, depth) // n itself was merged into a parameter
@@ -1153,7 +1269,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) { // by-email: a lookup, stays literal
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
 			words = append(words, c)
 		}
 	}
@@ -1171,7 +1287,10 @@ func (t *tree) promote(n *node) bool {
 	if sys := systemOperands(words); sys != nil {
 		return t.promoteInstances(n, sys, ruleSystemOps)
 	}
-	// Dominant shape and the share of siblings compatible with it.
+	// Dominant shape and the share of siblings compatible with it. A
+	// leaf agrees with every shape, so the dominant one is taken among
+	// the words that have sub-paths: a leaf must not make two words of
+	// different sub-paths (/pub/titled/{name}, /pub/player/hikaru) agree.
 	shapes := make([][]string, d)
 	count := map[string]int{}
 	best := ""
@@ -1179,7 +1298,7 @@ func (t *tree) promote(n *node) bool {
 		shapes[i] = shape(c)
 		k := strings.Join(shapes[i], "\x00")
 		count[k]++
-		if n := count[k]; n > count[best] || n == count[best] && k < best {
+		if n := count[k]; k != "" && (best == "" || n > count[best] || n == count[best] && k < best) {
 			best = k
 		}
 	}
@@ -1208,7 +1327,7 @@ func (t *tree) promote(n *node) bool {
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
 	for _, k := range dom {
-		if k != "{}" && Classify(k) != Version { // services of one API each lead to their version (/svc/books/v3)
+		if k != "{}" && Classify(k) != Version && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3)
 			sharedSub = true
 		}
 	}
@@ -1251,6 +1370,8 @@ func (t *tree) promote(n *node) bool {
 		ok = true // d >= 3
 	case 2*collectionNames(words) > d:
 		ok = false // mostly plurals leading to their own members (/air/airports/{id}, /air/offers/{id}): collections
+	case d < cfg.ManySiblings && 2*leadNames(words) > d:
+		ok = false // mostly names each before a parameter or a version (/pub/player/{u}, /svc/books/v3): collections, services
 	case 2*unknownNames(words) > d && entityNoun(n):
 		ok = true // d >= 3, mostly names outside the vocabulary of resources
 	case 2*resourceWords(words) > d:
@@ -1294,6 +1415,15 @@ func (t *tree) promote(n *node) bool {
 		t.merge(p, c)
 	}
 	return true
+}
+
+// caseApart reports whether capitalised word w, below capitalised
+// literal n, is a resource of an API that capitalises its resources
+// (/Line/Mode, /Line/Meta beside /Line/{id} holding victoria, central):
+// such an API writes its resources and not its values that way, so the
+// word takes part in no sibling rule (as slotValue reads it too).
+func caseApart(n *node, w string) bool {
+	return !n.param && titleCase(w) && titleCase(n.key)
 }
 
 // systemOperands returns the words that lead to a system operation
@@ -1460,6 +1590,33 @@ func lookupCollections(words []*node) int {
 		}
 		for k := range w.lits {
 			if lookupField(k) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// leadNames counts the words that lead to a parameter or to a version and
+// are no values themselves: REST alternates collection and instance, so a
+// word before instances (/pub/player/{username}, /pub/club/{id}) or before
+// the version of an API (/svc/books/v3) names a collection or a service.
+// Instances of one parameter are found beside each other in a position,
+// with the same sub-paths (/tags/go/info), not each before its own
+// parameter.
+func leadNames(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if valueShaped(w.key) || valueLike(w.key) && !resourceType(w) {
+			continue
+		}
+		if w.pchild != nil {
+			n++
+			continue
+		}
+		for k := range w.lits {
+			if Classify(k) == Version {
 				n++
 				break
 			}
@@ -1648,7 +1805,7 @@ func (t *tree) merge(dst, src *node) {
 	}
 	slotted := false
 	for k, c := range src.lits {
-		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil {
+		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil && !caseApart(dst, k) {
 			t.merge(dst.pchild, c)
 			continue
 		}
@@ -1756,7 +1913,7 @@ func findFrom(n *node, rest, file string) *node {
 	if p == nil {
 		return nil
 	}
-	k := classifyAt(n, seg)
+	k := classifyAt(n, seg, strings.Trim(tail, "/") != "")
 	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		return nil
 	}
