@@ -16,6 +16,7 @@ import (
 
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/cputime"
 	"github.com/apitap/apitap/storage/kafka"
 )
 
@@ -73,7 +74,7 @@ func ackCalls(n int) []apicall.Call {
 
 // offsets returns group's committed offset (-1: none) and the end offset
 // of each partition of topic.
-func offsets(t *testing.T, brokers []string, group, topic string) (committed, end map[int]int64) {
+func offsets(t testing.TB, brokers []string, group, topic string) (committed, end map[int]int64) {
 	t.Helper()
 	parts := []int{0, 1, 2, 3}
 	if topic == kafka.DefaultTopic && group == "shutdown" {
@@ -327,4 +328,75 @@ func TestSplitEndpointCommitsWhileIdle(t *testing.T) {
 	if _, err := e.close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkSplitActorTier is the calls consumer feeding the actor tier of
+// --split-stages (no ClickHouse): one op reads a kfake topic (4 partitions,
+// in this process) of n simulated calls, runs the actor stage, writes one
+// observation per call and commits, until every offset is committed.
+// Reported: calls/s (wall) and this process's CPU per call (consumer,
+// actor stage, producer and broker).
+func BenchmarkSplitActorTier(b *testing.B) {
+	base, err := benchCalls()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 20000
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, kafka.DefaultTopic, testObsTopic))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	brokers := cl.ListenAddrs()
+	produceBenchCalls(b, brokers, base, n)
+	log := slog.New(slog.DiscardHandler)
+	var wall, cpu time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		cfg := testSplitConfig(brokers, fmt.Sprintf("bench-%d", i))
+		cfg.Group, cfg.SnapshotEvery, cfg.BatchObs = fmt.Sprintf("bench-%d", i), time.Hour, 1000
+		st, err := newStateStore(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		actors, err := newActorTier(context.Background(), cfg, detect.DefaultConfig(), nil, st, log)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ccfg := kafka.DefaultConsumerConfig()
+		ccfg.Brokers, ccfg.Group = brokers, cfg.Group
+		cons, err := kafka.NewConsumer(ccfg, actors, nil, log)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		cpu0, start := cputime.Process(), time.Now()
+		go func() { done <- cons.Run(ctx) }()
+		for {
+			if com, _ := offsets(b, brokers, cfg.Group, kafka.DefaultTopic); sum(com) >= n {
+				break
+			}
+			select {
+			case err := <-done:
+				b.Fatalf("consumer exited early: %v", err)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		wall += time.Since(start)
+		cpu += cputime.Process() - cpu0
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		_ = cons.Close(context.Background())
+		if _, err := actors.close(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		_ = st.Close()
+	}
+	calls := float64(n) * float64(b.N)
+	b.ReportMetric(calls/wall.Seconds(), "calls/s")
+	b.ReportMetric(float64(cpu.Microseconds())/calls, "cpu-µs/call")
+	b.ReportMetric(0, "ns/op")
 }
