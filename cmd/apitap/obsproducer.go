@@ -43,7 +43,8 @@ type obsProducer struct {
 	stopped chan struct{} // closed when run returns
 
 	produced, retries, permanent atomic.Uint64
-	blockedNanos                 atomic.Int64
+	blockedNanos                 atomic.Int64 // finished waits
+	blockedSince                 atomic.Int64 // start of the current wait (unix ns), 0: none
 	pending                      atomic.Int64 // batches queued or in flight
 }
 
@@ -102,7 +103,7 @@ func (p *obsProducer) enqueue(ctx context.Context, msgs []kafkago.Message) (*obs
 			p.mu.Unlock()
 			p.pending.Add(1)
 			if !start.IsZero() {
-				p.blockedNanos.Add(int64(time.Since(start)))
+				p.endWait(start)
 			}
 			notify(p.wake)
 			return b, nil
@@ -110,15 +111,30 @@ func (p *obsProducer) enqueue(ctx context.Context, msgs []kafkago.Message) (*obs
 		p.mu.Unlock()
 		if start.IsZero() {
 			start = time.Now()
+			p.blockedSince.Store(start.UnixNano())
 		}
 		select {
 		case <-p.freed:
 		case <-p.stopped:
 		case <-ctx.Done():
-			p.blockedNanos.Add(int64(time.Since(start)))
+			p.endWait(start)
 			return nil, ctx.Err()
 		}
 	}
+}
+
+func (p *obsProducer) endWait(start time.Time) {
+	p.blockedSince.Store(0)
+	p.blockedNanos.Add(int64(time.Since(start)))
+}
+
+// blocked is the time enqueue waited for room, the current wait included.
+func (p *obsProducer) blocked() time.Duration {
+	d := time.Duration(p.blockedNanos.Load())
+	if since := p.blockedSince.Load(); since != 0 {
+		d += time.Since(time.Unix(0, since))
+	}
+	return d
 }
 
 // run writes the queued batches until ctx ends; what is still queued then

@@ -677,7 +677,7 @@ func (s *splitTiers) register(reg prometheus.Registerer) error {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "apitap_analyzer_observations_pending_batches", Help: "Batches of observations queued or in flight, not acknowledged by Kafka yet (their calls are not committed)."},
 			func() float64 { return float64(s.actors.prod.pending.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "apitap_analyzer_observations_blocked_seconds_total", Help: "Time the calls consumer waited because the queue of unacknowledged observations was full (--max-uncommitted-batches, 64 MiB)."},
-			func() float64 { return float64(s.actors.prod.blockedNanos.Load()) / 1e9 }),
+			func() float64 { return s.actors.prod.blocked().Seconds() }),
 		counter("apitap_analyzer_observations_consumed_total", "Observation records the endpoint stage read (skipped ones included).", nil, &s.eps.consumed),
 		counter("apitap_analyzer_observations_skipped_total", "Observation records skipped: no or unknown schema version, or corrupt.", nil, &s.eps.skipped),
 		counter("apitap_analyzer_observations_commit_errors_total", "Failed commits of observation offsets (the records are delivered again).", nil, &s.eps.commitFailed),

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,6 +53,66 @@ func faultCluster(t *testing.T) ([]string, *atomic.Int32) {
 		return resp, nil, true
 	})
 	return cl.ListenAddrs(), fault
+}
+
+// stallCluster is a kfake cluster that holds produce requests to the
+// observations topic until release is closed.
+func stallCluster(t *testing.T, release <-chan struct{}) []string {
+	t.Helper()
+	cl, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, kafka.DefaultTopic, testObsTopic), kfake.GroupMinSessionTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	cl.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
+		cl.KeepControl()
+		req := r.(*kmsg.ProduceRequest)
+		if len(req.Topics) > 0 && req.Topics[0].Topic == testObsTopic {
+			cl.SleepControl(func() { <-release })
+		}
+		return nil, nil, false
+	})
+	return cl.ListenAddrs()
+}
+
+// TestSplitObservationsStallBackPressure: while the broker holds the
+// observations' produce requests, the actor tier queues at most
+// MaxPendingBatches batches, the consumer waits (counted), and nothing is
+// committed; once released every observation arrives and every offset is
+// committed.
+func TestSplitObservationsStallBackPressure(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer open()
+	brokers := stallCluster(t, release)
+	calls := ackCalls(2000)
+	produceCalls(t, brokers, calls)
+	cfg := testSplitConfig(brokers, "stall-0")
+	cfg.MaxPendingBatches = 2
+	r := startReplica(t, cfg)
+	defer func() {
+		if t.Failed() {
+			open()
+			r.cancel()
+		}
+	}()
+	waitFor(t, "the consumer never waited for the observations queue", 30*time.Second, func() bool { return r.actors.prod.blocked() > 0 })
+	time.Sleep(time.Second) // more batches would reach the tier by now if it did not wait
+	// The batch in the blocked Consume is not counted as delivered yet.
+	if got, most := r.cons.Stats().Calls, uint64(cfg.MaxPendingBatches*200); got > most {
+		t.Errorf("%d calls delivered while the observations stalled, want at most %d (%d batches of 200)", got, most, cfg.MaxPendingBatches)
+	}
+	if com, _ := offsets(t, brokers, cfg.Group, kafka.DefaultTopic); sum(com) != 0 {
+		t.Errorf("calls committed %v while their observations were held", com)
+	}
+	open()
+	waitConsumed(t, uint64(len(calls)), r)
+	waitFor(t, "calls offsets not committed after the stall", 30*time.Second, func() bool {
+		com, end := offsets(t, brokers, cfg.Group, kafka.DefaultTopic)
+		return sum(com) == sum(end) && sum(end) == int64(len(calls))
+	})
+	r.stop(t)
 }
 
 // ackCalls are n answered calls of 40 actors on 8 endpoints.
