@@ -468,7 +468,7 @@ func (e *endpointTier) Run(ctx context.Context) error {
 				return nil //nolint:nilerr // cancelled: a clean stop
 			}
 			if fctx.Err() != nil {
-				e.checkpoint(ctx)
+				e.checkpoint(context.WithoutCancel(ctx))
 				continue
 			}
 			return fmt.Errorf("read --observations-topic %s: %w", e.cfg.ObsTopic, err)
@@ -519,7 +519,7 @@ func (e *endpointTier) Run(ctx context.Context) error {
 		}
 		e.mu.Unlock()
 		if time.Since(e.lastSnap) >= e.cfg.SnapshotEvery {
-			e.checkpoint(ctx)
+			e.checkpoint(context.WithoutCancel(ctx)) // a stop does not cut a snapshot short
 		}
 	}
 }
@@ -539,8 +539,8 @@ func (e *endpointTier) hold(m kafkago.Message) {
 }
 
 // checkpoint snapshots the stage and, once the snapshot is written,
-// commits the offsets it covers. A failed snapshot commits nothing (the
-// records are read again after a restart).
+// commits the offsets it covers, both within ctx. A failed snapshot commits
+// nothing (the records are read again after a restart).
 func (e *endpointTier) checkpoint(ctx context.Context) {
 	e.mu.Lock()
 	err := e.snapshotLocked(ctx)
@@ -552,7 +552,7 @@ func (e *endpointTier) checkpoint(ctx context.Context) {
 	if err != nil || len(held) == 0 {
 		return
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err = e.r.CommitMessages(cctx, held...)
 	cancel()
 	if err != nil {
@@ -574,7 +574,7 @@ func (e *endpointTier) snapshotLocked(ctx context.Context) error {
 	e.lastSnap = time.Now()
 	b, err := encodeTierState(func(w *bytes.Buffer) error { return e.stage.Snapshot(w) }, e.findings)
 	if err == nil {
-		err = e.state.put(context.WithoutCancel(ctx), "endpoint/"+e.cfg.Replica, b)
+		err = e.state.put(ctx, "endpoint/"+e.cfg.Replica, b)
 	}
 	e.snaps.count(err)
 	if err != nil {
@@ -583,8 +583,9 @@ func (e *endpointTier) snapshotLocked(ctx context.Context) error {
 	return err
 }
 
-// close writes a last snapshot, commits the offsets it covers, leaves the
-// group and returns the findings. Call it after Run returned.
+// close writes a last snapshot and commits the offsets it covers (within
+// ctx), leaves the group and returns the findings. Call it after Run
+// returned.
 func (e *endpointTier) close(ctx context.Context) ([]report.Finding, error) {
 	e.checkpoint(ctx)
 	err := e.r.Close()
