@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -460,4 +461,27 @@ func BenchmarkSplitActorTier(b *testing.B) {
 	b.ReportMetric(calls/wall.Seconds(), "calls/s")
 	b.ReportMetric(float64(cpu.Microseconds())/calls, "cpu-µs/call")
 	b.ReportMetric(0, "ns/op")
+}
+
+func TestPermanentProduceError(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"not leader", kafkago.NotLeaderForPartition, false},
+		{"request timed out", fmt.Errorf("write: %w", kafkago.RequestTimedOut), false},
+		{"network", io.ErrUnexpectedEOF, false},
+		{"deadline", context.DeadlineExceeded, false},
+		{"authorization", kafkago.TopicAuthorizationFailed, true},
+		{"sasl", fmt.Errorf("dial: %w", kafkago.SASLAuthenticationFailed), true},
+		{"record too large for the broker", kafkago.MessageSizeTooLarge, true},
+		{"record too large for the writer", kafkago.MessageTooLargeError{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := permanentProduceError(tc.err); got != tc.want {
+				t.Errorf("permanentProduceError(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
 }
