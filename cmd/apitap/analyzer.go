@@ -67,10 +67,11 @@ func runAnalyzer(c *cli.Context) error {
 	cfg.BatchCalls = c.Int("batch-calls")
 	cfg.BatchWait = c.Duration("batch-wait")
 	cfg.MaxUncommitted = c.Int("max-uncommitted-batches")
-	// Once stopped, the consumer waits up to this long for the batches it
-	// handed over to be inserted (the writer flushes by time meanwhile)
-	// and commits them; the stages close in what is left of it.
-	cfg.DrainTimeout = c.Duration("shutdown-timeout")
+	// Once stopped, the consumer waits up to three quarters of
+	// --shutdown-timeout for the batches it handed over to be inserted (the
+	// writer flushes by time meanwhile) and commits them; the stages close
+	// (last inserts, snapshots) in what is left of it.
+	cfg.DrainTimeout = c.Duration("shutdown-timeout") * 3 / 4
 	cfg.SessionTimeout = c.Duration("session-timeout")
 	cfg.HeartbeatInterval = min(cfg.HeartbeatInterval, cfg.SessionTimeout/3)
 	maxMsg, err := parseBytes(c.String("max-message"))
