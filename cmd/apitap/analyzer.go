@@ -33,7 +33,7 @@ func analyzerCommand() *cli.Command {
 		&cli.StringFlag{Name: "sink", Value: "stdout", Usage: "where calls go as JSON lines: stdout, file:PATH or null", EnvVars: []string{"APITAP_SINK"}},
 		&cli.StringFlag{Name: "metrics-addr", Value: ":9090", Usage: "serve /metrics, /healthz and /readyz on this `ADDR` (empty: off)", EnvVars: []string{"APITAP_METRICS_ADDR"}},
 		&cli.DurationFlag{Name: "idle-exit", Usage: "exit after no record arrived for this long, or five times as long before the first (0: run until stopped; for replays and tests)", EnvVars: []string{"APITAP_IDLE_EXIT"}},
-		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed to flush on exit", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
+		&cli.DurationFlag{Name: "shutdown-timeout", Value: 10 * time.Second, Usage: "time allowed on exit, from the stop, to commit what became durable, flush and close (one bound for all)", EnvVars: []string{"APITAP_SHUTDOWN_TIMEOUT"}},
 		&cli.DurationFlag{Name: "clickhouse-report-interval", Value: 30 * time.Second, Usage: "how often the inventory and findings so far are written to ClickHouse", EnvVars: []string{"APITAP_CLICKHOUSE_REPORT_INTERVAL"}},
 	)
 	// With --clickhouse the discovery and detection stages run, and calls,
@@ -67,10 +67,11 @@ func runAnalyzer(c *cli.Context) error {
 	cfg.BatchCalls = c.Int("batch-calls")
 	cfg.BatchWait = c.Duration("batch-wait")
 	cfg.MaxUncommitted = c.Int("max-uncommitted-batches")
-	// Once stopped, the consumer waits this long for the batches it handed
-	// over to be inserted (the writer flushes by time meanwhile) and
-	// commits them; the stages then get as long to close.
-	cfg.DrainTimeout = c.Duration("shutdown-timeout")
+	// Once stopped, the consumer waits up to three quarters of
+	// --shutdown-timeout for the batches it handed over to be inserted (the
+	// writer flushes by time meanwhile) and commits them; the stages close
+	// (last inserts, snapshots) in what is left of it.
+	cfg.DrainTimeout = c.Duration("shutdown-timeout") * 3 / 4
 	cfg.SessionTimeout = c.Duration("session-timeout")
 	cfg.HeartbeatInterval = min(cfg.HeartbeatInterval, cfg.SessionTimeout/3)
 	maxMsg, err := parseBytes(c.String("max-message"))
@@ -129,12 +130,20 @@ func runAnalyzer(c *cli.Context) error {
 		}()
 	}
 
+	// One --shutdown-timeout bounds the whole shutdown from the stop: the
+	// consumer's drain and the stages' close share it.
+	var stoppedAt atomic.Int64
+	go func() {
+		<-ctx.Done()
+		stoppedAt.CompareAndSwap(0, time.Now().UnixNano())
+	}()
 	log.Info("consuming", "brokers", cfg.Brokers, "topic", cfg.Topic, "group", cfg.Group)
 	runErr := consumer.Run(ctx)
+	stoppedAt.CompareAndSwap(0, time.Now().UnixNano()) // Run failed
 	if adm != nil {
 		adm.SetReady(false)
 	}
-	sctx, scancel := context.WithTimeout(context.Background(), c.Duration("shutdown-timeout"))
+	sctx, scancel := context.WithDeadline(context.Background(), time.Unix(0, stoppedAt.Load()).Add(c.Duration("shutdown-timeout")))
 	defer scancel()
 	// Shutdown drains upstream first: the consumer, then the stages.
 	closeErr := errors.Join(consumer.Close(sctx), closeStages(sctx))

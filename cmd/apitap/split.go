@@ -25,6 +25,7 @@ import (
 	"github.com/apitap/apitap/analyzer/detect"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
+	"github.com/apitap/apitap/internal/ack"
 	"github.com/apitap/apitap/internal/promreg"
 	"github.com/apitap/apitap/storage/kafka"
 )
@@ -52,6 +53,12 @@ type splitConfig struct {
 	// MaxStateBytes bounds one state record (the state topic is created
 	// with max.message.bytes of this size).
 	MaxStateBytes int
+	// MaxPendingBatches and MaxPendingBytes bound the batches of
+	// observations queued for the observations topic and not acknowledged
+	// yet (--max-uncommitted-batches; 64 MiB); when full, the calls
+	// consumer waits.
+	MaxPendingBatches int
+	MaxPendingBytes   int
 }
 
 func (c *splitConfig) validate() error {
@@ -70,6 +77,9 @@ func (c *splitConfig) validate() error {
 	}
 	if c.BatchObs <= 0 {
 		errs = append(errs, fmt.Errorf("--batch-calls: want > 0, got %d", c.BatchObs))
+	}
+	if c.MaxPendingBatches <= 0 || c.MaxPendingBytes <= 0 {
+		errs = append(errs, fmt.Errorf("--max-uncommitted-batches: want > 0, got %d", c.MaxPendingBatches))
 	}
 	return errors.Join(errs...)
 }
@@ -217,9 +227,11 @@ func (s *stateStore) get(ctx context.Context, key string) ([]byte, error) {
 func (s *stateStore) Close() error { return s.w.Close() }
 
 // actorTier is the calls consumer's sink in split mode: the actor stage,
-// then one observation per call to the observations topic. Consume returns
-// once the observations are written, so the calls are committed only after
-// that.
+// then one observation per call to the observations topic. Consume queues
+// the batch's observations for the background producer (obsProducer) and
+// registers "wait until Kafka acknowledged them" with the batch's
+// ack.Collector, so the calls are committed only after that; without a
+// Collector in ctx it waits itself.
 type actorTier struct {
 	mu       sync.Mutex
 	cfg      splitConfig
@@ -228,16 +240,18 @@ type actorTier struct {
 	findings *detect.Findings
 	template detect.Templater
 	w        *kafkago.Writer
+	prod     *obsProducer
+	stopProd context.CancelFunc
 	state    *stateStore
 	lastSnap time.Time
 	obs      detect.Observation
 	hits     []detect.Hit
-	// pending are observations of a batch whose write failed: the
-	// consumer hands the same batch again, and they are written without
+	// pending are observations of a batch the producer did not take: the
+	// consumer hands the same batch again, and they are queued without
 	// observing the calls twice.
-	pending  []kafkago.Message
-	produced atomic.Uint64
-	snaps    snapCounters
+	pending    []kafkago.Message
+	hasPending bool
+	snaps      snapCounters
 }
 
 // snapCounters count snapshots written and failed.
@@ -267,6 +281,7 @@ func newActorTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, tmpl
 		w: &kafkago.Writer{Addr: kafkago.TCP(cfg.Conn.Brokers...), Topic: cfg.ObsTopic, Transport: tr,
 			Balancer: &kafkago.Murmur2Balancer{}, RequiredAcks: kafkago.RequireAll, BatchTimeout: 5 * time.Millisecond,
 			BatchSize: max(100, cfg.BatchObs), Compression: kafkago.Lz4, MaxAttempts: 5}}
+	t.prod = newObsProducer(t.w, cfg.ObsTopic, cfg.MaxPendingBatches, cfg.MaxPendingBytes)
 	b, err := state.get(ctx, "actor/"+cfg.Replica)
 	if err != nil {
 		return nil, err
@@ -277,22 +292,45 @@ func newActorTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, tmpl
 		}
 		log.Info("restored actor stage", "actors", stage.Actors.Len(), "findings", len(t.findings.M))
 	}
+	pctx, stop := context.WithCancel(context.Background())
+	t.stopProd = stop
+	go t.prod.run(pctx)
 	return t, nil
 }
 
 func (t *actorTier) Consume(ctx context.Context, calls []apicall.Call) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.pending != nil {
-		if err := t.w.WriteMessages(ctx, t.pending...); err != nil {
-			return fmt.Errorf("--observations-topic %s: %w", t.cfg.ObsTopic, err)
-		}
-		t.produced.Add(uint64(len(t.pending)))
-		t.pending = nil
+	if !t.hasPending {
+		t.pending = t.observeLocked(ctx, calls)
+		t.hasPending = true
+	}
+	if len(t.pending) == 0 {
+		t.hasPending = false
 		return nil
 	}
-	// Every earlier batch was committed by now: the snapshot matches the
-	// committed offsets.
+	b, err := t.prod.enqueue(ctx, t.pending)
+	if err != nil {
+		return err
+	}
+	if acks := ack.From(ctx); acks != nil {
+		t.pending, t.hasPending = nil, false
+		acks.Add(b.wait)
+		return nil
+	}
+	if err := b.wait(ctx); err != nil {
+		return err // queued again when the batch comes again
+	}
+	t.pending, t.hasPending = nil, false
+	return nil
+}
+
+// observeLocked runs the actor stage on calls and returns their
+// observations.
+func (t *actorTier) observeLocked(ctx context.Context, calls []apicall.Call) []kafkago.Message {
+	// The batches before this one were handed over, some may not be
+	// committed yet: after a crash those are observed again on top of the
+	// snapshot (at least once).
 	if time.Since(t.lastSnap) >= t.cfg.SnapshotEvery {
 		t.snapshotLocked(ctx)
 	}
@@ -312,12 +350,7 @@ func (t *actorTier) Consume(ctx context.Context, calls []apicall.Call) error {
 		}
 		msgs = append(msgs, kafkago.Message{Key: detect.AppendObservationKey(nil, o), Value: detect.AppendObservationWire(nil, o), Headers: obsHeaders})
 	}
-	if err := t.w.WriteMessages(ctx, msgs...); err != nil {
-		t.pending = msgs
-		return fmt.Errorf("--observations-topic %s: %w", t.cfg.ObsTopic, err)
-	}
-	t.produced.Add(uint64(len(msgs)))
-	return nil
+	return msgs
 }
 
 func (t *actorTier) snapshotLocked(ctx context.Context) {
@@ -332,13 +365,17 @@ func (t *actorTier) snapshotLocked(ctx context.Context) {
 	}
 }
 
-// close writes a last snapshot (call it after the calls consumer stopped)
-// and returns the tier's findings.
+// close waits within ctx for the queued observations to be acknowledged,
+// writes a last snapshot (call it after the calls consumer stopped) and
+// returns the tier's findings.
 func (t *actorTier) close(ctx context.Context) ([]report.Finding, error) {
+	err := t.prod.drain(ctx)
+	t.stopProd()
+	<-t.prod.stopped
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.snapshotLocked(ctx)
-	return t.findings.All(), t.w.Close()
+	return t.findings.All(), errors.Join(err, t.w.Close())
 }
 
 func (t *actorTier) all() []report.Finding {
@@ -348,7 +385,11 @@ func (t *actorTier) all() []report.Finding {
 }
 
 // endpointTier consumes the observations of its partitions into the
-// endpoint stage and commits their offsets after that.
+// endpoint stage. Its baselines and findings are durable once snapshotted
+// to the state topic, so it commits the observations' offsets only after
+// the snapshot that covers them was written: every --state-snapshot-interval
+// (also while idle) and on close. A restarted replica restores that
+// snapshot and reads on from exactly those offsets.
 type endpointTier struct {
 	mu       sync.Mutex
 	cfg      splitConfig
@@ -362,6 +403,11 @@ type endpointTier struct {
 	consumed atomic.Uint64
 	skipped  atomic.Uint64
 	snaps    snapCounters
+	// commitFailed counts failed commits of observation offsets.
+	commitFailed atomic.Uint64
+	// held is the last record read of each partition, observed but not
+	// committed (waiting for the next snapshot); one entry per partition.
+	held []kafkago.Message
 	// parts counts the observations this tier decoded per partition (a
 	// partition seen by two replicas moved in a rebalance).
 	parts map[int]uint64
@@ -409,10 +455,21 @@ func (e *endpointTier) Run(ctx context.Context) error {
 	obs := make([]decoded, 0, e.cfg.BatchObs)
 	for {
 		msgs = msgs[:0]
-		m, err := e.r.FetchMessage(ctx)
+		// While records wait for a snapshot, wait for the next one only
+		// until the snapshot is due.
+		fctx, fcancel := ctx, context.CancelFunc(func() {})
+		if len(e.held) > 0 {
+			fctx, fcancel = context.WithDeadline(ctx, e.lastSnap.Add(e.cfg.SnapshotEvery))
+		}
+		m, err := e.r.FetchMessage(fctx)
+		fcancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil //nolint:nilerr // cancelled: a clean stop
+			}
+			if fctx.Err() != nil {
+				e.checkpoint(context.WithoutCancel(ctx))
+				continue
 			}
 			return fmt.Errorf("read --observations-topic %s: %w", e.cfg.ObsTopic, err)
 		}
@@ -457,20 +514,50 @@ func (e *endpointTier) Run(ctx context.Context) error {
 			}
 		}
 		e.consumed.Add(uint64(len(msgs)))
+		for i := range msgs {
+			e.hold(msgs[i])
+		}
 		e.mu.Unlock()
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = e.r.CommitMessages(cctx, msgs...)
-		cancel()
-		if err != nil {
-			e.log.Warn("commit observation offsets failed; they will be delivered again", "records", len(msgs), "err", err)
-			continue
-		}
-		// After the commit: the snapshot matches the committed offsets.
 		if time.Since(e.lastSnap) >= e.cfg.SnapshotEvery {
-			e.mu.Lock()
-			e.snapshotLocked(ctx)
-			e.mu.Unlock()
+			e.checkpoint(context.WithoutCancel(ctx)) // a stop does not cut a snapshot short
 		}
+	}
+}
+
+// hold records m as observed and not committed. Call with mu held.
+func (e *endpointTier) hold(m kafkago.Message) {
+	rec := kafkago.Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+	for i := range e.held {
+		if e.held[i].Partition == m.Partition {
+			if m.Offset > e.held[i].Offset {
+				e.held[i] = rec
+			}
+			return
+		}
+	}
+	e.held = append(e.held, rec)
+}
+
+// checkpoint snapshots the stage and, once the snapshot is written,
+// commits the offsets it covers, both within ctx. A failed snapshot commits
+// nothing (the records are read again after a restart).
+func (e *endpointTier) checkpoint(ctx context.Context) {
+	e.mu.Lock()
+	err := e.snapshotLocked(ctx)
+	held := e.held
+	if err == nil {
+		e.held = nil
+	}
+	e.mu.Unlock()
+	if err != nil || len(held) == 0 {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err = e.r.CommitMessages(cctx, held...)
+	cancel()
+	if err != nil {
+		e.commitFailed.Add(1)
+		e.log.Warn("commit observation offsets failed; they will be delivered again", "partitions", len(held), "err", err)
 	}
 }
 
@@ -483,26 +570,26 @@ func headerValue(hs []kafkago.Header, key string) (string, bool) {
 	return "", false
 }
 
-func (e *endpointTier) snapshotLocked(ctx context.Context) {
+func (e *endpointTier) snapshotLocked(ctx context.Context) error {
 	e.lastSnap = time.Now()
 	b, err := encodeTierState(func(w *bytes.Buffer) error { return e.stage.Snapshot(w) }, e.findings)
 	if err == nil {
-		err = e.state.put(context.WithoutCancel(ctx), "endpoint/"+e.cfg.Replica, b)
+		err = e.state.put(ctx, "endpoint/"+e.cfg.Replica, b)
 	}
 	e.snaps.count(err)
 	if err != nil {
-		e.log.Warn("endpoint stage snapshot failed", "err", err)
+		e.log.Warn("endpoint stage snapshot failed; observation offsets not committed", "err", err)
 	}
+	return err
 }
 
-// close leaves the group, writes a last snapshot and returns the findings.
-// Call it after Run returned.
+// close writes a last snapshot and commits the offsets it covers (within
+// ctx), leaves the group and returns the findings. Call it after Run
+// returned.
 func (e *endpointTier) close(ctx context.Context) ([]report.Finding, error) {
+	e.checkpoint(ctx)
 	err := e.r.Close()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.snapshotLocked(ctx)
-	return e.findings.All(), err
+	return e.all(), err
 }
 
 // partitions returns how many observations this tier decoded per partition.
@@ -547,7 +634,8 @@ func newSplitTiers(c *cli.Context, tmpl detect.Templater, reg prometheus.Registe
 	}
 	cfg := splitConfig{Conn: kafkaConn(c), ObsTopic: c.String("observations-topic"), StateTopic: c.String("state-topic"),
 		Group: c.String("group"), Replica: c.String("replica-id"), SnapshotEvery: c.Duration("state-snapshot-interval"),
-		BatchObs: c.Int("batch-calls"), BatchWait: c.Duration("batch-wait"), StartOffset: c.String("start-offset"), MaxStateBytes: int(maxState)}
+		BatchObs: c.Int("batch-calls"), BatchWait: c.Duration("batch-wait"), StartOffset: c.String("start-offset"), MaxStateBytes: int(maxState),
+		MaxPendingBatches: c.Int("max-uncommitted-batches"), MaxPendingBytes: 64 << 20}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -584,9 +672,16 @@ func (s *splitTiers) register(reg prometheus.Registerer) error {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(v.Load()) })
 	}
 	return promreg.Register(reg, "split stage",
-		counter("apitap_analyzer_observations_produced_total", "Observations the actor stage wrote to the observations topic.", nil, &s.actors.produced),
+		counter("apitap_analyzer_observations_produced_total", "Observations the actor stage wrote to the observations topic (acknowledged by Kafka).", nil, &s.actors.prod.produced),
+		counter("apitap_analyzer_observations_produce_retries_total", "Writes of observations retried after a retryable failure.", nil, &s.actors.prod.retries),
+		counter("apitap_analyzer_observations_produce_failures_total", "Permanent failures to write observations (the analyzer stops, the calls are not committed).", nil, &s.actors.prod.permanent),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "apitap_analyzer_observations_pending_batches", Help: "Batches of observations queued or in flight, not acknowledged by Kafka yet (their calls are not committed)."},
+			func() float64 { return float64(s.actors.prod.pending.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "apitap_analyzer_observations_blocked_seconds_total", Help: "Time the calls consumer waited because the queue of unacknowledged observations was full (--max-uncommitted-batches, 64 MiB)."},
+			func() float64 { return s.actors.prod.blocked().Seconds() }),
 		counter("apitap_analyzer_observations_consumed_total", "Observation records the endpoint stage read (skipped ones included).", nil, &s.eps.consumed),
 		counter("apitap_analyzer_observations_skipped_total", "Observation records skipped: no or unknown schema version, or corrupt.", nil, &s.eps.skipped),
+		counter("apitap_analyzer_observations_commit_errors_total", "Failed commits of observation offsets (the records are delivered again).", nil, &s.eps.commitFailed),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "ok"}, &s.actors.snaps.ok),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "failed"}, &s.actors.snaps.failed),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "endpoint", "result": "ok"}, &s.eps.snaps.ok),

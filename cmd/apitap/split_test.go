@@ -43,7 +43,7 @@ type splitReplica struct {
 func testSplitConfig(brokers []string, replica string) splitConfig {
 	return splitConfig{Conn: kafka.Conn{Brokers: brokers}, ObsTopic: testObsTopic, StateTopic: "apitap.analyzer-state.v1",
 		Group: "split-test", Replica: replica, SnapshotEvery: 200 * time.Millisecond, BatchObs: 500,
-		BatchWait: time.Second, StartOffset: "earliest", MaxStateBytes: 64 << 20}
+		BatchWait: time.Second, StartOffset: "earliest", MaxStateBytes: 64 << 20, MaxPendingBatches: 256, MaxPendingBytes: 64 << 20}
 }
 
 func startReplica(t *testing.T, cfg splitConfig) *splitReplica {
@@ -294,8 +294,8 @@ func TestSplitStagesMatchAnalyze(t *testing.T) {
 			t.Errorf("observation partition %d moved between replicas (a %v, b %v): its endpoints' baselines restarted", p, pa, pb)
 		}
 	}
-	if a.actors.produced.Load() == 0 || b.actors.produced.Load() == 0 {
-		t.Logf("one replica got no partitions: a=%d b=%d observations", a.actors.produced.Load(), b.actors.produced.Load())
+	if a.actors.prod.produced.Load() == 0 || b.actors.prod.produced.Load() == 0 {
+		t.Logf("one replica got no partitions: a=%d b=%d observations", a.actors.prod.produced.Load(), b.actors.prod.produced.Load())
 	}
 	missing, extra := diffFindings(findingKeys(want), findingKeys(got))
 	for id, w := range findingKeys(want) {
@@ -471,12 +471,12 @@ func TestAnalyzerSplitStagesCLI(t *testing.T) {
 }
 
 func TestSplitMetrics(t *testing.T) {
-	s := &splitTiers{actors: &actorTier{}, eps: &endpointTier{}}
+	s := &splitTiers{actors: &actorTier{prod: newObsProducer(nil, testObsTopic, 1, 1)}, eps: &endpointTier{}}
 	reg := prometheus.NewRegistry()
 	if err := s.register(reg); err != nil {
 		t.Fatal(err)
 	}
-	s.actors.produced.Add(3)
+	s.actors.prod.produced.Add(3)
 	s.eps.skipped.Add(2)
 	s.eps.snaps.count(errors.New("x"))
 	got := map[string]float64{}
