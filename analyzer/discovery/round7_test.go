@@ -1,0 +1,55 @@
+package discovery
+
+import "testing"
+
+// Session 5, precision round 2 (2026-11-24): structural evidence against
+// reading an API's prefix, its output formats and its collections as
+// values. Each rule is checked on made-up paths with negatives, in every
+// order of them.
+
+// TestNamespaceCase: an API prefix written in capitals (/RPC/, /REST/)
+// is a namespace like /rpc/ and /rest/: its resource names, with or
+// without a format suffix, stay literal unless very many keep arriving;
+// a capitalised word that is no prefix is judged as before.
+func TestNamespaceCase(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/RPC/widgets.json", "/RPC/gizmoTerm.json", "/RPC/sprocket/4411/parts.json", "/RPC/sprocket/9921/parts.json",
+		"/RPC/quorbit.json", "/RPC/sprocket.json", "/RPC/dranthstatus.json",
+	}, map[string]string{
+		"/RPC/widgets.json":             "/RPC/widgets.json",
+		"/RPC/gizmoTerm.json":           "/RPC/gizmoTerm.json",
+		"/RPC/quorbit.json":             "/RPC/quorbit.json",
+		"/RPC/sprocket/4411/parts.json": "/RPC/sprocket/{id}/parts.json",
+		"/RPC/dranthstatus.json":        "/RPC/dranthstatus.json",
+	})
+	for _, c := range []struct {
+		k    string
+		want bool
+	}{
+		{"REST", true}, {"Api", true}, {"rest", true}, {"RESTS", false}, {"Widgets", false}, {"GRAPHQLXYZ", false},
+	} {
+		if got := namespaceWord(c.k); got != c.want {
+			t.Errorf("namespaceWord(%q) = %v, want %v", c.k, got, c.want)
+		}
+	}
+}
+
+// TestFormatCode: an upper-case code that is a format of the vocabulary
+// (JSON, XML) names the output format, and so does an upper-case code
+// beside one at the same position (PNG beside JSON); upper-case codes
+// with no format beside them are still values after a parameter
+// (/watch/{id}/AAPL) and after a collection (/spaces/DEV).
+func TestFormatCode(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/chem/cid/2244/JSON", "/chem/cid/2519/PNG", "/chem/cid/5793/synonyms/TXT", "/chem/cid/2244/XML",
+		"/watch/7731/AAPL", "/watch/8812/MSFT", "/spaces/DEV",
+	}, map[string]string{
+		"/chem/cid/2244/JSON":         "/chem/cid/{id}/JSON",
+		"/chem/cid/2519/PNG":          "/chem/cid/{id}/PNG",
+		"/chem/cid/5793/synonyms/TXT": "/chem/cid/{id}/synonyms/TXT",
+		"/chem/cid/2244/XML":          "/chem/cid/{id}/XML",
+		"/watch/7731/AAPL":            "/watch/{id}/{name}",
+		"/watch/8812/MSFT":            "/watch/{id}/{name}",
+		"/spaces/DEV":                 "/spaces/{name}",
+	})
+}
