@@ -53,3 +53,30 @@ func TestFormatCode(t *testing.T) {
 		"/spaces/DEV":                 "/spaces/{name}",
 	})
 }
+
+// TestCodeIDs: beside identifiers written as codes (integers, UUIDs,
+// tokens without lower-case letters: QX400, NC04, 2024-05871.json) a
+// plain lower-case word is a name of the API, not one more instance,
+// whichever arrived first (/status/departures beside /status/QX400,
+// /filings/facets beside /filings/2024-05871.json); beside tokens with
+// lower-case letters (jdoe-42, random ids) such a word may be an
+// instance and still joins them.
+func TestCodeIDs(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/fleet/status/QX400/2026-11-24", "/fleet/status/QX2035/2026-11-24",
+		"/fleet/status/departures/ZRH/2026-11-24T08:00", "/fleet/status/arrivals/GVA/2026-11-24T14:00",
+		"/filings/2024-05871.json", "/filings/2025-01987.json", "/filings/facets/agency",
+	}, map[string]string{
+		"/fleet/status/QX400/2026-11-24":                "/fleet/status/{id}/{date}",
+		"/fleet/status/departures/ZRH/2026-11-24T08:00": "/fleet/status/departures/{name}/{date}",
+		"/fleet/status/arrivals/GVA/2026-11-24T14:00":   "/fleet/status/arrivals/{name}/{date}",
+		"/filings/2025-01987.json":                      "/filings/{id}",
+		"/filings/facets/agency":                        "/filings/facets/{name}",
+	})
+	checkEveryOrder(t, []string{
+		"/planner/jdoe-42/week/2026-11-23", "/planner/ksmith-7/day/2026-11-24", "/planner/dsky/week/2026-11-30",
+	}, map[string]string{
+		"/planner/jdoe-42/week/2026-11-23": "/planner/{id}/week/{date}",
+		"/planner/dsky/week/2026-11-30":    "/planner/{id}/week/{date}",
+	})
+}

@@ -493,7 +493,7 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if (p.kind == Integer || p.kind == UUID) && plainLower(w) {
+	if codeIDs(p) && plainLower(w) {
 		return false // besideIDs
 	}
 	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
@@ -563,7 +563,34 @@ func (t *tree) unslot(p *node, w string) {
 // agree with it.
 func besideIDs(n *node, w string) bool {
 	p := n.pchild
-	return p != nil && (p.kind == Integer || p.kind == UUID) && plainLower(w)
+	return p != nil && codeIDs(p) && plainLower(w) && !(tagNouns[n.key] && tagLabels[w])
+}
+
+// codeIDs reports whether parameter p holds integers, UUIDs, or tokens
+// written without lower-case letters (LH400, NC04, 00AEGW, 2024-05871.json):
+// codes, where values of one parameter share a letter case. Beside them
+// a plain lower-case word is of another kind, a name of the API
+// (/flightstatus/departures beside /flightstatus/LH400, /documents/facets
+// beside /documents/2024-05871.json). Tokens with lower-case letters
+// (jsmith-42, HuggingFaceH4, random ids) may stand beside names written
+// as words (/entries/nyancat beside /entries/5KsDBWseXY6Qeguc).
+func codeIDs(p *node) bool {
+	switch p.kind {
+	case Integer, UUID:
+		return true
+	case Token:
+		if len(p.formats) == 0 {
+			return false
+		}
+		for _, f := range p.formats {
+			f = strings.TrimSuffix(f, ".a") // 2024-05871.json: the format suffix is no part of the id
+			if f == "" || strings.IndexByte(f, 'a') >= 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // plainLower reports whether w is one word of lower-case letters.
