@@ -80,3 +80,23 @@ func TestCodeIDs(t *testing.T) {
 		"/planner/dsky/week/2026-11-30":    "/planner/{id}/week/{date}",
 	})
 }
+
+// TestOperationBesideIDs: a compound that names an operation
+// (operationName: inverters_summary_by_site, list-members) beside integer
+// ids is an operation of the collection whichever came first, as it
+// already was for the joining rule; without ids beside it, a compound
+// after a collection is judged as before.
+func TestOperationBesideIDs(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/plants/4827391/summary", "/plants/3156204/summary", "/plants/3156204/devices",
+		"/plants/meters_summary_by_envoy_or_site", "/plants/search",
+	}, map[string]string{
+		"/plants/4827391/summary":                 "/plants/{id}/summary",
+		"/plants/meters_summary_by_envoy_or_site": "/plants/meters_summary_by_envoy_or_site",
+		"/plants/search":                          "/plants/search",
+	})
+	got := observeAll(t, []string{"/crates/serde-json", "/crates/tokio-util"})
+	if got["/crates/serde-json"] != "/crates/{name}" {
+		t.Errorf("/crates/serde-json → %s, want /crates/{name}", got["/crates/serde-json"])
+	}
+}

@@ -563,7 +563,7 @@ func (t *tree) unslot(p *node, w string) {
 // agree with it.
 func besideIDs(n *node, w string) bool {
 	p := n.pchild
-	return p != nil && codeIDs(p) && plainLower(w) && !(tagNouns[n.key] && tagLabels[w])
+	return p != nil && codeIDs(p) && (plainLower(w) || operationName(w)) && !(tagNouns[n.key] && tagLabels[w])
 }
 
 // codeIDs reports whether parameter p holds integers, UUIDs, or tokens
@@ -609,7 +609,7 @@ func plainLower(w string) bool {
 // operation beside the ids (besideIDs), whichever came first. It reports
 // whether p was demoted.
 func (t *tree) demoteLone(p *node) bool {
-	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) && !operationName(p.known[0]) {
 		return false
 	}
 	n, w := p.parent, p.known[0]
