@@ -567,7 +567,8 @@ func besideIDs(n *node, w string) bool {
 }
 
 // codeIDs reports whether parameter p holds integers, UUIDs, or tokens
-// written without lower-case letters (LH400, NC04, 00AEGW, 2024-05871.json):
+// written without lower-case letters (LH400, NC04, 00AEGW, 2024-05871.json;
+// random tokens beside them tell neither way, alone they are no codes):
 // codes, where values of one parameter share a letter case. Beside them
 // a plain lower-case word is of another kind, a name of the API
 // (/flightstatus/departures beside /flightstatus/LH400, /documents/facets
@@ -582,13 +583,15 @@ func codeIDs(p *node) bool {
 		if len(p.formats) == 0 {
 			return false
 		}
+		codes := false
 		for _, f := range p.formats {
 			f = strings.TrimSuffix(f, ".a") // 2024-05871.json: the format suffix is no part of the id
-			if f == "" || strings.IndexByte(f, 'a') >= 0 {
+			if strings.IndexByte(f, 'a') >= 0 {
 				return false
 			}
+			codes = codes || f != "" // a random token (a list of ids: 2024-05871,2024-06012.json) tells neither way
 		}
-		return true
+		return codes
 	}
 	return false
 }
