@@ -228,7 +228,13 @@ func TestTemplatingCorpus(t *testing.T) {
 		// recall 1.000 (226/226), plain words 0.586 (51/87). Scored a second
 		// time after merging session 5's precision round (written beside
 		// blind3, without blind4 in view): precision 0.879 (fp 38), recall
-		// 0.885, exact 285/352.
+		// 0.885, exact 285/352. Session 5 precision round 2 (branch
+		// s5-prec2) made it a development corpus (its misses in view, so
+		// no longer unseen; structural rules only: namespace case, format
+		// codes, words beside code ids, operations beside ids): precision
+		// 0.969 (tp 278, fp 9), recall 0.888 (fn 35), exact 309/352; the
+		// other six unchanged. Still report-only (order-dependent in
+		// Federal Register, F1 and Lichess, as before the round).
 		{"blind4", blind4File, 250, 25, 0, 0, true},
 		// Blind5 (31 more APIs across airlines, travel, hotels, healthcare,
 		// banking, payroll, HR, logistics, retail, real estate, sports,

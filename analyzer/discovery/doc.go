@@ -88,7 +88,18 @@
 //     sub-resource with the parameter beside it joins that parameter
 //     (/repositories/library/{name}/tags beside
 //     /repositories/{namespace}/{name}/tags);
-//   - upper-case codes after a resource word are keys (/space/DEV);
+//   - upper-case codes after a resource word are keys (/space/DEV),
+//     unless they name a format: a format of the vocabulary in capitals
+//     (JSON, XML) or a code beside one (PNG) is the output format
+//     (/cid/{id}/JSON), and a lower-case word does not join a parameter of
+//     upper-case codes;
+//   - codes beside words: beside ids written as codes (integers, UUIDs,
+//     tokens without lower-case letters: LH400, 2024-05871.json) a plain
+//     lower-case word or an operation compound is a name of the API
+//     (/flightstatus/departures beside /flightstatus/LH400), whichever
+//     arrived first; beside tokens with lower case (jsmith-42) a word may
+//     be an instance;
+//   - an API prefix written in capitals (/REST/, /API/) is a namespace;
 //   - capitalised names (Tasks, FishStew, CircleCI-Public) and upper-case
 //     codes (AMZN) right after a parameter are values when the API writes its resource names in
 //     lower case (the nearest literal above starts lower-case), and a

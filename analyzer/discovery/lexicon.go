@@ -21,6 +21,17 @@ var lexicon = loadLexicon(lexiconText)
 // not an instance.
 var lexiconVerbs, lexiconFunctionWords = lexiconSection(lexiconText, "# verbs"), lexiconSection(lexiconText, "# function words")
 
+// lexiconFormats are the words of the lexicon's "formats" section (json,
+// xml, csv, txt): the output format a path asks for. They are function
+// words too.
+var lexiconFormats = lexiconSection(lexiconText, "# formats")
+
+func init() {
+	for w := range lexiconFormats {
+		lexiconFunctionWords[w] = true
+	}
+}
+
 // lexiconQualifiers are the words of the lexicon's "adjectives" section
 // (shared, public, advanced-looking qualifiers of a setting or a view).
 var lexiconQualifiers = lexiconSection(lexiconText, "# adjectives")

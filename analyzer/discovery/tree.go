@@ -120,6 +120,9 @@ func slotValue(n *node, w string) bool {
 	if hostName(w) {
 		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
 	}
+	if formatCode(n, w) {
+		return false // /cid/{id}/JSON, /cid/{id}/PNG: the output format, one of an enumeration
+	}
 	if n.param {
 		return titleValue(n, w)
 	}
@@ -132,11 +135,11 @@ func slotValue(n *node, w string) bool {
 		// word that is no namespace (/secret/data/db-password,
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
 		if pluralNoun(n.key) && instanceCompound(w, false) ||
-			n.parent.parent != nil && !namespaceLiterals[n.key] && !reservedLiterals[n.key] && instanceCompound(w, true) {
+			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) {
 			return true
 		}
 	}
-	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceLiterals[n.key] || Classify(n.key) != Word || reservedPart(w) {
+	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceWord(n.key) || Classify(n.key) != Word || reservedPart(w) {
 		return false
 	}
 	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
@@ -213,6 +216,70 @@ var releaseNouns = map[string]bool{"release": true, "releases": true, "versions"
 
 // tagLabels are the names release channels give tags.
 var tagLabels = map[string]bool{"latest": true, "stable": true, "edge": true, "nightly": true, "beta": true, "alpha": true, "canary": true, "lts": true}
+
+// formatCode reports whether upper-case code w, below n, names an output
+// format: a format of the vocabulary written in capitals (JSON, XML,
+// TXT), or an upper-case code beside one at the same position (PNG
+// beside JSON): an API that spells one format so enumerates its formats
+// there, where values (symbols, keys) have no format beside them.
+func formatCode(n *node, w string) bool {
+	if !upperCode(w) {
+		return false
+	}
+	if formatWord(w) {
+		return true
+	}
+	for k := range n.lits {
+		if upperCode(k) && formatWord(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// upperCodes reports whether plain-word parameter p holds upper-case
+// codes only (AAPL, PNG).
+func upperCodes(p *node) bool {
+	if p.kind != Word || len(p.known) == 0 {
+		return false
+	}
+	for _, v := range p.known {
+		if !upperCode(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// formatWord reports whether w is a format of the vocabulary (json,
+// XML) in any case.
+func formatWord(w string) bool {
+	var buf [8]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return lexiconFormats[string(buf[:len(w)])]
+}
+
+// demoteFormat turns n's parameter back into the literal it was made
+// from when the collection-slot rule made it from one upper-case code and
+// a format code now arrives beside it (formatCode): the code was a
+// format too, whichever came first. It reports whether it demoted.
+func (t *tree) demoteFormat(n *node) bool {
+	p := n.pchild
+	if t.frozen || p == nil || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !upperCode(p.known[0]) || n.lits[p.known[0]] != nil {
+		return false
+	}
+	t.unslot(p, p.known[0])
+	return true
+}
 
 // titleValue reports whether w, right after parameter n, is a
 // capitalised name (Tasks, Documents, FishStew) or an upper-case code
@@ -385,7 +452,7 @@ func nestedSlot(n *node) bool {
 	if n.param {
 		return n.instanceParam()
 	}
-	return n.parent != nil && pluralNoun(n.key) && !namespaceLiterals[n.key] && Classify(n.key) == Word
+	return n.parent != nil && pluralNoun(n.key) && !namespaceWord(n.key) && Classify(n.key) == Word
 }
 
 // nestedChanged re-applies the rules two levels up after collection c
@@ -426,11 +493,14 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if (p.kind == Integer || p.kind == UUID) && plainLower(w) {
+	if codeIDs(p) && plainLower(w) {
 		return false // besideIDs
 	}
 	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
 		return false
+	}
+	if plainLower(w) && upperCodes(p) {
+		return false // /cid/{id}/synonyms beside PNG: values of one parameter share a case
 	}
 	switch w[0] {
 	case '_', '$', '-', '.':
@@ -493,7 +563,37 @@ func (t *tree) unslot(p *node, w string) {
 // agree with it.
 func besideIDs(n *node, w string) bool {
 	p := n.pchild
-	return p != nil && (p.kind == Integer || p.kind == UUID) && plainLower(w)
+	return p != nil && codeIDs(p) && (plainLower(w) || operationName(w)) && !(tagNouns[n.key] && tagLabels[w])
+}
+
+// codeIDs reports whether parameter p holds integers, UUIDs, or tokens
+// written without lower-case letters (LH400, NC04, 00AEGW, 2024-05871.json;
+// random tokens beside them tell neither way, alone they are no codes):
+// codes, where values of one parameter share a letter case. Beside them
+// a plain lower-case word is of another kind, a name of the API
+// (/flightstatus/departures beside /flightstatus/LH400, /documents/facets
+// beside /documents/2024-05871.json). Tokens with lower-case letters
+// (jsmith-42, HuggingFaceH4, random ids) may stand beside names written
+// as words (/entries/nyancat beside /entries/5KsDBWseXY6Qeguc).
+func codeIDs(p *node) bool {
+	switch p.kind {
+	case Integer, UUID:
+		return true
+	case Token:
+		if len(p.formats) == 0 {
+			return false
+		}
+		codes := false
+		for _, f := range p.formats {
+			f = strings.TrimSuffix(f, ".a") // 2024-05871.json: the format suffix is no part of the id
+			if strings.IndexByte(f, 'a') >= 0 {
+				return false
+			}
+			codes = codes || f != "" // a random token (a list of ids: 2024-05871,2024-06012.json) tells neither way
+		}
+		return codes
+	}
+	return false
 }
 
 // plainLower reports whether w is one word of lower-case letters.
@@ -512,7 +612,7 @@ func plainLower(w string) bool {
 // operation beside the ids (besideIDs), whichever came first. It reports
 // whether p was demoted.
 func (t *tree) demoteLone(p *node) bool {
-	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) && !operationName(p.known[0]) {
 		return false
 	}
 	n, w := p.parent, p.known[0]
@@ -747,6 +847,27 @@ var namespaceLiterals = map[string]bool{
 	"internal": true, "external": true, "admin": true, "v": true, "graphql": true, "rpc": true, "json": true,
 }
 
+// namespaceWord reports whether literal k is an API prefix of
+// namespaceLiterals in any case: an API that writes its prefix in
+// capitals (/REST/drugs.json, /API/v2) names a namespace all the same.
+func namespaceWord(k string) bool {
+	if namespaceLiterals[k] {
+		return true
+	}
+	var buf [8]byte
+	if len(k) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return namespaceLiterals[string(buf[:len(k)])]
+}
+
 // classifyAt classifies a segment in its position: a short number or a
 // date right after the root or an API prefix is a version ("/2/tweets",
 // "/rest/api/3/issue", "/2010-04-01/Accounts"), not an identifier:
@@ -754,14 +875,14 @@ var namespaceLiterals = map[string]bool{
 func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
-		!namespaceLiterals[parent.key] && pluralNoun(parent.key) {
+		!namespaceWord(parent.key) && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
 	}
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
 	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
-		(parent.parent == nil || namespaceLiterals[parent.key] || more && apiPrefix(parent)) {
+		(parent.parent == nil || namespaceWord(parent.key) || more && apiPrefix(parent)) {
 		return Version
 	}
 	return k
@@ -881,6 +1002,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		c := t.newLit(n, seg)
 		if collectionOps[seg] && t.demoteSlot(n) {
 			return t.rewalk(path, depth) // n names a collection (see demoteSlot)
+		}
+		if upperCode(seg) && formatWord(seg) && t.demoteFormat(n) {
+			return t.rewalk(path, depth) // the code beside it is a format too
 		}
 		if k == Word && !n.promoted && strings.Trim(rest, "/") == "" {
 			// A word with a sub-path still to come is judged when that
@@ -1322,7 +1446,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
-	namespace := n == t.root || n.param || namespaceLiterals[n.key] || Classify(n.key) == Version
+	namespace := n == t.root || n.param || namespaceWord(n.key) || Classify(n.key) == Version
 	// A shared literal sub-path (/orgs/X/members for several X) is strong
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
@@ -2105,7 +2229,7 @@ func packageFile(path string) string {
 // package and the release, so the segments it repeats are values. The
 // root, namespaces and the file's own extension are left alone.
 func namedInFile(n *node, seg, f string) bool {
-	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || reservedLiterals[seg] || systemName(seg) || namespaceLiterals[seg] || len(seg) >= len(f) {
+	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || reservedLiterals[seg] || systemName(seg) || namespaceWord(seg) || len(seg) >= len(f) {
 		return false
 	}
 	if k := Classify(seg); k != Word && k != Version || k == Version && seg[0] == 'v' {
