@@ -112,6 +112,16 @@ func TestRedactCall(t *testing.T) {
 			eq(t, c.RespHeaders[0].Value, "session=[REDACTED]; Path=/; HttpOnly")
 			eq(t, c.RespHeaders[1].Value, "/login?next=/a&sid=[REDACTED]")
 		}, apicall.FlagRedacted},
+		{"location with a fragment and no query", func(c *apicall.Call) {
+			// The OAuth implicit flow's redirect: the token travels in the
+			// fragment, with no query before it (this shape once sliced
+			// out of range: the path ran on past the '#').
+			c.RespHeaders = apicall.Headers{{Name: "Location", Value: "/cb#access_token=A1&card=4111111111111111"},
+				{Name: "Location", Value: "#2200000040000"}}
+		}, func(t *testing.T, c *apicall.Call) {
+			eq(t, c.RespHeaders[0].Value, "/cb#access_token=[REDACTED]&card=************1111")
+			eq(t, c.RespHeaders[1].Value, "#*********0000") // Luhn-valid, 13 digits
+		}, apicall.FlagRedacted | apicall.FlagPIIMasked},
 		{"cors headers are metadata", func(c *apicall.Call) {
 			c.RespHeaders = apicall.Headers{{Name: "Access-Control-Allow-Credentials", Value: "true"},
 				{Name: "Access-Control-Allow-Headers", Value: "Authorization, X-API-Key"},

@@ -459,6 +459,9 @@ func redactURL[T text](w *rewriter[T], m *nameMatcher, s T, cards bool) {
 			q = i
 		}
 	}
+	if q > f {
+		q = f // no query: the path ends where the fragment starts
+	}
 	pathStart := 0
 	// "scheme://userinfo@host/...": the user info may hold a password.
 	for i := 0; i+2 < q; i++ {
