@@ -235,16 +235,7 @@ func TestSplitObservationsPermanentFailure(t *testing.T) {
 	calls := ackCalls(600)
 	produceCalls(t, brokers, calls)
 	cfg := testSplitConfig(brokers, "perm-0")
-	st, err := newStateStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
-	log := slog.New(slog.DiscardHandler)
-	actors, err := newActorTier(t.Context(), cfg, detect.DefaultConfig(), nil, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, actors, log := testActorTier(t, cfg)
 	ccfg := kafka.DefaultConsumerConfig()
 	ccfg.Brokers, ccfg.Group, ccfg.BatchWait, ccfg.BatchCalls = brokers, cfg.Group, 20*time.Millisecond, 200
 	ccfg.SessionTimeout, ccfg.HeartbeatInterval = 2*time.Second, 500*time.Millisecond
@@ -276,6 +267,23 @@ func TestSplitObservationsPermanentFailure(t *testing.T) {
 	}
 }
 
+// testActorTier opens cfg's state store (closed when the test ends) and an
+// actor tier on it, with a discarding logger.
+func testActorTier(t *testing.T, cfg splitConfig) (*stateStore, *actorTier, *slog.Logger) {
+	t.Helper()
+	st, err := newStateStore(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	log := slog.New(slog.DiscardHandler)
+	actors, err := newActorTier(t.Context(), cfg, detect.DefaultConfig(), nil, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, actors, log
+}
+
 // TestSplitEndpointCommitsAfterSnapshot: the endpoint tier commits the
 // observations' offsets only once a snapshot covering them is written, so
 // a replica that crashes before its snapshot reads them all again.
@@ -283,16 +291,7 @@ func TestSplitEndpointCommitsAfterSnapshot(t *testing.T) {
 	brokers, _ := faultCluster(t)
 	cfg := testSplitConfig(brokers, "ep-0")
 	cfg.SnapshotEvery = time.Hour
-	st, err := newStateStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
-	log := slog.New(slog.DiscardHandler)
-	actors, err := newActorTier(t.Context(), cfg, detect.DefaultConfig(), nil, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, actors, log := testActorTier(t, cfg)
 	calls := ackCalls(1000)
 	if err := actors.Consume(t.Context(), calls); err != nil { // no ack collector: waits for Kafka
 		t.Fatal(err)
@@ -353,16 +352,7 @@ func TestSplitEndpointCommitsWhileIdle(t *testing.T) {
 	brokers, _ := faultCluster(t)
 	cfg := testSplitConfig(brokers, "idle-0")
 	cfg.SnapshotEvery = time.Second
-	st, err := newStateStore(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
-	log := slog.New(slog.DiscardHandler)
-	actors, err := newActorTier(t.Context(), cfg, detect.DefaultConfig(), nil, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, actors, log := testActorTier(t, cfg)
 	if err := actors.Consume(t.Context(), ackCalls(300)); err != nil {
 		t.Fatal(err)
 	}
