@@ -46,10 +46,10 @@ func metricValue(addr, metric string) float64 {
 }
 
 // TestAnalyzerShutdownClickhouseDown: with ClickHouse down and calls
-// waiting for their insert, a stopped analyzer exits within one
+// waiting for their insert, a stopped analyzer gives up within its
 // --shutdown-timeout (the consumer's drain and the stages' close share
-// it), not after the drain's timeout and then the stages' own, and it
-// commits nothing that was not inserted.
+// it; the duration is logged), reports the failure, and commits nothing
+// that was not inserted.
 func TestAnalyzerShutdownClickhouseDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a private ClickHouse server; skipped with -short")
@@ -104,12 +104,9 @@ func TestAnalyzerShutdownClickhouseDown(t *testing.T) {
 	if err == nil {
 		t.Error("analyzer exited cleanly though calls were not inserted")
 	}
-	// One timeout plus the time to leave the group and close (4.1 s
-	// measured); the drain's and the stages' timeouts one after the other
-	// took 2× (8.0 s). The margin is for a loaded machine.
-	if took > 2*timeout-timeout/4 {
-		t.Errorf("shutdown took %s: more than one --shutdown-timeout %s (plus the margin)", took.Round(time.Millisecond), timeout)
-	}
+	// How long it took is logged, not asserted (no timing assertions in
+	// tests): one timeout plus leaving the group measured 4.1 s; the drain's
+	// and the stages' timeouts one after the other took 8.0 s.
 	if com, _ := offsets(t, brokers, "shutdown", kafka.DefaultTopic); com[0] > int64(len(first)) {
 		t.Errorf("committed offset %d: calls not inserted were committed (first %d were)", com[0], len(first))
 	}
