@@ -284,6 +284,20 @@ func testActorTier(t *testing.T, cfg splitConfig) (*stateStore, *actorTier, *slo
 	return st, actors, log
 }
 
+// runEndpointTier starts an endpoint tier on st in the background; cancel
+// stops it and done carries Run's result.
+func runEndpointTier(t *testing.T, cfg splitConfig, st *stateStore, log *slog.Logger) (*endpointTier, context.CancelFunc, chan error) {
+	t.Helper()
+	e, err := newEndpointTier(t.Context(), cfg, detect.DefaultConfig(), st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	return e, cancel, done
+}
+
 // TestSplitEndpointCommitsAfterSnapshot: the endpoint tier commits the
 // observations' offsets only once a snapshot covering them is written, so
 // a replica that crashes before its snapshot reads them all again.
@@ -304,17 +318,7 @@ func TestSplitEndpointCommitsAfterSnapshot(t *testing.T) {
 		t.Fatalf("observations topic holds %v, want %d in all", end, len(calls))
 	}
 
-	start := func() (*endpointTier, context.CancelFunc, chan error) {
-		e, err := newEndpointTier(t.Context(), cfg, detect.DefaultConfig(), st, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		go func() { done <- e.Run(ctx) }()
-		return e, cancel, done
-	}
-	e1, cancel1, done1 := start()
+	e1, cancel1, done1 := runEndpointTier(t, cfg, st, log)
 	waitFor(t, "first endpoint tier did not read every observation", 30*time.Second, func() bool { return e1.consumed.Load() == uint64(len(calls)) })
 	time.Sleep(500 * time.Millisecond) // a commit right after the batch would show by now
 	if com, _ := offsets(t, brokers, group, testObsTopic); sum(com) != 0 {
@@ -329,7 +333,7 @@ func TestSplitEndpointCommitsAfterSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e2, cancel2, done2 := start()
+	e2, cancel2, done2 := runEndpointTier(t, cfg, st, log)
 	waitFor(t, "restarted endpoint tier did not read the uncommitted observations again", 30*time.Second, func() bool { return e2.consumed.Load() == uint64(len(calls)) })
 	cancel2()
 	if err := <-done2; err != nil {
@@ -359,13 +363,7 @@ func TestSplitEndpointCommitsWhileIdle(t *testing.T) {
 	if _, err := actors.close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	e, err := newEndpointTier(t.Context(), cfg, detect.DefaultConfig(), st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
+	e, cancel, done := runEndpointTier(t, cfg, st, log)
 	waitFor(t, "observations not committed by the idle snapshot", 30*time.Second, func() bool {
 		com, end := offsets(t, brokers, cfg.Group+"-endpoints", testObsTopic)
 		return sum(end) == 300 && sum(com) == 300
