@@ -74,6 +74,21 @@ type corpusScore struct {
 	tp, fp, fn, exact                int
 	typedTP, typedFN, wordTP, wordFN int
 	misses                           []string
+	// Endpoints: distinct expected (API, method, template), the distinct
+	// templates the inventory gave the same URLs, and the expected ones
+	// whose URLs all got exactly their template (parameter names aside).
+	endpoints, templates, endpointsExact int
+}
+
+// generic writes every parameter segment of a template as "{}".
+func generic(tmpl string) string {
+	segs := strings.Split(tmpl, "/")
+	for i, s := range segs {
+		if strings.Contains(s, "{") {
+			segs[i] = "{}"
+		}
+	}
+	return strings.TrimSuffix(strings.Join(segs, "/"), "/")
 }
 
 func (s corpusScore) precision() float64   { return ratio(s.tp, s.tp+s.fp) }
@@ -107,8 +122,17 @@ func scoreCorpus(t *testing.T, lines []corpusLine) corpusScore {
 		inv.Observe(&c)
 	}
 	s.urls, s.apis = len(lines), len(invs)
+	wrong := map[string]bool{} // expected endpoint → some URL of it got another template
+	made := map[string]bool{}
 	for _, l := range lines {
 		got := invs[l.api].Template(l.api+".example", l.method, l.path)
+		ep := l.api + " " + l.method + " " + generic(l.want)
+		made[l.api+" "+l.method+" "+generic(got)] = true
+		if generic(got) != generic(l.want) {
+			wrong[ep] = true
+		} else if !wrong[ep] {
+			wrong[ep] = false
+		}
 		g, w := paramSegments(got), paramSegments(l.want)
 		if len(g) != len(w) {
 			t.Errorf("%s %s %s: template %q has %d segments, want %q", l.api, l.method, l.path, got, len(g), l.want)
@@ -144,6 +168,12 @@ func scoreCorpus(t *testing.T, lines []corpusLine) corpusScore {
 			s.exact++
 		} else {
 			s.misses = append(s.misses, fmt.Sprintf("%-16s %s → %s, want %s", l.api, l.path, got, l.want))
+		}
+	}
+	s.endpoints, s.templates = len(wrong), len(made)
+	for _, w := range wrong {
+		if !w {
+			s.endpointsExact++
 		}
 	}
 	return s
@@ -260,6 +290,8 @@ func TestTemplatingCorpus(t *testing.T) {
 				c.name, s.urls, s.apis, s.precision(), s.recall(), s.tp, s.fp, s.fn, s.exact, s.urls, ratio(s.exact, s.urls))
 			t.Logf("recall by value kind: typed values (ids, uuids, hashes, tokens, dates, emails) %.3f (%d/%d); plain words (slugs, names) %.3f (%d/%d)",
 				s.typedRecall(), s.typedTP, s.typedTP+s.typedFN, s.wordRecall(), s.wordTP, s.wordTP+s.wordFN)
+			t.Logf("endpoints: %d expected, %d templates made (ratio %.3f), %d expected endpoints with every URL templated exactly (%.3f)",
+				s.endpoints, s.templates, ratio(s.templates, s.endpoints), s.endpointsExact, ratio(s.endpointsExact, s.endpoints))
 			// Over-merging is the failure that hides endpoints, and typed
 			// values need no statistics: both must hold. Plain-word
 			// parameters seen with one or two values cannot always be told
