@@ -283,15 +283,7 @@ func TestTemplatingCorpus(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
-			for _, m := range s.misses {
-				t.Logf("miss: %s", m)
-			}
-			t.Logf("%s: %d URLs, %d APIs; parameter segments: precision %.3f, recall %.3f (tp %d, fp %d, fn %d); exact templates %d/%d (%.3f)",
-				c.name, s.urls, s.apis, s.precision(), s.recall(), s.tp, s.fp, s.fn, s.exact, s.urls, ratio(s.exact, s.urls))
-			t.Logf("recall by value kind: typed values (ids, uuids, hashes, tokens, dates, emails) %.3f (%d/%d); plain words (slugs, names) %.3f (%d/%d)",
-				s.typedRecall(), s.typedTP, s.typedTP+s.typedFN, s.wordRecall(), s.wordTP, s.wordTP+s.wordFN)
-			t.Logf("endpoints: %d expected, %d templates made (ratio %.3f), %d expected endpoints with every URL templated exactly (%.3f)",
-				s.endpoints, s.templates, ratio(s.templates, s.endpoints), s.endpointsExact, ratio(s.endpointsExact, s.endpoints))
+			logScore(t, c.name, s)
 			// Over-merging is the failure that hides endpoints, and typed
 			// values need no statistics: both must hold. Plain-word
 			// parameters seen with one or two values cannot always be told
@@ -310,6 +302,20 @@ func TestTemplatingCorpus(t *testing.T) {
 			}
 		})
 	}
+}
+
+// logScore logs a corpus's misses and figures.
+func logScore(t *testing.T, name string, s corpusScore) {
+	t.Helper()
+	for _, m := range s.misses {
+		t.Logf("miss: %s", m)
+	}
+	t.Logf("%s: %d URLs, %d APIs; parameter segments: precision %.3f, recall %.3f (tp %d, fp %d, fn %d); exact templates %d/%d (%.3f)",
+		name, s.urls, s.apis, s.precision(), s.recall(), s.tp, s.fp, s.fn, s.exact, s.urls, ratio(s.exact, s.urls))
+	t.Logf("recall by value kind: typed values (ids, uuids, hashes, tokens, dates, emails) %.3f (%d/%d); plain words (slugs, names) %.3f (%d/%d)",
+		s.typedRecall(), s.typedTP, s.typedTP+s.typedFN, s.wordRecall(), s.wordTP, s.wordTP+s.wordFN)
+	t.Logf("endpoints: %d expected, %d templates made (ratio %.3f), %d expected endpoints with every URL templated exactly (%.3f)",
+		s.endpoints, s.templates, ratio(s.templates, s.endpoints), s.endpointsExact, ratio(s.endpointsExact, s.endpoints))
 }
 
 func count(b []bool) int {
