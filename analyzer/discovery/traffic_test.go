@@ -226,7 +226,31 @@ func TestTrafficGenerator(t *testing.T) {
 func TestTemplatingTraffic(t *testing.T) {
 	for _, c := range []struct{ name, file string }{} {
 		t.Run(c.name, func(t *testing.T) {
-			logScore(t, c.name, scoreCorpus(t, trafficLines(t, c.file)))
+			lines := trafficLines(t, c.file)
+			logScore(t, c.name, scoreCorpus(t, lines))
+			// How the figures grow with traffic: each API's first calls.
+			for _, f := range []float64{0.1, 0.25, 0.5} {
+				s := scoreCorpus(t, trafficPrefix(lines, f))
+				t.Logf("%s, first %.0f%% of each API's calls (%d URLs): precision %.3f, recall %.3f, exact %.3f, endpoints exact %.3f, templates/endpoints %.3f",
+					c.name, 100*f, s.urls, s.precision(), s.recall(), ratio(s.exact, s.urls), ratio(s.endpointsExact, s.endpoints), ratio(s.templates, s.endpoints))
+			}
 		})
 	}
+}
+
+// trafficPrefix keeps the first fraction f of each API's lines.
+func trafficPrefix(lines []corpusLine, f float64) []corpusLine {
+	total := map[string]int{}
+	for _, l := range lines {
+		total[l.api]++
+	}
+	seen := map[string]int{}
+	var out []corpusLine
+	for _, l := range lines {
+		if seen[l.api] < int(math.Ceil(f*float64(total[l.api]))) {
+			seen[l.api]++
+			out = append(out, l)
+		}
+	}
+	return out
 }
