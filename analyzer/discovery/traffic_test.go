@@ -224,7 +224,9 @@ func TestTrafficGenerator(t *testing.T) {
 // API fed to its own inventory in generated order (report-only: the
 // figures are logged).
 func TestTemplatingTraffic(t *testing.T) {
-	for _, c := range []struct{ name, file string }{} {
+	for _, c := range []struct{ name, file string }{
+		{"trafficb", "testdata/traffic_b.spec"},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			lines := trafficLines(t, c.file)
 			logScore(t, c.name, scoreCorpus(t, lines))
