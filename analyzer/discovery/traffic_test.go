@@ -224,7 +224,9 @@ func TestTrafficGenerator(t *testing.T) {
 // API fed to its own inventory in generated order (report-only: the
 // figures are logged).
 func TestTemplatingTraffic(t *testing.T) {
-	for _, c := range []struct{ name, file string }{} {
+	for _, c := range []struct{ name, file string }{
+		{"traffica", "testdata/traffic_a.spec"},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			logScore(t, c.name, scoreCorpus(t, trafficLines(t, c.file)))
 		})
