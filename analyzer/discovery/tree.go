@@ -47,6 +47,10 @@ type node struct {
 	// wordKids are literal children of this node whose own children
 	// became a plain-word parameter (cousin evidence), at most maxWordKids.
 	wordKids []*node
+	// volKey is the evidence (tree size, parameter values) at which this
+	// literal was last found not to join its parent's parameter by volume,
+	// so the test runs again only when that evidence changed.
+	volKey int
 }
 
 const (
@@ -805,6 +809,10 @@ type tree struct {
 	// parameters learned since the last sweep.
 	nouns   map[string][]*node
 	pending []learned
+	// volume are the positions whose plain-word parameter reached or
+	// grew past Config.MinSiblings values since the last call: their
+	// literal siblings are re-examined (volumeJoin), at most maxPending.
+	volume []*node
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -907,6 +915,9 @@ func (t *tree) walk(path string) *node {
 	n := t.walkDepth(path, 0)
 	if len(t.pending) > 0 && t.sweepNouns() {
 		return t.rewalk(path, 0) // a position on the path may have become a parameter
+	}
+	if len(t.volume) > 0 && t.sweepVolume() {
+		return t.rewalk(path, 0)
 	}
 	return n
 }
@@ -1028,6 +1039,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
+	if t.volumeOnPath(n) {
+		return t.rewalk(path, depth) // a literal on the path joined its parameter
+	}
 	return n
 }
 
@@ -2051,6 +2065,9 @@ func (t *tree) addValue(p *node, v string) bool {
 		return false
 	}
 	t.gained(p, v)
+	if a := p.parent; p.values >= t.cfg.MinSiblings && a != nil && len(a.lits) > 0 && len(t.volume) < maxPending {
+		t.volume = append(t.volume, a)
+	}
 	return true
 }
 
@@ -2276,4 +2293,109 @@ func (t *tree) fileValue(n *node, seg string) *node {
 		t.addValue(p, seg)
 	}
 	return p
+}
+
+// Volume: a plain-word parameter that has taken in many distinct values
+// (Config.MinSiblings or more) is a collection of instances on the
+// evidence of traffic, and a literal word beside it with the same
+// sub-paths is one more of them, even a resource word: on live traffic
+// the values called most (/v1/catalog/service/web, api, billing) are
+// seen first and would otherwise stay literal beside the parameter that
+// their rarer siblings (postgres, redis, kafka, ...) formed. Operations
+// keep their place: reserved words (me, search, login), system names,
+// lookups by a field, operation compounds, format codes, plurals with
+// sub-paths of their own (sub-collections), and capitalised names in an
+// API that capitalises its resources stay literal; so do the literals
+// beside typed ids (/orders/pending) and where resource names live (the
+// root, a version, an API prefix).
+
+// volumeJoins reports whether literal c of n joins n's parameter by
+// volume (see above); ends says the call being walked ends at c (its
+// endpoint is attached after the walk).
+func (t *tree) volumeJoins(n, c *node, ends bool) bool {
+	p := n.pchild
+	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param {
+		return false
+	}
+	if n == t.root || namespaceWord(n.key) || Classify(n.key) == Version || apiPrefix(n) {
+		return false
+	}
+	key := t.nodes<<16 | p.values&0xffff
+	if c.volKey == key {
+		return false
+	}
+	k := c.key
+	if Classify(k) != Word || reservedLiterals[k] || systemName(k) || byField(k) || lookupField(k) || caseApart(n, k) ||
+		reservedPart(k) || operationName(k) || formatWord(k) || upperCode(k) && !upperCodes(p) || qualifiedName(k) ||
+		pluralNoun(k) && (len(c.lits) > 0 || c.pchild != nil) {
+		c.volKey = key
+		return false
+	}
+	a, b := shape(c), shape(p)
+	if len(a) == 0 {
+		return (len(c.eps) > 0 || ends) && len(p.eps) > 0 // both endpoints; not cached: the endpoint may come after the walk
+	}
+	if !subset(a, b) && !subset(b, a) {
+		c.volKey = key
+		return false
+	}
+	return true
+}
+
+// volumeOnPath merges into their parameter the literals on the path
+// ending at n that join it by volume, and reports whether any did.
+func (t *tree) volumeOnPath(n *node) bool {
+	if t.frozen {
+		return false
+	}
+	changed := false
+	for x := n; x != nil && x.parent != nil; x = x.parent {
+		par := x.parent
+		if x.param || par.pchild == nil || par.pchild.kind != Word || par.pchild.values < t.cfg.MinSiblings {
+			continue
+		}
+		if par.lits[x.key] == x && t.volumeJoins(par, x, x == n) {
+			t.joinVolume(par, x)
+			changed = true
+			break // x's subtree moved: the path above is walked again
+		}
+	}
+	return changed
+}
+
+// sweepVolume applies volumeJoins to every literal beside the parameters
+// that gained values in this call, so a literal no call reaches again
+// joins too (the result does not depend on arrival order).
+func (t *tree) sweepVolume() bool {
+	changed := false
+	for round := 0; len(t.volume) > 0 && round < 8; round++ {
+		ns := t.volume
+		t.volume = nil
+		for _, n := range ns {
+			if t.frozen || !alive(n) || len(n.lits) > maxCousinScan {
+				continue
+			}
+			keys := make([]string, 0, len(n.lits))
+			for k := range n.lits {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if c := n.lits[k]; c != nil && n.pchild != nil && t.volumeJoins(n, c, false) {
+					t.joinVolume(n, c)
+					changed = true
+				}
+			}
+		}
+	}
+	t.volume = t.volume[:0]
+	return changed
+}
+
+// joinVolume merges literal c of n into n's parameter.
+func (t *tree) joinVolume(n, c *node) {
+	p := n.pchild
+	delete(n.lits, c.key)
+	t.addValue(p, c.key)
+	t.merge(p, c)
 }

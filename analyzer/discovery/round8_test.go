@@ -1,0 +1,65 @@
+package discovery
+
+import "testing"
+
+// Session 6, volume round (2026-11-24): rules that read the evidence
+// traffic brings, the number of distinct values a position keeps taking.
+// Each rule is checked on made-up paths with negatives, in every order of
+// them.
+
+// TestVolumeJoin: once a plain-word parameter has taken in MinSiblings (5)
+// distinct values, a literal word beside it with the same sub-paths is one
+// more value, even a resource word (/fleet/servers/web, billing: the values
+// called most are seen first); with fewer values it stays literal, and
+// reserved words, operation compounds, lookups by a field and literals
+// beside typed ids keep their place whatever the volume.
+func TestVolumeJoin(t *testing.T) {
+	t.Run("joins", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/fleet/servers/quillon", "/fleet/servers/fennix", "/fleet/servers/garrowd", "/fleet/servers/tarrikk",
+			"/fleet/servers/moxelo", "/fleet/servers/web", "/fleet/servers/billing",
+		}, map[string]string{
+			"/fleet/servers/quillon": "/fleet/servers/{name}",
+			"/fleet/servers/web":     "/fleet/servers/{name}",
+			"/fleet/servers/billing": "/fleet/servers/{name}",
+		})
+	})
+	t.Run("same sub-paths", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/fleet/servers/quillon/checks", "/fleet/servers/fennix/checks", "/fleet/servers/garrowd/checks",
+			"/fleet/servers/tarrikk/checks", "/fleet/servers/moxelo/checks", "/fleet/servers/web/checks", "/fleet/servers/billing/rules",
+		}, map[string]string{
+			"/fleet/servers/web/checks":    "/fleet/servers/{name}/checks",
+			"/fleet/servers/billing/rules": "/fleet/servers/billing/rules", // another shape: a resource of its own
+		})
+	})
+	t.Run("too few values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/fleet/servers/quillon", "/fleet/servers/fennix", "/fleet/servers/garrowd", "/fleet/servers/tarrikk",
+			"/fleet/servers/web", "/fleet/servers/billing",
+		}, map[string]string{
+			"/fleet/servers/quillon": "/fleet/servers/{name}",
+			"/fleet/servers/web":     "/fleet/servers/web",
+			"/fleet/servers/billing": "/fleet/servers/billing",
+		})
+	})
+	t.Run("operations stay", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/fleet/servers/quillon", "/fleet/servers/fennix", "/fleet/servers/garrowd", "/fleet/servers/tarrikk",
+			"/fleet/servers/moxelo", "/fleet/servers/search", "/fleet/servers/bulk-update", "/fleet/servers/by-name",
+		}, map[string]string{
+			"/fleet/servers/moxelo":      "/fleet/servers/{name}",
+			"/fleet/servers/search":      "/fleet/servers/search",
+			"/fleet/servers/bulk-update": "/fleet/servers/bulk-update",
+			"/fleet/servers/by-name":     "/fleet/servers/by-name",
+		})
+	})
+	t.Run("beside typed ids", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/orders/4411", "/orders/5512", "/orders/6613", "/orders/7714", "/orders/8815", "/orders/pending", "/orders/web",
+		}, map[string]string{
+			"/orders/4411":    "/orders/{id}",
+			"/orders/pending": "/orders/pending",
+		})
+	})
+}
