@@ -63,3 +63,28 @@ func TestVolumeJoin(t *testing.T) {
 		})
 	})
 }
+
+// TestCollectionNotSiblingValue: a word that leads to integer ids in the
+// API (/3/film/{id}) names a collection, so where a sibling position holds
+// it as a value (/3/ranked/{kind}/day holding film) a literal of it beside
+// (/3/find/film) stays the collection's name; without the collection, the
+// sibling value rule still reads it as the same value.
+func TestCollectionNotSiblingValue(t *testing.T) {
+	t.Run("collection", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/3/film/550", "/3/film/603", "/3/ranked/film/day", "/3/ranked/show/week", "/3/ranked/people/day", "/3/find/film",
+		}, map[string]string{
+			"/3/film/550":        "/3/film/{id}",
+			"/3/ranked/film/day": "/3/ranked/{name}/day",
+			"/3/find/film":       "/3/find/film",
+		})
+	})
+	t.Run("no collection", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/3/ranked/film/day", "/3/ranked/show/week", "/3/ranked/people/day", "/3/find/film",
+		}, map[string]string{
+			"/3/ranked/film/day": "/3/ranked/{name}/day",
+			"/3/find/film":       "/3/find/{name}",
+		})
+	})
+}

@@ -967,6 +967,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
+			if created && (k == Integer || k == UUID) && !n.parent.param && collectionBeforeID(n.parent) && t.unvalue(n.parent.key) {
+				return t.rewalk(path, depth) // a parameter elsewhere held the collection's name as its only value
+			}
 			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
 			}
@@ -2133,7 +2136,48 @@ func alive(x *node) bool {
 // knownElsewhere reports whether plain word w, below literal n, is a
 // value by the same-noun or the sibling-value rule.
 func (t *tree) knownElsewhere(n *node, w string) bool {
-	return !reservedLiterals[w] && !systemName(w) && (t.nounKnows(n, w) || cousinKnows(n, w))
+	return !reservedLiterals[w] && !systemName(w) && (t.nounKnows(n, w) || cousinKnows(n, w)) && !t.namesCollection(w)
+}
+
+// unvalue returns to a literal every parameter that holds word w as its
+// only value on same-noun or sibling-value evidence, now that w names a
+// collection (namesCollection), whichever came first. It reports whether
+// any did. It walks the tree, once per new collection.
+func (t *tree) unvalue(w string) bool {
+	if t.frozen {
+		return false
+	}
+	changed := false
+	var walk func(y *node)
+	walk = func(y *node) {
+		if p := y.pchild; p != nil {
+			if p.rule == ruleSameNoun && p.values == 1 && len(p.known) == 1 && p.known[0] == w && y.lits[w] == nil && !y.promoted {
+				t.unslot(p, w)
+				changed = true
+			} else {
+				walk(p)
+			}
+		}
+		for _, c := range y.lits {
+			walk(c)
+		}
+	}
+	walk(t.root)
+	return changed
+}
+
+// namesCollection reports whether word w leads to integer or UUID ids
+// somewhere in the API (/3/movie/{id}): it names a collection of the API,
+// so where another position holds it as a value (/3/trending/{type}
+// holding movie) a literal w beside it (/3/search/movie) is still that
+// collection, not the same value.
+func (t *tree) namesCollection(w string) bool {
+	for _, x := range t.nouns[w] {
+		if collectionBeforeID(x) && alive(x) {
+			return true
+		}
+	}
+	return false
 }
 
 // nounKnows reports whether plain word w, below literal n, is a value
