@@ -33,6 +33,19 @@ func TestVolumeJoin(t *testing.T) {
 			"/fleet/servers/billing/rules": "/fleet/servers/billing/rules", // another shape: a resource of its own
 		})
 	})
+	t.Run("child the parameter holds", func(t *testing.T) {
+		// lambda leads to Green, a value of the parameter below
+		// /kits/{name}: the same sub-path; web leads to a resource of
+		// its own.
+		checkEveryOrder(t, []string{
+			"/kits/quillon/Red", "/kits/fennix/Blue", "/kits/garrowd/Green", "/kits/tarrikk/Red", "/kits/moxelo/Blue",
+			"/kits/lambda/Green", "/kits/web/audit",
+		}, map[string]string{
+			"/kits/quillon/Red":  "/kits/{name}/{name2}",
+			"/kits/lambda/Green": "/kits/{name}/{name2}",
+			"/kits/web/audit":    "/kits/web/audit",
+		})
+	})
 	t.Run("too few values", func(t *testing.T) {
 		checkEveryOrder(t, []string{
 			"/fleet/servers/quillon", "/fleet/servers/fennix", "/fleet/servers/garrowd", "/fleet/servers/tarrikk",

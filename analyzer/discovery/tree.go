@@ -2342,7 +2342,8 @@ func (t *tree) fileValue(n *node, seg string) *node {
 // Volume: a plain-word parameter that has taken in many distinct values
 // (Config.MinSiblings or more) is a collection of instances on the
 // evidence of traffic, and a literal word beside it with the same
-// sub-paths is one more of them, even a resource word: on live traffic
+// sub-paths (a child that the parameter's own parameter holds as a value
+// counts as that parameter) is one more of them, even a resource word: on live traffic
 // the values called most (/v1/catalog/service/web, api, billing) are
 // seen first and would otherwise stay literal beside the parameter that
 // their rarer siblings (postgres, redis, kafka, ...) formed. Operations
@@ -2376,6 +2377,17 @@ func (t *tree) volumeJoins(n, c *node, ends bool) bool {
 		return false
 	}
 	a, b := shape(c), shape(p)
+	if q := p.pchild; q != nil && len(q.known) > 0 {
+		// A child of c that p's own parameter holds as a value is that
+		// parameter (/modules/{ns}/lambda/aws beside /modules/{ns}/{name}/{provider} holding aws).
+		for i, k := range a {
+			if q.knows(k) {
+				a[i] = "{}"
+			}
+		}
+		sort.Strings(a)
+		a = slices.Compact(a)
+	}
 	if len(a) == 0 {
 		return (len(c.eps) > 0 || ends) && len(p.eps) > 0 // both endpoints; not cached: the endpoint may come after the walk
 	}
