@@ -101,3 +101,29 @@ func TestCollectionNotSiblingValue(t *testing.T) {
 		})
 	})
 }
+
+// TestSharedVersion: a word beside typed ids that leads to the same
+// version and below it to the same resource as the ids do is one more
+// instance (/oauth2/default/v1/token beside /oauth2/{id}/v1/token: the
+// value most callers use); a word that leads only to the version, or to
+// other resources below it, stays literal.
+func TestSharedVersion(t *testing.T) {
+	t.Run("joins", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/oauth2/aus1a2b3c4d5E6F7g8h9/v1/token", "/oauth2/aus8k2m4n6p1Q3R5s7t9/v1/keys", "/oauth2/primary/v1/token", "/oauth2/primary/v1/keys",
+		}, map[string]string{
+			"/oauth2/aus1a2b3c4d5E6F7g8h9/v1/token": "/oauth2/{id}/v1/token",
+			"/oauth2/primary/v1/token":              "/oauth2/{id}/v1/token",
+			"/oauth2/primary/v1/keys":               "/oauth2/{id}/v1/keys",
+		})
+	})
+	t.Run("other resources", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/oauth2/aus1a2b3c4d5E6F7g8h9/v1/token", "/oauth2/aus8k2m4n6p1Q3R5s7t9/v1/keys", "/oauth2/primary/v1/clients", "/oauth2/primary/v2",
+		}, map[string]string{
+			"/oauth2/aus1a2b3c4d5E6F7g8h9/v1/token": "/oauth2/{id}/v1/token",
+			"/oauth2/primary/v1/clients":            "/oauth2/primary/v1/clients",
+			"/oauth2/primary/v2":                    "/oauth2/primary/v2",
+		})
+	})
+}

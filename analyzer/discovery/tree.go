@@ -1062,6 +1062,13 @@ func (t *tree) shapeChanged(n *node) bool {
 	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
 	}
+	if v := n; v != nil && !v.param && Classify(v.key) == Version && v.parent != nil && v.parent.parent != nil {
+		// A version gained a resource: the word above it, or the typed
+		// parameter beside that word, may now mirror the other (sharedVersion).
+		if w, g := v.parent, v.parent.parent; g.pchild != nil && g.pchild.instanceParam() && (!w.param && g.lits[w.key] == w || w.param && len(g.lits) > 0) && t.absorbIDLike(g) {
+			return true
+		}
+	}
 	if n != nil && n.param && n.parent != nil && n.parent.promoted {
 		return t.rejoin(n.parent) // the parameter gained a sub-path a word kept beside it may share
 	}
@@ -1211,6 +1218,22 @@ func leadsToShared(p *node, rest string) bool {
 	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
 }
 
+// sharedVersion reports whether word c and parameter p, siblings, both
+// lead to one version and below it to one literal resource: the word
+// mirrors the parameter's API (/oauth2/default/v1/token beside
+// /oauth2/{id}/v1/token), so it is one more instance, the value the
+// callers use most. A version alone is no shared sub-resource (services
+// lead each to theirs), nor is a resource below it without typed ids
+// beside the word (see the tenant rule).
+func sharedVersion(c, p *node) bool {
+	for k, v := range c.lits {
+		if Classify(k) == Version && p.lits[k] != nil && sharedLiteral(v, p.lits[k]) {
+			return true
+		}
+	}
+	return false
+}
+
 // sharedBelow reports whether word c and parameter p, siblings, both lead
 // to a parameter and those parameters share a literal sub-resource: the
 // word mirrors the parameter one level down (/repositories/library/{name}/tags
@@ -1232,7 +1255,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1246,7 +1269,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
 			continue
 		}
 		delete(n.lits, k)
