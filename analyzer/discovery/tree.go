@@ -813,6 +813,9 @@ type tree struct {
 	// grew past Config.MinSiblings values since the last call: their
 	// literal siblings are re-examined (volumeJoin), at most maxPending.
 	volume []*node
+	// lone indexes the plain-word parameters by their first value while
+	// it is their only one (at most maxNounNodes a value), for unvalue.
+	lone map[string][]*node
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -2091,6 +2094,12 @@ func (t *tree) addValue(p *node, v string) bool {
 		return false
 	}
 	t.gained(p, v)
+	if p.values == 1 && len(t.lone[v]) < maxNounNodes {
+		if t.lone == nil {
+			t.lone = map[string][]*node{}
+		}
+		t.lone[p.known[0]] = append(t.lone[p.known[0]], p)
+	}
 	if a := p.parent; p.values >= t.cfg.MinSiblings && a != nil && len(a.lits) > 0 && len(t.volume) < maxPending {
 		t.volume = append(t.volume, a)
 	}
@@ -2165,27 +2174,21 @@ func (t *tree) knownElsewhere(n *node, w string) bool {
 // unvalue returns to a literal every parameter that holds word w as its
 // only value on same-noun or sibling-value evidence, now that w names a
 // collection (namesCollection), whichever came first. It reports whether
-// any did. It walks the tree, once per new collection.
+// any did. The parameters are found in tree.lone.
 func (t *tree) unvalue(w string) bool {
 	if t.frozen {
 		return false
 	}
 	changed := false
-	var walk func(y *node)
-	walk = func(y *node) {
-		if p := y.pchild; p != nil {
-			if p.rule == ruleSameNoun && p.values == 1 && len(p.known) == 1 && p.known[0] == w && y.lits[w] == nil && !y.promoted {
-				t.unslot(p, w)
-				changed = true
-			} else {
-				walk(p)
-			}
-		}
-		for _, c := range y.lits {
-			walk(c)
+	ps := t.lone[w]
+	delete(t.lone, w)
+	for _, p := range ps {
+		y := p.parent
+		if p.param && p.rule == ruleSameNoun && p.values == 1 && len(p.known) == 1 && p.known[0] == w && y.pchild == p && y.lits[w] == nil && !y.promoted && alive(p) {
+			t.unslot(p, w)
+			changed = true
 		}
 	}
-	walk(t.root)
 	return changed
 }
 
