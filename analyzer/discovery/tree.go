@@ -813,9 +813,11 @@ type tree struct {
 	// grew past Config.MinSiblings values since the last call: their
 	// literal siblings are re-examined (volumeJoin), at most maxPending.
 	volume []*node
-	// lone indexes the plain-word parameters by their first value while
+	// lone indexes the same-noun parameters by their first value while
 	// it is their only one (at most maxNounNodes a value), for unvalue.
 	lone map[string][]*node
+	// keyBuf is sweepVolume's buffer of sorted keys.
+	keyBuf []string
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -2094,7 +2096,7 @@ func (t *tree) addValue(p *node, v string) bool {
 		return false
 	}
 	t.gained(p, v)
-	if p.values == 1 && len(t.lone[v]) < maxNounNodes {
+	if p.values == 1 && p.rule == ruleSameNoun && len(t.lone[v]) < maxNounNodes {
 		if t.lone == nil {
 			t.lone = map[string][]*node{}
 		}
@@ -2397,31 +2399,56 @@ func (t *tree) volumeJoins(n, c *node, ends bool) bool {
 	}
 	k := c.key
 	if Classify(k) != Word || reservedLiterals[k] || systemName(k) || byField(k) || lookupField(k) || caseApart(n, k) ||
-		reservedPart(k) || operationName(k) || formatWord(k) || upperCode(k) && !upperCodes(p) || qualifiedName(k) ||
+		reservedPart(k) || formatWord(k) || upperCode(k) && !upperCodes(p) || qualifiedName(k) ||
 		pluralNoun(k) && (len(c.lits) > 0 || c.pchild != nil) {
 		c.volKey = key
 		return false
 	}
-	a, b := shape(c), shape(p)
-	if q := p.pchild; q != nil && len(q.known) > 0 {
-		// A child of c that p's own parameter holds as a value is that
-		// parameter (/modules/{ns}/lambda/aws beside /modules/{ns}/{name}/{provider} holding aws).
-		for i, k := range a {
-			if q.knows(k) {
-				a[i] = "{}"
-			}
+	if len(c.lits) == 0 && c.pchild == nil {
+		if len(c.eps) == 0 && !ends || len(p.eps) == 0 {
+			return false // not cached: the endpoint may come after the walk
 		}
-		sort.Strings(a)
-		a = slices.Compact(a)
+	} else if !sameSubPaths(c, p) {
+		c.volKey = key
+		return false
 	}
-	if len(a) == 0 {
-		return (len(c.eps) > 0 || ends) && len(p.eps) > 0 // both endpoints; not cached: the endpoint may come after the walk
-	}
-	if !subset(a, b) && !subset(b, a) {
+	if operationName(k) { // last: it allocates
 		c.volKey = key
 		return false
 	}
 	return true
+}
+
+// sameSubPaths reports whether the sub-paths of literal c and of
+// parameter p agree, one set holding the other (as subset does on
+// shapes), where a child of c that p's own parameter holds as a value
+// counts as that parameter (/modules/{ns}/lambda/aws beside
+// /modules/{ns}/{name}/{provider} holding aws). It does not allocate.
+func sameSubPaths(c, p *node) bool {
+	q := p.pchild
+	cInP, viaQ := true, false // every child of c is one of p's
+	for k := range c.lits {
+		if p.lits[k] != nil {
+			continue
+		}
+		if q != nil && q.knows(k) {
+			viaQ = true
+			continue
+		}
+		cInP = false
+	}
+	if cInP && c.pchild != nil && q == nil {
+		cInP = false
+	}
+	if cInP {
+		return true
+	}
+	for k := range p.lits { // every child of p is one of c's
+		if c.lits[k] == nil {
+			return false
+		}
+	}
+	return q == nil || c.pchild != nil || viaQ
 }
 
 // volumeOnPath merges into their parameter the literals on the path
@@ -2457,11 +2484,12 @@ func (t *tree) sweepVolume() bool {
 			if t.frozen || !alive(n) || len(n.lits) > maxCousinScan {
 				continue
 			}
-			keys := make([]string, 0, len(n.lits))
+			keys := t.keyBuf[:0]
 			for k := range n.lits {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
+			t.keyBuf = keys[:0]
 			for _, k := range keys {
 				if c := n.lits[k]; c != nil && n.pchild != nil && t.volumeJoins(n, c, false) {
 					t.joinVolume(n, c)
