@@ -158,6 +158,11 @@ func FuzzObserve(f *testing.F) {
 	f.Add("/api/trades/legacy/batch", "", []byte(nil)) // a lone slot value, demoted below
 	f.Add("/api/trades/legacy/0bd5c4e1-27a9-4f36-9e8d-6c1f7a2b5d43", "", []byte(nil))
 	f.Add("/base/Specimen/123", "", []byte(nil))
+	for _, w := range []string{"quillon", "fennix", "garrowd", "tarrikk", "moxelo", "web"} { // volume join
+		f.Add("/fleet/servers/"+w+"/checks", "", []byte(nil))
+	}
+	f.Add("/oauth2/aus1a2b3c4d5E6F7g8h9/v1/token", "", []byte(nil)) // shared version
+	f.Add("/oauth2/default/v1/token", "", []byte(nil))
 	inv, err := New(DefaultConfig(), loadSpec(f, "testdata/specs/shop31.yaml"))
 	if err != nil {
 		f.Fatal(err)

@@ -225,6 +225,9 @@ func TestTrafficGenerator(t *testing.T) {
 // figures are logged).
 func TestTemplatingTraffic(t *testing.T) {
 	for _, c := range []struct{ name, file string }{
+		// The development traffic corpus (session 6): 39 APIs of the URL
+		// corpora, 3,900 calls, written before the templater was run on it.
+		{"dev", "testdata/traffic_dev.spec"},
 		// Traffic A (34 APIs A–L: travel, airlines, hotels, healthcare,
 		// insurance, banking, payments, payroll, HR, logistics, retail,
 		// real estate, SaaS; 3,550 URLs) and traffic B (36 APIs M–Z:

@@ -47,6 +47,10 @@ type node struct {
 	// wordKids are literal children of this node whose own children
 	// became a plain-word parameter (cousin evidence), at most maxWordKids.
 	wordKids []*node
+	// volKey is the evidence (tree size, parameter values) at which this
+	// literal was last found not to join its parent's parameter by volume,
+	// so the test runs again only when that evidence changed.
+	volKey int
 }
 
 const (
@@ -805,6 +809,15 @@ type tree struct {
 	// parameters learned since the last sweep.
 	nouns   map[string][]*node
 	pending []learned
+	// volume are the positions whose plain-word parameter reached or
+	// grew past Config.MinSiblings values since the last call: their
+	// literal siblings are re-examined (volumeJoin), at most maxPending.
+	volume []*node
+	// lone indexes the same-noun parameters by their first value while
+	// it is their only one (at most maxNounNodes a value), for unvalue.
+	lone map[string][]*node
+	// keyBuf is sweepVolume's buffer of sorted keys.
+	keyBuf []string
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -908,6 +921,9 @@ func (t *tree) walk(path string) *node {
 	if len(t.pending) > 0 && t.sweepNouns() {
 		return t.rewalk(path, 0) // a position on the path may have become a parameter
 	}
+	if len(t.volume) > 0 && t.sweepVolume() {
+		return t.rewalk(path, 0)
+	}
 	return n
 }
 
@@ -955,6 +971,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			t.addFormat(n, seg)
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
+			}
+			if created && (k == Integer || k == UUID) && !n.parent.param && collectionBeforeID(n.parent) && t.unvalue(n.parent.key) {
+				return t.rewalk(path, depth) // a parameter elsewhere held the collection's name as its only value
 			}
 			if created && (t.shapeChanged(n.parent) || afterParam(n.parent.parent) && t.shapeChanged(n.parent.parent) || n.instanceParam() && t.nestedChanged(n.parent)) {
 				return t.rewalk(path, depth) // a position above became a parameter: walk the new tree
@@ -1028,6 +1047,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
+	if t.volumeOnPath(n) {
+		return t.rewalk(path, depth) // a literal on the path joined its parameter
+	}
 	return n
 }
 
@@ -1044,6 +1066,13 @@ func (t *tree) shapeChanged(n *node) bool {
 	}
 	if n != nil && n.param && n.instanceParam() {
 		return t.absorbIDLike(n.parent) // the typed parameter gained a sub-resource
+	}
+	if v := n; v != nil && !v.param && Classify(v.key) == Version && v.parent != nil && v.parent.parent != nil {
+		// A version gained a resource: the word above it, or the typed
+		// parameter beside that word, may now mirror the other (sharedVersion).
+		if w, g := v.parent, v.parent.parent; g.pchild != nil && g.pchild.instanceParam() && (!w.param && g.lits[w.key] == w || w.param && len(g.lits) > 0) && t.absorbIDLike(g) {
+			return true
+		}
 	}
 	if n != nil && n.param && n.parent != nil && n.parent.promoted {
 		return t.rejoin(n.parent) // the parameter gained a sub-path a word kept beside it may share
@@ -1194,6 +1223,22 @@ func leadsToShared(p *node, rest string) bool {
 	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
 }
 
+// sharedVersion reports whether word c and parameter p, siblings, both
+// lead to one version and below it to one literal resource: the word
+// mirrors the parameter's API (/oauth2/default/v1/token beside
+// /oauth2/{id}/v1/token), so it is one more instance, the value the
+// callers use most. A version alone is no shared sub-resource (services
+// lead each to theirs), nor is a resource below it without typed ids
+// beside the word (see the tenant rule).
+func sharedVersion(c, p *node) bool {
+	for k, v := range c.lits {
+		if Classify(k) == Version && p.lits[k] != nil && sharedLiteral(v, p.lits[k]) {
+			return true
+		}
+	}
+	return false
+}
+
 // sharedBelow reports whether word c and parameter p, siblings, both lead
 // to a parameter and those parameters share a literal sub-resource: the
 // word mirrors the parameter one level down (/repositories/library/{name}/tags
@@ -1215,7 +1260,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1229,7 +1274,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -2051,6 +2096,15 @@ func (t *tree) addValue(p *node, v string) bool {
 		return false
 	}
 	t.gained(p, v)
+	if p.values == 1 && p.rule == ruleSameNoun && len(t.lone[v]) < maxNounNodes {
+		if t.lone == nil {
+			t.lone = map[string][]*node{}
+		}
+		t.lone[p.known[0]] = append(t.lone[p.known[0]], p)
+	}
+	if a := p.parent; p.values >= t.cfg.MinSiblings && a != nil && len(a.lits) > 0 && len(t.volume) < maxPending {
+		t.volume = append(t.volume, a)
+	}
 	return true
 }
 
@@ -2116,7 +2170,42 @@ func alive(x *node) bool {
 // knownElsewhere reports whether plain word w, below literal n, is a
 // value by the same-noun or the sibling-value rule.
 func (t *tree) knownElsewhere(n *node, w string) bool {
-	return !reservedLiterals[w] && !systemName(w) && (t.nounKnows(n, w) || cousinKnows(n, w))
+	return !reservedLiterals[w] && !systemName(w) && (t.nounKnows(n, w) || cousinKnows(n, w)) && !t.namesCollection(w)
+}
+
+// unvalue returns to a literal every parameter that holds word w as its
+// only value on same-noun or sibling-value evidence, now that w names a
+// collection (namesCollection), whichever came first. It reports whether
+// any did. The parameters are found in tree.lone.
+func (t *tree) unvalue(w string) bool {
+	if t.frozen {
+		return false
+	}
+	changed := false
+	ps := t.lone[w]
+	delete(t.lone, w)
+	for _, p := range ps {
+		y := p.parent
+		if p.param && p.rule == ruleSameNoun && p.values == 1 && len(p.known) == 1 && p.known[0] == w && y.pchild == p && y.lits[w] == nil && !y.promoted && alive(p) {
+			t.unslot(p, w)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// namesCollection reports whether word w leads to integer or UUID ids
+// somewhere in the API (/3/movie/{id}): it names a collection of the API,
+// so where another position holds it as a value (/3/trending/{type}
+// holding movie) a literal w beside it (/3/search/movie) is still that
+// collection, not the same value.
+func (t *tree) namesCollection(w string) bool {
+	for _, x := range t.nouns[w] {
+		if collectionBeforeID(x) && alive(x) {
+			return true
+		}
+	}
+	return false
 }
 
 // nounKnows reports whether plain word w, below literal n, is a value
@@ -2276,4 +2365,147 @@ func (t *tree) fileValue(n *node, seg string) *node {
 		t.addValue(p, seg)
 	}
 	return p
+}
+
+// Volume: a plain-word parameter that has taken in many distinct values
+// (Config.MinSiblings or more) is a collection of instances on the
+// evidence of traffic, and a literal word beside it with the same
+// sub-paths (a child that the parameter's own parameter holds as a value
+// counts as that parameter) is one more of them, even a resource word: on live traffic
+// the values called most (/v1/catalog/service/web, api, billing) are
+// seen first and would otherwise stay literal beside the parameter that
+// their rarer siblings (postgres, redis, kafka, ...) formed. Operations
+// keep their place: reserved words (me, search, login), system names,
+// lookups by a field, operation compounds, format codes, plurals with
+// sub-paths of their own (sub-collections), and capitalised names in an
+// API that capitalises its resources stay literal; so do the literals
+// beside typed ids (/orders/pending) and where resource names live (the
+// root, a version, an API prefix).
+
+// volumeJoins reports whether literal c of n joins n's parameter by
+// volume (see above); ends says the call being walked ends at c (its
+// endpoint is attached after the walk).
+func (t *tree) volumeJoins(n, c *node, ends bool) bool {
+	p := n.pchild
+	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param {
+		return false
+	}
+	if n == t.root || namespaceWord(n.key) || Classify(n.key) == Version || apiPrefix(n) {
+		return false
+	}
+	key := t.nodes<<16 | p.values&0xffff
+	if c.volKey == key {
+		return false
+	}
+	k := c.key
+	if Classify(k) != Word || reservedLiterals[k] || systemName(k) || byField(k) || lookupField(k) || caseApart(n, k) ||
+		reservedPart(k) || formatWord(k) || upperCode(k) && !upperCodes(p) || qualifiedName(k) ||
+		pluralNoun(k) && (len(c.lits) > 0 || c.pchild != nil) {
+		c.volKey = key
+		return false
+	}
+	if len(c.lits) == 0 && c.pchild == nil {
+		if len(c.eps) == 0 && !ends || len(p.eps) == 0 {
+			return false // not cached: the endpoint may come after the walk
+		}
+	} else if !sameSubPaths(c, p) {
+		c.volKey = key
+		return false
+	}
+	if operationName(k) { // last: it allocates
+		c.volKey = key
+		return false
+	}
+	return true
+}
+
+// sameSubPaths reports whether the sub-paths of literal c and of
+// parameter p agree, one set holding the other (as subset does on
+// shapes), where a child of c that p's own parameter holds as a value
+// counts as that parameter (/modules/{ns}/lambda/aws beside
+// /modules/{ns}/{name}/{provider} holding aws). It does not allocate.
+func sameSubPaths(c, p *node) bool {
+	q := p.pchild
+	cInP, viaQ := true, false // every child of c is one of p's
+	for k := range c.lits {
+		if p.lits[k] != nil {
+			continue
+		}
+		if q != nil && q.knows(k) {
+			viaQ = true
+			continue
+		}
+		cInP = false
+	}
+	if cInP && c.pchild != nil && q == nil {
+		cInP = false
+	}
+	if cInP {
+		return true
+	}
+	for k := range p.lits { // every child of p is one of c's
+		if c.lits[k] == nil {
+			return false
+		}
+	}
+	return q == nil || c.pchild != nil || viaQ
+}
+
+// volumeOnPath merges into their parameter the literals on the path
+// ending at n that join it by volume, and reports whether any did.
+func (t *tree) volumeOnPath(n *node) bool {
+	if t.frozen {
+		return false
+	}
+	changed := false
+	for x := n; x != nil && x.parent != nil; x = x.parent {
+		par := x.parent
+		if x.param || par.pchild == nil || par.pchild.kind != Word || par.pchild.values < t.cfg.MinSiblings {
+			continue
+		}
+		if par.lits[x.key] == x && t.volumeJoins(par, x, x == n) {
+			t.joinVolume(par, x)
+			changed = true
+			break // x's subtree moved: the path above is walked again
+		}
+	}
+	return changed
+}
+
+// sweepVolume applies volumeJoins to every literal beside the parameters
+// that gained values in this call, so a literal no call reaches again
+// joins too (the result does not depend on arrival order).
+func (t *tree) sweepVolume() bool {
+	changed := false
+	for round := 0; len(t.volume) > 0 && round < 8; round++ {
+		ns := t.volume
+		t.volume = nil
+		for _, n := range ns {
+			if t.frozen || !alive(n) || len(n.lits) > maxCousinScan {
+				continue
+			}
+			keys := t.keyBuf[:0]
+			for k := range n.lits {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			t.keyBuf = keys[:0]
+			for _, k := range keys {
+				if c := n.lits[k]; c != nil && n.pchild != nil && t.volumeJoins(n, c, false) {
+					t.joinVolume(n, c)
+					changed = true
+				}
+			}
+		}
+	}
+	t.volume = t.volume[:0]
+	return changed
+}
+
+// joinVolume merges literal c of n into n's parameter.
+func (t *tree) joinVolume(n, c *node) {
+	p := n.pchild
+	delete(n.lits, c.key)
+	t.addValue(p, c.key)
+	t.merge(p, c)
 }
