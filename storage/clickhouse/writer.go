@@ -563,10 +563,10 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 // batch's rows go out as several blocks of one INSERT (the server squashes
 // them into one part), so clickhouse-go's column buffers stay this size and
 // are reused instead of growing to the whole batch. clickhouse-go builds
-// fresh buffers for every INSERT, grown by doubling while the first block
-// fills: that regrowth is most of the writer's allocation and so of its GC
-// work, and it shrinks with the block (8192 rows: ~770 bytes allocated per
-// simulated call; 4096: ~370 and 15% less client CPU in BenchmarkInsertCalls).
+// fresh buffers for every INSERT, grown while the first block fills. String
+// columns no longer need them (their rows are lent, colstr.go); the other
+// columns still do, and 16384-row blocks cost ~480 more bytes allocated per
+// simulated call and more client CPU with no server gain (2026-11-24).
 const blockRows = 4096
 
 func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
