@@ -54,6 +54,8 @@ type callColumns struct {
 	roles, scopes, sensitive                                      [][]string
 	flags                                                         []uint32
 
+	lastServer lastAddr // the server address of the previous row (few servers, many calls)
+
 	// sorted sends the rows in the table's sorting key order (order.go),
 	// ts compared in seconds when seconds (DateTime on old servers).
 	sorted, seconds bool
@@ -104,6 +106,7 @@ func (c *callColumns) reset() {
 	}
 	truncate(&c.ts)
 	truncate(&c.flags)
+	c.lastServer = lastAddr{}
 	c.order.reset()
 }
 
@@ -175,9 +178,9 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.user.Append(k.Actor.User)
 		appendAddr(&c.clientIP, "", k.Actor.ClientIP)
 		c.clientPort = append(c.clientPort, k.Client.Port())
-		appendAddr(&c.serverIP, "", k.Server.Addr())
+		c.lastServer = appendAddrCached(&c.serverIP, k.Server.Addr(), c.lastServer)
 		c.serverPort = append(c.serverPort, k.Server.Port())
-		c.ua.Append(k.ReqHeaders.Get("User-Agent"))
+		c.ua.Append(userAgent(k.ReqHeaders))
 		c.jwtIssuer.Append(k.Actor.Issuer)
 		c.jwtAlg.Append(k.Actor.Alg)
 		c.roles = append(c.roles, nonNil(k.Actor.Roles))
@@ -213,6 +216,38 @@ func appendAddr(col *strCol, prefix string, ip netip.Addr) {
 		col.Buf = ip.AppendTo(append(col.Buf, prefix...))
 	}
 	col.Pos = append(col.Pos, chproto.Position{Start: start, End: len(col.Buf)})
+}
+
+// lastAddr is an address a column holds as text, and where.
+type lastAddr struct {
+	ip         netip.Addr
+	start, end int
+	ok         bool
+}
+
+// appendAddrCached is appendAddr that copies the text of last when the
+// address is the same instead of formatting it again; it returns the new
+// last.
+func appendAddrCached(col *strCol, ip netip.Addr, last lastAddr) lastAddr {
+	if last.ok && last.ip == ip && last.end <= len(col.Buf) {
+		start := len(col.Buf)
+		col.Buf = append(col.Buf, col.Buf[last.start:last.end]...)
+		col.Pos = append(col.Pos, chproto.Position{Start: start, End: len(col.Buf)})
+		return lastAddr{ip: ip, start: start, end: len(col.Buf), ok: true}
+	}
+	appendAddr(col, "", ip)
+	p := col.Pos[len(col.Pos)-1]
+	return lastAddr{ip: ip, start: p.Start, end: p.End, ok: true}
+}
+
+// userAgent is Headers.Get("User-Agent") comparing lengths first.
+func userAgent(h apicall.Headers) string {
+	for i := range h {
+		if len(h[i].Name) == len("User-Agent") && strings.EqualFold(h[i].Name, "User-Agent") {
+			return h[i].Value
+		}
+	}
+	return ""
 }
 
 // appendHeaderText appends headers as one string, one "Name: value" line
