@@ -622,10 +622,10 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 var noStrings any = []string{}
 
 // appendColumn appends rows lo to hi of a whole column to dst (bc is the
-// batch's handle on it). String columns are lent, not
-// copied (lendStr). Array columns go row by row: with a []string per row
-// clickhouse-go takes its reflection-free path, with a [][]string it
-// reflects on every row (measured 3x slower).
+// batch's handle on it). String columns are lent, not copied (lendStr).
+// Array columns go row by row: with a []string per row clickhouse-go
+// takes its reflection-free path, with a [][]string it reflects on every
+// row (measured 3x slower).
 func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi int, g *gather) error {
 	switch v := col.(type) {
 	case *strCol:
