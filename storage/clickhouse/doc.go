@@ -18,8 +18,10 @@
 //
 // Writer is the batch sink (apicall.Sink, report.EndpointSink,
 // report.FindingSink): it batches by rows and time, inserts with explicit
-// column lists (one Append per column, blocks of blockRows rows, full
-// batches inserted in the background InsertConcurrency at a time),
+// column lists (one Append per column, string columns lent to
+// clickhouse-go in its own layout instead of copied (colstr.go), blocks of
+// blockRows rows, full batches inserted in the background
+// InsertConcurrency at a time),
 // retries retryable errors with backoff while keeping the batch, and by
 // default returns from Consume only once the rows are
 // inserted, so a Kafka consumer commits offsets only after that. Calls and

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	chproto "github.com/ClickHouse/ch-go/proto"
 )
 
 // Rows sent in the table's sorting key order save the server its sort: a
@@ -132,7 +134,7 @@ func (o *rowOrder) order(c *callColumns, seconds bool) []int32 {
 		if x := cmp.Compare(o.keys[a], o.keys[b]); x != 0 {
 			return x
 		}
-		return strings.Compare(c.id[a], c.id[b])
+		return strings.Compare(strAt(&c.id, int(a)), strAt(&c.id, int(b)))
 	}
 	for r := 0; r+1 < len(o.start); r++ {
 		g := o.perm[o.start[r]:o.start[r+1]]
@@ -145,14 +147,26 @@ func (o *rowOrder) order(c *callColumns, seconds bool) []int32 {
 }
 
 // gather holds the reordered rows of one block of one column while it is
-// appended (clickhouse-go copies them), reused across columns and blocks.
+// appended (clickhouse-go copies them), reused across columns and blocks,
+// and the reordered positions of each string column (lent to the batch
+// until it encodes the block, so one per column). One insert uses it at
+// a time.
 type gather struct {
-	str []string
-	ts  []time.Time
-	u64 []uint64
-	u32 []uint32
-	u16 []uint16
-	u8  []uint8
+	pos  [][]chproto.Position // by column number
+	str  []string             // a string column's rows for a column type that is not lent
+	strs []string
+	ts   []time.Time
+	u64  []uint64
+	u32  []uint32
+	u16  []uint16
+	u8   []uint8
+}
+
+// size makes room for the positions of n columns.
+func (g *gather) size(n int) {
+	if len(g.pos) < n {
+		g.pos = append(g.pos, make([][]chproto.Position, n-len(g.pos))...)
+	}
 }
 
 // pick returns col[perm[0]], col[perm[1]], ... in buf.

@@ -59,8 +59,9 @@ func TestRowOrder(t *testing.T) {
 				return c.ts[i].UnixNano()
 			}
 			ordered := slices.IsSortedFunc(perm, func(a, b int32) int {
-				return cmp.Or(strings.Compare(c.host[a], c.host[b]), strings.Compare(c.method[a], c.method[b]),
-					strings.Compare(c.template[a], c.template[b]), cmp.Compare(key(a), key(b)), strings.Compare(c.id[a], c.id[b]))
+				s := func(col *strCol, i int32) string { return strAt(col, int(i)) }
+				return cmp.Or(strings.Compare(s(&c.host, a), s(&c.host, b)), strings.Compare(s(&c.method, a), s(&c.method, b)),
+					strings.Compare(s(&c.template, a), s(&c.template, b)), cmp.Compare(key(a), key(b)), strings.Compare(s(&c.id, a), s(&c.id, b)))
 			})
 			if !ordered {
 				t.Fatalf("seconds=%v round %d: rows not in sorting key order", seconds, round)

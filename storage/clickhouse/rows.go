@@ -6,7 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
+
+	chproto "github.com/ClickHouse/ch-go/proto"
 
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
@@ -39,16 +40,21 @@ type callColumns struct {
 	annotate Annotator
 	rows     int // expected rows per batch: the columns are sized for it once
 
-	id, host, method, path, template, query, proto                []string
+	// String columns are kept in ClickHouse's own layout (strCol): the
+	// bytes of every row in one buffer, so the insert hands them to
+	// clickhouse-go without copying them again (colstr.go), and the
+	// garbage collector has no pointers to scan in them.
+	id, host, method, path, template, query, proto                strCol
 	ts                                                            []time.Time
 	durationUS, ttfbUS, reqBytes, respBytes                       []uint64
 	status, clientPort, serverPort                                []uint16
-	reqCT, respCT, actor, actorKind, user, clientIP, serverIP, ua []string
-	jwtIssuer, jwtAlg, reqBody, respBody, sourceKind, sourceNode  []string
-	reqHeaders, respHeaders                                       []string
+	reqCT, respCT, actor, actorKind, user, clientIP, serverIP, ua strCol
+	jwtIssuer, jwtAlg, reqBody, respBody, sourceKind, sourceNode  strCol
+	reqHeaders, respHeaders                                       strCol
 	roles, scopes, sensitive                                      [][]string
 	flags                                                         []uint32
-	arena                                                         arena // backs the strings built per call
+
+	lastServer lastAddr // the server address of the previous row (few servers, many calls)
 
 	// sorted sends the rows in the table's sorting key order (order.go),
 	// ts compared in seconds when seconds (DateTime on old servers).
@@ -57,11 +63,11 @@ type callColumns struct {
 	gather          gather
 }
 
-// permutation returns the order in which the insert sends the rows, nil
-// for the order they were added in.
+// permutation returns the order in which the insert sends the rows (nil
+// for the order they were added in) and the batch's scratch space for it.
 func (c *callColumns) permutation() ([]int32, *gather) {
 	if !c.sorted {
-		return nil, nil
+		return nil, &c.gather
 	}
 	return c.order.order(c, c.seconds), &c.gather
 }
@@ -76,13 +82,18 @@ var callColumnNames = []string{
 }
 
 func (c *callColumns) names() []string { return callColumnNames }
-func (c *callColumns) len() int        { return len(c.id) }
+func (c *callColumns) len() int        { return c.id.Rows() }
+
+// strCols are the string columns of c.
+func (c *callColumns) strCols() []*strCol {
+	return []*strCol{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
+		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
+		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode, &c.reqHeaders, &c.respHeaders}
+}
 
 func (c *callColumns) reset() {
-	for _, col := range []*[]string{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
-		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
-		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode, &c.reqHeaders, &c.respHeaders} {
-		truncate(col)
+	for _, col := range c.strCols() {
+		resetStr(col)
 	}
 	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive} {
 		truncate(col)
@@ -95,27 +106,25 @@ func (c *callColumns) reset() {
 	}
 	truncate(&c.ts)
 	truncate(&c.flags)
-	c.arena.reset()
+	c.lastServer = lastAddr{}
 	c.order.reset()
 }
 
 func (c *callColumns) values() []any {
 	return []any{
-		c.id, c.ts, c.durationUS, c.ttfbUS, c.host, c.method, c.path, c.template, c.query, c.proto,
-		c.status, c.reqBytes, c.respBytes, c.reqCT, c.respCT,
-		c.actor, c.actorKind, c.user, c.clientIP, c.clientPort, c.serverIP, c.serverPort,
-		c.ua, c.jwtIssuer, c.jwtAlg, c.roles, c.scopes, c.sensitive,
-		c.reqHeaders, c.respHeaders,
-		c.reqBody, c.respBody, c.flags, c.sourceKind, c.sourceNode,
+		&c.id, c.ts, c.durationUS, c.ttfbUS, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
+		c.status, c.reqBytes, c.respBytes, &c.reqCT, &c.respCT,
+		&c.actor, &c.actorKind, &c.user, &c.clientIP, c.clientPort, &c.serverIP, c.serverPort,
+		&c.ua, &c.jwtIssuer, &c.jwtAlg, c.roles, c.scopes, c.sensitive,
+		&c.reqHeaders, &c.respHeaders,
+		&c.reqBody, &c.respBody, c.flags, &c.sourceKind, &c.sourceNode,
 	}
 }
 
 // grow sizes every column for n rows at once instead of regrowing them.
 func (c *callColumns) grow(n int) {
-	for _, col := range []*[]string{&c.id, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
-		&c.reqCT, &c.respCT, &c.actor, &c.actorKind, &c.user, &c.clientIP, &c.serverIP, &c.ua,
-		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode, &c.reqHeaders, &c.respHeaders} {
-		*col = slices.Grow(*col, n)
+	for _, col := range c.strCols() {
+		col.Pos = slices.Grow(col.Pos, n)
 	}
 	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive} {
 		*col = slices.Grow(*col, n)
@@ -131,8 +140,13 @@ func (c *callColumns) grow(n int) {
 }
 
 func (c *callColumns) add(calls []apicall.Call) {
-	if cap(c.id) == 0 {
+	if cap(c.id.Pos) == 0 {
 		c.grow(max(c.rows, len(calls)))
+	}
+	if n := c.len(); n > 0 && n < c.rows {
+		for _, col := range c.strCols() {
+			reserve(col, n, c.rows)
+		}
 	}
 	for i := range calls {
 		k := &calls[i]
@@ -144,149 +158,110 @@ func (c *callColumns) add(calls []apicall.Call) {
 		if sensitive == nil {
 			sensitive = []string{}
 		}
-		c.id = append(c.id, k.ID)
+		c.id.Append(k.ID)
 		c.ts = append(c.ts, unixNano(k.ReqStart))
 		c.durationUS = append(c.durationUS, micros(k.RespEnd-k.ReqStart, k.RespEnd))
 		c.ttfbUS = append(c.ttfbUS, micros(k.RespStart-k.ReqEnd, k.RespStart))
-		c.host = append(c.host, k.Host)
-		c.method = append(c.method, k.Method)
-		c.path = append(c.path, k.Path)
-		c.template = append(c.template, template)
-		c.query = append(c.query, k.RawQuery)
-		c.proto = append(c.proto, k.Proto)
+		c.host.Append(k.Host)
+		c.method.Append(k.Method)
+		c.path.Append(k.Path)
+		c.template.Append(template)
+		c.query.Append(k.RawQuery)
+		c.proto.Append(k.Proto)
 		c.status = append(c.status, uint16(min(max(k.Status, 0), 65535)))
 		c.reqBytes = append(c.reqBytes, uint64(max(k.ReqBody.Length, 0)))
 		c.respBytes = append(c.respBytes, uint64(max(k.RespBody.Length, 0)))
-		c.reqCT = append(c.reqCT, k.ReqBody.ContentType)
-		c.respCT = append(c.respCT, k.RespBody.ContentType)
-		c.actor = append(c.actor, c.actorKey(&k.Actor))
-		c.actorKind = append(c.actorKind, k.Actor.Kind)
-		c.user = append(c.user, k.Actor.User)
-		c.clientIP = append(c.clientIP, c.addr("", k.Actor.ClientIP))
+		c.reqCT.Append(k.ReqBody.ContentType)
+		c.respCT.Append(k.RespBody.ContentType)
+		appendActorKey(&c.actor, &k.Actor)
+		c.actorKind.Append(k.Actor.Kind)
+		c.user.Append(k.Actor.User)
+		appendAddr(&c.clientIP, "", k.Actor.ClientIP)
 		c.clientPort = append(c.clientPort, k.Client.Port())
-		c.serverIP = append(c.serverIP, c.addr("", k.Server.Addr()))
+		c.lastServer = appendAddrCached(&c.serverIP, k.Server.Addr(), c.lastServer)
 		c.serverPort = append(c.serverPort, k.Server.Port())
-		c.ua = append(c.ua, k.ReqHeaders.Get("User-Agent"))
-		c.jwtIssuer = append(c.jwtIssuer, k.Actor.Issuer)
-		c.jwtAlg = append(c.jwtAlg, k.Actor.Alg)
+		c.ua.Append(userAgent(k.ReqHeaders))
+		c.jwtIssuer.Append(k.Actor.Issuer)
+		c.jwtAlg.Append(k.Actor.Alg)
 		c.roles = append(c.roles, nonNil(k.Actor.Roles))
 		c.scopes = append(c.scopes, nonNil(k.Actor.Scopes))
 		c.sensitive = append(c.sensitive, sensitive)
-		c.reqHeaders = append(c.reqHeaders, c.headerText(k.ReqHeaders))
-		c.respHeaders = append(c.respHeaders, c.headerText(k.RespHeaders))
-		c.reqBody = append(c.reqBody, c.arena.string(sampleBytes(k.ReqBody.Data, c.sample)))
-		c.respBody = append(c.respBody, c.arena.string(sampleBytes(k.RespBody.Data, c.sample)))
+		appendHeaderText(&c.reqHeaders, k.ReqHeaders)
+		appendHeaderText(&c.respHeaders, k.RespHeaders)
+		c.reqBody.AppendBytes(sampleBytes(k.ReqBody.Data, c.sample))
+		c.respBody.AppendBytes(sampleBytes(k.RespBody.Data, c.sample))
 		c.flags = append(c.flags, uint32(k.Flags))
-		c.sourceKind = append(c.sourceKind, k.Source.Kind)
-		c.sourceNode = append(c.sourceNode, k.Source.Node)
+		c.sourceKind.Append(k.Source.Kind)
+		c.sourceNode.Append(k.Source.Node)
 		if c.sorted {
 			c.order.add(k.Host, k.Method, template)
 		}
 	}
 }
 
-// actorKey is apicall.Actor.Key, built in the arena.
-func (c *callColumns) actorKey(a *apicall.Actor) string {
+// appendActorKey appends apicall.Actor.Key without building the string.
+func appendActorKey(col *strCol, a *apicall.Actor) {
 	if a.User != "" || !a.ClientIP.IsValid() {
-		return a.Key()
+		col.Append(a.Key())
+		return
 	}
-	return c.addr("ip:", a.ClientIP)
+	appendAddr(col, "ip:", a.ClientIP)
 }
 
-// addr returns prefix and the address as text ("" for the zero address),
-// built in the arena.
-func (c *callColumns) addr(prefix string, ip netip.Addr) string {
-	if !ip.IsValid() {
-		return ""
+// appendAddr appends prefix and the address as text ("" for the zero
+// address).
+func appendAddr(col *strCol, prefix string, ip netip.Addr) {
+	start := len(col.Buf)
+	if ip.IsValid() {
+		col.Buf = ip.AppendTo(append(col.Buf, prefix...))
 	}
-	a := &c.arena
-	a.ensure(len(prefix) + 64) // an IPv6 address with a zone fits
-	from := len(a.cur)
-	a.cur = ip.AppendTo(append(a.cur, prefix...))
-	return a.from(from)
+	col.Pos = append(col.Pos, chproto.Position{Start: start, End: len(col.Buf)})
 }
 
-// headerText encodes headers as one string, one "Name: value" line per
-// field in wire order (names and values hold no line breaks: the HTTP
-// parser splits on them), built in the arena.
-func (c *callColumns) headerText(h apicall.Headers) string {
-	if len(h) == 0 {
-		return ""
+// lastAddr is an address a column holds as text, and where.
+type lastAddr struct {
+	ip         netip.Addr
+	start, end int
+	ok         bool
+}
+
+// appendAddrCached is appendAddr that copies the text of last when the
+// address is the same instead of formatting it again; it returns the new
+// last.
+func appendAddrCached(col *strCol, ip netip.Addr, last lastAddr) lastAddr {
+	if last.ok && last.ip == ip && last.end <= len(col.Buf) {
+		start := len(col.Buf)
+		col.Buf = append(col.Buf, col.Buf[last.start:last.end]...)
+		col.Pos = append(col.Pos, chproto.Position{Start: start, End: len(col.Buf)})
+		return lastAddr{ip: ip, start: start, end: len(col.Buf), ok: true}
 	}
-	n := 0
+	appendAddr(col, "", ip)
+	p := col.Pos[len(col.Pos)-1]
+	return lastAddr{ip: ip, start: p.Start, end: p.End, ok: true}
+}
+
+// userAgent is Headers.Get("User-Agent") comparing lengths first.
+func userAgent(h apicall.Headers) string {
 	for i := range h {
-		n += len(h[i].Name) + len(h[i].Value) + 3
+		if len(h[i].Name) == len("User-Agent") && strings.EqualFold(h[i].Name, "User-Agent") {
+			return h[i].Value
+		}
 	}
-	a := &c.arena
-	a.ensure(n)
-	from := len(a.cur)
+	return ""
+}
+
+// appendHeaderText appends headers as one string, one "Name: value" line
+// per field in wire order (names and values hold no line breaks: the HTTP
+// parser splits on them).
+func appendHeaderText(col *strCol, h apicall.Headers) {
+	start := len(col.Buf)
 	for i := range h {
 		if i > 0 {
-			a.cur = append(a.cur, '\n')
+			col.Buf = append(col.Buf, '\n')
 		}
-		a.cur = append(append(append(a.cur, h[i].Name...), ": "...), h[i].Value...)
+		col.Buf = append(append(append(col.Buf, h[i].Name...), ": "...), h[i].Value...)
 	}
-	return a.from(from)
-}
-
-// arenaBlock is the size of the arena's blocks.
-const arenaBlock = 1 << 20
-
-// arena holds the bytes of the strings one batch builds per call (actor
-// keys, addresses, header text, body samples) in a few large blocks
-// instead of one allocation per string. Its strings stay valid until
-// reset; clickhouse-go copies them when a batch is appended, so a batch's
-// arena is reset only after its insert ended. Blocks are kept for reuse.
-type arena struct {
-	cur  []byte   // the block being filled
-	used [][]byte // filled blocks
-	free [][]byte // blocks of an earlier batch, ready for reuse
-}
-
-// ensure makes room for n more bytes in cur without moving it.
-func (a *arena) ensure(n int) {
-	if cap(a.cur)-len(a.cur) >= n {
-		return
-	}
-	if cap(a.cur) > 0 {
-		a.used = append(a.used, a.cur)
-	}
-	if n <= arenaBlock && len(a.free) > 0 {
-		a.cur = a.free[len(a.free)-1]
-		a.free = a.free[:len(a.free)-1]
-		return
-	}
-	a.cur = make([]byte, 0, max(arenaBlock, n))
-}
-
-// from returns the bytes appended to cur since offset from as a string.
-func (a *arena) from(from int) string {
-	b := a.cur[from:]
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
-}
-
-// string copies b into the arena.
-func (a *arena) string(b []byte) string {
-	a.ensure(len(b))
-	from := len(a.cur)
-	a.cur = append(a.cur, b...)
-	return a.from(from)
-}
-
-// reset forgets every string (the caller dropped them) and keeps the
-// blocks of the usual size for the next batch.
-func (a *arena) reset() {
-	for _, b := range a.used {
-		if cap(b) == arenaBlock {
-			a.free = append(a.free, b[:0])
-		}
-	}
-	clear(a.used)
-	a.used = a.used[:0]
-	a.cur = a.cur[:0]
+	col.Pos = append(col.Pos, chproto.Position{Start: start, End: len(col.Buf)})
 }
 
 func nonNil(s []string) []string {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -562,10 +563,10 @@ func (t *tableWriter) insertWithRetry(ctx context.Context, b *batch) error {
 // batch's rows go out as several blocks of one INSERT (the server squashes
 // them into one part), so clickhouse-go's column buffers stay this size and
 // are reused instead of growing to the whole batch. clickhouse-go builds
-// fresh buffers for every INSERT, grown by doubling while the first block
-// fills: that regrowth is most of the writer's allocation and so of its GC
-// work, and it shrinks with the block (8192 rows: ~770 bytes allocated per
-// simulated call; 4096: ~370 and 15% less client CPU in BenchmarkInsertCalls).
+// fresh buffers for every INSERT, grown while the first block fills. String
+// columns no longer need them (their rows are lent, colstr.go); the other
+// columns still do, and 16384-row blocks cost ~480 more bytes allocated per
+// simulated call and more client CPU with no server gain (2026-11-24).
 const blockRows = 4096
 
 func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
@@ -574,51 +575,68 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 		return err
 	}
 	cols, n := b.cols.values(), b.cols.len()
+	dst := ins.Columns() // the batch's own columns, in the INSERT's order
+	if len(dst) != len(cols) {
+		_ = ins.Abort()
+		return fmt.Errorf("insert into %s: the server sent %d columns for %d", t.name, len(dst), len(cols))
+	}
 	var perm []int32
 	var g *gather
 	if p, ok := b.cols.(interface{ permutation() ([]int32, *gather) }); ok {
 		perm, g = p.permutation()
 	}
+	if g == nil {
+		g = &gather{}
+	}
+	g.size(len(cols))
 	for lo := 0; lo < n; lo += blockRows {
 		hi := min(lo+blockRows, n)
 		for i, col := range cols {
 			var err error
 			if perm != nil {
-				err = appendPicked(ins.Column(i), col, perm[lo:hi], g)
+				err = appendPicked(dst[i], ins.Column(i), col, perm[lo:hi], g, i)
 			} else {
-				err = appendColumn(ins.Column(i), col, lo, hi)
+				err = appendColumn(dst[i], ins.Column(i), col, lo, hi, g)
 			}
 			if err != nil {
+				unlend(dst)
 				_ = ins.Abort() // the append error is the one to report
 				return fmt.Errorf("column %s: %w", b.cols.names()[i], err)
 			}
 		}
 		if hi < n {
-			if err := ins.Flush(); err != nil {
+			err := ins.Flush()
+			unlend(dst)
+			if err != nil {
 				_ = ins.Abort() // the flush error is the one to report
 				return err
 			}
 		}
 	}
-	return ins.Send()
+	err = ins.Send()
+	unlend(dst)
+	return err
 }
 
 // noStrings is an empty array row, converted to an interface once.
 var noStrings any = []string{}
 
-// appendColumn appends rows lo to hi of a whole column. Array columns go
-// row by row: with a []string per row clickhouse-go takes its
-// reflection-free path, with a [][]string it reflects on every row
-// (measured 3x slower).
-func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
+// appendColumn appends rows lo to hi of a whole column to dst (bc is the
+// batch's handle on it). String columns are lent, not copied (lendStr).
+// Array columns go row by row: with a []string per row clickhouse-go
+// takes its reflection-free path, with a [][]string it reflects on every
+// row (measured 3x slower).
+func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi int, g *gather) error {
 	switch v := col.(type) {
+	case *strCol:
+		return lendStr(dst, bc, v, v.Pos[lo:hi], &g.str)
 	case [][]string:
 		for _, row := range v[lo:hi] {
 			var err error
 			if len(row) == 0 {
-				err = c.AppendRow(noStrings) // boxed once: no allocation per empty row
+				err = bc.AppendRow(noStrings) // boxed once: no allocation per empty row
 			} else {
-				err = c.AppendRow(row)
+				err = bc.AppendRow(row)
 			}
 			if err != nil {
 				return err
@@ -627,37 +645,47 @@ func appendColumn(c driver.BatchColumn, col any, lo, hi int) error {
 		return nil
 	case [][]uint64:
 		for _, row := range v[lo:hi] {
-			if err := c.AppendRow(row); err != nil {
+			if err := bc.AppendRow(row); err != nil {
 				return err
 			}
 		}
 		return nil
 	case []string:
-		return c.Append(v[lo:hi])
+		return bc.Append(v[lo:hi])
 	case []time.Time:
-		return c.Append(v[lo:hi])
+		return bc.Append(v[lo:hi])
 	case []uint64:
-		return c.Append(v[lo:hi])
+		return bc.Append(v[lo:hi])
 	case []uint32:
-		return c.Append(v[lo:hi])
+		return bc.Append(v[lo:hi])
 	case []uint16:
-		return c.Append(v[lo:hi])
+		return bc.Append(v[lo:hi])
 	case []uint8:
-		return c.Append(v[lo:hi])
+		return bc.Append(v[lo:hi])
 	}
 	return fmt.Errorf("column type %T not handled", col)
 }
 
-// appendPicked appends the rows perm of a whole column, in that order.
-func appendPicked(c driver.BatchColumn, col any, perm []int32, g *gather) error {
+// appendPicked appends the rows perm of a whole column, column number i,
+// in that order.
+func appendPicked(dst column.Interface, bc driver.BatchColumn, col any, perm []int32, g *gather, i int) error {
 	switch v := col.(type) {
+	case *strCol:
+		// Each string column keeps its own reordered positions: the batch
+		// reads them when it encodes the block, after every column.
+		pos := g.pos[i][:0]
+		for _, r := range perm {
+			pos = append(pos, v.Pos[r])
+		}
+		g.pos[i] = pos
+		return lendStr(dst, bc, v, pos, &g.str)
 	case [][]string:
-		for _, i := range perm {
+		for _, r := range perm {
 			var err error
-			if row := v[i]; len(row) == 0 {
-				err = c.AppendRow(noStrings)
+			if row := v[r]; len(row) == 0 {
+				err = bc.AppendRow(noStrings)
 			} else {
-				err = c.AppendRow(row)
+				err = bc.AppendRow(row)
 			}
 			if err != nil {
 				return err
@@ -665,24 +693,24 @@ func appendPicked(c driver.BatchColumn, col any, perm []int32, g *gather) error 
 		}
 		return nil
 	case [][]uint64:
-		for _, i := range perm {
-			if err := c.AppendRow(v[i]); err != nil {
+		for _, r := range perm {
+			if err := bc.AppendRow(v[r]); err != nil {
 				return err
 			}
 		}
 		return nil
 	case []string:
-		return c.Append(pick(&g.str, v, perm))
+		return bc.Append(pick(&g.strs, v, perm))
 	case []time.Time:
-		return c.Append(pick(&g.ts, v, perm))
+		return bc.Append(pick(&g.ts, v, perm))
 	case []uint64:
-		return c.Append(pick(&g.u64, v, perm))
+		return bc.Append(pick(&g.u64, v, perm))
 	case []uint32:
-		return c.Append(pick(&g.u32, v, perm))
+		return bc.Append(pick(&g.u32, v, perm))
 	case []uint16:
-		return c.Append(pick(&g.u16, v, perm))
+		return bc.Append(pick(&g.u16, v, perm))
 	case []uint8:
-		return c.Append(pick(&g.u8, v, perm))
+		return bc.Append(pick(&g.u8, v, perm))
 	}
 	return fmt.Errorf("column type %T not handled", col)
 }
