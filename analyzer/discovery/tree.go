@@ -805,6 +805,10 @@ type tree struct {
 	// parameters learned since the last sweep.
 	nouns   map[string][]*node
 	pending []learned
+
+	// constant are plain words traffic showed to be names of the API
+	// (demoteConstant), at most maxConstant.
+	constant map[string]bool
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -874,6 +878,9 @@ func namespaceWord(k string) bool {
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
+	if k == Token && versionAt(parent, seg) {
+		return Version // /api/v1.0.0/teams
+	}
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
 		!namespaceWord(parent.key) && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
@@ -936,6 +943,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
+		if n.param && n.values == 1 && !t.frozen {
+			t.demoteConstant(n) // n becomes a literal in place
+		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
 			n = t.fileValue(n, seg)
 			continue
@@ -973,8 +983,8 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		slot := k == Word && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg))
-		sameNoun := k == Word && !slot && t.knownElsewhere(n, seg)
+		slot := k == Word && !t.constant[seg] && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg))
+		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg)
 		if slot || sameNoun {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
@@ -1028,6 +1038,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
+	if n.param && n.values == 1 && !t.frozen {
+		t.demoteConstant(n)
+	}
 	return n
 }
 
@@ -1451,7 +1464,7 @@ func (t *tree) promote(n *node) bool {
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
 	for _, k := range dom {
-		if k != "{}" && Classify(k) != Version && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3)
+		if k != "{}" && Classify(k) != Version && !versionedPrefixIn(words, k) && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3) or API prefix (/airlines/rest)
 			sharedSub = true
 		}
 	}
@@ -1834,6 +1847,9 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			continue
 		}
 		for k := range w.lits {
+			if versionedPrefix(w.lits[k]) {
+				continue // /airlines/rest/v1, /airports/rest/v1: services, each with its API prefix
+			}
 			if Classify(k) == Version {
 				if wres {
 					continue // /rest/v1, /auth/v1: services of one API, each versioned

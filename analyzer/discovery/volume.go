@@ -1,0 +1,148 @@
+package discovery
+
+// Rules that read traffic volume (session 6, traffic A round). A URL
+// corpus shows an endpoint once or twice; traffic shows it hundreds of
+// times, and how often each value comes back is evidence the words alone
+// do not give: a segment that keeps one value over many calls is a name
+// of the API, not a parameter's value.
+
+// releaseVersion reports whether s is a three-part release number, with
+// or without a leading v (v1.0.0, 1.0.0, v2.10.3): isVersion reads one
+// dot only, since after a package or a collection such a number is a
+// release (/express/4.18.2). Right after the root or an API prefix
+// (/api/v1.0.0/teams) it is the API's version (see classifyAt).
+func releaseVersion(s string) bool {
+	i := 0
+	if len(s) > 0 && (s[0] == 'v' || s[0] == 'V') {
+		i = 1
+	}
+	for part := 0; part < 3; part++ {
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j || i-j > 3 {
+			return false
+		}
+		if part < 2 {
+			if i == len(s) || s[i] != '.' {
+				return false
+			}
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// versionAt reports whether seg, below parent, is the API's version
+// written as a release (v1.0.0 after the root or a namespace word such as
+// api or rest): classifyAt's hook.
+func versionAt(parent *node, seg string) bool {
+	return !parent.param && (parent.parent == nil || namespaceWord(parent.key)) && releaseVersion(seg)
+}
+
+// constantCalls is how many calls, over the API, a plain word a lexical
+// rule took for a value must reach with no other value beside it to show
+// that it is a constant (a name of the API), not a value. A parameter
+// drawn from even two values repeats one of them 32 times in a row with
+// a chance under 1e-5 (2^-32 for two equal shares).
+const constantCalls = 32
+
+// maxConstant bounds the words remembered as constants per host; past it
+// new ones are not remembered (Stats.ShedConstants counts them).
+const maxConstant = 64
+
+// demoteConstant turns back into literals the word parameters that hold
+// one same value w over at least constantCalls calls, summed over the
+// API: the collection-slot and same-noun rules took w for a value by its
+// words and position (/flex/airlines/rest/v1 after the plural airlines,
+// then rest wherever it appears), and traffic shows it never varies.
+// Typed values (integers, UUIDs, tokens) are not concerned: they are
+// values on sight. p is the parameter the current call passes through;
+// the check runs when its calls reach 16, 24 and 32 (at 32 p alone is
+// evidence enough, so it runs at most three times). It reports whether
+// anything was demoted; p is then a literal, in place.
+func (t *tree) demoteConstant(p *node) bool {
+	if t.frozen || !lexicalConstant(p) || p.calls < constantCalls/2 || p.calls > constantCalls || p.calls%8 != 0 {
+		return false
+	}
+	w := p.known[0]
+	if p.parent.lits[w] != nil || p.parent.promoted {
+		return false
+	}
+	var ps []*node
+	var calls int64
+	var visit func(n *node)
+	visit = func(n *node) {
+		for _, c := range n.lits {
+			visit(c)
+		}
+		if q := n.pchild; q != nil {
+			if lexicalConstant(q) && q.known[0] == w && q.parent.lits[w] == nil && !q.parent.promoted {
+				ps = append(ps, q)
+				calls += q.calls
+			}
+			visit(q)
+		}
+	}
+	visit(t.root)
+	if calls < constantCalls {
+		return false
+	}
+	for _, q := range ps {
+		t.unslot(q, w)
+	}
+	t.rememberConstant(w)
+	return true
+}
+
+// lexicalConstant reports whether p is a word parameter a lexical rule
+// made from one value, not thrown out by the frozen walk.
+func lexicalConstant(p *node) bool {
+	return p.param && p.kind == Word && p.values == 1 && len(p.known) == 1 &&
+		(p.rule == ruleCollectionSlot || p.rule == ruleSameNoun)
+}
+
+// rememberConstant records w as a constant of the API so that the lexical
+// rules do not take it for a value again below another parent.
+func (t *tree) rememberConstant(w string) {
+	if t.constant[w] {
+		return
+	}
+	if len(t.constant) >= maxConstant {
+		t.inv.stats.ShedConstants++
+		return
+	}
+	if t.constant == nil {
+		t.constant = map[string]bool{}
+	}
+	t.constant[w] = true
+}
+
+// versionedPrefix reports whether literal c is an API prefix followed by
+// a version (rest in /airlines/rest/v1): siblings that each lead to one
+// are services of the API, each with its own prefix, as siblings that
+// each lead to a version are (/svc/books/v3); the prefix is no
+// sub-resource they share. c may be nil.
+func versionedPrefix(c *node) bool {
+	if c == nil || c.param || !namespaceWord(c.key) {
+		return false
+	}
+	for k := range c.lits {
+		if Classify(k) == Version {
+			return true
+		}
+	}
+	return false
+}
+
+// versionedPrefixIn reports whether literal k below one of words is a
+// versioned API prefix (versionedPrefix).
+func versionedPrefixIn(words []*node, k string) bool {
+	for _, w := range words {
+		if versionedPrefix(w.lits[k]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,133 @@
+package discovery
+
+import (
+	"strings"
+	"testing"
+)
+
+// checkEveryOrderAtVolume feeds the paths in every order of their first
+// arrival, then again and again in that order until each was seen reps
+// times (traffic: the same calls keep coming), and checks the templates.
+func checkEveryOrderAtVolume(t *testing.T, paths []string, reps int, want map[string]string) {
+	t.Helper()
+	permutations(paths, func(order []string) {
+		if t.Failed() {
+			return
+		}
+		var calls []string
+		for range reps {
+			calls = append(calls, order...)
+		}
+		got := observeAll(t, calls)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %s, %d times each: %s → %s, want %s", strings.Join(order, " "), reps, p, got[p], w)
+			}
+		}
+	})
+}
+
+func TestReleaseVersion(t *testing.T) {
+	for s, want := range map[string]bool{
+		"v1.0.0": true, "1.0.0": true, "V2.10.3": true, "v10.200.3": true,
+		"v1.0": false, "1.2": false, "v1.0.0.1": false, "10.0.0.1": false, "v1.0.0-beta": false, "v1..0": false,
+		"1.0.": false, "v1.0.0a": false, "vv1.0.0": false, "": false, "v": false, "1234.0.0": false,
+	} {
+		if got := releaseVersion(s); got != want {
+			t.Errorf("releaseVersion(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// After the root or an API prefix a release names the API's version.
+	t.Run("versions", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/api/v1.0.0/teams/806707c3-ad7a-4fcb-98d3-90655b76519e/pulls", "/api/v1.0.0/carriers",
+			"/api/v1.0.0/teams/5e0b5592-d174-4272-a713-cda9a2ef1e9e/pulls", "/2.3.1/stations/list",
+		}, map[string]string{
+			"/api/v1.0.0/teams/806707c3-ad7a-4fcb-98d3-90655b76519e/pulls": "/api/v1.0.0/teams/{id}/pulls",
+			"/api/v1.0.0/carriers": "/api/v1.0.0/carriers",
+			"/2.3.1/stations/list": "/2.3.1/stations/list",
+		})
+	})
+	// Elsewhere it is a release, a value: after a package, a collection
+	// or a tag noun.
+	t.Run("releases", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/npm/express/4.18.2/files", "/npm/express/4.17.1/files", "/tags/v1.2.3", "/releases/v2.0.1",
+		}, map[string]string{
+			"/npm/express/4.18.2/files": "/npm/express/{id}/files",
+			"/tags/v1.2.3":              "/tags/{id}",
+			"/releases/v2.0.1":          "/releases/{id}",
+		})
+	})
+}
+
+// TestConstantWord: a word a lexical rule takes for a value (rest after
+// the plural airlines, then wherever the same noun appears) is a name of
+// the API once traffic shows it never varies over many calls; below that
+// volume, with two values, or with typed values, nothing changes.
+func TestConstantWord(t *testing.T) {
+	constant := []string{
+		"/gw/airlines/rest/v1/json/active", "/gw/airports/rest/v1/json/active",
+		"/gw/flightstatus/rest/v2/json/flight/1145409069", "/gw/flightstatus/rest/v2/json/flight/1145204507",
+	}
+	t.Run("constant", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, constant, 12, map[string]string{
+			"/gw/airlines/rest/v1/json/active":                "/gw/airlines/rest/v1/json/active",
+			"/gw/airports/rest/v1/json/active":                "/gw/airports/rest/v1/json/active",
+			"/gw/flightstatus/rest/v2/json/flight/1145409069": "/gw/flightstatus/rest/v2/json/flight/{id}",
+		})
+	})
+	t.Run("constant, then below a new parent", func(t *testing.T) {
+		var calls []string
+		for range 12 {
+			calls = append(calls, constant...)
+		}
+		calls = append(calls, "/gw/aircraft/rest/v1/json/active")
+		got := observeAll(t, calls)
+		if w := "/gw/aircraft/rest/v1/json/active"; got[w] != w {
+			t.Errorf("%s → %s after rest was shown constant", w, got[w])
+		}
+	})
+	// A shared API prefix with its version below is no shared
+	// sub-resource; a shared prefix without one still is (Jenkins jobs'
+	// /api/json).
+	t.Run("services", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/gw/airlines/rest/v1/active", "/gw/airports/rest/v1/active", "/gw/aircraft/rest/v2/active",
+		}, 16, map[string]string{
+			"/gw/airlines/rest/v1/active": "/gw/airlines/rest/v1/active",
+			"/gw/aircraft/rest/v2/active": "/gw/aircraft/rest/v2/active",
+		})
+	})
+	t.Run("instances", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/job/backend-ci/api/json", "/job/frontend-ci/api/json", "/job/nightly-ci/api/json",
+		}, map[string]string{
+			"/job/backend-ci/api/json": "/job/{name}/api/json",
+			"/job/nightly-ci/api/json": "/job/{name}/api/json",
+		})
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, constant, 2, map[string]string{
+			"/gw/airlines/rest/v1/json/active": "/gw/airlines/{name}/v1/json/active",
+		})
+	})
+	t.Run("two values", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/crates/serde/owners", "/crates/tokio/owners", "/crates/serde/versions",
+		}, 40, map[string]string{
+			"/crates/serde/owners":   "/crates/{name}/owners",
+			"/crates/tokio/owners":   "/crates/{name}/owners",
+			"/crates/serde/versions": "/crates/{name}/versions",
+		})
+	})
+	t.Run("typed", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/orders/10423/items", "/orders/10423", "/crates/serde/owners",
+		}, 40, map[string]string{
+			"/orders/10423/items":  "/orders/{id}/items",
+			"/orders/10423":        "/orders/{id}",
+			"/crates/serde/owners": "/crates/serde/owners",
+		})
+	})
+}
