@@ -90,9 +90,10 @@ const (
 	ruleSameNoun                   // values the same noun holds elsewhere in the API
 	ruleSystemOps                  // words leading to the same system operation (_find, _search)
 	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
+	ruleTenant                     // words at a namespace position with the same sub-resources (volume.go)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -410,7 +411,7 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps || p.rule == ruleFileName
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps || p.rule == ruleFileName || p.rule == ruleTenant
 }
 
 // nestedInstance reports whether word w, a child of n, is an instance by
@@ -880,6 +881,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
 	if k == Token && versionAt(parent, seg) {
 		return Version // /api/v1.0.0/teams
+	}
+	if k == Word && fieldAssignment(seg) {
+		return Token // /product-projections/key=linen-shirt-white: a lookup by a field's value
 	}
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
 		!namespaceWord(parent.key) && pluralNoun(parent.key) {
@@ -1423,6 +1427,9 @@ func (t *tree) promote(n *node) bool {
 	}
 	if sys := systemOperands(words); sys != nil {
 		return t.promoteInstances(n, sys, ruleSystemOps)
+	}
+	if ten := tenants(n, words); ten != nil {
+		return t.promoteInstances(n, ten, ruleTenant)
 	}
 	// Dominant shape and the share of siblings compatible with it. A
 	// leaf agrees with every shape, so the dominant one is taken among

@@ -1,5 +1,7 @@
 package discovery
 
+import "strings"
+
 // Rules that read traffic volume (session 6, traffic A round). A URL
 // corpus shows an endpoint once or twice; traffic shows it hundreds of
 // times, and how often each value comes back is evidence the words alone
@@ -145,4 +147,78 @@ func versionedPrefixIn(words []*node, k string) bool {
 		}
 	}
 	return false
+}
+
+// minTenantSubs is how many literal sub-resources two words must share to
+// be tenants of one API.
+const minTenantSubs = 3
+
+// maxTenantScan bounds the words compared pairwise by tenants.
+const maxTenantScan = 64
+
+// tenants returns the words below n, where resource names live (the root,
+// an API prefix, a version), that share at least minTenantSubs literal
+// sub-resources with another of them: tenants or projects of one API
+// (/acme-shop-prod/carts, /acme-shop-prod/orders, /nordic-home-eu/carts,
+// /nordic-home-eu/orders, ...: commercetools' {projectKey}). Resource
+// names lead to their own sub-resources (/users/{id}/repos beside
+// /orgs/{id}/repos share none by name), and resource words, reserved
+// words and API prefixes (/api/users beside /admin/users) take no part.
+// It returns nil when fewer than two words qualify.
+func tenants(n *node, words []*node) []*node {
+	if n.param || !(n.parent == nil || namespaceWord(n.key) || Classify(n.key) == Version) {
+		return nil
+	}
+	var cands []*node
+	for _, w := range words {
+		if len(cands) == maxTenantScan {
+			break
+		}
+		if len(w.lits) >= minTenantSubs && !resourceWord(w.key) && !namespaceWord(w.key) && !reservedLiterals[w.key] && !lookupField(w.key) {
+			cands = append(cands, w)
+		}
+	}
+	var out []*node
+	for i, a := range cands {
+		for j, b := range cands {
+			if i != j && sharedSubs(a, b) >= minTenantSubs {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// sharedSubs counts the literal plain-word children a and b both have.
+func sharedSubs(a, b *node) int {
+	k := 0
+	for s := range a.lits {
+		if b.lits[s] != nil && Classify(s) == Word {
+			k++
+		}
+	}
+	return k
+}
+
+// fieldAssignment reports whether segment s reads field=value, a field
+// name (letters, '-', '_') and a value after one '=': a lookup of a
+// resource by the value of a field (/products/key=linen-shirt-white,
+// /orders/order-number=100045231), whose value changes with every
+// resource as an id does.
+func fieldAssignment(s string) bool {
+	i := strings.IndexByte(s, '=')
+	if i <= 0 || i == len(s)-1 || strings.IndexByte(s[i+1:], '=') >= 0 {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := s[j]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

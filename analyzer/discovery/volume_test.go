@@ -131,3 +131,74 @@ func TestConstantWord(t *testing.T) {
 		})
 	})
 }
+
+// TestTenants: words where resource names live (the root, an API prefix,
+// a version) that share three or more sub-resources are tenants of one
+// API; two shared sub-resources, API prefixes and resource words are not.
+func TestTenants(t *testing.T) {
+	t.Run("tenants", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/acme-prod/carts/3cbd4457-bb1d-447f-8c98-d7b94a3a4a81", "/acme-prod/orders", "/acme-prod/me/active-cart",
+			"/nordic-eu/carts", "/nordic-eu/orders", "/nordic-eu/me/carts",
+		}, map[string]string{
+			"/acme-prod/carts/3cbd4457-bb1d-447f-8c98-d7b94a3a4a81": "/{name}/carts/{id}",
+			"/nordic-eu/orders":         "/{name}/orders",
+			"/acme-prod/me/active-cart": "/{name}/me/active-cart",
+		})
+	})
+	t.Run("after a version", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v1/tenant-a/users", "/v1/tenant-a/groups", "/v1/tenant-a/roles",
+			"/v1/tenant-b/users", "/v1/tenant-b/groups", "/v1/tenant-b/roles",
+		}, map[string]string{
+			"/v1/tenant-a/users": "/v1/{name}/users",
+			"/v1/tenant-b/roles": "/v1/{name}/roles",
+		})
+	})
+	t.Run("two shared", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/shop-a/carts", "/shop-a/orders", "/shop-b/carts", "/shop-b/orders", "/shop-b/stock",
+		}, map[string]string{
+			"/shop-a/carts": "/shop-a/carts",
+			"/shop-b/stock": "/shop-b/stock",
+		})
+	})
+	t.Run("prefixes", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/api/users", "/api/groups", "/api/roles", "/admin/users", "/admin/groups", "/admin/roles",
+		}, map[string]string{
+			"/api/users":   "/api/users",
+			"/admin/roles": "/admin/roles",
+		})
+	})
+	t.Run("resource words", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/catalog/items", "/catalog/prices", "/catalog/images", "/inventory/items", "/inventory/prices", "/inventory/images",
+		}, map[string]string{
+			"/catalog/items":    "/catalog/items",
+			"/inventory/images": "/inventory/images",
+		})
+	})
+}
+
+func TestFieldAssignment(t *testing.T) {
+	for s, want := range map[string]bool{
+		"key=linen-shirt-white": true, "order-number=100045231": true, "slug=hello": true, "by_email=a": true,
+		"key=": false, "=x": false, "uXjVOD6LSME=": false, "aDYlohsHRtCd4ii1uC2+hA==": false, "a=b=c": false,
+		"key": false, "k.1=x": false, "": false,
+	} {
+		if got := fieldAssignment(s); got != want {
+			t.Errorf("fieldAssignment(%q) = %v, want %v", s, got, want)
+		}
+	}
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/shop/product-projections/key=linen-shirt-white", "/shop/product-projections/search",
+			"/shop/categories/key=shoes", "/shop/categories",
+		}, map[string]string{
+			"/shop/product-projections/key=linen-shirt-white": "/shop/product-projections/{id}",
+			"/shop/product-projections/search":                "/shop/product-projections/search",
+			"/shop/categories/key=shoes":                      "/shop/categories/{id}",
+		})
+	})
+}
