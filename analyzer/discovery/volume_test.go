@@ -1,6 +1,8 @@
 package discovery
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -199,6 +201,78 @@ func TestFieldAssignment(t *testing.T) {
 			"/shop/product-projections/key=linen-shirt-white": "/shop/product-projections/{id}",
 			"/shop/product-projections/search":                "/shop/product-projections/search",
 			"/shop/categories/key=shoes":                      "/shop/categories/{id}",
+		})
+	})
+}
+
+// checkShuffledAtVolume feeds calls in the given order, reversed, and in
+// 20 random orders (seeded), and checks the templates each time.
+func checkShuffledAtVolume(t *testing.T, calls []string, want map[string]string) {
+	t.Helper()
+	orders := [][]string{calls, slices.Clone(calls)}
+	slices.Reverse(orders[1])
+	for seed := range uint64(20) {
+		o := slices.Clone(calls)
+		r := rand.New(rand.NewPCG(seed, 11))
+		r.Shuffle(len(o), func(i, j int) { o[i], o[j] = o[j], o[i] })
+		orders = append(orders, o)
+	}
+	for i, o := range orders {
+		got := observeAll(t, o)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+func repeat(n int, ps ...string) []string {
+	var out []string
+	for range n {
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// TestOpenSet: below a parameter, words that keep arriving at volume
+// (two repeated, most seen once) are values; the same words seen once
+// each (a URL corpus), a closed set that repeats, or resource words are
+// not.
+func TestOpenSet(t *testing.T) {
+	keys := []string{"/toggles/42/holiday-theme-x", "/toggles/42/kill-switch-recs", "/toggles/42/sso-login-beta",
+		"/toggles/42/cart-upsell", "/toggles/42/promo-banner-x", "/toggles/42/chatbot-widget-y", "/toggles/42/nav-menu-rework"}
+	for _, w := range keys {
+		if resourceWord(strings.TrimPrefix(w, "/toggles/42/")) {
+			t.Fatalf("%s: pick a word outside the vocabulary", w)
+		}
+	}
+	t.Run("open", func(t *testing.T) {
+		calls := append(repeat(12, "/toggles/42/dark-mode-beta", "/toggles/42/new-checkout-flow"), keys...)
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/toggles/42/dark-mode-beta":  "/toggles/{id}/{name}",
+			"/toggles/42/nav-menu-rework": "/toggles/{id}/{name}",
+		})
+	})
+	t.Run("once each", func(t *testing.T) {
+		calls := append([]string{"/toggles/42/dark-mode-beta", "/toggles/42/new-checkout-flow"}, keys...)
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/toggles/42/dark-mode-beta":  "/toggles/{id}/dark-mode-beta",
+			"/toggles/42/nav-menu-rework": "/toggles/{id}/nav-menu-rework",
+		})
+	})
+	t.Run("closed", func(t *testing.T) {
+		checkShuffledAtVolume(t, repeat(4, keys[:5]...), map[string]string{
+			"/toggles/42/holiday-theme-x": "/toggles/{id}/holiday-theme-x",
+			"/toggles/42/cart-upsell":     "/toggles/{id}/cart-upsell",
+		})
+	})
+	t.Run("resource words", func(t *testing.T) {
+		calls := append(repeat(6, "/repos/42/issues", "/repos/42/pulls"),
+			"/repos/42/commits", "/repos/42/branches", "/repos/42/tags", "/repos/42/releases", "/repos/42/languages", "/repos/42/contributors")
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/repos/42/issues":    "/repos/{id}/issues",
+			"/repos/42/languages": "/repos/{id}/languages",
 		})
 	})
 }
