@@ -47,6 +47,12 @@ type node struct {
 	// wordKids are literal children of this node whose own children
 	// became a plain-word parameter (cousin evidence), at most maxWordKids.
 	wordKids []*node
+
+	// vstats are, on a word parameter of a few values, what traffic showed
+	// of each of p.known (volume.go); closed marks a position whose words
+	// traffic showed to be a closed set of names (splitClosed).
+	vstats []valueStat
+	closed bool
 }
 
 const (
@@ -843,6 +849,9 @@ var reservedLiterals = map[string]bool{
 	"schema": true, "openapi.json": true, "swagger.json": true, "favicon.ico": true, "robots.txt": true, "index.html": true,
 	"first": true, "last": true, "next": true, "previous": true, "random": true, "public": true, "private": true,
 	"admin": true, "internal": true, "debug": true, "metrics": true, "version": true, "ping": true, "feed": true,
+	// Placeholders, not values: the caller itself or every instance
+	// (/1/user/-/profile.json, /projects/-/locations/-).
+	"-": true, "~": true, "*": true, "_": true,
 }
 
 // namespaceLiterals are segments after which resource names (collection
@@ -950,6 +959,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
+		if n.param && n.kind == Word && n.rule == ruleNone && t.splitClosed(n) {
+			return t.rewalk(path, depth) // n's words are names (volume.go)
+		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
 			n = t.fileValue(n, seg)
 			continue
@@ -986,6 +998,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
 			}
+			noteValue(p, seg, rest)
 			t.setKind(p, Word)
 			n = p
 			continue
@@ -1047,6 +1060,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	n.calls++
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
+	}
+	if n.param && n.kind == Word && n.rule == ruleNone && t.splitClosed(n) {
+		return t.rewalk(path, depth)
 	}
 	return n
 }
@@ -1408,7 +1424,7 @@ func (t *tree) maybePromote(n *node) bool {
 
 // promote is maybePromote without the re-examination of n's parent.
 func (t *tree) promote(n *node) bool {
-	if t.frozen {
+	if t.frozen || n.closed {
 		return false
 	}
 	var words []*node
@@ -1927,6 +1943,9 @@ func sharedLiteral(ns ...*node) bool {
 // merge folds src (and its subtree) into dst, which takes src's calls,
 // endpoints and children.
 func (t *tree) merge(dst, src *node) {
+	if dst.param && !src.param {
+		noteMerged(dst, src)
+	}
 	dst.calls += src.calls
 	t.nodes--
 	t.unindex(src)

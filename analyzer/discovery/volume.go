@@ -1,6 +1,9 @@
 package discovery
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Rules that read traffic volume (session 6, traffic A round). A URL
 // corpus shows an endpoint once or twice; traffic shows it hundreds of
@@ -265,4 +268,190 @@ func (t *tree) openSetChanged(n *node) bool {
 		}
 	}
 	return openSet(t.cfg, words) && t.maybePromote(n)
+}
+
+// Closed sets. The statistical rule merges sibling words into a parameter
+// when they agree in shape, and a leaf agrees with every shape, so
+// /1/user/-/activities/date/{date} and /1/user/-/profile.json,
+// /1/user/-/devices.json become /1/user/-/{name}/... on a few calls.
+// Traffic tells them apart: the set of words stops growing while calls
+// keep coming, and each word leads to sub-paths of its own, where a
+// parameter's values share theirs (/users/alice/repos, /users/bob/repos).
+// The parameter keeps, per value, its calls and the first segments that
+// followed it (valueStat); once the evidence holds, splitClosed turns the
+// values back into literals, each with the sub-tree it alone led to.
+
+// maxClosedValues is the largest set of words splitClosed splits; and
+// maxValueKids how many distinct next segments a value's statistics keep
+// (past it the value leads to too much to be told apart).
+const (
+	maxClosedValues = 8
+	maxValueKids    = 4
+	// closedCallsPerValue is how many calls per word a closed set must have
+	// seen, and closedMinCalls how many in all.
+	closedCallsPerValue = 16
+	closedMinCalls      = 64
+)
+
+// valueStat is what traffic showed of one value of a word parameter.
+type valueStat struct {
+	calls    int64
+	leaf     int64 // calls that ended at the value
+	kids     []string
+	overflow bool // more than maxValueKids distinct next segments
+}
+
+// noteValue records one call through value v of word parameter p whose
+// path continues with rest ("" when it ends at v).
+func noteValue(p *node, v, rest string) {
+	if p.kind != Word || p.rule != ruleNone || p.values > maxClosedValues || p.values != len(p.known) {
+		return
+	}
+	i := slices.Index(p.known, v)
+	if i < 0 {
+		return
+	}
+	for len(p.vstats) < len(p.known) {
+		p.vstats = append(p.vstats, valueStat{})
+	}
+	s := &p.vstats[i]
+	s.calls++
+	for rest != "" && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	if rest == "" {
+		s.leaf++
+		return
+	}
+	k := rest
+	if Classify(rest) != Word {
+		k = "{}"
+	} else if p.lits[rest] == nil && p.pchild != nil {
+		k = "{}" // the word went to the parameter below p
+	}
+	s.addKid(k)
+}
+
+func (s *valueStat) addKid(k string) {
+	if slices.Contains(s.kids, k) || s.overflow {
+		return
+	}
+	if len(s.kids) == maxValueKids {
+		s.overflow = true
+		return
+	}
+	s.kids = append(s.kids, strings.Clone(k))
+}
+
+// noteMerged records, when literal src is merged into word parameter dst
+// as one of its values, what src had seen: its calls, the calls that
+// ended at it and its children.
+func noteMerged(dst, src *node) {
+	if dst.kind != Word || dst.values > maxClosedValues {
+		return
+	}
+	i := slices.Index(dst.known, src.key)
+	if i < 0 {
+		return
+	}
+	for len(dst.vstats) < len(dst.known) {
+		dst.vstats = append(dst.vstats, valueStat{})
+	}
+	s := &dst.vstats[i]
+	s.calls += src.calls
+	for _, e := range src.eps {
+		s.leaf += e.calls
+	}
+	for k := range src.lits {
+		s.addKid(k)
+	}
+	if src.pchild != nil {
+		s.addKid("{}")
+	}
+}
+
+// splitClosed turns word parameter p back into literals when traffic
+// shows its words are a closed set of names: at most maxClosedValues of
+// them, closedCallsPerValue calls per word and closedMinCalls in all, no
+// more than one call in 20 to a word seen once (the Good-Turing estimate
+// of the chance of a new word), and every sub-path of p led to by exactly
+// one word. Each word gets the sub-paths it led to; the calls that ended
+// at p go to the word most of them ended at (the others start afresh).
+// The position is then closed to the statistical rule. It runs when p's
+// calls reach a multiple of 32, and reports whether p was split.
+func (t *tree) splitClosed(p *node) bool {
+	if t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < closedMinCalls || p.calls%32 != 0 {
+		return false
+	}
+	d := len(p.known)
+	n := p.parent
+	if d < 2 || d > maxClosedValues || p.values != d || len(p.vstats) != d || n == nil || n.param ||
+		p.calls < int64(closedCallsPerValue*d) {
+		return false
+	}
+	owner := map[string]int{}
+	var once, calls int64
+	for i, s := range p.vstats {
+		if s.overflow || n.lits[p.known[i]] != nil {
+			return false
+		}
+		calls += s.calls
+		if s.calls <= 1 { // 0: it came with a call not recorded (a walk the tree changed under)
+			once++
+		}
+		for _, k := range s.kids {
+			if _, ok := owner[k]; ok {
+				return false // two words lead to one sub-path: values of one parameter
+			}
+			owner[k] = i
+		}
+	}
+	if 20*once > calls {
+		return false
+	}
+	for k := range p.lits {
+		if _, ok := owner[k]; !ok {
+			return false
+		}
+	}
+	if _, ok := owner["{}"]; p.pchild != nil && !ok {
+		return false
+	}
+	leafOwner := 0
+	for i, s := range p.vstats {
+		if s.leaf > p.vstats[leafOwner].leaf {
+			leafOwner = i
+		}
+	}
+	lits := make([]*node, d)
+	for i, v := range p.known {
+		lits[i] = t.newLit(n, v)
+		lits[i].calls = p.vstats[i].calls
+	}
+	for k, c := range p.lits {
+		l := lits[owner[k]]
+		if l.lits == nil {
+			l.lits = map[string]*node{}
+		}
+		l.lits[k] = c
+		c.parent = l
+	}
+	if c := p.pchild; c != nil {
+		l := lits[owner["{}"]]
+		l.pchild = c
+		c.parent = l
+	}
+	for _, e := range p.eps {
+		t.attach(lits[leafOwner], e)
+	}
+	n.pchild, n.promoted, n.closed = nil, false, true
+	t.nodes--
+	p.eps, p.lits, p.pchild, p.parent = nil, nil, nil, nil
+	for _, l := range lits {
+		t.retemplate(l)
+	}
+	return true
 }

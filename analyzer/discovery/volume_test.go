@@ -276,3 +276,38 @@ func TestOpenSet(t *testing.T) {
 		})
 	})
 }
+
+// TestClosedSet: sibling words the statistical rule merged (a leaf
+// agrees with every shape) are split back into literals once traffic
+// shows a closed set of names, each leading to its own sub-paths; a
+// parameter whose values share sub-paths, or seen below that volume,
+// stays.
+func TestClosedSet(t *testing.T) {
+	names := []string{
+		"/1/player/-/matches/date/2026-11-20", "/1/player/-/matches/list.json",
+		"/1/player/-/badges.json", "/1/player/-/settings.json", "/1/player/-/avatar.json",
+	}
+	t.Run("names", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, names, 20, map[string]string{
+			"/1/player/-/matches/date/2026-11-20": "/1/player/-/matches/date/{date}",
+			"/1/player/-/matches/list.json":       "/1/player/-/matches/list.json",
+			"/1/player/-/badges.json":             "/1/player/-/badges.json",
+			"/1/player/-/avatar.json":             "/1/player/-/avatar.json",
+		})
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, names, 2, map[string]string{
+			"/1/player/-/badges.json": "/1/player/-/{name}",
+		})
+	})
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/team/alpha-squad/members", "/team/bravo-squad/members", "/team/delta-squad/boards",
+			"/team/alpha-squad/boards", "/team/echo-squad",
+		}, 20, map[string]string{
+			"/team/alpha-squad/members": "/team/{name}/members",
+			"/team/delta-squad/boards":  "/team/{name}/boards",
+			"/team/echo-squad":          "/team/{name}",
+		})
+	})
+}
