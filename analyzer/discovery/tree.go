@@ -1003,8 +1003,8 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		slot := k == Word && !t.constant[seg] && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg))
-		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg)
+		slot := k == Word && !t.constant[seg] && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg)) && !t.versionedName(seg)
+		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
@@ -1030,6 +1030,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		c := t.newLit(n, seg)
+		if k == Version && !n.param && t.demoteNamed(n.key) {
+			return t.rewalk(path, depth) // n names a service of the API (volume.go)
+		}
 		if collectionOps[seg] && t.demoteSlot(n) {
 			return t.rewalk(path, depth) // n names a collection (see demoteSlot)
 		}

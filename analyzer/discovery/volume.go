@@ -455,3 +455,49 @@ func (t *tree) splitClosed(p *node) bool {
 	}
 	return true
 }
+
+// versionedName reports whether word w is, somewhere in the API, a
+// literal followed by a version: the name of one of its services
+// (/hr/v2/workers). A segment names one thing wherever it appears in an
+// API (the same-noun rule read the other way), so the lexical rules do
+// not take it for a value elsewhere (/events/hr/v1/...).
+func (t *tree) versionedName(w string) bool {
+	for _, x := range t.nouns[w] {
+		if x.param || !alive(x) {
+			continue
+		}
+		for k := range x.lits {
+			if Classify(k) == Version {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// demoteNamed turns back into the literal w the word parameters that a
+// lexical rule made from w alone, once w is shown to name a service
+// (versionedName), whichever arrived first. It reports whether any was.
+func (t *tree) demoteNamed(w string) bool {
+	if t.frozen || Classify(w) != Word || !t.versionedName(w) {
+		return false
+	}
+	var ps []*node
+	var visit func(n *node)
+	visit = func(n *node) {
+		for _, c := range n.lits {
+			visit(c)
+		}
+		if q := n.pchild; q != nil {
+			if lexicalConstant(q) && q.known[0] == w && q.parent.lits[w] == nil && !q.parent.promoted {
+				ps = append(ps, q)
+			}
+			visit(q)
+		}
+	}
+	visit(t.root)
+	for _, q := range ps {
+		t.unslot(q, w)
+	}
+	return len(ps) > 0
+}

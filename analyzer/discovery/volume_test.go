@@ -311,3 +311,35 @@ func TestClosedSet(t *testing.T) {
 		})
 	})
 }
+
+// TestServiceName: a word that leads to a version somewhere in the API
+// names a service, so it is no value below a collection either, whichever
+// arrives first; a word that leads to no version still is.
+func TestServiceName(t *testing.T) {
+	t.Run("service", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/events/hr/v1/1042", "/hr/v2/workers/G35YD2JIKSITLILZ", "/hr/v2/workers", "/events/hr/v1/1043",
+		}, map[string]string{
+			"/events/hr/v1/1042": "/events/hr/v1/{id}",
+			"/hr/v2/workers":             "/hr/v2/workers",
+		})
+	})
+	t.Run("value", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/crates/serde/versions", "/serde/docs", "/crates/tokio/versions",
+		}, map[string]string{
+			"/crates/serde/versions": "/crates/{name}/versions",
+		})
+	})
+}
+
+// TestPlaceholder: '-' (the caller, or every instance) stays literal
+// beside the ids of the same position, in every order.
+func TestPlaceholder(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/1/user/-/profile.json", "/1/user/4KRQ7R/profile.json", "/1/user/-/devices.json", "/1/user/23BLXY/profile.json",
+	}, map[string]string{
+		"/1/user/-/profile.json":      "/1/user/-/profile.json",
+		"/1/user/4KRQ7R/profile.json": "/1/user/{id}/profile.json",
+	})
+}
