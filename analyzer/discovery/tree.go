@@ -53,6 +53,7 @@ type node struct {
 	// traffic showed to be a closed set of names (splitClosed).
 	vstats []valueStat
 	closed bool
+	named  bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 }
 
 const (

@@ -96,6 +96,7 @@ func (t *tree) demoteConstant(p *node) bool {
 	}
 	for _, q := range ps {
 		t.unslot(q, w)
+		q.named = true
 	}
 	t.rememberConstant(w)
 	return true
@@ -125,11 +126,15 @@ func (t *tree) rememberConstant(w string) {
 }
 
 // versionedPrefix reports whether literal c is an API prefix followed by
-// a version (rest in /airlines/rest/v1): siblings that each lead to one
-// are services of the API, each with its own prefix, as siblings that
-// each lead to a version are (/svc/books/v3); the prefix is no
-// sub-resource they share. c may be nil.
+// a version (rest in /airlines/rest/v1), or a word traffic showed to be
+// a name of the API (named): siblings that each lead to one are services
+// of the API, each with its own prefix, as siblings that each lead to a
+// version are (/svc/books/v3); the prefix is no sub-resource they share.
+// c may be nil.
 func versionedPrefix(c *node) bool {
+	if c != nil && c.named {
+		return true
+	}
 	if c == nil || c.param || !namespaceWord(c.key) {
 		return false
 	}
@@ -498,6 +503,7 @@ func (t *tree) demoteNamed(w string) bool {
 	visit(t.root)
 	for _, q := range ps {
 		t.unslot(q, w)
+		q.named = true
 	}
 	return len(ps) > 0
 }

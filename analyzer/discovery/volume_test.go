@@ -63,20 +63,20 @@ func TestReleaseVersion(t *testing.T) {
 	})
 }
 
-// TestConstantWord: a word a lexical rule takes for a value (rest after
+// TestConstantWord: a word a lexical rule takes for a value (pulse after
 // the plural airlines, then wherever the same noun appears) is a name of
 // the API once traffic shows it never varies over many calls; below that
 // volume, with two values, or with typed values, nothing changes.
 func TestConstantWord(t *testing.T) {
 	constant := []string{
-		"/gw/airlines/rest/v1/json/active", "/gw/airports/rest/v1/json/active",
-		"/gw/flightstatus/rest/v2/json/flight/1145409069", "/gw/flightstatus/rest/v2/json/flight/1145204507",
+		"/gw/airlines/pulse/json/active", "/gw/airports/pulse/json/active",
+		"/gw/flightstatus/pulse/json/flight/1145409069", "/gw/flightstatus/pulse/json/flight/1145204507",
 	}
 	t.Run("constant", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, constant, 12, map[string]string{
-			"/gw/airlines/rest/v1/json/active":                "/gw/airlines/rest/v1/json/active",
-			"/gw/airports/rest/v1/json/active":                "/gw/airports/rest/v1/json/active",
-			"/gw/flightstatus/rest/v2/json/flight/1145409069": "/gw/flightstatus/rest/v2/json/flight/{id}",
+			"/gw/airlines/pulse/json/active":                "/gw/airlines/pulse/json/active",
+			"/gw/airports/pulse/json/active":                "/gw/airports/pulse/json/active",
+			"/gw/flightstatus/pulse/json/flight/1145409069": "/gw/flightstatus/pulse/json/flight/{id}",
 		})
 	})
 	t.Run("constant, then below a new parent", func(t *testing.T) {
@@ -84,9 +84,9 @@ func TestConstantWord(t *testing.T) {
 		for range 12 {
 			calls = append(calls, constant...)
 		}
-		calls = append(calls, "/gw/aircraft/rest/v1/json/active")
+		calls = append(calls, "/gw/aircraft/pulse/json/active")
 		got := observeAll(t, calls)
-		if w := "/gw/aircraft/rest/v1/json/active"; got[w] != w {
+		if w := "/gw/aircraft/pulse/json/active"; got[w] != w {
 			t.Errorf("%s → %s after rest was shown constant", w, got[w])
 		}
 	})
@@ -111,7 +111,7 @@ func TestConstantWord(t *testing.T) {
 	})
 	t.Run("below volume", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, constant, 2, map[string]string{
-			"/gw/airlines/rest/v1/json/active": "/gw/airlines/{name}/v1/json/active",
+			"/gw/airlines/pulse/json/active": "/gw/airlines/{name}/json/active",
 		})
 	})
 	t.Run("two values", func(t *testing.T) {
@@ -321,7 +321,7 @@ func TestServiceName(t *testing.T) {
 			"/events/hr/v1/1042", "/hr/v2/workers/G35YD2JIKSITLILZ", "/hr/v2/workers", "/events/hr/v1/1043",
 		}, map[string]string{
 			"/events/hr/v1/1042": "/events/hr/v1/{id}",
-			"/hr/v2/workers":             "/hr/v2/workers",
+			"/hr/v2/workers":     "/hr/v2/workers",
 		})
 	})
 	t.Run("value", func(t *testing.T) {
