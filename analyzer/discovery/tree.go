@@ -815,8 +815,10 @@ type tree struct {
 	pending []learned
 
 	// constant are plain words traffic showed to be names of the API
-	// (demoteConstant), at most maxConstant.
+	// (demoteConstant), at most maxConstant; slots the word parameters the
+	// lexical rules made, at most maxSlots (volume.go).
 	constant map[string]bool
+	slots    []*node
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -1004,7 +1006,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = p
 			continue
 		}
-		slot := k == Word && !t.constant[seg] && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg)) && !t.versionedName(seg)
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg))
 		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun {
 			created := n.pchild == nil
@@ -1015,6 +1017,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 					p.rule = ruleSameNoun
 				}
 				t.addWordKid(n)
+				t.trackSlot(p)
 			}
 			if depth == 0 && t.addValue(p, seg) {
 				t.promoteCousins(n)
@@ -1967,6 +1970,7 @@ func (t *tree) merge(dst, src *node) {
 		}
 		if dp.rule == ruleNone && sp.rule != ruleNone {
 			dp.rule, dp.confidence = sp.rule, sp.confidence // the evidence moves with the values
+			t.trackSlot(dp)
 		}
 		dp.values += sp.values
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
@@ -1995,6 +1999,7 @@ func (t *tree) merge(dst, src *node) {
 			if p.rule == ruleNone {
 				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
 				t.addWordKid(dst)
+				t.trackSlot(p)
 			}
 			t.addValue(p, k)
 			t.merge(p, c)
@@ -2242,6 +2247,7 @@ func (t *tree) absorbKnown(n *node) bool {
 	if p.rule == ruleNone {
 		p.rule, p.confidence = ruleSameNoun, slotConfidence
 		t.addWordKid(n)
+		t.trackSlot(p)
 	}
 	for _, k := range keys {
 		c := n.lits[k]

@@ -75,22 +75,11 @@ func (t *tree) demoteConstant(p *node) bool {
 	if p.parent.lits[w] != nil || p.parent.promoted {
 		return false
 	}
-	var ps []*node
+	ps := t.slotsOf(w)
 	var calls int64
-	var visit func(n *node)
-	visit = func(n *node) {
-		for _, c := range n.lits {
-			visit(c)
-		}
-		if q := n.pchild; q != nil {
-			if lexicalConstant(q) && q.known[0] == w && q.parent.lits[w] == nil && !q.parent.promoted {
-				ps = append(ps, q)
-				calls += q.calls
-			}
-			visit(q)
-		}
+	for _, q := range ps {
+		calls += q.calls
 	}
-	visit(t.root)
 	if calls < constantCalls {
 		return false
 	}
@@ -484,26 +473,47 @@ func (t *tree) versionedName(w string) bool {
 // lexical rule made from w alone, once w is shown to name a service
 // (versionedName), whichever arrived first. It reports whether any was.
 func (t *tree) demoteNamed(w string) bool {
-	if t.frozen || Classify(w) != Word || !t.versionedName(w) {
+	if t.frozen || len(t.slots) == 0 || Classify(w) != Word || !t.versionedName(w) {
 		return false
 	}
-	var ps []*node
-	var visit func(n *node)
-	visit = func(n *node) {
-		for _, c := range n.lits {
-			visit(c)
-		}
-		if q := n.pchild; q != nil {
-			if lexicalConstant(q) && q.known[0] == w && q.parent.lits[w] == nil && !q.parent.promoted {
-				ps = append(ps, q)
-			}
-			visit(q)
-		}
-	}
-	visit(t.root)
+	ps := t.slotsOf(w)
 	for _, q := range ps {
 		t.unslot(q, w)
 		q.named = true
 	}
 	return len(ps) > 0
+}
+
+// maxSlots bounds the word parameters of lexical rules tracked per host
+// for demoteConstant and demoteNamed; past it (after dropping those merged
+// away or grown past one value) new ones are not tracked
+// (Stats.ShedConstants counts them).
+const maxSlots = 1024
+
+// trackSlot records word parameter p, just made by a lexical rule (any
+// other rule is ignored).
+func (t *tree) trackSlot(p *node) {
+	if p.rule != ruleCollectionSlot && p.rule != ruleSameNoun || slices.Contains(t.slots, p) {
+		return
+	}
+	if len(t.slots) == maxSlots {
+		t.slots = slices.DeleteFunc(t.slots, func(q *node) bool { return !lexicalConstant(q) || !alive(q) })
+	}
+	if len(t.slots) == maxSlots {
+		t.inv.stats.ShedConstants++
+		return
+	}
+	t.slots = append(t.slots, p)
+}
+
+// slotsOf returns the tracked word parameters a lexical rule made from w
+// alone that may turn back into the literal w.
+func (t *tree) slotsOf(w string) []*node {
+	var ps []*node
+	for _, q := range t.slots {
+		if lexicalConstant(q) && q.known[0] == w && q.parent != nil && q.parent.pchild == q && q.parent.lits[w] == nil && !q.parent.promoted && alive(q) {
+			ps = append(ps, q)
+		}
+	}
+	return ps
 }
