@@ -51,9 +51,10 @@ type node struct {
 	// vstats are, on a word parameter of a few values, what traffic showed
 	// of each of p.known (volume.go); closed marks a position whose words
 	// traffic showed to be a closed set of names (splitClosed).
-	vstats []valueStat
-	closed bool
-	named  bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	vstats  []valueStat
+	checkAt int64 // p.calls at which splitClosed looks again
+	closed  bool
+	named   bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 }
 
 const (

@@ -375,11 +375,12 @@ func noteMerged(dst, src *node) {
 // one word. Each word gets the sub-paths it led to; the calls that ended
 // at p go to the word most of them ended at (the others start afresh).
 // The position is then closed to the statistical rule. It runs when p's
-// calls reach a multiple of 32, and reports whether p was split.
+// calls reach 64, then every 32 more, and reports whether p was split.
 func (t *tree) splitClosed(p *node) bool {
-	if t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < closedMinCalls || p.calls%32 != 0 {
+	if t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < max(closedMinCalls, p.checkAt) {
 		return false
 	}
+	p.checkAt = p.calls + 32 // merges add calls in bulk: a multiple of 32 may be skipped
 	d := len(p.known)
 	n := p.parent
 	if d < 2 || d > maxClosedValues || p.values != d || len(p.vstats) != d || n == nil || n.param ||
