@@ -55,6 +55,7 @@ type node struct {
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
 	named   bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool // a word parameter entered by a word other than known[0] (noteEntry)
 }
 
 const (
@@ -1003,6 +1004,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
+			noteEntry(p, seg)
 			t.setKind(p, Word)
 			n = p
 			continue
@@ -1023,6 +1025,8 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if depth == 0 && t.addValue(p, seg) {
 				t.promoteCousins(n)
 			}
+			noteValue(p, seg, rest)
+			noteEntry(p, seg)
 			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) {
 				return t.rewalk(path, depth)
 			}
@@ -1953,6 +1957,7 @@ func sharedLiteral(ns ...*node) bool {
 func (t *tree) merge(dst, src *node) {
 	if dst.param && !src.param {
 		noteMerged(dst, src)
+		noteEntry(dst, src.key)
 	}
 	dst.calls += src.calls
 	t.nodes--
@@ -1974,6 +1979,7 @@ func (t *tree) merge(dst, src *node) {
 			t.trackSlot(dp)
 		}
 		dp.values += sp.values
+		dp.varied = dp.varied || sp.varied
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
 		for _, v := range sp.known {
 			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {

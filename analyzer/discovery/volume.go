@@ -92,10 +92,21 @@ func (t *tree) demoteConstant(p *node) bool {
 }
 
 // lexicalConstant reports whether p is a word parameter a lexical rule
-// made from one value, not thrown out by the frozen walk.
+// made from one value that alone ever entered it.
 func lexicalConstant(p *node) bool {
-	return p.param && p.kind == Word && p.values == 1 && len(p.known) == 1 &&
+	return p.param && p.kind == Word && p.values == 1 && len(p.known) == 1 && !p.varied &&
 		(p.rule == ruleCollectionSlot || p.rule == ruleSameNoun)
+}
+
+// noteEntry records that word w entered parameter p: p.values counts the
+// values the walk records (not those of a walk the tree changed under),
+// so a parameter is "one value" for the volume rules only while every
+// word that entered it was that value; one not known, or entering before
+// any was known, marks it varied.
+func noteEntry(p *node, w string) {
+	if !p.varied && (len(p.known) == 0 || p.known[0] != w && !slices.Contains(p.known, w)) {
+		p.varied = true
+	}
 }
 
 // rememberConstant records w as a constant of the API so that the lexical
@@ -383,7 +394,7 @@ func (t *tree) splitClosed(p *node) bool {
 	p.checkAt = p.calls + 32 // merges add calls in bulk: a multiple of 32 may be skipped
 	d := len(p.known)
 	n := p.parent
-	if d < 2 || d > maxClosedValues || p.values != d || len(p.vstats) != d || n == nil || n.param ||
+	if d < 2 || d > maxClosedValues || p.values != d || len(p.vstats) != d || p.varied || n == nil || n.param ||
 		p.calls < int64(closedCallsPerValue*d) {
 		return false
 	}
