@@ -117,6 +117,7 @@ type Stats struct {
 	ShedHosts     int64 // calls to hosts beyond MaxHosts
 	ShedEndpoints int64 // calls to new endpoints beyond MaxEndpoints
 	ForcedParams  int64 // segments folded into a parameter by MaxNodesPerHost
+	ShedConstants int64 // constant-word evidence not kept: words past maxConstant, parameters past maxSlots per host
 	Hosts         int
 	Endpoints     int
 }

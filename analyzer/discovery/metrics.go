@@ -24,6 +24,8 @@ func (inv *Inventory) Register(reg prometheus.Registerer) error {
 			ConstLabels: prometheus.Labels{"reason": "max_endpoints"}}, stat(func(s Stats) float64 { return float64(s.ShedEndpoints) })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "apitap_discovery_forced_params_total", Help: "Path segments folded into a parameter because a host reached its tree node limit."},
 			stat(func(s Stats) float64 { return float64(s.ForcedParams) })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "apitap_discovery_constants_shed_total", Help: "Constant-word evidence not kept because a host reached its limit (words shown constant, word parameters tracked)."},
+			stat(func(s Stats) float64 { return float64(s.ShedConstants) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "apitap_discovery_hosts", Help: "Hosts in the inventory."},
 			stat(func(s Stats) float64 { return float64(s.Hosts) })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "apitap_discovery_endpoints", Help: "Endpoints in the inventory (seen or documented on a seen host)."},

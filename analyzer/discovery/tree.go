@@ -51,6 +51,15 @@ type node struct {
 	// literal was last found not to join its parent's parameter by volume,
 	// so the test runs again only when that evidence changed.
 	volKey int
+
+	// vstats are, on a word parameter of a few values, what traffic showed
+	// of each of p.known (volume.go); closed marks a position whose words
+	// traffic showed to be a closed set of names (splitClosed).
+	vstats  []valueStat
+	checkAt int64 // p.calls at which splitClosed looks again
+	closed  bool
+	named   bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool // a word parameter entered by a word other than known[0] (noteEntry)
 }
 
 const (
@@ -94,9 +103,10 @@ const (
 	ruleSameNoun                   // values the same noun holds elsewhere in the API
 	ruleSystemOps                  // words leading to the same system operation (_find, _search)
 	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
+	ruleTenant                     // words at a namespace position with the same sub-resources (volume.go)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -414,7 +424,7 @@ func singlePart(s string) bool {
 // evidence (typed values, or words in a collection slot), so that words
 // leading to its sub-resources are instances too.
 func (p *node) instanceParam() bool {
-	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps || p.rule == ruleFileName
+	return p.kind != Word || p.rule == ruleCollectionSlot || p.rule == ruleAligned || p.rule == ruleNested || p.rule == ruleSameNoun || p.rule == ruleSystemOps || p.rule == ruleFileName || p.rule == ruleTenant
 }
 
 // nestedInstance reports whether word w, a child of n, is an instance by
@@ -818,6 +828,12 @@ type tree struct {
 	lone map[string][]*node
 	// keyBuf is sweepVolume's buffer of sorted keys.
 	keyBuf []string
+
+	// constant are plain words traffic showed to be names of the API
+	// (demoteConstant), at most maxConstant; slots the word parameters the
+	// lexical rules made, at most maxSlots (volume.go).
+	constant map[string]bool
+	slots    []*node
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -851,6 +867,9 @@ var reservedLiterals = map[string]bool{
 	"schema": true, "openapi.json": true, "swagger.json": true, "favicon.ico": true, "robots.txt": true, "index.html": true,
 	"first": true, "last": true, "next": true, "previous": true, "random": true, "public": true, "private": true,
 	"admin": true, "internal": true, "debug": true, "metrics": true, "version": true, "ping": true, "feed": true,
+	// Placeholders, not values: the caller itself or every instance
+	// (/1/user/-/profile.json, /projects/-/locations/-).
+	"-": true, "~": true, "*": true, "_": true,
 }
 
 // namespaceLiterals are segments after which resource names (collection
@@ -887,6 +906,12 @@ func namespaceWord(k string) bool {
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
+	if k == Token && versionAt(parent, seg) {
+		return Version // /api/v1.0.0/teams
+	}
+	if k == Word && fieldAssignment(seg) {
+		return Token // /product-projections/key=linen-shirt-white: a lookup by a field's value
+	}
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
 		!namespaceWord(parent.key) && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
@@ -952,11 +977,20 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
+		if n.param && n.values == 1 && !t.frozen {
+			t.demoteConstant(n) // n becomes a literal in place
+		}
+		if n.param && n.kind == Word && n.rule == ruleNone && t.splitClosed(n) {
+			return t.rewalk(path, depth) // n's words are names (volume.go)
+		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
 			n = t.fileValue(n, seg)
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
+			if n.param && !n.promoted && c.calls&(c.calls-1) == 0 && t.openSetChanged(n) {
+				return t.rewalk(path, depth) // the words below n are values still arriving (volume.go)
+			}
 			n = c
 			continue
 		}
@@ -988,12 +1022,14 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
 			}
+			noteValue(p, seg, rest)
+			noteEntry(p, seg)
 			t.setKind(p, Word)
 			n = p
 			continue
 		}
-		slot := k == Word && (slotValue(n, seg) && !besideIDs(n, seg) || n.pchild != nil && n.pchild.knows(seg))
-		sameNoun := k == Word && !slot && t.knownElsewhere(n, seg)
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg))
+		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
@@ -1003,10 +1039,13 @@ func (t *tree) walkDepth(path string, depth int) *node {
 					p.rule = ruleSameNoun
 				}
 				t.addWordKid(n)
+				t.trackSlot(p)
 			}
 			if depth == 0 && t.addValue(p, seg) {
 				t.promoteCousins(n)
 			}
+			noteValue(p, seg, rest)
+			noteEntry(p, seg)
 			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) {
 				return t.rewalk(path, depth)
 			}
@@ -1019,6 +1058,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		c := t.newLit(n, seg)
+		if k == Version && !n.param && t.demoteNamed(n.key) {
+			return t.rewalk(path, depth) // n names a service of the API (volume.go)
+		}
 		if collectionOps[seg] && t.demoteSlot(n) {
 			return t.rewalk(path, depth) // n names a collection (see demoteSlot)
 		}
@@ -1049,6 +1091,12 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	n.calls++
 	if t.volumeOnPath(n) {
 		return t.rewalk(path, depth) // a literal on the path joined its parameter
+	}
+	if n.param && n.values == 1 && !t.frozen {
+		t.demoteConstant(n)
+	}
+	if n.param && n.kind == Word && n.rule == ruleNone && t.splitClosed(n) {
+		return t.rewalk(path, depth)
 	}
 	return n
 }
@@ -1433,7 +1481,7 @@ func (t *tree) maybePromote(n *node) bool {
 
 // promote is maybePromote without the re-examination of n's parent.
 func (t *tree) promote(n *node) bool {
-	if t.frozen {
+	if t.frozen || n.closed {
 		return false
 	}
 	var words []*node
@@ -1455,6 +1503,9 @@ func (t *tree) promote(n *node) bool {
 	}
 	if sys := systemOperands(words); sys != nil {
 		return t.promoteInstances(n, sys, ruleSystemOps)
+	}
+	if ten := tenants(n, words); ten != nil {
+		return t.promoteInstances(n, ten, ruleTenant)
 	}
 	// Dominant shape and the share of siblings compatible with it. A
 	// leaf agrees with every shape, so the dominant one is taken among
@@ -1496,7 +1547,7 @@ func (t *tree) promote(n *node) bool {
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
 	for _, k := range dom {
-		if k != "{}" && Classify(k) != Version && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3)
+		if k != "{}" && Classify(k) != Version && !versionedPrefixIn(words, k) && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3) or API prefix (/airlines/rest)
 			sharedSub = true
 		}
 	}
@@ -1529,6 +1580,8 @@ func (t *tree) promote(n *node) bool {
 		ok = false
 	case share < cfg.Similarity:
 		ok = false
+	case n.param && openSet(cfg, words):
+		ok = true // after a parameter, values still arriving (volume.go)
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
@@ -1879,6 +1932,9 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			continue
 		}
 		for k := range w.lits {
+			if versionedPrefix(w.lits[k]) {
+				continue // /airlines/rest/v1, /airports/rest/v1: services, each with its API prefix
+			}
 			if Classify(k) == Version {
 				if wres {
 					continue // /rest/v1, /auth/v1: services of one API, each versioned
@@ -1944,6 +2000,10 @@ func sharedLiteral(ns ...*node) bool {
 // merge folds src (and its subtree) into dst, which takes src's calls,
 // endpoints and children.
 func (t *tree) merge(dst, src *node) {
+	if dst.param && !src.param {
+		noteMerged(dst, src)
+		noteEntry(dst, src.key)
+	}
 	dst.calls += src.calls
 	t.nodes--
 	t.unindex(src)
@@ -1961,8 +2021,10 @@ func (t *tree) merge(dst, src *node) {
 		}
 		if dp.rule == ruleNone && sp.rule != ruleNone {
 			dp.rule, dp.confidence = sp.rule, sp.confidence // the evidence moves with the values
+			t.trackSlot(dp)
 		}
 		dp.values += sp.values
+		dp.varied = dp.varied || sp.varied
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
 		for _, v := range sp.known {
 			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
@@ -1989,6 +2051,7 @@ func (t *tree) merge(dst, src *node) {
 			if p.rule == ruleNone {
 				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
 				t.addWordKid(dst)
+				t.trackSlot(p)
 			}
 			t.addValue(p, k)
 			t.merge(p, c)
@@ -2280,6 +2343,7 @@ func (t *tree) absorbKnown(n *node) bool {
 	if p.rule == ruleNone {
 		p.rule, p.confidence = ruleSameNoun, slotConfidence
 		t.addWordKid(n)
+		t.trackSlot(p)
 	}
 	for _, k := range keys {
 		c := n.lits[k]

@@ -1,0 +1,437 @@
+package discovery
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apitap/apitap/apicall"
+)
+
+// checkEveryOrderAtVolume feeds the paths in every order of their first
+// arrival, then again and again in that order until each was seen reps
+// times (traffic: the same calls keep coming), and checks the templates.
+func checkEveryOrderAtVolume(t *testing.T, paths []string, reps int, want map[string]string) {
+	t.Helper()
+	permutations(paths, func(order []string) {
+		if t.Failed() {
+			return
+		}
+		var calls []string
+		for range reps {
+			calls = append(calls, order...)
+		}
+		got := observeAll(t, calls)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %s, %d times each: %s → %s, want %s", strings.Join(order, " "), reps, p, got[p], w)
+			}
+		}
+	})
+}
+
+func TestReleaseVersion(t *testing.T) {
+	for s, want := range map[string]bool{
+		"v1.0.0": true, "1.0.0": true, "V2.10.3": true, "v10.200.3": true,
+		"v1.0": false, "1.2": false, "v1.0.0.1": false, "10.0.0.1": false, "v1.0.0-beta": false, "v1..0": false,
+		"1.0.": false, "v1.0.0a": false, "vv1.0.0": false, "": false, "v": false, "1234.0.0": false,
+	} {
+		if got := releaseVersion(s); got != want {
+			t.Errorf("releaseVersion(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// After the root or an API prefix a release names the API's version.
+	t.Run("versions", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/api/v1.0.0/teams/806707c3-ad7a-4fcb-98d3-90655b76519e/pulls", "/api/v1.0.0/carriers",
+			"/api/v1.0.0/teams/5e0b5592-d174-4272-a713-cda9a2ef1e9e/pulls", "/2.3.1/stations/list",
+		}, map[string]string{
+			"/api/v1.0.0/teams/806707c3-ad7a-4fcb-98d3-90655b76519e/pulls": "/api/v1.0.0/teams/{id}/pulls",
+			"/api/v1.0.0/carriers": "/api/v1.0.0/carriers",
+			"/2.3.1/stations/list": "/2.3.1/stations/list",
+		})
+	})
+	// Elsewhere it is a release, a value: after a package, a collection
+	// or a tag noun.
+	t.Run("releases", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/npm/express/4.18.2/files", "/npm/express/4.17.1/files", "/tags/v1.2.3", "/releases/v2.0.1",
+		}, map[string]string{
+			"/npm/express/4.18.2/files": "/npm/express/{id}/files",
+			"/tags/v1.2.3":              "/tags/{id}",
+			"/releases/v2.0.1":          "/releases/{id}",
+		})
+	})
+}
+
+// TestConstantWord: a word a lexical rule takes for a value (pulse after
+// the plural airlines, then wherever the same noun appears) is a name of
+// the API once traffic shows it never varies over many calls; below that
+// volume, with two values, or with typed values, nothing changes.
+func TestConstantWord(t *testing.T) {
+	constant := []string{
+		"/gw/airlines/pulse/json/active", "/gw/airports/pulse/json/active",
+		"/gw/flightstatus/pulse/json/flight/1145409069", "/gw/flightstatus/pulse/json/flight/1145204507",
+	}
+	t.Run("constant", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, constant, 12, map[string]string{
+			"/gw/airlines/pulse/json/active":                "/gw/airlines/pulse/json/active",
+			"/gw/airports/pulse/json/active":                "/gw/airports/pulse/json/active",
+			"/gw/flightstatus/pulse/json/flight/1145409069": "/gw/flightstatus/pulse/json/flight/{id}",
+		})
+	})
+	t.Run("constant, then below a new parent", func(t *testing.T) {
+		var calls []string
+		for range 12 {
+			calls = append(calls, constant...)
+		}
+		calls = append(calls, "/gw/aircraft/pulse/json/active")
+		got := observeAll(t, calls)
+		if w := "/gw/aircraft/pulse/json/active"; got[w] != w {
+			t.Errorf("%s → %s after rest was shown constant", w, got[w])
+		}
+	})
+	// A shared API prefix with its version below is no shared
+	// sub-resource; a shared prefix without one still is (Jenkins jobs'
+	// /api/json).
+	t.Run("services", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/gw/airlines/rest/v1/active", "/gw/airports/rest/v1/active", "/gw/aircraft/rest/v2/active",
+		}, 16, map[string]string{
+			"/gw/airlines/rest/v1/active": "/gw/airlines/rest/v1/active",
+			"/gw/aircraft/rest/v2/active": "/gw/aircraft/rest/v2/active",
+		})
+	})
+	t.Run("instances", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/job/backend-ci/api/json", "/job/frontend-ci/api/json", "/job/nightly-ci/api/json",
+		}, map[string]string{
+			"/job/backend-ci/api/json": "/job/{name}/api/json",
+			"/job/nightly-ci/api/json": "/job/{name}/api/json",
+		})
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, constant, 2, map[string]string{
+			"/gw/airlines/pulse/json/active": "/gw/airlines/{name}/json/active",
+		})
+	})
+	t.Run("two values", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/crates/serde/owners", "/crates/tokio/owners", "/crates/serde/versions",
+		}, 40, map[string]string{
+			"/crates/serde/owners":   "/crates/{name}/owners",
+			"/crates/tokio/owners":   "/crates/{name}/owners",
+			"/crates/serde/versions": "/crates/{name}/versions",
+		})
+	})
+	t.Run("typed", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/orders/10423/items", "/orders/10423", "/crates/serde/owners",
+		}, 40, map[string]string{
+			"/orders/10423/items":  "/orders/{id}/items",
+			"/orders/10423":        "/orders/{id}",
+			"/crates/serde/owners": "/crates/serde/owners",
+		})
+	})
+}
+
+// TestTenants: words where resource names live (the root, an API prefix,
+// a version) that share three or more sub-resources are tenants of one
+// API; two shared sub-resources, API prefixes and resource words are not.
+func TestTenants(t *testing.T) {
+	t.Run("tenants", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/acme-prod/carts/3cbd4457-bb1d-447f-8c98-d7b94a3a4a81", "/acme-prod/orders", "/acme-prod/me/active-cart",
+			"/nordic-eu/carts", "/nordic-eu/orders", "/nordic-eu/me/carts",
+		}, map[string]string{
+			"/acme-prod/carts/3cbd4457-bb1d-447f-8c98-d7b94a3a4a81": "/{name}/carts/{id}",
+			"/nordic-eu/orders":         "/{name}/orders",
+			"/acme-prod/me/active-cart": "/{name}/me/active-cart",
+		})
+	})
+	t.Run("after a version", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v1/tenant-a/users", "/v1/tenant-a/groups", "/v1/tenant-a/roles",
+			"/v1/tenant-b/users", "/v1/tenant-b/groups", "/v1/tenant-b/roles",
+		}, map[string]string{
+			"/v1/tenant-a/users": "/v1/{name}/users",
+			"/v1/tenant-b/roles": "/v1/{name}/roles",
+		})
+	})
+	t.Run("two shared", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/shop-a/carts", "/shop-a/orders", "/shop-b/carts", "/shop-b/orders", "/shop-b/stock",
+		}, map[string]string{
+			"/shop-a/carts": "/shop-a/carts",
+			"/shop-b/stock": "/shop-b/stock",
+		})
+	})
+	t.Run("prefixes", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/api/users", "/api/groups", "/api/roles", "/admin/users", "/admin/groups", "/admin/roles",
+		}, map[string]string{
+			"/api/users":   "/api/users",
+			"/admin/roles": "/admin/roles",
+		})
+	})
+	t.Run("resource words", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/catalog/items", "/catalog/prices", "/catalog/images", "/inventory/items", "/inventory/prices", "/inventory/images",
+		}, map[string]string{
+			"/catalog/items":    "/catalog/items",
+			"/inventory/images": "/inventory/images",
+		})
+	})
+}
+
+func TestFieldAssignment(t *testing.T) {
+	for s, want := range map[string]bool{
+		"key=linen-shirt-white": true, "order-number=100045231": true, "slug=hello": true, "by_email=a": true,
+		"key=": false, "=x": false, "uXjVOD6LSME=": false, "aDYlohsHRtCd4ii1uC2+hA==": false, "a=b=c": false,
+		"key": false, "k.1=x": false, "": false,
+	} {
+		if got := fieldAssignment(s); got != want {
+			t.Errorf("fieldAssignment(%q) = %v, want %v", s, got, want)
+		}
+	}
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/shop/product-projections/key=linen-shirt-white", "/shop/product-projections/search",
+			"/shop/categories/key=shoes", "/shop/categories",
+		}, map[string]string{
+			"/shop/product-projections/key=linen-shirt-white": "/shop/product-projections/{id}",
+			"/shop/product-projections/search":                "/shop/product-projections/search",
+			"/shop/categories/key=shoes":                      "/shop/categories/{id}",
+		})
+	})
+}
+
+// checkShuffledAtVolume feeds calls in the given order, reversed, and in
+// 20 random orders (seeded), and checks the templates each time.
+func checkShuffledAtVolume(t *testing.T, calls []string, want map[string]string) {
+	t.Helper()
+	orders := [][]string{calls, slices.Clone(calls)}
+	slices.Reverse(orders[1])
+	for seed := range uint64(20) {
+		o := slices.Clone(calls)
+		r := rand.New(rand.NewPCG(seed, 11))
+		r.Shuffle(len(o), func(i, j int) { o[i], o[j] = o[j], o[i] })
+		orders = append(orders, o)
+	}
+	for i, o := range orders {
+		got := observeAll(t, o)
+		for p, w := range want {
+			if got[p] != w {
+				t.Errorf("order %d: %s → %s, want %s", i, p, got[p], w)
+			}
+		}
+	}
+}
+
+func repeat(n int, ps ...string) []string {
+	var out []string
+	for range n {
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// TestOpenSet: below a parameter, words that keep arriving at volume
+// (two repeated, most seen once) are values; the same words seen once
+// each (a URL corpus), a closed set that repeats, or resource words are
+// not.
+func TestOpenSet(t *testing.T) {
+	keys := []string{"/toggles/42/holiday-theme-x", "/toggles/42/kill-switch-recs", "/toggles/42/sso-login-beta",
+		"/toggles/42/cart-upsell", "/toggles/42/promo-banner-x", "/toggles/42/chatbot-widget-y", "/toggles/42/nav-menu-rework"}
+	for _, w := range keys {
+		if resourceWord(strings.TrimPrefix(w, "/toggles/42/")) {
+			t.Fatalf("%s: pick a word outside the vocabulary", w)
+		}
+	}
+	t.Run("open", func(t *testing.T) {
+		calls := append(repeat(12, "/toggles/42/dark-mode-beta", "/toggles/42/new-checkout-flow"), keys...)
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/toggles/42/dark-mode-beta":  "/toggles/{id}/{name}",
+			"/toggles/42/nav-menu-rework": "/toggles/{id}/{name}",
+		})
+	})
+	t.Run("once each", func(t *testing.T) {
+		calls := append([]string{"/toggles/42/dark-mode-beta", "/toggles/42/new-checkout-flow"}, keys...)
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/toggles/42/dark-mode-beta":  "/toggles/{id}/dark-mode-beta",
+			"/toggles/42/nav-menu-rework": "/toggles/{id}/nav-menu-rework",
+		})
+	})
+	t.Run("closed", func(t *testing.T) {
+		checkShuffledAtVolume(t, repeat(4, keys[:5]...), map[string]string{
+			"/toggles/42/holiday-theme-x": "/toggles/{id}/holiday-theme-x",
+			"/toggles/42/cart-upsell":     "/toggles/{id}/cart-upsell",
+		})
+	})
+	t.Run("resource words", func(t *testing.T) {
+		calls := append(repeat(6, "/repos/42/issues", "/repos/42/pulls"),
+			"/repos/42/commits", "/repos/42/branches", "/repos/42/tags", "/repos/42/releases", "/repos/42/languages", "/repos/42/contributors")
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/repos/42/issues":    "/repos/{id}/issues",
+			"/repos/42/languages": "/repos/{id}/languages",
+		})
+	})
+}
+
+// TestClosedSet: sibling words the statistical rule merged (a leaf
+// agrees with every shape) are split back into literals once traffic
+// shows a closed set of names, each leading to its own sub-paths; a
+// parameter whose values share sub-paths, or seen below that volume,
+// stays.
+func TestClosedSet(t *testing.T) {
+	names := []string{
+		"/1/player/-/matches/date/2026-11-20", "/1/player/-/matches/list.json",
+		"/1/player/-/badges.json", "/1/player/-/settings.json", "/1/player/-/avatar.json",
+	}
+	t.Run("names", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, names, 20, map[string]string{
+			"/1/player/-/matches/date/2026-11-20": "/1/player/-/matches/date/{date}",
+			"/1/player/-/matches/list.json":       "/1/player/-/matches/list.json",
+			"/1/player/-/badges.json":             "/1/player/-/badges.json",
+			"/1/player/-/avatar.json":             "/1/player/-/avatar.json",
+		})
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, names, 2, map[string]string{
+			"/1/player/-/badges.json": "/1/player/-/{name}",
+		})
+	})
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/team/alpha-squad/members", "/team/bravo-squad/members", "/team/delta-squad/boards",
+			"/team/alpha-squad/boards", "/team/echo-squad",
+		}, 20, map[string]string{
+			"/team/alpha-squad/members": "/team/{name}/members",
+			"/team/delta-squad/boards":  "/team/{name}/boards",
+			"/team/echo-squad":          "/team/{name}",
+		})
+	})
+}
+
+// TestServiceName: a word that leads to a version somewhere in the API
+// names a service, so it is no value below a collection either, whichever
+// arrives first; a word that leads to no version still is.
+func TestServiceName(t *testing.T) {
+	t.Run("service", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/events/hr/v1/1042", "/hr/v2/workers/G35YD2JIKSITLILZ", "/hr/v2/workers", "/events/hr/v1/1043",
+		}, map[string]string{
+			"/events/hr/v1/1042": "/events/hr/v1/{id}",
+			"/hr/v2/workers":     "/hr/v2/workers",
+		})
+	})
+	t.Run("value", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/crates/serde/versions", "/serde/docs", "/crates/tokio/versions",
+		}, map[string]string{
+			"/crates/serde/versions": "/crates/{name}/versions",
+		})
+	})
+}
+
+// TestPlaceholder: '-' (the caller, or every instance) stays literal
+// beside the ids of the same position, in every order.
+func TestPlaceholder(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/1/user/-/profile.json", "/1/user/4KRQ7R/profile.json", "/1/user/-/devices.json", "/1/user/23BLXY/profile.json",
+	}, map[string]string{
+		"/1/user/-/profile.json":      "/1/user/-/profile.json",
+		"/1/user/4KRQ7R/profile.json": "/1/user/{id}/profile.json",
+	})
+}
+
+// TestTrafficAOrderReport scores traffic A fed in reverse and in five
+// shuffled orders (report-only: volume rules decide when the evidence is
+// in, so the figures may differ from the generated order's). 2026-11-24,
+// traffic A round: generated order precision 0.981, recall 0.994; reverse
+// 0.961 / 0.987; shuffles 0.980-0.981 / 0.988-0.994 (main before the
+// round: 0.898-0.909 / 0.949-0.950).
+func TestTrafficAOrderReport(t *testing.T) {
+	lines := trafficLines(t, "testdata/traffic_a.spec")
+	rev := slices.Clone(lines)
+	slices.Reverse(rev)
+	s := scoreCorpus(t, rev)
+	t.Logf("traffica, reverse order: precision %.3f, recall %.3f, exact %d/%d", s.precision(), s.recall(), s.exact, s.urls)
+	for seed := range uint64(5) {
+		ls := slices.Clone(lines)
+		r := rand.New(rand.NewPCG(seed, 7))
+		r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+		s := scoreCorpus(t, ls)
+		t.Logf("traffica, shuffle %d: precision %.3f, recall %.3f, exact %d/%d", seed, s.precision(), s.recall(), s.exact, s.urls)
+	}
+}
+
+// TestVolumeRulesStress feeds many calls of paths drawn from a small set
+// of segments, so that the volume rules (constant words, service names,
+// tenants, open and closed sets) fire and undo each other's ground, and
+// checks that every path observed keeps a template. (Stats().Endpoints
+// and len(Endpoints()) differ by one in about 1 % of such seeds, on main
+// before the volume rules too; not checked here.)
+func TestVolumeRulesStress(t *testing.T) {
+	segs := strings.Fields("- users orders rest v1 v2 v1.0.0 api flags alpha-one bravo-two key=x key=y profile.json " +
+		"devices.json activities date list.json hr events carts me active-cart 42 17 2026-11-24 " +
+		"3cbd4457-bb1d-447f-8c98-d7b94a3a4a81 G35YD2JIKSITLILZ shop-a shop-b")
+	var closedAll, namedAll int
+	for seed := range uint64(12) {
+		r := rand.New(rand.NewPCG(seed, 3))
+		// A closed set of names first, so the split has its evidence too.
+		paths := []string{"/1/player/-/matches/date/2026-11-20", "/1/player/-/badges.json", "/1/player/-/settings.json",
+			"/1/player/-/matches/list.json", "/1/player/-/avatar.json"}
+		for range 300 {
+			var b strings.Builder
+			for range 1 + r.IntN(6) {
+				b.WriteByte('/')
+				b.WriteString(segs[r.IntN(len(segs))])
+			}
+			paths = append(paths, b.String())
+		}
+		inv, err := New(DefaultConfig(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn := map[string]bool{}
+		for i := range 20000 {
+			// Zipf-like: a few paths often, most rarely.
+			p := paths[int(float64(len(paths))*r.Float64()*r.Float64()*r.Float64())]
+			drawn[p] = true
+			if m := inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200}); m.Template == "" {
+				t.Fatalf("seed %d call %d: no template for %s", seed, i, p)
+			}
+		}
+		for p := range drawn {
+			if inv.Template("h", "GET", p) == "" {
+				t.Errorf("seed %d: %s was observed and has no template", seed, p)
+			}
+		}
+		tr := inv.hosts["h"].tree
+		closed, named := 0, 0
+		var visit func(n *node)
+		visit = func(n *node) {
+			if n.closed {
+				closed++
+			}
+			if n.named {
+				named++
+			}
+			for _, c := range n.lits {
+				visit(c)
+			}
+			if n.pchild != nil {
+				visit(n.pchild)
+			}
+		}
+		visit(tr.root)
+		t.Logf("seed %d: %d closed positions, %d words shown names, %d constants", seed, closed, named, len(tr.constant))
+		closedAll += closed
+		namedAll += named
+	}
+	if closedAll == 0 || namedAll == 0 {
+		t.Errorf("the stress split %d closed sets and showed %d names: it no longer exercises the volume rules", closedAll, namedAll)
+	}
+}
