@@ -988,9 +988,6 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
-			if n.param && !n.promoted && c.calls&(c.calls-1) == 0 && t.openSetChanged(n) {
-				return t.rewalk(path, depth) // the words below n are values still arriving (volume.go)
-			}
 			n = c
 			continue
 		}
@@ -1580,8 +1577,6 @@ func (t *tree) promote(n *node) bool {
 		ok = false
 	case share < cfg.Similarity:
 		ok = false
-	case n.param && openSet(cfg, words):
-		ok = true // after a parameter, values still arriving (volume.go)
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.

@@ -231,50 +231,6 @@ func fieldAssignment(s string) bool {
 	return true
 }
 
-// openSet reports whether the words below a parameter are values of an
-// open set: at least MinSiblings of them, mostly no resource words, and
-// traffic still bringing new ones: with twice as many calls as words
-// (volume: a URL corpus shows each once), half or more were seen once, and the
-// calls seen once are at least a sixth of the calls to them all (the
-// Good-Turing estimate of the chance that the next call brings a new
-// word). Sub-resources of an instance are a closed set of resource words
-// (/repos/{owner}/{repo}/issues, /pulls, /commits) that repeat; flag or
-// object keys keep arriving (/flags/{project}/new-checkout-flow,
-// /enable-dark-mode, ...). Below a parameter only 32 words or more made
-// a parameter before.
-func openSet(cfg *Config, words []*node) bool {
-	d := len(words)
-	if d < cfg.MinSiblings || 2*resourceWords(words) > d {
-		return false
-	}
-	var once, calls int64
-	for _, w := range words {
-		calls += w.calls
-		if w.calls == 1 {
-			once++
-		}
-	}
-	return calls >= 2*int64(d) && 2*once >= int64(d) && 6*once >= calls
-}
-
-// openSetChanged re-applies the statistical rule to the words below
-// parameter n when their calls grew (the caller checks at powers of two
-// of a word's calls): whether they are an open set depends on how often
-// each came back, not only on which arrived last. It reports whether n
-// was promoted.
-func (t *tree) openSetChanged(n *node) bool {
-	if t.frozen || len(n.lits) < t.cfg.MinSiblings {
-		return false
-	}
-	words := make([]*node, 0, len(n.lits))
-	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) {
-			words = append(words, c)
-		}
-	}
-	return openSet(t.cfg, words) && t.maybePromote(n)
-}
-
 // Closed sets. The statistical rule merges sibling words into a parameter
 // when they agree in shape, and a leaf agrees with every shape, so
 // /1/user/-/activities/date/{date} and /1/user/-/profile.json,
