@@ -980,7 +980,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && n.rule == ruleNone && t.splitClosed(n) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n)) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -1092,7 +1092,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && n.rule == ruleNone && t.splitClosed(n) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n)) {
 		return t.rewalk(path, depth)
 	}
 	return n

@@ -265,7 +265,7 @@ type valueStat struct {
 // noteValue records one call through value v of word parameter p whose
 // path continues with rest ("" when it ends at v).
 func noteValue(p *node, v, rest string) {
-	if p.kind != Word || p.rule != ruleNone || p.values > maxClosedValues || p.values != len(p.known) {
+	if p.kind != Word || p.rule != ruleNone && !lexicalRule(p.rule) || p.values > maxClosedValues || p.values != len(p.known) {
 		return
 	}
 	i := slices.Index(p.known, v)
@@ -354,6 +354,62 @@ func (t *tree) splitClosed(p *node) bool {
 		p.calls < int64(closedCallsPerValue*d) {
 		return false
 	}
+	return t.splitOwned(p, false)
+}
+
+// lexicalRule reports whether r is a rule that takes a word for a value
+// by its words and position alone (collectionSlot, sameNoun).
+func lexicalRule(r rule) bool { return r == ruleCollectionSlot || r == ruleSameNoun }
+
+// disjointCalls is how many calls each value of a lexical parameter must
+// have seen for splitDisjoint to read its sub-paths: a value of a real
+// parameter seen 8 times that always took one sub-path while another
+// value always took another is unlikely unless the resource has one
+// shape, and then the values share it.
+const disjointCalls = 8
+
+// splitDisjoint turns a word parameter a lexical rule made (the
+// collection-slot or same-noun rule: a word after a collection noun is an
+// instance) back into literals when traffic shows its words behave as
+// separate endpoints: 2 to maxClosedValues words, each seen at least
+// disjointCalls times, and every continuation, the end of the path
+// included, taken by exactly one of them (/stats/realtime/visitors
+// beside /stats/timeseries, where instances of one collection share
+// their shapes: /users/alice and /users/bob both end there or both lead
+// to repos). Lexical evidence is read once, on the words; this reads
+// the traffic, and runs again every 8 calls from 8 per word on.
+func (t *tree) splitDisjoint(p *node) bool {
+	d := len(p.known)
+	if t.frozen || p.kind != Word || !lexicalRule(p.rule) || d < 2 || d > maxClosedValues || p.calls < int64(disjointCalls*d) || p.calls < p.checkAt {
+		return false
+	}
+	p.checkAt = p.calls + 8
+	n := p.parent
+	if p.values != d || len(p.vstats) != d || n == nil || n.param || p.parent.pchild != p {
+		return false
+	}
+	enders := 0
+	for _, s := range p.vstats {
+		if s.calls < disjointCalls {
+			return false
+		}
+		if s.leaf > 0 {
+			enders++
+		}
+	}
+	if enders > 1 {
+		return false // two words end here: values of one parameter, or leaves that tell nothing
+	}
+	return t.splitOwned(p, true)
+}
+
+// splitOwned splits p into literals, one per known word, when every
+// sub-path of p is led to by exactly one word (see splitClosed); lexical
+// also closes nothing to the statistical rule and keeps the words
+// literal by their own nodes.
+func (t *tree) splitOwned(p *node, lexical bool) bool {
+	d := len(p.known)
+	n := p.parent
 	owner := map[string]int{}
 	var once, calls int64
 	for i, s := range p.vstats {
@@ -409,7 +465,8 @@ func (t *tree) splitClosed(p *node) bool {
 	for _, e := range p.eps {
 		t.attach(lits[leafOwner], e)
 	}
-	n.pchild, n.promoted, n.closed = nil, false, true
+	n.pchild, n.promoted = nil, false
+	n.closed = n.closed || !lexical
 	t.nodes--
 	p.eps, p.lits, p.pchild, p.parent = nil, nil, nil, nil
 	for _, l := range lits {

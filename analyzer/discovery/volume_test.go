@@ -414,3 +414,50 @@ func TestSubResourcesAtVolume(t *testing.T) {
 		"/fleet/7101/odometer": "/fleet/{id}/odometer",
 	})
 }
+
+// TestDisjointSlot: words a lexical rule took for instances of a
+// collection (/metrics/rollup, /metrics/streamz/viewers after the plural
+// metrics) are split back into literals once traffic shows each takes a
+// continuation of its own, the end of the path included; below that
+// volume, with two words ending there, or with words sharing a
+// sub-resource, the parameter stays, and the sub-resources of its
+// instances stay literal.
+func TestDisjointSlot(t *testing.T) {
+	names := []string{"/api/v2/metrics/rollup", "/api/v2/metrics/streamz/viewers", "/api/v2/metrics/summary"}
+	t.Run("names", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, names, 10, map[string]string{
+			"/api/v2/metrics/rollup":          "/api/v2/metrics/rollup",
+			"/api/v2/metrics/streamz/viewers": "/api/v2/metrics/streamz/viewers",
+			"/api/v2/metrics/summary":         "/api/v2/metrics/summary",
+		})
+		checkShuffledAtVolume(t, repeat(12, names...), map[string]string{
+			"/api/v2/metrics/rollup":          "/api/v2/metrics/rollup",
+			"/api/v2/metrics/streamz/viewers": "/api/v2/metrics/streamz/viewers",
+		})
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, names, 2, map[string]string{
+			"/api/v2/metrics/rollup":          "/api/v2/metrics/{name}",
+			"/api/v2/metrics/streamz/viewers": "/api/v2/metrics/{name}/viewers",
+		})
+	})
+	t.Run("two words end", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/api/v2/metrics/rollup", "/api/v2/metrics/streamz/viewers", "/api/v2/metrics/crunchy",
+		}, 20, map[string]string{
+			"/api/v2/metrics/rollup":          "/api/v2/metrics/{name}",
+			"/api/v2/metrics/streamz/viewers": "/api/v2/metrics/{name}/viewers",
+			"/api/v2/metrics/crunchy":         "/api/v2/metrics/{name}",
+		})
+	})
+	t.Run("instances", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/widgets/zorbly", "/widgets/quimp/parts", "/widgets/zorbly/parts", "/widgets/quimp/gears",
+		}, 20, map[string]string{
+			"/widgets/zorbly":       "/widgets/{name}",
+			"/widgets/quimp/parts":  "/widgets/{name}/parts",
+			"/widgets/zorbly/parts": "/widgets/{name}/parts",
+			"/widgets/quimp/gears":  "/widgets/{name}/gears",
+		})
+	})
+}
