@@ -377,13 +377,12 @@ const disjointCalls = 8
 // beside /stats/timeseries, where instances of one collection share
 // their shapes: /users/alice and /users/bob both end there or both lead
 // to repos). Lexical evidence is read once, on the words; this reads
-// the traffic, and runs again every 8 calls from 8 per word on.
+// the traffic: once every word has its 8 calls, and then every 8 calls.
 func (t *tree) splitDisjoint(p *node) bool {
 	d := len(p.known)
 	if t.frozen || p.kind != Word || !lexicalRule(p.rule) || d < 2 || d > maxClosedValues || p.calls < int64(disjointCalls*d) || p.calls < p.checkAt {
 		return false
 	}
-	p.checkAt = p.calls + 8
 	n := p.parent
 	if p.values != d || len(p.vstats) != d || n == nil || n.param || p.parent.pchild != p {
 		return false
@@ -391,7 +390,7 @@ func (t *tree) splitDisjoint(p *node) bool {
 	enders := 0
 	for _, s := range p.vstats {
 		if s.calls < disjointCalls {
-			return false
+			return false // checked again on the next call: this costs no allocation
 		}
 		if s.leaf > 0 {
 			enders++
@@ -400,6 +399,7 @@ func (t *tree) splitDisjoint(p *node) bool {
 	if enders > 1 {
 		return false // two words end here: values of one parameter, or leaves that tell nothing
 	}
+	p.checkAt = p.calls + 8 // the sub-path test below builds a map
 	return t.splitOwned(p, true)
 }
 
