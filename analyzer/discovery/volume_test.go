@@ -112,6 +112,20 @@ func TestConstantWord(t *testing.T) {
 			"/job/nightly-ci/api/json": "/job/{name}/api/json",
 		})
 	})
+	// One position is enough at 8 calls (session 6, round 3); a lone
+	// value called that often is taken for a name too: the risk accepted.
+	one := []string{"/v2/apps/4411/charts/plot.json", "/v2/apps/4412/charts/plot.json", "/v2/apps/4411"}
+	t.Run("one position", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, one, 4, map[string]string{
+			"/v2/apps/4411/charts/plot.json": "/v2/apps/{id}/charts/plot.json",
+			"/v2/apps/4411":                  "/v2/apps/{id}",
+		})
+	})
+	t.Run("one position, below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, one, 3, map[string]string{
+			"/v2/apps/4411/charts/plot.json": "/v2/apps/{id}/charts/{name}",
+		})
+	})
 	t.Run("below volume", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, constant, 2, map[string]string{
 			"/gw/airlines/pulse/json/active": "/gw/airlines/{name}/json/active",
