@@ -60,6 +60,7 @@ type node struct {
 	closed  bool
 	named   bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 	varied  bool // a word parameter entered by a word other than known[0] (noteEntry)
+	shared  bool // two of its words took one continuation (noteValue): values, vstats no longer kept
 }
 
 const (

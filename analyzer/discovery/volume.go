@@ -274,7 +274,7 @@ type valueStat struct {
 // noteValue records one call through value v of word parameter p whose
 // path continues with rest ("" when it ends at v).
 func noteValue(p *node, v, rest string) {
-	if p.kind != Word || p.rule != ruleNone && !lexicalRule(p.rule) || p.values > maxClosedValues || p.values != len(p.known) {
+	if p.shared || p.kind != Word || p.rule != ruleNone && !lexicalRule(p.rule) || p.values > maxClosedValues || p.values != len(p.known) {
 		return
 	}
 	i := slices.Index(p.known, v)
@@ -293,14 +293,31 @@ func noteValue(p *node, v, rest string) {
 		rest = rest[:j]
 	}
 	if rest == "" {
-		s.leaf++
+		if s.leaf++; s.leaf == 1 && lexicalRule(p.rule) {
+			for j := range p.vstats {
+				if j != i && p.vstats[j].leaf > 0 {
+					p.shared = true // two words end here (splitDisjoint)
+				}
+			}
+		}
 		return
+	}
+	if slices.Contains(s.kids, rest) {
+		return // a word continuation seen before: no need to classify it again
 	}
 	k := rest
 	if Classify(rest) != Word {
 		k = "{}"
 	} else if p.lits[rest] == nil && p.pchild != nil {
 		k = "{}" // the word went to the parameter below p
+	}
+	if !slices.Contains(s.kids, k) {
+		for j := range p.vstats {
+			if j != i && slices.Contains(p.vstats[j].kids, k) {
+				p.shared = true // two words lead to one sub-path: values of one parameter
+				return
+			}
+		}
 	}
 	s.addKid(k)
 }
@@ -353,7 +370,7 @@ func noteMerged(dst, src *node) {
 // The position is then closed to the statistical rule. It runs when p's
 // calls reach 64, then every 32 more, and reports whether p was split.
 func (t *tree) splitClosed(p *node) bool {
-	if t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < max(closedMinCalls, p.checkAt) {
+	if p.shared || t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < max(closedMinCalls, p.checkAt) {
 		return false
 	}
 	p.checkAt = p.calls + 32 // merges add calls in bulk: a multiple of 32 may be skipped
@@ -389,7 +406,7 @@ const disjointCalls = 8
 // the traffic: once every word has its 8 calls, and then every 8 calls.
 func (t *tree) splitDisjoint(p *node) bool {
 	d := len(p.known)
-	if t.frozen || p.kind != Word || !lexicalRule(p.rule) || d < 2 || d > maxClosedValues || p.calls < int64(disjointCalls*d) || p.calls < p.checkAt {
+	if p.shared || t.frozen || p.kind != Word || !lexicalRule(p.rule) || d < 2 || d > maxClosedValues || p.calls < int64(disjointCalls*d) || p.calls < p.checkAt {
 		return false
 	}
 	n := p.parent
