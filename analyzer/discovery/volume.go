@@ -49,9 +49,18 @@ func versionAt(parent *node, seg string) bool {
 // constantCalls is how many calls, over the API, a plain word a lexical
 // rule took for a value must reach with no other value beside it to show
 // that it is a constant (a name of the API), not a value. A parameter
-// drawn from even two values repeats one of them 32 times in a row with
-// a chance under 1e-5 (2^-32 for two equal shares).
-const constantCalls = 32
+// drawn from two values of equal shares shows one of them 8 times in a
+// row with a chance under 1 % (2·2^-8), 4 % for shares of 2:1; a lone
+// value (one tenant, one user calling) is taken for a name: the risk this
+// accepts. Session 6, round 3 lowered it from 32 on the three traffic
+// corpora: 36 segments taken for values at 8 to 31 calls were all
+// constants (/v2/applications/{id}/metrics/data.json,
+// /user/documentsv2, AeroDataBox's icao), none a lone value.
+const constantCalls = 8
+
+// constantLook is the last of p's calls at which demoteConstant looks
+// (it looks at every 8th from constantCalls on: merges add calls in bulk).
+const constantLook = 32
 
 // maxConstant bounds the words remembered as constants per host; past it
 // new ones are not remembered (Stats.ShedConstants counts them).
@@ -64,11 +73,11 @@ const maxConstant = 64
 // then rest wherever it appears), and traffic shows it never varies.
 // Typed values (integers, UUIDs, tokens) are not concerned: they are
 // values on sight. p is the parameter the current call passes through;
-// the check runs when its calls reach 16, 24 and 32 (at 32 p alone is
-// evidence enough, so it runs at most three times). It reports whether
+// the check runs when its calls reach 8, 16, 24 and 32 (at most four
+// times). It reports whether
 // anything was demoted; p is then a literal, in place.
 func (t *tree) demoteConstant(p *node) bool {
-	if t.frozen || !lexicalConstant(p) || p.calls < constantCalls/2 || p.calls > constantCalls || p.calls%8 != 0 {
+	if t.frozen || !lexicalConstant(p) || p.calls < constantCalls || p.calls > constantLook || p.calls%8 != 0 {
 		return false
 	}
 	w := p.known[0]
@@ -265,7 +274,7 @@ type valueStat struct {
 // noteValue records one call through value v of word parameter p whose
 // path continues with rest ("" when it ends at v).
 func noteValue(p *node, v, rest string) {
-	if p.kind != Word || p.rule != ruleNone || p.values > maxClosedValues || p.values != len(p.known) {
+	if p.shared || p.kind != Word || p.rule != ruleNone && !lexicalRule(p.rule) || p.values > maxClosedValues || p.values != len(p.known) {
 		return
 	}
 	i := slices.Index(p.known, v)
@@ -284,14 +293,31 @@ func noteValue(p *node, v, rest string) {
 		rest = rest[:j]
 	}
 	if rest == "" {
-		s.leaf++
+		if s.leaf++; s.leaf == 1 && lexicalRule(p.rule) {
+			for j := range p.vstats {
+				if j != i && p.vstats[j].leaf > 0 {
+					p.shared = true // two words end here (splitDisjoint)
+				}
+			}
+		}
 		return
+	}
+	if slices.Contains(s.kids, rest) {
+		return // a word continuation seen before: no need to classify it again
 	}
 	k := rest
 	if Classify(rest) != Word {
 		k = "{}"
 	} else if p.lits[rest] == nil && p.pchild != nil {
 		k = "{}" // the word went to the parameter below p
+	}
+	if !slices.Contains(s.kids, k) {
+		for j := range p.vstats {
+			if j != i && slices.Contains(p.vstats[j].kids, k) {
+				p.shared = true // two words lead to one sub-path: values of one parameter
+				return
+			}
+		}
 	}
 	s.addKid(k)
 }
@@ -344,7 +370,7 @@ func noteMerged(dst, src *node) {
 // The position is then closed to the statistical rule. It runs when p's
 // calls reach 64, then every 32 more, and reports whether p was split.
 func (t *tree) splitClosed(p *node) bool {
-	if t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < max(closedMinCalls, p.checkAt) {
+	if p.shared || t.frozen || p.kind != Word || p.rule != ruleNone || p.calls < max(closedMinCalls, p.checkAt) {
 		return false
 	}
 	p.checkAt = p.calls + 32 // merges add calls in bulk: a multiple of 32 may be skipped
@@ -354,6 +380,62 @@ func (t *tree) splitClosed(p *node) bool {
 		p.calls < int64(closedCallsPerValue*d) {
 		return false
 	}
+	return t.splitOwned(p, false)
+}
+
+// lexicalRule reports whether r is a rule that takes a word for a value
+// by its words and position alone (collectionSlot, sameNoun).
+func lexicalRule(r rule) bool { return r == ruleCollectionSlot || r == ruleSameNoun }
+
+// disjointCalls is how many calls each value of a lexical parameter must
+// have seen for splitDisjoint to read its sub-paths: a value of a real
+// parameter seen 8 times that always took one sub-path while another
+// value always took another is unlikely unless the resource has one
+// shape, and then the values share it.
+const disjointCalls = 8
+
+// splitDisjoint turns a word parameter a lexical rule made (the
+// collection-slot or same-noun rule: a word after a collection noun is an
+// instance) back into literals when traffic shows its words behave as
+// separate endpoints: 2 to maxClosedValues words, each seen at least
+// disjointCalls times, and every continuation, the end of the path
+// included, taken by exactly one of them (/stats/realtime/visitors
+// beside /stats/timeseries, where instances of one collection share
+// their shapes: /users/alice and /users/bob both end there or both lead
+// to repos). Lexical evidence is read once, on the words; this reads
+// the traffic: once every word has its 8 calls, and then every 8 calls.
+func (t *tree) splitDisjoint(p *node) bool {
+	d := len(p.known)
+	if p.shared || t.frozen || p.kind != Word || !lexicalRule(p.rule) || d < 2 || d > maxClosedValues || p.calls < int64(disjointCalls*d) || p.calls < p.checkAt {
+		return false
+	}
+	n := p.parent
+	if p.values != d || len(p.vstats) != d || n == nil || n.param || p.parent.pchild != p {
+		return false
+	}
+	enders := 0
+	for _, s := range p.vstats {
+		if s.calls < disjointCalls {
+			return false // checked again on the next call: this costs no allocation
+		}
+		if s.leaf > 0 {
+			enders++
+		}
+	}
+	if enders > 1 {
+		return false // two words end here: values of one parameter, or leaves that tell nothing
+	}
+	p.checkAt = p.calls + 8 // the sub-path test below builds a map
+	return t.splitOwned(p, true)
+}
+
+// splitOwned splits p into literals, one per known word, when every
+// sub-path of p is led to by exactly one word (see splitClosed); lexical
+// also closes nothing to the statistical rule and keeps the words
+// literal by their own nodes.
+func (t *tree) splitOwned(p *node, lexical bool) bool {
+	d := len(p.known)
+	n := p.parent
 	owner := map[string]int{}
 	var once, calls int64
 	for i, s := range p.vstats {
@@ -409,7 +491,8 @@ func (t *tree) splitClosed(p *node) bool {
 	for _, e := range p.eps {
 		t.attach(lits[leafOwner], e)
 	}
-	n.pchild, n.promoted, n.closed = nil, false, true
+	n.pchild, n.promoted = nil, false
+	n.closed = n.closed || !lexical
 	t.nodes--
 	p.eps, p.lits, p.pchild, p.parent = nil, nil, nil, nil
 	for _, l := range lits {
