@@ -246,3 +246,51 @@ func valueShaped(s string) bool {
 	}
 	return true
 }
+
+// resourceFile reports whether file name w, below n, is a resource in a
+// format rather than a file an instance names: a literal beside it is
+// its stem (molecule.json beside /molecule/{id}.json: the resource and
+// its representation), or a collection beside it whose instances are
+// written as files (activity.json beside /target/CHEMBL203.json: the API
+// writes a format suffix at this position), or another literal beside
+// it is such a file with the same extension. Files below an instance
+// (/resolve/main/config.json) have no such siblings.
+func resourceFile(n *node, w string) bool {
+	dot := strings.LastIndexByte(w, '.')
+	if dot <= 0 || !formatWord(w[dot+1:]) {
+		return false
+	}
+	if formatFile(n, w) {
+		return true
+	}
+	for k := range n.lits {
+		if k != w && strings.HasSuffix(k, w[dot:]) && formatFile(n, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// formatFile reports whether file name w, below n, has its stem, or a
+// collection of instances written as files, as a literal beside it
+// (resourceFile).
+func formatFile(n *node, w string) bool {
+	dot := strings.LastIndexByte(w, '.')
+	if dot <= 0 || !formatWord(w[dot+1:]) {
+		return false
+	}
+	if n.lits[w[:dot]] != nil {
+		return true
+	}
+	for k, c := range n.lits {
+		if k == w || c.pchild == nil || c.pchild.kind == Word {
+			continue
+		}
+		for _, f := range c.pchild.formats {
+			if strings.HasSuffix(f, ".a") {
+				return true
+			}
+		}
+	}
+	return false
+}

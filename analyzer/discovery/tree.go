@@ -150,7 +150,7 @@ func slotValue(n *node, w string) bool {
 		// word that is no namespace (/secret/data/db-password,
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
 		if pluralNoun(n.key) && instanceCompound(w, false) ||
-			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) {
+			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) && !resourceFile(n, w) {
 			return true
 		}
 	}
@@ -182,7 +182,7 @@ func slotValue(n *node, w string) bool {
 	}
 	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
 	if valueShaped(w) {
-		return collection || resourceWord(n.key)
+		return collection || resourceWord(n.key) && !resourceFile(n, w)
 	}
 	return collection && !resourceWord(w) && !pluralNoun(w)
 }
@@ -1001,6 +1001,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = t.paramChild(n, k)
 			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
 			t.addFormat(n, seg)
+			if created && n.parent.parent != nil && !n.parent.param && t.demoteFile(n.parent.parent) {
+				return t.rewalk(path, depth) // instances written as files beside a file taken for a value (volume.go)
+			}
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
@@ -1015,7 +1018,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -1064,6 +1067,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if upperCode(seg) && formatWord(seg) && t.demoteFormat(n) {
 			return t.rewalk(path, depth) // the code beside it is a format too
+		}
+		if k == Word && t.demoteFile(n) {
+			return t.rewalk(path, depth) // a file beside it names a resource in a format (volume.go)
 		}
 		if k == Word && !n.promoted && strings.Trim(rest, "/") == "" {
 			// A word with a sub-path still to come is judged when that

@@ -568,3 +568,33 @@ func (t *tree) slotsOf(w string) []*node {
 	}
 	return ps
 }
+
+// demoteFile turns n's word parameter back into the literal it was made
+// from when a lexical rule made it from one file name w (pathway.json)
+// that a literal since seen beside it shows to be a resource in a format
+// (resourceFile: the literal pathway, or activity.json): the rule read
+// w as a value before the evidence arrived, whichever came first. It
+// reports whether it demoted.
+func (t *tree) demoteFile(n *node) bool {
+	p := n.pchild
+	if t.frozen || p == nil || p.kind != Word || !lexicalRule(p.rule) || p.values != 1 || len(p.known) != 1 || p.varied || n.promoted {
+		return false
+	}
+	w := p.known[0]
+	if n.lits[w] != nil || strings.IndexByte(w, '.') < 0 || !resourceFile(n, w) {
+		return false
+	}
+	t.unslot(p, w)
+	return true
+}
+
+// stemOfFile reports whether word w is the stem of the one file name a
+// lexical rule took for p's value (specimen beside specimen.json): w is
+// then a literal, and the file a resource in a format (demoteFile).
+func stemOfFile(p *node, w string) bool {
+	if p.kind != Word || !lexicalRule(p.rule) || p.values != 1 || len(p.known) != 1 {
+		return false
+	}
+	v := p.known[0]
+	return len(v) > len(w)+1 && v[len(w)] == '.' && strings.HasPrefix(v, w) && formatWord(v[len(w)+1:])
+}
