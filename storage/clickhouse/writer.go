@@ -632,13 +632,7 @@ func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi i
 		return lendStr(dst, bc, v, v.Pos[lo:hi], &g.str)
 	case [][]string:
 		for _, row := range v[lo:hi] {
-			var err error
-			if len(row) == 0 {
-				err = bc.AppendRow(noStrings) // boxed once: no allocation per empty row
-			} else {
-				err = bc.AppendRow(row)
-			}
-			if err != nil {
+			if err := appendStrings(bc, row); err != nil {
 				return err
 			}
 		}
@@ -666,6 +660,15 @@ func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi i
 	return fmt.Errorf("column type %T not handled", col)
 }
 
+// appendStrings appends one row of an Array(String) column; an empty row
+// goes as noStrings, boxed once, so it costs no allocation.
+func appendStrings(bc driver.BatchColumn, row []string) error {
+	if len(row) == 0 {
+		return bc.AppendRow(noStrings)
+	}
+	return bc.AppendRow(row)
+}
+
 // appendPicked appends the rows perm of a whole column, column number i,
 // in that order.
 func appendPicked(dst column.Interface, bc driver.BatchColumn, col any, perm []int32, g *gather, i int) error {
@@ -681,13 +684,7 @@ func appendPicked(dst column.Interface, bc driver.BatchColumn, col any, perm []i
 		return lendStr(dst, bc, v, pos, &g.str)
 	case [][]string:
 		for _, r := range perm {
-			var err error
-			if row := v[r]; len(row) == 0 {
-				err = bc.AppendRow(noStrings)
-			} else {
-				err = bc.AppendRow(row)
-			}
-			if err != nil {
+			if err := appendStrings(bc, v[r]); err != nil {
 				return err
 			}
 		}
