@@ -2143,12 +2143,26 @@ func findFrom(n *node, rest, file string) *node {
 		if r := findFrom(c, tail, file); r != nil {
 			return r
 		}
+		if p != nil {
+			// A literal without this sub-path: the walk sent the call on to
+			// the parameter beside it (a value merged once goes to its
+			// parameter again), so the lookup follows it there.
+			return findFrom(p, tail, file)
+		}
+		return nil
 	}
 	if p == nil {
 		return nil
 	}
 	k := classifyAt(n, seg, strings.Trim(tail, "/") != "")
 	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
+		// A word the parameter does not know: still its value when the
+		// walk sent a call of this shape there (the walk does not record
+		// every word it sends to a parameter; the inventory looks a call
+		// up right after observing it).
+		if r := findFrom(p, tail, file); r != nil && r.calls > 0 {
+			return r
+		}
 		return nil
 	}
 	return findFrom(p, tail, file)
