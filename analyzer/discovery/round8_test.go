@@ -1,8 +1,6 @@
 package discovery
 
 import (
-	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -155,15 +153,5 @@ func TestVolumeKeepsOperations(t *testing.T) {
 		"/people/search": "/people/search",
 		"/people/count":  "/people/count",
 	}
-	checkTemplates(t, paths, want)
-	for seed := range uint64(20) {
-		ps := slices.Clone(paths)
-		rand.New(rand.NewPCG(seed, 8)).Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
-		got := observeAll(t, ps)
-		for p, w := range want {
-			if got[p] != w {
-				t.Errorf("shuffle %d: %s → %s, want %s", seed, p, got[p], w)
-			}
-		}
-	}
+	checkShuffledAtVolume(t, paths, want)
 }

@@ -12,7 +12,10 @@ import (
 
 // TestTrafficOrderReport feeds every traffic corpus (testdata/traffic_*.spec
 // but the generator's example) in reverse and in five random orders and
-// logs how many URLs get another template than in generated order, by API.
+// logs how many URLs get another template than in generated order, by API,
+// and the precision and recall in that order (traffic A after its round,
+// session 6: reverse 0.961 / 0.987, shuffles 0.980-0.981 / 0.988-0.994;
+// main before it 0.898-0.909 / 0.949-0.950).
 // Report only: on 2026-11-24 (session 6) traffic_dev gave 41 URLs another
 // template in reverse order before the volume round (Consul, Hugging Face,
 // Terraform, CouchDB) and 21 after it (Hugging Face's organisations at the
@@ -46,7 +49,9 @@ func TestTrafficOrderReport(t *testing.T) {
 					apis = append(apis, a+" "+strconv.Itoa(c))
 				}
 				sort.Strings(apis)
-				t.Logf("%s, %s: %d of %d URLs get another template than in generated order (%s)", name, order, n, len(lines), strings.Join(apis, ", "))
+				s := scoreCorpus(t, ls)
+				t.Logf("%s, %s: %d of %d URLs get another template than in generated order (%s); precision %.3f, recall %.3f, exact %d/%d",
+					name, order, n, len(lines), strings.Join(apis, ", "), s.precision(), s.recall(), s.exact, s.urls)
 			}
 			rev := slices.Clone(lines)
 			slices.Reverse(rev)

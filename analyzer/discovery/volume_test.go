@@ -319,34 +319,6 @@ func TestPlaceholder(t *testing.T) {
 	})
 }
 
-// TestTrafficAOrderReport scores traffic A fed in reverse and in five
-// shuffled orders (report-only: volume rules decide when the evidence is
-// in, so the figures may differ from the generated order's). 2026-11-24,
-// traffic A round: generated order precision 0.981, recall 0.994; reverse
-// 0.961 / 0.987; shuffles 0.980-0.981 / 0.988-0.994 (main before the
-// round: 0.898-0.909 / 0.949-0.950).
-//
-// Traffic B too since session 6, round 3 (2026-11-24).
-func TestTrafficAOrderReport(t *testing.T) {
-	for _, c := range []struct{ name, file string }{
-		{"traffica", "testdata/traffic_a.spec"},
-		{"trafficb", "testdata/traffic_b.spec"},
-	} {
-		lines := trafficLines(t, c.file)
-		rev := slices.Clone(lines)
-		slices.Reverse(rev)
-		s := scoreCorpus(t, rev)
-		t.Logf("%s, reverse order: precision %.3f, recall %.3f, exact %d/%d", c.name, s.precision(), s.recall(), s.exact, s.urls)
-		for seed := range uint64(5) {
-			ls := slices.Clone(lines)
-			r := rand.New(rand.NewPCG(seed, 7))
-			r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
-			s := scoreCorpus(t, ls)
-			t.Logf("%s, shuffle %d: precision %.3f, recall %.3f, exact %d/%d", c.name, seed, s.precision(), s.recall(), s.exact, s.urls)
-		}
-	}
-}
-
 // TestVolumeRulesStress feeds many calls of paths drawn from a small set
 // of segments, so that the volume rules (constant words, service names,
 // tenants, open and closed sets) fire and undo each other's ground, and
