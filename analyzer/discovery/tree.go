@@ -58,9 +58,10 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
-	named   bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
-	varied  bool // a word parameter entered by a word other than known[0] (noteEntry)
-	shared  bool // two of its words took one continuation (noteValue): values, vstats no longer kept
+	named   bool  // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool  // a word parameter entered by a word other than known[0] (noteEntry)
+	shared  bool  // two of its words took one continuation (noteValue): values, vstats no longer kept
+	mixedAt int64 // p.calls at which splitMixed looks again (mixed.go)
 }
 
 const (
@@ -981,7 +982,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n)) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n)) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -1099,7 +1100,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n)) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n)) {
 		return t.rewalk(path, depth)
 	}
 	return n

@@ -1,0 +1,465 @@
+package discovery
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// Mixed sets (session 7): a few sibling words merged into a parameter
+// that traffic shows to be separate resources although they share some
+// continuations. The closed-set and disjoint splits (volume.go) need every
+// sub-path led to by one word; resource names of one API often share
+// some (/v3/football/fixtures/{id} and /players/{id}; /flights/live/search
+// and /flights/indicative/search), and their traffic still tells them
+// apart: the values of one parameter are called on the same sub-paths in
+// the same proportions (which tenant or user a call names does not change
+// which operation it is), where each resource has its own mix of
+// operations (/livescores/inplay, /fixtures/date/{date}; /live/search/poll
+// while /indicative/search ends there). The parameter keeps, per value,
+// how many calls took each continuation two segments deep (contStat), and
+// a test of homogeneity over that table (the G statistic, Wilson–Hilferty
+// z of its chi-square law, and Cramér's V for the size of the
+// difference) decides, re-run as calls grow. A split gives each word its
+// own node; a sub-tree several words led to is kept by the word that
+// called it most and copied (structure only: no endpoint, no calls) for
+// the others, two segments deep split by which word led where.
+
+const (
+	// maxConts is how many distinct continuations a value's statistics keep
+	// (past it the value leads to too much to be told apart).
+	maxConts = 8
+	// mixedMinCalls is how many calls a parameter must have seen before
+	// splitMixed looks, and mixedEvery how many more between two looks.
+	mixedMinCalls = 64
+	mixedEvery    = 16
+	// mixedZ is the Wilson–Hilferty z of the G statistic a split needs
+	// (z ≥ 5: a chance under 3·10⁻⁷ that values of one parameter show such
+	// a difference), and mixedZero the expected calls of a continuation a
+	// value never took that make the difference structural (e⁻⁵: under 1 %).
+	mixedZ    = 5.0
+	mixedZero = 5.0
+)
+
+// contStat counts the calls of one value that took one continuation: key
+// is the next segment and the one after it, each a literal or "{}" for a
+// parameter, "" for the end of the path ("search/poll", "{}/", "").
+type contStat struct {
+	key string
+	n   int64
+}
+
+// contKey returns the continuation key of rest below parameter p: its
+// first two segments, each its literal when the tree has it (or a plain
+// word nothing else claims), else "{}".
+func contKey(p *node, rest string) string {
+	s1, rest := nextSeg(rest)
+	if s1 == "" {
+		return ""
+	}
+	var c *node
+	k1 := s1
+	if c = p.lits[s1]; c == nil {
+		if Classify(s1) != Word || p.pchild != nil {
+			k1, c = "{}", p.pchild
+		}
+	}
+	s2, _ := nextSeg(rest)
+	if s2 == "" {
+		return k1 + "/"
+	}
+	k2 := s2
+	if c == nil || c.lits[s2] == nil {
+		if Classify(s2) != Word || c != nil && c.pchild != nil {
+			k2 = "{}"
+		}
+	}
+	return k1 + "/" + k2
+}
+
+// nextSeg splits the first non-empty segment off rest.
+func nextSeg(rest string) (string, string) {
+	for rest != "" && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return rest[:i], rest[i+1:]
+	}
+	return rest, ""
+}
+
+// mixedRule reports whether p is a word parameter splitMixed may split:
+// one made by the statistical rule or a lexical one, of a few words.
+func mixedRule(p *node) bool {
+	return p.kind == Word && (p.rule == ruleNone || lexicalRule(p.rule)) && p.values <= maxClosedValues && p.values == len(p.known)
+}
+
+// noteCont records one call through value v of p whose path continues
+// with rest.
+func noteCont(p *node, v, rest string) {
+	if !mixedRule(p) || p.calls > mixedStop {
+		return
+	}
+	i := slices.Index(p.known, v)
+	if i < 0 {
+		return
+	}
+	for len(p.vstats) < len(p.known) {
+		p.vstats = append(p.vstats, valueStat{})
+	}
+	p.vstats[i].addCont(contKey(p, rest), 1)
+}
+
+// mixedStop is the calls past which a parameter's continuations are no
+// longer recorded: the test has had its evidence by then.
+const mixedStop = 4096
+
+func (s *valueStat) addCont(k string, n int64) {
+	for j := range s.conts {
+		if s.conts[j].key == k {
+			s.conts[j].n += n
+			return
+		}
+	}
+	if len(s.conts) == maxConts {
+		s.contOver = true
+		return
+	}
+	s.conts = append(s.conts, contStat{strings.Clone(k), n})
+}
+
+// noteMergedConts records, when literal src is merged into p as value i,
+// the continuations its sub-tree shows.
+func noteMergedConts(s *valueStat, src *node) {
+	for _, e := range src.eps {
+		s.addCont("", e.calls)
+	}
+	each := func(k1 string, c *node) {
+		for _, e := range c.eps {
+			s.addCont(k1+"/", e.calls)
+		}
+		for k2, c2 := range c.lits {
+			s.addCont(k1+"/"+k2, c2.calls)
+		}
+		if c.pchild != nil {
+			s.addCont(k1+"/{}", c.pchild.calls)
+		}
+	}
+	for k, c := range src.lits {
+		each(k, c)
+	}
+	if src.pchild != nil {
+		each("{}", src.pchild)
+	}
+}
+
+// mixedTest reports whether the values' continuation counts differ
+// beyond chance (see the constants).
+func mixedTest(vs []valueStat) bool {
+	cols := map[string]float64{}
+	var total float64
+	rows := 0
+	for _, s := range vs {
+		var r float64
+		for _, c := range s.conts {
+			cols[c.key] += float64(c.n)
+			r += float64(c.n)
+		}
+		if r > 0 {
+			rows++
+		}
+		total += r
+	}
+	if rows < 2 || len(cols) < 2 || total == 0 {
+		return false
+	}
+	var g float64
+	for _, s := range vs {
+		var r float64
+		for _, c := range s.conts {
+			r += float64(c.n)
+		}
+		for _, c := range s.conts {
+			if c.n > 0 {
+				o := float64(c.n)
+				g += 2 * o * math.Log(o*total/(r*cols[c.key]))
+			}
+		}
+	}
+	df := float64((rows - 1) * (len(cols) - 1))
+	h := 2 / (9 * df)
+	z := (math.Cbrt(g/df) - (1 - h)) / math.Sqrt(h)
+	if z < mixedZ {
+		return false
+	}
+	// A structural difference, not proportions alone: some value never
+	// took a continuation it would have taken mixedZero times were it
+	// called as the others are (tenants that use the same operations in
+	// other proportions are values of one parameter).
+	for _, s := range vs {
+		var r float64
+		for _, c := range s.conts {
+			r += float64(c.n)
+		}
+		for k, n := range cols {
+			if r*n/total >= mixedZero && !slices.ContainsFunc(s.conts, func(c contStat) bool { return c.key == k }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// splitMixed turns word parameter p back into literals when traffic shows
+// its words are resources with mixes of their own (see above): 2 to
+// maxClosedValues words, mixedMinCalls calls, at most one call in 20 to a
+// word seen once (the set stopped growing), and the test. It looks every
+// mixedEvery calls and reports whether p was split.
+func (t *tree) splitMixed(p *node) bool {
+	if t.frozen || !mixedRule(p) || p.calls < max(mixedMinCalls, p.mixedAt) || p.calls > mixedStop {
+		return false
+	}
+	p.mixedAt = p.calls + mixedEvery
+	d := len(p.known)
+	n := p.parent
+	if d < 2 || len(p.vstats) != d || n == nil || n.param || n.pchild != p {
+		return false
+	}
+	var once, calls int64
+	for i, s := range p.vstats {
+		if s.contOver || n.lits[p.known[i]] != nil {
+			return false
+		}
+		calls += s.calls
+		var c int64
+		for _, x := range s.conts {
+			c += x.n
+		}
+		if c <= 1 {
+			once++
+		}
+	}
+	if 20*once > p.calls || !mixedTest(p.vstats) || !disjointDeep(p.vstats) && 2*pluralWords(p.known) <= d {
+		return false
+	}
+	return t.splitShared(p)
+}
+
+// disjointDeep reports whether every continuation, two segments deep, was
+// taken by one value only, each value seen disjointCalls times: the
+// disjoint split (volume.go) one segment further (/flights/live/search/poll
+// beside /flights/indicative/search, the end of the path there).
+func disjointDeep(vs []valueStat) bool {
+	owner := map[string]int{}
+	for i, s := range vs {
+		var calls int64
+		for _, c := range s.conts {
+			calls += c.n
+			if j, ok := owner[c.key]; ok && j != i {
+				return false
+			}
+			owner[c.key] = i
+		}
+		if calls < disjointCalls {
+			return false
+		}
+	}
+	return true
+}
+
+// pluralWords counts the words that read as collection names.
+func pluralWords(ws []string) int {
+	n := 0
+	for _, w := range ws {
+		if pluralNoun(w) {
+			n++
+		}
+	}
+	return n
+}
+
+// owners returns, for continuation prefix k1 (and k2 when not "-"), the
+// calls each value took there.
+func owners(vs []valueStat, k1, k2 string) []int64 {
+	out := make([]int64, len(vs))
+	for i, s := range vs {
+		for _, c := range s.conts {
+			a, b, _ := strings.Cut(c.key, "/")
+			if a == k1 && (k2 == "-" || b == k2) {
+				out[i] += c.n
+			}
+		}
+	}
+	return out
+}
+
+// top returns the index of the largest count, -1 when all are 0.
+func top(xs []int64) int {
+	j := -1
+	for i, x := range xs {
+		if x > 0 && (j < 0 || x > xs[j]) {
+			j = i
+		}
+	}
+	return j
+}
+
+// splitShared splits p into one literal per known word: each sub-tree of
+// p goes to the word that called it most, and a copy of it to every
+// other word that called it; two segments deep the children of a shared
+// sub-tree go the same way.
+func (t *tree) splitShared(p *node) bool {
+	n := p.parent
+	d := len(p.known)
+	// Each child of p must have an owner: one the statistics never saw
+	// (a call not recorded) makes the split unsafe.
+	kids := map[string]*node{}
+	for k, c := range p.lits {
+		kids[k] = c
+	}
+	if p.pchild != nil {
+		kids["{}"] = p.pchild
+	}
+	extra := 0
+	for k, c := range kids {
+		o := owners(p.vstats, k, "-")
+		j := top(o)
+		if j < 0 {
+			return false
+		}
+		for i, x := range o {
+			if x > 0 && i != j {
+				extra += c.size()
+			}
+		}
+	}
+	if t.nodes+d+extra > t.cfg.MaxNodesPerHost {
+		return false
+	}
+	lits := make([]*node, d)
+	for i, v := range p.known {
+		lits[i] = t.newLit(n, v)
+		lits[i].calls = p.vstats[i].calls
+	}
+	for k, c := range kids {
+		o := owners(p.vstats, k, "-")
+		j := top(o)
+		copies := make([]*node, d) // the node of c for each word that called it
+		for i, x := range o {
+			switch {
+			case i == j:
+				copies[i] = c
+				t.adopt(lits[i], k, c)
+			case x > 0:
+				copies[i] = t.cloneShallow(lits[i], k, c)
+			}
+		}
+		// Two segments deep: c's children and endpoints go by who led there.
+		sub := map[string]*node{}
+		for k2, c2 := range c.lits {
+			sub[k2] = c2
+		}
+		if c.pchild != nil {
+			sub["{}"] = c.pchild
+		}
+		for k2, c2 := range sub {
+			o2 := owners(p.vstats, k, k2)
+			j2 := top(o2)
+			if j2 < 0 || copies[j2] == nil {
+				j2 = j
+			}
+			if j2 != j {
+				t.detach(c, k2)
+				t.adopt(copies[j2], k2, c2)
+			}
+			for i, x := range o2 {
+				if x > 0 && i != j2 && copies[i] != nil {
+					t.cloneDeep(copies[i], k2, c2)
+				}
+			}
+		}
+		if o2 := owners(p.vstats, k, ""); len(c.eps) > 0 {
+			if j2 := top(o2); j2 >= 0 && j2 != j && copies[j2] != nil {
+				for _, e := range c.eps {
+					t.attach(copies[j2], e)
+				}
+				c.eps = nil
+			}
+		}
+	}
+	leafOwner := top(owners(p.vstats, "", "-"))
+	if leafOwner < 0 {
+		leafOwner = 0
+	}
+	for _, e := range p.eps {
+		t.attach(lits[leafOwner], e)
+	}
+	n.pchild, n.promoted = nil, false
+	n.closed = n.closed || p.rule == ruleNone
+	t.nodes--
+	p.eps, p.lits, p.pchild, p.parent = nil, nil, nil, nil
+	for _, l := range lits {
+		t.retemplate(l)
+	}
+	return true
+}
+
+// size counts the nodes of n's sub-tree, n included.
+func (n *node) size() int {
+	s := 1
+	for _, c := range n.lits {
+		s += c.size()
+	}
+	if n.pchild != nil {
+		s += n.pchild.size()
+	}
+	return s
+}
+
+// adopt makes c the child k of dst ("{}" for the parameter).
+func (t *tree) adopt(dst *node, k string, c *node) {
+	c.parent = dst
+	c.depth = dst.depth + 1
+	if k == "{}" && c.param {
+		dst.pchild = c
+		return
+	}
+	if dst.lits == nil {
+		dst.lits = map[string]*node{}
+	}
+	dst.lits[k] = c
+}
+
+// detach removes child k from n.
+func (t *tree) detach(n *node, k string) {
+	if k == "{}" && n.pchild != nil {
+		n.pchild = nil
+		return
+	}
+	delete(n.lits, k)
+}
+
+// cloneShallow makes under dst a node like c (child k) with no children,
+// endpoints or calls, and returns it.
+func (t *tree) cloneShallow(dst *node, k string, c *node) *node {
+	x := &node{key: c.key, param: c.param, kind: c.kind, name: c.name, rule: c.rule, confidence: c.confidence,
+		promoted: c.promoted, closed: c.closed, named: c.named, values: c.values,
+		known: slices.Clone(c.known), samples: slices.Clone(c.samples), prefixes: slices.Clone(c.prefixes), formats: slices.Clone(c.formats)}
+	t.adopt(dst, k, x)
+	t.nodes++
+	if !x.param {
+		t.index(x)
+	}
+	return x
+}
+
+// cloneDeep copies c's sub-tree (structure only) under dst as child k.
+func (t *tree) cloneDeep(dst *node, k string, c *node) {
+	x := t.cloneShallow(dst, k, c)
+	for k2, c2 := range c.lits {
+		t.cloneDeep(x, k2, c2)
+	}
+	if c.pchild != nil {
+		t.cloneDeep(x, "{}", c.pchild)
+	}
+}

@@ -1,0 +1,105 @@
+package discovery
+
+import "testing"
+
+// TestMixedSet: sibling words merged into a parameter although they name
+// resources of their own are split back once traffic shows each has its
+// own mix of continuations: two segments deep with nothing shared
+// (/gizmos/zorbly/query/... beside /gizmos/quimp/query, like the
+// disjoint split one segment further), or, for names that read as
+// collections (plurals), a difference beyond chance in which
+// continuations each takes although they share some ({id} below
+// fixtures, players and leagues). Values of one parameter taking the same
+// continuations in the same proportions stay a parameter, however few of
+// them and however often called; below the volume, nothing changes; the
+// sub-resources of the split words' instances stay literal.
+func TestMixedSet(t *testing.T) {
+	deep := []string{
+		"/gizmos/zorbly/query/create", "/gizmos/zorbly/query/poll/0c42dc9c-ba10-4005-bbd6-c6d34737ed28",
+		"/gizmos/quimp/query",
+	}
+	deepWant := map[string]string{
+		"/gizmos/zorbly/query/create":                                    "/gizmos/zorbly/query/create",
+		"/gizmos/zorbly/query/poll/0c42dc9c-ba10-4005-bbd6-c6d34737ed28": "/gizmos/zorbly/query/poll/{id}",
+		"/gizmos/quimp/query":                                            "/gizmos/quimp/query",
+	}
+	t.Run("apart two segments deep", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, deep, 24, deepWant)
+		checkShuffledAtVolume(t, repeat(24, deep...), deepWant)
+	})
+	t.Run("apart two segments deep, below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, deep, 2, map[string]string{
+			"/gizmos/zorbly/query/create": "/gizmos/{name}/query/create",
+			"/gizmos/quimp/query":         "/gizmos/{name}/query",
+		})
+	})
+	sport := []string{
+		"/v9/sport/fixtures/4417", "/v9/sport/fixtures/date/2026-11-24", "/v9/sport/players/88213",
+		"/v9/sport/standings/seasons/23614", "/v9/sport/topscorers/seasons/23690", "/v9/sport/livescores",
+	}
+	sportWant := map[string]string{
+		"/v9/sport/fixtures/4417":            "/v9/sport/fixtures/{id}",
+		"/v9/sport/fixtures/date/2026-11-24": "/v9/sport/fixtures/date/{date}",
+		"/v9/sport/players/88213":            "/v9/sport/players/{id}",
+		"/v9/sport/standings/seasons/23614":  "/v9/sport/standings/seasons/{id}",
+		"/v9/sport/topscorers/seasons/23690": "/v9/sport/topscorers/seasons/{id}",
+		"/v9/sport/livescores":               "/v9/sport/livescores",
+	}
+	t.Run("collections with mixes of their own", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, sport, 16, sportWant)
+		// The instances' sub-resources stay literal after the split.
+		calls := repeat(16, append(sport, "/v9/sport/fixtures/4417/lineups", "/v9/sport/fixtures/4418/events")...)
+		want := map[string]string{
+			"/v9/sport/fixtures/4417/lineups": "/v9/sport/fixtures/{id}/lineups",
+			"/v9/sport/fixtures/4418/events":  "/v9/sport/fixtures/{id}/events",
+		}
+		for p, w := range sportWant {
+			want[p] = w
+		}
+		checkShuffledAtVolume(t, calls, want)
+	})
+	// Three tenants named like collections, each called a lot, on the
+	// same sub-paths in the same proportions: one parameter.
+	tenants := []string{
+		"/stores/oddities/orders/12", "/stores/oddities/carts", "/stores/trinkets/orders/12",
+		"/stores/trinkets/carts", "/stores/baubles/orders/12", "/stores/baubles/carts",
+	}
+	tenantsWant := map[string]string{
+		"/stores/oddities/orders/12": "/stores/{name}/orders/{id}",
+		"/stores/trinkets/carts":     "/stores/{name}/carts",
+		"/stores/baubles/orders/12":  "/stores/{name}/orders/{id}",
+	}
+	t.Run("tenants that agree", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, tenants, 20, tenantsWant)
+		checkShuffledAtVolume(t, repeat(40, tenants...), tenantsWant)
+	})
+	// Two segments deep the tenants share a sub-path: not apart.
+	t.Run("instances sharing a deep sub-path", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/gizmos/zorbly/query/create", "/gizmos/zorbly/query/poll/0c42dc9c-ba10-4005-bbd6-c6d34737ed28",
+			"/gizmos/quimp/query", "/gizmos/quimp/query/create",
+		}, 24, map[string]string{
+			"/gizmos/zorbly/query/create": "/gizmos/{name}/query/create",
+			"/gizmos/quimp/query":         "/gizmos/{name}/query",
+		})
+	})
+}
+
+func TestMixedTest(t *testing.T) {
+	st := func(conts ...contStat) valueStat { return valueStat{conts: conts} }
+	for _, c := range []struct {
+		name string
+		vs   []valueStat
+		want bool
+	}{
+		{"same mix", []valueStat{st(contStat{"a/", 60}, contStat{"b/", 40}), st(contStat{"a/", 30}, contStat{"b/", 20})}, false},
+		{"other proportions, same continuations", []valueStat{st(contStat{"a/", 60}, contStat{"b/", 40}), st(contStat{"a/", 20}, contStat{"b/", 80})}, false},
+		{"each its own", []valueStat{st(contStat{"a/x", 81}), st(contStat{"a/", 8})}, true},
+		{"few calls", []valueStat{st(contStat{"a/", 3}), st(contStat{"b/", 2})}, false},
+		{"one value", []valueStat{st(contStat{"a/", 30}, contStat{"b/", 20})}, false},
+	} {
+		if got := mixedTest(c.vs); got != c.want {
+			t.Errorf("%s: mixedTest = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
