@@ -32,7 +32,7 @@ const (
 	// mixedMinCalls is how many calls a parameter must have seen before
 	// splitMixed looks, and mixedEvery how many more between two looks.
 	mixedMinCalls = 64
-	mixedEvery    = 16
+	mixedEvery    = 4
 	// mixedZ is the Wilson–Hilferty z of the G statistic a split needs
 	// (z ≥ 5: a chance under 3·10⁻⁷ that values of one parameter show such
 	// a difference), and mixedZero the expected calls of a continuation a
@@ -216,7 +216,7 @@ func mixedTest(vs []valueStat) bool {
 // word seen once (the set stopped growing), and the test. It looks every
 // mixedEvery calls and reports whether p was split.
 func (t *tree) splitMixed(p *node) bool {
-	if t.frozen || !mixedRule(p) || p.calls < max(mixedMinCalls, p.mixedAt) || p.calls > mixedStop {
+	if t.frozen || !mixedRule(p) || p.calls < max(disjointCalls, p.mixedAt) || p.calls > mixedStop {
 		return false
 	}
 	p.mixedAt = p.calls + mixedEvery
@@ -239,10 +239,42 @@ func (t *tree) splitMixed(p *node) bool {
 			once++
 		}
 	}
-	if 20*once > p.calls || !mixedTest(p.vstats) || !disjointDeep(p.vstats) && 2*pluralWords(p.known) <= d {
+	if collectionsBeforeIDs(p) {
+		return t.splitShared(p)
+	}
+	if p.calls < mixedMinCalls || 20*once > p.calls || !mixedTest(p.vstats) || !disjointDeep(p.vstats) && 2*pluralWords(p.known) <= d {
 		return false
 	}
 	return t.splitShared(p)
+}
+
+// collectionsBeforeIDs reports whether every word of p led straight to
+// integer or UUID identifiers, and two or more of them to an operation on
+// a set (search, count, batch): REST's /{collection}/{id} and
+// /{collection}/search, resource names like the word collectionBeforeID
+// reads alone (/marketing-solutions/ad-sets/{id}, ad-sets/search beside
+// campaigns/{id}, campaigns/search), which a group rule merged on the
+// sub-resource they share.
+func collectionsBeforeIDs(p *node) bool {
+	if p.pchild == nil || p.pchild.kind != Integer && p.pchild.kind != UUID {
+		return false
+	}
+	ops := 0
+	for _, s := range p.vstats {
+		ids, op := false, false
+		for _, c := range s.conts {
+			k1, _, _ := strings.Cut(c.key, "/")
+			ids = ids || k1 == "{}"
+			op = op || collectionOps[k1]
+		}
+		if !ids {
+			return false
+		}
+		if op {
+			ops++
+		}
+	}
+	return ops >= 2
 }
 
 // disjointDeep reports whether every continuation, two segments deep, was

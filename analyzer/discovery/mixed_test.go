@@ -103,3 +103,26 @@ func TestMixedTest(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionsBeforeIDs: words merged on a sub-resource they share
+// that each lead straight to integer ids, two of them to search as well,
+// are collections (/{collection}/{id}, /{collection}/search); instances
+// with a search of their own whose ids sit below a sub-collection stay a
+// parameter.
+func TestCollectionsBeforeIDs(t *testing.T) {
+	checkEveryOrderAtVolume(t, []string{
+		"/2030-01/promo-suite/promo-sets/654193", "/2030-01/promo-suite/promo-sets/search",
+		"/2030-01/promo-suite/campaigns/102", "/2030-01/promo-suite/campaigns/search",
+	}, 4, map[string]string{
+		"/2030-01/promo-suite/promo-sets/654193": "/2030-01/promo-suite/promo-sets/{id}",
+		"/2030-01/promo-suite/promo-sets/search": "/2030-01/promo-suite/promo-sets/search",
+		"/2030-01/promo-suite/campaigns/102":     "/2030-01/promo-suite/campaigns/{id}",
+	})
+	checkEveryOrderAtVolume(t, []string{
+		"/shops/zorbly-mart/search", "/shops/zorbly-mart/orders/12",
+		"/shops/quimp-store/search", "/shops/quimp-store/orders/12",
+	}, 4, map[string]string{
+		"/shops/zorbly-mart/search":    "/shops/{name}/search",
+		"/shops/quimp-store/orders/12": "/shops/{name}/orders/{id}",
+	})
+}
