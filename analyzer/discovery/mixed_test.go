@@ -126,3 +126,30 @@ func TestCollectionsBeforeIDs(t *testing.T) {
 		"/shops/quimp-store/orders/12": "/shops/{name}/orders/{id}",
 	})
 }
+
+// TestCollectionFile: a plural resource word with a format extension
+// (variables.json) is a collection in that format, so it does not count
+// as a value-shaped sibling (the statistical rule's "half the words look
+// like values"): the names of a dataset's resources stay literal, and
+// file names that are values still make a parameter.
+func TestCollectionFile(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/stats/v2/survey/subject", "/stats/v2/survey/variables.json",
+		"/stats/v2/survey/groups/B01001.json", "/stats/v2/survey/geography.json",
+	}, map[string]string{
+		"/stats/v2/survey/subject":        "/stats/v2/survey/subject",
+		"/stats/v2/survey/variables.json": "/stats/v2/survey/variables.json",
+		"/stats/v2/survey/geography.json": "/stats/v2/survey/geography.json",
+	})
+	checkEveryOrder(t, []string{
+		"/shared/drive/report.pdf", "/shared/drive/budget.xlsx", "/shared/drive/minutes.docx", "/shared/drive/roadmap",
+	}, map[string]string{
+		"/shared/drive/report.pdf":   "/shared/drive/{name}",
+		"/shared/drive/minutes.docx": "/shared/drive/{name}",
+	})
+	for s, want := range map[string]bool{"variables.json": true, "authors.xml": true, "report.pdf": false, "config.json": false, "users": false, "data.json": false} {
+		if got := collectionFile(s); got != want {
+			t.Errorf("collectionFile(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

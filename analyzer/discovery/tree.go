@@ -1541,7 +1541,7 @@ func (t *tree) promote(n *node) bool {
 			similar++
 			compatible[i] = true
 		}
-		if valueLike(c.key) && !resourceType(c) {
+		if valueLike(c.key) && !resourceType(c) && !collectionFile(c.key) {
 			values++
 		}
 	}
