@@ -475,7 +475,7 @@ func (t *tree) detach(n *node, k string) {
 // endpoints or calls, and returns it.
 func (t *tree) cloneShallow(dst *node, k string, c *node) *node {
 	x := &node{key: c.key, param: c.param, kind: c.kind, name: c.name, rule: c.rule, confidence: c.confidence,
-		promoted: c.promoted, closed: c.closed, named: c.named, values: c.values,
+		promoted: c.promoted, closed: c.closed, named: c.named, values: c.values, typed: c.typed,
 		known: slices.Clone(c.known), samples: slices.Clone(c.samples), prefixes: slices.Clone(c.prefixes), formats: slices.Clone(c.formats)}
 	t.adopt(dst, k, x)
 	t.nodes++
@@ -494,4 +494,61 @@ func (t *tree) cloneDeep(dst *node, k string, c *node) {
 	if c.pchild != nil {
 		t.cloneDeep(x, "{}", c.pchild)
 	}
+}
+
+// demoteLeafWords takes out of collection-slot parameter p, as literals,
+// the single lower-case words (or operation names) that only ever ended
+// there, when integer or UUID ids arrive at p's position: beside ids such
+// a word is an operation of the collection (/matches/inplay beside
+// /matches/{id}; besideIDs), as demoteLone reads a parameter of one
+// value, whichever came first. Words with sub-paths of their own stay
+// (their sub-trees are merged with the others'); when every value goes,
+// so does p. It reports whether any word was taken out.
+func (t *tree) demoteLeafWords(p *node) bool {
+	if t.frozen || !p.param || p.kind != Word || p.rule != ruleCollectionSlot || p.values < 2 || p.values != len(p.known) || len(p.vstats) != len(p.known) {
+		return false
+	}
+	n := p.parent
+	if n == nil || n.promoted || n.pchild != p {
+		return false
+	}
+	var out []int
+	for i, w := range p.known {
+		s := p.vstats[i]
+		if (plainLower(w) || operationName(w)) && s.calls > 0 && s.leaf == s.calls && len(s.kids) == 0 && !s.overflow && n.lits[w] == nil {
+			out = append(out, i)
+		}
+	}
+	if len(out) == 0 {
+		return false
+	}
+	all := len(out) == len(p.known) && p.pchild == nil && len(p.lits) == 0
+	if len(out) == len(p.known) && !all {
+		return false
+	}
+	var most *node
+	for j := len(out) - 1; j >= 0; j-- {
+		i := out[j]
+		w := p.known[i]
+		l := t.newLit(n, w)
+		l.calls = p.vstats[i].calls
+		if most == nil || l.calls > most.calls {
+			most = l
+		}
+		p.known = slices.Delete(p.known, i, i+1)
+		p.vstats = slices.Delete(p.vstats, i, i+1)
+		p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
+		p.values--
+	}
+	if all {
+		// Every value was such a word: the parameter goes, its endpoints
+		// to the word called most (the others start afresh).
+		for _, e := range p.eps {
+			t.attach(most, e)
+		}
+		n.pchild = nil
+		t.nodes--
+		p.eps, p.parent = nil, nil
+	}
+	return true
 }

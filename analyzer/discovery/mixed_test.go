@@ -153,3 +153,34 @@ func TestCollectionFile(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeIDsAfterJoin: a compound that joined integer ids (head-to-head)
+// does not make the position a free-for-all: a single lower-case word
+// beside integer ids is still an operation (inplay), whichever came first
+// (a leaf the collection slot took before the ids is taken out when they
+// arrive); beside random tokens such words still join. A lower-case word
+// with sub-paths of its own that the slot took before any id arrived
+// stays in the parameter (its sub-tree is merged with the others'): only
+// ids first keep /between/ literal.
+func TestCodeIDsAfterJoin(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/league/matches/4417", "/league/matches/head-to-head/12/14", "/league/matches/inplay", "/league/matches/ended",
+	}, map[string]string{
+		"/league/matches/4417":   "/league/matches/{id}",
+		"/league/matches/inplay": "/league/matches/inplay",
+		"/league/matches/ended":  "/league/matches/ended",
+	})
+	got := observeAll(t, []string{
+		"/league/matches/4417", "/league/matches/head-to-head/12/14", "/league/matches/inplay",
+		"/league/matches/between/2026-11-01/2026-11-30",
+	})
+	if w := "/league/matches/between/{date}/{date2}"; got["/league/matches/between/2026-11-01/2026-11-30"] != w {
+		t.Errorf("ids first: between → %s, want %s", got["/league/matches/between/2026-11-01/2026-11-30"], w)
+	}
+	checkEveryOrder(t, []string{
+		"/entries/5KsDBWseXY6Qeguc", "/entries/nyan-cat-42", "/entries/nyancat",
+	}, map[string]string{
+		"/entries/5KsDBWseXY6Qeguc": "/entries/{id}",
+		"/entries/nyancat":          "/entries/{id}",
+	})
+}

@@ -58,10 +58,11 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
-	named   bool  // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
-	varied  bool  // a word parameter entered by a word other than known[0] (noteEntry)
-	shared  bool  // two of its words took one continuation (noteValue): values, vstats no longer kept
-	mixedAt int64 // p.calls at which splitMixed looks again (mixed.go)
+	named   bool   // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool   // a word parameter entered by a word other than known[0] (noteEntry)
+	shared  bool   // two of its words took one continuation (noteValue): values, vstats no longer kept
+	mixedAt int64  // p.calls at which splitMixed looks again (mixed.go)
+	typed   uint16 // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
 }
 
 const (
@@ -595,6 +596,11 @@ func codeIDs(p *node) bool {
 	switch p.kind {
 	case Integer, UUID:
 		return true
+	case Mixed:
+		// Words joined the ids (a kebab compound, head-to-head): the ids
+		// are still integers or UUIDs, and a lower-case word beside them
+		// still an operation, whichever came first.
+		return p.typed != 0 && p.typed&^(1<<Integer|1<<UUID) == 0
 	case Token:
 		if len(p.formats) == 0 {
 			return false
@@ -995,7 +1001,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
 		if k != Word && k != Version {
-			if (k == Integer || k == UUID) && n.pchild != nil && t.demoteLone(n.pchild) {
+			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
 			}
 			created := n.pchild == nil
@@ -1343,6 +1349,9 @@ func (t *tree) absorbIDLike(n *node) bool {
 // that came from a kind ("date", "email", "name") becomes "id" once the
 // kinds mix, whatever order they came in.
 func (t *tree) setKind(p *node, k Kind) {
+	if k != Word && k != Mixed {
+		p.typed |= 1 << k
+	}
 	if p.kind == k || p.kind == Mixed {
 		return
 	}
@@ -1390,6 +1399,9 @@ func (t *tree) paramChild(n *node, k Kind) *node {
 	}
 	name := paramName(n, k)
 	p := &node{parent: n, param: true, kind: k, name: name, tmpl: n.tmpl + "/{" + name + "}", depth: n.depth + 1}
+	if k != Word && k != Mixed {
+		p.typed = 1 << k
+	}
 	n.pchild = p
 	t.nodes++
 	return p
@@ -2027,6 +2039,7 @@ func (t *tree) merge(dst, src *node) {
 			t.trackSlot(dp)
 		}
 		dp.values += sp.values
+		dp.typed |= sp.typed
 		dp.varied = dp.varied || sp.varied
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
 		for _, v := range sp.known {
