@@ -88,10 +88,11 @@ func nextSeg(rest string) (string, string) {
 	return rest, ""
 }
 
-// mixedRule reports whether p is a word parameter splitMixed may split:
-// one made by the statistical rule or a lexical one, of a few words.
+// mixedRule reports whether p is a word parameter whose continuations are
+// kept (splitMixed, splitOff): one made by the statistical rule or a
+// lexical one, with every value known.
 func mixedRule(p *node) bool {
-	return p.kind == Word && (p.rule == ruleNone || lexicalRule(p.rule)) && p.values <= maxClosedValues && p.values == len(p.known)
+	return p.kind == Word && (p.rule == ruleNone || lexicalRule(p.rule)) && p.values <= maxKnown && p.values == len(p.known)
 }
 
 // noteCont records one call through value v of p whose path continues
@@ -156,22 +157,35 @@ func noteMergedConts(s *valueStat, src *node) {
 // mixedTest reports whether the values' continuation counts differ
 // beyond chance (see the constants).
 func mixedTest(vs []valueStat) bool {
-	cols := map[string]float64{}
+	var buf [64]contStat // the columns: continuation and calls
+	cols := buf[:0]
 	var total float64
 	rows := 0
 	for _, s := range vs {
-		var r float64
+		var r int64
 		for _, c := range s.conts {
-			cols[c.key] += float64(c.n)
-			r += float64(c.n)
+			j := slices.IndexFunc(cols, func(x contStat) bool { return x.key == c.key })
+			if j < 0 {
+				if len(cols) == cap(buf) {
+					return false
+				}
+				cols = append(cols, contStat{c.key, 0})
+				j = len(cols) - 1
+			}
+			cols[j].n += c.n
+			r += c.n
 		}
 		if r > 0 {
 			rows++
 		}
-		total += r
+		total += float64(r)
 	}
 	if rows < 2 || len(cols) < 2 || total == 0 {
 		return false
+	}
+	col := func(k string) float64 {
+		j := slices.IndexFunc(cols, func(x contStat) bool { return x.key == k })
+		return float64(cols[j].n)
 	}
 	var g float64
 	for _, s := range vs {
@@ -182,7 +196,7 @@ func mixedTest(vs []valueStat) bool {
 		for _, c := range s.conts {
 			if c.n > 0 {
 				o := float64(c.n)
-				g += 2 * o * math.Log(o*total/(r*cols[c.key]))
+				g += 2 * o * math.Log(o*total/(r*col(c.key)))
 			}
 		}
 	}
@@ -201,8 +215,8 @@ func mixedTest(vs []valueStat) bool {
 		for _, c := range s.conts {
 			r += float64(c.n)
 		}
-		for k, n := range cols {
-			if r*n/total >= mixedZero && !slices.ContainsFunc(s.conts, func(c contStat) bool { return c.key == k }) {
+		for _, cl := range cols {
+			if r*float64(cl.n)/total >= mixedZero && !slices.ContainsFunc(s.conts, func(c contStat) bool { return c.key == cl.key }) {
 				return true
 			}
 		}
@@ -222,7 +236,7 @@ func (t *tree) splitMixed(p *node) bool {
 	p.mixedAt = p.calls + mixedEvery
 	d := len(p.known)
 	n := p.parent
-	if d < 2 || len(p.vstats) != d || n == nil || n.param || n.pchild != p {
+	if d < 2 || d > maxClosedValues || len(p.vstats) != d || n == nil || n.param || n.pchild != p {
 		return false
 	}
 	var once, calls int64
@@ -550,5 +564,183 @@ func (t *tree) demoteLeafWords(p *node) bool {
 		t.nodes--
 		p.eps, p.parent = nil, nil
 	}
+	return true
+}
+
+// splitOff takes one word out of word parameter p, as a literal, when
+// traffic shows it is a fixed sibling of the parameter, not one of its
+// values: the other values (two or more) share their continuations, two
+// segments deep, and this word never took any of them, nor they any of
+// its own, over disjointCalls calls or more, beyond chance (mixedTest of
+// the word against the others together): /bills/ocd-bill/{uuid} beside
+// /bills/{jurisdiction}/{session}/{bill}. Calls that end at a value agree
+// with every sub-path (an instance is read itself more often than its
+// sub-resources), so they take no part. The literal keeps the sub-trees
+// it alone led to (a copy of one it shared one segment deep, with its
+// own children below), is marked apart so that no rule merges it back,
+// and p keeps its other values. It looks with splitMixed and reports
+// whether a word was taken out.
+func (t *tree) splitOff(p *node) bool {
+	if t.frozen || !mixedRule(p) || p.calls < max(disjointCalls, p.offAt) || p.calls > mixedStop {
+		return false
+	}
+	p.offAt = p.calls + mixedEvery
+	d := len(p.known)
+	n := p.parent
+	if d < 3 || len(p.vstats) != d || n == nil || n.param || n.pchild != p {
+		return false
+	}
+	// Per continuation: how many words took it, and the calls.
+	type agg struct {
+		key   string
+		words int
+		n     int64
+	}
+	var buf [64]agg
+	aggs := buf[:0]
+	for _, s := range p.vstats {
+		if s.contOver {
+			return false
+		}
+		for _, c := range s.conts {
+			if c.key == "" {
+				continue // a call ending at the value agrees with any sub-path (GET /users/alice beside /users/bob/repos)
+			}
+			j := slices.IndexFunc(aggs, func(a agg) bool { return a.key == c.key })
+			if j < 0 {
+				if len(aggs) == cap(buf) {
+					return false
+				}
+				aggs = append(aggs, agg{key: c.key})
+				j = len(aggs) - 1
+			}
+			aggs[j].words++
+			aggs[j].n += c.n
+		}
+	}
+	shared := false
+	for _, a := range aggs {
+		shared = shared || a.words >= 2
+	}
+	if !shared {
+		return false // no two values agree: splitMixed's case, or too little seen
+	}
+	for i, s := range p.vstats {
+		var calls int64
+		own := true
+		var mine valueStat
+		for _, c := range s.conts {
+			if c.key == "" {
+				continue
+			}
+			calls += c.n
+			j := slices.IndexFunc(aggs, func(a agg) bool { return a.key == c.key })
+			own = own && aggs[j].words == 1
+			mine.conts = append(mine.conts, c)
+		}
+		if !own || calls < disjointCalls || n.lits[p.known[i]] != nil {
+			continue
+		}
+		var rest valueStat
+		for _, a := range aggs {
+			if !slices.ContainsFunc(s.conts, func(c contStat) bool { return c.key == a.key }) {
+				rest.conts = append(rest.conts, contStat{a.key, a.n})
+			}
+		}
+		if !mixedTest([]valueStat{mine, rest}) {
+			continue
+		}
+		return t.takeOut(p, i)
+	}
+	return false
+}
+
+// takeOut makes value i of p a literal beside it (splitOff): the
+// sub-trees only it led to move to the literal, one it shared one segment
+// deep is copied with the children only it led to moved below the copy,
+// and the endpoints where only it ended go with it.
+func (t *tree) takeOut(p *node, i int) bool {
+	n := p.parent
+	s := p.vstats[i]
+	others := func(k1, k2 string) int64 {
+		var x int64
+		for j, o := range p.vstats {
+			if j == i {
+				continue
+			}
+			for _, c := range o.conts {
+				a, b, _ := strings.Cut(c.key, "/")
+				if a == k1 && (k2 == "-" || b == k2) {
+					x += c.n
+				}
+			}
+		}
+		return x
+	}
+	mine := func(k1, k2 string) int64 {
+		var x int64
+		for _, c := range s.conts {
+			a, b, _ := strings.Cut(c.key, "/")
+			if a == k1 && (k2 == "-" || b == k2) {
+				x += c.n
+			}
+		}
+		return x
+	}
+	w := p.known[i]
+	l := t.newLit(n, w)
+	l.calls, l.apart = s.calls, true
+	kids := map[string]*node{}
+	for k, c := range p.lits {
+		kids[k] = c
+	}
+	if p.pchild != nil {
+		kids["{}"] = p.pchild
+	}
+	for k, c := range kids {
+		if mine(k, "-") == 0 {
+			continue
+		}
+		if others(k, "-") == 0 {
+			t.detach(p, k)
+			t.adopt(l, k, c)
+			continue
+		}
+		x := t.cloneShallow(l, k, c)
+		sub := map[string]*node{}
+		for k2, c2 := range c.lits {
+			sub[k2] = c2
+		}
+		if c.pchild != nil {
+			sub["{}"] = c.pchild
+		}
+		for k2, c2 := range sub {
+			switch {
+			case mine(k, k2) == 0:
+			case others(k, k2) == 0:
+				t.detach(c, k2)
+				t.adopt(x, k2, c2)
+			default:
+				t.cloneDeep(x, k2, c2)
+			}
+		}
+		if mine(k, "") > 0 && others(k, "") == 0 {
+			for _, e := range c.eps {
+				t.attach(x, e)
+			}
+			c.eps = nil
+		}
+	}
+	if mine("", "-") > 0 && others("", "-") == 0 {
+		for _, e := range p.eps {
+			t.attach(l, e)
+		}
+		p.eps = nil
+	}
+	p.known = slices.Delete(p.known, i, i+1)
+	p.vstats = slices.Delete(p.vstats, i, i+1)
+	p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
+	p.values--
+	t.retemplate(l)
 	return true
 }

@@ -184,3 +184,40 @@ func TestCodeIDsAfterJoin(t *testing.T) {
 		"/entries/nyancat":          "/entries/{id}",
 	})
 }
+
+// TestSplitOff: a word merged into a parameter whose other values agree
+// with each other, two segments deep, while it never takes their
+// continuations nor they its own, over enough calls, is a fixed sibling of
+// the parameter (/dockets/ocd-docket/{uuid} beside
+// /dockets/{state}/{session}/{bill}); below that volume, or when it shares
+// a continuation with them, it stays a value.
+func TestSplitOff(t *testing.T) {
+	paths := []string{
+		"/dockets/ocd-docket/0c42dc9c-ba10-4005-bbd6-c6d34737ed28", "/dockets/ca/2025rs/AB%201",
+		"/dockets/ny/2026rs/SB%2053", "/dockets/fl/2025rs/HB%202",
+	}
+	t.Run("fixed sibling", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, paths, 10, map[string]string{
+			"/dockets/ocd-docket/0c42dc9c-ba10-4005-bbd6-c6d34737ed28": "/dockets/ocd-docket/{id}",
+			"/dockets/ca/2025rs/AB%201":                                "/dockets/{name}/{id}/{id2}",
+			"/dockets/fl/2025rs/HB%202":                                "/dockets/{name}/{id}/{id2}",
+			"/dockets/ny/2026rs/SB%2053":                               "/dockets/{name}/{id}/{id2}",
+		})
+		checkShuffledAtVolume(t, repeat(12, paths...), map[string]string{
+			"/dockets/ocd-docket/0c42dc9c-ba10-4005-bbd6-c6d34737ed28": "/dockets/ocd-docket/{id}",
+			"/dockets/ca/2025rs/AB%201":                                "/dockets/{name}/{id}/{id2}",
+		})
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, paths, 1, map[string]string{
+			"/dockets/ocd-docket/0c42dc9c-ba10-4005-bbd6-c6d34737ed28": "/dockets/{name}/{id}",
+		})
+	})
+	t.Run("shares a continuation", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, append(paths[1:], "/dockets/wa-senate/0c42dc9c-ba10-4005-bbd6-c6d34737ed28",
+			"/dockets/wa-senate/2025rs/HB%207"), 10, map[string]string{
+			"/dockets/wa-senate/0c42dc9c-ba10-4005-bbd6-c6d34737ed28": "/dockets/{name}/{id}",
+			"/dockets/ca/2025rs/AB%201":                               "/dockets/{name}/{id}/{id2}",
+		})
+	})
+}

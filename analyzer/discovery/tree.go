@@ -62,7 +62,9 @@ type node struct {
 	varied  bool   // a word parameter entered by a word other than known[0] (noteEntry)
 	shared  bool   // two of its words took one continuation (noteValue): values, vstats no longer kept
 	mixedAt int64  // p.calls at which splitMixed looks again (mixed.go)
+	offAt   int64  // p.calls at which splitOff looks again (mixed.go)
 	typed   uint16 // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
+	apart   bool   // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
 }
 
 const (
@@ -988,7 +990,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n)) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -1106,7 +1108,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n)) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) {
 		return t.rewalk(path, depth)
 	}
 	return n
@@ -1158,7 +1160,7 @@ func (t *tree) shapeChanged(n *node) bool {
 	// A word kept literal beside the parameter because its sub-paths
 	// differed joins it once they match.
 	a, b := shape(n), shape(par.pchild)
-	if len(a) == 0 || !subset(a, b) && !subset(b, a) {
+	if n.apart || len(a) == 0 || !subset(a, b) && !subset(b, a) {
 		return false
 	}
 	delete(par.lits, n.key)
@@ -1182,7 +1184,7 @@ func (t *tree) rejoin(par *node) bool {
 	b := shape(p)
 	var keys []string
 	for k, c := range par.lits {
-		if Classify(k) != Word || reservedLiterals[k] || systemName(k) {
+		if Classify(k) != Word || reservedLiterals[k] || systemName(k) || c.apart {
 			continue
 		}
 		if a := shape(c); len(a) > 0 && (subset(a, b) || subset(b, a)) {
@@ -1319,7 +1321,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1503,7 +1505,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
 			words = append(words, c)
 		}
 	}
@@ -2360,8 +2362,8 @@ func (t *tree) absorbKnown(n *node) bool {
 		return false
 	}
 	var keys []string
-	for k := range n.lits {
-		if Classify(k) == Word && t.knownElsewhere(n, k) {
+	for k, c := range n.lits {
+		if Classify(k) == Word && !c.apart && t.knownElsewhere(n, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -2451,7 +2453,7 @@ func (t *tree) fileValue(n *node, seg string) *node {
 		p.rule, p.confidence = ruleFileName, slotConfidence
 		t.addWordKid(n)
 	}
-	if c := n.lits[seg]; c != nil && !t.frozen {
+	if c := n.lits[seg]; c != nil && !t.frozen && !c.apart {
 		delete(n.lits, seg)
 		t.merge(p, c)
 	}
@@ -2481,7 +2483,7 @@ func (t *tree) fileValue(n *node, seg string) *node {
 // endpoint is attached after the walk).
 func (t *tree) volumeJoins(n, c *node, ends bool) bool {
 	p := n.pchild
-	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param {
+	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param || c.apart {
 		return false
 	}
 	if n == t.root || namespaceWord(n.key) || Classify(n.key) == Version || apiPrefix(n) {
