@@ -443,6 +443,7 @@ func (t *tree) splitShared(p *node) bool {
 	n.pchild, n.promoted = nil, false
 	n.closed = n.closed || p.rule == ruleNone
 	t.nodes--
+	t.splits++
 	p.eps, p.lits, p.pchild, p.parent = nil, nil, nil, nil
 	for _, l := range lits {
 		t.retemplate(l)
@@ -554,6 +555,7 @@ func (t *tree) demoteLeafWords(p *node) bool {
 		p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
 		p.values--
 	}
+	t.splits++
 	if all {
 		// Every value was such a word: the parameter goes, its endpoints
 		// to the word called most (the others start afresh).
@@ -687,9 +689,6 @@ func (t *tree) takeOut(p *node, i int) bool {
 		}
 		return x
 	}
-	w := p.known[i]
-	l := t.newLit(n, w)
-	l.calls, l.apart = s.calls, true
 	kids := map[string]*node{}
 	for k, c := range p.lits {
 		kids[k] = c
@@ -697,6 +696,18 @@ func (t *tree) takeOut(p *node, i int) bool {
 	if p.pchild != nil {
 		kids["{}"] = p.pchild
 	}
+	extra := 1 // the literal, and the copies of what it shared
+	for k, c := range kids {
+		if mine(k, "-") > 0 && others(k, "-") > 0 {
+			extra += c.size()
+		}
+	}
+	if t.nodes+extra > t.cfg.MaxNodesPerHost {
+		return false
+	}
+	w := p.known[i]
+	l := t.newLit(n, w)
+	l.calls, l.apart = s.calls, true
 	for k, c := range kids {
 		if mine(k, "-") == 0 {
 			continue
@@ -742,5 +753,6 @@ func (t *tree) takeOut(p *node, i int) bool {
 	p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
 	p.values--
 	t.retemplate(l)
+	t.splits++
 	return true
 }

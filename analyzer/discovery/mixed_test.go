@@ -1,6 +1,12 @@
 package discovery
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/apitap/apitap/apicall"
+)
 
 // TestMixedSet: sibling words merged into a parameter although they name
 // resources of their own are split back once traffic shows each has its
@@ -220,4 +226,57 @@ func TestSplitOff(t *testing.T) {
 			"/dockets/ca/2025rs/AB%201":                               "/dockets/{name}/{id}/{id2}",
 		})
 	})
+}
+
+// TestMixedRulesStress feeds many calls of paths drawn from segments that
+// make the session-7 rules fire (plural names, collection operations,
+// integer ids, lower-case words), with the default node limit and with a
+// small one, and checks that every path observed keeps a template (and
+// that the rules fired).
+func TestMixedRulesStress(t *testing.T) {
+	segs := strings.Fields("fixtures players standings topscorers livescores seasons inplay between head-to-head search " +
+		"ad-sets campaigns start ocd-bill ca ny fl 4417 88213 2026-11-24 0c42dc9c-ba10-4005-bbd6-c6d34737ed28 " +
+		"variables.json subject groups live indicative create poll")
+	splits := 0
+	for seed := range uint64(8) {
+		r := rand.New(rand.NewPCG(seed, 5))
+		var paths []string
+		for range 200 {
+			var b strings.Builder
+			b.WriteString("/v3/football")
+			for range 1 + r.IntN(4) {
+				b.WriteByte('/')
+				b.WriteString(segs[r.IntN(len(segs))])
+			}
+			paths = append(paths, b.String())
+		}
+		cfg := DefaultConfig()
+		if seed%2 == 1 {
+			cfg.MaxNodesPerHost = 60
+		}
+		inv, err := New(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn := map[string]bool{}
+		for i := range 10000 {
+			p := paths[int(float64(len(paths))*r.Float64()*r.Float64())]
+			drawn[p] = true
+			if m := inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200}); m.Template == "" {
+				t.Fatalf("seed %d call %d: no template for %s", seed, i, p)
+			}
+		}
+		for p := range drawn {
+			if inv.Template("h", "GET", p) == "" {
+				t.Errorf("seed %d: %s was observed and has no template", seed, p)
+			}
+		}
+		// (The node limit is soft: past it, segments are forced into
+		// parameters, which themselves are nodes; main overshoots it here too.)
+		splits += inv.hosts["h"].tree.splits
+	}
+	t.Logf("%d splits", splits)
+	if splits == 0 {
+		t.Error("no split: the stress no longer exercises the rules")
+	}
 }

@@ -844,6 +844,9 @@ type tree struct {
 	// lexical rules made, at most maxSlots (volume.go).
 	constant map[string]bool
 	slots    []*node
+	// splits counts the parameters splitMixed split and the words
+	// splitOff and demoteLeafWords took out (mixed.go; read by tests).
+	splits int
 }
 
 // learned is a plain-word value v that the parameter below literal at
