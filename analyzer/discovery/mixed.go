@@ -35,8 +35,8 @@ const (
 	mixedEvery    = 4
 	// mixedZ is the Wilson–Hilferty z of the G statistic a split needs
 	// (z ≥ 5: a chance under 3·10⁻⁷ that values of one parameter show such
-	// a difference), and mixedZero the expected calls of a continuation a
-	// value never took that make the difference structural (e⁻⁵: under 1 %).
+	// a difference), and mixedZero the expected calls of the continuations
+	// a value never took that make the difference structural (e⁻⁵: under 1 %).
 	mixedZ    = 5.0
 	mixedZero = 5.0
 )
@@ -207,18 +207,22 @@ func mixedTest(vs []valueStat) bool {
 		return false
 	}
 	// A structural difference, not proportions alone: some value never
-	// took a continuation it would have taken mixedZero times were it
-	// called as the others are (tenants that use the same operations in
-	// other proportions are values of one parameter).
+	// took continuations it would have taken mixedZero times in all were it
+	// called as the others are (a chance of e⁻⁵ that it missed them all;
+	// tenants that use the same operations in other proportions are values
+	// of one parameter).
 	for _, s := range vs {
-		var r float64
+		var r, missed float64
 		for _, c := range s.conts {
 			r += float64(c.n)
 		}
 		for _, cl := range cols {
-			if r*float64(cl.n)/total >= mixedZero && !slices.ContainsFunc(s.conts, func(c contStat) bool { return c.key == cl.key }) {
-				return true
+			if !slices.ContainsFunc(s.conts, func(c contStat) bool { return c.key == cl.key }) {
+				missed += r * float64(cl.n) / total
 			}
+		}
+		if missed >= mixedZero {
+			return true
 		}
 	}
 	return false
@@ -755,4 +759,86 @@ func (t *tree) takeOut(p *node, i int) bool {
 	t.retemplate(l)
 	t.splits++
 	return true
+}
+
+// maxSigs bounds the sub-paths deepTenants reads below one word, and
+// maxDeepScan the words it compares.
+const (
+	maxSigs     = 32
+	maxDeepScan = 16
+	// deepShared is how many sub-paths with a literal two words must share.
+	deepShared = 2
+)
+
+// deepTenants merges into a parameter the words below n, where resource
+// names live (the root, an API prefix, a version), that are tenants of one
+// API by what lies below them: each leads to a parameter, and below it
+// two words share deepShared sub-paths or more that hold a literal, up to
+// four segments deep (/{service}/{owner}/repos/{repo}/totals for github,
+// gitlab and bitbucket; /{org}/{model}/resolve/{revision} for every
+// organisation of a model hub). The tenant rule (volume.go) reads literal
+// sub-resources right below the words; a tenant whose first segment below
+// is an instance shows its API one level further. Resource words, reserved
+// words, API prefixes and lookups take no part, as there. It runs on every
+// 16th call through a word of n and reports whether any word was merged.
+func (t *tree) deepTenants(n *node) bool {
+	if n.param || n.promoted || !(n.parent == nil || namespaceWord(n.key) || Classify(n.key) == Version) || len(n.lits) < 2 {
+		return false
+	}
+	type cand struct {
+		w    *node
+		sigs []string
+	}
+	var cands []cand
+	for k, c := range n.lits {
+		if len(cands) == maxDeepScan {
+			break
+		}
+		if c.pchild == nil || c.apart || Classify(k) != Word || resourceWord(k) || namespaceWord(k) || reservedLiterals[k] || lookupField(k) || systemName(k) || caseApart(n, k) {
+			continue
+		}
+		var sigs []string
+		var walk func(x *node, pre string, lit bool, depth int)
+		walk = func(x *node, pre string, lit bool, depth int) {
+			if depth > 4 || len(sigs) == maxSigs {
+				return
+			}
+			if lit && depth > 1 {
+				sigs = append(sigs, pre)
+			}
+			for k2, c2 := range x.lits {
+				walk(c2, pre+"/"+k2, lit || Classify(k2) == Word, depth+1)
+			}
+			if x.pchild != nil {
+				walk(x.pchild, pre+"/{}", lit, depth+1)
+			}
+		}
+		walk(c, "", false, 0)
+		if len(sigs) >= deepShared {
+			cands = append(cands, cand{c, sigs})
+		}
+	}
+	var words []*node
+	for i, a := range cands {
+		for j, b := range cands {
+			if i == j {
+				continue
+			}
+			shared := 0
+			for _, x := range a.sigs {
+				if slices.Contains(b.sigs, x) {
+					shared++
+				}
+			}
+			if shared >= deepShared {
+				words = append(words, a.w)
+				break
+			}
+		}
+	}
+	if len(words) < 2 {
+		return false
+	}
+	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
+	return t.promoteInstances(n, words, ruleTenant)
 }

@@ -103,6 +103,13 @@ func TestMixedTest(t *testing.T) {
 		{"each its own", []valueStat{st(contStat{"a/x", 81}), st(contStat{"a/", 8})}, true},
 		{"few calls", []valueStat{st(contStat{"a/", 3}), st(contStat{"b/", 2})}, false},
 		{"one value", []valueStat{st(contStat{"a/", 30}, contStat{"b/", 20})}, false},
+		// One value also took a rare third continuation: no missed mass of 5.
+		{"other proportions, one rare extra", []valueStat{st(contStat{"a/", 60}, contStat{"b/", 40}, contStat{"c/", 10}), st(contStat{"a/", 20}, contStat{"b/", 80})}, false},
+		// Several continuations missed, none expected 5 times alone, 9 in all.
+		{"missed together", []valueStat{
+			st(contStat{"a/", 31}, contStat{"b/", 9}, contStat{"c/", 6}, contStat{"d/", 3}),
+			st(contStat{"a/", 10}), st(contStat{"e/", 6}, contStat{"a/", 6}), st(contStat{"f/", 6}), st(contStat{"f/", 2}),
+		}, true},
 	} {
 		if got := mixedTest(c.vs); got != c.want {
 			t.Errorf("%s: mixedTest = %v, want %v", c.name, got, c.want)
@@ -279,4 +286,49 @@ func TestMixedRulesStress(t *testing.T) {
 	if splits == 0 {
 		t.Error("no split: the stress no longer exercises the rules")
 	}
+}
+
+// TestDeepTenants: words where resource names live (here after a
+// version) that each lead to an instance and, below it, share two or more
+// sub-paths with a literal are tenants of one API
+// (/api/v2/{service}/{owner}/repos/{repo}/totals), once traffic has shown
+// it (every 16th call through a word); resource words that share their
+// sub-resources (/users/{id}/repos, /orgs/{id}/repos), and words that
+// share one sub-path only, stay apart.
+func TestDeepTenants(t *testing.T) {
+	paths := []string{
+		"/api/v2/zorbhub/acme-corp/repos/4417/totals", "/api/v2/zorbhub/globex-inc/repos",
+		"/api/v2/quimplab/initech-labs/repos/88213/totals", "/api/v2/quimplab/hooli-xyz/repos",
+	}
+	want := map[string]string{
+		"/api/v2/zorbhub/acme-corp/repos/4417/totals":      "/api/v2/{name}/{name2}/repos/{id}/totals",
+		"/api/v2/quimplab/initech-labs/repos/88213/totals": "/api/v2/{name}/{name2}/repos/{id}/totals",
+		"/api/v2/quimplab/hooli-xyz/repos":                 "/api/v2/{name}/{name2}/repos",
+	}
+	t.Run("tenants", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, paths, 16, want)
+		checkShuffledAtVolume(t, repeat(16, paths...), want)
+	})
+	t.Run("below volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, paths, 2, map[string]string{
+			"/api/v2/zorbhub/globex-inc/repos": "/api/v2/zorbhub/{name}/repos",
+		})
+	})
+	t.Run("resource words", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/api/v2/users/4417/repos/12/totals", "/api/v2/users/4418/repos",
+			"/api/v2/orgs/88/repos/12/totals", "/api/v2/orgs/89/repos",
+		}, 16, map[string]string{
+			"/api/v2/users/4417/repos/12/totals": "/api/v2/users/{id}/repos/{id2}/totals",
+			"/api/v2/orgs/89/repos":              "/api/v2/orgs/{id}/repos",
+		})
+	})
+	t.Run("one shared sub-path", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/api/v2/zorbhub/acme-corp/repos", "/api/v2/zorbhub/globex-inc/repos",
+			"/api/v2/quimplab/initech-labs/boards/7", "/api/v2/quimplab/hooli-xyz/repos",
+		}, 16, map[string]string{
+			"/api/v2/zorbhub/globex-inc/repos": "/api/v2/zorbhub/{name}/repos",
+		})
+	})
 }

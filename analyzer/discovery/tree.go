@@ -1001,6 +1001,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
+			if c.calls&15 == 15 && !t.frozen && t.deepTenants(n) {
+				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
+			}
 			n = c
 			continue
 		}
