@@ -780,11 +780,13 @@ const (
 // sub-resources right below the words; a tenant whose first segment below
 // is an instance shows its API one level further. Resource words, reserved
 // words, API prefixes and lookups take no part, as there. It runs on every
-// 16th call through a word of n and reports whether any word was merged.
+// 16th call through a word of n, when the tree changed since its last
+// look, and reports whether any word was merged.
 func (t *tree) deepTenants(n *node) bool {
-	if n.param || n.promoted || !(n.parent == nil || namespaceWord(n.key) || Classify(n.key) == Version) || len(n.lits) < 2 {
+	if n.param || n.promoted || n.deepAt == t.nodes || !(n.parent == nil || namespaceWord(n.key) || Classify(n.key) == Version) || len(n.lits) < 2 {
 		return false
 	}
+	n.deepAt = t.nodes // the same tree gives the same answer: look again once it grew or shrank
 	type cand struct {
 		w    *node
 		sigs []string

@@ -63,6 +63,7 @@ type node struct {
 	shared  bool   // two of its words took one continuation (noteValue): values, vstats no longer kept
 	mixedAt int64  // p.calls at which splitMixed looks again (mixed.go)
 	offAt   int64  // p.calls at which splitOff looks again (mixed.go)
+	deepAt  int    // t.nodes when deepTenants last found nothing below this position (mixed.go)
 	typed   uint16 // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
 	apart   bool   // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
 }
