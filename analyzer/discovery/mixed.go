@@ -260,10 +260,31 @@ func (t *tree) splitMixed(p *node) bool {
 	if collectionsBeforeIDs(p) {
 		return t.splitShared(p)
 	}
-	if p.calls < mixedMinCalls || 20*once > p.calls || !mixedTest(p.vstats) || !disjointDeep(p.vstats) && 2*pluralWords(p.known) <= d {
+	if p.calls < mixedMinCalls || 20*once > p.calls || slices.ContainsFunc(p.known, valueWord) || !mixedTest(p.vstats) || !disjointDeep(p.vstats) && 2*pluralWords(p.known) <= d {
 		return false
 	}
 	return t.splitShared(p)
+}
+
+// valueWord reports whether w is shaped like a value, not a name: a digit,
+// a file or domain name (valueShaped), or a code written without lower
+// case (KJFK, SOL-USD). The lexical rules read such words as values on sight; the
+// splits leave a parameter holding one alone (a monitor polling
+// /stations/KNYC/observations while others read /stations/{id}).
+func valueWord(w string) bool {
+	if valueShaped(w) || upperCode(w) {
+		return true
+	}
+	upper := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'a' && c <= 'z':
+			return false
+		case c >= 'A' && c <= 'Z':
+			upper++
+		}
+	}
+	return upper >= 2 // written without lower case: a code (SOL-USD), as codeIDs reads ids
 }
 
 // collectionsBeforeIDs reports whether every word of p led straight to
@@ -644,7 +665,7 @@ func (t *tree) splitOff(p *node) bool {
 			own = own && aggs[j].words == 1
 			mine.conts = append(mine.conts, c)
 		}
-		if !own || calls < disjointCalls || n.lits[p.known[i]] != nil {
+		if !own || calls < disjointCalls || n.lits[p.known[i]] != nil || valueWord(p.known[i]) {
 			continue
 		}
 		var rest valueStat
@@ -778,8 +799,10 @@ const (
 // gitlab and bitbucket; /{org}/{model}/resolve/{revision} for every
 // organisation of a model hub). The tenant rule (volume.go) reads literal
 // sub-resources right below the words; a tenant whose first segment below
-// is an instance shows its API one level further. Resource words, reserved
-// words, API prefixes and lookups take no part, as there. It runs on every
+// is an instance shows its API one level further. Resource words, plurals
+// (collection names: /electricity-meter-points/{id}/meters beside
+// /gas-meter-points/{id}/meters), reserved words, API prefixes and lookups
+// take no part, as there. It runs on every
 // 16th call through a word of n, when the tree changed since its last
 // look, and reports whether any word was merged.
 func (t *tree) deepTenants(n *node) bool {
@@ -796,7 +819,7 @@ func (t *tree) deepTenants(n *node) bool {
 		if len(cands) == maxDeepScan {
 			break
 		}
-		if c.pchild == nil || c.apart || Classify(k) != Word || resourceWord(k) || namespaceWord(k) || reservedLiterals[k] || lookupField(k) || systemName(k) || caseApart(n, k) {
+		if c.pchild == nil || c.apart || Classify(k) != Word || resourceWord(k) || pluralNoun(k) || namespaceWord(k) || reservedLiterals[k] || lookupField(k) || systemName(k) || caseApart(n, k) {
 			continue
 		}
 		var sigs []string

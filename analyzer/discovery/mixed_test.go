@@ -323,6 +323,15 @@ func TestDeepTenants(t *testing.T) {
 			"/api/v2/orgs/89/repos":              "/api/v2/orgs/{id}/repos",
 		})
 	})
+	t.Run("plural collections", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/v1/zorb-meter-points/2000024512368/meters/21L4381884/consumption", "/v1/zorb-meter-points/2000024512368",
+			"/v1/quimp-meter-points/3858468806/meters/E6S13456781961/consumption", "/v1/quimp-meter-points/3858468806",
+		}, 16, map[string]string{
+			"/v1/zorb-meter-points/2000024512368": "/v1/zorb-meter-points/{id}",
+			"/v1/quimp-meter-points/3858468806":   "/v1/quimp-meter-points/{id}",
+		})
+	})
 	t.Run("one shared sub-path", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, []string{
 			"/api/v2/zorbhub/acme-corp/repos", "/api/v2/zorbhub/globex-inc/repos",
@@ -331,4 +340,15 @@ func TestDeepTenants(t *testing.T) {
 			"/api/v2/zorbhub/globex-inc/repos": "/api/v2/zorbhub/{name}/repos",
 		})
 	})
+}
+
+func TestValueWord(t *testing.T) {
+	for w, want := range map[string]bool{
+		"KJFK": true, "SOL-USD": true, "pl-waw-2": true, "example.com": true, "ocd-bill": false, "live": false,
+		"fixtures": false, "TheBloke": false, "A": false,
+	} {
+		if got := valueWord(w); got != want {
+			t.Errorf("valueWord(%q) = %v, want %v", w, got, want)
+		}
+	}
 }
