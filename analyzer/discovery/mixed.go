@@ -319,17 +319,22 @@ func collectionsBeforeIDs(p *node) bool {
 // disjointDeep reports whether every continuation, two segments deep, was
 // taken by one value only, each value seen disjointCalls times: the
 // disjoint split (volume.go) one segment further (/flights/live/search/poll
-// beside /flights/indicative/search, the end of the path there).
+// beside /flights/indicative/search, the end of the path there). The end
+// of the path and a parameter below one same segment count as one
+// continuation (a collection and its items).
 func disjointDeep(vs []valueStat) bool {
 	owner := map[string]int{}
 	for i, s := range vs {
 		var calls int64
 		for _, c := range s.conts {
 			calls += c.n
-			if j, ok := owner[c.key]; ok && j != i {
+			// A list and its items agree: /realms/master/clients beside
+			// /realms/acme/clients/{id} (a leaf agrees with every shape).
+			k := strings.TrimSuffix(c.key, "{}")
+			if j, ok := owner[k]; ok && j != i {
 				return false
 			}
-			owner[c.key] = i
+			owner[k] = i
 		}
 		if calls < disjointCalls {
 			return false

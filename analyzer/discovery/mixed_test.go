@@ -79,6 +79,17 @@ func TestMixedSet(t *testing.T) {
 		checkEveryOrderAtVolume(t, tenants, 20, tenantsWant)
 		checkShuffledAtVolume(t, repeat(40, tenants...), tenantsWant)
 	})
+	// A list and its items agree: a realm read only as a list of clients
+	// and one whose clients and users are read one by one are values.
+	t.Run("list beside items", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/realms/zorbly/clients", "/realms/quimp/clients/0c42dc9c-ba10-4005-bbd6-c6d34737ed28",
+			"/realms/quimp/users/0c42dc9c-ba10-4005-bbd6-c6d34737ed28",
+		}, 24, map[string]string{
+			"/realms/zorbly/clients":                                   "/realms/{name}/clients",
+			"/realms/quimp/users/0c42dc9c-ba10-4005-bbd6-c6d34737ed28": "/realms/{name}/users/{id}",
+		})
+	})
 	// Two segments deep the tenants share a sub-path: not apart.
 	t.Run("instances sharing a deep sub-path", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, []string{
