@@ -247,6 +247,14 @@ func valueShaped(s string) bool {
 	return true
 }
 
+// collectionFile reports whether s is a plural resource word with a
+// format extension (variables.json, authors.xml): a collection in that
+// format, as valueShaped reads it, not a value's file name.
+func collectionFile(s string) bool {
+	dot := strings.LastIndexByte(s, '.')
+	return dot > 0 && formatWord(s[dot+1:]) && pluralNoun(s[:dot]) && resourceWord(s[:dot])
+}
+
 // resourceFile reports whether file name w, below n, is a resource in a
 // format rather than a file an instance names: a literal beside it is
 // its stem (molecule.json beside /molecule/{id}.json: the resource and

@@ -163,6 +163,14 @@ func FuzzObserve(f *testing.F) {
 	}
 	f.Add("/oauth2/aus1a2b3c4d5E6F7g8h9/v1/token", "", []byte(nil)) // shared version
 	f.Add("/oauth2/default/v1/token", "", []byte(nil))
+	for _, p := range []string{ // mixed sets, collections before ids, leaves beside ids (session 7)
+		"/v9/sport/fixtures/4417", "/v9/sport/fixtures/date/2026-11-24", "/v9/sport/standings/seasons/23614",
+		"/v9/sport/topscorers/seasons/23690", "/v9/sport/livescores", "/gizmos/zorbly/query/create", "/gizmos/quimp/query",
+		"/mkt/promo-sets/654193", "/mkt/promo-sets/search", "/mkt/campaigns/102", "/mkt/campaigns/search",
+		"/league/matches/inplay", "/league/matches/head-to-head/12/14", "/league/matches/4417",
+	} {
+		f.Add(p, "", []byte(nil))
+	}
 	inv, err := New(DefaultConfig(), loadSpec(f, "testdata/specs/shop31.yaml"))
 	if err != nil {
 		f.Fatal(err)

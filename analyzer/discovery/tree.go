@@ -58,9 +58,14 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
-	named   bool // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
-	varied  bool // a word parameter entered by a word other than known[0] (noteEntry)
-	shared  bool // two of its words took one continuation (noteValue): values, vstats no longer kept
+	named   bool   // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool   // a word parameter entered by a word other than known[0] (noteEntry)
+	shared  bool   // two of its words took one continuation (noteValue): values, vstats no longer kept
+	mixedAt int64  // p.calls at which splitMixed looks again (mixed.go)
+	offAt   int64  // p.calls at which splitOff looks again (mixed.go)
+	deepAt  int    // t.nodes when deepTenants last found nothing below this position (mixed.go)
+	typed   uint16 // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
+	apart   bool   // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
 }
 
 const (
@@ -594,6 +599,11 @@ func codeIDs(p *node) bool {
 	switch p.kind {
 	case Integer, UUID:
 		return true
+	case Mixed:
+		// Words joined the ids (a kebab compound, head-to-head): the ids
+		// are still integers or UUIDs, and a lower-case word beside them
+		// still an operation, whichever came first.
+		return p.typed != 0 && p.typed&^(1<<Integer|1<<UUID) == 0
 	case Token:
 		if len(p.formats) == 0 {
 			return false
@@ -835,6 +845,9 @@ type tree struct {
 	// lexical rules made, at most maxSlots (volume.go).
 	constant map[string]bool
 	slots    []*node
+	// splits counts the parameters splitMixed split and the words
+	// splitOff and demoteLeafWords took out (mixed.go; read by tests).
+	splits int
 }
 
 // learned is a plain-word value v that the parameter below literal at
@@ -981,7 +994,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n)) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -989,12 +1002,15 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
+			if c.calls&15 == 15 && !t.frozen && t.deepTenants(n) {
+				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
+			}
 			n = c
 			continue
 		}
 		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
 		if k != Word && k != Version {
-			if (k == Integer || k == UUID) && n.pchild != nil && t.demoteLone(n.pchild) {
+			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
 			}
 			created := n.pchild == nil
@@ -1099,7 +1115,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n)) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) {
 		return t.rewalk(path, depth)
 	}
 	return n
@@ -1151,7 +1167,7 @@ func (t *tree) shapeChanged(n *node) bool {
 	// A word kept literal beside the parameter because its sub-paths
 	// differed joins it once they match.
 	a, b := shape(n), shape(par.pchild)
-	if len(a) == 0 || !subset(a, b) && !subset(b, a) {
+	if n.apart || len(a) == 0 || !subset(a, b) && !subset(b, a) {
 		return false
 	}
 	delete(par.lits, n.key)
@@ -1175,7 +1191,7 @@ func (t *tree) rejoin(par *node) bool {
 	b := shape(p)
 	var keys []string
 	for k, c := range par.lits {
-		if Classify(k) != Word || reservedLiterals[k] || systemName(k) {
+		if Classify(k) != Word || reservedLiterals[k] || systemName(k) || c.apart {
 			continue
 		}
 		if a := shape(c); len(a) > 0 && (subset(a, b) || subset(b, a)) {
@@ -1312,7 +1328,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1342,6 +1358,9 @@ func (t *tree) absorbIDLike(n *node) bool {
 // that came from a kind ("date", "email", "name") becomes "id" once the
 // kinds mix, whatever order they came in.
 func (t *tree) setKind(p *node, k Kind) {
+	if k != Word && k != Mixed {
+		p.typed |= 1 << k
+	}
 	if p.kind == k || p.kind == Mixed {
 		return
 	}
@@ -1389,6 +1408,9 @@ func (t *tree) paramChild(n *node, k Kind) *node {
 	}
 	name := paramName(n, k)
 	p := &node{parent: n, param: true, kind: k, name: name, tmpl: n.tmpl + "/{" + name + "}", depth: n.depth + 1}
+	if k != Word && k != Mixed {
+		p.typed = 1 << k
+	}
 	n.pchild = p
 	t.nodes++
 	return p
@@ -1490,7 +1512,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
 			words = append(words, c)
 		}
 	}
@@ -1540,7 +1562,7 @@ func (t *tree) promote(n *node) bool {
 			similar++
 			compatible[i] = true
 		}
-		if valueLike(c.key) && !resourceType(c) {
+		if valueLike(c.key) && !resourceType(c) && !collectionFile(c.key) {
 			values++
 		}
 	}
@@ -2026,6 +2048,7 @@ func (t *tree) merge(dst, src *node) {
 			t.trackSlot(dp)
 		}
 		dp.values += sp.values
+		dp.typed |= sp.typed
 		dp.varied = dp.varied || sp.varied
 		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
 		for _, v := range sp.known {
@@ -2346,8 +2369,8 @@ func (t *tree) absorbKnown(n *node) bool {
 		return false
 	}
 	var keys []string
-	for k := range n.lits {
-		if Classify(k) == Word && t.knownElsewhere(n, k) {
+	for k, c := range n.lits {
+		if Classify(k) == Word && !c.apart && t.knownElsewhere(n, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -2437,7 +2460,7 @@ func (t *tree) fileValue(n *node, seg string) *node {
 		p.rule, p.confidence = ruleFileName, slotConfidence
 		t.addWordKid(n)
 	}
-	if c := n.lits[seg]; c != nil && !t.frozen {
+	if c := n.lits[seg]; c != nil && !t.frozen && !c.apart {
 		delete(n.lits, seg)
 		t.merge(p, c)
 	}
@@ -2467,7 +2490,7 @@ func (t *tree) fileValue(n *node, seg string) *node {
 // endpoint is attached after the walk).
 func (t *tree) volumeJoins(n, c *node, ends bool) bool {
 	p := n.pchild
-	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param {
+	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param || c.apart {
 		return false
 	}
 	if n == t.root || namespaceWord(n.key) || Classify(n.key) == Version || apiPrefix(n) {

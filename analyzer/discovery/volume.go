@@ -268,12 +268,15 @@ type valueStat struct {
 	calls    int64
 	leaf     int64 // calls that ended at the value
 	kids     []string
-	overflow bool // more than maxValueKids distinct next segments
+	overflow bool       // more than maxValueKids distinct next segments
+	conts    []contStat // calls per continuation two segments deep (mixed.go)
+	contOver bool       // more than maxConts continuations
 }
 
 // noteValue records one call through value v of word parameter p whose
 // path continues with rest ("" when it ends at v).
 func noteValue(p *node, v, rest string) {
+	noteCont(p, v, rest)
 	if p.shared || p.kind != Word || p.rule != ruleNone && !lexicalRule(p.rule) || p.values > maxClosedValues || p.values != len(p.known) {
 		return
 	}
@@ -349,6 +352,7 @@ func noteMerged(dst, src *node) {
 	}
 	s := &dst.vstats[i]
 	s.calls += src.calls
+	noteMergedConts(s, src)
 	for _, e := range src.eps {
 		s.leaf += e.calls
 	}

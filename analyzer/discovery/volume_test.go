@@ -269,10 +269,29 @@ func TestClosedSet(t *testing.T) {
 			"/1/player/-/badges.json":             "/1/player/-/badges.json",
 			"/1/player/-/avatar.json":             "/1/player/-/avatar.json",
 		})
+		checkEveryOrderAtVolume(t, []string{
+			"/1/player/-/matches/date/2026-11-20", "/1/player/-/matches/list.json",
+			"/1/player/-/badge.json", "/1/player/-/setting.json", "/1/player/-/avatar.json",
+		}, 20, map[string]string{
+			"/1/player/-/matches/list.json": "/1/player/-/matches/list.json",
+			"/1/player/-/badge.json":        "/1/player/-/badge.json",
+			"/1/player/-/avatar.json":       "/1/player/-/avatar.json",
+		})
 	})
 	t.Run("below volume", func(t *testing.T) {
+		// Singular file names read as values: the statistical rule merges
+		// them and only volume splits them. (Plural resource words with a
+		// format, badges.json and settings.json above, are collections in
+		// that format and no value-shaped siblings since session 7, so
+		// those names stay literal at any volume: TestCollectionFile.)
+		checkEveryOrderAtVolume(t, []string{
+			"/1/player/-/matches/date/2026-11-20", "/1/player/-/matches/list.json",
+			"/1/player/-/badge.json", "/1/player/-/setting.json", "/1/player/-/avatar.json",
+		}, 2, map[string]string{
+			"/1/player/-/badge.json": "/1/player/-/{name}",
+		})
 		checkEveryOrderAtVolume(t, names, 2, map[string]string{
-			"/1/player/-/badges.json": "/1/player/-/{name}",
+			"/1/player/-/badges.json": "/1/player/-/badges.json",
 		})
 	})
 	t.Run("values", func(t *testing.T) {
