@@ -285,6 +285,19 @@ func TestTemplatingTraffic(t *testing.T) {
 		// 516), exact 2805/3430, typed recall 0.955, plain-word recall
 		// 0.624, endpoints 417 → 472 templates, 346 exact.
 		{"traffice", "testdata/traffic_e.spec"},
+		// Traffic F (34 APIs A–M: banking, music, weather, marketing, ads,
+		// project management, time tracking, crypto, games, analytics,
+		// retail POS, legal records, telecom, public transport, ornithology,
+		// space, media, healthcare, identity, notifications, direct mail,
+		// IoT, sports data, energy, agriculture, real estate, hotels; 3,640
+		// URLs over 433 endpoints drawn), written from the APIs' docs on
+		// 2026-11-24 (session 7) by an engineer who never saw the
+		// templater, committed (4cd68a5) before it was run on it. Scored
+		// once with the templater of main cf10071: precision 0.821 (tp
+		// 2658, fp 579), recall 0.947 (fn 149), exact 3042/3640, typed
+		// recall 1.000, plain-word recall 0.787, endpoints 433 → 453
+		// templates, 363 exact.
+		{"trafficf", "testdata/traffic_f.spec"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lines := trafficLines(t, c.file)
