@@ -33,6 +33,7 @@ const (
 	blind4File  = "testdata/templating_blind4.txt"
 	blind5File  = "testdata/templating_blind5.txt"
 	blind6File  = "testdata/templating_blind6.txt"
+	blind7File  = "testdata/templating_blind7.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -294,6 +295,19 @@ func TestTemplatingCorpus(t *testing.T) {
 		// 310/363; typed recall 0.959 (303/316), plain words 0.609
 		// (42/69); 319 templates for 312 expected endpoints (1.022).
 		{"blind6", blind6File, 250, 25, 0, 0, true},
+		// Blind7 (27 more APIs whose names start with N-Z: email and
+		// calendar, government open data, messaging, identity, billing,
+		// banking, telecom, hotels, transit, airports, security, health,
+		// support, agriculture, energy, education, games, construction,
+		// forms; written from their docs on 2026-11-24 in session 7 and
+		// committed before the templater was read or run, while another
+		// engineer worked on precision for unseen APIs without it in
+		// view): report-only, never to be tuned against.
+		// Scored once on 2026-11-24 (templater of main at commit cf10071):
+		// precision 0.947 (tp 287, fp 16), recall 0.894 (fn 34), exact
+		// 269/309; typed recall 1.000 (241/241), plain words 0.575
+		// (46/80); 267 templates for 269 expected endpoints (0.993).
+		{"blind7", blind7File, 250, 25, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
