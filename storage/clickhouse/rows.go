@@ -427,3 +427,59 @@ func jsonString(v map[string]any) string {
 func insertSQL(table string, names []string) string {
 	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ")"
 }
+
+type actorColumns struct {
+	actor, writer, user, kind                     []string
+	hour, firstSeen, lastSeen                     []time.Time
+	calls, errors, endpoints, respBytes, cut, ver []uint64
+	endpointIDs                                   [][]uint64
+	clientIPs, userAgents, hosts                  [][]string
+}
+
+var actorColumnNames = []string{
+	"actor", "hour", "writer", "user", "actor_kind", "first_seen", "last_seen", "calls", "errors",
+	"endpoints", "endpoint_ids", "resp_bytes", "client_ips", "user_agents", "hosts", "cut", "version",
+}
+
+func (c *actorColumns) names() []string { return actorColumnNames }
+func (c *actorColumns) len() int        { return len(c.actor) }
+
+func (c *actorColumns) reset() { *c = actorColumns{} } // a few rows per actor and interval: no reuse needed
+
+func (c *actorColumns) values() []any {
+	return []any{c.actor, c.hour, c.writer, c.user, c.kind, c.firstSeen, c.lastSeen, c.calls, c.errors,
+		c.endpoints, c.endpointIDs, c.respBytes, c.clientIPs, c.userAgents, c.hosts, c.cut, c.ver}
+}
+
+// add copies rows; their slices are read by the insert later, and are
+// the analyzer's (append-only or fresh per snapshot), so they are kept
+// as they are.
+func (c *actorColumns) add(rows []report.ActorHour) {
+	for i := range rows {
+		r := &rows[i]
+		c.actor = append(c.actor, r.Actor)
+		c.hour = append(c.hour, timeOf(r.Hour))
+		c.writer = append(c.writer, r.Writer)
+		c.user = append(c.user, r.User)
+		c.kind = append(c.kind, r.ActorKind)
+		c.firstSeen = append(c.firstSeen, timeOf(r.FirstSeen))
+		c.lastSeen = append(c.lastSeen, timeOf(r.LastSeen))
+		c.calls = append(c.calls, uint64(max(r.Calls, 0)))
+		c.errors = append(c.errors, uint64(max(r.Errors, 0)))
+		c.endpoints = append(c.endpoints, uint64(max(r.Endpoints, 0)))
+		c.endpointIDs = append(c.endpointIDs, nonNilU64(r.EndpointIDs))
+		c.respBytes = append(c.respBytes, uint64(max(r.RespBytes, 0)))
+		c.clientIPs = append(c.clientIPs, nonNil(r.ClientIPs))
+		c.userAgents = append(c.userAgents, nonNil(r.UserAgents))
+		c.hosts = append(c.hosts, nonNil(r.Hosts))
+		c.cut = append(c.cut, uint64(max(r.Cut, 0)))
+		c.ver = append(c.ver, r.Seq)
+	}
+}
+
+func nonNilU64(s []uint64) []uint64 {
+	if s == nil {
+		return []uint64{}
+	}
+	return s
+}
