@@ -67,8 +67,10 @@ type Config struct {
 	// are stored in calls all the same). Default 10m.
 	Lateness time.Duration
 	// DedupCalls is how many recent call ids are remembered to count a
-	// call delivered twice once (~16 bytes each). 0 turns it off.
-	// Default 524,288.
+	// call delivered twice once (32 bytes of table each, allocated once;
+	// ids forgotten early because a bucket of the table filled up are
+	// counted). 0 turns it off. Default 262,144, the Kafka consumer's
+	// default bound on calls not committed yet (256 batches of 1,000).
 	DedupCalls int
 	// Template returns the endpoint template of a call (the endpoint
 	// stage's match); nil counts endpoints by path.
@@ -78,7 +80,7 @@ type Config struct {
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{Interval: time.Second, MaxStates: 200000, MaxValues: 16, MaxEndpoints: 256,
-		Lateness: 10 * time.Minute, DedupCalls: 1 << 19}
+		Lateness: 10 * time.Minute, DedupCalls: 1 << 18}
 }
 
 // Validate checks the config.
@@ -151,8 +153,11 @@ type state struct {
 	ips   []netip.Addr
 	uas   []string
 	hosts []string
-	eps   map[uint64]struct{}
-	dirty bool
+	// Hashes (maphash, this process's seed) of uas and hosts, compared
+	// instead of the strings.
+	uaHash, hostHash []uint64
+	eps              map[uint64]uint64 // maphash of host, method, template → EndpointID
+	dirty            bool
 }
 
 // New returns a Sink writing to out. reg may be nil; log nil discards.
@@ -174,7 +179,7 @@ func New(cfg Config, out report.ActorSink, reg prometheus.Registerer, log *slog.
 		return nil, err
 	}
 	return &Sink{cfg: cfg, out: out, log: log.With("component", "actorstats"), m: m, seed: maphash.MakeSeed(),
-		states: map[key]*state{}, written: make(chan struct{}), epoch: 1, dedup: dedup{max: cfg.DedupCalls}}, nil
+		states: map[key]*state{}, written: make(chan struct{}), epoch: 1, dedup: newDedup(cfg.DedupCalls)}, nil
 }
 
 // Writer is the generation id of the rows this Sink writes.
@@ -187,6 +192,7 @@ func (s *Sink) Consume(ctx context.Context, calls []apicall.Call) error {
 	}
 	var dup, late, limit, cut, counted int
 	s.mu.Lock()
+	forgotten := s.dedup.forgotten
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
@@ -224,7 +230,10 @@ func (s *Sink) Consume(ctx context.Context, calls []apicall.Call) error {
 	s.stats.Duplicate += uint64(dup)
 	s.stats.Late += uint64(late)
 	s.stats.Limit += uint64(limit)
+	forgotten = s.dedup.forgotten - forgotten
+	s.stats.Forgotten += forgotten
 	s.mu.Unlock()
+	s.m.forgotten.Add(float64(forgotten))
 	s.m.counted.Add(float64(counted))
 	s.m.dropped.WithLabelValues("duplicate").Add(float64(dup))
 	s.m.dropped.WithLabelValues("late").Add(float64(late))
@@ -273,7 +282,7 @@ func (s *Sink) open(k key, c *apicall.Call) *state {
 	return &state{row: report.ActorHour{
 		Actor: actor, Hour: time.Unix(k.hour, 0).UTC(), Writer: s.cfg.Writer,
 		User: c.Actor.User, ActorKind: c.Actor.Kind, FirstSeen: t, LastSeen: t,
-	}, eps: map[uint64]struct{}{}}
+	}, eps: map[uint64]uint64{}}
 }
 
 // count adds c to st and returns how many values did not fit; s.mu is held.
@@ -296,8 +305,17 @@ func (s *Sink) count(st *state, c *apicall.Call) (cut int) {
 	if s.cfg.Template != nil {
 		template = s.cfg.Template(c)
 	}
-	if ep := EndpointID(c.Host, c.Method, template); len(st.eps) < s.cfg.MaxEndpoints {
-		st.eps[ep] = struct{}{}
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	_, _ = h.WriteString(c.Host)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(c.Method)
+	_ = h.WriteByte(0)
+	_, _ = h.WriteString(template)
+	if ep := h.Sum64(); len(st.eps) < s.cfg.MaxEndpoints {
+		if _, ok := st.eps[ep]; !ok {
+			st.eps[ep] = EndpointID(c.Host, c.Method, template)
+		}
 	} else if _, ok := st.eps[ep]; !ok {
 		cut++
 	}
@@ -308,8 +326,8 @@ func (s *Sink) count(st *state, c *apicall.Call) (cut int) {
 			cut++
 		}
 	}
-	cut += addValue(&st.uas, userAgent(c.ReqHeaders), s.cfg.MaxValues)
-	cut += addValue(&st.hosts, c.Host, s.cfg.MaxValues)
+	cut += s.addValue(&st.uas, &st.uaHash, userAgent(c.ReqHeaders))
+	cut += s.addValue(&st.hosts, &st.hostHash, c.Host)
 	r.Cut += int64(cut)
 	return cut
 }
@@ -336,21 +354,23 @@ func containsAddr(s []netip.Addr, a netip.Addr) bool {
 	return false
 }
 
-// addValue adds v to a bounded set (empty values are not kept) and
-// returns 1 when it did not fit.
-func addValue(set *[]string, v string, limit int) int {
+// addValue adds v to a bounded set of strings and their hashes (empty
+// values are not kept) and returns 1 when it did not fit; s.mu is held.
+func (s *Sink) addValue(set *[]string, hashes *[]uint64, v string) int {
 	if v == "" {
 		return 0
 	}
-	for _, x := range *set {
-		if len(x) == len(v) && x == v {
+	h := maphash.String(s.seed, v)
+	for _, x := range *hashes {
+		if x == h {
 			return 0
 		}
 	}
-	if len(*set) >= limit {
+	if len(*set) >= s.cfg.MaxValues {
 		return 1
 	}
 	*set = append(*set, strings.Clone(v))
+	*hashes = append(*hashes, h)
 	return 0
 }
 
@@ -455,7 +475,7 @@ func (st *state) snapshot(seq uint64) report.ActorHour {
 	r.Seq = seq
 	r.Endpoints = int64(len(st.eps))
 	r.EndpointIDs = make([]uint64, 0, len(st.eps))
-	for id := range st.eps {
+	for _, id := range st.eps {
 		r.EndpointIDs = append(r.EndpointIDs, id)
 	}
 	slices.Sort(r.EndpointIDs)
@@ -480,6 +500,7 @@ func (s *Sink) Close(ctx context.Context) error {
 // Stats are a Sink's counters.
 type Stats struct {
 	Counted, Duplicate, Late, Limit uint64 // calls
+	Forgotten                       uint64 // call ids forgotten before DedupCalls newer ones
 	States                          int    // actor-hours held
 	Rows                            uint64 // rows written
 }
@@ -493,36 +514,68 @@ func (s *Sink) Stats() Stats {
 	return st
 }
 
-// dedup remembers the hashes of the last max call ids in two generations
-// of max/2 each: a lookup checks both, a full current one becomes the
-// previous.
+// dedup remembers recent call ids (64-bit hashes) in a set-associative
+// table of fixed size: buckets of 8 slots, one cache line each, each slot
+// a 32-bit fingerprint and the 32-bit number of the id that filled it.
+// With 4 slots per id of the window a bucket rarely fills up; when it
+// does, its oldest id is replaced, and forgotten counts ids replaced
+// before max newer ones came (their repeats would be counted again).
 type dedup struct {
 	max       int
-	cur, prev map[uint64]struct{}
+	slots     []uint64 // fingerprint<<32 | number; 0 is empty
+	mask      uint64   // buckets - 1
+	n         uint32   // ids added
+	forgotten uint64
+}
+
+func newDedup(window int) dedup {
+	if window <= 0 {
+		return dedup{}
+	}
+	buckets := 1
+	for buckets*8 < 4*window {
+		buckets *= 2
+	}
+	return dedup{max: window, slots: make([]uint64, buckets*8), mask: uint64(buckets - 1)}
 }
 
 // add reports whether h was not seen among the recent ids, and records it.
 func (d *dedup) add(h uint64) bool {
-	if _, ok := d.cur[h]; ok {
-		return false
+	fp := h >> 32
+	if fp == 0 {
+		fp = 1
 	}
-	if _, ok := d.prev[h]; ok {
-		return false
+	b := (h & d.mask) * 8
+	bucket := d.slots[b : b+8 : b+8]
+	victim, oldest := 0, uint32(0)
+	for i, x := range bucket {
+		if x>>32 == fp {
+			return false
+		}
+		age := d.n - uint32(x)
+		if x == 0 {
+			age = ^uint32(0)
+		}
+		if age > oldest {
+			victim, oldest = i, age
+		}
 	}
-	if d.cur == nil || len(d.cur) >= max(d.max/2, 1) {
-		d.prev, d.cur = d.cur, make(map[uint64]struct{}, min(max(d.max/2, 1), 1<<16))
+	if bucket[victim] != 0 && oldest < uint32(d.max) {
+		d.forgotten++
 	}
-	d.cur[h] = struct{}{}
+	d.n++
+	bucket[victim] = fp<<32 | uint64(d.n)
 	return true
 }
 
 type metrics struct {
-	counted prometheus.Counter
-	dropped *prometheus.CounterVec
-	cut     prometheus.Counter
-	states  prometheus.Gauge
-	rows    prometheus.Counter
-	errors  prometheus.Counter
+	counted   prometheus.Counter
+	dropped   *prometheus.CounterVec
+	cut       prometheus.Counter
+	states    prometheus.Gauge
+	rows      prometheus.Counter
+	errors    prometheus.Counter
+	forgotten prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -539,8 +592,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Actor-hour snapshot rows handed to the store."}),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_actorstats_write_errors_total",
 			Help: "Snapshot writes the store refused (the rows are written again)."}),
+		forgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "apitap_actorstats_dedup_forgotten_total",
+			Help: "Call ids the duplicate filter forgot before the configured number of newer ones (a full bucket): a repeat of one would be counted again."}),
 	}
-	if err := promreg.Register(reg, "actorstats", m.counted, m.dropped, m.cut, m.states, m.rows, m.errors); err != nil {
+	if err := promreg.Register(reg, "actorstats", m.counted, m.dropped, m.cut, m.states, m.rows, m.errors, m.forgotten); err != nil {
 		return nil, err
 	}
 	return m, nil

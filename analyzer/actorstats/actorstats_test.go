@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"sync"
 	"testing"
@@ -397,4 +398,41 @@ func TestConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	equal(t, "concurrent", st.calls(), want(calls))
+}
+
+func TestDedup(t *testing.T) {
+	const window = 4096
+	d := newDedup(window)
+	if len(d.slots)*8 != 4*window*8 {
+		t.Fatalf("%d slots for a window of %d", len(d.slots), window)
+	}
+	seed := maphash.MakeSeed()
+	h := func(i int) uint64 { return maphash.String(seed, fmt.Sprint("id-", i)) }
+	for i := range window {
+		if !d.add(h(i)) {
+			t.Fatalf("id %d: seen before", i)
+		}
+	}
+	missed := 0
+	for i := range window {
+		if d.add(h(i)) {
+			missed++
+		}
+	}
+	if uint64(missed) > d.forgotten || d.forgotten > window/100 {
+		t.Errorf("repeats of the last %d ids: %d counted again, %d forgotten (want missed <= forgotten <= 1%%)", window, missed, d.forgotten)
+	}
+
+	// Nine ids in one bucket of eight: the oldest is replaced and counted.
+	d = newDedup(window)
+	same := func(i int) uint64 { return uint64(i+1)<<32 | 5 }
+	for i := range 9 {
+		d.add(same(i))
+	}
+	if d.forgotten != 1 {
+		t.Errorf("forgotten %d, want 1", d.forgotten)
+	}
+	if !d.add(same(0)) || d.add(same(8)) {
+		t.Error("the oldest id of a full bucket is not the one replaced")
+	}
 }
