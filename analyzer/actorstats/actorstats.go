@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -156,8 +157,44 @@ type state struct {
 	// Hashes (maphash, this process's seed) of uas and hosts, compared
 	// instead of the strings.
 	uaHash, hostHash []uint64
-	eps              map[uint64]uint64 // maphash of host, method, template → EndpointID
-	dirty            bool
+	// Endpoints seen: epHash (this process's hash of host, method and
+	// template) searched in order, epID the stable EndpointID of each.
+	// Most actors call few endpoints in an hour; past epIndexAt a map
+	// indexes epHash.
+	epHash, epID []uint64
+	epIndex      map[uint64]struct{}
+	dirty        bool
+}
+
+// epIndexAt is how many endpoints an actor-hour searches in order before
+// it indexes them in a map.
+const epIndexAt = 32
+
+// hasEndpoint reports whether st counted the endpoint of hash h.
+func (st *state) hasEndpoint(h uint64) bool {
+	if st.epIndex != nil {
+		_, ok := st.epIndex[h]
+		return ok
+	}
+	for _, x := range st.epHash {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *state) addEndpoint(h, id uint64) {
+	st.epHash = append(st.epHash, h)
+	st.epID = append(st.epID, id)
+	if st.epIndex != nil {
+		st.epIndex[h] = struct{}{}
+	} else if len(st.epHash) > epIndexAt {
+		st.epIndex = make(map[uint64]struct{}, 2*len(st.epHash))
+		for _, x := range st.epHash {
+			st.epIndex[x] = struct{}{}
+		}
+	}
 }
 
 // New returns a Sink writing to out. reg may be nil; log nil discards.
@@ -282,7 +319,7 @@ func (s *Sink) open(k key, c *apicall.Call) *state {
 	return &state{row: report.ActorHour{
 		Actor: actor, Hour: time.Unix(k.hour, 0).UTC(), Writer: s.cfg.Writer,
 		User: c.Actor.User, ActorKind: c.Actor.Kind, FirstSeen: t, LastSeen: t,
-	}, eps: map[uint64]uint64{}}
+	}}
 }
 
 // count adds c to st and returns how many values did not fit; s.mu is held.
@@ -305,19 +342,15 @@ func (s *Sink) count(st *state, c *apicall.Call) (cut int) {
 	if s.cfg.Template != nil {
 		template = s.cfg.Template(c)
 	}
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	_, _ = h.WriteString(c.Host)
-	_ = h.WriteByte(0)
-	_, _ = h.WriteString(c.Method)
-	_ = h.WriteByte(0)
-	_, _ = h.WriteString(template)
-	if ep := h.Sum64(); len(st.eps) < s.cfg.MaxEndpoints {
-		if _, ok := st.eps[ep]; !ok {
-			st.eps[ep] = EndpointID(c.Host, c.Method, template)
+	// One hash of the host serves the hosts set and the endpoint's key.
+	hostH := maphash.String(s.seed, c.Host)
+	ep := hostH ^ maphash.String(s.seed, template)*0x9E3779B97F4A7C15 ^ bits.RotateLeft64(maphash.String(s.seed, c.Method), 17)
+	if !st.hasEndpoint(ep) {
+		if len(st.epHash) < s.cfg.MaxEndpoints {
+			st.addEndpoint(ep, EndpointID(c.Host, c.Method, template))
+		} else {
+			cut++
 		}
-	} else if _, ok := st.eps[ep]; !ok {
-		cut++
 	}
 	if ip := c.Actor.ClientIP; ip.IsValid() && !containsAddr(st.ips, ip) {
 		if len(st.ips) < s.cfg.MaxValues {
@@ -326,8 +359,12 @@ func (s *Sink) count(st *state, c *apicall.Call) (cut int) {
 			cut++
 		}
 	}
-	cut += s.addValue(&st.uas, &st.uaHash, userAgent(c.ReqHeaders))
-	cut += s.addValue(&st.hosts, &st.hostHash, c.Host)
+	if ua := userAgent(c.ReqHeaders); ua != "" {
+		cut += s.addValue(&st.uas, &st.uaHash, ua, maphash.String(s.seed, ua))
+	}
+	if c.Host != "" {
+		cut += s.addValue(&st.hosts, &st.hostHash, c.Host, hostH)
+	}
 	r.Cut += int64(cut)
 	return cut
 }
@@ -354,13 +391,9 @@ func containsAddr(s []netip.Addr, a netip.Addr) bool {
 	return false
 }
 
-// addValue adds v to a bounded set of strings and their hashes (empty
-// values are not kept) and returns 1 when it did not fit; s.mu is held.
-func (s *Sink) addValue(set *[]string, hashes *[]uint64, v string) int {
-	if v == "" {
-		return 0
-	}
-	h := maphash.String(s.seed, v)
+// addValue adds v, of hash h, to a bounded set of strings and their
+// hashes and returns 1 when it did not fit; s.mu is held.
+func (s *Sink) addValue(set *[]string, hashes *[]uint64, v string, h uint64) int {
 	for _, x := range *hashes {
 		if x == h {
 			return 0
@@ -473,12 +506,8 @@ func (s *Sink) Flush(ctx context.Context) error {
 func (st *state) snapshot(seq uint64) report.ActorHour {
 	r := st.row
 	r.Seq = seq
-	r.Endpoints = int64(len(st.eps))
-	r.EndpointIDs = make([]uint64, 0, len(st.eps))
-	for _, id := range st.eps {
-		r.EndpointIDs = append(r.EndpointIDs, id)
-	}
-	slices.Sort(r.EndpointIDs)
+	r.Endpoints = int64(len(st.epID))
+	r.EndpointIDs = slices.Sorted(slices.Values(st.epID))
 	r.ClientIPs = make([]string, len(st.ips))
 	for i, ip := range st.ips {
 		r.ClientIPs[i] = ip.String()
