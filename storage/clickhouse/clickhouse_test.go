@@ -582,6 +582,36 @@ func TestMigrateActorHours(t *testing.T) {
 	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_profiles WHERE day = '2026-01-05'"); n != 340 {
 		t.Errorf("actor_profiles after the upgrade: %d calls, want 340", n)
 	}
+
+	// A restart: the next process (another writer) gets the calls past the
+	// last commit again and counts them too. The views add both writers'
+	// rows and say so: the hours hold writers = 2, never a silently larger
+	// count.
+	w, err = NewWriter(db, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := actorstats.New(actorstats.DefaultConfig(), w, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(restarted.Consume(ctx, old[300:]), w.Consume(ctx, old[300:]), restarted.Close(ctx), w.Close(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+d+".calls WHERE toDate(ts) = '2026-01-05'"); n != 340 {
+		t.Errorf("calls after the redelivery: %d distinct, want 340", n)
+	}
+	// Calls 300..339 are of all 17 users (40 calls, i%17): each hour row
+	// of theirs now has 2 writers, and their sum exceeds the calls by 40.
+	if n := srv.Count(t, "SELECT count() FROM "+d+".actor_timeline WHERE writers = 2"); n != 17 {
+		t.Errorf("actor-hours with 2 writers: %d, want 17", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline WHERE writers = 1"); n != 0 {
+		t.Errorf("calls in hours of one writer: %d, want 0", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline"); n != 380 {
+		t.Errorf("calls summed over writers: %d, want 380 (340 + 40 counted twice, flagged by writers)", n)
+	}
 	// ActorViews on keeps both: views back, and actor_hours all the same.
 	mc := DefaultMigrateConfig()
 	mc.ActorViews = true
