@@ -611,7 +611,7 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 			if perm != nil {
 				err = appendPicked(dst[i], ins.Column(i), col, perm[lo:hi], g, i)
 			} else {
-				err = appendColumn(dst[i], ins.Column(i), col, lo, hi, g)
+				err = appendColumn(dst[i], ins.Column(i), col, lo, hi, g, i)
 			}
 			if err != nil {
 				unlend(dst)
@@ -641,10 +641,12 @@ var noStrings any = []string{}
 // Array columns go row by row: with a []string per row clickhouse-go
 // takes its reflection-free path, with a [][]string it reflects on every
 // row (measured 3x slower).
-func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi int, g *gather) error {
+func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi int, g *gather, i int) error {
 	switch v := col.(type) {
 	case *strCol:
 		return lendStr(dst, bc, v, v.Pos[lo:hi], &g.str)
+	case *arrCol:
+		return lendArr(dst, bc, v, lo, hi, &g.ends[i], &g.str)
 	case [][]string:
 		for _, row := range v[lo:hi] {
 			if err := appendStrings(bc, row); err != nil {
@@ -697,6 +699,14 @@ func appendPicked(dst column.Interface, bc driver.BatchColumn, col any, perm []i
 		}
 		g.pos[i] = pos
 		return lendStr(dst, bc, v, pos, &g.str)
+	case *arrCol:
+		for _, r := range perm {
+			g.str = v.row(int(r), g.str)
+			if err := appendStrings(bc, g.str); err != nil {
+				return err
+			}
+		}
+		return nil
 	case [][]string:
 		for _, r := range perm {
 			if err := appendStrings(bc, v[r]); err != nil {
