@@ -116,13 +116,17 @@ type Sink struct {
 	states    map[key]*state
 	watermark int64 // newest capture time seen, Unix ns
 	seq       uint64
-	epoch     uint64        // calls counted now go out with the write that ends this epoch
-	durable   uint64        // epochs up to this one were written (out accepted them)
-	written   chan struct{} // closed (and replaced) after each write
-	closed    bool
-	evictedAt int64 // watermark of the last eviction pass at the limit
-	dedup     dedup
-	stats     Stats
+	epoch     uint64 // calls counted now go out with the write that ends this epoch
+	durable   uint64 // epochs up to this one were written (out accepted them)
+	// failErr is the last write out refused for good, of epoch failedEpoch:
+	// waits for that epoch or an earlier one not written fail with it.
+	failedEpoch uint64
+	failErr     error
+	written     chan struct{} // closed (and replaced) after each write
+	closed      bool
+	evictedAt   int64 // watermark of the last eviction pass at the limit
+	dedup       dedup
+	stats       Stats
 }
 
 // key is an actor and an hour; an anonymous actor is its client IP.
@@ -401,14 +405,19 @@ func userAgent(h apicall.Headers) string {
 }
 
 // waitWritten blocks until the write that ends epoch was accepted by the
-// sink, or ctx ends.
+// sink (nil), or refused for good (its error), or ctx ends.
 func (s *Sink) waitWritten(ctx context.Context, epoch uint64) error {
 	for {
 		s.mu.Lock()
 		done, ch := s.durable >= epoch, s.written
+		failed := s.failErr != nil && s.failedEpoch >= epoch
+		err := s.failErr
 		s.mu.Unlock()
 		if done {
 			return nil
+		}
+		if failed {
+			return err
 		}
 		select {
 		case <-ch:
@@ -419,8 +428,9 @@ func (s *Sink) waitWritten(ctx context.Context, epoch uint64) error {
 }
 
 // Run writes the snapshots that changed every Interval until ctx ends; it
-// returns nil then. Write errors are logged and counted, and the rows
-// written again next time.
+// returns nil then. Write errors are logged and counted, the rows written
+// again next time, and the acknowledgements waiting for a refused write
+// fail with its error.
 func (s *Sink) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Interval)
 	defer t.Stop()
@@ -468,6 +478,14 @@ func (s *Sink) Flush(ctx context.Context) error {
 			s.mu.Lock()
 			for _, st := range sent {
 				st.dirty = true // written again next time (a state with a row not written is never dropped)
+			}
+			if ctx.Err() == nil {
+				// Refused for good (the store retries what is retryable):
+				// the batches waiting for this write fail as their calls'
+				// insert would, so the consumer does not commit them.
+				s.failedEpoch, s.failErr = epoch, err
+				close(s.written)
+				s.written = make(chan struct{})
 			}
 			s.mu.Unlock()
 			s.m.errors.Inc()

@@ -312,30 +312,42 @@ func TestEviction(t *testing.T) {
 }
 
 // With an ack collector in the context, Consume registers a wait that ends
-// only once a write counting the batch was accepted; a refused write keeps
-// the rows and the waits.
+// only once a write counting the batch was accepted: a write refused for
+// good fails the waits registered before it (the consumer then does not
+// commit those batches, as for calls whose insert failed), and its rows
+// are written by the next write.
 func TestAck(t *testing.T) {
 	st := newStore()
-	st.fail = errors.New("server down")
 	s := newSink(t, DefaultConfig(), st, nil)
-	col := &ack.Collector{}
 	calls := mkCalls("k", 50, 5, t0)
-	if err := s.Consume(ack.With(t.Context(), col), calls); err != nil {
+	col := &ack.Collector{}
+	if err := s.Consume(ack.With(t.Context(), col), calls[:25]); err != nil {
 		t.Fatal(err)
 	}
 	if col.Len() != 1 {
 		t.Fatalf("%d waits registered, want 1", col.Len())
 	}
-	if err := s.Flush(t.Context()); err == nil {
-		t.Fatal("flush into a refusing sink: nil error")
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	if err := col.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("wait before a write succeeded: %v, want the deadline", err)
+		t.Errorf("wait before any write: %v, want the deadline", err)
 	}
 	cancel()
+	refused := errors.New("table missing")
+	st.fail = refused
+	if err := s.Flush(t.Context()); !errors.Is(err, refused) {
+		t.Fatalf("flush into a refusing sink: %v", err)
+	}
+	if err := col.Wait(t.Context()); !errors.Is(err, refused) {
+		t.Errorf("wait for a refused write: %v, want its error", err)
+	}
+	// Later batches wait for a later write, which succeeds and also
+	// writes the rows refused before.
+	col2 := &ack.Collector{}
+	if err := s.Consume(ack.With(t.Context(), col2), calls[25:]); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
-	go func() { done <- col.Wait(t.Context()) }()
+	go func() { done <- col2.Wait(t.Context()) }()
 	st.mu.Lock()
 	st.fail = nil
 	st.mu.Unlock()
