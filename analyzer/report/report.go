@@ -85,3 +85,44 @@ type EndpointSink interface {
 type FindingSink interface {
 	ConsumeFindings(ctx context.Context, fs []Finding) error
 }
+
+// ActorHour is one actor's activity in one hour (by capture time), as one
+// analyzer process counted it: a cumulative snapshot that a later one
+// with the same (Actor, Hour, Writer) and a higher Seq replaces. Counts of
+// several writers for the same actor and hour add up (each counted other
+// calls), except for calls delivered to two of them (a restart before the
+// first committed its Kafka offsets), which both count; Writer tells them
+// apart so readers can say so.
+type ActorHour struct {
+	Actor     string    `json:"actor"`      // apicall.Actor.Key(): user, else "ip:<client IP>"
+	Hour      time.Time `json:"hour"`       // start of the hour, UTC
+	Writer    string    `json:"writer"`     // the counting process's generation id
+	Seq       uint64    `json:"seq"`        // snapshot number within Writer; higher replaces lower
+	User      string    `json:"user"`       // authenticated user; empty when anonymous
+	ActorKind string    `json:"actor_kind"` // apicall.Actor.Kind of the first call
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Calls     int64     `json:"calls"`
+	Errors    int64     `json:"errors"`    // status >= 400, or no response
+	Endpoints int64     `json:"endpoints"` // distinct host, method and template (exact up to the stage's bound)
+	// EndpointIDs identify those endpoints (FNV-1a of host, method and
+	// template, stable across processes) so that the sets of several rows
+	// can be united.
+	EndpointIDs []uint64 `json:"endpoint_ids,omitempty"`
+	RespBytes   int64    `json:"resp_bytes"`
+	// ClientIPs, UserAgents and Hosts are the distinct values seen, in
+	// order of appearance, at most the stage's bound each.
+	ClientIPs  []string `json:"client_ips"`
+	UserAgents []string `json:"user_agents"`
+	Hosts      []string `json:"hosts"`
+	// Cut counts the calls whose endpoint, client IP, user agent or host
+	// did not fit a full set: Endpoints is then a lower bound.
+	Cut int64 `json:"cut"`
+}
+
+// ActorSink consumes actor-hour snapshots. Like the other sinks it must not
+// keep the slice; a nil error means accepted (durable for sinks that wait
+// for their writes).
+type ActorSink interface {
+	ConsumeActors(ctx context.Context, rows []ActorHour) error
+}

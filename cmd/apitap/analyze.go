@@ -31,7 +31,7 @@ func analyzeCommand() *cli.Command {
 		&cli.BoolFlag{Name: "calls", Usage: "with --format jsonl, also write every call as a {\"kind\":\"call\"} line", EnvVars: []string{"APITAP_EMIT_CALLS"}},
 		&cli.IntFlag{Name: "rows", Value: 25, Usage: "with --format table, the number of calls listed", EnvVars: []string{"APITAP_ROWS"}},
 	)
-	flags = append(flags, clickhouseFlags()...)
+	flags = append(flags, clickhouseAllFlags()...)
 	return &cli.Command{
 		Name:   "analyze",
 		Usage:  "run the whole pipeline in one process on capture files",
@@ -75,13 +75,19 @@ func runAnalyze(c *cli.Context) error {
 		sink = teeSink(sink, det)
 	}
 	var ch *clickhouseSink
+	var actors *actorStats
 	var onMatch func(*apicall.Call, discovery.Match)
 	if c.String("clickhouse") != "" {
 		tm := newTemplates()
 		if ch, err = openClickhouse(c, false, tm.annotate, nil, p.log); err != nil {
 			return err
 		}
-		sink = teeSink(sink, ch)
+		if actors, err = openActorStats(c, ch, inputsWriterID(c.StringSlice("pcap")), tm.template, nil, p.log); err != nil {
+			return errors.Join(err, ch.Close(context.Background()))
+		}
+		// The actor-hour stage reads each call's template before the
+		// writer takes it.
+		sink = teeSink(sink, teeSink(actors, ch))
 		onMatch = tm.onMatch
 	}
 	if sink == nil {
@@ -101,7 +107,7 @@ func runAnalyze(c *cli.Context) error {
 		findings = fs
 	}
 	if ch != nil {
-		err = errors.Join(err, storeAnalysis(c, ch, endpoints, findings))
+		err = errors.Join(err, storeAnalysis(c, ch, actors, endpoints, findings))
 	}
 	if table != nil {
 		table.write(out, st)
@@ -126,17 +132,17 @@ func runAnalyze(c *cli.Context) error {
 
 // storeAnalysis writes the inventory and all findings (discovery's and the
 // detectors') to ClickHouse, then flushes and closes the writer.
-func storeAnalysis(c *cli.Context, ch *clickhouseSink, endpoints *endpointStage, findings []report.Finding) error {
+func storeAnalysis(c *cli.Context, ch *clickhouseSink, actors *actorStats, endpoints *endpointStage, findings []report.Finding) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	eps := endpoints.inv.Endpoints()
 	all := append(endpoints.inv.Findings(), findings...)
-	err := errors.Join(ch.ConsumeEndpoints(ctx, eps), ch.ConsumeFindings(ctx, all))
+	err := errors.Join(ch.ConsumeEndpoints(ctx, eps), ch.ConsumeFindings(ctx, all), actors.Close(ctx))
 	if cerr := ch.Close(ctx); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("--clickhouse: %w", cerr))
 	}
 	cs := ch.Stats()
-	fmt.Fprintf(c.App.ErrWriter, "apitap: clickhouse: %d calls, %d endpoints, %d findings written\n", cs.Calls, cs.Endpoints, cs.Findings)
+	fmt.Fprintf(c.App.ErrWriter, "apitap: clickhouse: %d calls, %d endpoints, %d findings, %d actor-hour rows written\n", cs.Calls, cs.Endpoints, cs.Findings, cs.Actors)
 	return err
 }
 

@@ -40,7 +40,7 @@ func analyzerCommand() *cli.Command {
 	// the inventory and findings go to ClickHouse.
 	flags = append(flags, discoveryFlags()...)
 	flags = append(flags, detectFlags()...)
-	flags = append(flags, clickhouseFlags()...)
+	flags = append(flags, clickhouseAllFlags()...)
 	flags = append(flags, splitFlags()...)
 	return &cli.Command{
 		Name:   "analyzer",

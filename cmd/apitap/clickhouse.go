@@ -38,8 +38,11 @@ func clickhouseFlags() []cli.Flag {
 	}
 }
 
+// clickhouseFlags and the actor-hour stage's.
+func clickhouseAllFlags() []cli.Flag { return append(clickhouseFlags(), actorStatsFlags()...) }
+
 func actorViewsFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "clickhouse-actor-views", Value: clickhouse.DefaultMigrateConfig().ActorViews, Usage: "keep the materialized views that fill calls_by_actor and actors on every calls insert (they cost the server about as much as the insert itself; false drops them when the schema is migrated)", EnvVars: []string{"APITAP_CLICKHOUSE_ACTOR_VIEWS"}}
+	return &cli.BoolFlag{Name: "clickhouse-actor-views", Value: clickhouse.DefaultMigrateConfig().ActorViews, Usage: "keep the materialized views that copy every call into calls_by_actor and aggregate it into actors (they cost the server about as much as the calls insert itself; actor_timeline and actor_profiles read the analyzer's actor_hours instead); false, the default, drops them when the schema is migrated", EnvVars: []string{"APITAP_CLICKHOUSE_ACTOR_VIEWS"}}
 }
 
 func retentionFlag() cli.Flag {
@@ -159,6 +162,14 @@ func (t *templates) onMatch(c *apicall.Call, m discovery.Match) {
 	t.m[c.ID] = m.Template
 }
 
+// template returns the recorded template of a call and leaves it for
+// annotate (the actor-hour stage sees the batch before the writer).
+func (t *templates) template(c *apicall.Call) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.m[c.ID]
+}
+
 // annotate takes the recorded template of a call (clickhouse.Annotator).
 func (t *templates) annotate(c *apicall.Call) (string, []string) {
 	t.mu.Lock()
@@ -174,6 +185,7 @@ func (t *templates) annotate(c *apicall.Call) (string, []string) {
 // every interval the inventory and the findings so far are upserted.
 type analyzerClickhouse struct {
 	ch        *clickhouseSink
+	actors    *actorStats
 	endpoints *endpointStage
 	det       *detector
 	split     *splitTiers // instead of det with --split-stages
@@ -210,11 +222,22 @@ func newAnalyzerClickhouse(c *cli.Context, next apicall.Sink, reg prometheus.Reg
 		}
 		return nil, nil, err
 	}
-	a := &analyzerClickhouse{ch: ch, endpoints: endpoints, det: det, split: split, log: log, done: make(chan struct{})}
+	actors, err := openActorStats(c, ch, "", tm.template, reg, log)
+	if err != nil {
+		err = errors.Join(err, ch.Close(context.Background()))
+		if split != nil {
+			_, cerr := split.close(context.Background())
+			err = errors.Join(err, cerr)
+		}
+		return nil, nil, err
+	}
+	a := &analyzerClickhouse{ch: ch, actors: actors, endpoints: endpoints, det: det, split: split, log: log, done: make(chan struct{})}
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	go a.report(ctx, c.Duration("clickhouse-report-interval"))
-	return endpoints.Sink(teeSink(next, ch), tm.onMatch), a, nil
+	// The actor-hour stage reads each call's template before the writer
+	// takes it.
+	return endpoints.Sink(teeSink(next, teeSink(actors, ch)), tm.onMatch), a, nil
 }
 
 // report upserts the inventory and findings every interval until ctx ends.
@@ -261,10 +284,12 @@ func (a *analyzerClickhouse) Close(ctx context.Context) error {
 	if a.split != nil {
 		fs, err = a.split.close(ctx)
 	}
-	err = errors.Join(err, a.write(ctx, fs))
+	err = errors.Join(err, a.write(ctx, fs), a.actors.Close(ctx))
 	err = errors.Join(err, a.ch.Close(ctx))
 	cs := a.ch.Stats()
-	a.log.Info("clickhouse totals", "calls", cs.Calls, "endpoints", cs.Endpoints, "findings", cs.Findings, "dropped", cs.Dropped)
+	as := a.actors.Stats()
+	a.log.Info("clickhouse totals", "calls", cs.Calls, "endpoints", cs.Endpoints, "findings", cs.Findings, "actor_hours", cs.Actors, "dropped", cs.Dropped,
+		"actor_calls_duplicate", as.Duplicate, "actor_calls_late", as.Late, "actor_calls_over_limit", as.Limit)
 	return err
 }
 

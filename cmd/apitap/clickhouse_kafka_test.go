@@ -136,6 +136,8 @@ func TestAnalyzerClickhouseOutage(t *testing.T) {
 	if n := count("SELECT count() FROM DB.calls FINAL WHERE template != ''"); n < want.Calls*9/10 {
 		t.Errorf("only %d of %d calls carry their endpoint template", n, want.Calls)
 	}
+	// The analyzer's actor rows count every call once, outage or not.
+	checkActorHours(t, srv, db, want.Calls)
 	if n := count("SELECT count() FROM DB.findings FINAL"); n != uint64(len(printed)) {
 		t.Errorf("findings after FINAL: %d, analyze printed %d", n, len(printed))
 	}

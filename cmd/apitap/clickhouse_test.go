@@ -105,6 +105,15 @@ func TestClickhouseEndToEnd(t *testing.T) {
 		t.Errorf("only %d of %d calls carry their endpoint template", n, summary.Calls)
 	}
 
+	checkActorHours(t, srv, db, summary.Calls)
+	// Analyzing the same file again replaces its actor rows (same writer
+	// generation) instead of adding to them; calls stay by id.
+	if _, err := runApp(t, "analyze", "--pcap", filepath.Join(dir, "traffic.pcap"), "--spec", filepath.Join(dir, "openapi.yaml"), "--format", "jsonl",
+		"--pseudonym-key", "test-key-0123456789abcdef", "--progress=false", "--clickhouse", dsn, "--no-migrate"); err != nil {
+		t.Fatalf("analyze again: %v", err)
+	}
+	checkActorHours(t, srv, db, summary.Calls)
+
 	if len(printed) == 0 {
 		t.Fatalf("analyze printed no findings on the simulated attacks:\n%s", out)
 	}
@@ -194,6 +203,28 @@ func TestClickhouseEndToEnd(t *testing.T) {
 		if n == 0 {
 			t.Errorf("dashboard panel %q returned no rows", p.title)
 		}
+	}
+}
+
+// checkActorHours checks the analyzer's actor rows against the calls
+// stored: every (actor, hour) of calls has a row in actor_timeline with the
+// same number of calls, errors and endpoints, written by one writer.
+func checkActorHours(t *testing.T, srv *chtest.Server, db string, calls uint64) {
+	t.Helper()
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+db+".actor_timeline"); n != calls {
+		t.Errorf("calls in actor_timeline: %d, want %d", n, calls)
+	}
+	hours := srv.Count(t, "SELECT count() FROM (SELECT DISTINCT actor, toStartOfHour(ts) FROM "+db+".calls)")
+	if hours == 0 {
+		t.Fatal("no calls")
+	}
+	match := "SELECT count() FROM (SELECT actor, toStartOfHour(ts) AS hour, uniqExact(id) AS n, " +
+		"uniqExactIf(id, status >= 400 OR status = 0) AS e, uniqExact(host, method, template) AS eps " +
+		"FROM " + db + ".calls FINAL GROUP BY actor, hour) ANY INNER JOIN " +
+		"(SELECT actor, hour, calls, errors, endpoints, writers FROM " + db + ".actor_timeline) USING (actor, hour) " +
+		"WHERE n = calls AND e = errors AND eps = endpoints AND writers = 1"
+	if n := srv.Count(t, match); n != hours {
+		t.Errorf("actor-hours whose actor_timeline row equals the calls stored: %d of %d", n, hours)
 	}
 }
 

@@ -2,12 +2,16 @@ package clickhouse
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/apitap/apitap/analyzer/actorstats"
+	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/internal/chtest"
 	"github.com/apitap/apitap/internal/cputime"
@@ -21,13 +25,25 @@ import (
 // synthetic ones of the tests (3 request headers, 1 response header) or
 // simulated traffic turned into calls by the real pipeline (reassembly,
 // actor extraction, redaction: ~6 request and ~4 response headers), each
-// with and without body samples (1 KiB at most), with the actor views on
-// (the default) and, for the simulated calls, off; and the simulated calls
-// without samples sent in the table's sorting key order (SortRows).
+// with and without body samples (1 KiB at most).
+//
+// The default schema (the actor views off) gets what the analyzer writes:
+// the calls, and every second a snapshot of the actor-hours they touched
+// (analyzer/actorstats' rows, one per actor and hour of the calls: 20,000
+// simulated calls of 2,000 users touch ~2,400), inserted by a second
+// writer within the second, as the Kafka analyzer does. Those rows are
+// counted by the actor-hour stage once, before the timing; what the stage
+// spends per call is BenchmarkActorStats' (analyzer/actorstats), and the
+// actor-stage case runs it inline on every call, so its client CPU holds
+// both. The other cases: the actor views on as well (actor-views), the
+// calls insert alone (calls-only), and the simulated calls without
+// samples sent in the table's sorting key order (SortRows).
 //
 // The server is a private one (not the shared test server other test runs
 // may be using), so its CPU time is this benchmark's alone: the insert and
-// the merges it triggers while it runs.
+// the merges it triggers while it runs. Each case starts once the merges
+// of the one before it ended (from 2026-11-24 session 7; before, the
+// cases after the first carried some of the previous case's merges).
 func BenchmarkInsertCalls(b *testing.B) {
 	srv := chtest.Start(b)
 	small := testCalls("bench", 1000)
@@ -40,17 +56,18 @@ func BenchmarkInsertCalls(b *testing.B) {
 		name   string
 		calls  func(testing.TB) []apicall.Call
 		sample int
-		views  bool
-		sorted bool // WriterConfig.SortRows
+		views  bool       // MigrateConfig.ActorViews
+		actors actorsMode // the actor-hour rows, and who counts them
+		sorted bool       // WriterConfig.SortRows
 	}{
-		{"small/no-bodies", func(testing.TB) []apicall.Call { return small }, 0, true, false},
-		{"small/body-sample-1KiB", func(testing.TB) []apicall.Call { return small }, 1024, true, false},
-		{"simulated/no-bodies", simulatedCalls, 0, true, false},
-		{"simulated/body-sample-1KiB", simulatedCalls, 1024, true, false},
-		{"simulated/no-bodies/no-actor-views", simulatedCalls, 0, false, false},
-		{"simulated/body-sample-1KiB/no-actor-views", simulatedCalls, 1024, false, false},
-		{"simulated/no-bodies/sorted", simulatedCalls, 0, true, true},
-		{"simulated/no-bodies/no-actor-views/sorted", simulatedCalls, 0, false, true},
+		{"small/no-bodies", func(testing.TB) []apicall.Call { return small }, 0, false, actorRows, false},
+		{"small/body-sample-1KiB", func(testing.TB) []apicall.Call { return small }, 1024, false, actorRows, false},
+		{"simulated/no-bodies", simulatedCalls, 0, false, actorRows, false},
+		{"simulated/body-sample-1KiB", simulatedCalls, 1024, false, actorRows, false},
+		{"simulated/no-bodies/actor-stage", simulatedCalls, 0, false, actorStageInline, false},
+		{"simulated/no-bodies/actor-views", simulatedCalls, 0, true, actorRows, false},
+		{"simulated/no-bodies/calls-only", simulatedCalls, 0, false, noActorRows, false},
+		{"simulated/no-bodies/sorted", simulatedCalls, 0, false, actorRows, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			src := tc.calls(b)
@@ -82,6 +99,21 @@ func BenchmarkInsertCalls(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			var sink apicall.Sink = w
+			var stage *actorStage
+			if tc.actors != noActorRows {
+				stage = startActorStage(b, d, src, tc.actors)
+				if tc.actors == actorStageInline {
+					sink = apicall.SinkFunc(func(ctx context.Context, calls []apicall.Call) error {
+						return errors.Join(stage.Consume(ctx, calls), w.Consume(ctx, calls))
+					})
+				}
+			}
+			// The merges the previous case set off end first, so that the
+			// server CPU below is this case's own.
+			for deadline := time.Now().Add(time.Minute); srv.Count(b, "SELECT count() FROM system.merges") > 0 && time.Now().Before(deadline); {
+				time.Sleep(50 * time.Millisecond)
+			}
 			const chunk = 1000
 			calls := make([]apicall.Call, chunk)
 			ids := make([]byte, 0, 64)
@@ -96,7 +128,12 @@ func BenchmarkInsertCalls(b *testing.B) {
 					ids = strconv.AppendInt(append(ids[:0], "bench-"...), int64(done+i), 10)
 					calls[i].ID = string(ids)
 				}
-				if err := w.Consume(b.Context(), calls[:n]); err != nil {
+				if err := sink.Consume(b.Context(), calls[:n]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if stage != nil {
+				if err := stage.close(b.Context()); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -113,6 +150,96 @@ func BenchmarkInsertCalls(b *testing.B) {
 			b.ReportMetric(0, "ns/op")
 		})
 	}
+}
+
+type actorsMode int
+
+const (
+	noActorRows      actorsMode = iota
+	actorRows                   // the rows of the source calls, counted before the timing, inserted every second
+	actorStageInline            // the stage counts every call and writes what changed every second
+)
+
+// actorStage is the analyzer's actor-hour stage writing through a writer
+// of its own: a snapshot of the actor-hours that changed every second,
+// inserted within the next second (FlushInterval 1s), while the calls
+// writer fills its batches. The writer does not wait for its inserts
+// (the Kafka analyzer's does, for its acknowledgements), so that the last
+// snapshot, on close, goes out at once instead of after the flush
+// interval, which would add up to a second to every run. With
+// actorRows the stage counts the source calls once, before the timing,
+// and the same snapshot goes out every second with a new version.
+type actorStage struct {
+	*actorstats.Sink
+	w      *Writer
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+func startActorStage(b *testing.B, d *DB, src []apicall.Call, mode actorsMode) *actorStage {
+	wcfg := DefaultWriterConfig() // FlushInterval 1s
+	wcfg.WaitForInsert = false
+	w, err := NewWriter(d, wcfg, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	acfg := actorstats.DefaultConfig()
+	acfg.Lateness = 24 * time.Hour // the replayed calls repeat the same half hour: keep it open
+	acfg.Template = func(c *apicall.Call) string { return c.Path }
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &actorStage{w: w, cancel: cancel}
+	a.done.Go(func() { _ = w.Run(ctx) })
+	if mode == actorStageInline {
+		if a.Sink, err = actorstats.New(acfg, w, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		a.done.Go(func() { _ = a.Sink.Run(ctx) })
+		return a
+	}
+	rows := &rowsOf{}
+	counter, err := actorstats.New(acfg, rows, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := errors.Join(counter.Consume(b.Context(), src), counter.Close(b.Context())); err != nil {
+		b.Fatal(err)
+	}
+	a.done.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for seq := uint64(1); ; seq++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for i := range rows.rows {
+				rows.rows[i].Seq = seq
+			}
+			if err := w.ConsumeActors(ctx, rows.rows); err != nil && ctx.Err() == nil {
+				b.Error(err)
+			}
+		}
+	})
+	return a
+}
+
+func (a *actorStage) close(ctx context.Context) error {
+	a.cancel()
+	a.done.Wait()
+	var err error
+	if a.Sink != nil {
+		err = a.Sink.Close(ctx)
+	}
+	return errors.Join(err, a.w.Close(ctx))
+}
+
+// rowsOf keeps the actor rows written to it.
+type rowsOf struct{ rows []report.ActorHour }
+
+func (r *rowsOf) ConsumeActors(_ context.Context, rows []report.ActorHour) error {
+	r.rows = append(r.rows, rows...)
+	return nil
 }
 
 // simCalls are 20,000 calls of simulated traffic (seed 7, 2000 users,

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/apitap/apitap/analyzer/actorstats"
 	"github.com/apitap/apitap/analyzer/report"
 	"github.com/apitap/apitap/apicall"
 	"github.com/apitap/apitap/internal/chtest"
@@ -162,7 +163,7 @@ func TestMigrate(t *testing.T) {
 	if res.From != 1 || res.To != latest || len(res.Applied) != latest-1 {
 		t.Fatalf("upgrade: %+v", res)
 	}
-	for _, name := range []string{"calls", "endpoints", "findings", "actors", "calls_by_actor", "recent_findings",
+	for _, name := range []string{"calls", "endpoints", "findings", "actors", "calls_by_actor", "actor_hours", "recent_findings",
 		"actor_timeline", "actor_profiles", "shadow_endpoints_with_pii", "top_abused_endpoints"} {
 		if srv.Count(t, "SELECT count() FROM system.tables WHERE database = '"+o.Database+"' AND name = '"+name+"'") != 1 {
 			t.Errorf("table or view %s missing after upgrade", name)
@@ -332,10 +333,26 @@ func TestWriterRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
+	// Actor-hour rows from the analyzer's stage, fed the same calls.
+	acfg := actorstats.DefaultConfig()
+	acfg.Template = func(*apicall.Call) string { return "/api/v2/orders/{orderId}" }
+	actors, err := actorstats.New(acfg, w, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consume := func(calls []apicall.Call) {
+		t.Helper()
+		if err := errors.Join(actors.Consume(ctx, calls), w.Consume(ctx, calls)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	calls := testCalls("rt", 2500)
 	for i := 0; i < len(calls); i += 300 {
-		if err := w.Consume(ctx, calls[i:min(i+300, len(calls))]); err != nil {
-			t.Fatal(err)
+		consume(calls[i:min(i+300, len(calls))])
+		if i == 1200 {
+			if err := actors.Flush(ctx); err != nil { // a snapshot replaced by later ones
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := w.ConsumeEndpoints(ctx, testEndpoints()); err != nil {
@@ -345,10 +362,11 @@ func TestWriterRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Re-delivery (at least once) with updated findings.
-	if err := w.Consume(ctx, calls[:500]); err != nil {
+	consume(calls[:500])
+	if err := w.ConsumeFindings(ctx, testFindings(30, 412)); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.ConsumeFindings(ctx, testFindings(30, 412)); err != nil {
+	if err := actors.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(ctx); err != nil {
@@ -370,8 +388,26 @@ func TestWriterRoundTrip(t *testing.T) {
 	if n := srv.Count(t, "SELECT count() FROM "+d+".endpoints FINAL"); n != 3 {
 		t.Errorf("endpoints: %d, want 3", n)
 	}
-	if n := srv.Count(t, "SELECT uniqExact(actor) FROM "+d+".calls_by_actor"); n != 17 {
-		t.Errorf("actors in calls_by_actor: %d, want 17", n)
+	// Actor rows: one per actor and hour, whose figures are those of the
+	// calls stored (the redelivered ones counted once).
+	if n := srv.Count(t, "SELECT count() FROM "+d+".actor_hours FINAL"); n != 17 {
+		t.Errorf("actor_hours rows: %d, want 17", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline"); n != 2500 {
+		t.Errorf("calls in actor_timeline: %d, want 2500", n)
+	}
+	match := "SELECT count() FROM (SELECT actor, toStartOfHour(ts) AS hour, uniqExact(id) AS n, " +
+		"uniqExactIf(id, status >= 400 OR status = 0) AS e, uniqExact(host, method, template) AS eps, " +
+		"groupUniqArray(client_ip) AS ips, groupUniqArray(user_agent) AS uas, sum(resp_bytes) AS b, min(ts) AS f, max(ts) AS l " +
+		"FROM " + d + ".calls FINAL GROUP BY actor, hour) ANY INNER JOIN " +
+		"(SELECT actor, hour, calls, errors, endpoints, client_ips, user_agents, resp_bytes, first_seen, last_seen, writers FROM " + d + ".actor_timeline) USING (actor, hour) " +
+		"WHERE n = calls AND e = errors AND eps = endpoints AND arraySort(ips) = arraySort(client_ips) AND uas = user_agents AND b = resp_bytes " +
+		"AND f = first_seen AND l = last_seen AND writers = 1"
+	if n := srv.Count(t, match); n != 17 {
+		t.Errorf("actor_timeline rows equal to the calls' figures: %d, want 17", n)
+	}
+	if n := srv.Count(t, "SELECT count() FROM "+d+".actor_profiles WHERE calls > 0 AND endpoints = 2 AND writers = 1"); n != 17 {
+		t.Errorf("actor_profiles rows: %d, want 17", n)
 	}
 	if got := testutil.ToFloat64(w.m.inserted.WithLabelValues("calls")); got != 3000 {
 		t.Errorf("rows inserted metric: %v, want 3000", got)
@@ -474,5 +510,115 @@ func TestTLS(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %q, want one line containing %q", tc.dsn, err, tc.want)
 		}
+	}
+}
+
+// TestMigrateActorHours upgrades a schema of version 5 whose actor views
+// filled calls_by_actor and actors: with the defaults the views go, the
+// rows they wrote stay readable, and actor_timeline and actor_profiles
+// read the analyzer's actor_hours rows. With ActorViews on they stay.
+func TestMigrateActorHours(t *testing.T) {
+	srv := chtest.Shared(t)
+	o, err := ParseDSN(srv.DSN(srv.Database(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := Migrate(ctx, o, MigrateConfig{To: 5, ActorViews: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, o)
+	d := o.Database
+	views := "SELECT count() FROM system.tables WHERE database = '" + d + "' AND name IN ('calls_by_actor_mv', 'actors_mv')"
+	if n := srv.Count(t, views); n != 2 {
+		t.Fatalf("version 5: %d actor views, want 2", n)
+	}
+	// A writer of version 5 (no actor_hours table yet): calls only.
+	old := testCalls("v5", 340)
+	srv.Exec(t, "INSERT INTO "+d+".calls (id, ts, host, method, template, actor, actor_kind, user, client_ip, status) "+
+		"SELECT concat('v5-', toString(number)), toDateTime('2026-01-04 10:00:00', 'UTC') + number, 'api.shop.test', 'GET', '/a', "+
+		"concat('user-', toString(number % 17)), 'jwt', concat('user-', toString(number % 17)), '172.16.3.1', 200 FROM system.numbers LIMIT 340")
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline"); n != 340 {
+		t.Fatalf("version 5 actor_timeline: %d calls, want 340", n)
+	}
+
+	res, err := Migrate(ctx, o, DefaultMigrateConfig(), nil)
+	if err != nil || res.From != 5 || len(res.Applied) != 1 {
+		t.Fatalf("upgrade to 6: %+v, %v", res, err)
+	}
+	if n := srv.Count(t, views); n != 0 {
+		t.Errorf("after the upgrade with the defaults: %d actor views, want 0", n)
+	}
+	// The rows the views wrote are still there to read.
+	if n := srv.Count(t, "SELECT count() FROM "+d+".calls_by_actor"); n != 340 {
+		t.Errorf("calls_by_actor after the upgrade: %d rows, want 340", n)
+	}
+	if n := srv.Count(t, "SELECT uniqMerge(calls) FROM "+d+".actors"); n < 330 || n > 350 {
+		t.Errorf("actors after the upgrade: uniqMerge(calls) %d, want about 340", n)
+	}
+	// New calls no longer feed them; the analyzer's rows feed the views.
+	cfg := DefaultWriterConfig()
+	cfg.FlushInterval = 50 * time.Millisecond
+	w, err := NewWriter(db, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actors, err := actorstats.New(actorstats.DefaultConfig(), w, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(actors.Consume(ctx, old), w.Consume(ctx, old)); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(actors.Close(ctx), w.Close(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(t, "SELECT count() FROM "+d+".calls_by_actor"); n != 340 {
+		t.Errorf("calls_by_actor grew without its view: %d rows, want 340", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline"); n != 340 {
+		t.Errorf("actor_timeline after the upgrade: %d calls, want the 340 the analyzer counted", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_profiles WHERE day = '2026-01-05'"); n != 340 {
+		t.Errorf("actor_profiles after the upgrade: %d calls, want 340", n)
+	}
+
+	// A restart: the next process (another writer) gets the calls past the
+	// last commit again and counts them too. The views add both writers'
+	// rows and say so: the hours hold writers = 2, never a silently larger
+	// count.
+	w, err = NewWriter(db, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := actorstats.New(actorstats.DefaultConfig(), w, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(restarted.Consume(ctx, old[300:]), w.Consume(ctx, old[300:]), restarted.Close(ctx), w.Close(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(t, "SELECT uniqExact(id) FROM "+d+".calls WHERE toDate(ts) = '2026-01-05'"); n != 340 {
+		t.Errorf("calls after the redelivery: %d distinct, want 340", n)
+	}
+	// Calls 300..339 are of all 17 users (40 calls, i%17): each hour row
+	// of theirs now has 2 writers, and their sum exceeds the calls by 40.
+	if n := srv.Count(t, "SELECT count() FROM "+d+".actor_timeline WHERE writers = 2"); n != 17 {
+		t.Errorf("actor-hours with 2 writers: %d, want 17", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline WHERE writers = 1"); n != 0 {
+		t.Errorf("calls in hours of one writer: %d, want 0", n)
+	}
+	if n := srv.Count(t, "SELECT sum(calls) FROM "+d+".actor_timeline"); n != 380 {
+		t.Errorf("calls summed over writers: %d, want 380 (340 + 40 counted twice, flagged by writers)", n)
+	}
+	// ActorViews on keeps both: views back, and actor_hours all the same.
+	mc := DefaultMigrateConfig()
+	mc.ActorViews = true
+	if _, err := Migrate(ctx, o, mc, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count(t, views); n != 2 {
+		t.Errorf("ActorViews on: %d actor views, want 2", n)
 	}
 }

@@ -102,12 +102,15 @@ func lendStr(dst column.Interface, bc driver.BatchColumn, src *strCol, pos []chp
 	return bc.Append(s)
 }
 
-// unlend detaches the String columns of a batch from the rows lent to
-// them, so that nothing the batch does later can write into those rows.
+// unlend detaches the String and Array(String) columns of a batch from
+// the rows lent to them, so that nothing the batch does later can write
+// into those rows.
 func unlend(cols []column.Interface) {
 	for _, c := range cols {
 		if cs := colStrOf(c); cs != nil {
 			*cs = chproto.ColStr{}
+		} else {
+			unlendArr(c)
 		}
 	}
 }

@@ -101,3 +101,75 @@ func TestReserve(t *testing.T) {
 		t.Fatalf("reset kept %d bytes, %d rows", cap(c.Buf), c.Rows())
 	}
 }
+
+// TestLendArr: Array(String) rows lent to a clickhouse-go column encode
+// exactly as the same rows appended to it, for any block of rows, for
+// Array(String) (lent: the layout of the pinned clickhouse-go must be the
+// known one) and Array(LowCardinality(String)) (appended); once detached,
+// the column may be reset and reused without touching the lent rows.
+func TestLendArr(t *testing.T) {
+	if !arrayLayoutOK {
+		t.Fatal("clickhouse-go's column.Array no longer keeps its elements and offsets where colarr.go looks: the writer appends arrays row by row again")
+	}
+	var src arrCol
+	var want [][]string
+	for i := range 300 {
+		var row []string
+		for j := range i % 4 {
+			row = append(row, fmt.Sprintf("v%d-%d", i, j))
+		}
+		if i%7 == 0 {
+			row = append(row, "")
+		}
+		src.appendRow(row)
+		want = append(want, row)
+	}
+	for _, typ := range []column.Type{"Array(String)", "Array(LowCardinality(String))"} {
+		t.Run(string(typ), func(t *testing.T) {
+			for _, span := range [][2]int{{0, 300}, {0, 1}, {4, 5}, {17, 230}, {299, 300}} {
+				mk := func() column.Interface {
+					c, err := typ.Column("x", &column.ServerContext{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return c
+				}
+				lent, copied := mk(), mk()
+				var ends []uint64
+				var scratch []string
+				if err := lendArr(lent, appender{lent}, &src, span[0], span[1], &ends, &scratch); err != nil {
+					t.Fatal(err)
+				}
+				for _, row := range want[span[0]:span[1]] {
+					if row == nil {
+						row = []string{}
+					}
+					if err := copied.AppendRow(row); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if lent.Rows() != span[1]-span[0] {
+					t.Fatalf("rows %v: %d rows lent", span, lent.Rows())
+				}
+				var a, b chproto.Buffer
+				lent.Encode(&a)
+				copied.Encode(&b)
+				if !slices.Equal(a.Buf, b.Buf) {
+					t.Fatalf("rows %v: lent rows encode as %q, appended as %q", span, a.Buf, b.Buf)
+				}
+				unlend([]column.Interface{lent})
+				lent.Reset()
+				for range 10 {
+					if err := lent.AppendRow([]string{"XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "YYYYYYYYYYYYYYYYYYY"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for i, w := range want {
+					if got := src.row(i, nil); !slices.Equal(got, w) && (len(got) != 0 || len(w) != 0) {
+						t.Fatalf("row %d of the source became %q, want %q", i, got, w)
+					}
+				}
+			}
+		})
+	}
+}

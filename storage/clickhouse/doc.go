@@ -13,11 +13,13 @@
 // cluster (ON CLUSTER, Replicated* engines, Distributed tables). Applied
 // versions are recorded in <db>.schema_migrations; every statement is
 // idempotent, so running Migrate again, or from several replicas, is safe.
-// MigrateConfig.ActorViews keeps or drops the two materialized views that
-// fill calls_by_actor and actors on every calls insert.
+// MigrateConfig.ActorViews keeps or drops (the default) the two
+// materialized views that fill calls_by_actor and actors on every calls
+// insert; actor profiles come from the analyzer instead (actor_hours,
+// written through Writer.ConsumeActors by analyzer/actorstats).
 //
 // Writer is the batch sink (apicall.Sink, report.EndpointSink,
-// report.FindingSink): it batches by rows and time, inserts with explicit
+// report.FindingSink, report.ActorSink): it batches by rows and time, inserts with explicit
 // column lists (one Append per column, string columns lent to
 // clickhouse-go in its own layout instead of copied (colstr.go), blocks of
 // blockRows rows, full batches inserted in the background

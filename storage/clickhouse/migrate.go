@@ -23,19 +23,21 @@ type MigrateConfig struct {
 	Retention time.Duration
 	// To stops after this version; 0 applies every migration.
 	To int
-	// ActorViews keeps the materialized views that fill calls_by_actor
-	// ("one actor over time") and actors (daily profiles) on every insert
-	// into calls. They cost the server about as much as the calls insert
-	// itself; without them those tables (and the actor_timeline and
-	// actor_profiles views) get no new rows. Checked on every Migrate:
-	// false drops the two views, true creates them again (rows inserted
-	// meanwhile are not backfilled). Default true.
+	// ActorViews keeps the materialized views of schema version 2 that
+	// copy every call inserted into calls into calls_by_actor ("one actor
+	// over time") and aggregate it into actors (daily profiles). They cost
+	// the server about as much as the calls insert itself, and since
+	// version 6 the analyzer writes what actor_timeline and actor_profiles
+	// read (actor_hours), so they are off by default: checked on every
+	// Migrate, false drops the two views (the tables and their rows stay),
+	// true creates them again (rows inserted meanwhile are not backfilled).
+	// Default false.
 	ActorViews bool
 }
 
 // DefaultMigrateConfig returns the defaults.
 func DefaultMigrateConfig() MigrateConfig {
-	return MigrateConfig{Retention: 30 * 24 * time.Hour, ActorViews: true}
+	return MigrateConfig{Retention: 30 * 24 * time.Hour}
 }
 
 // Validate checks the config.

@@ -153,6 +153,7 @@ func (o *rowOrder) order(c *callColumns, seconds bool) []int32 {
 // a time.
 type gather struct {
 	pos  [][]chproto.Position // by column number
+	ends [][]uint64           // an array column's rebased offsets, by column number
 	str  []string             // a string column's rows for a column type that is not lent
 	strs []string
 	ts   []time.Time
@@ -162,10 +163,13 @@ type gather struct {
 	u8   []uint8
 }
 
-// size makes room for the positions of n columns.
+// size makes room for the positions and offsets of n columns.
 func (g *gather) size(n int) {
 	if len(g.pos) < n {
 		g.pos = append(g.pos, make([][]chproto.Position, n-len(g.pos))...)
+	}
+	if len(g.ends) < n {
+		g.ends = append(g.ends, make([][]uint64, n-len(g.ends))...)
 	}
 }
 

@@ -51,7 +51,7 @@ type callColumns struct {
 	reqCT, respCT, actor, actorKind, user, clientIP, serverIP, ua strCol
 	jwtIssuer, jwtAlg, reqBody, respBody, sourceKind, sourceNode  strCol
 	reqHeaders, respHeaders                                       strCol
-	roles, scopes, sensitive                                      [][]string
+	roles, scopes, sensitive                                      arrCol
 	flags                                                         []uint32
 
 	lastServer lastAddr // the server address of the previous row (few servers, many calls)
@@ -91,12 +91,15 @@ func (c *callColumns) strCols() []*strCol {
 		&c.jwtIssuer, &c.jwtAlg, &c.reqBody, &c.respBody, &c.sourceKind, &c.sourceNode, &c.reqHeaders, &c.respHeaders}
 }
 
+// arrCols are the Array(String) columns of c.
+func (c *callColumns) arrCols() []*arrCol { return []*arrCol{&c.roles, &c.scopes, &c.sensitive} }
+
 func (c *callColumns) reset() {
 	for _, col := range c.strCols() {
 		resetStr(col)
 	}
-	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive} {
-		truncate(col)
+	for _, col := range c.arrCols() {
+		col.reset()
 	}
 	for _, col := range []*[]uint64{&c.durationUS, &c.ttfbUS, &c.reqBytes, &c.respBytes} {
 		truncate(col)
@@ -115,7 +118,7 @@ func (c *callColumns) values() []any {
 		&c.id, c.ts, c.durationUS, c.ttfbUS, &c.host, &c.method, &c.path, &c.template, &c.query, &c.proto,
 		c.status, c.reqBytes, c.respBytes, &c.reqCT, &c.respCT,
 		&c.actor, &c.actorKind, &c.user, &c.clientIP, c.clientPort, &c.serverIP, c.serverPort,
-		&c.ua, &c.jwtIssuer, &c.jwtAlg, c.roles, c.scopes, c.sensitive,
+		&c.ua, &c.jwtIssuer, &c.jwtAlg, &c.roles, &c.scopes, &c.sensitive,
 		&c.reqHeaders, &c.respHeaders,
 		&c.reqBody, &c.respBody, c.flags, &c.sourceKind, &c.sourceNode,
 	}
@@ -126,8 +129,8 @@ func (c *callColumns) grow(n int) {
 	for _, col := range c.strCols() {
 		col.Pos = slices.Grow(col.Pos, n)
 	}
-	for _, col := range []*[][]string{&c.roles, &c.scopes, &c.sensitive} {
-		*col = slices.Grow(*col, n)
+	for _, col := range c.arrCols() {
+		growArr(col, n)
 	}
 	for _, col := range []*[]uint64{&c.durationUS, &c.ttfbUS, &c.reqBytes, &c.respBytes} {
 		*col = slices.Grow(*col, n)
@@ -155,9 +158,6 @@ func (c *callColumns) add(calls []apicall.Call) {
 		if c.annotate != nil {
 			template, sensitive = c.annotate(k)
 		}
-		if sensitive == nil {
-			sensitive = []string{}
-		}
 		c.id.Append(k.ID)
 		c.ts = append(c.ts, unixNano(k.ReqStart))
 		c.durationUS = append(c.durationUS, micros(k.RespEnd-k.ReqStart, k.RespEnd))
@@ -183,9 +183,9 @@ func (c *callColumns) add(calls []apicall.Call) {
 		c.ua.Append(userAgent(k.ReqHeaders))
 		c.jwtIssuer.Append(k.Actor.Issuer)
 		c.jwtAlg.Append(k.Actor.Alg)
-		c.roles = append(c.roles, nonNil(k.Actor.Roles))
-		c.scopes = append(c.scopes, nonNil(k.Actor.Scopes))
-		c.sensitive = append(c.sensitive, sensitive)
+		c.roles.appendRow(k.Actor.Roles)
+		c.scopes.appendRow(k.Actor.Scopes)
+		c.sensitive.appendRow(sensitive)
 		appendHeaderText(&c.reqHeaders, k.ReqHeaders)
 		appendHeaderText(&c.respHeaders, k.RespHeaders)
 		c.reqBody.AppendBytes(sampleBytes(k.ReqBody.Data, c.sample))
@@ -426,4 +426,60 @@ func jsonString(v map[string]any) string {
 
 func insertSQL(table string, names []string) string {
 	return "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ")"
+}
+
+type actorColumns struct {
+	actor, writer, user, kind                     []string
+	hour, firstSeen, lastSeen                     []time.Time
+	calls, errors, endpoints, respBytes, cut, ver []uint64
+	endpointIDs                                   [][]uint64
+	clientIPs, userAgents, hosts                  [][]string
+}
+
+var actorColumnNames = []string{
+	"actor", "hour", "writer", "user", "actor_kind", "first_seen", "last_seen", "calls", "errors",
+	"endpoints", "endpoint_ids", "resp_bytes", "client_ips", "user_agents", "hosts", "cut", "version",
+}
+
+func (c *actorColumns) names() []string { return actorColumnNames }
+func (c *actorColumns) len() int        { return len(c.actor) }
+
+func (c *actorColumns) reset() { *c = actorColumns{} } // a few rows per actor and interval: no reuse needed
+
+func (c *actorColumns) values() []any {
+	return []any{c.actor, c.hour, c.writer, c.user, c.kind, c.firstSeen, c.lastSeen, c.calls, c.errors,
+		c.endpoints, c.endpointIDs, c.respBytes, c.clientIPs, c.userAgents, c.hosts, c.cut, c.ver}
+}
+
+// add copies rows; their slices are read by the insert later, and are
+// the analyzer's (append-only or fresh per snapshot), so they are kept
+// as they are.
+func (c *actorColumns) add(rows []report.ActorHour) {
+	for i := range rows {
+		r := &rows[i]
+		c.actor = append(c.actor, r.Actor)
+		c.hour = append(c.hour, timeOf(r.Hour))
+		c.writer = append(c.writer, r.Writer)
+		c.user = append(c.user, r.User)
+		c.kind = append(c.kind, r.ActorKind)
+		c.firstSeen = append(c.firstSeen, timeOf(r.FirstSeen))
+		c.lastSeen = append(c.lastSeen, timeOf(r.LastSeen))
+		c.calls = append(c.calls, uint64(max(r.Calls, 0)))
+		c.errors = append(c.errors, uint64(max(r.Errors, 0)))
+		c.endpoints = append(c.endpoints, uint64(max(r.Endpoints, 0)))
+		c.endpointIDs = append(c.endpointIDs, nonNilU64(r.EndpointIDs))
+		c.respBytes = append(c.respBytes, uint64(max(r.RespBytes, 0)))
+		c.clientIPs = append(c.clientIPs, nonNil(r.ClientIPs))
+		c.userAgents = append(c.userAgents, nonNil(r.UserAgents))
+		c.hosts = append(c.hosts, nonNil(r.Hosts))
+		c.cut = append(c.cut, uint64(max(r.Cut, 0)))
+		c.ver = append(c.ver, r.Seq)
+	}
+}
+
+func nonNilU64(s []uint64) []uint64 {
+	if s == nil {
+		return []uint64{}
+	}
+	return s
 }

@@ -39,7 +39,7 @@ func TestSchemaRendering(t *testing.T) {
 	}
 	modern := render(SchemaConfig{Database: "apitap", Features: FeaturesOf(Version{24, 8, 0}), Retention: 30 * 24 * time.Hour})
 	for _, want := range []string{"host LowCardinality(String)", "ts DateTime64(9, 'UTC') CODEC(Delta, ZSTD(1))",
-		"TTL toDate(ts) + INTERVAL 30 DAY", "TTL toDate(day) + INTERVAL 30 DAY", "groupUniqArrayState(100)(client_ip)",
+		"TTL toDate(ts) + INTERVAL 30 DAY", "TTL toDate(day) + INTERVAL 30 DAY", "TTL toDate(hour) + INTERVAL 30 DAY", "groupUniqArrayState(100)(client_ip)",
 		"AggregateFunction(groupUniqArray(100), String)", "groupUniqArrayMerge(100)(client_ips)"} {
 		if !strings.Contains(modern, want) {
 			t.Errorf("modern schema lacks %q", want)
@@ -65,6 +65,10 @@ func TestSchemaRendering(t *testing.T) {
 		"FROM apitap.findings FINAL",
 		"ALTER TABLE apitap.calls_local ON CLUSTER soc\n    ADD COLUMN IF NOT EXISTS req_headers String CODEC(ZSTD(3)) AFTER resp_header_values",
 		"ALTER TABLE apitap.calls ON CLUSTER soc ADD COLUMN IF NOT EXISTS resp_headers String AFTER req_headers",
+		"ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/apitap/actor_hours_local', '{replica}', version)",
+		"CREATE TABLE IF NOT EXISTS apitap.actor_hours ON CLUSTER soc AS apitap.actor_hours_local ENGINE = Distributed(soc, apitap, actor_hours_local, cityHash64(actor))",
+		"CREATE VIEW apitap.actor_timeline ON CLUSTER soc AS",
+		"FROM apitap.actor_hours FINAL\nGROUP BY actor, hour",
 	} {
 		if !strings.Contains(cluster, want) {
 			t.Errorf("cluster schema lacks %q", want)

@@ -104,7 +104,8 @@ func (c WriterConfig) Validate() error {
 var ErrClosed = errors.New("clickhouse writer: closed")
 
 // Writer batches calls, endpoints and findings into ClickHouse inserts. It
-// implements apicall.Sink, report.EndpointSink and report.FindingSink.
+// implements apicall.Sink, report.EndpointSink, report.FindingSink and
+// report.ActorSink (actor_hours).
 //
 // Consume* may be called from many goroutines; rows are copied, so callers
 // keep their slices. Rows that arrive while a batch is inserted form the
@@ -125,6 +126,7 @@ type Writer struct {
 	calls  *tableWriter
 	eps    *tableWriter
 	finds  *tableWriter
+	actors *tableWriter
 
 	closeMu sync.Mutex
 	closed  bool
@@ -140,6 +142,7 @@ var (
 	_ apicall.Sink        = (*Writer)(nil)
 	_ report.EndpointSink = (*Writer)(nil)
 	_ report.FindingSink  = (*Writer)(nil)
+	_ report.ActorSink    = (*Writer)(nil)
 )
 
 // NewWriter returns a writer into db's database. reg may be nil; log nil
@@ -164,6 +167,7 @@ func NewWriter(db *DB, cfg WriterConfig, reg prometheus.Registerer, log *slog.Lo
 	})
 	w.eps = w.newTable("endpoints", q("endpoints"), func() columnSet { return &endpointColumns{} })
 	w.finds = w.newTable("findings", q("findings"), func() columnSet { return &findingColumns{} })
+	w.actors = w.newTable("actor_hours", q("actor_hours"), func() columnSet { return &actorColumns{} })
 	return w, nil
 }
 
@@ -199,6 +203,16 @@ func (w *Writer) ConsumeFindings(ctx context.Context, fs []report.Finding) error
 		return nil
 	}
 	return w.finds.consume(ctx, len(fs), func(c columnSet) { c.(*findingColumns).add(fs) })
+}
+
+// ConsumeActors buffers actor-hour snapshots (report.ActorSink) for the
+// actor_hours table; a later snapshot of the same actor, hour and writer
+// replaces the earlier row.
+func (w *Writer) ConsumeActors(ctx context.Context, rows []report.ActorHour) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return w.actors.consume(ctx, len(rows), func(c columnSet) { c.(*actorColumns).add(rows) })
 }
 
 // Flush inserts everything buffered, retrying retryable errors until ctx
@@ -251,15 +265,16 @@ func (w *Writer) Close(ctx context.Context) error {
 
 // WriterStats counts rows by table.
 type WriterStats struct {
-	Calls, Endpoints, Findings uint64 // rows inserted
-	Dropped                    uint64 // rows given up on after permanent errors
+	Calls, Endpoints, Findings, Actors uint64 // rows inserted (Actors: actor_hours)
+	Dropped                            uint64 // rows given up on after permanent errors
 }
 
 // Stats returns what was inserted so far.
 func (w *Writer) Stats() WriterStats {
 	return WriterStats{
 		Calls: w.calls.inserted.Load(), Endpoints: w.eps.inserted.Load(), Findings: w.finds.inserted.Load(),
-		Dropped: w.calls.dropped.Load() + w.eps.dropped.Load() + w.finds.dropped.Load(),
+		Actors:  w.actors.inserted.Load(),
+		Dropped: w.calls.dropped.Load() + w.eps.dropped.Load() + w.finds.dropped.Load() + w.actors.dropped.Load(),
 	}
 }
 
@@ -596,7 +611,7 @@ func (t *tableWriter) insertOnce(ctx context.Context, b *batch) error {
 			if perm != nil {
 				err = appendPicked(dst[i], ins.Column(i), col, perm[lo:hi], g, i)
 			} else {
-				err = appendColumn(dst[i], ins.Column(i), col, lo, hi, g)
+				err = appendColumn(dst[i], ins.Column(i), col, lo, hi, g, i)
 			}
 			if err != nil {
 				unlend(dst)
@@ -626,10 +641,12 @@ var noStrings any = []string{}
 // Array columns go row by row: with a []string per row clickhouse-go
 // takes its reflection-free path, with a [][]string it reflects on every
 // row (measured 3x slower).
-func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi int, g *gather) error {
+func appendColumn(dst column.Interface, bc driver.BatchColumn, col any, lo, hi int, g *gather, i int) error {
 	switch v := col.(type) {
 	case *strCol:
 		return lendStr(dst, bc, v, v.Pos[lo:hi], &g.str)
+	case *arrCol:
+		return lendArr(dst, bc, v, lo, hi, &g.ends[i], &g.str)
 	case [][]string:
 		for _, row := range v[lo:hi] {
 			if err := appendStrings(bc, row); err != nil {
@@ -682,6 +699,14 @@ func appendPicked(dst column.Interface, bc driver.BatchColumn, col any, perm []i
 		}
 		g.pos[i] = pos
 		return lendStr(dst, bc, v, pos, &g.str)
+	case *arrCol:
+		for _, r := range perm {
+			g.str = v.row(int(r), g.str)
+			if err := appendStrings(bc, g.str); err != nil {
+				return err
+			}
+		}
+		return nil
 	case [][]string:
 		for _, r := range perm {
 			if err := appendStrings(bc, v[r]); err != nil {
