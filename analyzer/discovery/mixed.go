@@ -257,13 +257,33 @@ func (t *tree) splitMixed(p *node) bool {
 			once++
 		}
 	}
-	if collectionsBeforeIDs(p) {
+	if collectionsBeforeIDs(p) || nestsOwnWord(p) && 2*pluralWords(p.known) > d {
 		return t.splitShared(p)
 	}
 	if p.calls < mixedMinCalls || 20*once > p.calls || slices.ContainsFunc(p.known, valueWord) || !mixedTest(p.vstats) || !disjointDeep(p.vstats) && 2*pluralWords(p.known) <= d {
 		return false
 	}
 	return t.splitShared(p)
+}
+
+// nestsOwnWord reports whether a plural word of p names a sub-collection
+// of p's own instances: /api/1/{name}/{id}/datasets beside /api/1/datasets
+// merged into {name}. Resources nest under each other by their names
+// (/organizations/{id}/datasets, /datasets/{id}), a value of a parameter
+// does not reappear as a collection below the parameter's instances, so
+// the position holds collection names, not values (with plurals the
+// most of its words).
+func nestsOwnWord(p *node) bool {
+	c := p.pchild
+	if c == nil {
+		return false
+	}
+	for _, w := range p.known {
+		if x := c.lits[w]; x != nil && x.calls > 0 && pluralNoun(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // valueWord reports whether w is shaped like a value, not a name: a digit,

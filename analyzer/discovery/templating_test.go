@@ -168,6 +168,9 @@ func FuzzObserve(f *testing.F) {
 		"/v9/sport/topscorers/seasons/23690", "/v9/sport/livescores", "/gizmos/zorbly/query/create", "/gizmos/quimp/query",
 		"/mkt/promo-sets/654193", "/mkt/promo-sets/search", "/mkt/campaigns/102", "/mkt/campaigns/search",
 		"/league/matches/inplay", "/league/matches/head-to-head/12/14", "/league/matches/4417",
+		// round 6: a word nested below its own parameter's instances, a nested-rule constant
+		"/portal/v7/gizmos/suggest", "/portal/v7/makers/amber-works/gizmos", "/portal/v7/makers/suggest", "/portal/v7/remixes",
+		"/hub/gadgets/rest/owners/7c0e0000-51aa-4b2e-9d3f-0a1b2c3d0000/gadgets", "/hub/gadgets/rest/gadgets",
 	} {
 		f.Add(p, "", []byte(nil))
 	}

@@ -1753,6 +1753,7 @@ func (t *tree) promoteNested(n *node, words []*node) bool {
 	if p.rule == ruleNone {
 		p.rule, p.confidence = ruleNested, slotConfidence
 		t.addWordKid(n)
+		t.trackSlot(p)
 	}
 	for _, c := range nested {
 		delete(n.lits, c.key)

@@ -58,9 +58,12 @@ func versionAt(parent *node, seg string) bool {
 // /user/documentsv2, AeroDataBox's icao), none a lone value.
 const constantCalls = 8
 
-// constantLook is the last of p's calls at which demoteConstant looks
-// (it looks at every 8th from constantCalls on: merges add calls in bulk).
-const constantLook = 32
+// constantLook is the last of p's calls at which demoteConstant looks:
+// it looks at constantCalls and then 8 calls after its last look
+// (p.checkAt), so a parameter a merge made with many calls at once
+// (/services/fields/{name} taking the 43 calls of api/users/...) is
+// looked at too, at most 32 times.
+const constantLook = 256
 
 // maxConstant bounds the words remembered as constants per host; past it
 // new ones are not remembered (Stats.ShedConstants counts them).
@@ -68,18 +71,20 @@ const maxConstant = 64
 
 // demoteConstant turns back into literals the word parameters that hold
 // one same value w over at least constantCalls calls, summed over the
-// API: the collection-slot and same-noun rules took w for a value by its
-// words and position (/flex/airlines/rest/v1 after the plural airlines,
-// then rest wherever it appears), and traffic shows it never varies.
+// API: the collection-slot, same-noun and nested-collection rules took w
+// for a value by its words and position (/flex/airlines/rest/v1 after the
+// plural airlines, then rest wherever it appears; /fields/api/users/{id}
+// read as a collection of api's own), and traffic shows it never varies.
 // Typed values (integers, UUIDs, tokens) are not concerned: they are
 // values on sight. p is the parameter the current call passes through;
-// the check runs when its calls reach 8, 16, 24 and 32 (at most four
-// times). It reports whether
+// the check runs when its calls reach constantCalls and then 8 calls
+// after each look, up to constantLook. It reports whether
 // anything was demoted; p is then a literal, in place.
 func (t *tree) demoteConstant(p *node) bool {
-	if t.frozen || !lexicalConstant(p) || p.calls < constantCalls || p.calls > constantLook || p.calls%8 != 0 {
+	if t.frozen || !lexicalConstant(p) || p.calls < max(constantCalls, p.checkAt) || p.calls > constantLook {
 		return false
 	}
+	p.checkAt = p.calls + 8 // p holds one value: splitClosed and splitDisjoint, which share checkAt, do not look
 	w := p.known[0]
 	if p.parent.lits[w] != nil || p.parent.promoted {
 		return false
@@ -104,7 +109,7 @@ func (t *tree) demoteConstant(p *node) bool {
 // made from one value that alone ever entered it.
 func lexicalConstant(p *node) bool {
 	return p.param && p.kind == Word && p.values == 1 && len(p.known) == 1 && !p.varied &&
-		(p.rule == ruleCollectionSlot || p.rule == ruleSameNoun)
+		(p.rule == ruleCollectionSlot || p.rule == ruleSameNoun || p.rule == ruleNested)
 }
 
 // noteEntry records that word w entered parameter p: p.values counts the
@@ -548,7 +553,7 @@ const maxSlots = 1024
 // trackSlot records word parameter p, just made by a lexical rule (any
 // other rule is ignored).
 func (t *tree) trackSlot(p *node) {
-	if p.rule != ruleCollectionSlot && p.rule != ruleSameNoun || slices.Contains(t.slots, p) {
+	if p.rule != ruleCollectionSlot && p.rule != ruleSameNoun && p.rule != ruleNested || slices.Contains(t.slots, p) {
 		return
 	}
 	if len(t.slots) == maxSlots {
