@@ -43,7 +43,35 @@ func releaseVersion(s string) bool {
 // written as a release (v1.0.0 after the root or a namespace word such as
 // api or rest): classifyAt's hook.
 func versionAt(parent *node, seg string) bool {
-	return !parent.param && (parent.parent == nil || namespaceWord(parent.key)) && releaseVersion(seg)
+	return !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent)) && releaseVersion(seg)
+}
+
+// apiCompound reports whether literal n, right under the root, is a
+// compound that ends in an API word (/propertyapi/v1.0.0, /partner-api,
+// /WebAPI; a stem of three letters at least, so /capi is none): a prefix
+// naming an API, after which a release number is the API's version as
+// after /api/. Deeper, or ending in anything else (/releases/v1.0.0,
+// /download/v1.0.0), the number stays a value.
+func apiCompound(n *node) bool {
+	if n.param || n.parent == nil || n.parent.parent != nil || len(n.key) <= 3 {
+		return false
+	}
+	k := n.key
+	if len(k) > 4 && (k[len(k)-4] == '-' || k[len(k)-4] == '_') && strings.EqualFold(k[len(k)-3:], "api") {
+		return true
+	}
+	return len(k) >= 6 && strings.EqualFold(k[len(k)-3:], "api") && plainLetters(k[:len(k)-3])
+}
+
+// plainLetters reports whether s is letters only.
+func plainLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // constantCalls is how many calls, over the API, a plain word a lexical
