@@ -62,3 +62,28 @@ func TestAPICompound(t *testing.T) {
 		t.Errorf("apiCompound below the root's child = true, want false")
 	}
 }
+
+// TestTenantsShareCollections: two words below a version that share three
+// sub-paths are tenants of one API when a shared sub-path names a
+// collection (a plural: carts), and two resources of the API when they
+// share only singular words (latest, history, forecast: views of each).
+func TestTenantsShareCollections(t *testing.T) {
+	t.Run("tenants", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v2/acme-prod/carts", "/v2/acme-prod/status", "/v2/acme-prod/config",
+			"/v2/nordic-eu/carts", "/v2/nordic-eu/status", "/v2/nordic-eu/config",
+		}, map[string]string{
+			"/v2/acme-prod/carts":  "/v2/{name}/carts",
+			"/v2/nordic-eu/config": "/v2/{name}/config",
+		})
+	})
+	t.Run("resources with the same views", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v3/wind-output/latest", "/v3/wind-output/history", "/v3/wind-output/forecast",
+			"/v3/solar-yield/latest", "/v3/solar-yield/history", "/v3/solar-yield/forecast",
+		}, map[string]string{
+			"/v3/wind-output/latest":   "/v3/wind-output/latest",
+			"/v3/solar-yield/forecast": "/v3/solar-yield/forecast",
+		})
+	})
+}

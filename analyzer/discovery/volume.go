@@ -208,7 +208,8 @@ const maxTenantScan = 64
 
 // tenants returns the words below n, where resource names live (the root,
 // an API prefix, a version), that share at least minTenantSubs literal
-// sub-resources with another of them: tenants or projects of one API
+// sub-resources, one of them a collection (sharedPlural), with another of
+// them: tenants or projects of one API
 // (/acme-shop-prod/carts, /acme-shop-prod/orders, /nordic-home-eu/carts,
 // /nordic-home-eu/orders, ...: commercetools' {projectKey}). Resource
 // names lead to their own sub-resources (/users/{id}/repos beside
@@ -231,7 +232,7 @@ func tenants(n *node, words []*node) []*node {
 	var out []*node
 	for i, a := range cands {
 		for j, b := range cands {
-			if i != j && sharedSubs(a, b) >= minTenantSubs {
+			if i != j && sharedSubs(a, b) >= minTenantSubs && sharedPlural(a, b) {
 				out = append(out, a)
 				break
 			}
@@ -252,6 +253,25 @@ func sharedSubs(a, b *node) int {
 		}
 	}
 	return k
+}
+
+// sharedPlural reports whether a and b both have a literal child that
+// names a collection (a plural noun): tenants of one API hold the same
+// collections (/acme-shop-prod/carts beside /nordic-home-eu/carts), where
+// resources of one API that share only singular words below
+// (/v3/wind-output/latest|history|forecast beside /v3/solar-yield/...)
+// offer the same views or operations on two different things. Session 7,
+// round 7: the tenant rule needs one shared collection. The risk: a few
+// tenants whose shared sub-resources are all singular (/acme/config,
+// /acme/billing) stay literal until the statistical rule reads enough of
+// them.
+func sharedPlural(a, b *node) bool {
+	for s := range a.lits {
+		if b.lits[s] != nil && pluralNoun(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldAssignment reports whether segment s reads field=value, a field
