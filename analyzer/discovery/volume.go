@@ -43,7 +43,35 @@ func releaseVersion(s string) bool {
 // written as a release (v1.0.0 after the root or a namespace word such as
 // api or rest): classifyAt's hook.
 func versionAt(parent *node, seg string) bool {
-	return !parent.param && (parent.parent == nil || namespaceWord(parent.key)) && releaseVersion(seg)
+	return !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent)) && releaseVersion(seg)
+}
+
+// apiCompound reports whether literal n, right under the root, is a
+// compound that ends in an API word (/propertyapi/v1.0.0, /partner-api,
+// /WebAPI; a stem of three letters at least, so /capi is none): a prefix
+// naming an API, after which a release number is the API's version as
+// after /api/. Deeper, or ending in anything else (/releases/v1.0.0,
+// /download/v1.0.0), the number stays a value.
+func apiCompound(n *node) bool {
+	if n.param || n.parent == nil || n.parent.parent != nil || len(n.key) <= 3 {
+		return false
+	}
+	k := n.key
+	if len(k) > 4 && (k[len(k)-4] == '-' || k[len(k)-4] == '_') && strings.EqualFold(k[len(k)-3:], "api") {
+		return true
+	}
+	return len(k) >= 6 && strings.EqualFold(k[len(k)-3:], "api") && plainLetters(k[:len(k)-3])
+}
+
+// plainLetters reports whether s is letters only.
+func plainLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // constantCalls is how many calls, over the API, a plain word a lexical
@@ -180,7 +208,8 @@ const maxTenantScan = 64
 
 // tenants returns the words below n, where resource names live (the root,
 // an API prefix, a version), that share at least minTenantSubs literal
-// sub-resources with another of them: tenants or projects of one API
+// sub-resources, one of them a collection (sharedPlural), with another of
+// them: tenants or projects of one API
 // (/acme-shop-prod/carts, /acme-shop-prod/orders, /nordic-home-eu/carts,
 // /nordic-home-eu/orders, ...: commercetools' {projectKey}). Resource
 // names lead to their own sub-resources (/users/{id}/repos beside
@@ -203,7 +232,7 @@ func tenants(n *node, words []*node) []*node {
 	var out []*node
 	for i, a := range cands {
 		for j, b := range cands {
-			if i != j && sharedSubs(a, b) >= minTenantSubs {
+			if i != j && sharedSubs(a, b) >= minTenantSubs && sharedPlural(a, b) {
 				out = append(out, a)
 				break
 			}
@@ -224,6 +253,25 @@ func sharedSubs(a, b *node) int {
 		}
 	}
 	return k
+}
+
+// sharedPlural reports whether a and b both have a literal child that
+// names a collection (a plural noun): tenants of one API hold the same
+// collections (/acme-shop-prod/carts beside /nordic-home-eu/carts), where
+// resources of one API that share only singular words below
+// (/v3/wind-output/latest|history|forecast beside /v3/solar-yield/...)
+// offer the same views or operations on two different things. Session 7,
+// round 7: the tenant rule needs one shared collection. The risk: a few
+// tenants whose shared sub-resources are all singular (/acme/config,
+// /acme/billing) stay literal until the statistical rule reads enough of
+// them.
+func sharedPlural(a, b *node) bool {
+	for s := range a.lits {
+		if b.lits[s] != nil && pluralNoun(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldAssignment reports whether segment s reads field=value, a field
