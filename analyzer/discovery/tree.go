@@ -307,6 +307,12 @@ func (t *tree) demoteFormat(n *node) bool {
 // its resource names in lower case: the nearest literal above n starts
 // with a lower-case letter or a digit. Twilio's /Accounts/{sid}/Calls
 // writes resources capitalised, so its words stay literal.
+//
+// In an API that capitalises its resource names (/Holidays/{year}/DE), a
+// code of two or three capital letters right after a numeric parameter is
+// a value too (letterCode): capitalised resource names are written in
+// title case, and a country, currency or language code follows a number
+// (a year, an id) as its qualifier.
 func titleValue(n *node, w string) bool {
 	if !titleCase(w) && !upperCode(w) {
 		return false
@@ -314,10 +320,37 @@ func titleValue(n *node, w string) bool {
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
 		if !a.param {
 			c := a.key[0]
-			return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				return true
+			}
+			return n.kind == Integer && letterCode(w) && !allCaps(a.key)
 		}
 	}
 	return false
+}
+
+// letterCode reports whether w is two or three capital letters (DE, USD).
+func letterCode(w string) bool {
+	if len(w) < 2 || len(w) > 3 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// allCaps reports whether w has no lower-case letter (/ORDERS, /API_V2):
+// an API that writes its resource names in capitals.
+func allCaps(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 'a' && w[i] <= 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // titleCase reports whether w is a capitalised word or compound of

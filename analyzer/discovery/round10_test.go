@@ -1,0 +1,49 @@
+package discovery
+
+import "testing"
+
+// Session 7, round 8 (2026-11-24): one-shot recall from a segment's shape
+// and place.
+
+// TestLetterCodeAfterNumber: in an API that capitalises its resource
+// names, a code of two or three capital letters right after a numeric
+// parameter (a year, an id) is a value, a country or currency code, from
+// its first call; capitalised names, longer codes, format codes, codes
+// after other parameters and codes in an all-capitals API stay literal.
+func TestLetterCodeAfterNumber(t *testing.T) {
+	t.Run("codes after a number", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/svc/ExchangeRates/2019/JPY", "/svc/ExchangeRates/2021/CHF/Daily",
+			"/svc/Census/1990/FR", "/Tariffs/88/se",
+		}, map[string]string{
+			"/svc/ExchangeRates/2019/JPY":       "/svc/ExchangeRates/{id}/{name}",
+			"/svc/ExchangeRates/2021/CHF/Daily": "/svc/ExchangeRates/{id}/{name}/Daily",
+			"/svc/Census/1990/FR":               "/svc/Census/{id}/{name}",
+		})
+	})
+	t.Run("literals after a number", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/Ledgers/4410/Entries", "/Statements/881/PDF", "/Assets/77/META",
+			"/LEDGER/4410/GL", "/Sensors/0b9e2c6a-51d4-4f7e-9a3c-2e8d1f6b7a05/IO",
+		}, map[string]string{
+			"/Ledgers/4410/Entries": "/Ledgers/{id}/Entries",
+			"/Statements/881/PDF":   "/Statements/{id}/PDF",
+			"/Assets/77/META":       "/Assets/{id}/META",
+			"/LEDGER/4410/GL":       "/LEDGER/{id}/GL",
+			"/Sensors/0b9e2c6a-51d4-4f7e-9a3c-2e8d1f6b7a05/IO": "/Sensors/{id}/IO",
+		})
+	})
+}
+
+func TestLetterCode(t *testing.T) {
+	for w, want := range map[string]bool{"DE": true, "USD": true, "D": false, "EURO": false, "De": false, "U2": false, "": false} {
+		if got := letterCode(w); got != want {
+			t.Errorf("letterCode(%q) = %v, want %v", w, got, want)
+		}
+	}
+	for w, want := range map[string]bool{"LEDGER": true, "API_V2": true, "Ledger": false, "ledger": false} {
+		if got := allCaps(w); got != want {
+			t.Errorf("allCaps(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
