@@ -47,3 +47,31 @@ func TestLetterCode(t *testing.T) {
 		}
 	}
 }
+
+// TestSnakeCompoundInCollection: after a plural collection, even one named
+// by a compound (feature_flags, which the collection-slot rule does not
+// read as a collection), a snake_case compound is an instance's name from
+// its first call, as a kebab-case one already was; a compound ending in a
+// plural or starting with a verb, or one after a singular word, stays
+// literal.
+func TestSnakeCompoundInCollection(t *testing.T) {
+	t.Run("names in a collection", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/feature_flags/dark_mode_rollout", "/saved_playlists/late_night_jazz/tracks", "/saved_playlists/rainy_sunday",
+		}, map[string]string{
+			"/feature_flags/dark_mode_rollout":        "/feature_flags/{name}",
+			"/saved_playlists/late_night_jazz/tracks": "/saved_playlists/{name}/tracks",
+			"/saved_playlists/rainy_sunday":           "/saved_playlists/{name}",
+		})
+	})
+	t.Run("literals", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/webhooks/failed_deliveries", "/reports/export_csv", "/config/dark_mode", "/saved_reports/weekly_totals",
+		}, map[string]string{
+			"/saved_reports/weekly_totals": "/saved_reports/weekly_totals",
+			"/webhooks/failed_deliveries":  "/webhooks/failed_deliveries",
+			"/reports/export_csv":          "/reports/export_csv",
+			"/config/dark_mode":            "/config/dark_mode",
+		})
+	})
+}

@@ -154,7 +154,7 @@ func slotValue(n *node, w string) bool {
 		// name in a collection, even of resource words; after another
 		// word that is no namespace (/secret/data/db-password,
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
-		if pluralNoun(n.key) && instanceCompound(w, false) ||
+		if pluralNoun(n.key) && (instanceCompound(w, false) || snakeCompound(w)) ||
 			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) && !resourceFile(n, w) {
 			return true
 		}
@@ -190,6 +190,23 @@ func slotValue(n *node, w string) bool {
 		return collection || resourceWord(n.key) && !resourceFile(n, w)
 	}
 	return collection && !resourceWord(w) && !pluralNoun(w)
+}
+
+// snakeCompound reports whether w is a snake_case name that
+// instanceCompound would take written in kebab case (new_checkout_flow,
+// homepage_banner): after a plural collection it names one instance.
+func snakeCompound(w string) bool {
+	if len(w) < 3 || len(w) > 64 || strings.IndexByte(w, '-') >= 0 || strings.IndexByte(w, '_') < 0 {
+		return false
+	}
+	var buf [64]byte
+	for i := 0; i < len(w); i++ {
+		buf[i] = w[i]
+		if w[i] == '_' {
+			buf[i] = '-'
+		}
+	}
+	return instanceCompound(string(buf[:len(w)]), false)
 }
 
 // hostName reports whether w is a DNS name of three or more labels
