@@ -75,3 +75,41 @@ func TestSnakeCompoundInCollection(t *testing.T) {
 		})
 	})
 }
+
+// TestCoordinatePair: a bare decimal shaped like a version (12.5) followed
+// by a signed or decimal number is the first of a coordinate pair, a
+// value; a version followed by a resource name, an integer or a
+// placeholder stays literal. (The second of an unsigned pair, 48.85/2.35,
+// is itself shaped like a version and stays literal: not handled.)
+func TestCoordinatePair(t *testing.T) {
+	t.Run("coordinates", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/geo/near/12.5/-7.25", "/tiles/48.85/-2.35/zoom", "/geo/near/3.1/+101.68",
+		}, map[string]string{
+			"/geo/near/12.5/-7.25":    "/geo/near/{id}/{id2}",
+			"/tiles/48.85/-2.35/zoom": "/tiles/{id}/{id2}/zoom",
+			"/geo/near/3.1/+101.68":   "/geo/near/{id}/{id2}",
+		})
+	})
+	t.Run("versions", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/sdk/1.2/items", "/sdk/1.2/3/parts", "/svc/2.0/-/status", "/svc/2.0/orders",
+		}, map[string]string{
+			"/sdk/1.2/items":    "/sdk/1.2/items",
+			"/svc/2.0/-/status": "/svc/2.0/-/status",
+			"/svc/2.0/orders":   "/svc/2.0/orders",
+		})
+	})
+	for _, c := range []struct {
+		seg, rest string
+		want      bool
+	}{
+		{"51.47", "-0.45/25", true}, {"51.47", "/0.45", true}, {"1.0", "+2", true},
+		{"1.0", "users", false}, {"1.0", "3/x", false}, {"1.0", "-", false}, {"1.0", "", false},
+		{"v1.0", "-2.5", false}, {"1.0", "1.2.3", false}, {"1.0", ".5", false}, {"1.0", "-1e5", false},
+	} {
+		if got := coordinate(c.seg, c.rest); got != c.want {
+			t.Errorf("coordinate(%q, %q) = %v, want %v", c.seg, c.rest, got, c.want)
+		}
+	}
+}

@@ -990,6 +990,39 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	return k
 }
 
+// coordinate reports whether seg, a bare decimal shaped like a version
+// (51.47), is followed by a signed or decimal number (/point/51.47/-0.45):
+// the first of a coordinate pair, a value. An API version is followed by
+// a resource name, never by another number with a sign or a fraction.
+func coordinate(seg, rest string) bool {
+	if seg[0] < '0' || seg[0] > '9' || strings.IndexByte(seg, '.') < 0 {
+		return false
+	}
+	for rest != "" && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	next := rest
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		next = rest[:i]
+	}
+	signed := next != "" && (next[0] == '-' || next[0] == '+')
+	if signed {
+		next = next[1:]
+	}
+	dots, digits := 0, 0
+	for i := 0; i < len(next); i++ {
+		switch c := next[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1 && (signed || dots == 1) && next[0] != '.' && next[len(next)-1] != '.'
+}
+
 // apiPrefix reports whether literal n is a short prefix word right after
 // the root (/ws/2/artist, /db/1/...): two or three lower-case letters
 // that are no word of the vocabulary. Collections are named in words, so
@@ -1059,6 +1092,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
+		if k == Version && coordinate(seg, rest) {
+			k = Token
+		}
 		if k != Word && k != Version {
 			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
@@ -2229,6 +2265,9 @@ func findFrom(n *node, rest, file string) *node {
 		return nil
 	}
 	k := classifyAt(n, seg, strings.Trim(tail, "/") != "")
+	if k == Version && coordinate(seg, tail) {
+		k = Token
+	}
 	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		// A word the parameter does not know: still its value when the
 		// walk sent a call of this shape there (the walk does not record
