@@ -171,6 +171,8 @@ func FuzzObserve(f *testing.F) {
 		// round 6: a word nested below its own parameter's instances, a nested-rule constant
 		"/portal/v7/gizmos/suggest", "/portal/v7/makers/amber-works/gizmos", "/portal/v7/makers/suggest", "/portal/v7/remixes",
 		"/hub/gadgets/rest/owners/7c0e0000-51aa-4b2e-9d3f-0a1b2c3d0000/gadgets", "/hub/gadgets/rest/gadgets",
+		// round 8: a letter code after a number, snake_case names, coordinate pairs
+		"/svc/ExchangeRates/2019/JPY", "/feature_flags/dark_mode_rollout", "/geo/near/12.5/-7.25", "/geo/near/1.0/+", "/geo/1.2//-.",
 	} {
 		f.Add(p, "", []byte(nil))
 	}

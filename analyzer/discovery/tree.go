@@ -154,7 +154,7 @@ func slotValue(n *node, w string) bool {
 		// name in a collection, even of resource words; after another
 		// word that is no namespace (/secret/data/db-password,
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
-		if pluralNoun(n.key) && instanceCompound(w, false) ||
+		if pluralNoun(n.key) && (instanceCompound(w, false) || snakeCompound(w)) ||
 			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) && !resourceFile(n, w) {
 			return true
 		}
@@ -190,6 +190,23 @@ func slotValue(n *node, w string) bool {
 		return collection || resourceWord(n.key) && !resourceFile(n, w)
 	}
 	return collection && !resourceWord(w) && !pluralNoun(w)
+}
+
+// snakeCompound reports whether w is a snake_case name that
+// instanceCompound would take written in kebab case (new_checkout_flow,
+// homepage_banner): after a plural collection it names one instance.
+func snakeCompound(w string) bool {
+	if len(w) < 3 || len(w) > 64 || strings.IndexByte(w, '-') >= 0 || strings.IndexByte(w, '_') < 0 {
+		return false
+	}
+	var buf [64]byte
+	for i := 0; i < len(w); i++ {
+		buf[i] = w[i]
+		if w[i] == '_' {
+			buf[i] = '-'
+		}
+	}
+	return instanceCompound(string(buf[:len(w)]), false)
 }
 
 // hostName reports whether w is a DNS name of three or more labels
@@ -307,6 +324,12 @@ func (t *tree) demoteFormat(n *node) bool {
 // its resource names in lower case: the nearest literal above n starts
 // with a lower-case letter or a digit. Twilio's /Accounts/{sid}/Calls
 // writes resources capitalised, so its words stay literal.
+//
+// In an API that capitalises its resource names (/Holidays/{year}/DE), a
+// code of two or three capital letters right after a numeric parameter is
+// a value too (letterCode): capitalised resource names are written in
+// title case, and a country, currency or language code follows a number
+// (a year, an id) as its qualifier.
 func titleValue(n *node, w string) bool {
 	if !titleCase(w) && !upperCode(w) {
 		return false
@@ -314,10 +337,37 @@ func titleValue(n *node, w string) bool {
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
 		if !a.param {
 			c := a.key[0]
-			return c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+				return true
+			}
+			return n.kind == Integer && letterCode(w) && !allCaps(a.key)
 		}
 	}
 	return false
+}
+
+// letterCode reports whether w is two or three capital letters (DE, USD).
+func letterCode(w string) bool {
+	if len(w) < 2 || len(w) > 3 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < 'A' || w[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// allCaps reports whether w has no lower-case letter (/ORDERS, /API_V2):
+// an API that writes its resource names in capitals.
+func allCaps(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 'a' && w[i] <= 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // titleCase reports whether w is a capitalised word or compound of
@@ -940,6 +990,39 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	return k
 }
 
+// coordinate reports whether seg, a bare decimal shaped like a version
+// (51.47), is followed by a signed or decimal number (/point/51.47/-0.45):
+// the first of a coordinate pair, a value. An API version is followed by
+// a resource name, never by another number with a sign or a fraction.
+func coordinate(seg, rest string) bool {
+	if seg[0] < '0' || seg[0] > '9' || strings.IndexByte(seg, '.') < 0 {
+		return false
+	}
+	for rest != "" && rest[0] == '/' {
+		rest = rest[1:]
+	}
+	next := rest
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		next = rest[:i]
+	}
+	signed := next != "" && (next[0] == '-' || next[0] == '+')
+	if signed {
+		next = next[1:]
+	}
+	dots, digits := 0, 0
+	for i := 0; i < len(next); i++ {
+		switch c := next[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1 && (signed || dots == 1) && next[0] != '.' && next[len(next)-1] != '.'
+}
+
 // apiPrefix reports whether literal n is a short prefix word right after
 // the root (/ws/2/artist, /db/1/...): two or three lower-case letters
 // that are no word of the vocabulary. Collections are named in words, so
@@ -1009,6 +1092,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
+		if k == Version && coordinate(seg, rest) {
+			k = Token
+		}
 		if k != Word && k != Version {
 			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
@@ -2179,6 +2265,9 @@ func findFrom(n *node, rest, file string) *node {
 		return nil
 	}
 	k := classifyAt(n, seg, strings.Trim(tail, "/") != "")
+	if k == Version && coordinate(seg, tail) {
+		k = Token
+	}
 	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		// A word the parameter does not know: still its value when the
 		// walk sent a call of this shape there (the walk does not record
