@@ -228,19 +228,32 @@ func mixedTest(vs []valueStat) bool {
 	return false
 }
 
+// mixedDue is the common gate of splitMixed and splitOff: word parameter
+// p is looked at from disjointCalls calls up to mixedStop, every
+// mixedEvery calls (*at holds the next look and is moved on), when its
+// words have their statistics and it is the plain parameter child of a
+// literal. It returns that parent, or nil when p is not due.
+func (t *tree) mixedDue(p *node, at *int64) *node {
+	if t.frozen || !mixedRule(p) || p.calls < max(disjointCalls, *at) || p.calls > mixedStop {
+		return nil
+	}
+	*at = p.calls + mixedEvery
+	n := p.parent
+	if len(p.vstats) != len(p.known) || n == nil || n.param || n.pchild != p {
+		return nil
+	}
+	return n
+}
+
 // splitMixed turns word parameter p back into literals when traffic shows
 // its words are resources with mixes of their own (see above): 2 to
 // maxClosedValues words, mixedMinCalls calls, at most one call in 20 to a
 // word seen once (the set stopped growing), and the test. It looks every
 // mixedEvery calls and reports whether p was split.
 func (t *tree) splitMixed(p *node) bool {
-	if t.frozen || !mixedRule(p) || p.calls < max(disjointCalls, p.mixedAt) || p.calls > mixedStop {
-		return false
-	}
-	p.mixedAt = p.calls + mixedEvery
+	n := t.mixedDue(p, &p.mixedAt)
 	d := len(p.known)
-	n := p.parent
-	if d < 2 || d > maxClosedValues || len(p.vstats) != d || n == nil || n.param || n.pchild != p {
+	if n == nil || d < 2 || d > maxClosedValues {
 		return false
 	}
 	var once, calls int64
@@ -633,13 +646,9 @@ func (t *tree) demoteLeafWords(p *node) bool {
 // and p keeps its other values. It looks with splitMixed and reports
 // whether a word was taken out.
 func (t *tree) splitOff(p *node) bool {
-	if t.frozen || !mixedRule(p) || p.calls < max(disjointCalls, p.offAt) || p.calls > mixedStop {
-		return false
-	}
-	p.offAt = p.calls + mixedEvery
+	n := t.mixedDue(p, &p.offAt)
 	d := len(p.known)
-	n := p.parent
-	if d < 3 || len(p.vstats) != d || n == nil || n.param || n.pchild != p {
+	if n == nil || d < 3 {
 		return false
 	}
 	// Per continuation: how many words took it, and the calls.
