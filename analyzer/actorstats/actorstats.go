@@ -339,7 +339,7 @@ func (s *Sink) count(st *state, c *apicall.Call) (cut int) {
 			cut++
 		}
 	}
-	if ip := c.Actor.ClientIP; ip.IsValid() && !containsAddr(st.ips, ip) {
+	if ip := c.Actor.ClientIP; ip.IsValid() && !slices.Contains(st.ips, ip) {
 		if len(st.ips) < s.cfg.MaxValues {
 			st.ips = append(st.ips, ip)
 		} else {
@@ -367,15 +367,6 @@ func EndpointID(host, method, template string) uint64 {
 		h *= 1099511628211 // the NUL separator: h ^ 0 is h
 	}
 	return h
-}
-
-func containsAddr(s []netip.Addr, a netip.Addr) bool {
-	for _, x := range s {
-		if x == a {
-			return true
-		}
-	}
-	return false
 }
 
 // addValue adds v, of hash h, to a bounded set of strings and their
