@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -611,9 +612,25 @@ func (t *tree) demoteSlot(p *node) bool {
 	return true
 }
 
-// unslot turns parameter p, made from the one word w, into the literal w.
-func (t *tree) unslot(p *node, w string) {
+// unslot turns parameter p, made from the one word w, into the literal w,
+// and returns that literal. When p also holds typed values (a token
+// joined the word: /users/natural, then /users/user_m_01J8…/wallets),
+// those values and their sub-paths stay with the parameter, and w becomes
+// a new literal beside it.
+func (t *tree) unslot(p *node, w string) *node {
 	n := p.parent
+	if p.typed != 0 {
+		p.rule, p.values, p.known, p.samples, p.confidence = ruleNone, 0, nil, nil, 0
+		p.vstats, p.varied, p.shared, p.closed = nil, false, false, false
+		if k := typedKind(p.typed); k != Mixed && p.kind != k {
+			p.kind = k
+			t.retemplate(p)
+		}
+		if c := n.lits[w]; c != nil {
+			return c
+		}
+		return t.newLit(n, w)
+	}
 	n.pchild = nil
 	p.param, p.key, p.name = false, w, ""
 	p.rule, p.values, p.known, p.samples, p.confidence, p.kind = ruleNone, 0, nil, nil, 0, Word
@@ -623,6 +640,16 @@ func (t *tree) unslot(p *node, w string) {
 	n.lits[w] = p
 	t.index(p)
 	t.retemplate(p)
+	return p
+}
+
+// typedKind is the one kind of the typed-kinds set typed (1<<Kind), or
+// Mixed when it holds several.
+func typedKind(typed uint16) Kind {
+	if typed == 0 || typed&(typed-1) != 0 {
+		return Mixed
+	}
+	return Kind(bits.TrailingZeros16(typed))
 }
 
 // besideIDs reports whether plain word w arrives beside integer or UUID

@@ -126,8 +126,7 @@ func (t *tree) demoteConstant(p *node) bool {
 		return false
 	}
 	for _, q := range ps {
-		t.unslot(q, w)
-		q.named = true
+		t.unslot(q, w).named = true
 	}
 	t.rememberConstant(w)
 	return true
@@ -586,8 +585,7 @@ func (t *tree) demoteNamed(w string) bool {
 	}
 	ps := t.slotsOf(w)
 	for _, q := range ps {
-		t.unslot(q, w)
-		q.named = true
+		t.unslot(q, w).named = true
 	}
 	return len(ps) > 0
 }
