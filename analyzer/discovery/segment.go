@@ -128,7 +128,7 @@ func Classify(s string) Kind {
 	return Word
 }
 
-// isVersion matches v1, v2, V3, v1.2, v1beta1, v2alpha, 2.0, 1.1.
+// isVersion matches v1, v2, V3, v1.2, v1_2, v1p2, v1beta1, v2alpha, 2.0, 1.1.
 func isVersion(s string) bool {
 	n := len(s)
 	i := 0
@@ -155,6 +155,15 @@ func isVersion(s string) bool {
 	}
 	if start == 0 {
 		return false
+	}
+	if (s[i] == '_' || s[i] == 'p') && i+1 < n {
+		// v1_1, v1p2: the minor version after an underscore or a "p"
+		// (point), as URLs that avoid dots write it.
+		j := i + 1
+		for j < n && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		return j == n && j-i-1 <= 2
 	}
 	rest := s[i:]
 	for _, p := range [...]string{"alpha", "beta", "preview", "rc"} {

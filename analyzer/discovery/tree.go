@@ -1010,11 +1010,24 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
-	if (k == Integer && len(seg) <= 2 || k == Date && len(seg) <= 10) && !parent.param &&
+	if (k == Integer && (len(seg) <= 2 || dateStamp(seg)) || k == Date && len(seg) <= 10) && !parent.param &&
 		(parent.parent == nil || namespaceWord(parent.key) || more && apiPrefix(parent)) {
 		return Version
 	}
 	return k
+}
+
+// dateStamp reports whether integer seg is a date written YYYYMMDD
+// (20160918): at the root or after an API prefix, with more path below,
+// the API version of a dated API (/20160918/instances), like 2016-09-18.
+func dateStamp(seg string) bool {
+	if len(seg) != 8 || seg[0] != '1' && seg[0] != '2' {
+		return false
+	}
+	y, _ := strconv.Atoi(seg[:4])
+	m, _ := strconv.Atoi(seg[4:6])
+	d, _ := strconv.Atoi(seg[6:])
+	return y >= 1990 && y <= 2099 && m >= 1 && m <= 12 && d >= 1 && d <= 31
 }
 
 // coordinate reports whether seg, a bare decimal shaped like a version

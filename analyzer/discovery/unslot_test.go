@@ -34,3 +34,18 @@ func TestUnslotKeepsTypedValues(t *testing.T) {
 		}
 	})
 }
+
+// TestDateStampVersion: an eight-digit date (20160918) at the root or
+// after an API prefix, with more path below, is the version of a dated
+// API, like 2016-09-18; after a collection, or not a date, it is an id.
+func TestDateStampVersion(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/20160918/instances/ocid1.instance.oc1.phx.aaaa", "/20160918/vcns",
+		"/api/20240101/users/42", "/orders/20160918", "/orders/20170101", "/20161318/items",
+	}, map[string]string{
+		"/20160918/vcns":         "/20160918/vcns",
+		"/api/20240101/users/42": "/api/20240101/users/{id}",
+		"/orders/20160918":       "/orders/{id}",
+		"/20161318/items":        "/{id}/items",
+	})
+}
