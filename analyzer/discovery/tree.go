@@ -110,9 +110,10 @@ const (
 	ruleSystemOps                  // words leading to the same system operation (_find, _search)
 	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
 	ruleTenant                     // words at a namespace position with the same sub-resources (volume.go)
+	ruleCoined                     // three or more codes or coined names, no English words (words.go)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant", "coined_name"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -1120,7 +1121,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -1714,10 +1715,16 @@ func (t *tree) promote(n *node) bool {
 	default:
 		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
 	}
+	if !ok && !namespace && !alt && !aligned {
+		return t.promoteCoined(n, words, compatible)
+	}
 	if !ok {
 		return false
 	}
 	p := t.paramChild(n, Word)
+	if p.rule == ruleCoined {
+		p.rule = ruleNone // the position's words are values too, by cardinality
+	}
 	if aligned {
 		// Not promoted: resource words beside the instances stay literal.
 		if p.rule == ruleNone {
