@@ -1706,7 +1706,7 @@ func (t *tree) promote(n *node) bool {
 	case d < cfg.ManySiblings && 2*leadNames(words) > d:
 		ok = false // mostly names each before a parameter or a version (/pub/player/{u}, /svc/books/v3): collections, services
 	case 2*unknownNames(words) > d && entityNoun(n):
-		ok = true // d >= 3, mostly names outside the vocabulary of resources
+		ok = true // d >= 3, mostly names outside the vocabulary of resources and of English
 	case 2*resourceWords(words) > d:
 		// Mostly resource words (/helix/users, /helix/streams, ...): names,
 		// unless far more of them than an API has resources keep arriving
@@ -1900,9 +1900,17 @@ func entityNoun(n *node) bool {
 	return !n.param && singlePart(k) && inLexicon(k) && !lexiconVerbs[k] && !lexiconQualifiers[k] && !lexiconFunctionWords[k] && !strings.HasSuffix(k, "ing")
 }
 
-// unknownNames counts the words that are no resource words.
+// unknownNames counts the words that are no resource words and no
+// English words either (words.go): an English word (animal, plant) names
+// a kind of thing an API may serve as well as a value.
 func unknownNames(words []*node) int {
-	return len(words) - resourceWords(words)
+	n := 0
+	for _, c := range words {
+		if !resourceWord(c.key) && !madeOfWords(c.key) {
+			n++
+		}
+	}
+	return n
 }
 
 // collectionNames counts the words that read as collection names: a

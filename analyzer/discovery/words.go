@@ -83,9 +83,11 @@ func dictWord(w []byte) bool {
 	return false
 }
 
-// wordBreak reports whether lower-case letters w split into English words
-// (saleshistory = sales+history, basicprofile = basic+profile). Pieces of
-// two letters count only as lexicon words (id, by); single letters never.
+// wordBreak reports whether lower-case letters w are an English word or
+// split into English words (saleshistory = sales+history, forpaper =
+// for+paper). A piece of the split is a listed word of four letters or more
+// or a lexicon word of three or more: short pieces are many (vex, mar, on),
+// and with them coined names would split too (vexmar, quillon).
 func wordBreak(w []byte) bool {
 	if len(w) > maxWordLen {
 		return false
@@ -95,12 +97,20 @@ func wordBreak(w []byte) bool {
 	}
 	var ok [maxWordLen + 1]bool // ok[i]: w[:i] splits into words
 	ok[0] = true
-	for j := 2; j <= len(w); j++ {
-		for i := j - 2; i >= 0 && !ok[j]; i-- {
-			ok[j] = ok[i] && dictWord(w[i:j])
+	for j := 3; j <= len(w); j++ {
+		for i := j - 3; i >= 0 && !ok[j]; i-- {
+			ok[j] = ok[i] && piece(w[i:j])
 		}
 	}
 	return ok[len(w)]
+}
+
+// piece reports whether p is a piece wordBreak may split a word into.
+func piece(p []byte) bool {
+	if _, ok := lexicon[string(p)]; ok {
+		return true
+	}
+	return len(p) >= 4 && dictWord(p)
 }
 
 // madeOfWords reports whether segment s reads as English words: every part

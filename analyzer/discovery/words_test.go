@@ -66,8 +66,11 @@ func TestMadeOfWords(t *testing.T) {
 func TestCoinedName(t *testing.T) {
 	for s, want := range map[string]bool{
 		"amerob": true, "thalendris": true, "akismet": true, "qorvex": true,
+		// Pieces of three letters split no coined name unless they are
+		// lexicon words (nor+car, vex+mar), nor do two-letter ones (quill+on).
+		"norcar": true, "vexmar": true, "quillon": true,
 		// Words and runs of words, short abbreviations, other shapes.
-		"norcar": false, "notable": false, "saleshistory": false, "kypj": false, "avm": false,
+		"notable": false, "forpaper": false, "allevents": false, "saleshistory": false, "kypj": false, "avm": false,
 		"Qorvex": false, "qorvex-2": false, "qor_vex": false, "qorvex.json": false,
 	} {
 		if got := coinedName(s); got != want {
@@ -139,6 +142,33 @@ func TestCoinedNames(t *testing.T) {
 		}, map[string]string{
 			"/depots/12/nearby/shelf":  "/depots/{id}/nearby/shelf",
 			"/depots/13/nearby/pallet": "/depots/{id}/nearby/pallet",
+		})
+	})
+}
+
+// TestEnglishNames: after a resource noun, three or more sibling names
+// mostly outside the vocabulary of resources are values (the cardinality
+// rule of round 3) only when they are no English words either: English
+// words name kinds of things an API serves (/garden/category/tulip, fern,
+// moss) as often as values.
+func TestEnglishNames(t *testing.T) {
+	t.Run("names outside English", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v2/registry/module/zorblat", "/v2/registry/module/quillon", "/v2/registry/module/web",
+			"/v2/registry/module/dranth",
+		}, map[string]string{
+			"/v2/registry/module/zorblat": "/v2/registry/module/{name}",
+			"/v2/registry/module/web":     "/v2/registry/module/{name}",
+		})
+	})
+	t.Run("English words", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/v2/garden/category/tulip", "/v2/garden/category/fern", "/v2/garden/category/moss",
+			"/v2/garden/category/zorblat",
+		}, map[string]string{
+			"/v2/garden/category/tulip":   "/v2/garden/category/tulip",
+			"/v2/garden/category/moss":    "/v2/garden/category/moss",
+			"/v2/garden/category/zorblat": "/v2/garden/category/zorblat",
 		})
 	})
 }
