@@ -1655,7 +1655,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
-	namespace := n == t.root || n.param || namespaceWord(n.key) || Classify(n.key) == Version
+	namespace := n == t.root || n.param || namespaceWord(n.key) || Classify(n.key) == Version || versionAt(n.parent, n.key)
 	// A shared literal sub-path (/orgs/X/members for several X) is strong
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
