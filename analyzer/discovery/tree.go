@@ -1707,9 +1707,8 @@ func (t *tree) promote(n *node) bool {
 		ok = false // mostly names each before a parameter or a version (/pub/player/{u}, /svc/books/v3): collections, services
 	case 2*unknownNames(words) > d && entityNoun(n):
 		ok = true // d >= 3, mostly names outside the vocabulary of resources and of English
-	case 2*englishNames(words) > d:
-		// Mostly resource words or other English words (/helix/users,
-		// /helix/streams, ..., /vehicles/{id}/command/door_lock): names,
+	case 2*resourceWords(words) > d:
+		// Mostly resource words (/helix/users, /helix/streams, ...): names,
 		// unless far more of them than an API has resources keep arriving
 		// (/weather/city/bank, /tags/music, ...: values in English words).
 		ok = d >= 2*cfg.ManySiblings && novelty >= 0.3
@@ -1969,6 +1968,17 @@ func leadNames(words []*node) int {
 				n++
 				break
 			}
+		}
+	}
+	return n
+}
+
+// resourceWords counts the words that are resource words.
+func resourceWords(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if resourceWord(w.key) {
+			n++
 		}
 	}
 	return n

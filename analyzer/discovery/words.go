@@ -210,15 +210,3 @@ func (t *tree) promoteCoined(n *node, words []*node, compatible []bool) bool {
 func coinedJoins(w string, p *node) bool {
 	return p.rule == ruleCoined && (p.knows(w) || coinedName(w))
 }
-
-// englishNames counts the words that are resource words or other English
-// words (animal, door_lock): names of what an API serves as often as values.
-func englishNames(words []*node) int {
-	n := 0
-	for _, w := range words {
-		if resourceWord(w.key) || madeOfWords(w.key) {
-			n++
-		}
-	}
-	return n
-}
