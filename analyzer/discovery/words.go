@@ -172,7 +172,9 @@ const minCoined = 3
 // promoteCoined makes n's coined names a parameter when no other rule
 // did: three or more codes or coined names that are no English words
 // (amerob, blujay, moudov below /obs/{region}/recent) at a position where
-// no resource names live are values of one parameter, however few calls
+// no resource names live (not the root, nor after a version or an API
+// prefix, nor right after a parameter, where sub-resources are: promote
+// calls it only elsewhere) are values of one parameter, however few calls
 // showed them. Resource names in paths are English words, or
 // abbreviations too short to tell (avm, geo). The English words beside
 // them stay literal (/recent/notable), since the evidence is the coined

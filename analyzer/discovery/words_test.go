@@ -83,8 +83,9 @@ func TestCoinedName(t *testing.T) {
 // words, side by side at a position where no resource names live, are
 // values of one parameter from their first calls; English words beside
 // them stay literal. Two coined names, short abbreviations, coined names
-// at a namespace position (after a version) or leading to parameters of
-// their own, and English words stay literal.
+// at a namespace position (after a version) or right after a parameter
+// (sub-resources: /campaigns/{id}/adsets), coined names leading to
+// parameters of their own, and English words stay literal.
 func TestCoinedNames(t *testing.T) {
 	t.Run("coined names", func(t *testing.T) {
 		checkEveryOrder(t, []string{
@@ -134,6 +135,14 @@ func TestCoinedNames(t *testing.T) {
 			"/gw/v3/plumbix":            "/gw/v3/plumbix",
 			"/hubs/5/nearby/qorvex/12":  "/hubs/{id}/nearby/qorvex/{id2}",
 			"/hubs/6/nearby/plumbix/14": "/hubs/{id}/nearby/plumbix/{id2}",
+		})
+		checkEveryOrder(t, []string{
+			// right after a parameter, where sub-resources live
+			"/campaigns/812/adsets", "/campaigns/812/adimages", "/campaigns/813/adcreatives",
+			"/campaigns/813/insights",
+		}, map[string]string{
+			"/campaigns/812/adsets":      "/campaigns/{id}/adsets",
+			"/campaigns/813/adcreatives": "/campaigns/{id}/adcreatives",
 		})
 		checkEveryOrder(t, []string{
 			// English words and runs of them (five would be many)
