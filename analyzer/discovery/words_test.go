@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"sort"
 	"strings"
 	"testing"
 )
@@ -179,5 +180,24 @@ func TestEnglishNames(t *testing.T) {
 			"/v2/garden/category/moss":    "/v2/garden/category/moss",
 			"/v2/garden/category/zorblat": "/v2/garden/category/zorblat",
 		})
+	})
+}
+
+// FuzzMadeOfWords: any segment is read without a panic, a coined name is
+// never made of words, and the search over the text agrees with a search
+// over its lines.
+func FuzzMadeOfWords(f *testing.F) {
+	for _, s := range []string{"saleshistory", "amerob", "BRK.B", "customer-churn-rate", "zzzzzz", "aardvark", "", "a\nb", "\xff\xfe"} {
+		f.Add(s)
+	}
+	lines := strings.Split(strings.TrimSuffix(wordList, "\n"), "\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		if coinedName(s) && madeOfWords(s) {
+			t.Fatalf("%q: coined and made of words", s)
+		}
+		i := sort.SearchStrings(lines, s)
+		if want := i < len(lines) && lines[i] == s; listed([]byte(s)) != want {
+			t.Fatalf("listed(%q) = %v, want %v", s, !want, want)
+		}
 	})
 }
