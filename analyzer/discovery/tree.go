@@ -1705,7 +1705,7 @@ func (t *tree) promote(n *node) bool {
 		ok = false // mostly plurals leading to their own members (/air/airports/{id}, /air/offers/{id}): collections
 	case d < cfg.ManySiblings && 2*leadNames(words) > d:
 		ok = false // mostly names each before a parameter or a version (/pub/player/{u}, /svc/books/v3): collections, services
-	case 2*unknownNames(words) > d && entityNoun(n):
+	case entityNoun(n) && 2*unknownNames(words) > d:
 		ok = true // d >= 3, mostly names outside the vocabulary of resources and of English
 	case 2*resourceWords(words) > d:
 		// Mostly resource words (/helix/users, /helix/streams, ...): names,

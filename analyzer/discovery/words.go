@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	_ "embed"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -173,6 +174,12 @@ func madeOfWords(s string) bool {
 // pki), and compounds with separators or capitals are left to the rules
 // that read them (geodata-team, AphiaRecordsByName).
 func coinedName(s string) bool {
+	return coinedShape(s) && !madeOfWords(s)
+}
+
+// coinedShape reports whether s has the shape of a coined name: five to
+// maxWordLen lower-case letters.
+func coinedShape(s string) bool {
 	if len(s) < 5 || len(s) > maxWordLen {
 		return false
 	}
@@ -181,7 +188,7 @@ func coinedName(s string) bool {
 			return false
 		}
 	}
-	return !madeOfWords(s)
+	return true
 }
 
 // minCoined is the number of coined names that make a position a
@@ -201,13 +208,17 @@ const minCoined = 3
 // (collections, services). compatible marks the words of the position's
 // dominant shape (promote). It reports whether n gained the parameter.
 func (t *tree) promoteCoined(n *node, words []*node, compatible []bool) bool {
-	c := 0
+	var coined []*node
 	for i, w := range words {
-		if compatible[i] && w.pchild == nil && coinedName(w.key) {
-			c++
+		if compatible[i] && w.pchild == nil && coinedShape(w.key) {
+			coined = append(coined, w)
 		}
 	}
-	if c < minCoined {
+	if len(coined) < minCoined {
+		return false // the word list is read only where it may decide
+	}
+	coined = slices.DeleteFunc(coined, func(w *node) bool { return madeOfWords(w.key) })
+	if len(coined) < minCoined {
 		return false
 	}
 	p := t.paramChild(n, Word)
@@ -215,12 +226,10 @@ func (t *tree) promoteCoined(n *node, words []*node, compatible []bool) bool {
 		p.rule, p.confidence = ruleCoined, slotConfidence
 		t.addWordKid(n)
 	}
-	for i, w := range words {
-		if compatible[i] && w.pchild == nil && coinedName(w.key) {
-			delete(n.lits, w.key)
-			t.addValue(p, w.key)
-			t.merge(p, w)
-		}
+	for _, w := range coined {
+		delete(n.lits, w.key)
+		t.addValue(p, w.key)
+		t.merge(p, w)
 	}
 	return true
 }
