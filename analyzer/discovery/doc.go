@@ -45,10 +45,19 @@
 //   - cardinality: sibling values of one shape (the same sub-paths) that
 //     keep growing: at least three that look like values (case, dots) or,
 //     after a resource noun (not a verb or gerund), are mostly outside
-//     the vocabulary below (/catalog/service/redis, postgres, web), five
+//     the vocabulary below and no English words either (words.go:
+//     /catalog/service/redis, postgres, web; /asset/animal, plant, land
+//     stay), five
 //     or more mostly new (distinct/calls ≥ 0.5), or 32 or more, unless
 //     most of them are resource words (then 64 or more still new in a
 //     third of the calls: English-word values on live traffic);
+//   - coined names: three or more codes or coined names that are no
+//     English words (amerob, blujay, moudov: words.go reads a segment
+//     against an embedded English word list, splitting runs such as
+//     saleshistory) side by side where no resource names live (not the
+//     root, nor after a version, an API prefix or a parameter), leading
+//     to no parameter of their own, are values from their first calls;
+//     English words beside them (/recent/notable) stay literal;
 //   - tenant: two words that are no resource words, each leading to the
 //     same version and below it to the same resource, are tenants of one
 //     API (/gateway.php/{company}/v1/employees); services each leading to

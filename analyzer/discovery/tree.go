@@ -111,9 +111,10 @@ const (
 	ruleSystemOps                  // words leading to the same system operation (_find, _search)
 	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
 	ruleTenant                     // words at a namespace position with the same sub-resources (volume.go)
+	ruleCoined                     // three or more codes or coined names, no English words (words.go)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant", "coined_name"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -1160,7 +1161,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -1694,7 +1695,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
-	namespace := n == t.root || n.param || namespaceWord(n.key) || Classify(n.key) == Version
+	namespace := n == t.root || n.param || namespaceWord(n.key) || Classify(n.key) == Version || versionAt(n.parent, n.key)
 	// A shared literal sub-path (/orgs/X/members for several X) is strong
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
@@ -1744,8 +1745,8 @@ func (t *tree) promote(n *node) bool {
 		ok = false // mostly plurals leading to their own members (/air/airports/{id}, /air/offers/{id}): collections
 	case d < cfg.ManySiblings && 2*leadNames(words) > d:
 		ok = false // mostly names each before a parameter or a version (/pub/player/{u}, /svc/books/v3): collections, services
-	case 2*unknownNames(words) > d && entityNoun(n):
-		ok = true // d >= 3, mostly names outside the vocabulary of resources
+	case entityNoun(n) && 2*unknownNames(words) > d:
+		ok = true // d >= 3, mostly names outside the vocabulary of resources and of English
 	case 2*resourceWords(words) > d:
 		// Mostly resource words (/helix/users, /helix/streams, ...): names,
 		// unless far more of them than an API has resources keep arriving
@@ -1754,10 +1755,16 @@ func (t *tree) promote(n *node) bool {
 	default:
 		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
 	}
+	if !ok && !namespace && !alt && !aligned {
+		return t.promoteCoined(n, words, compatible)
+	}
 	if !ok {
 		return false
 	}
 	p := t.paramChild(n, Word)
+	if p.rule == ruleCoined {
+		p.rule = ruleNone // the position's words are values too, by cardinality
+	}
 	if aligned {
 		// Not promoted: resource words beside the instances stay literal.
 		if p.rule == ruleNone {
@@ -1933,9 +1940,17 @@ func entityNoun(n *node) bool {
 	return !n.param && singlePart(k) && inLexicon(k) && !lexiconVerbs[k] && !lexiconQualifiers[k] && !lexiconFunctionWords[k] && !strings.HasSuffix(k, "ing")
 }
 
-// unknownNames counts the words that are no resource words.
+// unknownNames counts the words that are no resource words and no
+// English words either (words.go): an English word (animal, plant) names
+// a kind of thing an API may serve as well as a value.
 func unknownNames(words []*node) int {
-	return len(words) - resourceWords(words)
+	n := 0
+	for _, c := range words {
+		if !resourceWord(c.key) && !madeOfWords(c.key) {
+			n++
+		}
+	}
+	return n
 }
 
 // collectionNames counts the words that read as collection names: a
