@@ -51,3 +51,43 @@ func localeValue(n *node, w, rest string) bool {
 	}
 	return Classify(n.key) == Version || versionAt(n.parent, n.key)
 }
+
+// scopedCalls times minSiblings is the number of calls a parameter
+// position needs before scopedKeys reads its words: keys that keep coming
+// are told from an instance's sub-resources by traffic, which repeats the
+// sub-resources, not by one URL of each.
+const scopedCalls = 4
+
+// scopedKeys reports whether the words below parameter n, itself right
+// after a literal collection (/flags/{project}/, /character/{realm}/),
+// are keys scoped by n's value: at least 2*minSiblings words of the
+// position's dominant shape with no collection of typed ids below them
+// (compatible), most of them neither resource words nor plurals, still
+// new in a third of the calls (novelty) over at least
+// scopedCalls*minSiblings calls. An instance's sub-resources
+// (/users/{id}/followers, /repos, /events; /vehicles/{id}/odometer) are
+// resource words, or a set of a few that repeats with the traffic.
+func scopedKeys(n *node, words []*node, compatible []bool, novelty float64, minSiblings int) bool {
+	if !n.param || n.parent == nil || n.parent.param || Classify(n.parent.key) != Word || len(words) < 2*minSiblings || n.calls < scopedCalls*int64(minSiblings) || novelty < 0.3 {
+		return false
+	}
+	names := 0
+	for i, w := range words {
+		if compatible[i] && (w.pchild == nil || w.pchild.kind == Word) && !resourceWord(w.key) && !pluralNoun(w.key) && !reservedPart(w.key) {
+			names++
+		}
+	}
+	return 2*names > len(words)
+}
+
+// scopedDue re-applies the statistical rule to parameter n once, when its
+// calls reach the evidence scopedKeys needs: the rule otherwise runs as a
+// new word arrives, so keys that all came before the calls did would be
+// judged on fewer calls than they had. It reports whether n's words
+// became a parameter.
+func (t *tree) scopedDue(n *node) bool {
+	if t.frozen || !n.param || n.promoted || n.calls != scopedCalls*int64(t.cfg.MinSiblings) || len(n.lits) < 2*t.cfg.MinSiblings {
+		return false
+	}
+	return t.maybePromote(n)
+}

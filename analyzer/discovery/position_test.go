@@ -58,3 +58,102 @@ func TestLocaleCode(t *testing.T) {
 		}
 	}
 }
+
+// TestScopedKeys: below a parameter right after a literal collection
+// (/toggles/{project}/), words that keep arriving in the traffic, most of
+// them neither resource words nor plurals, are keys scoped by the
+// parameter, once the position has scopedCalls*MinSiblings calls; an
+// instance's sub-resources (resource words, or words that repeat), a URL
+// list's few calls, and the reserved literals stay literal.
+func TestScopedKeys(t *testing.T) {
+	t.Run("keys", func(t *testing.T) {
+		checkGroupOrders(t, [][]string{
+			{"/toggles/acme-web/zebra-onboarding", "/toggles/acme-web/kiosk-mode", "/toggles/zephyr-mobile/tango-pricing"},
+			{"/toggles/acme-web/otter-upsell", "/toggles/zephyr-mobile/nimbus-nav", "/toggles/acme-web/quokka-checkout"},
+			{"/toggles/acme-web/lumen-wizard", "/toggles/zephyr-mobile/pixel-carousel", "/toggles/acme-web/fjord-banner"},
+			{"/toggles/zephyr-mobile/vortex-trial", "/toggles/acme-web/marble-promo", "/toggles/acme-web/cobalt-footer"},
+		}, 2, map[string]string{
+			"/toggles/acme-web/zebra-onboarding":    "/toggles/{name}/{name2}",
+			"/toggles/zephyr-mobile/tango-pricing":  "/toggles/{name}/{name2}",
+			"/toggles/acme-web/cobalt-footer":       "/toggles/{name}/{name2}",
+			"/toggles/zephyr-mobile/pixel-carousel": "/toggles/{name}/{name2}",
+		})
+	})
+	t.Run("keys, too few calls", func(t *testing.T) {
+		checkGroupOrders(t, [][]string{
+			{"/toggles/acme-web/zebra-onboarding", "/toggles/acme-web/kiosk-mode", "/toggles/zephyr-mobile/tango-pricing"},
+			{"/toggles/acme-web/otter-upsell", "/toggles/zephyr-mobile/nimbus-nav", "/toggles/acme-web/quokka-checkout"},
+			{"/toggles/acme-web/lumen-wizard", "/toggles/zephyr-mobile/pixel-carousel", "/toggles/acme-web/fjord-banner"},
+			{"/toggles/zephyr-mobile/vortex-trial", "/toggles/acme-web/marble-promo", "/toggles/acme-web/cobalt-footer"},
+		}, 1, map[string]string{
+			"/toggles/acme-web/zebra-onboarding": "/toggles/{name}/zebra-onboarding",
+		})
+	})
+	t.Run("sub-resources at volume", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/vehicles/4410/odometer", "/vehicles/4410/battery", "/vehicles/981/fuel", "/vehicles/981/firmware",
+			"/vehicles/4410/telemetry", "/vehicles/77/wakeup", "/vehicles/77/honk",
+		}, 6, map[string]string{
+			"/vehicles/4410/odometer": "/vehicles/{id}/odometer",
+			"/vehicles/77/honk":       "/vehicles/{id}/honk",
+		})
+		checkEveryOrderAtVolume(t, []string{
+			"/accounts/4410/followers", "/accounts/4410/repos", "/accounts/981/orgs", "/accounts/981/events",
+			"/accounts/4410/keys", "/accounts/77/gists", "/accounts/77/subscriptions",
+		}, 3, map[string]string{
+			"/accounts/4410/followers": "/accounts/{id}/followers",
+			"/accounts/77/gists":       "/accounts/{id}/gists",
+		})
+	})
+	t.Run("a URL list", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/vehicles/4410/odometer", "/vehicles/4410/battery", "/vehicles/981/fuel", "/vehicles/981/firmware",
+			"/vehicles/4410/telemetry", "/vehicles/77/wakeup", "/vehicles/77/honk",
+		}, map[string]string{
+			"/vehicles/4410/odometer": "/vehicles/{id}/odometer",
+			"/vehicles/77/honk":       "/vehicles/{id}/honk",
+		})
+	})
+	t.Run("reserved literals", func(t *testing.T) {
+		checkTemplates(t, []string{"/users/me", "/users/search", "/items/count", "/users/42", "/items/9"}, map[string]string{
+			"/users/me": "/users/me", "/users/search": "/users/search", "/items/count": "/items/count",
+		})
+	})
+}
+
+// checkGroupOrders feeds the groups of paths in every order of the groups,
+// each group in its order and reversed, reps times over, and checks the
+// wanted templates.
+func checkGroupOrders(t *testing.T, groups [][]string, reps int, want map[string]string) {
+	t.Helper()
+	idx := make([]string, len(groups))
+	for i := range groups {
+		idx[i] = string(rune('a' + i))
+	}
+	for _, backwards := range []bool{false, true} {
+		permutations(idx, func(order []string) {
+			if t.Failed() {
+				return
+			}
+			var calls []string
+			for range reps {
+				for _, g := range order {
+					ps := groups[g[0]-'a']
+					for j := range ps {
+						if backwards {
+							calls = append(calls, ps[len(ps)-1-j])
+						} else {
+							calls = append(calls, ps[j])
+						}
+					}
+				}
+			}
+			got := observeAll(t, calls)
+			for p, w := range want {
+				if got[p] != w {
+					t.Errorf("groups %v (backwards %v), %d times: %s → %s, want %s", order, backwards, reps, p, got[p], w)
+				}
+			}
+		})
+	}
+}

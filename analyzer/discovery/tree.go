@@ -1116,6 +1116,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
+		if n.param && t.scopedDue(n) {
+			return t.rewalk(path, depth) // n's words are keys (position.go)
+		}
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
@@ -1240,6 +1243,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
+	if n.param && t.scopedDue(n) {
+		return t.rewalk(path, depth)
+	}
 	if t.volumeOnPath(n) {
 		return t.rewalk(path, depth) // a literal on the path joined its parameter
 	}
@@ -1740,7 +1746,7 @@ func (t *tree) promote(n *node) bool {
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
-		ok = d >= cfg.ManySiblings && novelty >= 0.3
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, novelty, cfg.MinSiblings)
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
