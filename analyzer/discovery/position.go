@@ -1,6 +1,9 @@
 package discovery
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Round 12 (session 9): plain-word values read from their position in
 // the API.
@@ -90,4 +93,84 @@ func (t *tree) scopedDue(n *node) bool {
 		return false
 	}
 	return t.maybePromote(n)
+}
+
+// minMirrored is how many sub-paths with a literal two versions must share
+// for mirroredVersions.
+const minMirrored = 3
+
+// mirroredVersions merges into a parameter the words below literal n that
+// each lead to nothing but one same version, below which the versions
+// share minMirrored sub-paths or more that hold a literal, up to three
+// segments deep: one API served whole below each word, so the words are
+// its tenants, access levels or environments (/nba/trial/v8/…,
+// /nba/production/v8/…), resource words among them. Services of one API
+// each lead to their own version too (/rest/v1, /auth/v1), but to their
+// own resources below it. Plurals, API prefixes, reserved words and
+// system names take no part. n has at most maxTenantScan words (a
+// position of tenants holds few); it runs where deepTenants does, and
+// reports whether any word was merged.
+func (t *tree) mirroredVersions(n *node) bool {
+	if t.frozen || n.param || n.promoted || len(n.lits) < 2 || len(n.lits) > maxTenantScan {
+		return false
+	}
+	type cand struct {
+		w    *node
+		ver  string
+		sigs []string
+	}
+	var cands []cand
+	for k, c := range n.lits {
+		if len(c.lits) != 1 || c.pchild != nil || c.apart || Classify(k) != Word || pluralNoun(k) || namespaceWord(k) || reservedLiterals[k] || systemName(k) {
+			continue
+		}
+		for vk, v := range c.lits {
+			if Classify(vk) != Version {
+				continue
+			}
+			var sigs []string
+			var walk func(x *node, pre string, lit bool, depth int)
+			walk = func(x *node, pre string, lit bool, depth int) {
+				if depth > 3 || len(sigs) == maxSigs {
+					return
+				}
+				if lit {
+					sigs = append(sigs, pre)
+				}
+				for k2, c2 := range x.lits {
+					walk(c2, pre+"/"+k2, lit || Classify(k2) == Word, depth+1)
+				}
+				if x.pchild != nil {
+					walk(x.pchild, pre+"/{}", lit, depth+1)
+				}
+			}
+			walk(v, "", false, 0)
+			if len(sigs) >= minMirrored {
+				cands = append(cands, cand{c, vk, sigs})
+			}
+		}
+	}
+	var words []*node
+	for i, a := range cands {
+		for j, b := range cands {
+			if i == j || a.ver != b.ver {
+				continue
+			}
+			shared := 0
+			for _, x := range a.sigs {
+				if slices.Contains(b.sigs, x) {
+					shared++
+				}
+			}
+			if shared >= minMirrored {
+				words = append(words, a.w)
+				break
+			}
+		}
+	}
+	if len(words) < 2 {
+		return false
+	}
+	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
+	return t.promoteInstances(n, words, ruleTenant)
 }

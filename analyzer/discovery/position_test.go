@@ -157,3 +157,51 @@ func checkGroupOrders(t *testing.T, groups [][]string, reps int, want map[string
 		})
 	}
 }
+
+// TestMirroredVersions: words that each lead to nothing but one same
+// version, below which the same API is served (three shared sub-paths
+// with a literal), are tenants or access levels, resource words among
+// them, once traffic went through them; services that each lead to their
+// own version and resources, and the same words before different
+// versions, stay literal.
+func TestMirroredVersions(t *testing.T) {
+	t.Run("access levels", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/cricket/free/v3/matches/5521/scorecard", "/cricket/free/v3/players/77/profile",
+			"/cricket/premium/v3/matches/9012/scorecard", "/cricket/premium/v3/players/31/profile",
+			"/cricket/premium/v3/series/4/table",
+		}, 8, map[string]string{
+			"/cricket/free/v3/matches/5521/scorecard": "/cricket/{name}/v3/matches/{id}/scorecard",
+			"/cricket/premium/v3/players/31/profile":  "/cricket/{name}/v3/players/{id}/profile",
+			"/cricket/premium/v3/series/4/table":      "/cricket/{name}/v3/series/{id}/table",
+		})
+	})
+	t.Run("services", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/platform/billing/v1/invoices/9", "/platform/billing/v1/plans",
+			"/platform/identity/v1/users/4", "/platform/identity/v1/groups/2/members",
+			"/platform/users/me",
+		}, 8, map[string]string{
+			"/platform/billing/v1/invoices/9":        "/platform/billing/v1/invoices/{id}",
+			"/platform/identity/v1/groups/2/members": "/platform/identity/v1/groups/{id}/members",
+			"/platform/users/me":                     "/platform/users/me",
+		})
+	})
+	t.Run("other versions", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, []string{
+			"/cricket/free/v2/matches/5521/scorecard", "/cricket/free/v2/players/77/profile",
+			"/cricket/premium/v3/matches/9012/scorecard", "/cricket/premium/v3/players/31/profile",
+		}, 8, map[string]string{
+			"/cricket/free/v2/matches/5521/scorecard":    "/cricket/free/v2/matches/{id}/scorecard",
+			"/cricket/premium/v3/matches/9012/scorecard": "/cricket/premium/v3/matches/{id}/scorecard",
+		})
+	})
+	t.Run("a URL list", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/cricket/free/v3/matches/5521/scorecard", "/cricket/free/v3/players/77/profile",
+			"/cricket/premium/v3/matches/9012/scorecard", "/cricket/premium/v3/players/31/profile",
+		}, map[string]string{
+			"/cricket/free/v3/matches/5521/scorecard": "/cricket/free/v3/matches/{id}/scorecard",
+		})
+	})
+}

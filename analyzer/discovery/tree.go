@@ -1130,7 +1130,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
-			if c.calls&15 == 15 && !t.frozen && t.deepTenants(n) {
+			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n) || t.deepTenants(n)) {
 				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
 			}
 			n = c
