@@ -174,3 +174,13 @@ func (t *tree) mirroredVersions(n *node) bool {
 	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
 	return t.promoteInstances(n, words, ruleTenant)
 }
+
+// formatStem is w without a format extension of the vocabulary
+// (Revenues.json → Revenues), or w itself: a value written as a file in
+// that format reads as the value (titleValue).
+func formatStem(w string) string {
+	if dot := strings.LastIndexByte(w, '.'); dot > 0 && formatWord(w[dot+1:]) {
+		return w[:dot]
+	}
+	return w
+}

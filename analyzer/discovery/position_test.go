@@ -205,3 +205,33 @@ func TestMirroredVersions(t *testing.T) {
 		})
 	})
 }
+
+// TestTitleValueAsFile: a capitalised name after a parameter in an API
+// that writes its resources in lower case is a value also when written as
+// a file in a format (NetIncomeLoss.json); lower-case files, format codes
+// and capitalised files in an API that capitalises its resources stay
+// literal.
+func TestTitleValueAsFile(t *testing.T) {
+	t.Run("values as files", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/ledger/concepts/4410/NetIncomeLoss.json", "/ledger/concepts/981/Assets.xml", "/ledger/concepts/981/summary.json",
+			"/ledger/concepts/981/JSON",
+		}, map[string]string{
+			"/ledger/concepts/4410/NetIncomeLoss.json": "/ledger/concepts/{id}/{name}",
+			"/ledger/concepts/981/Assets.xml":          "/ledger/concepts/{id}/{name}",
+			"/ledger/concepts/981/summary.json":        "/ledger/concepts/{id}/summary.json",
+			"/ledger/concepts/981/JSON":                "/ledger/concepts/{id}/JSON",
+		})
+	})
+	t.Run("a capitalised API", func(t *testing.T) {
+		checkEveryOrder(t, []string{"/Ledgers/4410/Entries.json", "/Ledgers/981/Summary.xml"}, map[string]string{
+			"/Ledgers/4410/Entries.json": "/Ledgers/{id}/Entries.json",
+			"/Ledgers/981/Summary.xml":   "/Ledgers/{id}/Summary.xml",
+		})
+	})
+	for w, want := range map[string]string{"Revenues.json": "Revenues", "a.b": "a.b", "report.pdf": "report", "notes.zzq": "notes.zzq", ".json": ".json", "Assets.XML": "Assets"} {
+		if got := formatStem(w); got != want {
+			t.Errorf("formatStem(%q) = %q, want %q", w, got, want)
+		}
+	}
+}

@@ -334,7 +334,7 @@ func (t *tree) demoteFormat(n *node) bool {
 // title case, and a country, currency or language code follows a number
 // (a year, an id) as its qualifier.
 func titleValue(n *node, w string) bool {
-	if !titleCase(w) && !upperCode(w) {
+	if w = formatStem(w); !titleCase(w) && !upperCode(w) { // Revenues.json: a value as a file (position.go)
 		return false
 	}
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
