@@ -184,3 +184,11 @@ func formatStem(w string) string {
 	}
 	return w
 }
+
+// numberFile reports whether s is a number written as a file in a format
+// of the vocabulary (7.json, 3.xml): a value as any number is, though
+// Classify reads one digit among letters as part of a word (ec2, web-0).
+func numberFile(s string) bool {
+	dot := strings.IndexByte(s, '.')
+	return dot > 0 && isDigits(s[:dot]) && formatWord(s[dot+1:])
+}

@@ -235,3 +235,19 @@ func TestTitleValueAsFile(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberFile: a one-digit number written as a file (7.json) is a value
+// like a longer one (30.json); a name as a file stays literal, and a word
+// with one digit (ec2) or a number with another suffix is no number file.
+func TestNumberFile(t *testing.T) {
+	checkEveryOrder(t, []string{"/charts/popular/7.json", "/charts/popular/summary.json", "/archive/2019/1.json"}, map[string]string{
+		"/charts/popular/7.json":       "/charts/popular/{id}",
+		"/archive/2019/1.json":         "/archive/{id}/{id2}",
+		"/charts/popular/summary.json": "/charts/popular/summary.json",
+	})
+	for s, want := range map[string]bool{"7.json": true, "3.XML": true, "12.csv": true, "7.": false, ".json": false, "7a.json": false, "ec2": false, "7.tar": false} {
+		if got := numberFile(s); got != want {
+			t.Errorf("numberFile(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

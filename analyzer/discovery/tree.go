@@ -1002,6 +1002,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Token && versionAt(parent, seg) {
 		return Version // /api/v1.0.0/teams
 	}
+	if k == Word && numberFile(seg) {
+		return Token // /viewed/7.json: a number as a file (position.go)
+	}
 	if k == Word && fieldAssignment(seg) {
 		return Token // /product-projections/key=linen-shirt-white: a lookup by a field's value
 	}
