@@ -108,10 +108,11 @@ const minMirrored = 3
 // each lead to their own version too (/rest/v1, /auth/v1), but to their
 // own resources below it. Plurals, API prefixes, reserved words and
 // system names take no part. n has at most maxTenantScan words (a
-// position of tenants holds few); it runs where deepTenants does, and
-// reports whether any word was merged.
-func (t *tree) mirroredVersions(n *node) bool {
-	if t.frozen || n.param || n.promoted || len(n.lits) < 2 || len(n.lits) > maxTenantScan {
+// position of tenants holds few); it runs where deepTenants does, when the
+// call goes through word k (child c) that leads to nothing but a version,
+// and reports whether any word was merged.
+func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
+	if t.frozen || n.param || n.promoted || len(n.lits) < 2 || len(n.lits) > maxTenantScan || !mirrorCandidate(k, c) {
 		return false
 	}
 	type cand struct {
@@ -119,15 +120,31 @@ func (t *tree) mirroredVersions(n *node) bool {
 		ver  string
 		sigs []string
 	}
+	// A first pass without allocating: two words must lead to one version.
+	var vers [8]string
+	nv, pair := 0, false
+	for k, c := range n.lits {
+		if !mirrorCandidate(k, c) {
+			continue
+		}
+		for vk := range c.lits {
+			if slices.Contains(vers[:nv], vk) {
+				pair = true
+			} else if nv < len(vers) {
+				vers[nv] = vk
+				nv++
+			}
+		}
+	}
+	if !pair {
+		return false
+	}
 	var cands []cand
 	for k, c := range n.lits {
-		if len(c.lits) != 1 || c.pchild != nil || c.apart || Classify(k) != Word || pluralNoun(k) || namespaceWord(k) || reservedLiterals[k] || systemName(k) {
+		if !mirrorCandidate(k, c) {
 			continue
 		}
 		for vk, v := range c.lits {
-			if Classify(vk) != Version {
-				continue
-			}
 			var sigs []string
 			var walk func(x *node, pre string, lit bool, depth int)
 			walk = func(x *node, pre string, lit bool, depth int) {
@@ -173,6 +190,20 @@ func (t *tree) mirroredVersions(n *node) bool {
 	}
 	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
 	return t.promoteInstances(n, words, ruleTenant)
+}
+
+// mirrorCandidate reports whether word k, child c of a position, leads to
+// nothing but a version (mirroredVersions).
+func mirrorCandidate(k string, c *node) bool {
+	if len(c.lits) != 1 || c.pchild != nil || c.apart {
+		return false
+	}
+	for vk := range c.lits {
+		if Classify(vk) != Version {
+			return false
+		}
+	}
+	return Classify(k) == Word && !reservedLiterals[k] && !namespaceWord(k) && !systemName(k) && !pluralNoun(k)
 }
 
 // formatStem is w without a format extension of the vocabulary

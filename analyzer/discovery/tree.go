@@ -1119,7 +1119,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
-		if n.param && t.scopedDue(n) {
+		if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 			return t.rewalk(path, depth) // n's words are keys (position.go)
 		}
 		if n.param && n.values == 1 && !t.frozen {
@@ -1133,7 +1133,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
-			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n) || t.deepTenants(n)) {
+			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n, seg, c) || t.deepTenants(n)) {
 				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
 			}
 			n = c
@@ -1246,7 +1246,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
-	if n.param && t.scopedDue(n) {
+	if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 		return t.rewalk(path, depth)
 	}
 	if t.volumeOnPath(n) {
