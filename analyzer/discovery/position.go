@@ -8,34 +8,46 @@ import (
 // Round 12 (session 9): plain-word values read from their position in
 // the API.
 
-// localeCodes are ISO 639-1 codes of widely used languages. Codes that
-// are also English words or common abbreviations in paths (id, it, is,
-// no, to, my, so, he, hi, hr, ca, ml, ms, lb, ha, eu, ps, ts) are left
-// out: after a version they may name a resource.
-var localeCodes = map[string]bool{
-	"af": true, "ar": true, "bg": true, "bn": true, "cs": true, "cy": true, "da": true, "de": true,
-	"el": true, "en": true, "es": true, "et": true, "fa": true, "fi": true, "fr": true, "ga": true,
-	"gl": true, "hu": true, "hy": true, "ja": true, "ka": true, "kk": true, "km": true, "ko": true,
-	"lt": true, "lv": true, "mk": true, "mn": true, "nb": true, "nl": true, "nn": true, "pl": true,
-	"pt": true, "ro": true, "ru": true, "sk": true, "sl": true, "sq": true, "sr": true, "sv": true,
-	"sw": true, "ta": true, "te": true, "th": true, "tr": true, "uk": true, "ur": true, "uz": true,
-	"vi": true, "zh": true, "zu": true,
-}
+// languageCodes are ISO 639-1 codes of languages (with a region, pt-BR,
+// they name a locale whatever the code); localeCodes are the codes of
+// widely used languages that may also stand alone (de). Codes that are
+// English words or common abbreviations in paths (id, it, is, no, to, my,
+// so, he, hi, hr, ca, ml, ms, lb, ha, eu, ps, ts, ar, gl, ap, pl, ro, sk,
+// sr, sw, ta, tr, cs, fi) are no bare locale: after a version they may
+// name a resource (/v1/ar/invoices, /v1/gl/accounts).
+var (
+	languageCodes = map[string]bool{
+		"af": true, "ar": true, "bg": true, "bn": true, "ca": true, "cs": true, "cy": true, "da": true,
+		"de": true, "el": true, "en": true, "es": true, "et": true, "eu": true, "fa": true, "fi": true,
+		"fr": true, "ga": true, "gl": true, "he": true, "hi": true, "hr": true, "hu": true, "hy": true,
+		"id": true, "is": true, "it": true, "ja": true, "ka": true, "kk": true, "km": true, "ko": true,
+		"lt": true, "lv": true, "mk": true, "mn": true, "ms": true, "nb": true, "nl": true, "nn": true,
+		"no": true, "pl": true, "pt": true, "ro": true, "ru": true, "sk": true, "sl": true, "sq": true,
+		"sr": true, "sv": true, "sw": true, "ta": true, "te": true, "th": true, "tr": true, "uk": true,
+		"ur": true, "uz": true, "vi": true, "zh": true, "zu": true,
+	}
+	localeCodes = map[string]bool{
+		"bg": true, "da": true, "de": true, "el": true, "en": true, "es": true, "et": true, "fr": true,
+		"hu": true, "ja": true, "ko": true, "lt": true, "lv": true, "nb": true, "nl": true, "nn": true,
+		"pt": true, "ru": true, "sv": true, "th": true, "uk": true, "vi": true, "zh": true,
+	}
+)
 
-// localeCode reports whether w is a language code of localeCodes, alone
-// (de) or with a region (pt-BR, en_US, zh-Hant): the language of a
-// response.
+// localeCode reports whether w is a language code alone (de, of
+// localeCodes) or with a region or script (pt-BR, en_US, zh-Hant, of
+// languageCodes): the language of a response.
 func localeCode(w string) bool {
-	if len(w) < 2 || !localeCodes[w[:2]] {
+	if len(w) == 2 {
+		return localeCodes[w]
+	}
+	if len(w) < 5 || !languageCodes[w[:2]] || w[2] != '-' && w[2] != '_' || !upperLetter(w[3]) {
 		return false
 	}
 	switch len(w) {
-	case 2:
-		return true
 	case 5:
-		return (w[2] == '-' || w[2] == '_') && upperLetter(w[3]) && upperLetter(w[4])
+		return upperLetter(w[4])
 	case 7:
-		return (w[2] == '-' || w[2] == '_') && upperLetter(w[3]) && plainLower(w[4:]) // zh-Hant, sr-Latn
+		return plainLower(w[4:]) // zh-Hant, sr-Latn
 	}
 	return false
 }

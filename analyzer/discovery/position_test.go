@@ -33,13 +33,18 @@ func TestLocaleAfterVersion(t *testing.T) {
 	})
 	t.Run("literals", func(t *testing.T) {
 		checkEveryOrder(t, []string{
-			"/v1/id/lookup", "/v1/it/assets", "/v1/ca/certs", "/v3/de", "/census/dec/pl/tables",
-			"/v2/users/me", "/v2/users/search", "/v2/items/count",
+			"/v1/id/lookup", "/v1/it/assets", "/v1/ca/certs", "/v1/ar/invoices", "/v1/gl/accounts", "/v3/de",
 		}, map[string]string{
-			"/v1/id/lookup":         "/v1/id/lookup",
-			"/v1/it/assets":         "/v1/it/assets",
-			"/v1/ca/certs":          "/v1/ca/certs",
-			"/v3/de":                "/v3/de",
+			"/v1/id/lookup":   "/v1/id/lookup",
+			"/v1/it/assets":   "/v1/it/assets",
+			"/v1/ca/certs":    "/v1/ca/certs",
+			"/v1/ar/invoices": "/v1/ar/invoices",
+			"/v1/gl/accounts": "/v1/gl/accounts",
+			"/v3/de":          "/v3/de",
+		})
+		checkEveryOrder(t, []string{
+			"/census/dec/pl/tables", "/v2/users/me", "/v2/users/search", "/v2/items/count", "/v2/users/42",
+		}, map[string]string{
 			"/census/dec/pl/tables": "/census/dec/pl/tables",
 			"/v2/users/me":          "/v2/users/me",
 			"/v2/users/search":      "/v2/users/search",
@@ -51,7 +56,7 @@ func TestLocaleAfterVersion(t *testing.T) {
 func TestLocaleCode(t *testing.T) {
 	for w, want := range map[string]bool{
 		"en": true, "de": true, "pt-BR": true, "en_US": true, "zh-Hant": true,
-		"id": false, "it": false, "no": false, "EN": false, "en-us": false, "eng": false, "en-": false, "e": false, "": false, "de-DEU": false,
+		"id": false, "it": false, "no": false, "ar": false, "gl": false, "it-IT": true, "EN": false, "en-us": false, "eng": false, "en-": false, "e": false, "": false, "de-DEU": false,
 	} {
 		if got := localeCode(w); got != want {
 			t.Errorf("localeCode(%q) = %v, want %v", w, got, want)
