@@ -12,9 +12,9 @@ import (
 // they name a locale whatever the code); localeCodes are the codes of
 // widely used languages that may also stand alone (de). Codes that are
 // English words or common abbreviations in paths (id, it, is, no, to, my,
-// so, he, hi, hr, ca, ml, ms, lb, ha, eu, ps, ts, ar, gl, ap, pl, ro, sk,
-// sr, sw, ta, tr, cs, fi) are no bare locale: after a version they may
-// name a resource (/v1/ar/invoices, /v1/gl/accounts).
+// so, he, hi, hr, ca, ms, eu, ar, gl, pl, ro, sk, sr, sw, ta, tr, cs, fi,
+// bg, et, lt, lv) are no bare locale: after a version they may name a
+// resource (/v1/ar/invoices, /v1/gl/accounts; Ubidots' /lv, last value).
 var (
 	languageCodes = map[string]bool{
 		"af": true, "ar": true, "bg": true, "bn": true, "ca": true, "cs": true, "cy": true, "da": true,
@@ -27,9 +27,9 @@ var (
 		"ur": true, "uz": true, "vi": true, "zh": true, "zu": true,
 	}
 	localeCodes = map[string]bool{
-		"bg": true, "da": true, "de": true, "el": true, "en": true, "es": true, "et": true, "fr": true,
-		"hu": true, "ja": true, "ko": true, "lt": true, "lv": true, "nb": true, "nl": true, "nn": true,
-		"pt": true, "ru": true, "sv": true, "th": true, "uk": true, "vi": true, "zh": true,
+		"da": true, "de": true, "el": true, "en": true, "es": true, "fr": true, "hu": true, "ja": true,
+		"ko": true, "nb": true, "nl": true, "nn": true, "pt": true, "ru": true, "sv": true, "th": true,
+		"uk": true, "vi": true, "zh": true,
 	}
 )
 
