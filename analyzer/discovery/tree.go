@@ -112,9 +112,10 @@ const (
 	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
 	ruleTenant                     // words at a namespace position with the same sub-resources (volume.go)
 	ruleCoined                     // three or more codes or coined names, no English words (words.go)
+	ruleLocale                     // a language code right after the API's version (position.go)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant", "coined_name"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant", "coined_name", "locale"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -333,7 +334,7 @@ func (t *tree) demoteFormat(n *node) bool {
 // title case, and a country, currency or language code follows a number
 // (a year, an id) as its qualifier.
 func titleValue(n *node, w string) bool {
-	if !titleCase(w) && !upperCode(w) {
+	if w = formatStem(w); !titleCase(w) && !upperCode(w) { // Revenues.json: a value as a file (position.go)
 		return false
 	}
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
@@ -1001,6 +1002,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Token && versionAt(parent, seg) {
 		return Version // /api/v1.0.0/teams
 	}
+	if k == Word && numberFile(seg) {
+		return Token // /viewed/7.json: a number as a file (position.go)
+	}
 	if k == Word && fieldAssignment(seg) {
 		return Token // /product-projections/key=linen-shirt-white: a lookup by a field's value
 	}
@@ -1115,6 +1119,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
+		if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+			return t.rewalk(path, depth) // n's words are keys (position.go)
+		}
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
@@ -1126,7 +1133,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		if c := n.lits[seg]; c != nil {
-			if c.calls&15 == 15 && !t.frozen && t.deepTenants(n) {
+			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n, seg, c) || t.deepTenants(n)) {
 				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
 			}
 			n = c
@@ -1173,14 +1180,17 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg))
-		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
-		if slot || sameNoun {
+		locale := k == Word && !slot && localeValue(n, seg, rest)
+		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
+		if slot || sameNoun || locale {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
 			if p.rule == ruleNone {
 				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
 				if sameNoun {
 					p.rule = ruleSameNoun
+				} else if locale {
+					p.rule = ruleLocale
 				}
 				t.addWordKid(n)
 				t.trackSlot(p)
@@ -1236,6 +1246,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
+	if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+		return t.rewalk(path, depth)
+	}
 	if t.volumeOnPath(n) {
 		return t.rewalk(path, depth) // a literal on the path joined its parameter
 	}
@@ -1736,7 +1749,7 @@ func (t *tree) promote(n *node) bool {
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
-		ok = d >= cfg.ManySiblings && novelty >= 0.3
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, novelty, cfg.MinSiblings)
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
