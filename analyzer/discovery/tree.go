@@ -42,6 +42,9 @@ type node struct {
 	// parameter node (A9 of P12345, 9.9.9 of 4.18.2; see idFormat), at
 	// most maxPrefixes.
 	formats []string
+	// exts are the data formats (dataFormats bits) written after the
+	// typed values of a parameter node (/Calls/{sid}.json; shapes.go).
+	exts uint16
 	// known are the first maxKnown plain-word values merged into the
 	// parameter: evidence for the same values in a sibling position.
 	known []string
@@ -565,6 +568,9 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
+	if fileOperation(p, w) {
+		return false // connect.json beside {sid}.json (shapes.go)
+	}
 	if codeIDs(p) && plainLower(w) {
 		return false // besideIDs
 	}
@@ -661,7 +667,7 @@ func typedKind(typed uint16) Kind {
 // agree with it.
 func besideIDs(n *node, w string) bool {
 	p := n.pchild
-	return p != nil && codeIDs(p) && (plainLower(w) || operationName(w)) && !(tagNouns[n.key] && tagLabels[w])
+	return p != nil && (fileOperation(p, w) || codeIDs(p) && (plainLower(w) || operationName(w)) && !(tagNouns[n.key] && tagLabels[w]))
 }
 
 // codeIDs reports whether parameter p holds integers, UUIDs, or tokens
@@ -998,14 +1004,14 @@ func namespaceWord(k string) bool {
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
-	if k == Token && versionAt(parent, seg) {
-		return Version // /api/v1.0.0/teams
+	if k == Token && (versionAt(parent, seg) || compoundVersion(parent, seg, more) || paddedVersion(seg)) {
+		return Version // /api/v1.0.0/teams, /api-2.0/courses, /GetNewsForApp/v0002 (shapes.go)
 	}
 	if k == Word && fieldAssignment(seg) {
 		return Token // /product-projections/key=linen-shirt-white: a lookup by a field's value
 	}
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
-		!namespaceWord(parent.key) && pluralNoun(parent.key) {
+		!namespaceWord(parent.key) && !reservedLiterals[parent.key] && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
 	}
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
@@ -1140,10 +1146,14 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
 			}
+			if n.pchild != nil && t.demoteFileSlot(n.pchild, seg) {
+				return t.rewalk(path, depth) // the file beside these ids was an operation (shapes.go)
+			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
 			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
 			t.addFormat(n, seg)
+			addSuffix(n, seg)
 			if created && n.parent.parent != nil && !n.parent.param && t.demoteFile(n.parent.parent) {
 				return t.rewalk(path, depth) // instances written as files beside a file taken for a value (volume.go)
 			}
@@ -1161,7 +1171,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && !fileOperation(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)

@@ -1,0 +1,156 @@
+package discovery
+
+import "strings"
+
+// Literals shaped like values (round 13): segments that carry a digit or
+// a file extension, so that the typed classifiers or the value-shape
+// rules take them for values, while what surrounds them says they are
+// names of the API: versions written in forms isVersion does not know,
+// and the fixed file names of operations beside ids written as files.
+
+// compoundVersion reports whether seg, below parent, is the API's
+// version written after a word stem (/api-2.0/courses, /v1.0/iot-03/devices):
+// a lower-case stem of two to eight letters, a '-' or '_', and a version
+// (2.0, v2) or a zero-padded number (03), where versions live — right
+// after the root, an API prefix or another version — with more path
+// below. Values there are rare, and written otherwise (/invoices-2024/,
+// /logs-2024.01.15/: a year, a date); a release after a collection
+// (/ships/BADGER-1, /devices/greenhouse-01) is not at such a place.
+// classifyAt's hook.
+func compoundVersion(parent *node, seg string, more bool) bool {
+	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+		return false
+	}
+	i := strings.IndexAny(seg, "-_")
+	if i < 2 || i > 8 || i == len(seg)-1 || !plainLower(seg[:i]) {
+		return false
+	}
+	ver := seg[i+1:]
+	return isVersion(ver) || len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)
+}
+
+// versionKey reports whether literal segment k is an API version (v1,
+// v1.0, 2.0, v1.0.0).
+func versionKey(k string) bool {
+	return k != "" && (isVersion(k) || releaseVersion(k))
+}
+
+// paddedVersion reports whether seg is a version written with four
+// zero-padded digits (Steam's v0001, v0002): isVersion reads up to three
+// digits after the v, and a leading zero is no part of an identifier's
+// number.
+func paddedVersion(seg string) bool {
+	return len(seg) == 5 && (seg[0] == 'v' || seg[0] == 'V') && seg[1] == '0' && isDigits(seg[2:])
+}
+
+// dataFormats are the suffixes an API writes after its endpoints to name
+// the representation it answers with (/Calls/{sid}.json, /matters.json):
+// data and text formats, not the media and archive types files are
+// stored in (png, pdf, gz), whose names are values. At most 16: a bit
+// each in node.exts.
+var dataFormats = [...]string{"json", "xml", "csv", "tsv", "yaml", "yml", "html", "txt", "rss", "atom"}
+
+// formatSuffix splits s into a stem and the bit of its data format suffix
+// (connect.json → connect, json's bit); bit is 0 when s has none.
+func formatSuffix(s string) (stem string, bit uint16) {
+	dot := strings.LastIndexByte(s, '.')
+	if dot <= 0 {
+		return "", 0
+	}
+	ext := s[dot+1:]
+	for i, f := range dataFormats {
+		if ext == f {
+			return s[:dot], 1 << i
+		}
+	}
+	return "", 0
+}
+
+// addSuffix records on parameter p the data format written after its
+// typed value seg (2400.json, aef3a6ca….json): the API writes that
+// format after the ids of this collection.
+func addSuffix(p *node, seg string) {
+	if stem, bit := formatSuffix(seg); bit != 0 && mintedID(stem) {
+		p.exts |= bit
+	}
+}
+
+// mintedID reports whether s is an identifier a system mints: a number of
+// three digits or more, a UUID, an ObjectId, a hash, a hex string or a
+// random token (idFormat's nil: cus_NffrFeUfNV2Hib), not a name with a
+// digit (churn_risk_v2, latency_p95). Dates and short codes (30d, 7d) are
+// values of enumerations and calendars, which take words too (today.json,
+// max.json beside 2026-11-18.json and 30d.json); minted ids do not.
+func mintedID(s string) bool {
+	switch Classify(s) {
+	case Integer:
+		return len(s) >= 3
+	case UUID, ObjectID, Hash, Hex:
+		return true
+	case Token:
+		var buf [maxFormat]byte
+		return idFormat(&buf, s) == nil // a random token, not a name with a digit (churn_risk_v2)
+	}
+	return false
+}
+
+// wordFile returns the format bit of w when w is a file name whose stem
+// is English words (connect.json, latest_added.json, who_am_i.json): the
+// name of an operation or a view, answered in that format. Stems with
+// digits, dots or coined parts (summer_smash_2024.json, jeff_atwood.json)
+// are no such names.
+func wordFile(w string) uint16 {
+	stem, bit := formatSuffix(w)
+	if bit == 0 || len(stem) < 2 {
+		return 0
+	}
+	for i := 0; i < len(stem); i++ {
+		if c := stem[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
+			return 0
+		}
+	}
+	if !madeOfWords(stem) {
+		return 0
+	}
+	return bit
+}
+
+// fileOperation reports whether word w, beside parameter p whose typed
+// values are written as files of one data format (/Calls/{sid}.json,
+// /orders/{id}.json), is a file name of English words in that format
+// (connect.json, shipping.json, randomize.json): an operation of the
+// collection, answered in the API's format, as a lower-case word beside
+// integer ids is (besideIDs), not one more instance.
+func fileOperation(p *node, w string) bool {
+	if p == nil || p.exts == 0 {
+		return false
+	}
+	b := wordFile(w)
+	return b != 0 && p.exts&b != 0
+}
+
+// demoteFileSlot turns back into literals the file names of English words
+// that a lexical rule made parameter p from, when a typed value written in
+// the same format (seg) now arrives beside them: fileOperation, whichever
+// came first. A parameter of one such word becomes that literal again; of
+// several, the ones that only ever ended there go (demoteLeaves). It
+// reports whether p changed.
+func (t *tree) demoteFileSlot(p *node, seg string) bool {
+	if t.frozen || p == nil || !p.param || p.kind != Word || p.rule != ruleCollectionSlot || len(p.known) == 0 {
+		return false
+	}
+	stem, bit := formatSuffix(seg)
+	if bit == 0 || !mintedID(stem) {
+		return false
+	}
+	if p.values > 1 {
+		return t.demoteLeaves(p, func(w string) bool { return wordFile(w) == bit })
+	}
+	w := p.known[0]
+	n := p.parent
+	if p.values != 1 || len(p.known) != 1 || wordFile(w) != bit || n == nil || n.promoted || n.lits[w] != nil {
+		return false
+	}
+	t.unslot(p, w)
+	return true
+}

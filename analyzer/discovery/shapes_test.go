@@ -1,0 +1,133 @@
+package discovery
+
+import "testing"
+
+// Session 9, round 13 (2026-11-24): literals shaped like values. Each
+// rule is checked on made-up paths, with negatives, in every order of
+// the paths.
+
+// TestCompoundVersion: a version written after a word stem (store-1.4,
+// edge-02) right after the root, an API prefix or another version, with
+// more path below, is the API's version; the same shapes after a
+// collection, at the end of a path, or with a year or a date are values.
+func TestCompoundVersion(t *testing.T) {
+	t.Run("versions", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/store-1.4/catalogs/88", "/store-1.4/catalogs/91/prices", "/store-1.4/vendors",
+			"/v3/edge-02/sensors/7710", "/v3/edge-02/sensors/7711/readings", "/rest/shop_v2/carts/5512",
+		}, map[string]string{
+			"/store-1.4/catalogs/88":            "/store-1.4/catalogs/{id}",
+			"/store-1.4/catalogs/91/prices":     "/store-1.4/catalogs/{id}/prices",
+			"/store-1.4/vendors":                "/store-1.4/vendors",
+			"/v3/edge-02/sensors/7710":          "/v3/edge-02/sensors/{id}",
+			"/v3/edge-02/sensors/7711/readings": "/v3/edge-02/sensors/{id}/readings",
+			"/rest/shop_v2/carts/5512":          "/rest/shop_v2/carts/{id}",
+		})
+	})
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/tenants/acme-01/sites", "/tenants/zeta-02/sites", "/v2/gateways/gw-3.1",
+			"/archive-2019/boxes/12", "/v2/node-01",
+		}, map[string]string{
+			"/tenants/acme-01/sites": "/tenants/{id}/sites",
+			"/v2/gateways/gw-3.1":    "/v2/gateways/{id}",
+			"/archive-2019/boxes/12": "/{id}/boxes/{id2}",
+			"/v2/node-01":            "/v2/{id}",
+		})
+	})
+	for _, c := range []struct {
+		parent, seg string
+		more, want  bool
+	}{
+		{"", "svc-2.0", true, true},
+		{"", "svc-2.0", false, false},
+		{"", "logs-2024.01.15", true, false},
+		{"", "invoices-2024", true, false},
+		{"", "a-2.0", true, false},
+		{"", "Store-2.0", true, false},
+		{"v1.0", "grid-07", true, true},
+		{"v1.0", "grid-7", true, false},
+		{"api", "hub_v3", true, true},
+		{"orders", "hub_v3", true, false},
+	} {
+		root := &node{}
+		parent := root
+		if c.parent != "" {
+			parent = &node{parent: root, key: c.parent}
+		}
+		if got := compoundVersion(parent, c.seg, c.more); got != c.want {
+			t.Errorf("compoundVersion(%q, %q, %v) = %v, want %v", c.parent, c.seg, c.more, got, c.want)
+		}
+	}
+}
+
+// TestPaddedVersion: a v with four zero-padded digits is a version
+// (/IWidgetService/ListWidgets/v0003); other v-numbers of that length are
+// no versions.
+func TestPaddedVersion(t *testing.T) {
+	for s, want := range map[string]bool{"v0001": true, "V0012": true, "v1234": false, "v001": false, "v00012": false, "v00a1": false} {
+		if got := paddedVersion(s); got != want {
+			t.Errorf("paddedVersion(%q) = %v, want %v", s, got, want)
+		}
+	}
+	checkEveryOrder(t, []string{
+		"/IWidgetService/ListWidgets/v0003", "/IWidgetService/GetWidget/v0001", "/IGadgetService/ListGadgets/v0002",
+	}, map[string]string{
+		"/IWidgetService/ListWidgets/v0003": "/IWidgetService/ListWidgets/v0003",
+		"/IGadgetService/ListGadgets/v0002": "/IGadgetService/ListGadgets/v0002",
+	})
+}
+
+// TestFileOperation: beside ids the API writes as files of a data format
+// (/tickets/99812.json), a file name of English words in that format
+// (reopen.json, escalate_all.json) is an operation of the collection,
+// whichever came first; coined names, media files, and words beside dates
+// or short codes (an enumeration or a calendar takes words too) are values.
+func TestFileOperation(t *testing.T) {
+	t.Run("operations", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/stores/4410/tickets/99812.json", "/stores/4410/tickets/99813.json",
+			"/stores/4410/tickets/reopen.json", "/stores/4410/tickets/escalate_all.json",
+			"/Fleets/310/Trips/8f14e45fceea167a5a36dedd4bea2543.xml", "/Fleets/310/Trips/dispatch.xml",
+		}, map[string]string{
+			"/stores/4410/tickets/99812.json":                        "/stores/{id}/tickets/{id2}",
+			"/stores/4410/tickets/reopen.json":                       "/stores/{id}/tickets/reopen.json",
+			"/stores/4410/tickets/escalate_all.json":                 "/stores/{id}/tickets/escalate_all.json",
+			"/Fleets/310/Trips/8f14e45fceea167a5a36dedd4bea2543.xml": "/Fleets/{id}/Trips/{id2}",
+			"/Fleets/310/Trips/dispatch.xml":                         "/Fleets/{id}/Trips/dispatch.xml",
+		})
+	})
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/members/88123.json", "/members/zyxwvq.json",
+			"/snapshots/55123.png", "/snapshots/sunset.png",
+			"/walks/period/14d.json", "/walks/period/90d.json", "/walks/period/forever.json",
+		}, map[string]string{
+			"/members/zyxwvq.json":       "/members/{id}",
+			"/snapshots/sunset.png":      "/snapshots/{id}",
+			"/walks/period/forever.json": "/walks/period/{id}",
+		})
+	})
+	for w, want := range map[string]bool{
+		"reopen.json": true, "escalate_all.json": true, "order-history.xml": true,
+		"zyxwvq.json": false, "sunset.png": false, "plan_2024.json": false, "reopen": false, "a.b.json": false,
+	} {
+		if got := wordFile(w) != 0; got != want {
+			t.Errorf("wordFile(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
+
+// TestReleaseAfterReserved: a version after a reserved word that reads as
+// a plural (/metrics/1.2/boards) is the version of that part of the API,
+// as after any other word; after a plural collection (/manifests/7.2) a
+// release is a value.
+func TestReleaseAfterReserved(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/metrics/1.2/boards/77", "/metrics/1.2/boards", "/shelves/manifests/7.2", "/shelves/manifests/8.1",
+	}, map[string]string{
+		"/metrics/1.2/boards/77": "/metrics/1.2/boards/{id}",
+		"/metrics/1.2/boards":    "/metrics/1.2/boards",
+		"/shelves/manifests/7.2": "/shelves/manifests/{id}",
+	})
+}
