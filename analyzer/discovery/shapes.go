@@ -121,12 +121,69 @@ func wordFile(w string) uint16 {
 // (connect.json, shipping.json, randomize.json): an operation of the
 // collection, answered in the API's format, as a lower-case word beside
 // integer ids is (besideIDs), not one more instance.
+//
+// So is a file name whose stem the position already holds in another data
+// format (content.json beside content.csv): one resource in two
+// representations, not two values (representation).
 func fileOperation(p *node, w string) bool {
-	if p == nil || p.exts == 0 {
+	if p == nil {
 		return false
 	}
-	b := wordFile(w)
-	return b != 0 && p.exts&b != 0
+	if p.exts != 0 {
+		if b := wordFile(w); b != 0 && p.exts&b != 0 {
+			return true
+		}
+	}
+	return p.parent != nil && representation(p.parent, w)
+}
+
+// representation reports whether file name w, below n, has its stem in
+// another data format beside it: a literal or a value of n's word
+// parameter (/results/content.json beside /results/content.csv). An API
+// answers one resource in several formats; values are named files, and
+// one name in two formats at one position is the same resource.
+func representation(n *node, w string) bool {
+	stem, bit := formatSuffix(w)
+	if bit == 0 {
+		return false
+	}
+	for i, f := range dataFormats {
+		if 1<<i == bit {
+			continue
+		}
+		k := stem + "." + f
+		if n.lits[k] != nil || n.pchild != nil && n.pchild.kind == Word && n.pchild.knows(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// demoteRepresentations turns back into literals the values of n's word
+// parameter when they are all one stem in data formats and w, that stem
+// in another format, arrives (representation), whichever came first: the
+// parameter goes, its values become literals. Values with sub-paths of
+// their own, or typed values beside them, keep it. It reports whether the
+// tree changed.
+func (t *tree) demoteRepresentations(n *node, w string) bool {
+	p := n.pchild
+	if t.frozen || p == nil || p.kind != Word || p.typed != 0 || p.rule != ruleCollectionSlot || len(p.known) == 0 ||
+		p.pchild != nil || len(p.lits) > 0 || n.promoted || !representation(n, w) {
+		return false
+	}
+	stem, _ := formatSuffix(w)
+	for _, v := range p.known {
+		if s, b := formatSuffix(v); b == 0 || s != stem || n.lits[v] != nil {
+			return false
+		}
+	}
+	rest := append([]string(nil), p.known[1:]...)
+	t.unslot(p, p.known[0])
+	for _, v := range rest {
+		t.newLit(n, v)
+	}
+	t.splits++
+	return true
 }
 
 // demoteFileSlot turns back into literals the file names of English words

@@ -131,3 +131,40 @@ func TestReleaseAfterReserved(t *testing.T) {
 		"/shelves/manifests/7.2": "/shelves/manifests/{id}",
 	})
 }
+
+// TestRepresentation: one stem in two data formats at one position
+// (layout.csv, layout.json) is one resource in two representations, so
+// both stay literal, whichever came first, also below a parameter; named
+// files in one format each, and one name in two media formats, are values.
+func TestRepresentation(t *testing.T) {
+	t.Run("representations", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/boards/7731/exports/layout.csv", "/boards/7731/exports/layout.json", "/boards/7732/exports/layout.csv",
+			"/boards/7733/exports",
+		}, map[string]string{
+			"/boards/7731/exports/layout.csv":  "/boards/{id}/exports/layout.csv",
+			"/boards/7731/exports/layout.json": "/boards/{id}/exports/layout.json",
+		})
+	})
+	t.Run("under a parameter", func(t *testing.T) {
+		paths := []string{
+			"/orgs/zorbix/boards/7731/exports/layout.csv", "/orgs/quenta/boards/7731/exports/layout.json",
+			"/orgs/zorbix/boards/7732/exports/layout.json", "/orgs/blorvat/boards/7732/exports/layout.csv",
+			"/orgs/zorbix/boards/7733", "/orgs/quenta/boards/7734", "/orgs/blorvat/boards/7735",
+		}
+		checkTemplates(t, paths, map[string]string{
+			"/orgs/zorbix/boards/7731/exports/layout.csv":  "/orgs/{name}/boards/{id}/exports/layout.csv",
+			"/orgs/quenta/boards/7731/exports/layout.json": "/orgs/{name}/boards/{id}/exports/layout.json",
+		})
+	})
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/uploads/beach.csv", "/uploads/forest.json", "/uploads/meadow.csv", "/pictures/beach.png", "/pictures/beach.jpg",
+		}, map[string]string{
+			"/uploads/beach.csv":   "/uploads/{name}",
+			"/uploads/forest.json": "/uploads/{name}",
+			"/pictures/beach.png":  "/pictures/{name}",
+			"/pictures/beach.jpg":  "/pictures/{name}",
+		})
+	})
+}

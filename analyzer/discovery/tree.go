@@ -139,8 +139,8 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) || byField(w) {
-		return false // _find, _compact: a system's operation; by-email: a lookup
+	if systemName(w) || byField(w) || representation(n, w) {
+		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go)
 	}
 	if hostName(w) {
 		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
@@ -1181,6 +1181,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			t.setKind(p, Word)
 			n = p
 			continue
+		}
+		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
+			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
 		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg))
 		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
