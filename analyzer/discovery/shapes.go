@@ -160,14 +160,15 @@ func representation(n *node, w string) bool {
 }
 
 // demoteRepresentations turns back into literals the values of n's word
-// parameter when they are all one stem in data formats and w, that stem
+// parameter, made by a lexical rule (collection slot, or same noun where
+// a merge of tenants' sub-trees carried it), when they are all one stem in data formats and w, that stem
 // in another format, arrives (representation), whichever came first: the
 // parameter goes, its values become literals. Values with sub-paths of
 // their own, or typed values beside them, keep it. It reports whether the
 // tree changed.
 func (t *tree) demoteRepresentations(n *node, w string) bool {
 	p := n.pchild
-	if t.frozen || p == nil || p.kind != Word || p.typed != 0 || p.rule != ruleCollectionSlot || len(p.known) == 0 ||
+	if t.frozen || p == nil || p.kind != Word || p.typed != 0 || p.rule != ruleCollectionSlot && p.rule != ruleSameNoun || len(p.known) == 0 ||
 		p.pchild != nil || len(p.lits) > 0 || n.promoted || !representation(n, w) {
 		return false
 	}
@@ -210,4 +211,83 @@ func (t *tree) demoteFileSlot(p *node, seg string) bool {
 	}
 	t.unslot(p, w)
 	return true
+}
+
+// maxReleaseScan bounds the siblings sharedRelease compares.
+const maxReleaseScan = 64
+
+// noteRelease records on token parameter p its release-shaped value seg
+// (2.2.1): the first one, or variedRelease once another arrives.
+func noteRelease(p *node, seg string) {
+	if p.release == variedRelease || !releaseVersion(seg) {
+		return
+	}
+	if p.release == "" {
+		p.release = strings.Clone(seg)
+	} else if p.release != seg {
+		p.release = variedRelease
+	}
+}
+
+// variedRelease marks a parameter that held two releases.
+const variedRelease = "\x00"
+
+// sharedRelease reports whether release seg, arriving below literal word
+// n for the first time, with more path below, is the version of the API
+// rather than a value: a sibling of n already leads to it, as a literal or
+// as the one release its parameter ever held (/ocpi/cpo/2.2.1/locations
+// beside /ocpi/emsp/2.2.1/sessions). Releases of packages differ from one
+// package to the next (/pypi/numpy/1.26.4/json, /pypi/requests/2.31.0/json);
+// one API version is the same under each of its roles or services. The
+// siblings' parameters of that one value become the literal, and so does
+// seg below n. It reports whether the tree changed.
+func (t *tree) sharedRelease(n *node, seg string, more bool) bool {
+	if t.frozen || !more || n.param || n.pchild != nil || n.parent == nil || n.parent.param || !releaseVersion(seg) {
+		return false
+	}
+	found, scanned := false, 0
+	for k, c := range n.parent.lits {
+		if c == n || k == "" {
+			continue
+		}
+		if scanned++; scanned > maxReleaseScan {
+			break
+		}
+		if c.lits[seg] != nil {
+			// A literal this rule made; not one the version rule reads
+			// after an API word (/shipapi/v3.2.1 says nothing of
+			// /tracker/v3.2.1).
+			found = found || classifyAt(c, seg, true) == Token
+			continue
+		}
+		if p := c.pchild; p != nil && p.release == seg && p.typed == 1<<Token && len(p.lits)+boolInt(p.pchild != nil) > 0 {
+			t.literalRelease(c, seg)
+			found = true
+		}
+	}
+	if found && n.lits[seg] == nil {
+		t.newLit(n, seg)
+	}
+	return found
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// literalRelease turns c's token parameter, which only ever held release
+// seg, into the literal seg in place (its sub-tree and endpoints stay).
+func (t *tree) literalRelease(c *node, seg string) {
+	p := c.pchild
+	c.pchild = nil
+	p.param, p.key, p.name, p.kind = false, seg, "", Word
+	p.typed, p.formats, p.prefixes, p.exts, p.release = 0, nil, nil, 0, ""
+	if c.lits == nil {
+		c.lits = make(map[string]*node, 4)
+	}
+	c.lits[seg] = p
+	t.retemplate(p)
 }

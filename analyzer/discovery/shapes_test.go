@@ -168,3 +168,29 @@ func TestRepresentation(t *testing.T) {
 		})
 	})
 }
+
+// TestSharedRelease: a release under two sibling words, the only one
+// either ever led to, with resources below, is the API's version under
+// each of its roles (/grid/gen/3.1.4/meters beside /grid/dist/3.1.4/feeders),
+// whichever came first; packages of different releases, and releases at
+// the end of a path, are values.
+func TestSharedRelease(t *testing.T) {
+	t.Run("version", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/grid/gen/3.1.4/meters/77", "/grid/gen/3.1.4/meters", "/grid/dist/3.1.4/feeders/12", "/grid/dist/3.1.4/feeders",
+		}, map[string]string{
+			"/grid/gen/3.1.4/meters/77":   "/grid/gen/3.1.4/meters/{id}",
+			"/grid/gen/3.1.4/meters":      "/grid/gen/3.1.4/meters",
+			"/grid/dist/3.1.4/feeders/12": "/grid/dist/3.1.4/feeders/{id}",
+		})
+	})
+	t.Run("releases", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/pkgs/alpha/1.2.3/files", "/pkgs/beta/2.0.1/files", "/ends/gen/3.1.4", "/ends/dist/3.1.4",
+		}, map[string]string{
+			"/pkgs/alpha/1.2.3/files": "/pkgs/{name}/{id}/files",
+			"/pkgs/beta/2.0.1/files":  "/pkgs/{name}/{id}/files",
+			"/ends/gen/3.1.4":         "/ends/{name}/{id}",
+		})
+	})
+}

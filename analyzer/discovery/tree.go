@@ -45,6 +45,9 @@ type node struct {
 	// exts are the data formats (dataFormats bits) written after the
 	// typed values of a parameter node (/Calls/{sid}.json; shapes.go).
 	exts uint16
+	// release is the one release-shaped value (2.2.1) of a token
+	// parameter, variedRelease once it held two (sharedRelease).
+	release string
 	// known are the first maxKnown plain-word values merged into the
 	// parameter: evidence for the same values in a sibling position.
 	known []string
@@ -1142,6 +1145,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Version && coordinate(seg, rest) {
 			k = Token
 		}
+		if k == Token && t.sharedRelease(n, seg, strings.Trim(rest, "/") != "") {
+			return t.rewalk(path, depth) // the API's version under each of its roles (shapes.go)
+		}
 		if k != Word && k != Version {
 			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
@@ -1154,6 +1160,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
 			t.addFormat(n, seg)
 			addSuffix(n, seg)
+			noteRelease(n, seg)
 			if created && n.parent.parent != nil && !n.parent.param && t.demoteFile(n.parent.parent) {
 				return t.rewalk(path, depth) // instances written as files beside a file taken for a value (volume.go)
 			}
