@@ -1,6 +1,9 @@
 package discovery
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 // Session 9, round 13 (2026-11-24): literals shaped like values. Each
 // rule is checked on made-up paths, with negatives, in every order of
@@ -192,5 +195,27 @@ func TestSharedRelease(t *testing.T) {
 			"/pkgs/beta/2.0.1/files":  "/pkgs/{name}/{id}/files",
 			"/ends/gen/3.1.4":         "/ends/{name}/{id}",
 		})
+	})
+}
+
+// TestConstantRelease: a release that a position below a literal word
+// keeps over constantReleaseCalls calls, with sub-paths, is the API's
+// version (/v2/ledger/4.0.2/entries/{id}); in the given order and
+// reversed. Two releases taking turns, or one at the end of a path (a
+// package's download), stay values however often they come.
+func TestConstantRelease(t *testing.T) {
+	var paths []string
+	for i := range constantReleaseCalls + 4 {
+		paths = append(paths,
+			"/v2/ledger/4.0.2/entries/"+strconv.Itoa(1000+i),
+			"/dl/gizmo/2.3.4",
+			"/dl/widget/1.0."+strconv.Itoa(i%2)+"/files")
+	}
+	paths = append(paths, "/v2/ledger/4.0.2/accounts")
+	checkTemplates(t, paths, map[string]string{
+		"/v2/ledger/4.0.2/entries/1000": "/v2/ledger/4.0.2/entries/{id}",
+		"/v2/ledger/4.0.2/accounts":     "/v2/ledger/4.0.2/accounts",
+		"/dl/gizmo/2.3.4":               "/dl/gizmo/{id}",
+		"/dl/widget/1.0.1/files":        "/dl/widget/{id}/files",
 	})
 }
