@@ -312,3 +312,11 @@ func (t *tree) constantRelease(n *node) bool {
 	t.literalRelease(n, p.release)
 	return true
 }
+
+// reservedFile reports whether w is a reserved word in a data format
+// (last.json, search.json, count.xml): the operation or singleton the
+// word names, answered in that format, as valueShaped reads count.json.
+func reservedFile(w string) bool {
+	stem, bit := formatSuffix(w)
+	return bit != 0 && reservedLiterals[stem]
+}

@@ -219,3 +219,17 @@ func TestConstantRelease(t *testing.T) {
 		"/dl/widget/1.0.1/files":        "/dl/widget/{id}/files",
 	})
 }
+
+// TestReservedFile: a reserved word in a data format after a collection
+// (next.json, random.xml) names an operation, as count.json does; other
+// words in a format there are values.
+func TestReservedFile(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/depots/88/pallets/next.json", "/depots/91/pallets/random.xml", "/crates/oakwood.json", "/crates/birchbark.json",
+	}, map[string]string{
+		"/depots/88/pallets/next.json":  "/depots/{id}/pallets/next.json",
+		"/depots/91/pallets/random.xml": "/depots/{id}/pallets/random.xml",
+		"/crates/oakwood.json":          "/crates/{name}",
+		"/crates/birchbark.json":        "/crates/{name}",
+	})
+}

@@ -142,7 +142,7 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) || byField(w) || representation(n, w) {
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) {
 		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go)
 	}
 	if hostName(w) {
