@@ -29,6 +29,31 @@ func compoundVersion(parent *node, seg string, more bool) bool {
 	return isVersion(ver) || len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)
 }
 
+// preReleaseVersion reports whether seg, below parent, is the API's
+// version with a pre-release label (v2.0-beta, v1-preview, 3.1_rc1),
+// where versions live (compoundVersion) with more path below: isVersion
+// reads the label only glued to the number (v1beta1).
+func preReleaseVersion(parent *node, seg string, more bool) bool {
+	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+		return false
+	}
+	i := strings.IndexAny(seg, "-_")
+	if i < 1 || i == len(seg)-1 {
+		return false
+	}
+	ver, label := seg[:i], seg[i+1:]
+	if !versionKey(ver) {
+		return false
+	}
+	for _, p := range [...]string{"alpha", "beta", "preview", "rc", "dev", "snapshot", "experimental", "canary", "nightly"} {
+		if strings.HasPrefix(label, p) {
+			rest := strings.TrimLeft(label[len(p):], ".-_")
+			return rest == "" || isDigits(rest)
+		}
+	}
+	return false
+}
+
 // versionKey reports whether literal segment k is an API version (v1,
 // v1.0, 2.0, v1.0.0).
 func versionKey(k string) bool {

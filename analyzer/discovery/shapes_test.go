@@ -64,6 +64,43 @@ func TestCompoundVersion(t *testing.T) {
 	}
 }
 
+// TestPreReleaseVersion: a version with a pre-release label (v2.0-beta,
+// v1-preview, 3.1_rc1) where versions live, with more path below, is the
+// API's version; labels that are no pre-release (v2-devices), the same
+// shapes after a collection or at the end of a path are not.
+func TestPreReleaseVersion(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/v2.0-beta/kiosks/12", "/v2.0-beta/kiosks", "/api/3.1_rc1/lamps/4", "/shelf/v1-preview/items/7",
+	}, map[string]string{
+		"/v2.0-beta/kiosks/12": "/v2.0-beta/kiosks/{id}",
+		"/v2.0-beta/kiosks":    "/v2.0-beta/kiosks",
+		"/api/3.1_rc1/lamps/4": "/api/3.1_rc1/lamps/{id}",
+	})
+	for _, c := range []struct {
+		parent, seg string
+		more, want  bool
+	}{
+		{"", "v2.0-beta", true, true},
+		{"", "v1-preview", true, true},
+		{"api", "3.1_rc.2", true, true},
+		{"v1", "v1.1-alpha3", true, true},
+		{"", "v2.0-beta", false, false},
+		{"", "v2-devices", true, false},
+		{"", "1-beta", true, false},
+		{"shelf", "v1-preview", true, false},
+		{"", "release-beta", true, false},
+	} {
+		root := &node{}
+		parent := root
+		if c.parent != "" {
+			parent = &node{parent: root, key: c.parent}
+		}
+		if got := preReleaseVersion(parent, c.seg, c.more); got != c.want {
+			t.Errorf("preReleaseVersion(%q, %q, %v) = %v, want %v", c.parent, c.seg, c.more, got, c.want)
+		}
+	}
+}
+
 // TestPaddedVersion: a v with four zero-padded digits is a version
 // (/IWidgetService/ListWidgets/v0003); other v-numbers of that length are
 // no versions.

@@ -1007,7 +1007,7 @@ func namespaceWord(k string) bool {
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
-	if k == Token && (versionAt(parent, seg) || compoundVersion(parent, seg, more) || paddedVersion(seg)) {
+	if k == Token && (versionAt(parent, seg) || compoundVersion(parent, seg, more) || preReleaseVersion(parent, seg, more) || paddedVersion(seg)) {
 		return Version // /api/v1.0.0/teams, /api-2.0/courses, /GetNewsForApp/v0002 (shapes.go)
 	}
 	if k == Word && fieldAssignment(seg) {
