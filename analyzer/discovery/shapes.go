@@ -147,12 +147,16 @@ func wordFile(w string) uint16 {
 // collection, answered in the API's format, as a lower-case word beside
 // integer ids is (besideIDs), not one more instance.
 //
-// So is a file name whose stem the position already holds in another data
+// So is a script (login.php: scriptFile), and a file name whose stem the
+// position already holds in another data
 // format (content.json beside content.csv): one resource in two
 // representations, not two values (representation).
 func fileOperation(p *node, w string) bool {
 	if p == nil {
 		return false
+	}
+	if scriptFile(w) {
+		return true
 	}
 	if p.exts != 0 {
 		if b := wordFile(w); b != 0 && p.exts&b != 0 {
@@ -344,4 +348,21 @@ func (t *tree) constantRelease(n *node) bool {
 func reservedFile(w string) bool {
 	stem, bit := formatSuffix(w)
 	return bit != 0 && reservedLiterals[stem]
+}
+
+// scriptFile reports whether w is the name of a server-side script or
+// handler (login.php, Orders.asmx, daily.aspx, search.cgi): a web server
+// runs it to answer the call, so it names an endpoint; instances are not
+// named as scripts. Source files in a repository API (src/app.py) are
+// values, so only the extensions web servers dispatch on count.
+func scriptFile(w string) bool {
+	dot := strings.LastIndexByte(w, '.')
+	if dot <= 0 {
+		return false
+	}
+	switch w[dot+1:] {
+	case "php", "asp", "aspx", "asmx", "ashx", "jsp", "cgi":
+		return true
+	}
+	return false
 }

@@ -270,3 +270,20 @@ func TestReservedFile(t *testing.T) {
 		"/crates/birchbark.json":        "/crates/{name}",
 	})
 }
+
+// TestScriptFile: a server-side script (login.php, daily.aspx) names an
+// endpoint, beside ids, after a collection, or among other scripts;
+// source files (setup.py, deploy.rb) after a collection are values.
+func TestScriptFile(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/forum/login.php", "/forum/profile.php", "/forum/register.php",
+		"/boards/users/login.aspx", "/boards/users/3", "/snippets/setup.py", "/snippets/deploy.rb",
+	}, map[string]string{
+		"/forum/login.php":         "/forum/login.php",
+		"/forum/register.php":      "/forum/register.php",
+		"/boards/users/login.aspx": "/boards/users/login.aspx",
+		"/boards/users/3":          "/boards/users/{id}",
+		"/snippets/setup.py":       "/snippets/{name}",
+		"/snippets/deploy.rb":      "/snippets/{name}",
+	})
+}

@@ -142,7 +142,7 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) {
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) {
 		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go)
 	}
 	if hostName(w) {
@@ -1662,7 +1662,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go)
 			words = append(words, c)
 		}
 	}
