@@ -38,10 +38,7 @@ func TestCompoundVersion(t *testing.T) {
 			"/v2/node-01":            "/v2/{id}",
 		})
 	})
-	for _, c := range []struct {
-		parent, seg string
-		more, want  bool
-	}{
+	checkVersionAt(t, "compoundVersion", compoundVersion, []versionCase{
 		{"", "svc-2.0", true, true},
 		{"", "svc-2.0", false, false},
 		{"", "logs-2024.01.15", true, false},
@@ -52,16 +49,7 @@ func TestCompoundVersion(t *testing.T) {
 		{"v1.0", "grid-7", true, false},
 		{"api", "hub_v3", true, true},
 		{"orders", "hub_v3", true, false},
-	} {
-		root := &node{}
-		parent := root
-		if c.parent != "" {
-			parent = &node{parent: root, key: c.parent}
-		}
-		if got := compoundVersion(parent, c.seg, c.more); got != c.want {
-			t.Errorf("compoundVersion(%q, %q, %v) = %v, want %v", c.parent, c.seg, c.more, got, c.want)
-		}
-	}
+	})
 }
 
 // TestPreReleaseVersion: a version with a pre-release label (v2.0-beta,
@@ -76,10 +64,7 @@ func TestPreReleaseVersion(t *testing.T) {
 		"/v2.0-beta/kiosks":    "/v2.0-beta/kiosks",
 		"/api/3.1_rc1/lamps/4": "/api/3.1_rc1/lamps/{id}",
 	})
-	for _, c := range []struct {
-		parent, seg string
-		more, want  bool
-	}{
+	checkVersionAt(t, "preReleaseVersion", preReleaseVersion, []versionCase{
 		{"", "v2.0-beta", true, true},
 		{"", "v1-preview", true, true},
 		{"api", "3.1_rc.2", true, true},
@@ -89,16 +74,7 @@ func TestPreReleaseVersion(t *testing.T) {
 		{"", "1-beta", true, false},
 		{"shelf", "v1-preview", true, false},
 		{"", "release-beta", true, false},
-	} {
-		root := &node{}
-		parent := root
-		if c.parent != "" {
-			parent = &node{parent: root, key: c.parent}
-		}
-		if got := preReleaseVersion(parent, c.seg, c.more); got != c.want {
-			t.Errorf("preReleaseVersion(%q, %q, %v) = %v, want %v", c.parent, c.seg, c.more, got, c.want)
-		}
-	}
+	})
 }
 
 // TestPaddedVersion: a v with four zero-padded digits is a version
@@ -286,4 +262,26 @@ func TestScriptFile(t *testing.T) {
 		"/snippets/setup.py":       "/snippets/{name}",
 		"/snippets/deploy.rb":      "/snippets/{name}",
 	})
+}
+
+// versionCase is a segment below a parent (below the root; "" is the
+// root itself), with or without more path, and whether f reads it as a
+// version.
+type versionCase struct {
+	parent, seg string
+	more, want  bool
+}
+
+func checkVersionAt(t *testing.T, name string, f func(*node, string, bool) bool, cases []versionCase) {
+	t.Helper()
+	for _, c := range cases {
+		root := &node{}
+		parent := root
+		if c.parent != "" {
+			parent = &node{parent: root, key: c.parent}
+		}
+		if got := f(parent, c.seg, c.more); got != c.want {
+			t.Errorf("%s(%q, %q, %v) = %v, want %v", name, c.parent, c.seg, c.more, got, c.want)
+		}
+	}
 }
