@@ -583,6 +583,15 @@ func (t *tree) cloneDeep(dst *node, k string, c *node) {
 // (their sub-trees are merged with the others'); when every value goes,
 // so does p. It reports whether any word was taken out.
 func (t *tree) demoteLeafWords(p *node) bool {
+	return t.demoteLeaves(p, operationWord)
+}
+
+// operationWord reports whether w is a single lower-case word or an
+// operation name: beside integer or UUID ids, an operation.
+func operationWord(w string) bool { return plainLower(w) || operationName(w) }
+
+// demoteLeaves is demoteLeafWords for the words op takes for operations.
+func (t *tree) demoteLeaves(p *node, op func(string) bool) bool {
 	if t.frozen || !p.param || p.kind != Word || p.rule != ruleCollectionSlot || p.values < 2 || p.values != len(p.known) || len(p.vstats) != len(p.known) {
 		return false
 	}
@@ -593,7 +602,7 @@ func (t *tree) demoteLeafWords(p *node) bool {
 	var out []int
 	for i, w := range p.known {
 		s := p.vstats[i]
-		if (plainLower(w) || operationName(w)) && s.calls > 0 && s.leaf == s.calls && len(s.kids) == 0 && !s.overflow && n.lits[w] == nil {
+		if op(w) && s.calls > 0 && s.leaf == s.calls && len(s.kids) == 0 && !s.overflow && n.lits[w] == nil {
 			out = append(out, i)
 		}
 	}

@@ -42,6 +42,12 @@ type node struct {
 	// parameter node (A9 of P12345, 9.9.9 of 4.18.2; see idFormat), at
 	// most maxPrefixes.
 	formats []string
+	// exts are the data formats (dataFormats bits) written after the
+	// typed values of a parameter node (/Calls/{sid}.json; shapes.go).
+	exts uint16
+	// release is the one release-shaped value (2.2.1) of a token
+	// parameter, variedRelease once it held two (sharedRelease).
+	release string
 	// known are the first maxKnown plain-word values merged into the
 	// parameter: evidence for the same values in a sibling position.
 	known []string
@@ -137,8 +143,8 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) || byField(w) {
-		return false // _find, _compact: a system's operation; by-email: a lookup
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) {
+		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go)
 	}
 	if hostName(w) {
 		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
@@ -566,6 +572,9 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
+	if fileOperation(p, w) {
+		return false // connect.json beside {sid}.json (shapes.go)
+	}
 	if codeIDs(p) && plainLower(w) {
 		return false // besideIDs
 	}
@@ -662,7 +671,7 @@ func typedKind(typed uint16) Kind {
 // agree with it.
 func besideIDs(n *node, w string) bool {
 	p := n.pchild
-	return p != nil && codeIDs(p) && (plainLower(w) || operationName(w)) && !(tagNouns[n.key] && tagLabels[w])
+	return p != nil && (fileOperation(p, w) || codeIDs(p) && (plainLower(w) || operationName(w)) && !(tagNouns[n.key] && tagLabels[w]))
 }
 
 // codeIDs reports whether parameter p holds integers, UUIDs, or tokens
@@ -999,8 +1008,8 @@ func namespaceWord(k string) bool {
 // identifiers follow collection names.
 func classifyAt(parent *node, seg string, more bool) Kind {
 	k := Classify(seg)
-	if k == Token && versionAt(parent, seg) {
-		return Version // /api/v1.0.0/teams
+	if k == Token && (versionAt(parent, seg) || compoundVersion(parent, seg, more) || preReleaseVersion(parent, seg, more) || paddedVersion(seg)) {
+		return Version // /api/v1.0.0/teams, /api-2.0/courses, /GetNewsForApp/v0002 (shapes.go)
 	}
 	if k == Word && numberFile(seg) {
 		return Token // /viewed/7.json: a number as a file (position.go)
@@ -1009,7 +1018,7 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 		return Token // /product-projections/key=linen-shirt-white: a lookup by a field's value
 	}
 	if k == Version && !parent.param && parent.parent != nil && strings.IndexByte(seg, '.') > 0 &&
-		!namespaceWord(parent.key) && pluralNoun(parent.key) {
+		!namespaceWord(parent.key) && !reservedLiterals[parent.key] && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
 	}
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
@@ -1143,14 +1152,25 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Version && coordinate(seg, rest) {
 			k = Token
 		}
+		if k == Token && t.sharedRelease(n, seg, strings.Trim(rest, "/") != "") {
+			return t.rewalk(path, depth) // the API's version under each of its roles (shapes.go)
+		}
 		if k != Word && k != Version {
 			if (k == Integer || k == UUID) && n.pchild != nil && (t.demoteLone(n.pchild) || t.demoteLeafWords(n.pchild)) {
 				return t.rewalk(path, depth)
+			}
+			if n.pchild != nil && t.demoteFileSlot(n.pchild, seg) {
+				return t.rewalk(path, depth) // the file beside these ids was an operation (shapes.go)
 			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
 			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
 			t.addFormat(n, seg)
+			addSuffix(n, seg)
+			noteRelease(n, seg)
+			if n.release != "" && t.constantRelease(n.parent) {
+				return t.rewalk(path, depth) // the release is the API's version (shapes.go)
+			}
 			if created && n.parent.parent != nil && !n.parent.param && t.demoteFile(n.parent.parent) {
 				return t.rewalk(path, depth) // instances written as files beside a file taken for a value (volume.go)
 			}
@@ -1168,7 +1188,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) {
+		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && !fileOperation(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -1178,6 +1198,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			t.setKind(p, Word)
 			n = p
 			continue
+		}
+		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
+			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
 		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg))
 		locale := k == Word && !slot && localeValue(n, seg, rest)
@@ -1652,7 +1675,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) { // by-email: a lookup, stays literal
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go)
 			words = append(words, c)
 		}
 	}
