@@ -392,9 +392,10 @@ func (s *valueStat) addKid(k string) {
 // as one of its values, what src had seen: its calls, the calls that
 // ended at it and its children.
 func noteMerged(dst, src *node) {
-	if dst.kind != Word || dst.values > maxClosedValues {
+	if dst.kind != Word && dst.kind != Mixed || dst.values > maxClosedValues {
 		return
 	}
+	seedTyped(dst)
 	i := slices.Index(dst.known, src.key)
 	if i < 0 {
 		return

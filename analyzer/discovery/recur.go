@@ -1,0 +1,165 @@
+package discovery
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// Recurrence (session 9, precision round on traffic): where the calls of
+// each value of a word parameter go, against where the other values' go.
+
+// leafLogOdds is -ln of the chance splitLeaf accepts that a value of a
+// parameter, called as the other values are, never led below it: e⁻¹⁰,
+// under 5·10⁻⁵ (the look is repeated as calls grow, over up to maxKnown
+// values).
+const leafLogOdds = 10.0
+
+// noteTyped records one call through a typed value of parameter p (an
+// integer, UUID or token beside the words p holds) whose path continues
+// with rest: the typed values' continuations, as one row, for splitLeaf.
+func noteTyped(p *node, rest string) {
+	if p.kind != Mixed || len(p.known) == 0 || !mixedRule(p) || p.calls > mixedStop {
+		return
+	}
+	if p.tstat == nil {
+		p.tstat = &valueStat{}
+	}
+	p.tstat.addCont(contKey(p, rest), 1)
+}
+
+// seedTyped starts the typed values' row of parameter p, when a word
+// joins its typed values, with the calls they had: those that ended at p
+// and those that went on below it.
+func seedTyped(p *node) {
+	if p.tstat != nil || p.typed == 0 || p.calls > mixedStop {
+		return
+	}
+	p.tstat = &valueStat{}
+	noteMergedConts(p.tstat, p)
+}
+
+// splitLeaf takes one word out of parameter p, as a literal, when traffic
+// shows it is an operation or collection beside the parameter, not one of
+// its values: every call of it ends at it, disjointCalls or more, while
+// two or more other values (the typed values together count as one) lead
+// to sub-paths below the parameter, so often that a value called as they
+// are would have been led below at least once with a chance of e⁻¹⁰ or
+// less: /coins/markets called over and over beside /coins/{id} whose
+// coins are also read as /coins/{id}/market_chart; /cards/named beside
+// /cards/{uuid}/rulings and /cards/{set}/{number}. Which value a call
+// names does not change which operation it is, so the values of one
+// parameter are called on the same sub-paths in the same proportions; a
+// word that never leads below while the others do, many times over, is an
+// endpoint of its own. splitOff leaves such words alone (it reads
+// sub-paths only: an instance is read itself more often than its
+// sub-resources, which this test allows for, as it compares shares). It
+// looks with splitMixed and reports whether a word was taken out.
+func (t *tree) splitLeaf(p *node) bool {
+	n := t.mixedDue(p, &p.leafAt)
+	// A closed set of names is splitMixed's to judge first, with the
+	// whole table of continuations.
+	if n == nil || len(p.known)+btoi(p.tstat != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls || t.nodes >= t.cfg.MaxNodesPerHost {
+		return false
+	}
+	for i, s := range p.vstats {
+		var leaf int64
+		below := s.contOver
+		for _, c := range s.conts {
+			if c.key == "" {
+				leaf += c.n
+			} else {
+				below = true
+			}
+		}
+		w := p.known[i]
+		if below || leaf < disjointCalls || n.lits[w] != nil || valueWord(w) || sharesPart(w, p.known) {
+			continue
+		}
+		var all, down int64
+		goers := 0
+		count := func(o valueStat) {
+			went := false
+			for _, c := range o.conts {
+				all += c.n
+				if c.key != "" {
+					down += c.n
+					went = true
+				}
+			}
+			goers += btoi(went)
+		}
+		for j, o := range p.vstats {
+			if j != i {
+				count(o)
+			}
+		}
+		if p.tstat != nil {
+			count(*p.tstat)
+		}
+		// (1-q)^leaf, q the share of the others' calls that led below
+		// (estimated with one more call either way: a share seen as 1 in
+		// a few calls is not taken for certain).
+		if goers < 2 || all < disjointCalls || float64(leaf)*-math.Log(float64(all-down+1)/float64(all+2)) < leafLogOdds {
+			continue
+		}
+		t.takeLeaf(p, i, all-down)
+		return true
+	}
+	return false
+}
+
+// takeLeaf makes word i of p, whose calls all ended at it, a literal beside
+// p that no rule merges back; the endpoints at p go with it when no other
+// value's call ended there (othersLeaf).
+func (t *tree) takeLeaf(p *node, i int, othersLeaf int64) {
+	w := p.known[i]
+	l := t.newLit(p.parent, w)
+	l.calls, l.apart = p.vstats[i].calls, true
+	if othersLeaf == 0 {
+		for _, e := range p.eps {
+			t.attach(l, e)
+		}
+		p.eps = nil
+	}
+	p.known = slices.Delete(p.known, i, i+1)
+	p.vstats = slices.Delete(p.vstats, i, i+1)
+	p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
+	p.values--
+	t.retemplate(l)
+	t.splits++
+}
+
+// sharesPart reports whether compound w shares a part of three letters or
+// more with another of the words ws (alpha-squad and echo-squad,
+// usd-coin and bitcoin-coin): values of one parameter are often named
+// alike, names of an API's operations seldom after its instances.
+func sharesPart(w string, ws []string) bool {
+	found := false
+	wordParts(w, func(a string) bool {
+		if len(a) < 3 || len(a) == len(w) {
+			return true
+		}
+		for _, o := range ws {
+			if o == w {
+				continue
+			}
+			wordParts(o, func(b string) bool {
+				found = found || strings.EqualFold(a, b)
+				return !found
+			})
+			if found {
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
