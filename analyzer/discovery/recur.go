@@ -59,7 +59,13 @@ func (t *tree) splitLeaf(p *node) bool {
 	n := t.mixedDue(p, &p.leafAt)
 	// A closed set of names is splitMixed's to judge first, with the
 	// whole table of continuations.
-	if n == nil || len(p.known)+btoi(p.tstat != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls || t.nodes >= t.cfg.MaxNodesPerHost {
+	if n == nil || t.nodes >= t.cfg.MaxNodesPerHost {
+		return false
+	}
+	if i := caseOutlier(p); i >= 0 {
+		return t.takeOut(p, i)
+	}
+	if len(p.known)+btoi(p.tstat != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
 		return false
 	}
 	for i, s := range p.vstats {
@@ -107,6 +113,67 @@ func (t *tree) splitLeaf(p *node) bool {
 		return true
 	}
 	return false
+}
+
+// caseOutlier returns the index of the one lower-case word among the
+// values of p that are otherwise codes written without lower case, three
+// or more (/obs/geo/recent beside /obs/US-CA/recent, /obs/MX/recent), once
+// that word was called disjointCalls times, or -1. The values of one
+// parameter share a case (see besideIDs); a word of the API's own case
+// among them, called over and over, is a name the lexical rules took for
+// a value before the codes arrived. The word's sub-paths must be shared
+// with another word or its own: takeOut moves what only it led to, and
+// the typed values' sub-paths are not in its table.
+func caseOutlier(p *node) int {
+	out, codes := -1, 0
+	for i, w := range p.known {
+		switch {
+		case capsCode(w):
+			codes++
+		case plainLower(w) && out < 0:
+			out = i
+		default:
+			return -1
+		}
+	}
+	if out < 0 || codes < 3 || p.vstats[out].contOver {
+		return -1
+	}
+	var calls int64
+	for _, c := range p.vstats[out].conts {
+		calls += c.n
+		k1, _, _ := strings.Cut(c.key, "/")
+		if c.key == "" || p.tstat == nil || !slices.ContainsFunc(p.tstat.conts, func(x contStat) bool { return strings.HasPrefix(x.key, k1+"/") }) {
+			continue
+		}
+		shared := false
+		for j, s := range p.vstats {
+			shared = shared || j != out && slices.ContainsFunc(s.conts, func(x contStat) bool { return strings.HasPrefix(x.key, k1+"/") })
+		}
+		if !shared {
+			return -1
+		}
+	}
+	if calls < disjointCalls || valueWord(p.known[out]) {
+		return -1
+	}
+	return out
+}
+
+// capsCode reports whether w is a code written without lower case, with
+// a letter: US, US-CA, AU-NSW, A320, EUR_USD.
+func capsCode(w string) bool {
+	letter := false
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return letter
 }
 
 // takeLeaf makes word i of p, whose calls all ended at it, a literal beside

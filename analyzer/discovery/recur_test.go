@@ -53,3 +53,40 @@ func TestSplitLeaf(t *testing.T) {
 		})
 	})
 }
+
+// TestCaseOutlier: one lower-case word among values written as codes
+// without lower case (/tides/nearby/hourly beside /tides/NO-OSL/hourly),
+// called over and over, is a name of the API, whichever arrived first;
+// with only two codes, called a few times, or among lower-case values it
+// stays a value.
+func TestCaseOutlier(t *testing.T) {
+	tides := []string{
+		"/tides/nearby/hourly", "/tides/NO-OSL/hourly", "/tides/SE-GOT/hourly", "/tides/DK-AAR/hourly",
+		"/tides/NO-OSL/monthly",
+	}
+	want := map[string]string{
+		"/tides/nearby/hourly":  "/tides/nearby/hourly",
+		"/tides/NO-OSL/hourly":  "/tides/{name}/hourly",
+		"/tides/DK-AAR/hourly":  "/tides/{name}/hourly",
+		"/tides/NO-OSL/monthly": "/tides/{name}/monthly",
+	}
+	t.Run("lower-case word among codes", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, tides, 16, want)
+		checkShuffledAtVolume(t, repeat(16, tides...), want)
+	})
+	t.Run("few calls", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, tides, 1, map[string]string{
+			"/tides/nearby/hourly": "/tides/{name}/hourly",
+			"/tides/NO-OSL/hourly": "/tides/{name}/hourly",
+		})
+	})
+	t.Run("among lower-case values", func(t *testing.T) {
+		lower := []string{
+			"/tides/nearby/hourly", "/tides/oslo/hourly", "/tides/gothenburg/hourly", "/tides/aarhus/hourly",
+		}
+		checkShuffledAtVolume(t, repeat(16, lower...), map[string]string{
+			"/tides/nearby/hourly": "/tides/{name}/hourly",
+			"/tides/oslo/hourly":   "/tides/{name}/hourly",
+		})
+	})
+}
