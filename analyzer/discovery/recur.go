@@ -9,6 +9,79 @@ import (
 // Recurrence (session 9, precision round on traffic): where the calls of
 // each value of a word parameter go, against where the other values' go.
 
+// constantRelease is how many calls a parameter of release numbers must
+// have seen, every one with one same number and a path going on below it,
+// for demoteRelease to read that number as the API's version.
+const constantRelease = 16
+
+// releaseStat is, on a parameter whose values are release numbers, the
+// first number it saw, how many calls carried it and went on below, and
+// whether another number came.
+type releaseStat struct {
+	first  string
+	calls  int
+	varied bool
+}
+
+// releaseNumber reports whether s is a release number with a dot (1.0,
+// 2.1, 1.0.0, v2.10.3).
+func releaseNumber(s string) bool {
+	return releaseVersion(s) || strings.IndexByte(s, '.') > 0 && isVersion(s)
+}
+
+// demoteRelease notes that a call passed through typed parameter p with
+// value seg and more path after it, and turns p into the literal seg when
+// that is the constantRelease-th such call and every one carried seg: a
+// release number that never changes, with sub-resources below it, after a
+// collection that names no releases, is the version of the API below it
+// (/catalog/1.0.0/search and /catalog/1.0.0/collections/{id}/items), not a
+// value: a package's releases vary with the package, and a release that
+// is one (/manifests/7.2, /releases/v2.1) follows a tag or release noun.
+// A release number other than the one it took, arriving later, returns
+// the literal to p. It reports whether the tree changed.
+func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
+	n := p.parent
+	if t.frozen || n == nil || n.param || n.pchild != p || p.typed != 1<<Token || len(p.known) != 0 || tagNouns[n.key] || releaseNouns[n.key] {
+		return false
+	}
+	if releaseNumber(seg) {
+		for k, l := range n.lits {
+			if l.named && k != seg && releaseNumber(k) {
+				// Another release came: the number taken for the version
+				// was a value after all.
+				delete(n.lits, k)
+				t.merge(p, l)
+				p.release = &releaseStat{varied: true}
+				return true
+			}
+		}
+	}
+	if p.release == nil {
+		if !releaseNumber(seg) || p.calls > 1 {
+			return false // a release seen from p's first call only
+		}
+		p.release = &releaseStat{first: strings.Clone(seg)}
+	}
+	s := p.release
+	if s.varied || seg != s.first || !more {
+		s.varied = true
+		return false
+	}
+	if s.calls++; s.calls < constantRelease || n.lits[seg] != nil || len(p.eps) != 0 {
+		return false
+	}
+	n.pchild = nil
+	p.param, p.key, p.name, p.kind, p.typed, p.release = false, s.first, "", Word, 0, nil
+	p.prefixes, p.formats, p.named = nil, nil, true
+	if n.lits == nil {
+		n.lits = make(map[string]*node, 4)
+	}
+	n.lits[p.key] = p
+	t.index(p)
+	t.retemplate(p)
+	return true
+}
+
 // leafLogOdds is -ln of the chance splitLeaf accepts that a value of a
 // parameter, called as the other values are, never led below it: e⁻¹⁰,
 // under 5·10⁻⁵ (the look is repeated as calls grow, over up to maxKnown

@@ -90,3 +90,45 @@ func TestCaseOutlier(t *testing.T) {
 		})
 	})
 }
+
+// TestConstantRelease: a release number that never changes over many
+// calls, with sub-resources below it, is the version of the API below it
+// (/almanac/2.4.0/tides/{id}), whichever sub-path came first; one that
+// changes, one seen a few times, one at the end of the path, or one after
+// a tag or release noun stays a value.
+func TestConstantRelease(t *testing.T) {
+	almanac := []string{
+		"/almanac/2.4.0/tides/5512", "/almanac/2.4.0/tides/881", "/almanac/2.4.0/moons", "/almanac/2.4.0/tides/4121/heights",
+	}
+	want := map[string]string{
+		"/almanac/2.4.0/tides/5512":         "/almanac/2.4.0/tides/{id}",
+		"/almanac/2.4.0/moons":              "/almanac/2.4.0/moons",
+		"/almanac/2.4.0/tides/4121/heights": "/almanac/2.4.0/tides/{id}/heights",
+	}
+	t.Run("constant", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, almanac, 8, want)
+	})
+	t.Run("few calls", func(t *testing.T) {
+		checkEveryOrderAtVolume(t, almanac, 2, map[string]string{
+			"/almanac/2.4.0/moons": "/almanac/{id}/moons",
+		})
+	})
+	t.Run("changing", func(t *testing.T) {
+		calls := repeat(8, almanac...)
+		calls = append(calls, "/almanac/2.5.1/moons")
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/almanac/2.4.0/moons": "/almanac/{id}/moons",
+			"/almanac/2.5.1/moons": "/almanac/{id}/moons",
+		})
+	})
+	t.Run("at the end of the path", func(t *testing.T) {
+		checkShuffledAtVolume(t, repeat(20, "/almanac/2.4.0", "/almanac/2.4.0/moons"), map[string]string{
+			"/almanac/2.4.0/moons": "/almanac/{id}/moons",
+		})
+	})
+	t.Run("after a release noun", func(t *testing.T) {
+		checkShuffledAtVolume(t, repeat(20, "/releases/2.4.0/notes", "/releases/2.4.0/assets"), map[string]string{
+			"/releases/2.4.0/notes": "/releases/{id}/notes",
+		})
+	})
+}
