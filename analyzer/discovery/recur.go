@@ -115,7 +115,7 @@ func seedTyped(p *node) {
 // splitLeaf takes one word out of parameter p, as a literal, when traffic
 // shows it is an operation or collection beside the parameter, not one of
 // its values: every call of it ends at it, disjointCalls or more, while
-// two or more other values (the typed values together count as one) lead
+// two or more other values (the typed values count as two) lead
 // to sub-paths below the parameter, so often that a value called as they
 // are would have been led below at least once with a chance of e⁻¹⁰ or
 // less: /coins/markets called over and over beside /coins/{id} whose
@@ -138,7 +138,7 @@ func (t *tree) splitLeaf(p *node) bool {
 	if i := caseOutlier(p); i >= 0 {
 		return t.takeOut(p, i)
 	}
-	if len(p.known)+btoi(p.tstat != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
+	if len(p.known)+2*btoi(p.tstat != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
 		return false
 	}
 	for i, s := range p.vstats {
@@ -157,7 +157,7 @@ func (t *tree) splitLeaf(p *node) bool {
 		}
 		var all, down int64
 		goers := 0
-		count := func(o valueStat) {
+		count := func(o valueStat, weight int) {
 			went := false
 			for _, c := range o.conts {
 				all += c.n
@@ -166,15 +166,15 @@ func (t *tree) splitLeaf(p *node) bool {
 					went = true
 				}
 			}
-			goers += btoi(went)
+			goers += weight * btoi(went)
 		}
 		for j, o := range p.vstats {
 			if j != i {
-				count(o)
+				count(o, 1)
 			}
 		}
 		if p.tstat != nil {
-			count(*p.tstat)
+			count(*p.tstat, 2) // typed values, many of them
 		}
 		// (1-q)^leaf, q the share of the others' calls that led below
 		// (estimated with one more call either way: a share seen as 1 in

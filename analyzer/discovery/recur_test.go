@@ -1,6 +1,9 @@
 package discovery
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 // TestSplitLeaf: a word called over and over that always ends where it is,
 // beside a parameter whose other values lead to sub-paths, is an endpoint
@@ -39,6 +42,24 @@ func TestSplitLeaf(t *testing.T) {
 		checkShuffledAtVolume(t, calls, map[string]string{
 			"/gadgets/tally":         "/gadgets/{name}",
 			"/gadgets/quintor/parts": "/gadgets/{name}/parts",
+		})
+	})
+	// Beside typed ids, some of them read with a sub-path, and slugs:
+	// the word read alone over and over is an operation (/bouts/ongoing).
+	t.Run("beside typed ids", func(t *testing.T) {
+		var calls []string
+		for i := range 32 {
+			id := strconv.Itoa(7100 + i*13)
+			calls = append(calls, "/bouts/"+id, "/bouts/"+id+"/fighters", "/bouts/tom-vs-kai-"+id, "/bouts/ongoing")
+		}
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/bouts/ongoing":         "/bouts/ongoing",
+			"/bouts/7100":            "/bouts/{id}",
+			"/bouts/7113/fighters":   "/bouts/{id}/fighters",
+			"/bouts/tom-vs-kai-7126": "/bouts/{id}",
+		})
+		checkShuffledAtVolume(t, calls[:4*12], map[string]string{
+			"/bouts/ongoing": "/bouts/{id}",
 		})
 	})
 	// A value named like the others (one family of names) stays one.
