@@ -182,7 +182,7 @@ func (t *tree) splitLeaf(p *node) bool {
 		if goers < 2 || all < disjointCalls || float64(leaf)*-math.Log(float64(all-down+1)/float64(all+2)) < leafLogOdds {
 			continue
 		}
-		t.takeLeaf(p, i, all-down)
+		t.takeLeaf(p, i, leaf, all-down)
 		return true
 	}
 	return false
@@ -249,13 +249,13 @@ func capsCode(w string) bool {
 	return letter
 }
 
-// takeLeaf makes word i of p, whose calls all ended at it, a literal beside
-// p that no rule merges back; the endpoints at p go with it when no other
-// value's call ended there (othersLeaf).
-func (t *tree) takeLeaf(p *node, i int, othersLeaf int64) {
+// takeLeaf makes word i of p, whose calls (leaf) all ended at it, a
+// literal beside p that no rule merges back; the endpoints at p go with it
+// when no other value's call ended there (othersLeaf).
+func (t *tree) takeLeaf(p *node, i int, leaf, othersLeaf int64) {
 	w := p.known[i]
 	l := t.newLit(p.parent, w)
-	l.calls, l.apart = p.vstats[i].calls, true
+	l.calls, l.apart = max(p.vstats[i].calls, leaf), true
 	if othersLeaf == 0 {
 		for _, e := range p.eps {
 			t.attach(l, e)
