@@ -14,6 +14,30 @@ import (
 // for demoteRelease to read that number as the API's version.
 const constantRelease = 16
 
+// recurState is what the recurrence rules keep on a parameter, allocated
+// when one of them first needs it.
+type recurState struct {
+	leafAt  int64        // p.calls at which splitLeaf looks again
+	tstat   *valueStat   // on a word parameter that holds typed values too, their continuations
+	release *releaseStat // on a parameter of release numbers, the one number it holds (demoteRelease)
+}
+
+// recur returns p's recurrence state, allocating it.
+func (p *node) recur() *recurState {
+	if p.rec == nil {
+		p.rec = &recurState{}
+	}
+	return p.rec
+}
+
+// tstat returns the typed values' continuations of p, nil when none.
+func (p *node) tstat() *valueStat {
+	if p.rec == nil {
+		return nil
+	}
+	return p.rec.tstat
+}
+
 // releaseStat is, on a parameter whose values are release numbers, the
 // first number it saw, how many calls carried it and went on below, and
 // whether another number came.
@@ -51,18 +75,18 @@ func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
 				// was a value after all.
 				delete(n.lits, k)
 				t.merge(p, l)
-				p.release = &releaseStat{varied: true}
+				p.recur().release = &releaseStat{varied: true}
 				return true
 			}
 		}
 	}
-	if p.release == nil {
+	if p.rec == nil || p.rec.release == nil {
 		if !releaseNumber(seg) || p.calls > 1 {
 			return false // a release seen from p's first call only
 		}
-		p.release = &releaseStat{first: strings.Clone(seg)}
+		p.recur().release = &releaseStat{first: strings.Clone(seg)}
 	}
-	s := p.release
+	s := p.rec.release
 	if s.varied || seg != s.first || !more {
 		s.varied = true
 		return false
@@ -71,7 +95,7 @@ func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
 		return false
 	}
 	n.pchild = nil
-	p.param, p.key, p.name, p.kind, p.typed, p.release = false, s.first, "", Word, 0, nil
+	p.param, p.key, p.name, p.kind, p.typed, p.rec = false, s.first, "", Word, 0, nil
 	p.prefixes, p.formats, p.named = nil, nil, true
 	if n.lits == nil {
 		n.lits = make(map[string]*node, 4)
@@ -95,21 +119,23 @@ func noteTyped(p *node, rest string) {
 	if p.kind != Mixed || len(p.known) == 0 || !mixedRule(p) || p.calls > mixedStop {
 		return
 	}
-	if p.tstat == nil {
-		p.tstat = &valueStat{}
+	r := p.recur()
+	if r.tstat == nil {
+		r.tstat = &valueStat{}
 	}
-	p.tstat.addCont(contKey(p, rest), 1)
+	r.tstat.addCont(contKey(p, rest), 1)
 }
 
 // seedTyped starts the typed values' row of parameter p, when a word
 // joins its typed values, with the calls they had: those that ended at p
 // and those that went on below it.
 func seedTyped(p *node) {
-	if p.tstat != nil || p.typed == 0 || p.calls > mixedStop {
+	if p.tstat() != nil || p.typed == 0 || p.calls > mixedStop {
 		return
 	}
-	p.tstat = &valueStat{}
-	noteMergedConts(p.tstat, p)
+	r := p.recur()
+	r.tstat = &valueStat{}
+	noteMergedConts(r.tstat, p)
 }
 
 // splitLeaf takes one word out of parameter p, as a literal, when traffic
@@ -129,7 +155,10 @@ func seedTyped(p *node) {
 // sub-resources, which this test allows for, as it compares shares). It
 // looks with splitMixed and reports whether a word was taken out.
 func (t *tree) splitLeaf(p *node) bool {
-	n := t.mixedDue(p, &p.leafAt)
+	if t.frozen || !mixedRule(p) || p.calls < disjointCalls || p.calls > mixedStop {
+		return false // mixedDue's gate, before the state is allocated
+	}
+	n := t.mixedDue(p, &p.recur().leafAt)
 	// A closed set of names is splitMixed's to judge first, with the
 	// whole table of continuations.
 	if n == nil || t.nodes >= t.cfg.MaxNodesPerHost {
@@ -138,7 +167,8 @@ func (t *tree) splitLeaf(p *node) bool {
 	if i := caseOutlier(p); i >= 0 {
 		return t.takeOut(p, i)
 	}
-	if len(p.known)+2*btoi(p.tstat != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
+	ts := p.tstat()
+	if len(p.known)+2*btoi(ts != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
 		return false
 	}
 	for i, s := range p.vstats {
@@ -173,8 +203,8 @@ func (t *tree) splitLeaf(p *node) bool {
 				count(o, 1)
 			}
 		}
-		if p.tstat != nil {
-			count(*p.tstat, 2) // typed values, many of them
+		if ts != nil {
+			count(*ts, 2) // typed values, many of them
 		}
 		// (1-q)^leaf, q the share of the others' calls that led below
 		// (estimated with one more call either way: a share seen as 1 in
@@ -216,7 +246,7 @@ func caseOutlier(p *node) int {
 	for _, c := range p.vstats[out].conts {
 		calls += c.n
 		k1, _, _ := strings.Cut(c.key, "/")
-		if c.key == "" || p.tstat == nil || !slices.ContainsFunc(p.tstat.conts, func(x contStat) bool { return strings.HasPrefix(x.key, k1+"/") }) {
+		if c.key == "" || p.tstat() == nil || !slices.ContainsFunc(p.tstat().conts, func(x contStat) bool { return strings.HasPrefix(x.key, k1+"/") }) {
 			continue
 		}
 		shared := false

@@ -59,17 +59,15 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
-	named   bool         // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
-	varied  bool         // a word parameter entered by a word other than known[0] (noteEntry)
-	shared  bool         // two of its words took one continuation (noteValue): values, vstats no longer kept
-	mixedAt int64        // p.calls at which splitMixed looks again (mixed.go)
-	offAt   int64        // p.calls at which splitOff looks again (mixed.go)
-	leafAt  int64        // p.calls at which splitLeaf looks again (recur.go)
-	tstat   *valueStat   // on a word parameter that holds typed values too, their continuations (recur.go)
-	release *releaseStat // on a parameter of release numbers, the one number it holds (demoteRelease)
-	deepAt  int          // t.nodes when deepTenants last found nothing below this position (mixed.go)
-	typed   uint16       // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
-	apart   bool         // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
+	named   bool        // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool        // a word parameter entered by a word other than known[0] (noteEntry)
+	shared  bool        // two of its words took one continuation (noteValue): values, vstats no longer kept
+	mixedAt int64       // p.calls at which splitMixed looks again (mixed.go)
+	offAt   int64       // p.calls at which splitOff looks again (mixed.go)
+	deepAt  int         // t.nodes when deepTenants last found nothing below this position (mixed.go)
+	typed   uint16      // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
+	apart   bool        // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
+	rec     *recurState // what the recurrence rules keep (recur.go), nil until one needs it
 }
 
 const (
