@@ -169,7 +169,9 @@
 // end at it, many times, while the parameter's other values (typed values
 // among them) lead to sub-paths below it, is an endpoint of its own
 // (/coins/markets beside /coins/{id}/market_chart; a value named like the
-// others, red-zorblax beside blue-zorblax, stays one); the one lower-case
+// others, red-zorblax beside blue-zorblax, stays one), and so is a word
+// whose calls all go on to a sub-path of its own while the others' mostly
+// end at them (/labels/rush_printer/{id} beside /labels/{id}); the one lower-case
 // word among values written as codes without lower case, called over and
 // over, is a name of the API (/obs/geo/recent beside /obs/US-CA/recent);
 // and a release number that never changes over 16 calls, each with more

@@ -112,6 +112,10 @@ func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
 // values).
 const leafLogOdds = 10.0
 
+// belowCalls is how many calls a word must have taken, all below it, for
+// ownBelow.
+const belowCalls = 4
+
 // noteTyped records one call through a typed value of parameter p (an
 // integer, UUID or token beside the words p holds) whose path continues
 // with rest: the typed values' continuations, as one row, for splitLeaf.
@@ -159,16 +163,16 @@ func (t *tree) splitLeaf(p *node) bool {
 		return false // mixedDue's gate, before the state is allocated
 	}
 	n := t.mixedDue(p, &p.recur().leafAt)
-	// A closed set of names is splitMixed's to judge first, with the
-	// whole table of continuations.
 	if n == nil || t.nodes >= t.cfg.MaxNodesPerHost {
 		return false
 	}
 	if i := caseOutlier(p); i >= 0 {
 		return t.takeOut(p, i)
 	}
+	// A closed set of words is splitMixed's to judge first, with the
+	// whole table of continuations (it judges no typed values).
 	ts := p.tstat()
-	if len(p.known)+2*btoi(ts != nil) < 3 || len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
+	if len(p.known)+2*btoi(ts != nil) < 3 || p.kind == Word && len(p.known) <= maxClosedValues && p.calls < mixedMinCalls {
 		return false
 	}
 	for i, s := range p.vstats {
@@ -182,6 +186,9 @@ func (t *tree) splitLeaf(p *node) bool {
 			}
 		}
 		w := p.known[i]
+		if below && leaf == 0 && t.ownBelow(p, i, ts) {
+			return t.takeOut(p, i)
+		}
 		if below || leaf < disjointCalls || n.lits[w] != nil || valueWord(w) || sharesPart(w, p.known) {
 			continue
 		}
@@ -277,6 +284,61 @@ func capsCode(w string) bool {
 		}
 	}
 	return letter
+}
+
+// ownBelow reports whether every call of word i of p went on below it, to
+// sub-paths (first segment) no other value of p took, belowCalls times or
+// more, while the other values' calls ended at them so often that a value
+// called as they are would have ended at it once with a chance of e⁻¹⁰ or
+// less: /labels/rush_printer/{id} beside /labels/{id} read alone. The
+// mirror of the leaf test; takeOut moves the word's own sub-paths with it.
+func (t *tree) ownBelow(p *node, i int, ts *valueStat) bool {
+	s := p.vstats[i]
+	w := p.known[i]
+	if s.contOver || p.parent.lits[w] != nil || valueWord(w) || sharesPart(w, p.known) {
+		return false
+	}
+	var mine int64
+	for _, c := range s.conts {
+		mine += c.n
+	}
+	if mine < belowCalls {
+		return false
+	}
+	var all, down int64
+	others := 0
+	count := func(o valueStat) bool {
+		for _, c := range o.conts {
+			all += c.n
+			if c.key == "" {
+				continue
+			}
+			down += c.n
+			k1, _, _ := strings.Cut(c.key, "/")
+			if c.n > 1 && slices.ContainsFunc(s.conts, func(x contStat) bool { return strings.HasPrefix(x.key, k1+"/") }) {
+				// A sub-path of its own only (a call the tree read before
+				// the sub-path's literal existed may count once under {}).
+				return false
+			}
+		}
+		return !o.contOver
+	}
+	for j, o := range p.vstats {
+		if j != i {
+			if !count(o) {
+				return false
+			}
+			others++
+		}
+	}
+	if ts != nil {
+		if !count(*ts) {
+			return false
+		}
+		others += 2
+	}
+	// q^mine, q the share of the others' calls that went on below.
+	return others >= 2 && all >= disjointCalls && float64(mine)*-math.Log(float64(down+1)/float64(all+2)) >= leafLogOdds
 }
 
 // takeLeaf makes word i of p, whose calls (leaf) all ended at it, a

@@ -153,3 +153,41 @@ func TestConstantRelease(t *testing.T) {
 		})
 	})
 }
+
+// TestOwnBelow: a word whose calls all go on to a sub-path of its own,
+// beside typed ids read alone or with sub-paths of theirs, is an
+// operation with its own sub-resources (/stamps/quad_sheet/{id} beside
+// /stamps/{id} and /stamps/{id}/history), whichever came first; seen a few
+// times, or taking a sub-path the ids take too, it stays a value.
+func TestOwnBelow(t *testing.T) {
+	calls := func(reps int, word string) []string {
+		var out []string
+		for i := range reps {
+			id := strconv.Itoa(5300 + i*7)
+			out = append(out, "/stamps/"+id, "/stamps/"+word+"/"+id, "/stamps/"+id+"/history")
+		}
+		return out
+	}
+	t.Run("own sub-path", func(t *testing.T) {
+		checkShuffledAtVolume(t, calls(20, "quad_sheet"), map[string]string{
+			"/stamps/quad_sheet/5300": "/stamps/quad_sheet/{id}",
+			"/stamps/5307":            "/stamps/{id}",
+			"/stamps/5314/history":    "/stamps/{id}/history",
+		})
+	})
+	t.Run("few calls", func(t *testing.T) {
+		checkShuffledAtVolume(t, calls(3, "quad_sheet"), map[string]string{
+			"/stamps/quad_sheet/5300": "/stamps/{id}/{id2}",
+		})
+	})
+	t.Run("a sub-path the ids take", func(t *testing.T) {
+		var out []string
+		for i := range 20 {
+			id := strconv.Itoa(5300 + i*7)
+			out = append(out, "/stamps/"+id, "/stamps/quad_sheet/history", "/stamps/"+id+"/history")
+		}
+		checkShuffledAtVolume(t, out, map[string]string{
+			"/stamps/quad_sheet/history": "/stamps/{id}/history",
+		})
+	})
+}
