@@ -1119,7 +1119,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && t.splitLeaf(n) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -1247,7 +1247,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && t.splitLeaf(n) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
 		return t.rewalk(path, depth)
 	}
 	return n
