@@ -165,6 +165,19 @@
 // (/search/authors.json) is a collection, not a value; and a new word
 // with a sub-path still to come is judged when that sub-path arrives.
 //
+// Traffic's recurrence (recur.go): a word of a parameter whose calls all
+// end at it, many times, while the parameter's other values (typed values
+// among them) lead to sub-paths below it, is an endpoint of its own
+// (/coins/markets beside /coins/{id}/market_chart; a value named like the
+// others, red-zorblax beside blue-zorblax, stays one), and so is a word
+// whose calls all go on to a sub-path of its own while the others' mostly
+// end at them (/labels/rush_printer/{id} beside /labels/{id}); the one lower-case
+// word among values written as codes without lower case, called over and
+// over, is a name of the API (/obs/geo/recent beside /obs/US-CA/recent);
+// and a release number that never changes over 16 calls, each with more
+// path below it, after a literal that names no releases, is the API's
+// version (/catalog/1.0.0/search), until another release arrives there.
+//
 // camelCase compounds led by a reserved word (lastBuild, nextToken) are
 // operations and never join a parameter; a lookup by a field (by-email,
 // by_name, byUsername) stays literal, takes part in no sibling rule, and

@@ -89,10 +89,11 @@ func nextSeg(rest string) (string, string) {
 }
 
 // mixedRule reports whether p is a word parameter whose continuations are
-// kept (splitMixed, splitOff): one made by the statistical rule or a
-// lexical one, with every value known.
+// kept (splitMixed, splitOff, splitLeaf): one made by the statistical rule
+// or a lexical one, with every value known (and typed values beside, for
+// splitLeaf).
 func mixedRule(p *node) bool {
-	return p.kind == Word && (p.rule == ruleNone || lexicalRule(p.rule)) && p.values <= maxKnown && p.values == len(p.known)
+	return (p.kind == Word || p.kind == Mixed) && (p.rule == ruleNone || lexicalRule(p.rule)) && p.values <= maxKnown && p.values == len(p.known)
 }
 
 // noteCont records one call through value v of p whose path continues

@@ -65,14 +65,15 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
-	named   bool   // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
-	varied  bool   // a word parameter entered by a word other than known[0] (noteEntry)
-	shared  bool   // two of its words took one continuation (noteValue): values, vstats no longer kept
-	mixedAt int64  // p.calls at which splitMixed looks again (mixed.go)
-	offAt   int64  // p.calls at which splitOff looks again (mixed.go)
-	deepAt  int    // t.nodes when deepTenants last found nothing below this position (mixed.go)
-	typed   uint16 // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
-	apart   bool   // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
+	named   bool        // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
+	varied  bool        // a word parameter entered by a word other than known[0] (noteEntry)
+	shared  bool        // two of its words took one continuation (noteValue): values, vstats no longer kept
+	mixedAt int64       // p.calls at which splitMixed looks again (mixed.go)
+	offAt   int64       // p.calls at which splitOff looks again (mixed.go)
+	deepAt  int         // t.nodes when deepTenants last found nothing below this position (mixed.go)
+	typed   uint16      // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
+	apart   bool        // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
+	rec     *recurState // what the recurrence rules keep (recur.go), nil until one needs it
 }
 
 const (
@@ -1134,7 +1135,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -1164,6 +1165,10 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
+			noteTyped(n, rest)
+			if t.demoteRelease(n, seg, strings.Trim(rest, "/") != "") {
+				return t.rewalk(path, depth) // a release that never changes is the API's version (recur.go)
+			}
 			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
 			t.addFormat(n, seg)
 			addSuffix(n, seg)
@@ -1278,7 +1283,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
 		return t.rewalk(path, depth)
 	}
 	return n
@@ -1526,6 +1531,9 @@ func (t *tree) setKind(p *node, k Kind) {
 	}
 	if p.kind == k || p.kind == Mixed {
 		return
+	}
+	if k == Word {
+		seedTyped(p) // the calls its typed values had (recur.go)
 	}
 	p.kind = Mixed
 	t.retemplate(p)

@@ -392,7 +392,8 @@ func (s *valueStat) addKid(k string) {
 // as one of its values, what src had seen: its calls, the calls that
 // ended at it and its children.
 func noteMerged(dst, src *node) {
-	if dst.kind != Word || dst.values > maxClosedValues {
+	seedTyped(dst) // the typed values' calls, before src's sub-tree joins (recur.go)
+	if dst.kind != Word && dst.kind != Mixed && dst.typed == 0 || dst.values > maxClosedValues {
 		return
 	}
 	i := slices.Index(dst.known, src.key)
