@@ -321,27 +321,6 @@ func (t *tree) literalRelease(c *node, seg string) {
 	t.retemplate(p)
 }
 
-// constantReleaseCalls is how many calls a token parameter below a
-// literal word must take with one same release, and no other value, to
-// show that the release is a version of the API, not a value: twice the
-// constantCalls that show a word taken for a value to be a name.
-const constantReleaseCalls = 2 * constantCalls
-
-// constantRelease turns n's token parameter into the literal release it
-// only ever held once it took constantReleaseCalls calls with it and has
-// sub-paths (/api/v1/catalog/1.0.0/search: the catalog API's version in
-// every call). Releases of packages vary from call to call; a version of
-// the API does not. It reports whether the tree changed.
-func (t *tree) constantRelease(n *node) bool {
-	p := n.pchild
-	if t.frozen || p == nil || n.param || n.parent == nil || p.typed != 1<<Token || p.release == "" || p.release == variedRelease ||
-		p.calls < constantReleaseCalls || len(p.lits)+boolInt(p.pchild != nil) == 0 || len(p.formats) != 1 {
-		return false
-	}
-	t.literalRelease(n, p.release)
-	return true
-}
-
 // reservedFile reports whether w is a reserved word in a data format
 // (last.json, search.json, count.xml): the operation or singleton the
 // word names, answered in that format, as valueShaped reads count.json.

@@ -211,14 +211,14 @@ func TestSharedRelease(t *testing.T) {
 	})
 }
 
-// TestConstantRelease: a release that a position below a literal word
-// keeps over constantReleaseCalls calls, with sub-paths, is the API's
+// TestReleaseKeptIsVersion: a release that a position below a literal word
+// keeps over constantRelease calls (demoteRelease, recur.go), with sub-paths, is the API's
 // version (/v2/ledger/4.0.2/entries/{id}); in the given order and
 // reversed. Two releases taking turns, or one at the end of a path (a
 // package's download), stay values however often they come.
-func TestConstantRelease(t *testing.T) {
+func TestReleaseKeptIsVersion(t *testing.T) {
 	var paths []string
-	for i := range constantReleaseCalls + 4 {
+	for i := range constantRelease + 4 {
 		paths = append(paths,
 			"/v2/ledger/4.0.2/entries/"+strconv.Itoa(1000+i),
 			"/dl/gizmo/2.3.4",

@@ -1173,9 +1173,6 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			t.addFormat(n, seg)
 			addSuffix(n, seg)
 			noteRelease(n, seg)
-			if n.release != "" && t.constantRelease(n.parent) {
-				return t.rewalk(path, depth) // the release is the API's version (shapes.go)
-			}
 			if created && n.parent.parent != nil && !n.parent.param && t.demoteFile(n.parent.parent) {
 				return t.rewalk(path, depth) // instances written as files beside a file taken for a value (volume.go)
 			}
