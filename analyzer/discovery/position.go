@@ -108,8 +108,15 @@ func (t *tree) scopedDue(n *node) bool {
 }
 
 // minMirrored is how many sub-paths with a literal two versions must share
-// for mirroredVersions.
-const minMirrored = 3
+// for mirroredVersions, and minMirroredServed how many of them must be
+// endpoints served below both: services of one API may share a
+// resource's path (/rsv/v1/hotels/{id}/reservations and
+// /fof/v1/hotels/{id}/reservations/{id}/checkIns) but each serves its own
+// operations on it.
+const (
+	minMirrored       = 3
+	minMirroredServed = 2
+)
 
 // mirroredVersions merges into a parameter the words below literal n that
 // each lead to nothing but one same version, below which the versions
@@ -165,6 +172,9 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 				}
 				if lit {
 					sigs = append(sigs, pre)
+					if len(x.eps) != 0 {
+						sigs = append(sigs, "="+pre) // an endpoint is served here
+					}
 				}
 				for k2, c2 := range x.lits {
 					walk(c2, pre+"/"+k2, lit || Classify(k2) == Word, depth+1)
@@ -185,13 +195,17 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 			if i == j || a.ver != b.ver {
 				continue
 			}
-			shared := 0
+			shared, served := 0, 0
 			for _, x := range a.sigs {
 				if slices.Contains(b.sigs, x) {
-					shared++
+					if x[0] == '=' {
+						served++
+					} else {
+						shared++
+					}
 				}
 			}
-			if shared >= minMirrored {
+			if shared >= minMirrored && served >= minMirroredServed {
 				words = append(words, a.w)
 				break
 			}

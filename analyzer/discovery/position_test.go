@@ -192,6 +192,18 @@ func TestMirroredVersions(t *testing.T) {
 			"/platform/users/me":                     "/platform/users/me",
 		})
 	})
+	t.Run("services on one resource", func(t *testing.T) {
+		// Each service serves its own operations on the shared inns.
+		checkEveryOrderAtVolume(t, []string{
+			"/book/v1/inns/LAKE02/bookings", "/book/v1/inns/HILL7/bookings/551902",
+			"/desk/v1/inns/LAKE02/bookings/551902/arrivals", "/desk/v1/inns/DUNE1/bookings/88123/departures",
+			"/rate/v1/inns/HILL7/availability",
+		}, 8, map[string]string{
+			"/book/v1/inns/LAKE02/bookings":                 "/book/v1/inns/{id}/bookings",
+			"/book/v1/inns/HILL7/bookings/551902":           "/book/v1/inns/{id}/bookings/{id2}",
+			"/desk/v1/inns/LAKE02/bookings/551902/arrivals": "/desk/v1/inns/{id}/bookings/{id2}/arrivals",
+		})
+	})
 	t.Run("other versions", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, []string{
 			"/cricket/free/v2/matches/5521/scorecard", "/cricket/free/v2/players/77/profile",
