@@ -113,9 +113,11 @@ func (t *tree) scopedDue(n *node) bool {
 // resource's path (/rsv/v1/hotels/{id}/reservations and
 // /fof/v1/hotels/{id}/reservations/{id}/checkIns) but each serves its own
 // operations on it.
+// Endpoints are read down to maxServedDepth segments below the version.
 const (
 	minMirrored       = 3
 	minMirroredServed = 2
+	maxServedDepth    = 6
 )
 
 // mirroredVersions merges into a parameter the words below literal n that
@@ -135,9 +137,9 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 		return false
 	}
 	type cand struct {
-		w    *node
-		ver  string
-		sigs []string
+		w            *node
+		ver          string
+		sigs, served []string
 	}
 	// A first pass without allocating: two words must lead to one version.
 	var vers [8]string
@@ -164,17 +166,17 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 			continue
 		}
 		for vk, v := range c.lits {
-			var sigs []string
+			var sigs, served []string
 			var walk func(x *node, pre string, lit bool, depth int)
 			walk = func(x *node, pre string, lit bool, depth int) {
-				if depth > 3 || len(sigs) == maxSigs {
+				if depth > maxServedDepth {
 					return
 				}
-				if lit {
+				if lit && depth <= 3 && len(sigs) < maxSigs {
 					sigs = append(sigs, pre)
-					if len(x.eps) != 0 {
-						sigs = append(sigs, "="+pre) // an endpoint is served here
-					}
+				}
+				if lit && len(x.eps) != 0 && len(served) < maxSigs {
+					served = append(served, pre) // an endpoint is served here
 				}
 				for k2, c2 := range x.lits {
 					walk(c2, pre+"/"+k2, lit || Classify(k2) == Word, depth+1)
@@ -185,7 +187,7 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 			}
 			walk(v, "", false, 0)
 			if len(sigs) >= minMirrored {
-				cands = append(cands, cand{c, vk, sigs})
+				cands = append(cands, cand{c, vk, sigs, served})
 			}
 		}
 	}
@@ -198,11 +200,12 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 			shared, served := 0, 0
 			for _, x := range a.sigs {
 				if slices.Contains(b.sigs, x) {
-					if x[0] == '=' {
-						served++
-					} else {
-						shared++
-					}
+					shared++
+				}
+			}
+			for _, x := range a.served {
+				if slices.Contains(b.served, x) {
+					served++
 				}
 			}
 			if shared >= minMirrored && served >= minMirroredServed {
