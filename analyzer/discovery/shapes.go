@@ -152,8 +152,8 @@ func wordFile(w string) uint16 {
 // format (content.json beside content.csv): one resource in two
 // representations, not two values (representation).
 func fileOperation(p *node, w string) bool {
-	if p == nil {
-		return false
+	if p == nil || strings.IndexByte(w, '.') < 0 {
+		return false // scripts and data files have an extension
 	}
 	if scriptFile(w) {
 		return true
