@@ -817,13 +817,20 @@ func (t *tree) takeOut(p *node, i int) bool {
 		}
 		p.eps = nil
 	}
+	t.dropKnown(p, i, l)
+	return true
+}
+
+// dropKnown removes p's i-th known value, split off as literal l beside p,
+// with its statistics and samples.
+func (t *tree) dropKnown(p *node, i int, l *node) {
+	w := p.known[i]
 	p.known = slices.Delete(p.known, i, i+1)
 	p.vstats = slices.Delete(p.vstats, i, i+1)
 	p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
 	p.values--
 	t.retemplate(l)
 	t.splits++
-	return true
 }
 
 // maxSigs bounds the sub-paths deepTenants reads below one word, and
@@ -893,13 +900,7 @@ func (t *tree) deepTenants(n *node) bool {
 			if i == j {
 				continue
 			}
-			shared := 0
-			for _, x := range a.sigs {
-				if slices.Contains(b.sigs, x) {
-					shared++
-				}
-			}
-			if shared >= deepShared {
+			if sharedCount(a.sigs, b.sigs) >= deepShared {
 				words = append(words, a.w)
 				break
 			}
@@ -910,4 +911,15 @@ func (t *tree) deepTenants(n *node) bool {
 	}
 	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
 	return t.promoteInstances(n, words, ruleTenant)
+}
+
+// sharedCount is how many of a's sub-path signatures b holds too.
+func sharedCount(a, b []string) int {
+	n := 0
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			n++
+		}
+	}
+	return n
 }

@@ -197,18 +197,7 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 			if i == j || a.ver != b.ver {
 				continue
 			}
-			shared, served := 0, 0
-			for _, x := range a.sigs {
-				if slices.Contains(b.sigs, x) {
-					shared++
-				}
-			}
-			for _, x := range a.served {
-				if slices.Contains(b.served, x) {
-					served++
-				}
-			}
-			if shared >= minMirrored && served >= minMirroredServed {
+			if sharedCount(a.sigs, b.sigs) >= minMirrored && sharedCount(a.served, b.served) >= minMirroredServed {
 				words = append(words, a.w)
 				break
 			}

@@ -354,12 +354,7 @@ func (t *tree) takeLeaf(p *node, i int, leaf, othersLeaf int64) {
 		}
 		p.eps = nil
 	}
-	p.known = slices.Delete(p.known, i, i+1)
-	p.vstats = slices.Delete(p.vstats, i, i+1)
-	p.samples = slices.DeleteFunc(p.samples, func(x string) bool { return x == w })
-	p.values--
-	t.retemplate(l)
-	t.splits++
+	t.dropKnown(p, i, l)
 }
 
 // sharesPart reports whether compound w shares a part of three letters or
