@@ -67,15 +67,19 @@ func productWord(n *node) bool {
 	return !pluralNoun(n.key) && !systemName(n.key)
 }
 
-// numbersAt reports whether the API keeps numbers at n's children's
-// position: an integer parameter under n or under any word of the root,
-// or another number than seg under n.
+// numbersAt reports whether the API keeps ids at n's children's
+// position: a parameter under n, an integer parameter under any word of
+// the root,
+// another number than seg under n, or any other literal under n (a
+// product's version leads to the whole product, so nothing sits beside
+// it; a collection has its operations beside its ids: /pet/findByStatus
+// beside /pet/1/uploadImage).
 func numbersAt(n *node, seg string) bool {
-	if intParam(n.pchild) {
+	if n.pchild != nil {
 		return true
 	}
 	for k := range n.lits {
-		if k != seg && Classify(k) == Integer {
+		if k != seg {
 			return true
 		}
 	}
@@ -94,26 +98,40 @@ func intParam(p *node) bool {
 
 // unversion returns to a parameter the one-digit numbers bareVersion read
 // as a product's version under the words of the root, once the API shows
-// numbers at that position (numbersAt): p is the integer parameter just
-// made under a word of the root. It reports whether the tree changed.
+// ids at that position (numbersAt): p is the typed parameter just made
+// under a word of the root; an integer one speaks for every word of the
+// root, another for its own. It reports whether the tree changed.
 func (t *tree) unversion(p *node) bool {
-	if t.frozen || !p.param || p.typed&(1<<Integer) == 0 || p.parent == nil || p.parent.parent == nil || p.parent.parent.parent != nil {
+	if t.frozen || !p.param || p.parent == nil || p.parent.parent == nil || p.parent.parent.parent != nil {
 		return false
+	}
+	if p.typed&(1<<Integer) == 0 {
+		return t.unversionAt(p.parent)
 	}
 	changed := false
 	for _, r := range p.parent.parent.lits {
-		if !productWord(r) {
-			continue
+		changed = t.unversionAt(r) || changed
+	}
+	return changed
+}
+
+// unversionAt returns to a parameter the one-digit numbers under word n
+// of the root that are no longer read as versions (numbersAt: n just took
+// a literal beside the number, or the API an integer parameter). It
+// reports whether the tree changed.
+func (t *tree) unversionAt(n *node) bool {
+	if t.frozen || !productWord(n) {
+		return false
+	}
+	changed := false
+	for k, l := range n.lits {
+		if len(k) != 1 || Classify(k) != Integer || versionLit(l) {
+			continue // a version by another rule (/ws/2/artist: a short API prefix) stays
 		}
-		for k, l := range r.lits {
-			if len(k) != 1 || Classify(k) != Integer || versionLit(l) {
-				continue // a version by another rule (/ws/2/artist: a short API prefix) stays
-			}
-			q := t.paramChild(r, Integer)
-			delete(r.lits, k)
-			t.merge(q, l)
-			changed = true
-		}
+		q := t.paramChild(n, Integer)
+		delete(n.lits, k)
+		t.merge(q, l)
+		changed = true
 	}
 	return changed
 }

@@ -65,8 +65,10 @@ func TestYearAfterPrefix(t *testing.T) {
 // keeps numbers after the words of the root has ids there: a plural
 // collection (/users/1/posts), integer ids under any word of the root
 // (/ranking/0/entries beside /painter/31/works, in any order), two
-// numbers under one word (/kiosk/1/menu, /kiosk/2/menu), a number that
-// ends the path (/pages/2).
+// numbers under one word (/kiosk/1/menu, /kiosk/2/menu), a word or an id
+// beside the number (/parcel/track beside /parcel/1/labels: a product's
+// version leads to the whole product), a number that ends the path
+// (/pages/2).
 func TestProductVersion(t *testing.T) {
 	checkEveryOrder(t, []string{
 		"/geo/3/lookup", "/geo/3/reverse", "/fax/1/send",
@@ -84,6 +86,13 @@ func TestProductVersion(t *testing.T) {
 			"/painter/31/works":   "/painter/{id}/works",
 			"/ranking/0/entries":  "/ranking/{id}/entries",
 			"/ranking/0/painters": "/ranking/{id}/painters",
+		})
+		checkEveryOrder(t, []string{
+			"/parcel/1/labels", "/parcel/track", "/crate/3/contents", "/crate/K7Q2ZP9XW4/contents",
+		}, map[string]string{
+			"/parcel/1/labels":  "/parcel/{id}/labels",
+			"/parcel/track":     "/parcel/track",
+			"/crate/3/contents": "/crate/{id}/contents",
 		})
 		checkEveryOrder(t, []string{
 			"/kiosk/1/menu", "/kiosk/2/menu", "/users/1/posts", "/pages/2", "/issues/1/comments", "/issues/2/comments",

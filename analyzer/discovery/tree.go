@@ -1168,7 +1168,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if k == Integer && created && t.unversion(n) {
+			if created && t.unversion(n) {
 				return t.rewalk(path, depth) // the root's words keep numbers there: ids, not versions (bareversion.go)
 			}
 			noteTyped(n, rest)
@@ -1243,6 +1243,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		c := t.newLit(n, seg)
+		if n.parent == t.root && len(n.lits) == 2 && t.unversionAt(n) {
+			return t.rewalk(path, depth) // a word beside the number: a collection's operation, not a product's version (bareversion.go)
+		}
 		if k == Version && !n.param && t.demoteNamed(n.key) {
 			return t.rewalk(path, depth) // n names a service of the API (volume.go)
 		}
