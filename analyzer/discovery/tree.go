@@ -1025,7 +1025,7 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
-	if k == Integer && bareVersion(parent, seg, more) {
+	if k == Integer && (len(seg) == 1 || len(seg) == 4) && bareVersion(parent, seg, more) {
 		return Version // /api/2014/classes, /search/2/geocode (bareversion.go)
 	}
 	if (k == Integer && (len(seg) <= 2 || dateStamp(seg)) || k == Date && len(seg) <= 10) && !parent.param &&
