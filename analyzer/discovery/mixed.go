@@ -857,7 +857,7 @@ const (
 // 16th call through a word of n, when the tree changed since its last
 // look, and reports whether any word was merged.
 func (t *tree) deepTenants(n *node) bool {
-	if n.param || n.promoted || n.deepAt == t.nodes || !(n.parent == nil || namespaceWord(n.key) || Classify(n.key) == Version) || len(n.lits) < 2 {
+	if n.param || n.promoted || n.deepAt == t.nodes || !(n.parent == nil || namespaceWord(n.key) || versionLit(n)) || len(n.lits) < 2 {
 		return false
 	}
 	n.deepAt = t.nodes // the same tree gives the same answer: look again once it grew or shrank

@@ -64,7 +64,7 @@ func localeValue(n *node, w, rest string) bool {
 	if n.param || n.parent == nil || !localeCode(w) || strings.Trim(rest, "/") == "" {
 		return false
 	}
-	return Classify(n.key) == Version || versionAt(n.parent, n.key)
+	return versionLit(n) || versionAt(n.parent, n.key)
 }
 
 // scopedCalls times minSiblings is the number of calls a parameter

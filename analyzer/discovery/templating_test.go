@@ -174,6 +174,8 @@ func FuzzObserve(f *testing.F) {
 		"/hub/gadgets/rest/owners/7c0e0000-51aa-4b2e-9d3f-0a1b2c3d0000/gadgets", "/hub/gadgets/rest/gadgets",
 		// round 8: a letter code after a number, snake_case names, coordinate pairs
 		"/svc/ExchangeRates/2019/JPY", "/feature_flags/dark_mode_rollout", "/geo/near/12.5/-7.25", "/geo/near/1.0/+", "/geo/1.2//-.",
+		// round 14: versions written as bare numbers, and the ids that return them to a parameter
+		"/quill/3/inks/sepia", "/quill/3/nibs", "/rest/2019/spellbooks/frost-nova", "/quill/track", "/painter/31/works", "/1/ledgers/x",
 	} {
 		f.Add(p, "", []byte(nil))
 	}

@@ -1025,6 +1025,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
+	if k == Integer && (len(seg) == 1 || len(seg) == 4) && bareVersion(parent, seg, more) {
+		return Version // /api/2014/classes, /search/2/geocode (bareversion.go)
+	}
 	if (k == Integer && (len(seg) <= 2 || dateStamp(seg)) || k == Date && len(seg) <= 10) && !parent.param &&
 		(parent.parent == nil || namespaceWord(parent.key) || more && apiPrefix(parent)) {
 		return Version
@@ -1165,6 +1168,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
+			if created && t.unversion(n) {
+				return t.rewalk(path, depth) // the root's words keep numbers there: ids, not versions (bareversion.go)
+			}
 			noteTyped(n, rest)
 			if t.demoteRelease(n, seg, strings.Trim(rest, "/") != "") {
 				return t.rewalk(path, depth) // a release that never changes is the API's version (recur.go)
@@ -1237,6 +1243,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue
 		}
 		c := t.newLit(n, seg)
+		if n.parent == t.root && len(n.lits) == 2 && t.unversionAt(n) {
+			return t.rewalk(path, depth) // a word beside the number: a collection's operation, not a product's version (bareversion.go)
+		}
 		if k == Version && !n.param && t.demoteNamed(n.key) {
 			return t.rewalk(path, depth) // n names a service of the API (volume.go)
 		}
@@ -1736,7 +1745,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
-	namespace := n == t.root || n.param || namespaceWord(n.key) || Classify(n.key) == Version || versionAt(n.parent, n.key)
+	namespace := n == t.root || n.param || namespaceWord(n.key) || versionLit(n) || versionAt(n.parent, n.key)
 	// A shared literal sub-path (/orgs/X/members for several X) is strong
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
@@ -2679,7 +2688,7 @@ func (t *tree) volumeJoins(n, c *node, ends bool) bool {
 	if p == nil || p.kind != Word || p.values < t.cfg.MinSiblings || c.param || c.apart {
 		return false
 	}
-	if n == t.root || namespaceWord(n.key) || Classify(n.key) == Version || apiPrefix(n) {
+	if n == t.root || namespaceWord(n.key) || versionLit(n) || apiPrefix(n) {
 		return false
 	}
 	key := t.nodes<<16 | p.values&0xffff

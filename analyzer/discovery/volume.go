@@ -216,7 +216,7 @@ const maxTenantScan = 64
 // words and API prefixes (/api/users beside /admin/users) take no part.
 // It returns nil when fewer than two words qualify.
 func tenants(n *node, words []*node) []*node {
-	if n.param || !(n.parent == nil || namespaceWord(n.key) || Classify(n.key) == Version) {
+	if n.param || !(n.parent == nil || namespaceWord(n.key) || versionLit(n)) {
 		return nil
 	}
 	var cands []*node

@@ -1,0 +1,137 @@
+package discovery
+
+// Versions written as bare numbers (session 10, round 14). A number
+// after the root or an API prefix is the API's version (classifyAt:
+// /2/tweets, /rest/api/3/issue); the rules that read "after a version"
+// must know it too, or the resource names below it are read as values
+// (Honeycomb's /1/datasets, /1/markers, /1/auth became /1/{name}).
+
+// versionLit reports whether n is a literal that names the API's version:
+// written as one (v1, 2.0) or a number its position reads as one (/1/,
+// /api/2014/). The number's test runs only on integer keys.
+func versionLit(n *node) bool {
+	if n == nil || n.param {
+		return false
+	}
+	switch Classify(n.key) {
+	case Version:
+		return true
+	case Integer:
+		return n.parent != nil && classifyAt(n.parent, n.key, true) == Version
+	}
+	return false
+}
+
+// bareVersion reports whether integer seg, below literal parent and with
+// more path after it, is the API's version written as a bare number:
+// classifyAt's hook for the positions where a version may sit and
+// classifyAt's own rule (one or two digits after the root or an API
+// prefix) does not reach.
+//
+//   - A year after an API prefix (/api/2014/classes, /rest/2019/...): a
+//     collection name follows an API prefix, never an instance, so a
+//     number there is a version however it is written; a year is how
+//     some APIs date their editions.
+//   - One digit after a product or service word right under the root
+//     (/search/2/geocode, /routing/1/calculateRoute, /whatsapp/1/message):
+//     APIs made of several products version each product. An id is
+//     told from it by what the API shows at that position: a plural
+//     names a collection (/users/1/posts), and a number beside it (a
+//     parameter or another number under the same word, or integer ids
+//     under any word of the root: /artist/27/top beside /chart/0/tracks)
+//     says the API keeps ids there. unversion returns such a number to a
+//     parameter when that evidence arrives later.
+func bareVersion(parent *node, seg string, more bool) bool {
+	if !more || parent.param || parent.parent == nil {
+		return false
+	}
+	if len(seg) == 4 && namespaceWord(parent.key) {
+		return yearNumber(seg)
+	}
+	return len(seg) == 1 && productWord(parent) && !numbersAt(parent, seg)
+}
+
+// yearNumber reports whether a four-digit number is a year (1990–2099).
+func yearNumber(seg string) bool {
+	return len(seg) == 4 && (seg[:2] == "19" && seg[2] >= '9' || seg[:2] == "20") && seg[2] >= '0' && seg[2] <= '9' && seg[3] >= '0' && seg[3] <= '9'
+}
+
+// productWord reports whether literal n, right under the root, may name a
+// product whose version follows: a plain word (letters, digits after a
+// letter or before one as in 2fa) that is no plural collection noun and
+// no API prefix (classifyAt reads numbers after those).
+func productWord(n *node) bool {
+	if n.param || n.parent == nil || n.parent.parent != nil || namespaceWord(n.key) || Classify(n.key) != Word {
+		return false
+	}
+	return !pluralNoun(n.key) && !systemName(n.key)
+}
+
+// numbersAt reports whether the API keeps ids at n's children's
+// position: a parameter under n, an integer parameter under any word of
+// the root,
+// another number than seg under n, or any other literal under n (a
+// product's version leads to the whole product, so nothing sits beside
+// it; a collection has its operations beside its ids: /pet/findByStatus
+// beside /pet/1/uploadImage).
+func numbersAt(n *node, seg string) bool {
+	if n.pchild != nil {
+		return true
+	}
+	for k := range n.lits {
+		if k != seg {
+			return true
+		}
+	}
+	for _, r := range n.parent.lits {
+		if intParam(r.pchild) {
+			return true
+		}
+	}
+	return false
+}
+
+// intParam reports whether p is a parameter that took integer values.
+func intParam(p *node) bool {
+	return p != nil && p.typed&(1<<Integer) != 0
+}
+
+// unversion returns to a parameter the one-digit numbers bareVersion read
+// as a product's version under the words of the root, once the API shows
+// ids at that position (numbersAt): p is the typed parameter just made
+// under a word of the root; an integer one speaks for every word of the
+// root, another for its own. It reports whether the tree changed.
+func (t *tree) unversion(p *node) bool {
+	if t.frozen || !p.param || p.parent == nil || p.parent.parent == nil || p.parent.parent.parent != nil {
+		return false
+	}
+	if p.typed&(1<<Integer) == 0 {
+		return t.unversionAt(p.parent)
+	}
+	changed := false
+	for _, r := range p.parent.parent.lits {
+		changed = t.unversionAt(r) || changed
+	}
+	return changed
+}
+
+// unversionAt returns to a parameter the one-digit numbers under word n
+// of the root that are no longer read as versions (numbersAt: n just took
+// a literal beside the number, or the API an integer parameter). It
+// reports whether the tree changed.
+func (t *tree) unversionAt(n *node) bool {
+	if t.frozen || !productWord(n) {
+		return false
+	}
+	changed := false
+	for k, l := range n.lits {
+		if len(k) != 1 || Classify(k) != Integer || versionLit(l) {
+			continue // a version by another rule (/ws/2/artist: a short API prefix) stays
+		}
+		q := t.paramChild(n, Integer)
+		delete(n.lits, k)
+		t.merge(q, l)
+		changed = true
+	}
+	return changed
+}
