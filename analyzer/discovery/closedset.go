@@ -26,21 +26,31 @@ import (
 // other word leads to, with evidence enough (see above): for each word,
 // its calls to segments of its own m, the other words' calls A and theirs
 // to those segments B, m·ln((A+2)/(B+1)) ≥ leafLogOdds; and the segments
-// a word leads to alone are names (nameSeg). A segment two
-// words each took twice or more is shared (values of one parameter); one
-// a word took once while another took it often is a call the tree read
-// before the word's own literal existed (it counts for neither). p's
-// statistics must be complete (splitMixed's gates).
+// a word leads to alone are names (nameSeg). A segment two words each
+// took twice or more is shared (values of one parameter); one a word took
+// once while another took it often is a call the tree read before the
+// word's own literal existed (it counts for neither). p's statistics must
+// be complete (splitApart's gates).
 func apartWords(p *node) bool {
-	vs := p.vstats
+	x, _ := apartCalls(p.parent)
+	own, ok := apartEvidence(p.vstats, x)
+	return ok && own == 1<<len(p.vstats)-1
+}
+
+// apartEvidence returns a bit per word of vs that passes apartWords' test
+// (own), and ok false when a segment is shared, a word leads alone to a
+// segment that is no name, or vs is not 2 to maxClosedValues words.
+// extra counts calls beside vs that went elsewhere (apartCalls).
+func apartEvidence(vs []valueStat, extra int64) (own uint16, ok bool) {
 	if len(vs) < 2 || len(vs) > maxClosedValues {
-		return false
+		return 0, false
 	}
 	var totals [maxClosedValues]int64
+	var mines [maxClosedValues]int64
 	var all int64
 	for i, s := range vs {
 		if s.contOver {
-			return false
+			return 0, false
 		}
 		for _, c := range s.conts {
 			totals[i] += c.n
@@ -62,23 +72,104 @@ func apartWords(p *node) bool {
 			}
 			switch {
 			case m >= 2 && o >= 2:
-				return false // a sub-path two words share: values of one parameter
+				return 0, false // a sub-path two words share: values of one parameter
 			case m == 1 && (o > 0 || !nameSeg(k1)):
 				// a call read under the wrong sub-path, or before the
 				// parameter below existed: no evidence either way
 			case !nameSeg(k1):
-				return false // a key of its own (/toggles/acme-web/zebra-onboarding): scoped values, not a namespace's resources
+				return 0, false // a key of its own (/toggles/acme-web/zebra-onboarding): scoped values, not a namespace's resources
 			default:
 				mine += m
 				theirs += o
 			}
 		}
-		others := all - totals[i]
-		if mine < 2 || float64(mine)*math.Log(float64(others+2)/float64(theirs+1)) < leafLogOdds {
-			return false
+		mines[i] = mine
+		others := all - totals[i] + extra
+		if mine >= 2 && float64(mine)*math.Log(float64(others+2)/float64(theirs+1)) >= leafLogOdds {
+			own |= 1 << i
 		}
 	}
-	return true
+	return own, true
+}
+
+// apartCalls counts the calls of n's literal children traffic showed to
+// be names beside its parameter (apart): words taken out of it before,
+// whose calls went where the parameter's words never went, and so count
+// for the words still in it as the other words' calls do. Past 32
+// children it gives 0 (a position of many literals holds no small set).
+// k is how many such children there are.
+func apartCalls(n *node) (x int64, k int) {
+	if n == nil || len(n.lits) > 32 {
+		return 0, 0
+	}
+	for _, c := range n.lits {
+		if c.apart {
+			x += max(c.calls, below(c))
+			k++
+		}
+	}
+	return x, k
+}
+
+// below counts the calls that ended at literal c or went on to its
+// children (a literal made from a parameter's word starts with the calls
+// its statistics saw, fewer than its sub-tree had); past 32 children, 0.
+func below(c *node) int64 {
+	if len(c.lits) > 32 {
+		return 0
+	}
+	var x int64
+	for _, e := range c.eps {
+		x += e.calls
+	}
+	for _, k := range c.lits {
+		x += k.calls
+	}
+	if c.pchild != nil {
+		x += c.pchild.calls
+	}
+	return x
+}
+
+// minApart is how many words a position must hold, in the parameter and
+// taken out of it, for splitApart: two users or owners, each calling
+// sub-resources of their own (/owners/quillmaker/pins while
+// /owners/tidewater/boards), are as common as two names with resources of
+// their own; three words each with their own are a set of names far more
+// often than instances.
+const minApart = 3
+
+// apartAlone returns the index of a word of vs that passes apartEvidence
+// both ways, or -1: its calls avoid the others' segments (own), and the
+// others' calls, A of them, avoid its segments so often that, were its
+// share m/(m+A) of the calls spread over them as values' are, one would
+// have gone its way with a chance of e⁻¹⁰ or less: A·ln((m+A)/A) ≥
+// leafLogOdds. Such a word is a name beside words that lack the evidence
+// yet (/Accounts/{sid}/SMS/Messages and /Sms/send.json beside
+// CustomerWhitelist.json called twice); a word called rarely beside
+// frequent ones passes one way only and waits for the whole set. extra
+// counts calls beside vs that went elsewhere (apartCalls).
+func apartAlone(vs []valueStat, own uint16, extra int64) int {
+	var all int64
+	for _, s := range vs {
+		for _, c := range s.conts {
+			all += c.n
+		}
+	}
+	for i, s := range vs {
+		if own&(1<<i) == 0 {
+			continue
+		}
+		var m int64
+		for _, c := range s.conts {
+			m += c.n
+		}
+		a := all - m + extra
+		if a > 0 && float64(a)*math.Log(float64(m+a)/float64(a)) >= leafLogOdds {
+			return i
+		}
+	}
+	return -1
 }
 
 // nameSeg reports whether first segment k1 below a word reads as a name
@@ -87,7 +178,7 @@ func apartWords(p *node) bool {
 // their own (feature flags, object names) are tenants or owners whose
 // keys are not yet a parameter.
 func nameSeg(k1 string) bool {
-	return k1 == "" || k1 == "{}" || resourceWord(k1) || pluralNoun(k1)
+	return k1 == "" || k1 == "{}" || resourceWord(k1) || pluralNoun(k1) || madeOfWords(k1) && strings.IndexByte(k1, '-') < 0
 }
 
 // firstSeg returns the first segment of continuation key k ("" for the
@@ -129,7 +220,7 @@ func (t *tree) splitApart(p *node) bool {
 		return false
 	}
 	n, ws := p.parent, p.known
-	if len(ws) < 2 || len(ws) > maxClosedValues || len(p.vstats) != len(ws) || n == nil || n.param || n.pchild != p {
+	if len(ws) < 2 || len(ws) > maxClosedValues || len(p.vstats) != len(ws) || n == nil || n.pchild != p {
 		return false
 	}
 	for _, w := range ws {
@@ -137,7 +228,19 @@ func (t *tree) splitApart(p *node) bool {
 			return false
 		}
 	}
-	if !apartWords(p) || !t.splitShared(p) {
+	x, k := apartCalls(n)
+	if len(ws)+k < minApart {
+		return false
+	}
+	own, ok := apartEvidence(p.vstats, x)
+	if !ok || own == 0 {
+		return false
+	}
+	if own != 1<<len(ws)-1 {
+		i := apartAlone(p.vstats, own, x)
+		return i >= 0 && t.takeOut(p, i) // marks the literal apart
+	}
+	if !t.splitShared(p) {
 		return false
 	}
 	for _, w := range ws {

@@ -2,7 +2,6 @@ package discovery
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 )
 
@@ -36,16 +35,27 @@ func TestApartWords(t *testing.T) {
 			"/hub/2031-01-15/modules/wagebook/payslips/5501": "/hub/2031-01-15/modules/wagebook/payslips/{id}",
 		})
 	})
-	t.Run("plugins", func(t *testing.T) {
+	// After a parameter, words with evidence of their own are taken out
+	// one by one while a word called twice waits in the parameter.
+	t.Run("after a parameter", func(t *testing.T) {
+		tenants := []string{"northwind3", "contoso7", "fabrikam2", "initech5", "umbrella9", "globex4"}
 		var calls []string
-		for i, s := range ids("/svc/extensions/metering", 30, 3001) {
-			kind := []string{"/METER", "/GAUGE"}[i%2]
-			calls = append(calls, strings.Replace(s, "metering", "metering"+kind, 1)+[]string{"/readings/daily", "/readings/hourly", "/labels/all"}[i%3])
+		for i := range 60 {
+			tn := "/v1/Tenants/" + tenants[i%len(tenants)]
+			switch {
+			case i%5 == 0:
+				calls = append(calls, fmt.Sprintf("%s/Fax/Pages/PG%08x", tn, 0x5a17c0de+i*7919))
+			case i%5 == 1 && i < 40:
+				calls = append(calls, tn+"/Voice/record.json")
+			default:
+				calls = append(calls, tn+"/Voice/dial.json")
+			}
 		}
-		calls = append(calls, ids("/svc/extensions/relay/dispatches", 5, 8801)...)
+		calls = append(calls, "/v1/Tenants/contoso7/Optouts.json", "/v1/Tenants/initech5/Optouts.json")
 		checkShuffledAtVolume(t, calls, map[string]string{
-			"/svc/extensions/relay/dispatches/8801":              "/svc/extensions/relay/dispatches/{id}",
-			"/svc/extensions/metering/METER/3001/readings/daily": "/svc/extensions/metering/{name}/{id}/readings/daily",
+			"/v1/Tenants/northwind3/Fax/Pages/PG5a17c0de": "/v1/Tenants/{name}/Fax/Pages/{id}",
+			"/v1/Tenants/contoso7/Voice/dial.json":        "/v1/Tenants/{name}/Voice/dial.json",
+			"/v1/Tenants/initech5/Voice/record.json":      "/v1/Tenants/{name}/Voice/record.json",
 		})
 	})
 	// Negatives: tenants of one API, few and unevenly called, share their
@@ -59,6 +69,15 @@ func TestApartWords(t *testing.T) {
 		checkShuffledAtVolume(t, calls, map[string]string{
 			"/tenants/northwind/orders/100": "/tenants/{name}/orders/{id}",
 			"/tenants/fabrikam/invoices":    "/tenants/{name}/invoices",
+		})
+	})
+	t.Run("two owners, each with sub-paths of its own", func(t *testing.T) {
+		var calls []string
+		calls = append(calls, repeat(20, "/owners/quillmaker/pins")...)
+		calls = append(calls, repeat(6, "/owners/tidewater/boards")...)
+		checkShuffledAtVolume(t, calls, map[string]string{
+			"/owners/quillmaker/pins":  "/owners/{name}/pins",
+			"/owners/tidewater/boards": "/owners/{name}/boards",
 		})
 	})
 	t.Run("owners", func(t *testing.T) {
