@@ -55,6 +55,9 @@ func apartEvidence(vs []valueStat, extra int64) (own uint16, ok bool) {
 		for _, c := range s.conts {
 			totals[i] += c.n
 		}
+		if totals[i] <= 1 {
+			return 0, false // a word seen once: the set is still growing (Good-Turing)
+		}
 		all += totals[i]
 	}
 	for i, s := range vs {
@@ -90,6 +93,25 @@ func apartEvidence(vs []valueStat, extra int64) (own uint16, ok bool) {
 		}
 	}
 	return own, true
+}
+
+// reached reports whether another word of vs than i took, even once, a
+// segment word i took twice or more: taken out alone, a word must own its
+// segments outright (an index called most, /indexes/prod_products/query,
+// beside indexes called once each on its own operations is a value).
+func reached(vs []valueStat, i int) bool {
+	for _, c := range vs[i].conts {
+		k1 := firstSeg(c.key)
+		if segCalls(vs[i], k1) < 2 {
+			continue
+		}
+		for j, o := range vs {
+			if j != i && segCalls(o, k1) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // apartCalls counts the calls of n's literal children traffic showed to
@@ -148,7 +170,8 @@ const minApart = 3
 // yet (/Accounts/{sid}/SMS/Messages and /Sms/send.json beside
 // CustomerWhitelist.json called twice); a word called rarely beside
 // frequent ones passes one way only and waits for the whole set. extra
-// counts calls beside vs that went elsewhere (apartCalls).
+// counts calls beside vs that went elsewhere (apartCalls). No other word
+// may have reached its segments (reached).
 func apartAlone(vs []valueStat, own uint16, extra int64) int {
 	var all int64
 	for _, s := range vs {
@@ -163,6 +186,9 @@ func apartAlone(vs []valueStat, own uint16, extra int64) int {
 		var m int64
 		for _, c := range s.conts {
 			m += c.n
+		}
+		if reached(vs, i) {
+			continue
 		}
 		a := all - m + extra
 		if a > 0 && float64(a)*math.Log(float64(m+a)/float64(a)) >= leafLogOdds {
