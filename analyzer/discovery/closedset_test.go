@@ -106,9 +106,37 @@ func TestApartWordsOdds(t *testing.T) {
 		{"keys of their own", []valueStat{st(contStat{"zebra-onboarding/", 20}, contStat{"kiosk-mode/", 20}), st(contStat{"tango-pricing/", 20})}, false},
 		{"too few calls beside few", []valueStat{st(contStat{"a/", 3}), st(contStat{"b/", 3})}, false},
 		{"one word", []valueStat{st(contStat{"a/", 30})}, false},
+		{"a word seen once", []valueStat{st(contStat{"shifts/", 20}), st(contStat{"leaves/", 10}), st(contStat{"candidates/{}", 1})}, false},
 	} {
 		if got := apartWords(&node{vstats: c.vs}); got != c.want {
 			t.Errorf("%s: apartWords = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestApartAlone: a word is taken out alone when its calls and the
+// others' avoid each other's segments both ways, and no other word ever
+// reached its segments.
+func TestApartAlone(t *testing.T) {
+	st := func(cs ...contStat) valueStat { return valueStat{conts: cs} }
+	for _, c := range []struct {
+		name  string
+		vs    []valueStat
+		extra int64
+		want  int
+	}{
+		{"names beside a word called twice", []valueStat{st(contStat{"Pages/{}", 12}), st(contStat{"dial.json/", 40}, contStat{"record.json/", 8}), st(contStat{"", 2})}, 0, 0},
+		{"calls taken out before count", []valueStat{st(contStat{"Pages/{}", 12}), st(contStat{"", 2})}, 48, 0},
+		{"too few calls beside it", []valueStat{st(contStat{"Pages/{}", 12}), st(contStat{"", 2})}, 0, -1},
+		{"reached once by another word", []valueStat{st(contStat{"query/", 30}, contStat{"batch/", 9}), st(contStat{"query/", 1}, contStat{"browse/", 4}), st(contStat{"facets/{}", 4})}, 0, -1},
+	} {
+		own, ok := apartEvidence(c.vs, c.extra)
+		got := -1
+		if ok {
+			got = apartAlone(c.vs, own, c.extra)
+		}
+		if got != c.want {
+			t.Errorf("%s: apartAlone = %d, want %d (own %b, ok %v)", c.name, got, c.want, own, ok)
 		}
 	}
 }
