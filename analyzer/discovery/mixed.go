@@ -93,7 +93,7 @@ func nextSeg(rest string) (string, string) {
 // or a lexical one, with every value known (and typed values beside, for
 // splitLeaf).
 func mixedRule(p *node) bool {
-	return (p.kind == Word || p.kind == Mixed) && (p.rule == ruleNone || lexicalRule(p.rule)) && p.values <= maxKnown && p.values == len(p.known)
+	return (p.kind == Word || p.kind == Mixed) && (p.rule == ruleNone || lexicalRule(p.rule) || p.rule == ruleNested) && p.values <= maxKnown && p.values == len(p.known)
 }
 
 // noteCont records one call through value v of p whose path continues

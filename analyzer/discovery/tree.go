@@ -507,7 +507,7 @@ func (p *node) instanceParam() bool {
 // and a resource word after a parameter
 // (/projects/{id}/repository/commits/{sha}).
 func nestedInstance(n, w *node) bool {
-	if !nestedSlot(n) || w.param || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
+	if !nestedSlot(n) || w.param || w.apart || namesHere(n) || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
 		return false
 	}
 	switch w.key[0] {
@@ -1138,7 +1138,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if n.param && n.values == 1 && !t.frozen {
 			t.demoteConstant(n) // n becomes a literal in place
 		}
-		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
+		if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitApart(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
 			return t.rewalk(path, depth) // n's words are names (volume.go)
 		}
 		if file != "" && rest != "" && namedInFile(n, seg, file) {
@@ -1210,7 +1210,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
 			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
-		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg))
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg) && !namesHere(n))
 		locale := k == Word && !slot && localeValue(n, seg, rest)
 		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun || locale {
@@ -1289,7 +1289,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 	if n.param && n.values == 1 && !t.frozen {
 		t.demoteConstant(n)
 	}
-	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
+	if n.param && n.kind == Word && (n.rule == ruleNone && t.splitClosed(n) || t.splitDisjoint(n) || t.splitApart(n) || t.splitMixed(n) || t.splitOff(n)) || n.param && (n.kind == Word || n.kind == Mixed) && t.splitLeaf(n) {
 		return t.rewalk(path, depth)
 	}
 	return n
