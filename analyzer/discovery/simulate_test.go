@@ -34,6 +34,16 @@ var (
 	simErr  error
 )
 
+// TestMain removes the simulation the package's tests and benchmarks
+// shared (each run wrote ~32 MB under the temporary directory and left it).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if simData != nil {
+		os.RemoveAll(simData.dir)
+	}
+	os.Exit(code)
+}
+
 // testKey keys the pseudonyms of the simulated calls.
 var testKey = []byte("discovery-test-key-0123456789")
 
