@@ -906,11 +906,7 @@ func (t *tree) deepTenants(n *node) bool {
 			}
 		}
 	}
-	if len(words) < 2 {
-		return false
-	}
-	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
-	return t.promoteInstances(n, words, ruleTenant)
+	return t.promoteTenants(n, words)
 }
 
 // sharedCount is how many of a's sub-path signatures b holds too.
@@ -922,4 +918,14 @@ func sharedCount(a, b []string) int {
 		}
 	}
 	return n
+}
+
+// promoteTenants makes words, two or more, the values of one tenant
+// parameter at n, taken in key order so arrival order does not matter.
+func (t *tree) promoteTenants(n *node, words []*node) bool {
+	if len(words) < 2 {
+		return false
+	}
+	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
+	return t.promoteInstances(n, words, ruleTenant)
 }

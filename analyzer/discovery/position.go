@@ -203,11 +203,7 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 			}
 		}
 	}
-	if len(words) < 2 {
-		return false
-	}
-	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
-	return t.promoteInstances(n, words, ruleTenant)
+	return t.promoteTenants(n, words)
 }
 
 // mirrorCandidate reports whether word k, child c of a position, leads to
