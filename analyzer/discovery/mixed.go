@@ -874,22 +874,15 @@ func (t *tree) deepTenants(n *node) bool {
 			continue
 		}
 		var sigs []string
-		var walk func(x *node, pre string, lit bool, depth int)
-		walk = func(x *node, pre string, lit bool, depth int) {
-			if depth > 4 || len(sigs) == maxSigs {
-				return
+		walkSubPaths(c, 4, func(_ *node, pre string, lit bool, depth int) bool {
+			if len(sigs) == maxSigs {
+				return false
 			}
 			if lit && depth > 1 {
 				sigs = append(sigs, pre)
 			}
-			for k2, c2 := range x.lits {
-				walk(c2, pre+"/"+k2, lit || Classify(k2) == Word, depth+1)
-			}
-			if x.pchild != nil {
-				walk(x.pchild, pre+"/{}", lit, depth+1)
-			}
-		}
-		walk(c, "", false, 0)
+			return true
+		})
 		if len(sigs) >= deepShared {
 			cands = append(cands, cand{c, sigs})
 		}
@@ -928,4 +921,24 @@ func (t *tree) promoteTenants(n *node, words []*node) bool {
 	}
 	slices.SortFunc(words, func(a, b *node) int { return strings.Compare(a.key, b.key) })
 	return t.promoteInstances(n, words, ruleTenant)
+}
+
+// walkSubPaths calls visit on x and the nodes below it down to maxDepth
+// segments, with the sub-path from x (a parameter written {}), whether a
+// word segment lies on the way, and the depth; a node for which visit
+// returns false is not descended.
+func walkSubPaths(x *node, maxDepth int, visit func(x *node, pre string, lit bool, depth int) bool) {
+	var walk func(x *node, pre string, lit bool, depth int)
+	walk = func(x *node, pre string, lit bool, depth int) {
+		if depth > maxDepth || !visit(x, pre, lit, depth) {
+			return
+		}
+		for k, c := range x.lits {
+			walk(c, pre+"/"+k, lit || Classify(k) == Word, depth+1)
+		}
+		if x.pchild != nil {
+			walk(x.pchild, pre+"/{}", lit, depth+1)
+		}
+	}
+	walk(x, "", false, 0)
 }

@@ -30,8 +30,7 @@ func TestMixedSet(t *testing.T) {
 		"/gizmos/quimp/query":                                            "/gizmos/quimp/query",
 	}
 	t.Run("apart two segments deep", func(t *testing.T) {
-		checkEveryOrderAtVolume(t, deep, 24, deepWant)
-		checkShuffledAtVolume(t, repeat(24, deep...), deepWant)
+		checkAtVolume(t, deep, 24, deepWant)
 	})
 	t.Run("apart two segments deep, below volume", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, deep, 2, map[string]string{
@@ -317,8 +316,7 @@ func TestDeepTenants(t *testing.T) {
 		"/api/v2/quimplab/hooli-xyz/repos":                 "/api/v2/{name}/{name2}/repos",
 	}
 	t.Run("tenants", func(t *testing.T) {
-		checkEveryOrderAtVolume(t, paths, 16, want)
-		checkShuffledAtVolume(t, repeat(16, paths...), want)
+		checkAtVolume(t, paths, 16, want)
 	})
 	t.Run("below volume", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, paths, 2, map[string]string{

@@ -167,25 +167,15 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 		}
 		for vk, v := range c.lits {
 			var sigs, served []string
-			var walk func(x *node, pre string, lit bool, depth int)
-			walk = func(x *node, pre string, lit bool, depth int) {
-				if depth > maxServedDepth {
-					return
-				}
+			walkSubPaths(v, maxServedDepth, func(x *node, pre string, lit bool, depth int) bool {
 				if lit && depth <= 3 && len(sigs) < maxSigs {
 					sigs = append(sigs, pre)
 				}
 				if lit && len(x.eps) != 0 && len(served) < maxSigs {
 					served = append(served, pre) // an endpoint is served here
 				}
-				for k2, c2 := range x.lits {
-					walk(c2, pre+"/"+k2, lit || Classify(k2) == Word, depth+1)
-				}
-				if x.pchild != nil {
-					walk(x.pchild, pre+"/{}", lit, depth+1)
-				}
-			}
-			walk(v, "", false, 0)
+				return true
+			})
 			if len(sigs) >= minMirrored {
 				cands = append(cands, cand{c, vk, sigs, served})
 			}

@@ -21,8 +21,7 @@ func TestSplitLeaf(t *testing.T) {
 			"/gadgets/zorblax/parts": "/gadgets/{name}/parts",
 			"/gadgets/zorblax":       "/gadgets/{name}",
 		}
-		checkEveryOrderAtVolume(t, gadgets, 24, want)
-		checkShuffledAtVolume(t, repeat(24, gadgets...), want)
+		checkAtVolume(t, gadgets, 24, want)
 	})
 	t.Run("few calls", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, gadgets, 3, map[string]string{
@@ -92,8 +91,7 @@ func TestCaseOutlier(t *testing.T) {
 		"/tides/NO-OSL/monthly": "/tides/{name}/monthly",
 	}
 	t.Run("lower-case word among codes", func(t *testing.T) {
-		checkEveryOrderAtVolume(t, tides, 16, want)
-		checkShuffledAtVolume(t, repeat(16, tides...), want)
+		checkAtVolume(t, tides, 16, want)
 	})
 	t.Run("few calls", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, tides, 1, map[string]string{

@@ -222,6 +222,15 @@ func TestFieldAssignment(t *testing.T) {
 	})
 }
 
+// checkAtVolume checks the templates with each path seen reps times,
+// in every order of first arrival (checkEveryOrderAtVolume) and with the
+// calls shuffled (checkShuffledAtVolume).
+func checkAtVolume(t *testing.T, paths []string, reps int, want map[string]string) {
+	t.Helper()
+	checkEveryOrderAtVolume(t, paths, reps, want)
+	checkShuffledAtVolume(t, repeat(reps, paths...), want)
+}
+
 // checkShuffledAtVolume feeds calls in the given order, reversed, and in
 // 20 random orders (seeded), and checks the templates each time.
 func checkShuffledAtVolume(t *testing.T, calls []string, want map[string]string) {
