@@ -1152,11 +1152,12 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			n = c
 			continue
 		}
-		k := classifyAt(n, seg, strings.Trim(rest, "/") != "")
+		more := strings.Trim(rest, "/") != "" // a segment follows
+		k := classifyAt(n, seg, more)
 		if k == Version && coordinate(seg, rest) {
 			k = Token
 		}
-		if k == Token && t.sharedRelease(n, seg, strings.Trim(rest, "/") != "") {
+		if k == Token && t.sharedRelease(n, seg, more) {
 			return t.rewalk(path, depth) // the API's version under each of its roles (shapes.go)
 		}
 		if k != Word && k != Version {
@@ -1172,7 +1173,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				return t.rewalk(path, depth) // the root's words keep numbers there: ids, not versions (bareversion.go)
 			}
 			noteTyped(n, rest)
-			if t.demoteRelease(n, seg, strings.Trim(rest, "/") != "") {
+			if t.demoteRelease(n, seg, more) {
 				return t.rewalk(path, depth) // a release that never changes is the API's version (recur.go)
 			}
 			newPrefix := t.addPrefix(n, seg) // before the rules below read the prefixes
@@ -1258,7 +1259,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && t.demoteFile(n) {
 			return t.rewalk(path, depth) // a file beside it names a resource in a format (volume.go)
 		}
-		if k == Word && !n.promoted && strings.Trim(rest, "/") == "" {
+		if k == Word && !n.promoted && !more {
 			// A word with a sub-path still to come is judged when that
 			// sub-path arrives (shapeChanged), not with an empty shape that
 			// agrees with every sibling.
