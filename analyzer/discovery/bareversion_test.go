@@ -118,8 +118,8 @@ func TestDatedVersionBelowProduct(t *testing.T) {
 		"/catalog/2022-04-01/items/B08N5WRWNW", "/catalog/2022-04-01/items/B07FZ8S74R",
 		"/catalog/2020-12-01/items/B01MZ6Z9IT", "/api/laml/2010-04-01/Accounts/42/Calls",
 	}, map[string]string{
-		"/catalog/2022-04-01/items/B08N5WRWNW":  "/catalog/2022-04-01/items/{id}",
-		"/catalog/2020-12-01/items/B01MZ6Z9IT":  "/catalog/2020-12-01/items/{id}",
+		"/catalog/2022-04-01/items/B08N5WRWNW":   "/catalog/2022-04-01/items/{id}",
+		"/catalog/2020-12-01/items/B01MZ6Z9IT":   "/catalog/2020-12-01/items/{id}",
 		"/api/laml/2010-04-01/Accounts/42/Calls": "/api/laml/2010-04-01/Accounts/{id}/Calls",
 	})
 	checkEveryOrder(t, []string{
