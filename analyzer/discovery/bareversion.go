@@ -1,5 +1,7 @@
 package discovery
 
+import "strings"
+
 // Versions written as bare numbers (session 10, round 14). A number
 // after the root or an API prefix is the API's version (classifyAt:
 // /2/tweets, /rest/api/3/issue); the rules that read "after a version"
@@ -131,6 +133,79 @@ func (t *tree) unversionAt(n *node) bool {
 		q := t.paramChild(n, Integer)
 		delete(n.lits, k)
 		t.merge(q, l)
+		changed = true
+	}
+	return changed
+}
+
+// Dated versions below a product word (session 10): APIs that date their
+// editions write the date where a version goes, and some version each
+// product on its own (/catalog/2022-04-01/items, /reports/2021-06-30/reports,
+// /api/laml/2010-04-01/Accounts). classifyAt reads a date as a version
+// right after the root or an API prefix; datedVersion reads one a
+// position deeper, after a word, while the date is one of at most two
+// under that word: an API pins one edition per product, two while it
+// moves (Sanity's clients pin v2021-10-21 and v2023-08-01). A third date
+// says the word holds dates as values (/games/2024-01-15/boxscore), and
+// undate returns the first two to the parameter the third made.
+
+// maxDatedVersions is how many dates under one word may be versions.
+const maxDatedVersions = 2
+
+// timeWords name a period or a log: a date after one is a value.
+var timeWords = map[string]bool{
+	"date": true, "dates": true, "day": true, "days": true, "daily": true, "schedule": true, "schedules": true,
+	"history": true, "calendar": true, "calendars": true, "timeline": true, "timeseries": true, "from": true,
+	"since": true, "until": true, "on": true, "at": true, "archive": true, "archives": true,
+}
+
+// datedVersion reports whether date seg (YYYY-MM-DD), below parent and
+// with more path after it, is the edition of a product: parent is a
+// word right under the root (/catalog/2022-04-01/items) or a singular
+// word right under an API prefix (/api/laml/2010-04-01/Accounts), no
+// time word, and holds no date values yet (datesAt). classifyAt's hook.
+func datedVersion(parent *node, seg string, more bool) bool {
+	if !more || len(seg) != 10 || parent.param || parent.parent == nil || Classify(parent.key) != Word ||
+		timeWords[strings.ToLower(parent.key)] || datesAt(parent) {
+		return false
+	}
+	g := parent.parent
+	if g.parent == nil {
+		return true
+	}
+	return g.parent.parent == nil && !g.param && namespaceWord(g.key) && !pluralNoun(parent.key)
+}
+
+// datesAt reports whether n holds dates as values: a parameter that took
+// dates, or maxDatedVersions dates already kept as versions.
+func datesAt(n *node) bool {
+	if n.pchild != nil && n.pchild.typed&(1<<Date) != 0 {
+		return true
+	}
+	c := 0
+	for k := range n.lits {
+		if len(k) == 10 && Classify(k) == Date {
+			c++
+		}
+	}
+	return c >= maxDatedVersions
+}
+
+// undate returns to date parameter p the dates datedVersion kept as
+// versions under p's parent, once a third date made p. It reports
+// whether the tree changed.
+func (t *tree) undate(p *node) bool {
+	if t.frozen || p.parent == nil || p.typed&(1<<Date) == 0 {
+		return false
+	}
+	n := p.parent
+	changed := false
+	for k, l := range n.lits {
+		if len(k) != 10 || Classify(k) != Date {
+			continue
+		}
+		delete(n.lits, k)
+		t.merge(p, l)
 		changed = true
 	}
 	return changed

@@ -105,3 +105,34 @@ func TestProductVersion(t *testing.T) {
 		})
 	})
 }
+
+// TestDatedVersionBelowProduct: a date after a word right under the root,
+// or after a product word under an API prefix, with more path below, is
+// the product's dated edition (/catalog/2022-04-01/items,
+// /api/laml/2010-04-01/Accounts), and two of them under one word are two
+// pinned editions; a third date under the word makes them all values
+// (/games/{date}/boxscore), in every order, as after a time word or a
+// collection deeper in the path.
+func TestDatedVersionBelowProduct(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/catalog/2022-04-01/items/B08N5WRWNW", "/catalog/2022-04-01/items/B07FZ8S74R",
+		"/catalog/2020-12-01/items/B01MZ6Z9IT", "/api/laml/2010-04-01/Accounts/42/Calls",
+	}, map[string]string{
+		"/catalog/2022-04-01/items/B08N5WRWNW":   "/catalog/2022-04-01/items/{id}",
+		"/catalog/2020-12-01/items/B01MZ6Z9IT":   "/catalog/2020-12-01/items/{id}",
+		"/api/laml/2010-04-01/Accounts/42/Calls": "/api/laml/2010-04-01/Accounts/{id}/Calls",
+	})
+	checkEveryOrder(t, []string{
+		"/games/2024-01-15/boxscore", "/games/2024-01-16/boxscore", "/games/2024-01-17/boxscore",
+		"/history/2024-01-15/summary", "/api/trains/2024-11-20/1",
+	}, map[string]string{
+		"/games/2024-01-15/boxscore":  "/games/{date}/boxscore",
+		"/games/2024-01-17/boxscore":  "/games/{date}/boxscore",
+		"/history/2024-01-15/summary": "/history/{date}/summary",
+		"/api/trains/2024-11-20/1":    "/api/trains/{date}/{id}",
+	})
+	got := observeAll(t, []string{"/catalog/2022-04-01"})
+	if got["/catalog/2022-04-01"] != "/catalog/{date}" {
+		t.Errorf("/catalog/2022-04-01 → %s, want /catalog/{date}: a date that ends the path is a value", got["/catalog/2022-04-01"])
+	}
+}

@@ -128,12 +128,17 @@ func Classify(s string) Kind {
 	return Word
 }
 
-// isVersion matches v1, v2, V3, v1.2, v1_2, v1p2, v1beta1, v2alpha, 2.0, 1.1.
+// isVersion matches v1, v2, V3, v1.2, v1_2, v1-2, v1p2, v1beta1, v2alpha,
+// 2.0, 1.1, and a date after a v (v2021-10-21: Sanity's dated versions;
+// no value is written so).
 func isVersion(s string) bool {
 	n := len(s)
 	i := 0
 	if s[0] == 'v' || s[0] == 'V' {
 		i = 1
+		if n == 11 && isDate(s[1:]) {
+			return true
+		}
 	}
 	start := i
 	for i < n && s[i] >= '0' && s[i] <= '9' {
@@ -156,9 +161,9 @@ func isVersion(s string) bool {
 	if start == 0 {
 		return false
 	}
-	if (s[i] == '_' || s[i] == 'p') && i+1 < n {
-		// v1_1, v1p2: the minor version after an underscore or a "p"
-		// (point), as URLs that avoid dots write it.
+	if (s[i] == '_' || s[i] == '-' || s[i] == 'p') && i+1 < n {
+		// v1_1, v0-1, v1p2: the minor version after an underscore, a
+		// dash or a "p" (point), as URLs that avoid dots write it.
 		j := i + 1
 		for j < n && s[j] >= '0' && s[j] <= '9' {
 			j++

@@ -1028,6 +1028,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Integer && (len(seg) == 1 || len(seg) == 4) && bareVersion(parent, seg, more) {
 		return Version // /api/2014/classes, /search/2/geocode (bareversion.go)
 	}
+	if k == Date && datedVersion(parent, seg, more) {
+		return Version // /catalog/2022-04-01/items, /api/laml/2010-04-01/Accounts (bareversion.go)
+	}
 	if (k == Integer && (len(seg) <= 2 || dateStamp(seg)) || k == Date && len(seg) <= 10) && !parent.param &&
 		(parent.parent == nil || namespaceWord(parent.key) || more && apiPrefix(parent)) {
 		return Version
@@ -1169,8 +1172,8 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			created := n.pchild == nil
 			n = t.paramChild(n, k)
-			if created && t.unversion(n) {
-				return t.rewalk(path, depth) // the root's words keep numbers there: ids, not versions (bareversion.go)
+			if created && (t.unversion(n) || k == Date && t.undate(n)) {
+				return t.rewalk(path, depth) // the root's words keep numbers (dates) there: ids, not versions (bareversion.go)
 			}
 			noteTyped(n, rest)
 			if t.demoteRelease(n, seg, more) {
