@@ -1641,6 +1641,22 @@ func shape(n *node) []string {
 	return out
 }
 
+// litKeys returns the keys of n's literal children in byte order. A rule
+// that acts on several children, keeps a bounded few of them or stops at
+// the first that qualifies takes them in this order, so that neither Go's
+// map iteration order nor arrival order reaches its decision.
+func litKeys(n *node) []string {
+	keys := make([]string, 0, len(n.lits))
+	for k := range n.lits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// byKey orders nodes by their key (see litKeys).
+func byKey(a, b *node) int { return strings.Compare(a.key, b.key) }
+
 func subset(a, b []string) bool { // sorted
 	j := 0
 	for _, x := range a {
@@ -1694,6 +1710,7 @@ func (t *tree) promote(n *node) bool {
 			words = append(words, c)
 		}
 	}
+	slices.SortFunc(words, byKey) // the rules below keep the first words they find, merge in this order
 	d := len(words)
 	cfg := t.cfg
 	if d > cfg.ManySiblings && d&(d-1) != 0 {
@@ -2253,7 +2270,11 @@ func (t *tree) merge(dst, src *node) {
 		t.merge(dp, sp)
 	}
 	slotted := false
-	for k, c := range src.lits {
+	for _, k := range litKeys(src) {
+		c := src.lits[k]
+		if c == nil {
+			continue
+		}
 		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil && !caseApart(dst, k) {
 			t.merge(dst.pchild, c)
 			continue
@@ -2546,8 +2567,8 @@ func (t *tree) sweepNouns() bool {
 				}
 			}
 			if g := l.at.parent; len(g.lits) <= maxCousinScan && slices.Contains(g.wordKids, l.at) {
-				for _, y := range g.lits {
-					if y != l.at && y.lits[l.v] != nil && t.absorbKnown(y) {
+				for _, k := range litKeys(g) {
+					if y := g.lits[k]; y != nil && y != l.at && y.lits[l.v] != nil && t.absorbKnown(y) {
 						changed = true
 					}
 				}

@@ -409,7 +409,7 @@ func noteMerged(dst, src *node) {
 	for _, e := range src.eps {
 		s.leaf += e.calls
 	}
-	for k := range src.lits {
+	for _, k := range litKeys(src) { // kids are bounded: which are kept must not depend on map order
 		s.addKid(k)
 	}
 	if src.pchild != nil {
