@@ -561,11 +561,20 @@ func cousinKnows(n *node, w string) bool {
 		return false
 	}
 	for _, s := range n.parent.wordKids {
-		if s != n && s.pchild != nil && s.pchild.knows(w) && n.parent.lits[s.key] == s {
+		if s != n && s.pchild != nil && s.pchild.knows(w) && !loneSlot(s.pchild) && n.parent.lits[s.key] == s {
 			return true
 		}
 	}
 	return false
+}
+
+// loneSlot reports whether p is a word parameter a lexical rule made
+// from one file name alone (standings.json): a literal arriving later
+// beside it may show the file to be a resource in a format and undo the
+// parameter (demoteFile), so it vouches for no cousin's words, which
+// would stay merged once it is undone.
+func loneSlot(p *node) bool {
+	return p.kind == Word && lexicalRule(p.rule) && p.values == 1 && len(p.known) == 1 && strings.IndexByte(p.known[0], '.') >= 0
 }
 
 // joinsInstance reports whether plain word w, beside parameter p that
@@ -1199,7 +1208,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
-			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
+			if t.countValue(p, seg, depth) {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
@@ -1227,7 +1236,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				t.addWordKid(n)
 				t.trackSlot(p)
 			}
-			if depth == 0 && t.addValue(p, seg) {
+			if t.countValue(p, seg, depth) {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
@@ -2110,7 +2119,7 @@ func cousinEvidence(n *node, words []*node) bool {
 	}
 	for _, s := range n.parent.wordKids {
 		p := s.pchild
-		if s == n || p == nil || p.values == 0 || s.parent != n.parent || n.parent.lits[s.key] != s {
+		if s == n || p == nil || p.values == 0 || loneSlot(p) || s.parent != n.parent || n.parent.lits[s.key] != s {
 			continue // merged away since
 		}
 		if values == len(words) {
@@ -2425,6 +2434,18 @@ func (t *tree) addValue(p *node, v string) bool {
 		t.volume = append(t.volume, a)
 	}
 	return true
+}
+
+// countValue counts word seg, walked into parameter p, as p's value (see
+// addValue) and reports whether it was new. A rewalk's word was counted
+// when it merged, unless it reached p only on the rewalk (a position
+// above became a parameter first): it is counted then, or p would hold a
+// value it never learned, depending on which call came first.
+func (t *tree) countValue(p *node, seg string, depth int) bool {
+	if depth > 0 && (len(p.known) >= maxKnown || slices.Contains(p.known, seg)) {
+		return false
+	}
+	return t.addValue(p, seg)
 }
 
 // gained records that parameter p learned plain-word value v, for
