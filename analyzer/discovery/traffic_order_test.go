@@ -75,7 +75,7 @@ var trafficOrderKnown = map[string][]string{
 	"b":   {"ory-identities", "sec-edgar", "trakt"},
 	"c":   {"chembl", "kegg", "wistia"},
 	"d":   {"scryfall", "sportmonks-football"},
-	"dev": {"huggingface", "reddit", "vault"},
+	"dev": {"huggingface", "vault"},
 	"e":   {"authentik", "sendcloud", "sportradar-nba", "thingsboard", "worldbank-indicators"},
 	"f":   {"accuweather", "blizzard-wow", "ebird"},
 	"g":   {"pandascore", "sipgate", "sportsdataio", "tinybird", "tripit"},

@@ -1870,6 +1870,26 @@ func (t *tree) promote(n *node) bool {
 		t.addValue(p, c.key)
 		t.merge(p, c)
 	}
+	t.relex(p)
+	return true
+}
+
+// relex turns back into the literal it was made from the word parameter
+// below parameter p that a lexical rule made from one word while p's
+// values were literals (/r/kubernetes/hot: hot after a collection noun),
+// when p's position gives the word no such reading (slotValue): the
+// rule's evidence was the literal above, which is a value now, and a word
+// arriving after p formed would have stayed literal (/r/{name}/hot).
+func (t *tree) relex(p *node) bool {
+	q := p.pchild
+	if t.frozen || q == nil || !p.param || q.kind != Word || !lexicalRule(q.rule) || len(q.known) != 1 || q.typed != 0 || q.varied {
+		return false
+	}
+	w := q.known[0]
+	if p.lits[w] != nil || slotValue(p, w) || cousinKnows(p, w) {
+		return false
+	}
+	t.unslot(q, w)
 	return true
 }
 
