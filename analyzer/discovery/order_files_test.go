@@ -99,3 +99,46 @@ func TestRelexManyOrders(t *testing.T) {
 	}
 	t.Logf("%d of 200 shuffles give another inventory than the first order", differ)
 }
+
+// TestResourceTypesEveryOrder feeds made-up paths of FHIR's shape (Blue
+// Button, traffic J: capitalised resource types, each listed and read by
+// id, beside a lower-case metadata) in every order. A capitalised word
+// that leads to typed ids is a resource type (resourceType), and the
+// statistical rule counts no capitalised word beside one as a value: the
+// types stay literal in every order in which some type's ids arrive
+// before the third type does without its own. Before session 10, 1,512 of
+// the 5,040 orders merged them into one parameter; the 252 orders that
+// bring all three types without ids first still do (logged: no rule
+// undoes a parameter of capitalised names yet).
+func TestResourceTypesEveryOrder(t *testing.T) {
+	paths := []string{
+		"/v2/fhir/ExplanationOfBenefit",
+		"/v2/fhir/ExplanationOfBenefit/carrier--10000930037921",
+		"/v2/fhir/Patient",
+		"/v2/fhir/Patient/-10000000034883",
+		"/v2/fhir/Coverage",
+		"/v2/fhir/Coverage/part-a--10000000018744",
+		"/v2/fhir/metadata",
+	}
+	merged := 0
+	permutations(paths, func(order []string) {
+		got := observeAll(t, order)
+		bare, idFirst := 0, false
+		for _, p := range order {
+			if strings.Count(p, "/") == 4 {
+				idFirst = idFirst || bare < 3
+				continue
+			}
+			if p != "/v2/fhir/metadata" {
+				bare++
+			}
+		}
+		if strings.Contains(got["/v2/fhir/Patient"], "{") {
+			merged++
+			if idFirst && !t.Failed() {
+				t.Errorf("order %v: /v2/fhir/Patient → %s, the types stay literal", order, got["/v2/fhir/Patient"])
+			}
+		}
+	})
+	t.Logf("%d of 5040 orders merge the types (all three arrive before any id)", merged)
+}

@@ -81,7 +81,7 @@ var trafficOrderKnown = map[string][]string{
 	"g":   {"pandascore", "sipgate", "sportsdataio", "tinybird", "tripit"},
 	"h":   {"checkwx", "exotel", "mixcloud"},
 	"i":   {"octoprint", "tomtom"},
-	"j":   {"appveyor", "aws-iot", "bluebutton"},
+	"j":   {"appveyor", "aws-iot"},
 }
 
 // TestTrafficOrderGuard feeds every traffic corpus in the orders of

@@ -1761,12 +1761,15 @@ func (t *tree) promote(n *node) bool {
 	}
 	similar, values := 0, 0
 	compatible := make([]bool, d)
+	types := slices.ContainsFunc(words, resourceType)
 	for i, c := range words {
 		if subset(shapes[i], dom) || subset(dom, shapes[i]) {
 			similar++
 			compatible[i] = true
 		}
-		if valueLike(c.key) && !resourceType(c) && !collectionFile(c.key) {
+		// Beside a resource type (/fhir/Patient/{id}) a capitalised word
+		// is another one whose ids have not come yet (/fhir/Coverage).
+		if valueLike(c.key) && !resourceType(c) && !(types && titleCase(c.key)) && !collectionFile(c.key) {
 			values++
 		}
 	}
