@@ -111,8 +111,11 @@ func (t *tree) unversion(p *node) bool {
 		return t.unversionAt(p.parent)
 	}
 	changed := false
-	for _, r := range p.parent.parent.lits {
-		changed = t.unversionAt(r) || changed
+	root := p.parent.parent
+	for _, k := range litKeys(root) {
+		if r := root.lits[k]; r != nil {
+			changed = t.unversionAt(r) || changed
+		}
 	}
 	return changed
 }
@@ -126,7 +129,8 @@ func (t *tree) unversionAt(n *node) bool {
 		return false
 	}
 	changed := false
-	for k, l := range n.lits {
+	for _, k := range litKeys(n) {
+		l := n.lits[k]
 		if len(k) != 1 || Classify(k) != Integer || versionLit(l) {
 			continue // a version by another rule (/ws/2/artist: a short API prefix) stays
 		}

@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -140,15 +141,15 @@ func noteMergedConts(s *valueStat, src *node) {
 		for _, e := range c.eps {
 			s.addCont(k1+"/", e.calls)
 		}
-		for k2, c2 := range c.lits {
-			s.addCont(k1+"/"+k2, c2.calls)
+		for _, k2 := range litKeys(c) { // conts are bounded: which are kept must not depend on map order
+			s.addCont(k1+"/"+k2, c.lits[k2].calls)
 		}
 		if c.pchild != nil {
 			s.addCont(k1+"/{}", c.pchild.calls)
 		}
 	}
-	for k, c := range src.lits {
-		each(k, c)
+	for _, k := range litKeys(src) {
+		each(k, src.lits[k])
 	}
 	if src.pchild != nil {
 		each("{}", src.pchild)
@@ -451,7 +452,8 @@ func (t *tree) splitShared(p *node) bool {
 		lits[i] = t.newLit(n, v)
 		lits[i].calls = p.vstats[i].calls
 	}
-	for k, c := range kids {
+	for _, k := range slices.Sorted(maps.Keys(kids)) { // new nodes are indexed in this order (bounded)
+		c := kids[k]
 		o := owners(p.vstats, k, "-")
 		j := top(o)
 		copies := make([]*node, d) // the node of c for each word that called it
@@ -472,7 +474,8 @@ func (t *tree) splitShared(p *node) bool {
 		if c.pchild != nil {
 			sub["{}"] = c.pchild
 		}
-		for k2, c2 := range sub {
+		for _, k2 := range slices.Sorted(maps.Keys(sub)) {
+			c2 := sub[k2]
 			o2 := owners(p.vstats, k, k2)
 			j2 := top(o2)
 			if j2 < 0 || copies[j2] == nil {
@@ -567,8 +570,8 @@ func (t *tree) cloneShallow(dst *node, k string, c *node) *node {
 // cloneDeep copies c's sub-tree (structure only) under dst as child k.
 func (t *tree) cloneDeep(dst *node, k string, c *node) {
 	x := t.cloneShallow(dst, k, c)
-	for k2, c2 := range c.lits {
-		t.cloneDeep(x, k2, c2)
+	for _, k2 := range litKeys(c) {
+		t.cloneDeep(x, k2, c.lits[k2])
 	}
 	if c.pchild != nil {
 		t.cloneDeep(x, "{}", c.pchild)
@@ -777,7 +780,8 @@ func (t *tree) takeOut(p *node, i int) bool {
 	w := p.known[i]
 	l := t.newLit(n, w)
 	l.calls, l.apart = s.calls, true
-	for k, c := range kids {
+	for _, k := range slices.Sorted(maps.Keys(kids)) { // new nodes are indexed in this order (bounded)
+		c := kids[k]
 		if mine(k, "-") == 0 {
 			continue
 		}
@@ -794,7 +798,8 @@ func (t *tree) takeOut(p *node, i int) bool {
 		if c.pchild != nil {
 			sub["{}"] = c.pchild
 		}
-		for k2, c2 := range sub {
+		for _, k2 := range slices.Sorted(maps.Keys(sub)) {
+			c2 := sub[k2]
 			switch {
 			case mine(k, k2) == 0:
 			case others(k, k2) == 0:
@@ -866,7 +871,8 @@ func (t *tree) deepTenants(n *node) bool {
 		sigs []string
 	}
 	var cands []cand
-	for k, c := range n.lits {
+	for _, k := range litKeys(n) {
+		c := n.lits[k]
 		if len(cands) == maxDeepScan {
 			break
 		}
@@ -933,8 +939,8 @@ func walkSubPaths(x *node, maxDepth int, visit func(x *node, pre string, lit boo
 		if depth > maxDepth || !visit(x, pre, lit, depth) {
 			return
 		}
-		for k, c := range x.lits {
-			walk(c, pre+"/"+k, lit || Classify(k) == Word, depth+1)
+		for _, k := range litKeys(x) { // callers keep a bounded few sub-paths
+			walk(x.lits[k], pre+"/"+k, lit || Classify(k) == Word, depth+1)
 		}
 		if x.pchild != nil {
 			walk(x.pchild, pre+"/{}", lit, depth+1)

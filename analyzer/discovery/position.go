@@ -144,7 +144,8 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 	// A first pass without allocating: two words must lead to one version.
 	var vers [8]string
 	nv, pair := 0, false
-	for k, c := range n.lits {
+	for _, k := range litKeys(n) { // vers is bounded
+		c := n.lits[k]
 		if !mirrorCandidate(k, c) {
 			continue
 		}
@@ -161,7 +162,8 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 		return false
 	}
 	var cands []cand
-	for k, c := range n.lits {
+	for _, k := range litKeys(n) {
+		c := n.lits[k]
 		if !mirrorCandidate(k, c) {
 			continue
 		}

@@ -69,8 +69,8 @@ func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
 		return false
 	}
 	if releaseNumber(seg) {
-		for k, l := range n.lits {
-			if l.named && k != seg && releaseNumber(k) {
+		for _, k := range litKeys(n) {
+			if l := n.lits[k]; l.named && k != seg && releaseNumber(k) {
 				// Another release came: the number taken for the version
 				// was a value after all.
 				delete(n.lits, k)

@@ -275,7 +275,8 @@ func (t *tree) sharedRelease(n *node, seg string, more bool) bool {
 		return false
 	}
 	found, scanned := false, 0
-	for k, c := range n.parent.lits {
+	for _, k := range litKeys(n.parent) { // the scan is bounded
+		c := n.parent.lits[k]
 		if c == n || k == "" {
 			continue
 		}

@@ -561,11 +561,20 @@ func cousinKnows(n *node, w string) bool {
 		return false
 	}
 	for _, s := range n.parent.wordKids {
-		if s != n && s.pchild != nil && s.pchild.knows(w) && n.parent.lits[s.key] == s {
+		if s != n && s.pchild != nil && s.pchild.knows(w) && !loneSlot(s.pchild) && n.parent.lits[s.key] == s {
 			return true
 		}
 	}
 	return false
+}
+
+// loneSlot reports whether p is a word parameter a lexical rule made
+// from one file name alone (standings.json): a literal arriving later
+// beside it may show the file to be a resource in a format and undo the
+// parameter (demoteFile), so it vouches for no cousin's words, which
+// would stay merged once it is undone.
+func loneSlot(p *node) bool {
+	return p.kind == Word && lexicalRule(p.rule) && p.values == 1 && len(p.known) == 1 && strings.IndexByte(p.known[0], '.') >= 0
 }
 
 // joinsInstance reports whether plain word w, beside parameter p that
@@ -1202,7 +1211,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
-			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
+			if t.countValue(p, seg, depth) {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
@@ -1230,7 +1239,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				t.addWordKid(n)
 				t.trackSlot(p)
 			}
-			if depth == 0 && t.addValue(p, seg) {
+			if t.countValue(p, seg, depth) {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
@@ -1644,6 +1653,22 @@ func shape(n *node) []string {
 	return out
 }
 
+// litKeys returns the keys of n's literal children in byte order. A rule
+// that acts on several children, keeps a bounded few of them or stops at
+// the first that qualifies takes them in this order, so that neither Go's
+// map iteration order nor arrival order reaches its decision.
+func litKeys(n *node) []string {
+	keys := make([]string, 0, len(n.lits))
+	for k := range n.lits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// byKey orders nodes by their key (see litKeys).
+func byKey(a, b *node) int { return strings.Compare(a.key, b.key) }
+
 func subset(a, b []string) bool { // sorted
 	j := 0
 	for _, x := range a {
@@ -1697,6 +1722,7 @@ func (t *tree) promote(n *node) bool {
 			words = append(words, c)
 		}
 	}
+	slices.SortFunc(words, byKey) // the rules below keep the first words they find, merge in this order
 	d := len(words)
 	cfg := t.cfg
 	if d > cfg.ManySiblings && d&(d-1) != 0 {
@@ -1738,12 +1764,15 @@ func (t *tree) promote(n *node) bool {
 	}
 	similar, values := 0, 0
 	compatible := make([]bool, d)
+	types := slices.ContainsFunc(words, resourceType)
 	for i, c := range words {
 		if subset(shapes[i], dom) || subset(dom, shapes[i]) {
 			similar++
 			compatible[i] = true
 		}
-		if valueLike(c.key) && !resourceType(c) && !collectionFile(c.key) {
+		// Beside a resource type (/fhir/Patient/{id}) a capitalised word
+		// is another one whose ids have not come yet (/fhir/Coverage).
+		if valueLike(c.key) && !resourceType(c) && !(types && titleCase(c.key)) && !collectionFile(c.key) {
 			values++
 		}
 	}
@@ -1847,6 +1876,26 @@ func (t *tree) promote(n *node) bool {
 		t.addValue(p, c.key)
 		t.merge(p, c)
 	}
+	t.relex(p)
+	return true
+}
+
+// relex turns back into the literal it was made from the word parameter
+// below parameter p that a lexical rule made from one word while p's
+// values were literals (/r/kubernetes/hot: hot after a collection noun),
+// when p's position gives the word no such reading (slotValue): the
+// rule's evidence was the literal above, which is a value now, and a word
+// arriving after p formed would have stayed literal (/r/{name}/hot).
+func (t *tree) relex(p *node) bool {
+	q := p.pchild
+	if t.frozen || q == nil || !p.param || q.kind != Word || !lexicalRule(q.rule) || len(q.known) != 1 || q.typed != 0 || q.varied {
+		return false
+	}
+	w := q.known[0]
+	if p.lits[w] != nil || slotValue(p, w) || cousinKnows(p, w) {
+		return false
+	}
+	t.unslot(q, w)
 	return true
 }
 
@@ -2096,7 +2145,7 @@ func cousinEvidence(n *node, words []*node) bool {
 	}
 	for _, s := range n.parent.wordKids {
 		p := s.pchild
-		if s == n || p == nil || p.values == 0 || s.parent != n.parent || n.parent.lits[s.key] != s {
+		if s == n || p == nil || p.values == 0 || loneSlot(p) || s.parent != n.parent || n.parent.lits[s.key] != s {
 			continue // merged away since
 		}
 		if values == len(words) {
@@ -2256,7 +2305,11 @@ func (t *tree) merge(dst, src *node) {
 		t.merge(dp, sp)
 	}
 	slotted := false
-	for k, c := range src.lits {
+	for _, k := range litKeys(src) {
+		c := src.lits[k]
+		if c == nil {
+			continue
+		}
 		if dst.promoted && Classify(k) == Word && !reservedLiterals[k] && dst.pchild != nil && !caseApart(dst, k) {
 			t.merge(dst.pchild, c)
 			continue
@@ -2409,6 +2462,18 @@ func (t *tree) addValue(p *node, v string) bool {
 	return true
 }
 
+// countValue counts word seg, walked into parameter p, as p's value (see
+// addValue) and reports whether it was new. A rewalk's word was counted
+// when it merged, unless it reached p only on the rewalk (a position
+// above became a parameter first): it is counted then, or p would hold a
+// value it never learned, depending on which call came first.
+func (t *tree) countValue(p *node, seg string, depth int) bool {
+	if depth > 0 && (len(p.known) >= maxKnown || slices.Contains(p.known, seg)) {
+		return false
+	}
+	return t.addValue(p, seg)
+}
+
 // gained records that parameter p learned plain-word value v, for
 // sweepNouns; at most maxPending values a call are kept (a merge teaches
 // at most maxKnown), and a literal a full list misses stays literal until
@@ -2549,8 +2614,8 @@ func (t *tree) sweepNouns() bool {
 				}
 			}
 			if g := l.at.parent; len(g.lits) <= maxCousinScan && slices.Contains(g.wordKids, l.at) {
-				for _, y := range g.lits {
-					if y != l.at && y.lits[l.v] != nil && t.absorbKnown(y) {
+				for _, k := range litKeys(g) {
+					if y := g.lits[k]; y != nil && y != l.at && y.lits[l.v] != nil && t.absorbKnown(y) {
 						changed = true
 					}
 				}

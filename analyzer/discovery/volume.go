@@ -409,7 +409,7 @@ func noteMerged(dst, src *node) {
 	for _, e := range src.eps {
 		s.leaf += e.calls
 	}
-	for k := range src.lits {
+	for _, k := range litKeys(src) { // kids are bounded: which are kept must not depend on map order
 		s.addKid(k)
 	}
 	if src.pchild != nil {
@@ -630,10 +630,19 @@ func (t *tree) slotsOf(w string) []*node {
 // that a literal since seen beside it shows to be a resource in a format
 // (resourceFile: the literal pathway, or activity.json): the rule read
 // w as a value before the evidence arrived, whichever came first. It
-// reports whether it demoted.
+// reports whether it demoted. A parameter the rule made from several
+// such file names before the evidence arrived gives back those that only
+// ever ended there (demoteLeaves), so the order of arrival does not
+// decide how many the rule had read by then.
 func (t *tree) demoteFile(n *node) bool {
 	p := n.pchild
-	if t.frozen || p == nil || p.kind != Word || !lexicalRule(p.rule) || p.values != 1 || len(p.known) != 1 || p.varied || n.promoted {
+	if t.frozen || p == nil || p.kind != Word || !lexicalRule(p.rule) || p.varied || n.promoted {
+		return false
+	}
+	if p.values > 1 {
+		return t.demoteLeaves(p, func(w string) bool { return strings.IndexByte(w, '.') >= 0 && resourceFile(n, w) })
+	}
+	if p.values != 1 || len(p.known) != 1 {
 		return false
 	}
 	w := p.known[0]
