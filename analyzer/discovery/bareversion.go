@@ -204,10 +204,11 @@ func (t *tree) undate(p *node) bool {
 	}
 	n := p.parent
 	changed := false
-	for k, l := range n.lits {
+	for _, k := range litKeys(n) { // key order: the parameter's first values are read by position
 		if len(k) != 10 || Classify(k) != Date {
 			continue
 		}
+		l := n.lits[k]
 		delete(n.lits, k)
 		t.merge(p, l)
 		changed = true
