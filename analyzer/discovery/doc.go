@@ -109,11 +109,13 @@
 //     arrived first; beside tokens with lower case (jsmith-42) a word may
 //     be an instance;
 //   - an API prefix written in capitals (/REST/, /API/) is a namespace;
-//   - capitalised names (Tasks, FishStew, CircleCI-Public) and upper-case
+//   - capitalised names (Tasks, Goulash, CircleCI-Public) and upper-case
 //     codes (AMZN) right after a parameter are values when the API writes its resource names in
 //     lower case (the nearest literal above starts lower-case), and a
 //     literal that becomes such a slot when the word above it joins a
-//     parameter is re-read as a value;
+//     parameter is re-read as a value; camelCase compounds of English
+//     words (ProfitAndLoss, recentlyAdded) are names wherever they are
+//     (session 10, heldout.go);
 //   - release channels (latest, stable) after a tag noun (tags,
 //     manifests) and versions after a tag or release noun (/tags/v1,
 //     /release/v2.1) name a tag;

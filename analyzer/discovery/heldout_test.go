@@ -1,0 +1,53 @@
+package discovery
+
+import "testing"
+
+// Session 10 (2026-11-24), the leave-corpora-out round (heldout.go).
+
+// TestCamelNames: a camelCase or PascalCase compound of English words is
+// a name a programmer wrote (an operation, a report, a view), not a
+// value: it stays literal after a plural collection noun, where the
+// collection-slot rule takes other non-resource words on sight, and it
+// takes no part in the sibling rules; coined camelCase names, kebab-case
+// instances and plain values beside it are still values.
+func TestCamelNames(t *testing.T) {
+	t.Run("after a collection", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/ledger/reports/ProfitAndLoss", "/ledger/reports/cashFlowSummary", "/ledger/books/quillmore/entries",
+		}, map[string]string{
+			"/ledger/reports/ProfitAndLoss":   "/ledger/reports/ProfitAndLoss",
+			"/ledger/reports/cashFlowSummary": "/ledger/reports/cashFlowSummary",
+			"/ledger/books/quillmore/entries": "/ledger/books/{name}/entries",
+		})
+	})
+	t.Run("siblings", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/media/library/recentlyAdded", "/media/library/onDeck", "/media/library/newArrivals", "/media/library/topRated",
+		}, map[string]string{
+			"/media/library/recentlyAdded": "/media/library/recentlyAdded",
+			"/media/library/onDeck":        "/media/library/onDeck",
+			"/media/library/topRated":      "/media/library/topRated",
+		})
+	})
+	t.Run("values", func(t *testing.T) {
+		checkEveryOrder(t, []string{
+			"/ledger/books/quillmore/entries", "/ledger/books/QuillMoreXz/entries", "/ledger/books/finance-team/entries",
+		}, map[string]string{
+			"/ledger/books/quillmore/entries":    "/ledger/books/{name}/entries",
+			"/ledger/books/QuillMoreXz/entries":  "/ledger/books/{name}/entries",
+			"/ledger/books/finance-team/entries": "/ledger/books/{name}/entries",
+		})
+	})
+}
+
+func TestCamelName(t *testing.T) {
+	for w, want := range map[string]bool{
+		"ProfitAndLoss": true, "recentlyAdded": true, "GetAllMakes": true, "onDeck": true, "directDeposit": true,
+		"profit": false, "Profit": false, "PROFIT": false, "profit-and-loss": false, "profit_loss": false,
+		"QuillMoreXz": false, "cusNffrFeUfNV": false, "web2Api": false, "": false,
+	} {
+		if got := camelName(w); got != want {
+			t.Errorf("camelName(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
