@@ -51,3 +51,24 @@ func TestCamelName(t *testing.T) {
 		}
 	}
 }
+
+// TestFewNewWords: five to 31 sibling words, each new when it arrived,
+// with nothing else to tell values from names (English words, no value
+// shape, no shared sub-path, no collection before them), stay literal:
+// the "≥ 5 mostly new" tier of the cardinality rule took such sets of
+// an API's names (modes, views, reports) for values on the held-out
+// corpora and gained nothing there (session 10). Words still become a
+// parameter past ManySiblings, or on the other tiers' evidence.
+func TestFewNewWords(t *testing.T) {
+	checkTemplates(t, []string{
+		"/feed/mode/compact", "/feed/mode/detailed", "/feed/mode/classic", "/feed/mode/minimal", "/feed/mode/expanded",
+	}, map[string]string{
+		"/feed/mode/compact":  "/feed/mode/compact",
+		"/feed/mode/expanded": "/feed/mode/expanded",
+	})
+	var many []string
+	for i := range 32 {
+		many = append(many, "/feed/mode/"+[]string{"amber", "birch", "cedar", "delta", "ember", "fable", "grove", "haven"}[i%8]+[]string{"field", "stone", "light", "wood"}[i/8])
+	}
+	checkTemplates(t, many, map[string]string{many[0]: "/feed/mode/{name}", many[31]: "/feed/mode/{name}"})
+}
