@@ -72,3 +72,21 @@ func TestFewNewWords(t *testing.T) {
 	}
 	checkTemplates(t, many, map[string]string{many[0]: "/feed/mode/{name}", many[31]: "/feed/mode/{name}"})
 }
+
+// TestQualifier: after a collection, an English word followed by typed
+// values names a kind or a key the collection is read by, not an
+// instance (demoteQualifier): it stays literal whichever arrived first,
+// the word alone or the word with ids below it. Coined names before ids
+// and English words before sub-resources are still instances.
+func TestQualifier(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/api/links/cellular/88210", "/api/links/cellular", "/api/links/cellular/88377/state",
+		"/api/crates/quillon/4412", "/api/boards/sunrise/pins",
+	}, map[string]string{
+		"/api/links/cellular/88210":       "/api/links/cellular/{id}",
+		"/api/links/cellular":             "/api/links/cellular",
+		"/api/links/cellular/88377/state": "/api/links/cellular/{id}/state",
+		"/api/crates/quillon/4412":        "/api/crates/{name}/{id}",
+		"/api/boards/sunrise/pins":        "/api/boards/{name}/pins",
+	})
+}

@@ -1185,6 +1185,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
+			if created && t.demoteQualifier(n.parent) {
+				return t.rewalk(path, depth) // the word above qualifies the collection (heldout.go)
+			}
 			if created && (k == Integer || k == UUID) && !n.parent.param && collectionBeforeID(n.parent) && t.unvalue(n.parent.key) {
 				return t.rewalk(path, depth) // a parameter elsewhere held the collection's name as its only value
 			}
