@@ -47,8 +47,8 @@
 //     after a resource noun (not a verb or gerund), are mostly outside
 //     the vocabulary below and no English words either (words.go:
 //     /catalog/service/redis, postgres, web; /asset/animal, plant, land
-//     stay), five
-//     or more mostly new (distinct/calls ≥ 0.5), or 32 or more, unless
+//     stay), or 32 or more (five or more mostly new no longer do:
+//     session 10), unless
 //     most of them are resource words (then 64 or more still new in a
 //     third of the calls: English-word values on live traffic);
 //   - coined names: three or more codes or coined names that are no
@@ -150,7 +150,9 @@
 // whichever arrived first (/actions/poweroff beside /actions/{id}); and a
 // word the collection slot took alone returns to a literal once it leads
 // to integer or UUID ids and to batch, search or count
-// (/orders/historical/{id} beside /orders/historical/batch). From the
+// (/orders/historical/{id} beside /orders/historical/batch), or, when it
+// is a word of the word list, once it leads to typed values at all
+// (/links/cellular/88210: a qualifier; session 10, heldout.go). From the
 // shape of the tree, not from words: sibling words that each lead to a
 // parameter or to a version name collections or services
 // (/pub/player/{username}, /pub/club/{id}, /svc/books/v3); a position's
