@@ -8,6 +8,65 @@ import (
 // Round 12 (session 9): plain-word values read from their position in
 // the API.
 
+// languageCodes are ISO 639-1 codes of languages (with a region, pt-BR,
+// they name a locale whatever the code); localeCodes are the codes of
+// widely used languages that may also stand alone (de). Codes that are
+// English words or common abbreviations in paths (id, it, is, no, to, my,
+// so, he, hi, hr, ca, ms, eu, ar, gl, pl, ro, sk, sr, sw, ta, tr, cs, fi,
+// bg, et, lt, lv) are no bare locale: after a version they may name a
+// resource (/v1/ar/invoices, /v1/gl/accounts; Ubidots' /lv, last value).
+var (
+	languageCodes = map[string]bool{
+		"af": true, "ar": true, "bg": true, "bn": true, "ca": true, "cs": true, "cy": true, "da": true,
+		"de": true, "el": true, "en": true, "es": true, "et": true, "eu": true, "fa": true, "fi": true,
+		"fr": true, "ga": true, "gl": true, "he": true, "hi": true, "hr": true, "hu": true, "hy": true,
+		"id": true, "is": true, "it": true, "ja": true, "ka": true, "kk": true, "km": true, "ko": true,
+		"lt": true, "lv": true, "mk": true, "mn": true, "ms": true, "nb": true, "nl": true, "nn": true,
+		"no": true, "pl": true, "pt": true, "ro": true, "ru": true, "sk": true, "sl": true, "sq": true,
+		"sr": true, "sv": true, "sw": true, "ta": true, "te": true, "th": true, "tr": true, "uk": true,
+		"ur": true, "uz": true, "vi": true, "zh": true, "zu": true,
+	}
+	localeCodes = map[string]bool{
+		"da": true, "de": true, "el": true, "en": true, "es": true, "fr": true, "hu": true, "ja": true,
+		"ko": true, "nb": true, "nl": true, "nn": true, "pt": true, "ru": true, "sv": true, "th": true,
+		"uk": true, "vi": true, "zh": true,
+	}
+)
+
+// localeCode reports whether w is a language code alone (de, of
+// localeCodes) or with a region or script (pt-BR, en_US, zh-Hant, of
+// languageCodes): the language of a response.
+func localeCode(w string) bool {
+	if len(w) == 2 {
+		return localeCodes[w]
+	}
+	if len(w) < 5 || !languageCodes[w[:2]] || w[2] != '-' && w[2] != '_' || !upperLetter(w[3]) {
+		return false
+	}
+	switch len(w) {
+	case 5:
+		return upperLetter(w[4])
+	case 7:
+		return plainLower(w[4:]) // zh-Hant, sr-Latn
+	}
+	return false
+}
+
+func upperLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// localeValue reports whether word w, below literal n and with more path
+// after it (rest), is the language of the API's responses: a language
+// code right after the API's version (/nba/trial/v8/en/games,
+// /v2/es/country) scopes every resource below it to one language, the
+// way a tenant or a region does. APIs name resources in words; a
+// two-letter code there is a value even when traffic shows only one.
+func localeValue(n *node, w, rest string) bool {
+	if n.param || n.parent == nil || !localeCode(w) || strings.Trim(rest, "/") == "" {
+		return false
+	}
+	return versionLit(n) || versionAt(n.parent, n.key)
+}
+
 // scopedCalls times minSiblings is the number of calls a parameter
 // position needs before scopedKeys reads its words: keys that keep coming
 // are told from an instance's sub-resources by traffic, which repeats the

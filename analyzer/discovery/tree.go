@@ -119,9 +119,10 @@ const (
 	ruleFileName                   // segments a package file below repeats (app/1.0/app-1.0.jar)
 	ruleTenant                     // words at a namespace position with the same sub-resources (volume.go)
 	ruleCoined                     // three or more codes or coined names, no English words (words.go)
+	ruleLocale                     // a language code right after the API's version (position.go)
 )
 
-var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant", "coined_name"}
+var ruleNames = [...]string{"sibling_cardinality", "collection_slot", "aligned", "nested_collection", "same_noun", "system_operation", "file_name", "tenant", "coined_name", "locale"}
 
 func (r rule) String() string { return ruleNames[r] }
 
@@ -1214,14 +1215,17 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
 		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg) && !namesHere(n))
-		sameNoun := k == Word && !slot && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
-		if slot || sameNoun {
+		locale := k == Word && !slot && localeValue(n, seg, rest)
+		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
+		if slot || sameNoun || locale {
 			created := n.pchild == nil
 			p := t.paramChild(n, Word)
 			if p.rule == ruleNone {
 				p.rule, p.confidence = ruleCollectionSlot, slotConfidence
 				if sameNoun {
 					p.rule = ruleSameNoun
+				} else if locale {
+					p.rule = ruleLocale
 				}
 				t.addWordKid(n)
 				t.trackSlot(p)
