@@ -47,8 +47,8 @@
 //     after a resource noun (not a verb or gerund), are mostly outside
 //     the vocabulary below and no English words either (words.go:
 //     /catalog/service/redis, postgres, web; /asset/animal, plant, land
-//     stay), five
-//     or more mostly new (distinct/calls ≥ 0.5), or 32 or more, unless
+//     stay), or 32 or more (five or more mostly new no longer do:
+//     session 10), unless
 //     most of them are resource words (then 64 or more still new in a
 //     third of the calls: English-word values on live traffic);
 //   - coined names: three or more codes or coined names that are no
@@ -109,11 +109,13 @@
 //     arrived first; beside tokens with lower case (jsmith-42) a word may
 //     be an instance;
 //   - an API prefix written in capitals (/REST/, /API/) is a namespace;
-//   - capitalised names (Tasks, FishStew, CircleCI-Public) and upper-case
+//   - capitalised names (Tasks, Goulash, CircleCI-Public) and upper-case
 //     codes (AMZN) right after a parameter are values when the API writes its resource names in
 //     lower case (the nearest literal above starts lower-case), and a
 //     literal that becomes such a slot when the word above it joins a
-//     parameter is re-read as a value;
+//     parameter is re-read as a value; camelCase compounds of English
+//     words (ProfitAndLoss, recentlyAdded) are names wherever they are
+//     (session 10, heldout.go);
 //   - release channels (latest, stable) after a tag noun (tags,
 //     manifests) and versions after a tag or release noun (/tags/v1,
 //     /release/v2.1) name a tag;
@@ -148,7 +150,9 @@
 // whichever arrived first (/actions/poweroff beside /actions/{id}); and a
 // word the collection slot took alone returns to a literal once it leads
 // to integer or UUID ids and to batch, search or count
-// (/orders/historical/{id} beside /orders/historical/batch). From the
+// (/orders/historical/{id} beside /orders/historical/batch), or, when it
+// is a word of the word list, once it leads to typed values at all
+// (/links/cellular/88210: a qualifier; session 10, heldout.go). From the
 // shape of the tree, not from words: sibling words that each lead to a
 // parameter or to a version name collections or services
 // (/pub/player/{username}, /pub/club/{id}, /svc/books/v3); a position's

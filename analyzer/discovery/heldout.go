@@ -1,0 +1,85 @@
+package discovery
+
+import "strings"
+
+// Rules of session 10's leave-corpora-out round (2026-11-24). The corpora
+// were split in two halves; each rule was written from the misses of the
+// development half and kept only when the held-out half, whose misses
+// nobody looked at, gained precision or recall and lost neither
+// (docs/templating.md, Rules).
+
+// camelName reports whether w is a camelCase or PascalCase compound of
+// English words (ProfitAndLoss, recentlyAdded, GetAllMakes,
+// directDeposit): letters only, a lower-case letter followed by a
+// capital somewhere, and every part a word or a run of words
+// (madeOfWords). A programmer wrote it: an operation, a report, a view or
+// a type of the API. Users name their things in lower case, kebab case
+// or free text, and identifiers minted by a system are no words
+// (QuillMoreXz, cusNffrFeUfNV), so such a compound is a name: the
+// collection-slot rule does not take it on sight after a plural
+// (/reports/ProfitAndLoss, /widgets/BatterySummary) and the sibling rules
+// do not merge it with its siblings (/library/recentlyAdded,
+// /library/onDeck).
+func camelName(w string) bool {
+	hump := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			if i > 0 && w[i-1] >= 'a' && w[i-1] <= 'z' {
+				hump = true
+			}
+		case c >= 'a' && c <= 'z':
+		default:
+			return false
+		}
+	}
+	return hump && madeOfWords(w)
+}
+
+// demoteQualifier turns parameter p back into the literal it was made
+// from when the collection-slot rule made it from one word (lower-case
+// English words, each in the word list: lowerWords, dictWords) and typed
+// values (integers, UUIDs, tokens, dates) now arrive below it: after a
+// collection such a word names a kind or a key the collection is read by
+// (/links/cellular/88210, /airports/icao/EGLL, /statistics/manga/{uuid}),
+// not one of its instances, which lead to sub-resources rather than to
+// ids of their own. It runs when the typed parameter below p is made, so
+// the order of /links/cellular and /links/cellular/88210 does not decide.
+// Coined names (/crates/quillon/4412), words people coin from several
+// (/pipelines/webshop/1412: a job and its builds) and words taken with
+// others or with typed values stay. It reports whether p was demoted.
+func (t *tree) demoteQualifier(p *node) bool {
+	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || p.typed != 0 || p.pchild == nil || p.pchild.kind == Word {
+		return false
+	}
+	n, w := p.parent, p.known[0]
+	if n == nil || n.promoted || n.lits[w] != nil || !lowerWords(w) || !dictWords(w) {
+		return false
+	}
+	t.unslot(p, w)
+	return true
+}
+
+// lowerWords reports whether w is lower-case letters, with '_' between
+// words (points_program).
+func lowerWords(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// dictWords reports whether every '_'-separated part of lower-case w is
+// a word of the word list or the lexicon (dictWord), not a run of words
+// (webshop, frontend, tidewater: names people coin for their things).
+func dictWords(w string) bool {
+	for part := range strings.SplitSeq(w, "_") {
+		if len(part) > maxWordLen || !dictWord([]byte(part)) {
+			return false
+		}
+	}
+	return true
+}
