@@ -26,6 +26,31 @@ import (
 // docs/templating.md); TestTrafficOrderGuard holds the APIs that no longer
 // vary.
 func TestTrafficOrderReport(t *testing.T) {
+	eachTrafficOrder(t, func(t *testing.T, name string, lines []corpusLine, base map[string]string, order string, ls []corpusLine, got map[string]string) {
+		by := map[string]int{}
+		n := 0
+		for k, v := range got {
+			if base[k] != v {
+				by[strings.Fields(k)[0]]++
+				n++
+			}
+		}
+		apis := make([]string, 0, len(by))
+		for a, c := range by {
+			apis = append(apis, a+" "+strconv.Itoa(c))
+		}
+		sort.Strings(apis)
+		s := scoreCorpus(t, ls)
+		t.Logf("%s, %s: %d of %d URLs get another template than in generated order (%s); precision %.3f, recall %.3f, exact %d/%d",
+			name, order, n, len(lines), strings.Join(apis, ", "), s.precision(), s.recall(), s.exact, s.urls)
+	})
+}
+
+// eachTrafficOrder runs every traffic corpus (testdata/traffic_*.spec but
+// the generator's example), as a subtest, in generated order (base) and
+// then in reverse and five seeded shuffles, and gives visit each of those
+// orders with the templates it got.
+func eachTrafficOrder(t *testing.T, visit func(t *testing.T, name string, lines []corpusLine, base map[string]string, order string, ls []corpusLine, got map[string]string)) {
 	files, err := filepath.Glob("testdata/traffic_*.spec")
 	if err != nil {
 		t.Fatal(err)
@@ -38,32 +63,14 @@ func TestTrafficOrderReport(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			lines := trafficLines(t, f)
 			base := runCorpus(lines)
-			report := func(order string, ls []corpusLine) {
-				by := map[string]int{}
-				n := 0
-				for k, v := range runCorpus(ls) {
-					if base[k] != v {
-						by[strings.Fields(k)[0]]++
-						n++
-					}
-				}
-				apis := make([]string, 0, len(by))
-				for a, c := range by {
-					apis = append(apis, a+" "+strconv.Itoa(c))
-				}
-				sort.Strings(apis)
-				s := scoreCorpus(t, ls)
-				t.Logf("%s, %s: %d of %d URLs get another template than in generated order (%s); precision %.3f, recall %.3f, exact %d/%d",
-					name, order, n, len(lines), strings.Join(apis, ", "), s.precision(), s.recall(), s.exact, s.urls)
-			}
 			rev := slices.Clone(lines)
 			slices.Reverse(rev)
-			report("reverse order", rev)
+			visit(t, name, lines, base, "reverse order", rev, runCorpus(rev))
 			for seed := range uint64(5) {
 				ls := slices.Clone(lines)
 				r := rand.New(rand.NewPCG(seed, 7))
 				r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
-				report("shuffle "+strconv.Itoa(int(seed)), ls)
+				visit(t, name, lines, base, "shuffle "+strconv.Itoa(int(seed)), ls, runCorpus(ls))
 			}
 		})
 	}
@@ -97,40 +104,17 @@ var trafficOrderKnown = map[string][]string{
 // trafficOrderKnown lists: an API made order-independent stays so
 // (MySportsFeeds, traffic F: 81 URLs in two shuffles before session 10).
 func TestTrafficOrderGuard(t *testing.T) {
-	files, err := filepath.Glob("testdata/traffic_*.spec")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_example.spec") {
-			continue
+	eachTrafficOrder(t, func(t *testing.T, name string, _ []corpusLine, base map[string]string, order string, _ []corpusLine, got map[string]string) {
+		by := map[string]int{}
+		for k, v := range got {
+			if api := strings.Fields(k)[0]; base[k] != v && !slices.Contains(trafficOrderKnown[name], api) {
+				if by[api]++; by[api] == 1 {
+					t.Logf("%s: %s → %s, in generated order %s", order, k, v, base[k])
+				}
+			}
 		}
-		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "traffic_"), ".spec")
-		t.Run(name, func(t *testing.T) {
-			lines := trafficLines(t, f)
-			base := runCorpus(lines)
-			check := func(order string, ls []corpusLine) {
-				by := map[string]int{}
-				for k, v := range runCorpus(ls) {
-					if api := strings.Fields(k)[0]; base[k] != v && !slices.Contains(trafficOrderKnown[name], api) {
-						if by[api]++; by[api] == 1 {
-							t.Logf("%s: %s → %s, in generated order %s", order, k, v, base[k])
-						}
-					}
-				}
-				if len(by) > 0 {
-					t.Errorf("%s: APIs that get another template than in generated order: %v", order, by)
-				}
-			}
-			rev := slices.Clone(lines)
-			slices.Reverse(rev)
-			check("reverse order", rev)
-			for seed := range uint64(5) {
-				ls := slices.Clone(lines)
-				r := rand.New(rand.NewPCG(seed, 7))
-				r.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
-				check("shuffle "+strconv.Itoa(int(seed)), ls)
-			}
-		})
-	}
+		if len(by) > 0 {
+			t.Errorf("%s: APIs that get another template than in generated order: %v", order, by)
+		}
+	})
 }
