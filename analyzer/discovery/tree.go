@@ -412,9 +412,14 @@ func reservedPart(w string) bool {
 			return false
 		}
 	}
-	first := ""
-	wordParts(w, func(p string) bool { first = p; return false })
-	return reservedLiterals[first] && !singlePart(w)
+	// Letters only: the parts meet at camelCase boundaries, and a word
+	// without one is a single part.
+	for i := 1; i < len(w); i++ {
+		if w[i] >= 'A' && w[i] <= 'Z' && w[i-1] >= 'a' && w[i-1] <= 'z' {
+			return reservedLiterals[w[:i]]
+		}
+	}
+	return false
 }
 
 // upperCode reports whether w is an upper-case code of 2 to 32 letters,
@@ -481,9 +486,8 @@ func byField(s string) bool {
 
 // singlePart reports whether s is one word (no separators, no camelCase).
 func singlePart(s string) bool {
-	n := 0
-	wordParts(s, func(string) bool { n++; return n < 2 })
-	return n == 1
+	var buf [maxWordParts]string
+	return len(splitParts(s, &buf)) == 1
 }
 
 // instanceParam reports whether parameter p holds instances on its own
@@ -770,13 +774,19 @@ func collectionBeforeID(w *node) bool {
 // it (users-by-email). Beside typed ids such a word is an operation of
 // the collection, not one more instance.
 func operationName(w string) bool {
-	var parts []string
+	sep := false
 	for i := 0; i < len(w); i++ {
 		if c := w[i]; !(c >= 'a' && c <= 'z' || c == '-' || c == '_') {
 			return false
+		} else if c == '-' || c == '_' {
+			sep = true
 		}
 	}
-	wordParts(w, func(p string) bool { parts = append(parts, p); return true })
+	if !sep {
+		return false // one part
+	}
+	var buf [maxWordParts]string
+	parts := splitParts(w, &buf)
 	if len(parts) < 2 {
 		return false
 	}
