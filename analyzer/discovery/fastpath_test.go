@@ -67,10 +67,47 @@ func refOperationName(w string) bool {
 	return slices.Contains(parts[1:len(parts)-1], "by")
 }
 
+func refJoinsInstance(w string, p *node) bool {
+	if fileOperation(p, w) {
+		return false
+	}
+	if codeIDs(p) && plainLower(w) {
+		return false
+	}
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || refReservedPart(w) || byField(w) || refOperationName(w) {
+		return false
+	}
+	if plainLower(w) && upperCodes(p) {
+		return false
+	}
+	switch w[0] {
+	case '_', '$', '-', '.':
+		return false
+	}
+	return !refResourceWord(w)
+}
+
+// fastPathParams are parameters of the kinds joinsInstance tells apart.
+func fastPathParams() []*node {
+	parent := &node{key: "items", lits: map[string]*node{"content.csv": {key: "content.csv"}}}
+	return []*node{
+		{param: true, kind: Integer, parent: parent},
+		{param: true, kind: UUID},
+		{param: true, kind: Token, formats: []string{"A9"}, exts: 1, parent: parent},
+		{param: true, kind: Token, formats: []string{"a9"}},
+		{param: true, kind: Mixed, typed: 1 << Integer},
+		{param: true, kind: Word, rule: ruleCollectionSlot, known: []string{"AAPL", "PNG"}, values: 2},
+		{param: true, kind: Word, rule: ruleCollectionSlot, known: []string{"alice"}, values: 1},
+		{param: true, kind: Word, rule: ruleNone, known: []string{"alice", "bob"}, values: 2},
+		{param: true, kind: Word, rule: ruleSameNoun},
+	}
+}
+
 var fastPathSeeds = []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "", "-", "aAaAaAaAaAaAaAaAaAaA", "x.Y.z",
 	"billing-service", "users-by-email", "DEV", "EU_WEST", "a-", "-a-b", "lastBuild", "nextToken", "meTeams",
 	"get_item_by_legacy_id", "list-members", "expanded-search", "bulk-update", "a-b-c-d-e-f-g-h-i-j", "a_b_c_d_e_f_g_h_search",
-	"dns_records", "repositories", "storageAccounts", "Status", "lookup-self", "x", "searchAll", "allSearch", "by-by-by"}
+	"dns_records", "repositories", "storageAccounts", "Status", "lookup-self", "x", "searchAll", "allSearch", "by-by-by", "connect.json", "content.json", "login.php", "_find", "$metadata", "Microsoft.Compute",
+	"by-email", "byUsername", "synonyms", "members", "alice", "serde", "nyancat", "Revenues.json", "me", "search"}
 
 func TestFastPaths(t *testing.T) {
 	for _, s := range fastPathSeeds {
@@ -101,6 +138,11 @@ func checkFastPaths(t *testing.T, s string) {
 	}
 	if got, want := operationName(s), refOperationName(s); got != want {
 		t.Fatalf("operationName(%q) = %v, want %v", s, got, want)
+	}
+	for i, p := range fastPathParams() {
+		if got, want := joinsInstance(s, p), refJoinsInstance(s, p); got != want {
+			t.Fatalf("joinsInstance(%q, param %d) = %v, want %v", s, i, got, want)
+		}
 	}
 	parts := splitParts(s, &buf)
 	last := ""

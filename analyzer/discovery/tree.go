@@ -577,20 +577,21 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if fileOperation(p, w) {
-		return false // connect.json beside {sid}.json (shapes.go)
-	}
-	if codeIDs(p) && plainLower(w) {
-		return false // besideIDs
-	}
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
+	// The cheap tests first: all are pure, so the order changes no answer.
+	if !p.instanceParam() || len(w) < 2 {
 		return false
-	}
-	if plainLower(w) && upperCodes(p) {
-		return false // /cid/{id}/synonyms beside PNG: values of one parameter share a case
 	}
 	switch w[0] {
 	case '_', '$', '-', '.':
+		return false
+	}
+	if fileOperation(p, w) {
+		return false // connect.json beside {sid}.json (shapes.go)
+	}
+	if plainLower(w) && (codeIDs(p) || upperCodes(p)) {
+		return false // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
+	}
+	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) || reservedLiterals[w] {
 		return false
 	}
 	return !resourceWord(w)
@@ -1207,7 +1208,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
@@ -1513,7 +1514,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if !c.apart && Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
 			keys = append(keys, k)
 		}
 	}
