@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -103,11 +104,134 @@ func fastPathParams() []*node {
 	}
 }
 
+func refNamespaceWord(k string) bool {
+	if namespaceLiterals[k] {
+		return true
+	}
+	var buf [8]byte
+	if len(k) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return namespaceLiterals[string(buf[:len(k)])]
+}
+
+func refCompoundVersion(parent *node, seg string, more bool) bool {
+	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+		return false
+	}
+	i := strings.IndexAny(seg, "-_")
+	if i < 2 || i > 8 || i == len(seg)-1 || !plainLower(seg[:i]) {
+		return false
+	}
+	ver := seg[i+1:]
+	return isVersion(ver) || len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)
+}
+func refPreReleaseVersion(parent *node, seg string, more bool) bool {
+	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+		return false
+	}
+	i := strings.IndexAny(seg, "-_")
+	if i < 1 || i == len(seg)-1 {
+		return false
+	}
+	ver, label := seg[:i], seg[i+1:]
+	if !versionKey(ver) {
+		return false
+	}
+	for _, p := range [...]string{"alpha", "beta", "preview", "rc", "dev", "snapshot", "experimental", "canary", "nightly"} {
+		if strings.HasPrefix(label, p) {
+			rest := strings.TrimLeft(label[len(p):], ".-_")
+			return rest == "" || isDigits(rest)
+		}
+	}
+	return false
+}
+func refBareVersion(parent *node, seg string, more bool) bool {
+	if !more || parent.param || parent.parent == nil {
+		return false
+	}
+	if len(seg) == 4 && namespaceWord(parent.key) {
+		return yearNumber(seg)
+	}
+	return len(seg) == 1 && productWord(parent) && !numbersAt(parent, seg)
+}
+func refNamedInFile(n *node, seg, f string) bool {
+	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || reservedLiterals[seg] || systemName(seg) || namespaceWord(seg) || len(seg) >= len(f) {
+		return false
+	}
+	if k := Classify(seg); k != Word && k != Version || k == Version && seg[0] == 'v' {
+		return false // an API version (/v1/) is no release of the package
+	}
+	stem := f[:strings.LastIndexByte(f, '.')]
+	if stem == seg {
+		return false // /reports/q1/q1.pdf: no package and release
+	}
+	for i := 0; i+len(seg) <= len(stem); {
+		j := strings.Index(stem[i:], seg)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(seg)
+		if (j == 0 || partSep(stem[j-1])) && (end == len(stem) || partSep(stem[end])) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+func refVersionAt(parent *node, seg string) bool {
+	return !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent)) && releaseVersion(seg)
+}
+
+// fastPathParents are literal positions of the kinds classifyAt's hooks
+// tell apart: the root, a namespace, a version, a product word, a plural
+// collection, a parameter, and an API compound.
+func fastPathParents() []*node {
+	root := &node{}
+	mk := func(parent *node, key string) *node {
+		c := &node{parent: parent, key: key, depth: parent.depth + 1}
+		if parent.lits == nil {
+			parent.lits = map[string]*node{}
+		}
+		parent.lits[key] = c
+		return c
+	}
+	api := mk(root, "api")
+	search := mk(root, "search")
+	mk(search, "2")
+	out := []*node{root, api, mk(root, "API"), mk(api, "v1"), mk(api, "v1.0"), search, mk(root, "orders"),
+		mk(root, "propertyapi"), mk(mk(root, "tags"), "x"), {param: true, parent: api, kind: Word}, mk(root, "ws")}
+	out = append(out, mk(api, "releases"))
+	return out
+}
+
+// TestNamespaceWordLength holds what namespaceWord's shortcuts assume:
+// every namespace literal is one to eight lower-case bytes.
+func TestNamespaceWordLength(t *testing.T) {
+	for k := range namespaceLiterals {
+		if len(k) < 1 || len(k) > 8 || strings.ToLower(k) != k {
+			t.Errorf("namespace literal %q: namespaceWord reads one to eight lower-case bytes", k)
+		}
+		if !namespaceWord(k) || !namespaceWord(strings.ToUpper(k)) {
+			t.Errorf("namespaceWord(%q) = false", k)
+		}
+	}
+}
+
 var fastPathSeeds = []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "", "-", "aAaAaAaAaAaAaAaAaAaA", "x.Y.z",
 	"billing-service", "users-by-email", "DEV", "EU_WEST", "a-", "-a-b", "lastBuild", "nextToken", "meTeams",
 	"get_item_by_legacy_id", "list-members", "expanded-search", "bulk-update", "a-b-c-d-e-f-g-h-i-j", "a_b_c_d_e_f_g_h_search",
 	"dns_records", "repositories", "storageAccounts", "Status", "lookup-self", "x", "searchAll", "allSearch", "by-by-by", "connect.json", "content.json", "login.php", "_find", "$metadata", "Microsoft.Compute",
-	"by-email", "byUsername", "synonyms", "members", "alice", "serde", "nyancat", "Revenues.json", "me", "search"}
+	"by-email", "byUsername", "synonyms", "members", "alice", "serde", "nyancat", "Revenues.json", "me", "search", "API", "Rest", "internal", "INTERNAL", "externals", "v", "V", "GraphQL", "2014", "1999", "2", "api-2.0", "iot-03", "v2.0-beta", "v1-preview", "3.1_rc1", "v1.0.0",
+	"1.0.0", "2.2.1", "guava", "33.0.0-jre", "jre", "app", "1.0", "v1", "express", "4.18.2", "q1", "v0002"}
 
 func TestFastPaths(t *testing.T) {
 	for _, s := range fastPathSeeds {
@@ -138,6 +262,30 @@ func checkFastPaths(t *testing.T, s string) {
 	}
 	if got, want := operationName(s), refOperationName(s); got != want {
 		t.Fatalf("operationName(%q) = %v, want %v", s, got, want)
+	}
+	if got, want := namespaceWord(s), refNamespaceWord(s); got != want {
+		t.Fatalf("namespaceWord(%q) = %v, want %v", s, got, want)
+	}
+	for i, n := range fastPathParents() {
+		for _, more := range []bool{false, true} {
+			if got, want := compoundVersion(n, s, more), refCompoundVersion(n, s, more); got != want {
+				t.Fatalf("compoundVersion(parent %d, %q, %v) = %v, want %v", i, s, more, got, want)
+			}
+			if got, want := preReleaseVersion(n, s, more), refPreReleaseVersion(n, s, more); got != want {
+				t.Fatalf("preReleaseVersion(parent %d, %q, %v) = %v, want %v", i, s, more, got, want)
+			}
+			if got, want := bareVersion(n, s, more), refBareVersion(n, s, more); got != want {
+				t.Fatalf("bareVersion(parent %d, %q, %v) = %v, want %v", i, s, more, got, want)
+			}
+		}
+		if got, want := versionAt(n, s), refVersionAt(n, s); got != want {
+			t.Fatalf("versionAt(parent %d, %q) = %v, want %v", i, s, got, want)
+		}
+		for _, f := range []string{"guava-33.0.0-jre.jar", "app-1.0.jar", "express-4.18.2.tgz", "q1.pdf", "api-v1-2.zip"} {
+			if got, want := namedInFile(n, s, f), refNamedInFile(n, s, f); got != want {
+				t.Fatalf("namedInFile(parent %d, %q, %q) = %v, want %v", i, s, f, got, want)
+			}
+		}
 	}
 	for i, p := range fastPathParams() {
 		if got, want := joinsInstance(s, p), refJoinsInstance(s, p); got != want {

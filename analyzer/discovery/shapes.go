@@ -18,7 +18,7 @@ import "strings"
 // (/ships/BADGER-1, /devices/greenhouse-01) is not at such a place.
 // classifyAt's hook.
 func compoundVersion(parent *node, seg string, more bool) bool {
-	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+	if !more || parent.param {
 		return false
 	}
 	i := strings.IndexAny(seg, "-_")
@@ -26,7 +26,10 @@ func compoundVersion(parent *node, seg string, more bool) bool {
 		return false
 	}
 	ver := seg[i+1:]
-	return isVersion(ver) || len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)
+	if !isVersion(ver) && !(len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)) {
+		return false
+	}
+	return parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key) // the segment's own tests first: they fail most often
 }
 
 // preReleaseVersion reports whether seg, below parent, is the API's
@@ -34,7 +37,7 @@ func compoundVersion(parent *node, seg string, more bool) bool {
 // where versions live (compoundVersion) with more path below: isVersion
 // reads the label only glued to the number (v1beta1).
 func preReleaseVersion(parent *node, seg string, more bool) bool {
-	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+	if !more || parent.param {
 		return false
 	}
 	i := strings.IndexAny(seg, "-_")
@@ -48,7 +51,7 @@ func preReleaseVersion(parent *node, seg string, more bool) bool {
 	for _, p := range [...]string{"alpha", "beta", "preview", "rc", "dev", "snapshot", "experimental", "canary", "nightly"} {
 		if strings.HasPrefix(label, p) {
 			rest := strings.TrimLeft(label[len(p):], ".-_")
-			return rest == "" || isDigits(rest)
+			return (rest == "" || isDigits(rest)) && (parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key))
 		}
 	}
 	return false

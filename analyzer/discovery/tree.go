@@ -997,19 +997,21 @@ var namespaceLiterals = map[string]bool{
 // namespaceLiterals in any case: an API that writes its prefix in
 // capitals (/REST/drugs.json, /API/v2) names a namespace all the same.
 func namespaceWord(k string) bool {
-	if namespaceLiterals[k] {
-		return true
-	}
 	var buf [8]byte
-	if len(k) > len(buf) {
-		return false
+	if len(k) == 0 || len(k) > len(buf) {
+		return false // every namespace literal has one to eight letters (TestNamespaceWordLength)
 	}
+	upper := false
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
+			upper = true
 		}
 		buf[i] = c
+	}
+	if !upper {
+		return namespaceLiterals[k] // one look-up where the key is written in lower case
 	}
 	return namespaceLiterals[string(buf[:len(k)])]
 }
@@ -2628,16 +2630,25 @@ func packageFile(path string) string {
 // package and the release, so the segments it repeats are values. The
 // root, namespaces and the file's own extension are left alone.
 func namedInFile(n *node, seg, f string) bool {
-	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || reservedLiterals[seg] || systemName(seg) || namespaceWord(seg) || len(seg) >= len(f) {
+	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || len(seg) >= len(f) {
+		return false
+	}
+	stem := f[:strings.LastIndexByte(f, '.')]
+	if stem == seg || !wholePart(stem, seg) {
+		return false // /reports/q1/q1.pdf: no package and release
+	}
+	if reservedLiterals[seg] || systemName(seg) || namespaceWord(seg) {
 		return false
 	}
 	if k := Classify(seg); k != Word && k != Version || k == Version && seg[0] == 'v' {
 		return false // an API version (/v1/) is no release of the package
 	}
-	stem := f[:strings.LastIndexByte(f, '.')]
-	if stem == seg {
-		return false // /reports/q1/q1.pdf: no package and release
-	}
+	return true
+}
+
+// wholePart reports whether seg is a whole part of file stem stem, between
+// separators or its ends (namedInFile).
+func wholePart(stem, seg string) bool {
 	for i := 0; i+len(seg) <= len(stem); {
 		j := strings.Index(stem[i:], seg)
 		if j < 0 {
