@@ -191,6 +191,93 @@ func refVersionAt(parent *node, seg string) bool {
 	return !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent)) && releaseVersion(seg)
 }
 
+func refClassify(s string) Kind {
+	n := len(s)
+	if n == 0 {
+		return Word
+	}
+	var digits, lower, upper, hexLetters, other, dashes, dots, unders, ats int
+	for i := 0; i < n; i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z':
+			lower++
+			if c <= 'f' {
+				hexLetters++
+			}
+		case c >= 'A' && c <= 'Z':
+			upper++
+			if c <= 'F' {
+				hexLetters++
+			}
+		case c == '-':
+			dashes++
+		case c == '.':
+			dots++
+		case c == '_':
+			unders++
+		case c == '@':
+			ats++
+		case c == '{' || c == '}':
+			return Token // never a name: and a literal brace would read as a parameter in a template
+		default:
+			other++
+		}
+	}
+	if digits == n {
+		return Integer
+	}
+	if isVersion(s) {
+		return Version
+	}
+	if ats == 1 && dots > 0 && s[0] != '@' && s[n-1] != '.' {
+		at := 0
+		for at < n && s[at] != '@' {
+			at++
+		}
+		for j := at + 1; j < n; j++ {
+			if s[j] == '.' {
+				return Email
+			}
+		}
+	}
+	if n == 36 && dashes == 4 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && digits+hexLetters == 32 {
+		return UUID
+	}
+	if isDate(s) {
+		return Date
+	}
+	allHex := digits+hexLetters == n
+	if allHex && digits > 0 {
+		switch {
+		case n == 24:
+			return ObjectID
+		case n == 32 || n == 40 || n == 64 || n == 128:
+			return Hash
+		case n >= 12:
+			return Hex
+		}
+	}
+	if digits == 0 || literalWithDigits[s] {
+		return Word
+	}
+	// A word with digits: an id or a token when digits are a real part of
+	// it, e.g. cus_NffrFeUfNV2Hib, INV-2026-0001, alice.martin12, C024BE91L.
+	letters := lower + upper
+	if other > 0 {
+		return Token // percent-escapes, '+', '~', ... with digits
+	}
+	switch {
+	case digits >= 2:
+		return Token
+	case letters >= 12 && upper > 0 && lower > 0:
+		return Token // long mixed-case token with a single digit
+	}
+	return Word
+}
+
 // fastPathParents are literal positions of the kinds classifyAt's hooks
 // tell apart: the root, a namespace, a version, a product word, a plural
 // collection, a parameter, and an API compound.
@@ -231,7 +318,7 @@ var fastPathSeeds = []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "",
 	"get_item_by_legacy_id", "list-members", "expanded-search", "bulk-update", "a-b-c-d-e-f-g-h-i-j", "a_b_c_d_e_f_g_h_search",
 	"dns_records", "repositories", "storageAccounts", "Status", "lookup-self", "x", "searchAll", "allSearch", "by-by-by", "connect.json", "content.json", "login.php", "_find", "$metadata", "Microsoft.Compute",
 	"by-email", "byUsername", "synonyms", "members", "alice", "serde", "nyancat", "Revenues.json", "me", "search", "API", "Rest", "internal", "INTERNAL", "externals", "v", "V", "GraphQL", "2014", "1999", "2", "api-2.0", "iot-03", "v2.0-beta", "v1-preview", "3.1_rc1", "v1.0.0",
-	"1.0.0", "2.2.1", "guava", "33.0.0-jre", "jre", "app", "1.0", "v1", "express", "4.18.2", "q1", "v0002"}
+	"1.0.0", "2.2.1", "guava", "33.0.0-jre", "jre", "app", "1.0", "v1", "express", "4.18.2", "q1", "v0002", "oauth2", "graphql2", "sha256", "graphql22", "x402", "cus_NffrFeUfNV2Hib"}
 
 func TestFastPaths(t *testing.T) {
 	for _, s := range fastPathSeeds {
@@ -262,6 +349,9 @@ func checkFastPaths(t *testing.T, s string) {
 	}
 	if got, want := operationName(s), refOperationName(s); got != want {
 		t.Fatalf("operationName(%q) = %v, want %v", s, got, want)
+	}
+	if got, want := Classify(s), refClassify(s); got != want {
+		t.Fatalf("Classify(%q) = %v, want %v", s, got, want)
 	}
 	if got, want := namespaceWord(s), refNamespaceWord(s); got != want {
 		t.Fatalf("namespaceWord(%q) = %v, want %v", s, got, want)

@@ -577,6 +577,12 @@ func cousinKnows(n *node, w string) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
+	return !reservedLiterals[w] && joinsUnreserved(w, p)
+}
+
+// joinsUnreserved is joinsInstance for a word known to be no reserved
+// literal (the walk tests that first).
+func joinsUnreserved(w string, p *node) bool {
 	// The cheap tests first: all are pure, so the order changes no answer.
 	if !p.instanceParam() || len(w) < 2 {
 		return false
@@ -591,7 +597,7 @@ func joinsInstance(w string, p *node) bool {
 	if plainLower(w) && (codeIDs(p) || upperCodes(p)) {
 		return false // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
 	}
-	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) || reservedLiterals[w] {
+	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) {
 		return false
 	}
 	return !resourceWord(w)
@@ -1210,7 +1216,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			if depth == 0 && t.addValue(p, seg) { // a rewalk's value was counted when it merged
 				t.promoteCousins(n)
