@@ -1,9 +1,12 @@
 package discovery
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apitap/apitap/apicall"
 )
 
 // The word predicates on the walk were rewritten without closures or
@@ -300,6 +303,57 @@ func fastPathParents() []*node {
 	return out
 }
 
+// TestLiteralKeys holds what node.facts assumes: after every corpus, in
+// file order and reversed, each literal sits in its parent's map under its
+// own key and is no parameter.
+func TestLiteralKeys(t *testing.T) {
+	files, _ := filepath.Glob("testdata/templating_*.txt")
+	files = append(files, "churn")
+	for _, fn := range files {
+		var lines []corpusLine
+		if fn == "churn" {
+			for _, p := range churnPaths(20000) {
+				lines = append(lines, corpusLine{api: "churn", method: "GET", path: p})
+			}
+		} else {
+			lines = readCorpusFile(t, fn)
+		}
+		for _, rev := range []bool{false, true} {
+			ls := slices.Clone(lines)
+			if rev {
+				slices.Reverse(ls)
+			}
+			invs := map[string]*Inventory{}
+			for _, l := range ls {
+				if invs[l.api] == nil {
+					invs[l.api], _ = New(DefaultConfig(), nil)
+				}
+				invs[l.api].Observe(&apicall.Call{Host: l.api, Method: l.method, Path: l.path})
+			}
+			for api, inv := range invs {
+				var check func(n *node)
+				check = func(n *node) {
+					for k, c := range n.lits {
+						if c.key != k || c.param || c.parent != n {
+							t.Fatalf("%s %s: literal %q of %s has key %q, param %v", fn, api, k, n.tmpl, c.key, c.param)
+						}
+						if c.kf != 0 && c.kf != (&node{key: k, parent: n}).facts() {
+							t.Fatalf("%s %s: facts of %q kept stale", fn, api, k)
+						}
+						check(c)
+					}
+					if n.pchild != nil {
+						check(n.pchild)
+					}
+				}
+				for _, h := range inv.hosts {
+					check(h.tree.root)
+				}
+			}
+		}
+	}
+}
+
 // TestNamespaceWordLength holds what namespaceWord's shortcuts assume:
 // every namespace literal is one to eight lower-case bytes.
 func TestNamespaceWordLength(t *testing.T) {
@@ -377,9 +431,32 @@ func checkFastPaths(t *testing.T, s string) {
 			}
 		}
 	}
+	lit := &node{key: s, parent: &node{}}
+	f := lit.facts()
+	for _, b := range []struct {
+		bit  keyFacts
+		want bool
+	}{
+		{kfWord, refClassify(s) == Word}, {kfReserved, reservedLiterals[s]}, {kfSystem, systemName(s)}, {kfReservedPart, refReservedPart(s)},
+		{kfByField, byField(s)}, {kfScript, scriptFile(s)}, {kfPlainLower, plainLower(s)},
+	} {
+		if got := f&b.bit != 0; got != b.want {
+			t.Fatalf("facts(%q) bit %b = %v, want %v", s, b.bit, got, b.want)
+		}
+	}
+	if lit.kf != f || f&kfKnown == 0 {
+		t.Fatalf("facts(%q) not kept on the literal", s)
+	}
+	if p := (&node{param: true, key: s}); p.facts() != f || p.kf != 0 {
+		t.Fatalf("facts(%q) kept on a parameter", s)
+	}
 	for i, p := range fastPathParams() {
-		if got, want := joinsInstance(s, p), refJoinsInstance(s, p); got != want {
+		want := refJoinsInstance(s, p)
+		if got := joinsInstance(s, p); got != want {
 			t.Fatalf("joinsInstance(%q, param %d) = %v, want %v", s, i, got, want)
+		}
+		if got := litJoins(lit, p); got != want {
+			t.Fatalf("litJoins(%q, param %d) = %v, want %v", s, i, got, want)
 		}
 	}
 	parts := splitParts(s, &buf)

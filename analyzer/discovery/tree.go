@@ -73,7 +73,51 @@ type node struct {
 	deepAt  int         // t.nodes when deepTenants last found nothing below this position (mixed.go)
 	typed   uint16      // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
 	apart   bool        // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
+	kf      keyFacts    // on a literal, facts of its key (facts), 0 until first read
 	rec     *recurState // what the recurrence rules keep (recur.go), nil until one needs it
+}
+
+// keyFacts are facts of a literal's key that the sibling rules read for
+// every literal of a position at every look (absorbIDLike, promote): pure
+// functions of the key, computed on first use and kept, as a literal's key
+// never changes (a parameter that becomes a literal in place keeps none:
+// facts keeps them only for literals). The bits fit in the padding of node.
+type keyFacts uint16
+
+const (
+	kfKnown        keyFacts = 1 << iota // the bits below were computed
+	kfWord                              // Classify(key) == Word
+	kfReserved                          // reservedLiterals[key]
+	kfSystem                            // systemName(key)
+	kfReservedPart                      // reservedPart(key)
+	kfByField                           // byField(key)
+	kfScript                            // scriptFile(key)
+	kfPlainLower                        // plainLower(key)
+	kfJoinWord                          // joinsUnreserved's tests of the word alone hold (joinWord)
+)
+
+// facts returns the facts of n's key.
+func (n *node) facts() keyFacts {
+	if n.kf != 0 {
+		return n.kf
+	}
+	k, f := n.key, kfKnown
+	for _, b := range [...]struct {
+		bit keyFacts
+		ok  bool
+	}{
+		{kfWord, Classify(k) == Word}, {kfReserved, reservedLiterals[k]}, {kfSystem, systemName(k)},
+		{kfReservedPart, reservedPart(k)}, {kfByField, byField(k)}, {kfScript, scriptFile(k)},
+		{kfPlainLower, plainLower(k)}, {kfJoinWord, joinWord(k)},
+	} {
+		if b.ok {
+			f |= b.bit
+		}
+	}
+	if !n.param {
+		n.kf = f
+	}
+	return f
 }
 
 const (
@@ -601,6 +645,29 @@ func joinsUnreserved(w string, p *node) bool {
 		return false
 	}
 	return !resourceWord(w)
+}
+
+// joinWord is joinsUnreserved's tests of word w alone, without the
+// parameter's.
+func joinWord(w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	switch w[0] {
+	case '_', '$', '-', '.':
+		return false
+	}
+	return !byField(w) && !qualifiedName(w) && !reservedPart(w) && !operationName(w) && !resourceWord(w)
+}
+
+// litJoins is joinsInstance for literal c, beside parameter p, from the
+// facts of its key.
+func litJoins(c, p *node) bool {
+	f := c.facts()
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) {
+		return false
+	}
+	return f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)
 }
 
 // resourceType reports whether word w is a capitalised name (Patient,
@@ -1522,7 +1589,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if !c.apart && Classify(k) == Word && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1536,7 +1603,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k))) && !litJoins(c, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -1709,7 +1776,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go)
+		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript) == kfWord && !c.apart && !caseApart(n, k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go)
 			words = append(words, c)
 		}
 	}
