@@ -1549,7 +1549,11 @@ func leadsToShared(p *node, rest string) bool {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
 	}
-	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
+	if rest == "" {
+		return false
+	}
+	c := p.lits[rest]
+	return c != nil && c.facts()&kfWord != 0 // the literal's key is rest (TestLiteralKeys)
 }
 
 // sharedVersion reports whether word c and parameter p, siblings, both
