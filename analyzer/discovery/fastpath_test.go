@@ -281,6 +281,20 @@ func refClassify(s string) Kind {
 	return Word
 }
 
+func refPackageFile(path string) string {
+	f := path[strings.LastIndexByte(path, '/')+1:]
+	dot := strings.LastIndexByte(f, '.')
+	if dot <= 0 || len(f)-dot-1 < 1 || len(f)-dot-1 > 8 || len(f) > 128 || !strings.ContainsAny(f[:dot], "0123456789") {
+		return ""
+	}
+	for i := dot + 1; i < len(f); i++ {
+		if c := f[i]; c < 'a' || c > 'z' {
+			return "" // release-v1.22: a name, not a file
+		}
+	}
+	return f
+}
+
 // fastPathParents are literal positions of the kinds classifyAt's hooks
 // tell apart: the root, a namespace, a version, a product word, a plural
 // collection, a parameter, and an API compound.
@@ -372,7 +386,7 @@ var fastPathSeeds = []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "",
 	"get_item_by_legacy_id", "list-members", "expanded-search", "bulk-update", "a-b-c-d-e-f-g-h-i-j", "a_b_c_d_e_f_g_h_search",
 	"dns_records", "repositories", "storageAccounts", "Status", "lookup-self", "x", "searchAll", "allSearch", "by-by-by", "connect.json", "content.json", "login.php", "_find", "$metadata", "Microsoft.Compute",
 	"by-email", "byUsername", "synonyms", "members", "alice", "serde", "nyancat", "Revenues.json", "me", "search", "API", "Rest", "internal", "INTERNAL", "externals", "v", "V", "GraphQL", "2014", "1999", "2", "api-2.0", "iot-03", "v2.0-beta", "v1-preview", "3.1_rc1", "v1.0.0",
-	"1.0.0", "2.2.1", "guava", "33.0.0-jre", "jre", "app", "1.0", "v1", "express", "4.18.2", "q1", "v0002", "oauth2", "graphql2", "sha256", "graphql22", "x402", "cus_NffrFeUfNV2Hib"}
+	"1.0.0", "2.2.1", "guava", "33.0.0-jre", "jre", "app", "1.0", "v1", "express", "4.18.2", "q1", "v0002", "oauth2", "graphql2", "sha256", "graphql22", "x402", "cus_NffrFeUfNV2Hib", "app-1.0.jar", "release-v1.22", "x.JAR", "a1.b", "guava-33.0.0-jre.jar", "readme.md"}
 
 func TestFastPaths(t *testing.T) {
 	for _, s := range fastPathSeeds {
@@ -403,6 +417,11 @@ func checkFastPaths(t *testing.T, s string) {
 	}
 	if got, want := operationName(s), refOperationName(s); got != want {
 		t.Fatalf("operationName(%q) = %v, want %v", s, got, want)
+	}
+	for _, path := range []string{s, "/libs/" + s, "/a/" + s + ".jar", "/" + s + "-1.0.tgz"} {
+		if got, want := packageFile(path), refPackageFile(path); got != want {
+			t.Fatalf("packageFile(%q) = %q, want %q", path, got, want)
+		}
 	}
 	if got, want := Classify(s), refClassify(s); got != want {
 		t.Fatalf("Classify(%q) = %v, want %v", s, got, want)

@@ -66,6 +66,9 @@ func (d *distinct) add(h uint64) {
 	if d.exact == nil {
 		d.exact = make(map[uint64]struct{}, 4)
 	}
+	if _, ok := d.exact[h]; ok {
+		return // a read, cheaper than a write, for the actor seen before
+	}
 	d.exact[h] = struct{}{}
 	if len(d.exact) > exactLimit {
 		d.regs = make([]uint8, 1<<hllP)

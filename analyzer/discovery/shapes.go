@@ -21,7 +21,7 @@ func compoundVersion(parent *node, seg string, more bool) bool {
 	if !more || parent.param {
 		return false
 	}
-	i := strings.IndexAny(seg, "-_")
+	i := dashIndex(seg)
 	if i < 2 || i > 8 || i == len(seg)-1 || !plainLower(seg[:i]) {
 		return false
 	}
@@ -40,7 +40,7 @@ func preReleaseVersion(parent *node, seg string, more bool) bool {
 	if !more || parent.param {
 		return false
 	}
-	i := strings.IndexAny(seg, "-_")
+	i := dashIndex(seg)
 	if i < 1 || i == len(seg)-1 {
 		return false
 	}
@@ -55,6 +55,17 @@ func preReleaseVersion(parent *node, seg string, more bool) bool {
 		}
 	}
 	return false
+}
+
+// dashIndex is strings.IndexAny(s, "-_") without building a set of the
+// two bytes on every call.
+func dashIndex(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' || s[i] == '_' {
+			return i
+		}
+	}
+	return -1
 }
 
 // versionKey reports whether literal segment k is an API version (v1,

@@ -2690,7 +2690,7 @@ func (t *tree) absorbKnown(n *node) bool {
 func packageFile(path string) string {
 	f := path[strings.LastIndexByte(path, '/')+1:]
 	dot := strings.LastIndexByte(f, '.')
-	if dot <= 0 || len(f)-dot-1 < 1 || len(f)-dot-1 > 8 || len(f) > 128 || !strings.ContainsAny(f[:dot], "0123456789") {
+	if dot <= 0 || len(f)-dot-1 < 1 || len(f)-dot-1 > 8 || len(f) > 128 {
 		return ""
 	}
 	for i := dot + 1; i < len(f); i++ {
@@ -2698,7 +2698,12 @@ func packageFile(path string) string {
 			return "" // release-v1.22: a name, not a file
 		}
 	}
-	return f
+	for i := 0; i < dot; i++ {
+		if c := f[i]; c >= '0' && c <= '9' {
+			return f
+		}
+	}
+	return "" // no digit before the extension: no release in the name
 }
 
 // namedInFile reports whether segment seg, below n, is repeated as a
