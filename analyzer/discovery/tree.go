@@ -2204,11 +2204,12 @@ func (t *tree) promoteCousins(n *node) {
 	if n.parent == nil || t.frozen || len(n.parent.lits) > maxCousinScan {
 		return
 	}
-	keys := make([]string, 0, len(n.parent.lits))
+	var buf [32]string // most positions have fewer siblings: no allocation
+	keys := buf[:0]
 	for k := range n.parent.lits {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		if s := n.parent.lits[k]; s != nil && s != n && !s.promoted && len(s.lits) >= 2 {
 			t.maybePromote(s)
