@@ -451,19 +451,19 @@ func titleCase(w string) bool {
 // an operation or alias named in code, not a value. Kebab-case names
 // with such a part (q1-summary.pdf, feature-login) are values.
 func reservedPart(w string) bool {
+	// Letters only: the parts meet at camelCase boundaries, and a word
+	// without one is a single part. One pass finds both.
+	cut := 0
 	for i := 0; i < len(w); i++ {
-		if c := w[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		c := w[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 			return false
 		}
-	}
-	// Letters only: the parts meet at camelCase boundaries, and a word
-	// without one is a single part.
-	for i := 1; i < len(w); i++ {
-		if w[i] >= 'A' && w[i] <= 'Z' && w[i-1] >= 'a' && w[i-1] <= 'z' {
-			return reservedLiterals[w[:i]]
+		if cut == 0 && i > 0 && c <= 'Z' && w[i-1] >= 'a' {
+			cut = i // c is a capital, the byte before a lower-case letter
 		}
 	}
-	return false
+	return cut > 0 && reservedLiterals[w[:cut]]
 }
 
 // upperCode reports whether w is an upper-case code of 2 to 32 letters,
@@ -635,11 +635,13 @@ func joinsUnreserved(w string, p *node) bool {
 	case '_', '$', '-', '.':
 		return false
 	}
+	if plainLower(w) {
+		// One lower-case word: no file, lookup, dotted name, compound or
+		// operation; a resource word when the lexicon has it.
+		return !codeIDs(p) && !upperCodes(p) && !inLexicon(w) // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
+	}
 	if fileOperation(p, w) {
 		return false // connect.json beside {sid}.json (shapes.go)
-	}
-	if plainLower(w) && (codeIDs(p) || upperCodes(p)) {
-		return false // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
 	}
 	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) {
 		return false
