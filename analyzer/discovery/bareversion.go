@@ -47,8 +47,8 @@ func bareVersion(parent *node, seg string, more bool) bool {
 	if !more || parent.param || parent.parent == nil {
 		return false
 	}
-	if len(seg) == 4 && namespaceWord(parent.key) {
-		return yearNumber(seg)
+	if len(seg) == 4 {
+		return yearNumber(seg) && namespaceWord(parent.key)
 	}
 	return len(seg) == 1 && productWord(parent) && !numbersAt(parent, seg)
 }

@@ -156,6 +156,34 @@ func wordParts(s string, f func(part string) bool) {
 	emit(len(s))
 }
 
+// splitParts writes the parts of s, as wordParts splits it (at most
+// maxWordParts), into buf and returns them: no closure on the hot path.
+func splitParts(s string, buf *[maxWordParts]string) []string {
+	n, start := 0, 0
+	for i := 0; i <= len(s); i++ {
+		next := i + 1
+		if i < len(s) {
+			c := s[i]
+			switch {
+			case c == '-' || c == '_' || c == '.':
+			case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
+				next = i
+			default:
+				continue
+			}
+		}
+		if i > start {
+			if n == maxWordParts {
+				break
+			}
+			buf[n] = s[start:i]
+			n++
+		}
+		start = next
+	}
+	return buf[:n]
+}
+
 // inLexicon reports whether part (letters only, any case) is a lexicon
 // word. It allocates nothing for parts of up to 32 bytes.
 func inLexicon(part string) bool {
@@ -182,21 +210,25 @@ func inLexicon(part string) bool {
 // ("members", "dns_records", "lookup-self", "buildWithParameters"): it
 // reads as the name of a resource or an operation, not of an instance.
 func resourceWord(s string) bool {
-	ok, n := true, 0
-	wordParts(s, func(p string) bool {
-		n++
-		ok = inLexicon(p)
-		return ok
-	})
-	return ok && n > 0
+	var buf [maxWordParts]string
+	parts := splitParts(s, &buf)
+	for _, p := range parts {
+		if !inLexicon(p) {
+			return false
+		}
+	}
+	return len(parts) > 0
 }
 
 // pluralNoun reports whether s reads as a collection name: a lower-case
 // word whose last part is a plural ("repositories", "dns_records",
 // "storageAccounts"): the segment after it names an instance.
 func pluralNoun(s string) bool {
+	var buf [maxWordParts]string
 	last := ""
-	wordParts(s, func(p string) bool { last = p; return true })
+	if parts := splitParts(s, &buf); len(parts) > 0 {
+		last = parts[len(parts)-1]
+	}
 	n := len(last)
 	if n < 4 || last[n-1] != 's' {
 		return false

@@ -880,12 +880,12 @@ func (t *tree) deepTenants(n *node) bool {
 			continue
 		}
 		var sigs []string
-		walkSubPaths(c, 4, func(_ *node, pre string, lit bool, depth int) bool {
+		walkSubPaths(c, 4, func(_ *node, pre []byte, lit bool, depth int) bool {
 			if len(sigs) == maxSigs {
 				return false
 			}
 			if lit && depth > 1 {
-				sigs = append(sigs, pre)
+				sigs = append(sigs, string(pre))
 			}
 			return true
 		})
@@ -932,19 +932,27 @@ func (t *tree) promoteTenants(n *node, words []*node) bool {
 // walkSubPaths calls visit on x and the nodes below it down to maxDepth
 // segments, with the sub-path from x (a parameter written {}), whether a
 // word segment lies on the way, and the depth; a node for which visit
-// returns false is not descended.
-func walkSubPaths(x *node, maxDepth int, visit func(x *node, pre string, lit bool, depth int) bool) {
-	var walk func(x *node, pre string, lit bool, depth int)
-	walk = func(x *node, pre string, lit bool, depth int) {
-		if depth > maxDepth || !visit(x, pre, lit, depth) {
+// returns false is not descended. The sub-path is built in one buffer
+// that visit must not keep: it copies the paths it keeps (string(pre)).
+func walkSubPaths(x *node, maxDepth int, visit func(x *node, pre []byte, lit bool, depth int) bool) {
+	var arr [64]byte
+	buf := arr[:0]
+	var walk func(x *node, lit bool, depth int)
+	walk = func(x *node, lit bool, depth int) {
+		if depth > maxDepth || !visit(x, buf, lit, depth) {
 			return
 		}
-		for _, k := range litKeys(x) { // callers keep a bounded few sub-paths
-			walk(x.lits[k], pre+"/"+k, lit || Classify(k) == Word, depth+1)
+		n := len(buf)
+		for _, k := range litKeys(x) { // key order: callers keep a bounded few sub-paths
+			c := x.lits[k]
+			buf = append(append(buf[:n], '/'), k...)
+			walk(c, lit || c.facts()&kfWord != 0, depth+1) // c's key is k (TestLiteralKeys)
 		}
 		if x.pchild != nil {
-			walk(x.pchild, pre+"/{}", lit, depth+1)
+			buf = append(buf[:n], "/{}"...)
+			walk(x.pchild, lit, depth+1)
 		}
+		buf = buf[:n]
 	}
-	walk(x, "", false, 0)
+	walk(x, false, 0)
 }

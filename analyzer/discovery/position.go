@@ -169,7 +169,11 @@ func (t *tree) mirroredVersions(n *node, k string, c *node) bool {
 		}
 		for vk, v := range c.lits {
 			var sigs, served []string
-			walkSubPaths(v, maxServedDepth, func(x *node, pre string, lit bool, depth int) bool {
+			walkSubPaths(v, maxServedDepth, func(x *node, b []byte, lit bool, depth int) bool {
+				pre := ""
+				if lit && (depth <= 3 && len(sigs) < maxSigs || len(x.eps) != 0 && len(served) < maxSigs) {
+					pre = string(b) // kept below: one copy for both lists
+				}
 				if lit && depth <= 3 && len(sigs) < maxSigs {
 					sigs = append(sigs, pre)
 				}

@@ -66,6 +66,9 @@ func (d *distinct) add(h uint64) {
 	if d.exact == nil {
 		d.exact = make(map[uint64]struct{}, 4)
 	}
+	if _, ok := d.exact[h]; ok {
+		return // a read, cheaper than a write, for the actor seen before
+	}
 	d.exact[h] = struct{}{}
 	if len(d.exact) > exactLimit {
 		d.regs = make([]uint8, 1<<hllP)
@@ -259,9 +262,11 @@ func (e *endpoint) observe(c *apicall.Call, cfg *Config, track bool) {
 	// parameter, or a much longer response) is inspected beyond the
 	// sample: that is where data the endpoint never returned shows up.
 	novel := false
-	if n := e.status[c.Status]; n > 0 || len(e.status) < cfg.MaxStatusCodes {
+	if before := len(e.status); before < cfg.MaxStatusCodes {
+		e.status[c.Status]++ // one map operation: a count is never 0, so a new status grows the map
+		novel = len(e.status) != before
+	} else if n := e.status[c.Status]; n > 0 {
 		e.status[c.Status] = n + 1
-		novel = n == 0
 	}
 	if l := c.RespBody.Length; l > e.maxResp+e.maxResp/4 {
 		novel, e.maxResp = true, l

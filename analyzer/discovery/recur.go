@@ -65,10 +65,17 @@ func releaseNumber(s string) bool {
 // the literal to p. It reports whether the tree changed.
 func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
 	n := p.parent
-	if t.frozen || n == nil || n.param || n.pchild != p || p.typed != 1<<Token || len(p.known) != 0 || tagNouns[n.key] || releaseNouns[n.key] {
+	if t.frozen || n == nil || n.param || n.pchild != p || p.typed != 1<<Token || len(p.known) != 0 {
 		return false
 	}
-	if releaseNumber(seg) {
+	release := releaseNumber(seg)
+	if !release && (p.rec == nil || p.rec.release == nil) {
+		return false // no release number now or before: the common token, without the look-ups below
+	}
+	if tagNouns[n.key] || releaseNouns[n.key] {
+		return false
+	}
+	if release {
 		for _, k := range litKeys(n) {
 			if l := n.lits[k]; l.named && k != seg && releaseNumber(k) {
 				// Another release came: the number taken for the version
@@ -81,7 +88,7 @@ func (t *tree) demoteRelease(p *node, seg string, more bool) bool {
 		}
 	}
 	if p.rec == nil || p.rec.release == nil {
-		if !releaseNumber(seg) || p.calls > 1 {
+		if !release || p.calls > 1 {
 			return false // a release seen from p's first call only
 		}
 		p.recur().release = &releaseStat{first: strings.Clone(seg)}

@@ -40,6 +40,16 @@ var literalWithDigits = map[string]bool{
 	"openid2": true, "saml2": true, "x402": true,
 }
 
+// maxLiteralWithDigits is the length of the longest literalWithDigits
+// word: a longer segment is looked up in vain (identifiers mostly are).
+var maxLiteralWithDigits = func() int {
+	n := 0
+	for w := range literalWithDigits {
+		n = max(n, len(w))
+	}
+	return n
+}()
+
 // Classify tells what kind of segment s is. It allocates nothing.
 func Classify(s string) Kind {
 	n := len(s)
@@ -110,7 +120,7 @@ func Classify(s string) Kind {
 			return Hex
 		}
 	}
-	if digits == 0 || literalWithDigits[s] {
+	if digits == 0 || len(s) <= maxLiteralWithDigits && literalWithDigits[s] {
 		return Word
 	}
 	// A word with digits: an id or a token when digits are a real part of

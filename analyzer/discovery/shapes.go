@@ -18,15 +18,18 @@ import "strings"
 // (/ships/BADGER-1, /devices/greenhouse-01) is not at such a place.
 // classifyAt's hook.
 func compoundVersion(parent *node, seg string, more bool) bool {
-	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+	if !more || parent.param {
 		return false
 	}
-	i := strings.IndexAny(seg, "-_")
+	i := dashIndex(seg)
 	if i < 2 || i > 8 || i == len(seg)-1 || !plainLower(seg[:i]) {
 		return false
 	}
 	ver := seg[i+1:]
-	return isVersion(ver) || len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)
+	if !isVersion(ver) && !(len(ver) >= 2 && len(ver) <= 3 && ver[0] == '0' && isDigits(ver)) {
+		return false
+	}
+	return parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key) // the segment's own tests first: they fail most often
 }
 
 // preReleaseVersion reports whether seg, below parent, is the API's
@@ -34,10 +37,10 @@ func compoundVersion(parent *node, seg string, more bool) bool {
 // where versions live (compoundVersion) with more path below: isVersion
 // reads the label only glued to the number (v1beta1).
 func preReleaseVersion(parent *node, seg string, more bool) bool {
-	if !more || parent.param || !(parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key)) {
+	if !more || parent.param {
 		return false
 	}
-	i := strings.IndexAny(seg, "-_")
+	i := dashIndex(seg)
 	if i < 1 || i == len(seg)-1 {
 		return false
 	}
@@ -48,10 +51,21 @@ func preReleaseVersion(parent *node, seg string, more bool) bool {
 	for _, p := range [...]string{"alpha", "beta", "preview", "rc", "dev", "snapshot", "experimental", "canary", "nightly"} {
 		if strings.HasPrefix(label, p) {
 			rest := strings.TrimLeft(label[len(p):], ".-_")
-			return rest == "" || isDigits(rest)
+			return (rest == "" || isDigits(rest)) && (parent.parent == nil || namespaceWord(parent.key) || versionKey(parent.key))
 		}
 	}
 	return false
+}
+
+// dashIndex is strings.IndexAny(s, "-_") without building a set of the
+// two bytes on every call.
+func dashIndex(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '-' || s[i] == '_' {
+			return i
+		}
+	}
+	return -1
 }
 
 // versionKey reports whether literal segment k is an API version (v1,

@@ -73,7 +73,51 @@ type node struct {
 	deepAt  int         // t.nodes when deepTenants last found nothing below this position (mixed.go)
 	typed   uint16      // on a parameter, the typed kinds (1<<Kind) its values had, whatever words joined since
 	apart   bool        // a literal traffic showed to be no value of the parameter beside it (splitOff): no rule merges it back
+	kf      keyFacts    // on a literal, facts of its key (facts), 0 until first read
 	rec     *recurState // what the recurrence rules keep (recur.go), nil until one needs it
+}
+
+// keyFacts are facts of a literal's key that the sibling rules read for
+// every literal of a position at every look (absorbIDLike, promote): pure
+// functions of the key, computed on first use and kept, as a literal's key
+// never changes (a parameter that becomes a literal in place keeps none:
+// facts keeps them only for literals). The bits fit in the padding of node.
+type keyFacts uint16
+
+const (
+	kfKnown        keyFacts = 1 << iota // the bits below were computed
+	kfWord                              // Classify(key) == Word
+	kfReserved                          // reservedLiterals[key]
+	kfSystem                            // systemName(key)
+	kfReservedPart                      // reservedPart(key)
+	kfByField                           // byField(key)
+	kfScript                            // scriptFile(key)
+	kfPlainLower                        // plainLower(key)
+	kfJoinWord                          // joinsUnreserved's tests of the word alone hold (joinWord)
+)
+
+// facts returns the facts of n's key.
+func (n *node) facts() keyFacts {
+	if n.kf != 0 {
+		return n.kf
+	}
+	k, f := n.key, kfKnown
+	for _, b := range [...]struct {
+		bit keyFacts
+		ok  bool
+	}{
+		{kfWord, Classify(k) == Word}, {kfReserved, reservedLiterals[k]}, {kfSystem, systemName(k)},
+		{kfReservedPart, reservedPart(k)}, {kfByField, byField(k)}, {kfScript, scriptFile(k)},
+		{kfPlainLower, plainLower(k)}, {kfJoinWord, joinWord(k)},
+	} {
+		if b.ok {
+			f |= b.bit
+		}
+	}
+	if !n.param {
+		n.kf = f
+	}
+	return f
 }
 
 const (
@@ -407,14 +451,19 @@ func titleCase(w string) bool {
 // an operation or alias named in code, not a value. Kebab-case names
 // with such a part (q1-summary.pdf, feature-login) are values.
 func reservedPart(w string) bool {
+	// Letters only: the parts meet at camelCase boundaries, and a word
+	// without one is a single part. One pass finds both.
+	cut := 0
 	for i := 0; i < len(w); i++ {
-		if c := w[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		c := w[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 			return false
 		}
+		if cut == 0 && i > 0 && c <= 'Z' && w[i-1] >= 'a' {
+			cut = i // c is a capital, the byte before a lower-case letter
+		}
 	}
-	first := ""
-	wordParts(w, func(p string) bool { first = p; return false })
-	return reservedLiterals[first] && !singlePart(w)
+	return cut > 0 && reservedLiterals[w[:cut]]
 }
 
 // upperCode reports whether w is an upper-case code of 2 to 32 letters,
@@ -481,9 +530,8 @@ func byField(s string) bool {
 
 // singlePart reports whether s is one word (no separators, no camelCase).
 func singlePart(s string) bool {
-	n := 0
-	wordParts(s, func(string) bool { n++; return n < 2 })
-	return n == 1
+	var buf [maxWordParts]string
+	return len(splitParts(s, &buf)) == 1
 }
 
 // instanceParam reports whether parameter p holds instances on its own
@@ -582,23 +630,55 @@ func loneSlot(p *node) bool {
 // resource word, no reserved word or camelCase compound led by one
 // (lastBuild, nextToken) and no system name (_cat, $metadata).
 func joinsInstance(w string, p *node) bool {
-	if fileOperation(p, w) {
-		return false // connect.json beside {sid}.json (shapes.go)
-	}
-	if codeIDs(p) && plainLower(w) {
-		return false // besideIDs
-	}
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || reservedPart(w) || byField(w) || operationName(w) {
+	return !reservedLiterals[w] && joinsUnreserved(w, p)
+}
+
+// joinsUnreserved is joinsInstance for a word known to be no reserved
+// literal (the walk tests that first).
+func joinsUnreserved(w string, p *node) bool {
+	// The cheap tests first: all are pure, so the order changes no answer.
+	if !p.instanceParam() || len(w) < 2 {
 		return false
-	}
-	if plainLower(w) && upperCodes(p) {
-		return false // /cid/{id}/synonyms beside PNG: values of one parameter share a case
 	}
 	switch w[0] {
 	case '_', '$', '-', '.':
 		return false
 	}
+	if plainLower(w) {
+		// One lower-case word: no file, lookup, dotted name, compound or
+		// operation; a resource word when the lexicon has it.
+		return !codeIDs(p) && !upperCodes(p) && !inLexicon(w) // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
+	}
+	if fileOperation(p, w) {
+		return false // connect.json beside {sid}.json (shapes.go)
+	}
+	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) {
+		return false
+	}
 	return !resourceWord(w)
+}
+
+// joinWord is joinsUnreserved's tests of word w alone, without the
+// parameter's.
+func joinWord(w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	switch w[0] {
+	case '_', '$', '-', '.':
+		return false
+	}
+	return !byField(w) && !qualifiedName(w) && !reservedPart(w) && !operationName(w) && !resourceWord(w)
+}
+
+// litJoins is joinsInstance for literal c, beside parameter p, from the
+// facts of its key.
+func litJoins(c, p *node) bool {
+	f := c.facts()
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) {
+		return false
+	}
+	return f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)
 }
 
 // resourceType reports whether word w is a capitalised name (Patient,
@@ -779,13 +859,19 @@ func collectionBeforeID(w *node) bool {
 // it (users-by-email). Beside typed ids such a word is an operation of
 // the collection, not one more instance.
 func operationName(w string) bool {
-	var parts []string
+	sep := false
 	for i := 0; i < len(w); i++ {
 		if c := w[i]; !(c >= 'a' && c <= 'z' || c == '-' || c == '_') {
 			return false
+		} else if c == '-' || c == '_' {
+			sep = true
 		}
 	}
-	wordParts(w, func(p string) bool { parts = append(parts, p); return true })
+	if !sep {
+		return false // one part
+	}
+	var buf [maxWordParts]string
+	parts := splitParts(w, &buf)
 	if len(parts) < 2 {
 		return false
 	}
@@ -995,19 +1081,21 @@ var namespaceLiterals = map[string]bool{
 // namespaceLiterals in any case: an API that writes its prefix in
 // capitals (/REST/drugs.json, /API/v2) names a namespace all the same.
 func namespaceWord(k string) bool {
-	if namespaceLiterals[k] {
-		return true
-	}
 	var buf [8]byte
-	if len(k) > len(buf) {
-		return false
+	if len(k) == 0 || len(k) > len(buf) {
+		return false // every namespace literal has one to eight letters (TestNamespaceWordLength)
 	}
+	upper := false
 	for i := 0; i < len(k); i++ {
 		c := k[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
+			upper = true
 		}
 		buf[i] = c
+	}
+	if !upper {
+		return namespaceLiterals[k] // one look-up where the key is written in lower case
 	}
 	return namespaceLiterals[string(buf[:len(k)])]
 }
@@ -1212,7 +1300,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !reservedLiterals[seg] && !systemName(seg) && n.pchild != nil && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsInstance(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			if t.countValue(p, seg, depth) {
 				t.promoteCousins(n)
@@ -1478,7 +1566,11 @@ func leadsToShared(p *node, rest string) bool {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		rest = rest[:i]
 	}
-	return rest != "" && p.lits[rest] != nil && Classify(rest) == Word
+	if rest == "" {
+		return false
+	}
+	c := p.lits[rest]
+	return c != nil && c.facts()&kfWord != 0 // the literal's key is rest (TestLiteralKeys)
 }
 
 // sharedVersion reports whether word c and parameter p, siblings, both
@@ -1518,7 +1610,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !reservedPart(k) && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || joinsInstance(k, p)) {
+		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
 			keys = append(keys, k)
 		}
 	}
@@ -1532,7 +1624,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 		// A shared sub-resource is evidence that only grows (whatever
 		// else the two have); shapes are compared for the other evidence.
 		a, b := shape(c), shape(p)
-		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k))) && !joinsInstance(k, p) {
+		if len(a) > 0 && len(b) > 0 && !subset(a, b) && !subset(b, a) && !(p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k))) && !litJoins(c, p) {
 			continue
 		}
 		delete(n.lits, k)
@@ -1721,7 +1813,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if Classify(k) == Word && !c.apart && !reservedLiterals[k] && !systemName(k) && !byField(k) && !caseApart(n, k) && !scriptFile(k) && !camelName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
+		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript) == kfWord && !c.apart && !caseApart(n, k) && !camelName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
 			words = append(words, c)
 		}
 	}
@@ -2172,11 +2264,12 @@ func (t *tree) promoteCousins(n *node) {
 	if n.parent == nil || t.frozen || len(n.parent.lits) > maxCousinScan {
 		return
 	}
-	keys := make([]string, 0, len(n.parent.lits))
+	var buf [32]string // most positions have fewer siblings: no allocation
+	keys := buf[:0]
 	for k := range n.parent.lits {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		if s := n.parent.lits[k]; s != nil && s != n && !s.promoted && len(s.lits) >= 2 {
 			t.maybePromote(s)
@@ -2674,7 +2767,7 @@ func (t *tree) absorbKnown(n *node) bool {
 func packageFile(path string) string {
 	f := path[strings.LastIndexByte(path, '/')+1:]
 	dot := strings.LastIndexByte(f, '.')
-	if dot <= 0 || len(f)-dot-1 < 1 || len(f)-dot-1 > 8 || len(f) > 128 || !strings.ContainsAny(f[:dot], "0123456789") {
+	if dot <= 0 || len(f)-dot-1 < 1 || len(f)-dot-1 > 8 || len(f) > 128 {
 		return ""
 	}
 	for i := dot + 1; i < len(f); i++ {
@@ -2682,7 +2775,12 @@ func packageFile(path string) string {
 			return "" // release-v1.22: a name, not a file
 		}
 	}
-	return f
+	for i := 0; i < dot; i++ {
+		if c := f[i]; c >= '0' && c <= '9' {
+			return f
+		}
+	}
+	return "" // no digit before the extension: no release in the name
 }
 
 // namedInFile reports whether segment seg, below n, is repeated as a
@@ -2691,16 +2789,25 @@ func packageFile(path string) string {
 // package and the release, so the segments it repeats are values. The
 // root, namespaces and the file's own extension are left alone.
 func namedInFile(n *node, seg, f string) bool {
-	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || reservedLiterals[seg] || systemName(seg) || namespaceWord(seg) || len(seg) >= len(f) {
+	if n.parent == nil || n.param && n.kind != Word || len(seg) < 2 || len(seg) >= len(f) {
+		return false
+	}
+	stem := f[:strings.LastIndexByte(f, '.')]
+	if stem == seg || !wholePart(stem, seg) {
+		return false // /reports/q1/q1.pdf: no package and release
+	}
+	if reservedLiterals[seg] || systemName(seg) || namespaceWord(seg) {
 		return false
 	}
 	if k := Classify(seg); k != Word && k != Version || k == Version && seg[0] == 'v' {
 		return false // an API version (/v1/) is no release of the package
 	}
-	stem := f[:strings.LastIndexByte(f, '.')]
-	if stem == seg {
-		return false // /reports/q1/q1.pdf: no package and release
-	}
+	return true
+}
+
+// wholePart reports whether seg is a whole part of file stem stem, between
+// separators or its ends (namedInFile).
+func wholePart(stem, seg string) bool {
 	for i := 0; i+len(seg) <= len(stem); {
 		j := strings.Index(stem[i:], seg)
 		if j < 0 {

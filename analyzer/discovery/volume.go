@@ -43,7 +43,7 @@ func releaseVersion(s string) bool {
 // written as a release (v1.0.0 after the root or a namespace word such as
 // api or rest): classifyAt's hook.
 func versionAt(parent *node, seg string) bool {
-	return !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent)) && releaseVersion(seg)
+	return releaseVersion(seg) && !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent))
 }
 
 // apiCompound reports whether literal n, right under the root, is a
