@@ -128,14 +128,24 @@ func (t *tree) unversionAt(n *node) bool {
 	if t.frozen || !productWord(n) {
 		return false
 	}
+	return t.versionsToParam(n, Integer, func(k string, l *node) bool {
+		return len(k) == 1 && Classify(k) == Integer && !versionLit(l) // a version by another rule (/ws/2/artist: a short API prefix) stays
+	})
+}
+
+// versionsToParam merges into n's parameter of kind k (made if need be)
+// the literals under n that were read as versions and are values after
+// all (was), in key order: the parameter's first values are read by
+// position. It reports whether any was merged.
+func (t *tree) versionsToParam(n *node, k Kind, was func(key string, l *node) bool) bool {
 	changed := false
-	for _, k := range litKeys(n) {
-		l := n.lits[k]
-		if len(k) != 1 || Classify(k) != Integer || versionLit(l) {
-			continue // a version by another rule (/ws/2/artist: a short API prefix) stays
+	for _, key := range litKeys(n) {
+		l := n.lits[key]
+		if !was(key, l) {
+			continue
 		}
-		q := t.paramChild(n, Integer)
-		delete(n.lits, k)
+		q := t.paramChild(n, k)
+		delete(n.lits, key)
 		t.merge(q, l)
 		changed = true
 	}
@@ -169,7 +179,7 @@ var timeWords = map[string]bool{
 // word right under an API prefix (/api/laml/2010-04-01/Accounts), no
 // time word, and holds no date values yet (datesAt). classifyAt's hook.
 func datedVersion(parent *node, seg string, more bool) bool {
-	if !more || len(seg) != 10 || parent.param || parent.parent == nil || Classify(parent.key) != Word ||
+	if !more || len(seg) != 10 || parent.param || parent.parent == nil || parent.facts()&kfWord == 0 ||
 		timeWords[strings.ToLower(parent.key)] || datesAt(parent) {
 		return false
 	}
@@ -202,16 +212,5 @@ func (t *tree) undate(p *node) bool {
 	if t.frozen || p.parent == nil || p.typed&(1<<Date) == 0 {
 		return false
 	}
-	n := p.parent
-	changed := false
-	for _, k := range litKeys(n) { // key order: the parameter's first values are read by position
-		if len(k) != 10 || Classify(k) != Date {
-			continue
-		}
-		l := n.lits[k]
-		delete(n.lits, k)
-		t.merge(p, l)
-		changed = true
-	}
-	return changed
+	return t.versionsToParam(p.parent, Date, func(k string, _ *node) bool { return len(k) == 10 && Classify(k) == Date })
 }
