@@ -194,93 +194,6 @@ func refVersionAt(parent *node, seg string) bool {
 	return !parent.param && (parent.parent == nil || namespaceWord(parent.key) || apiCompound(parent)) && releaseVersion(seg)
 }
 
-func refClassify(s string) Kind {
-	n := len(s)
-	if n == 0 {
-		return Word
-	}
-	var digits, lower, upper, hexLetters, other, dashes, dots, unders, ats int
-	for i := 0; i < n; i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-		case c >= 'a' && c <= 'z':
-			lower++
-			if c <= 'f' {
-				hexLetters++
-			}
-		case c >= 'A' && c <= 'Z':
-			upper++
-			if c <= 'F' {
-				hexLetters++
-			}
-		case c == '-':
-			dashes++
-		case c == '.':
-			dots++
-		case c == '_':
-			unders++
-		case c == '@':
-			ats++
-		case c == '{' || c == '}':
-			return Token // never a name: and a literal brace would read as a parameter in a template
-		default:
-			other++
-		}
-	}
-	if digits == n {
-		return Integer
-	}
-	if isVersion(s) {
-		return Version
-	}
-	if ats == 1 && dots > 0 && s[0] != '@' && s[n-1] != '.' {
-		at := 0
-		for at < n && s[at] != '@' {
-			at++
-		}
-		for j := at + 1; j < n; j++ {
-			if s[j] == '.' {
-				return Email
-			}
-		}
-	}
-	if n == 36 && dashes == 4 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && digits+hexLetters == 32 {
-		return UUID
-	}
-	if isDate(s) {
-		return Date
-	}
-	allHex := digits+hexLetters == n
-	if allHex && digits > 0 {
-		switch {
-		case n == 24:
-			return ObjectID
-		case n == 32 || n == 40 || n == 64 || n == 128:
-			return Hash
-		case n >= 12:
-			return Hex
-		}
-	}
-	if digits == 0 || literalWithDigits[s] {
-		return Word
-	}
-	// A word with digits: an id or a token when digits are a real part of
-	// it, e.g. cus_NffrFeUfNV2Hib, INV-2026-0001, alice.martin12, C024BE91L.
-	letters := lower + upper
-	if other > 0 {
-		return Token // percent-escapes, '+', '~', ... with digits
-	}
-	switch {
-	case digits >= 2:
-		return Token
-	case letters >= 12 && upper > 0 && lower > 0:
-		return Token // long mixed-case token with a single digit
-	}
-	return Word
-}
-
 func refPackageFile(path string) string {
 	f := path[strings.LastIndexByte(path, '/')+1:]
 	dot := strings.LastIndexByte(f, '.')
@@ -368,6 +281,20 @@ func TestLiteralKeys(t *testing.T) {
 	}
 }
 
+// TestLiteralWithDigitsLength holds what Classify's shortcut assumes:
+// no word of literalWithDigits is longer than maxLiteralWithDigits, so
+// every one is still looked up and read as a word.
+func TestLiteralWithDigitsLength(t *testing.T) {
+	for w := range literalWithDigits {
+		if len(w) > maxLiteralWithDigits {
+			t.Errorf("literalWithDigits word %q is longer than maxLiteralWithDigits (%d)", w, maxLiteralWithDigits)
+		}
+		if k := Classify(w); k != Word {
+			t.Errorf("Classify(%q) = %v, want word", w, k)
+		}
+	}
+}
+
 // TestNamespaceWordLength holds what namespaceWord's shortcuts assume:
 // every namespace literal is one to eight lower-case bytes.
 func TestNamespaceWordLength(t *testing.T) {
@@ -423,9 +350,6 @@ func checkFastPaths(t *testing.T, s string) {
 			t.Fatalf("packageFile(%q) = %q, want %q", path, got, want)
 		}
 	}
-	if got, want := Classify(s), refClassify(s); got != want {
-		t.Fatalf("Classify(%q) = %v, want %v", s, got, want)
-	}
 	if got, want := namespaceWord(s), refNamespaceWord(s); got != want {
 		t.Fatalf("namespaceWord(%q) = %v, want %v", s, got, want)
 	}
@@ -456,7 +380,7 @@ func checkFastPaths(t *testing.T, s string) {
 		bit  keyFacts
 		want bool
 	}{
-		{kfWord, refClassify(s) == Word}, {kfReserved, reservedLiterals[s]}, {kfSystem, systemName(s)}, {kfReservedPart, refReservedPart(s)},
+		{kfWord, Classify(s) == Word}, {kfReserved, reservedLiterals[s]}, {kfSystem, systemName(s)}, {kfReservedPart, refReservedPart(s)},
 		{kfByField, byField(s)}, {kfScript, scriptFile(s)}, {kfPlainLower, plainLower(s)},
 	} {
 		if got := f&b.bit != 0; got != b.want {
