@@ -94,6 +94,7 @@ const (
 	kfScript                            // scriptFile(key)
 	kfPlainLower                        // plainLower(key)
 	kfJoinWord                          // joinsUnreserved's tests of the word alone hold (joinWord)
+	kfCamel                             // camelName(key)
 )
 
 // facts returns the facts of n's key.
@@ -108,7 +109,7 @@ func (n *node) facts() keyFacts {
 	}{
 		{kfWord, Classify(k) == Word}, {kfReserved, reservedLiterals[k]}, {kfSystem, systemName(k)},
 		{kfReservedPart, reservedPart(k)}, {kfByField, byField(k)}, {kfScript, scriptFile(k)},
-		{kfPlainLower, plainLower(k)}, {kfJoinWord, joinWord(k)},
+		{kfPlainLower, plainLower(k)}, {kfJoinWord, joinWord(k)}, {kfCamel, camelName(k)},
 	} {
 		if b.ok {
 			f |= b.bit
@@ -1813,7 +1814,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript) == kfWord && !c.apart && !caseApart(n, k) && !camelName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
+		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript|kfCamel) == kfWord && !c.apart && !caseApart(n, k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
 			words = append(words, c)
 		}
 	}
