@@ -133,6 +133,7 @@ type Inventory struct {
 	mu    sync.Mutex
 	cfg   Config
 	specs *Specs
+	tmpls *Templates // operator's templates (--templates), after specs
 	hosts map[string]*hostInv
 	specE map[*Operation]*endpoint
 	nEps  int
@@ -145,6 +146,7 @@ type hostInv struct {
 	covered bool // some spec documents this host
 	tree    *tree
 	extra   map[string]*endpoint     // documented paths called with an undocumented method, key method+" "+template
+	given   map[string]*endpoint     // paths an operator's template matches, key method+" "+template
 	ops     map[*Operation]*endpoint // operations of host-less specs, seen on this host
 }
 
@@ -159,6 +161,15 @@ func New(cfg Config, specs *Specs) (*Inventory, error) {
 		inv.specE[op].op = op
 	}
 	return inv, nil
+}
+
+// SetTemplates gives the operator's path templates (--templates): a call
+// no spec matches takes the template its path matches, if any, instead of
+// a learned one. Call it before the first Observe.
+func (inv *Inventory) SetTemplates(t *Templates) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.tmpls = t
 }
 
 // normHost drops a default port.
@@ -241,6 +252,25 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 		}
 	}
 	if e == nil {
+		if op := inv.tmpls.lookup(host, path); op != nil {
+			key := c.Method + " " + op.Template
+			e = h.given[key]
+			if e == nil {
+				if inv.nEps >= inv.cfg.MaxEndpoints {
+					inv.stats.ShedEndpoints++
+					return m
+				}
+				if h.given == nil {
+					h.given = map[string]*endpoint{}
+				}
+				e = newEndpoint(h.name, strings.Clone(c.Method), op.Template)
+				e.given = op.File
+				h.given[key] = e
+				inv.nEps++
+			}
+		}
+	}
+	if e == nil {
 		n := h.tree.walk(path)
 		for _, x := range n.eps {
 			if x.method == c.Method {
@@ -257,6 +287,8 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 			h.tree.attach(n, e)
 			inv.nEps++
 		}
+	}
+	if e.op == nil && !e.pathKnown {
 		if h.covered {
 			if e.superseded == "" {
 				e.superseded = inv.supersededBy(h.name, e.method, e.tmpl)
@@ -356,6 +388,9 @@ func (inv *Inventory) all() []epRef {
 		for _, e := range h.extra {
 			out = append(out, epRef{h, e})
 		}
+		for _, e := range h.given {
+			out = append(out, epRef{h, e})
+		}
 		for _, e := range h.ops {
 			out = append(out, epRef{h, e})
 		}
@@ -452,6 +487,9 @@ func (inv *Inventory) extra(e *endpoint, sens map[string]int64) map[string]any {
 		}
 	} else if e.superseded != "" {
 		x["superseded_by"] = e.superseded
+	}
+	if e.given != "" {
+		x["template_file"] = e.given
 	}
 	// Copies: the caller reads the record after the lock is released while
 	// Observe keeps counting (the analyzer writes snapshots mid-stream).
@@ -598,6 +636,9 @@ func (inv *Inventory) Template(host, method, path string) string {
 	defer inv.mu.Unlock()
 	host = normHost(host)
 	if op, _, _ := inv.specs.Lookup(host, method, path); op != nil {
+		return op.Template
+	}
+	if op := inv.tmpls.lookup(host, path); op != nil {
 		return op.Template
 	}
 	h := inv.hosts[host]

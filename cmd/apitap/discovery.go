@@ -22,6 +22,7 @@ import (
 func discoveryFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "spec", Usage: "OpenAPI 3.0 or 3.1 `FILE` (YAML or JSON) the inventory is compared with (repeatable)", EnvVars: []string{"APITAP_SPEC"}},
+		&cli.StringSliceFlag{Name: "templates", Usage: "path templates `FILE` (one \"[host] /path/{param}\" per line) that calls no spec matches take instead of learned ones (repeatable)", EnvVars: []string{"APITAP_TEMPLATES"}},
 		&cli.StringFlag{Name: "export-openapi", Usage: "write an OpenAPI 3.1 document reconstructed from the traffic to `FILE` (.json for JSON, else YAML)", EnvVars: []string{"APITAP_EXPORT_OPENAPI"}},
 	}
 }
@@ -33,16 +34,22 @@ type endpointStage struct {
 	export string
 }
 
-// newEndpointStage loads the --spec files; errors name the file.
+// newEndpointStage loads the --spec and --templates files; errors name
+// the file.
 func newEndpointStage(c *cli.Context) (*endpointStage, error) {
 	specs, err := discovery.LoadSpecs(c.Context, c.StringSlice("spec"))
 	if err != nil {
 		return nil, fmt.Errorf("--spec: %w", err)
 	}
+	tmpls, err := discovery.LoadTemplates(c.StringSlice("templates"))
+	if err != nil {
+		return nil, fmt.Errorf("--templates: %w", err)
+	}
 	inv, err := discovery.New(discovery.DefaultConfig(), specs)
 	if err != nil {
 		return nil, err
 	}
+	inv.SetTemplates(tmpls)
 	return &endpointStage{inv: inv, specs: specs, export: c.String("export-openapi")}, nil
 }
 

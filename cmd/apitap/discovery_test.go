@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -105,5 +106,19 @@ func TestAnalyzeBadSpec(t *testing.T) {
 	err := app.RunContext(t.Context(), []string{"apitap", "--log-level", "error", "analyze", "--pcap", "x.pcap", "--pseudonym-key", "cmd-test-key-0123456789", "--spec", "no/such/spec.yaml"})
 	if err == nil || !strings.Contains(err.Error(), "--spec") || !strings.Contains(err.Error(), "no/such/spec.yaml") {
 		t.Errorf("error %v: want it to name --spec and the file", err)
+	}
+}
+
+func TestAnalyzeBadTemplates(t *testing.T) {
+	app := newApp()
+	var out bytes.Buffer
+	app.Writer, app.ErrWriter = &out, &out
+	bad := filepath.Join(t.TempDir(), "bad.templates")
+	if err := os.WriteFile(bad, []byte("# fine\n/v1/{a}{b}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := app.RunContext(t.Context(), []string{"apitap", "--log-level", "error", "analyze", "--pcap", "x.pcap", "--pseudonym-key", "cmd-test-key-0123456789", "--templates", bad})
+	if err == nil || !strings.Contains(err.Error(), "--templates") || !strings.Contains(err.Error(), "bad.templates:2") {
+		t.Errorf("error %v: want it to name --templates, the file and the line", err)
 	}
 }

@@ -1,0 +1,169 @@
+package discovery
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Templates are path templates an operator gives (--templates) for the
+// shapes the learned templater gets wrong: a tenant seen with one value, a
+// closed set of literals it merges. A call whose path matches one takes its
+// template, like a spec path, but nothing about the endpoint is documented
+// by it: on a host a spec covers it is still a shadow (or zombie) endpoint,
+// elsewhere unknown. Specs match first.
+//
+// A templates file has one template per line, a path that starts with "/"
+// and writes each parameter segment as {name} (a segment may hold text
+// around one parameter: {id}.json), optionally after a host
+// ("api.example.com /v1/things/{id}"); blank lines and lines starting with
+// "#" are skipped. Without a host a template applies to every host. It
+// applies to every method. Literal segments win over parameters, as in
+// specs.
+type Templates struct {
+	hosts map[string]*specNode // host (or AnyHost) → trie; ops[templateMethod] holds the template
+	n     int
+}
+
+// templateMethod keys a template in its trie node: templates hold for
+// every method.
+const templateMethod = ""
+
+// LoadTemplates reads templates files; errors name the file and line.
+func LoadTemplates(paths []string) (*Templates, error) {
+	t := &Templates{hosts: map[string]*specNode{}}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("templates %s: %w", p, err)
+		}
+		err = t.read(p, f)
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// ParseTemplates reads one templates file from r; name is used in errors.
+func ParseTemplates(name string, r io.Reader) (*Templates, error) {
+	t := &Templates{hosts: map[string]*specNode{}}
+	if err := t.read(name, r); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Len is the number of templates loaded.
+func (t *Templates) Len() int {
+	if t == nil {
+		return 0
+	}
+	return t.n
+}
+
+func (t *Templates) read(name string, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || s[0] == '#' {
+			continue
+		}
+		fields := strings.Fields(s)
+		host, path := AnyHost, ""
+		switch len(fields) {
+		case 1:
+			path = fields[0]
+		case 2:
+			host, path = normHost(strings.ToLower(fields[0])), fields[1]
+		default:
+			return fmt.Errorf("templates %s:%d: want \"[host] /path/{param}\", got %d fields", name, line, len(fields))
+		}
+		if err := checkTemplate(path); err != nil {
+			return fmt.Errorf("templates %s:%d: %q: %w", name, line, path, err)
+		}
+		tmpl := "/" + trimSlash(path)
+		if t.add(&Operation{Host: host, Method: templateMethod, Template: tmpl, File: name}) {
+			t.n++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("templates %s: %w", name, err)
+	}
+	return nil
+}
+
+// checkTemplate accepts "/a/{b}/c{d}.json": a leading slash, and at most
+// one well-formed {name} per segment.
+func checkTemplate(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("a template starts with /")
+	}
+	if strings.ContainsAny(p, "?#") {
+		return fmt.Errorf("a template is a path, without query or fragment")
+	}
+	for _, seg := range strings.Split(trimSlash(p), "/") {
+		if seg == "" && p != "/" {
+			return fmt.Errorf("empty segment")
+		}
+		open, close := strings.Count(seg, "{"), strings.Count(seg, "}")
+		if open != close || open > 1 {
+			return fmt.Errorf("segment %q: want at most one {name} per segment", seg)
+		}
+		if open == 1 {
+			i, j := strings.IndexByte(seg, '{'), strings.IndexByte(seg, '}')
+			if j < i+2 {
+				return fmt.Errorf("segment %q: want {name}", seg)
+			}
+		}
+	}
+	return nil
+}
+
+// add indexes op; false when the same template is already there.
+func (t *Templates) add(op *Operation) bool {
+	s := Specs{hosts: t.hosts}
+	s.add(op)
+	return len(s.ops) == 1
+}
+
+// Lookup returns the template path matches on host ("" when none): the
+// host's own templates first, then those for every host.
+func (t *Templates) Lookup(host, path string) string {
+	if op := t.lookup(host, path); op != nil {
+		return op.Template
+	}
+	return ""
+}
+
+// lookup returns the template path matches as an Operation (Template and
+// File set) or nil.
+func (t *Templates) lookup(host, path string) *Operation {
+	if t == nil || t.n == 0 {
+		return nil
+	}
+	rest := trimSlash(path)
+	for _, h := range []string{host, hostOnly(host), AnyHost} {
+		root := t.hosts[h]
+		if root == nil {
+			continue
+		}
+		if n := root.match(rest); n != nil {
+			return n.ops[templateMethod]
+		}
+	}
+	return nil
+}
+
+// hostOnly drops a port.
+func hostOnly(h string) string {
+	if x, _, ok := strings.Cut(h, ":"); ok {
+		return x
+	}
+	return h
+}

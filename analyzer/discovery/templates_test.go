@@ -1,0 +1,136 @@
+package discovery
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apitap/apitap/analyzer/report"
+)
+
+// TestTemplatesFile: a tenant seen with one value and a closed set the
+// learner would keep literal take the operator's templates; specs still
+// match first; a host's own templates only apply to it; classification
+// is what it would be without the file (shadow on a covered host, unknown
+// elsewhere); the endpoint says which file templated it.
+func TestTemplatesFile(t *testing.T) {
+	tmpls, err := ParseTemplates("ops.templates", strings.NewReader(`
+# tenants: one value so far
+/api/{tenant}/orders/{id}
+api.shop.example /api/v2/reports/{kind}
+	other.example /things/{name}.json
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmpls.Len() != 3 {
+		t.Fatalf("Len = %d, want 3", tmpls.Len())
+	}
+	specs := loadSpec(t, "testdata/specs/shop31.yaml")
+	learned := func(withTemplates bool) *Inventory {
+		inv, err := New(DefaultConfig(), specs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if withTemplates {
+			inv.SetTemplates(tmpls)
+		}
+		return inv
+	}
+	inv, plain := learned(true), learned(false)
+	tests := []struct {
+		host, method, path string
+		tmpl, class        string
+	}{
+		{"nospec.example", "GET", "/api/acme/orders/1", "/api/{tenant}/orders/{id}", report.Unknown},
+		{"nospec.example", "GET", "/api/acme/orders/2", "/api/{tenant}/orders/{id}", report.Unknown},
+		{"nospec.example", "POST", "/api/acme/orders/3", "/api/{tenant}/orders/{id}", report.Unknown},
+		// the documented operation wins over a template that also matches
+		{"api.shop.example", "GET", "/api/v2/orders/10423", "/api/v2/orders/{orderId}", report.Documented},
+		{"api.shop.example", "GET", "/api/v2/reports/daily", "/api/v2/reports/{kind}", report.Shadow},
+		{"api.shop.example", "GET", "/api/v2/reports/weekly", "/api/v2/reports/{kind}", report.Shadow},
+		// another host's template does not apply; the learner templates it
+		{"nospec.example", "GET", "/api/v2/reports/daily", "/api/v2/reports/daily", report.Unknown},
+		{"other.example:8080", "GET", "/things/lamp.json", "/things/{name}.json", report.Unknown},
+		// the suffix is part of the template: learned, whatever the learner says
+		{"other.example", "GET", "/things/lamp.txt", "", report.Unknown},
+	}
+	for _, tc := range tests {
+		plain.Observe(call(tc.host, tc.method, tc.path))
+		m := inv.Observe(call(tc.host, tc.method, tc.path))
+		if tc.tmpl == "" {
+			tc.tmpl = plain.Template(tc.host, tc.method, tc.path)
+			if tc.tmpl == "/things/{name}.json" || tc.tmpl == "" {
+				t.Errorf("Observe(%s %s) = %q: the file's template for another suffix", tc.host, tc.path, tc.tmpl)
+			}
+		}
+		if m.Template != tc.tmpl || m.Classification != tc.class {
+			t.Errorf("Observe(%s %s %s) = %q %s, want %q %s", tc.host, tc.method, tc.path, m.Template, m.Classification, tc.tmpl, tc.class)
+		}
+		if got := inv.Template(tc.host, tc.method, tc.path); got != tc.tmpl {
+			t.Errorf("Template(%s %s) = %q, want %q", tc.host, tc.path, got, tc.tmpl)
+		}
+	}
+	// Without the file the learner keeps the one tenant and the two report
+	// kinds literal: the file is what changed them.
+	for _, p := range []string{"/api/acme/orders/{id}", "/api/v2/reports/daily"} {
+		if !hasEndpoint(plain, p) {
+			t.Errorf("without templates: no endpoint %s (the test no longer shows what the file changes)", p)
+		}
+	}
+	seen := map[string]report.Endpoint{}
+	for _, e := range inv.Endpoints() {
+		seen[e.Host+" "+e.Method+" "+e.Path] = e
+	}
+	e, ok := seen["nospec.example GET /api/{tenant}/orders/{id}"]
+	if !ok || e.Calls != 2 || e.Extra["template_file"] != "ops.templates" {
+		t.Errorf("templated endpoint = %+v, want 2 calls and template_file", e)
+	}
+	var shadow int
+	for _, f := range inv.Findings() {
+		if f.Type == "shadow_api" && strings.Contains(f.Endpoint, "/api/v2/reports/{kind}") {
+			shadow++
+		}
+	}
+	if shadow == 0 {
+		t.Error("no shadow_api finding for the templated undocumented endpoint")
+	}
+}
+
+func hasEndpoint(inv *Inventory, path string) bool {
+	for _, e := range inv.Endpoints() {
+		if e.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBadTemplates: every error names the file and line.
+func TestBadTemplates(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"api/orders/{id}", "t.txt:1"},
+		{"# ok\n/a/{b}{c}", "t.txt:2"},
+		{"/a/{}", "t.txt:1"},
+		{"/a/{b", "t.txt:1"},
+		{"/a//b", "t.txt:1"},
+		{"/a?x=1", "t.txt:1"},
+		{"h.example /a/{b} extra", "t.txt:1"},
+	} {
+		if _, err := ParseTemplates("t.txt", strings.NewReader(tc.text)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want one naming %s", tc.text, err, tc.want)
+		}
+	}
+	if _, err := LoadTemplates([]string{filepath.Join(t.TempDir(), "missing.txt")}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
+		t.Errorf("missing file: %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "ok.txt")
+	if err := os.WriteFile(f, []byte("/v1/{a}\n/v1/{b}\n/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm, err := LoadTemplates([]string{f})
+	if err != nil || tm.Len() != 2 || tm.Lookup("x", "/") != "/" || tm.Lookup("x", "/v1/q") != "/v1/{a}" {
+		t.Errorf("LoadTemplates = %v, %v (the second of two equal templates is the same one)", tm.Len(), err)
+	}
+}
