@@ -26,3 +26,9 @@ if ! golangci-lint version 2>/dev/null | grep -q "version ${want#v}"; then
 	GOFLAGS= go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$want"
 fi
 go mod download
+
+# The eBPF tests attach tracepoints, which needs the kernel's tracefs: a fresh
+# boot of the test machine has /sys/kernel/tracing empty (nothing mounted).
+if [[ $(id -u) -eq 0 && -d /sys/kernel/tracing ]] && ! mountpoint -q /sys/kernel/tracing; then
+	mount -t tracefs nodev /sys/kernel/tracing && echo "deps: mounted tracefs on /sys/kernel/tracing"
+fi
