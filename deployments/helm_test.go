@@ -113,6 +113,11 @@ specs:
     info: {title: shop, version: "1"}
     paths: {}
 `, nil, []string{"analyzer --spec"}},
+	{"templates", `
+templates: |
+  # tenants seen with one value so far
+  /api/{tenant}/orders/{id}
+`, nil, []string{"analyzer --templates"}},
 	{"ebpf-tls", `
 agent:
   capture:
