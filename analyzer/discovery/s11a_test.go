@@ -7,8 +7,8 @@ import "testing"
 // read gained and lost nothing (docs/templating.md, "Rules of session 11
 // (s11-a)").
 
-// TestAfterMintedID: a word right after an integer or UUID id is a
-// sub-resource of that instance, even when it leads to a collection of its
+// TestAfterMintedID: a word right after a typed id (integer, UUID, token)
+// is a sub-resource of that instance, even when it leads to a collection of its
 // own (/staff/{id}/timesheet/weeks/{id}): the id names the instance alone,
 // so nothing after it is a second instance. After a word parameter
 // (/repos/{owner}/tea/issues/612) the nested-collection rule still holds.
@@ -16,8 +16,9 @@ func TestAfterMintedID(t *testing.T) {
 	t.Run("sub-resources after an id", func(t *testing.T) {
 		checkEveryOrder(t, []string{
 			"/v2/firms/4410/staff/77/timesheet/weeks/12", "/v2/firms/4410/staff/78/payslip/lines/3",
-			"/v2/firms/5120/staff/77/payslip/lines/9",
+			"/v2/firms/5120/staff/77/payslip/lines/9", "/v2/courses/_1234_1/rollbook/rows/_77_1", "/v2/courses/_2201_1/rollbook/rows/_78_1",
 		}, map[string]string{
+			"/v2/courses/_1234_1/rollbook/rows/_77_1":    "/v2/courses/{id}/rollbook/rows/{id2}",
 			"/v2/firms/4410/staff/77/timesheet/weeks/12": "/v2/firms/{id}/staff/{id2}/timesheet/weeks/{id3}",
 			"/v2/firms/4410/staff/78/payslip/lines/3":    "/v2/firms/{id}/staff/{id2}/payslip/lines/{id3}",
 		})

@@ -554,8 +554,8 @@ func (p *node) instanceParam() bool {
 // /users/{id}/repos/{id}), reserved words and namespaces stay literal,
 // dotted type names (/providers/Microsoft.Compute/virtualMachines/{id}),
 // a resource word after a parameter
-// (/projects/{id}/repository/commits/{sha}) and any word after an integer
-// or UUID id, which names its instance alone
+// (/projects/{id}/repository/commits/{sha}) and any word after a typed
+// id (integer, UUID, token, ...), which names its instance alone
 // (/staff/{id}/timesheet/weeks/{id}: session 11, TestAfterMintedID).
 func nestedInstance(n, w *node) bool {
 	if !nestedSlot(n) || w.param || w.apart || namesHere(n) || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
@@ -565,8 +565,8 @@ func nestedInstance(n, w *node) bool {
 	case '_', '$', '-', '.', '@':
 		return false
 	}
-	if n.param && (resourceWord(w.key) || n.kind == Integer || n.kind == UUID) {
-		return false // an integer or UUID id names its instance alone: a word after it is a sub-resource (s11-a)
+	if n.param && (resourceWord(w.key) || n.kind != Word) {
+		return false // a typed id names its instance alone: a word after it is a sub-resource (s11-a)
 	}
 	for k, c := range w.lits {
 		if c.pchild != nil && c.pchild.instanceParam() && pluralNoun(k) && !reservedLiterals[k] && Classify(k) == Word {
