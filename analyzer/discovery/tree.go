@@ -552,9 +552,11 @@ func (p *node) instanceParam() bool {
 // sub-resources directly (/projects/{id}/members), so a word between two
 // collections names a member of the first. Plurals (a sub-collection:
 // /users/{id}/repos/{id}), reserved words and namespaces stay literal,
-// dotted type names (/providers/Microsoft.Compute/virtualMachines/{id})
-// and a resource word after a parameter
-// (/projects/{id}/repository/commits/{sha}).
+// dotted type names (/providers/Microsoft.Compute/virtualMachines/{id}),
+// a resource word after a parameter
+// (/projects/{id}/repository/commits/{sha}) and any word after a typed
+// id (integer, UUID, token, ...), which names its instance alone
+// (/staff/{id}/timesheet/weeks/{id}: session 11, TestAfterMintedID).
 func nestedInstance(n, w *node) bool {
 	if !nestedSlot(n) || w.param || w.apart || namesHere(n) || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
 		return false
@@ -563,8 +565,8 @@ func nestedInstance(n, w *node) bool {
 	case '_', '$', '-', '.', '@':
 		return false
 	}
-	if n.param && resourceWord(w.key) {
-		return false
+	if n.param && (resourceWord(w.key) || n.kind != Word) {
+		return false // a typed id names its instance alone: a word after it is a sub-resource (s11-a)
 	}
 	for k, c := range w.lits {
 		if c.pchild != nil && c.pchild.instanceParam() && pluralNoun(k) && !reservedLiterals[k] && Classify(k) == Word {
