@@ -234,6 +234,9 @@ func slotValue(n *node, w string) bool {
 		// resource, as titleValue's capitals in a lower-case API are values.
 		return false
 	}
+	if containerNouns[n.key] && !lexiconVerbs[w] && !lexiconQualifiers[w] {
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w) // a container's name (session 11)
+	}
 	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
@@ -510,6 +513,17 @@ func qualifiedName(w string) bool {
 var fieldNouns = map[string]bool{
 	"uid": true, "uuid": true, "guid": true, "slug": true, "name": true, "username": true, "handle": true,
 	"tag": true, "tags": true, "branch": true, "branches": true, "revision": true,
+}
+
+// containerNouns name the containers a data API keeps its records in
+// (collections, tables, indexes, schemas, models): after one, a word is a
+// container's name, chosen by the API's users, even a singular resource
+// word (/collections/films, /schemas/customer, /indexes/default), as
+// after a field noun; verbs and qualifiers there are operations and views
+// of the containers (/collections/featured), plurals their sub-resources.
+var containerNouns = map[string]bool{
+	"collections": true, "tables": true, "indexes": true, "indices": true, "schemas": true, "entities": true,
+	"models": true, "datasets": true, "content_types": true, "content-types": true, "contenttypes": true,
 }
 
 // lookupField reports whether s names the one field a collection is
