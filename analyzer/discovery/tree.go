@@ -1266,6 +1266,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n, seg, c) || t.deepTenants(n)) {
 				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
 			}
+			if n.pchild != nil && n.pchild.kind == Word && strings.IndexByte(seg, '.') > 0 && t.demoteRepresentations(n, seg) {
+				return t.rewalk(path, depth) // a merge put the formats' parameter beside a literal one (shapes.go)
+			}
 			n = c
 			continue
 		}
@@ -2408,12 +2411,23 @@ func (t *tree) merge(dst, src *node) {
 			dp.rule, dp.confidence = sp.rule, sp.confidence // the evidence moves with the values
 			t.trackSlot(dp)
 		}
-		dp.values += sp.values
+		// Both parameters may hold the same words (one sub-resource of
+		// two tenants): only sp's values dp does not know are new, and
+		// those past sp.known, which cannot be compared, are counted.
+		dp.values += max(0, sp.values-len(sp.known))
 		dp.typed |= sp.typed
 		dp.varied = dp.varied || sp.varied
-		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
+		for _, v := range sp.samples {
+			if len(dp.samples) < 5 && !slices.Contains(dp.samples, v) {
+				dp.samples = append(dp.samples, v)
+			}
+		}
 		for _, v := range sp.known {
-			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
+			if slices.Contains(dp.known, v) {
+				continue
+			}
+			dp.values++
+			if len(dp.known) < maxKnown {
 				dp.known = append(dp.known, v)
 				t.gained(dp, v)
 			}
@@ -2432,6 +2446,13 @@ func (t *tree) merge(dst, src *node) {
 		}
 		if d := dst.lits[k]; d != nil {
 			t.merge(d, c)
+			continue
+		}
+		if dst.pchild != nil && dst.pchild.kind == Word && dst.pchild.typed == 0 && dst.pchild.knows(k) && !t.constant[k] && !c.named && !c.apart && !dst.closed {
+			// A word dst's parameter already holds is that value here
+			// too, as a walk would take it (/v1/modules/{ns}/{name}/aws
+			// once a new name joined {name}).
+			t.merge(dst.pchild, c)
 			continue
 		}
 		if Classify(k) == Word && slotValue(dst, k) {

@@ -1,0 +1,109 @@
+package discovery
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/apitap/apitap/apicall"
+)
+
+// Session 11 (2026-11-24, s11-order): the same inventory whatever order
+// the calls arrive in.
+
+// TestMergeCountsValuesOnce: when two parameters merge (the sub-resource
+// parameters of two tenants, /nba/trial/v8/teams/{team} and
+// /nba/production/v8/teams/{team}), a value both hold is one value, not
+// two: the merged parameter claimed 6 distinct values of 3 (and 2 of one,
+// roster, which kept the lone-value rules from seeing it), in every order
+// of the calls.
+func TestMergeCountsValuesOnce(t *testing.T) {
+	var calls []string
+	for range 4 {
+		for _, w := range []string{"trial", "production"} {
+			for _, q := range []string{"teams/red", "teams/blue", "teams/green", "games/schedule", "players/roster", "league/hierarchy"} {
+				calls = append(calls, "/nba/"+w+"/v8/"+q)
+			}
+		}
+	}
+	for _, order := range [][]string{calls, reversed(calls)} {
+		inv, _ := New(DefaultConfig(), nil)
+		for _, p := range order {
+			inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200})
+		}
+		if got := inv.Template("h", "GET", "/nba/trial/v8/players/roster"); got != "/nba/{name}/v8/players/roster" {
+			t.Errorf("players/roster → %s, want /nba/{name}/v8/players/roster", got)
+		}
+		found := false
+		for _, e := range inv.Endpoints() {
+			if e.Path != "/nba/{name}/v8/teams/{name2}" {
+				continue
+			}
+			found = true
+			ev, _ := e.Extra["path_params"].([]map[string]any)
+			if len(ev) != 2 || ev[1]["distinct_values"] != 3 || len(ev[1]["examples"].([]string)) != 3 {
+				t.Errorf("%s: evidence = %+v, want 3 distinct values, 3 examples", e.Path, ev)
+			}
+		}
+		if !found {
+			t.Errorf("no endpoint /nba/{name}/v8/teams/{name2}")
+		}
+	}
+}
+
+func reversed(s []string) []string {
+	r := slices.Clone(s)
+	slices.Reverse(r)
+	return r
+}
+
+// TestMergeJoinsKnownValue: a literal merged into a word parameter (by
+// volume, /modules/{name} taking lambda) brings its children along; a
+// child word the parameter below already holds is that value, as a walk
+// would have taken it (/modules/{name}/{provider} holding aws), not a
+// literal beside it. Terraform's providers (traffic dev) got a literal
+// kubernetes beside {provider} in one order of six.
+func TestMergeJoinsKnownValue(t *testing.T) {
+	inv, _ := New(DefaultConfig(), nil)
+	inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/", Status: 200})
+	tr := inv.hosts["h"].tree
+	n := tr.newLit(tr.newLit(tr.root, "v1"), "modules")
+	p := tr.paramChild(n, Word)
+	p.rule = ruleCollectionSlot
+	tr.addValue(p, "vpc")
+	q := tr.paramChild(p, Word)
+	q.rule = ruleSameNoun
+	tr.addValue(q, "aws")
+	tr.addValue(q, "google")
+	l := tr.newLit(n, "lambda")
+	tr.newLit(l, "aws")
+	tr.joinVolume(n, l)
+	if p.lits["aws"] != nil || p.pchild != q || q.values != 2 {
+		t.Errorf("after the merge: literal aws %v, parameter %v with %d values; want aws in the parameter (2 values)", p.lits["aws"] != nil, p.pchild == q, q.values)
+	}
+}
+
+// TestRepresentationsAfterMerge: a merge of tenants' sub-trees can put
+// a parameter a lexical rule made from one file name (content.csv) beside
+// the literals another tenant's sub-tree had already given back
+// (demoteRepresentations: content.csv and content.json are one resource
+// in two formats); the parameter joins its literal when the next call
+// passes there. Mode Analytics (traffic H) kept
+// /results/{name} in one order of six.
+func TestRepresentationsAfterMerge(t *testing.T) {
+	inv, _ := New(DefaultConfig(), nil)
+	inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/", Status: 200})
+	tr := inv.hosts["h"].tree
+	n := tr.newLit(tr.newLit(tr.root, "runs"), "results")
+	tr.newLit(n, "content.csv")
+	tr.newLit(n, "content.json")
+	p := tr.paramChild(n, Word)
+	p.rule = ruleCollectionSlot
+	tr.addValue(p, "content.csv")
+	inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/runs/results/content.csv", Status: 200})
+	if n.pchild != nil {
+		t.Errorf("/runs/results/{%s} beside the literals %v, want the literals only", p.name, litKeys(n))
+	}
+	if got := inv.Template("h", "GET", "/runs/results/content.csv"); got != "/runs/results/content.csv" {
+		t.Errorf("content.csv → %s", got)
+	}
+}
