@@ -98,12 +98,15 @@ func scopedKeys(n *node, words []*node, compatible []bool, novelty float64, minS
 // scopedDue re-applies the statistical rule to parameter n once, when its
 // calls reach the evidence scopedKeys needs: the rule otherwise runs as a
 // new word arrives, so keys that all came before the calls did would be
-// judged on fewer calls than they had. It reports whether n's words
-// became a parameter.
+// judged on fewer calls than they had. It looks at the first call that
+// finds the evidence there, not only at exactly scopedCalls*minSiblings
+// calls, which a merge adding calls in bulk skips, or which may come
+// before the words do. It reports whether n's words became a parameter.
 func (t *tree) scopedDue(n *node) bool {
-	if t.frozen || !n.param || n.promoted || n.calls != scopedCalls*int64(t.cfg.MinSiblings) || len(n.lits) < 2*t.cfg.MinSiblings {
+	if t.frozen || !n.param || n.promoted || n.scoped || n.calls < scopedCalls*int64(t.cfg.MinSiblings) || len(n.lits) < 2*t.cfg.MinSiblings {
 		return false
 	}
+	n.scoped = true
 	return t.maybePromote(n)
 }
 

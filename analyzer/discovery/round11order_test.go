@@ -107,3 +107,25 @@ func TestRepresentationsAfterMerge(t *testing.T) {
 		t.Errorf("content.csv → %s", got)
 	}
 }
+
+// TestScopedDuePastCount: the scoped-keys check (scopedDue) looks at a
+// parameter's words at the first call that finds scopedCalls*MinSiblings
+// calls or more, not only at exactly that many: a merge adds calls in
+// bulk and may carry the count past it, and the check never ran.
+func TestScopedDuePastCount(t *testing.T) {
+	keys := []string{"zebra-onboarding", "kiosk-mode", "tango-pricing", "otter-upsell", "nimbus-nav", "quokka-checkout",
+		"lumen-wizard", "pixel-carousel", "fjord-banner", "vortex-trial", "marble-promo", "cobalt-footer"}
+	inv, _ := New(DefaultConfig(), nil)
+	for i, k := range keys {
+		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/toggles/" + []string{"acme-web", "zephyr-mobile"}[i%2] + "/" + k, Status: 200})
+	}
+	p := inv.hosts["h"].tree.find("/toggles/acme-web")
+	if p == nil || !p.param || p.pchild != nil {
+		t.Fatalf("/toggles/acme-web is %+v, want a parameter with literal keys below", p)
+	}
+	p.calls += scopedCalls*int64(DefaultConfig().MinSiblings) - p.calls + 2 // a merge's calls, in bulk
+	inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/toggles/acme-web/" + keys[0], Status: 200})
+	if got := inv.Template("h", "GET", "/toggles/acme-web/kiosk-mode"); got != "/toggles/{name}/{name2}" {
+		t.Errorf("kiosk-mode → %s, want /toggles/{name}/{name2}", got)
+	}
+}

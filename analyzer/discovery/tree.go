@@ -65,6 +65,7 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
+	scoped  bool // scopedDue has looked at this parameter's words (position.go)
 	named   bool        // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 	varied  bool        // a word parameter entered by a word other than known[0] (noteEntry)
 	shared  bool        // two of its words took one continuation (noteValue): values, vstats no longer kept
@@ -1249,7 +1250,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
-		if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+		if n.param && !n.scoped && n.calls >= scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 			return t.rewalk(path, depth) // n's words are keys (position.go)
 		}
 		if n.param && n.values == 1 && !t.frozen {
@@ -1404,7 +1405,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
-	if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+	if n.param && !n.scoped && n.calls >= scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 		return t.rewalk(path, depth)
 	}
 	if t.volumeOnPath(n) {
