@@ -129,3 +129,39 @@ func TestScopedDuePastCount(t *testing.T) {
 		t.Errorf("kiosk-mode → %s, want /toggles/{name}/{name2}", got)
 	}
 }
+
+// TestScopedKeysTakenFirst: keys scoped by a parameter (/toggles/{project}/
+// {flag}) that a lexical rule took on arrival count as keys with the
+// literal ones beside them (verb-led keys the lexical rules leave,
+// enable-dark-mode), and a key arriving as a value is judged as one
+// arriving as a literal: the literal keys join the parameter whichever
+// came first. LaunchDarkly (traffic A) kept three keys literal in five
+// orders of six. The tree is built by hand: the state a merge of
+// projects leaves (keys a lexical rule took below one project, literal
+// keys below another).
+func TestScopedKeysTakenFirst(t *testing.T) {
+	for _, looked := range []bool{false, true} {
+		inv, _ := New(DefaultConfig(), nil)
+		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/", Status: 200})
+		tr := inv.hosts["h"].tree
+		n := tr.newLit(tr.root, "toggles")
+		p := tr.paramChild(n, Word)
+		p.rule = ruleCollectionSlot
+		tr.addValue(p, "acme-web")
+		tr.addValue(p, "zephyr-mobile")
+		q := tr.paramChild(p, Word)
+		q.rule = ruleCollectionSlot
+		for _, k := range []string{"zebra-onboarding", "kiosk-mode", "tango-pricing", "otter-upsell", "nimbus-nav", "quokka-checkout", "lumen-wizard"} {
+			tr.addValue(q, k)
+		}
+		for _, k := range []string{"enable-dark-mode", "show-promo-banner", "disable-legacy-search"} {
+			tr.newLit(p, k)
+		}
+		p.calls, q.calls = 22, 19
+		p.scoped = looked // scopedDue has looked already: the arriving key decides
+		inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: "/toggles/acme-web/fjord-banner", Status: 200})
+		if got := inv.Template("h", "GET", "/toggles/zephyr-mobile/enable-dark-mode"); got != "/toggles/{name}/{name2}" {
+			t.Errorf("looked %v: enable-dark-mode → %s, want /toggles/{name}/{name2}", looked, got)
+		}
+	}
+}

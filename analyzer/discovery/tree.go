@@ -65,7 +65,7 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
-	scoped  bool // scopedDue has looked at this parameter's words (position.go)
+	scoped  bool        // scopedDue has looked at this parameter's words (position.go)
 	named   bool        // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 	varied  bool        // a word parameter entered by a word other than known[0] (noteEntry)
 	shared  bool        // two of its words took one continuation (noteValue): values, vstats no longer kept
@@ -1323,12 +1323,16 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
-			if t.countValue(p, seg, depth) {
+			added := t.countValue(p, seg, depth)
+			if added {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
 			t.setKind(p, Word)
+			if added && t.scopedArrival(n) {
+				return t.rewalk(path, depth)
+			}
 			n = p
 			continue
 		}
@@ -1351,12 +1355,13 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				t.addWordKid(n)
 				t.trackSlot(p)
 			}
-			if t.countValue(p, seg, depth) {
+			added := t.countValue(p, seg, depth)
+			if added {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
-			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) {
+			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) || added && t.scopedArrival(n) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -1935,7 +1940,7 @@ func (t *tree) promote(n *node) bool {
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
-		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, novelty, cfg.MinSiblings)
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings)
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
