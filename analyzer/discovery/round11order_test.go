@@ -165,3 +165,34 @@ func TestScopedKeysTakenFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeLoneWordBesideIDs: a lower-case word the collection slot took
+// alone (/livescores/inplay) is an operation beside integer ids
+// (demoteLone, whichever came first); when a merge brings the two
+// together (livescores and fixtures merged into one parameter, in either
+// order), the word goes to a literal beside the ids instead of joining
+// them. Sportmonks (traffic D) got /v3/football/livescores/{id} in three
+// orders of six.
+func TestMergeLoneWordBesideIDs(t *testing.T) {
+	for _, first := range []string{"fixtures", "livescores"} {
+		inv, _ := New(DefaultConfig(), nil)
+		for _, p := range []string{"/v3/sport/fixtures/18535517", "/v3/sport/fixtures/18535518", "/v3/sport/livescores/inplay"} {
+			inv.Observe(&apicall.Call{Host: "h", Method: "GET", Path: p, Status: 200})
+		}
+		tr := inv.hosts["h"].tree
+		n := tr.find("/v3/sport")
+		if n == nil || n.lits["livescores"] == nil || n.lits["livescores"].pchild == nil || n.lits["fixtures"] == nil || n.lits["fixtures"].pchild == nil {
+			t.Fatalf("the set-up did not give /v3/sport/livescores/{name} and /v3/sport/fixtures/{id}")
+		}
+		p := tr.paramChild(n, Word)
+		for _, k := range []string{first, map[string]string{"fixtures": "livescores", "livescores": "fixtures"}[first]} {
+			c := n.lits[k]
+			delete(n.lits, k)
+			tr.addValue(p, k)
+			tr.merge(p, c)
+		}
+		if p.lits["inplay"] == nil || p.pchild == nil || p.pchild.knows("inplay") {
+			t.Errorf("%s merged first: inplay literal %v, in the ids' parameter %v; want a literal beside {id}", first, p.lits["inplay"] != nil, p.pchild != nil && p.pchild.knows("inplay"))
+		}
+	}
+}

@@ -833,7 +833,7 @@ func plainLower(w string) bool {
 // operation beside the ids (besideIDs), whichever came first. It reports
 // whether p was demoted.
 func (t *tree) demoteLone(p *node) bool {
-	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) && !operationName(p.known[0]) {
+	if t.frozen || p == nil || !loneWord(p) {
 		return false
 	}
 	n, w := p.parent, p.known[0]
@@ -842,6 +842,12 @@ func (t *tree) demoteLone(p *node) bool {
 	}
 	t.unslot(p, w)
 	return true
+}
+
+// loneWord reports whether p is a parameter the collection-slot rule made
+// from one lower-case word (or operation name) and nothing else.
+func loneWord(p *node) bool {
+	return p.param && p.rule == ruleCollectionSlot && p.values == 1 && len(p.known) == 1 && p.typed == 0 && (plainLower(p.known[0]) || operationName(p.known[0]))
 }
 
 // collectionOps name operations on a whole collection.
@@ -1711,6 +1717,14 @@ func (t *tree) newLit(n *node, seg string) *node {
 	return c
 }
 
+// litOf returns n's literal child w, creating it.
+func (t *tree) litOf(n *node, w string) *node {
+	if c := n.lits[w]; c != nil {
+		return c
+	}
+	return t.newLit(n, w)
+}
+
 // paramChild returns n's parameter child, creating it with kind k.
 func (t *tree) paramChild(n *node, k Kind) *node {
 	if p := n.pchild; p != nil {
@@ -2405,6 +2419,20 @@ func (t *tree) merge(dst, src *node) {
 		t.attach(dst, e)
 	}
 	src.eps = nil
+	if sp, dp := src.pchild, dst.pchild; sp != nil && dp != nil && !dst.promoted {
+		// The one lower-case word the collection slot took on one side
+		// is an operation beside the other side's integer or UUID ids,
+		// as demoteLone makes it when the ids arrive second
+		// (/livescores/inplay beside /{name}/{id}).
+		const ids = 1<<Integer | 1<<UUID
+		if dp.typed&ids != 0 && loneWord(sp) {
+			src.pchild = nil
+			t.merge(t.litOf(dst, sp.known[0]), sp)
+		} else if sp.typed&ids != 0 && loneWord(dp) {
+			dst.pchild = nil
+			t.merge(t.litOf(dst, dp.known[0]), dp)
+		}
+	}
 	if src.pchild != nil {
 		sp := src.pchild
 		dp := dst.pchild
