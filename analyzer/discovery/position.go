@@ -101,8 +101,12 @@ func scopedKeys(n *node, words []*node, compatible []bool, taken int, minSibling
 // value is judged as one arriving as a literal is. It reports whether
 // n's words became a parameter.
 func (t *tree) scopedArrival(n *node) bool {
-	if t.frozen || !n.param || n.promoted || len(n.lits) == 0 || n.calls < scopedCalls*int64(t.cfg.MinSiblings) || len(n.lits)+taken(n) < 2*t.cfg.MinSiblings {
+	if t.frozen || !n.param || n.promoted || len(n.lits) == 0 || n.calls < scopedCalls*int64(t.cfg.MinSiblings) || n.parent == nil || n.parent.param {
 		return false
+	}
+	d := len(n.lits) + taken(n)
+	if d < 2*t.cfg.MinSiblings || float64(d) < 0.3*float64(n.calls) || Classify(n.parent.key) != Word {
+		return false // scopedKeys' own gates, before promote allocates
 	}
 	return t.maybePromote(n)
 }
