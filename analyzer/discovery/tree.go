@@ -65,6 +65,7 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
+	scoped  bool        // scopedDue has looked at this parameter's words (position.go)
 	named   bool        // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 	varied  bool        // a word parameter entered by a word other than known[0] (noteEntry)
 	shared  bool        // two of its words took one continuation (noteValue): values, vstats no longer kept
@@ -832,7 +833,7 @@ func plainLower(w string) bool {
 // operation beside the ids (besideIDs), whichever came first. It reports
 // whether p was demoted.
 func (t *tree) demoteLone(p *node) bool {
-	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) && !operationName(p.known[0]) {
+	if t.frozen || p == nil || !loneWord(p) {
 		return false
 	}
 	n, w := p.parent, p.known[0]
@@ -841,6 +842,12 @@ func (t *tree) demoteLone(p *node) bool {
 	}
 	t.unslot(p, w)
 	return true
+}
+
+// loneWord reports whether p is a parameter the collection-slot rule made
+// from one lower-case word (or operation name) and nothing else.
+func loneWord(p *node) bool {
+	return p.param && p.rule == ruleCollectionSlot && p.values == 1 && len(p.known) == 1 && p.typed == 0 && (plainLower(p.known[0]) || operationName(p.known[0]))
 }
 
 // collectionOps name operations on a whole collection.
@@ -1249,7 +1256,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
-		if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+		if n.param && !n.scoped && n.calls >= scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 			return t.rewalk(path, depth) // n's words are keys (position.go)
 		}
 		if n.param && n.values == 1 && !t.frozen {
@@ -1265,6 +1272,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if c := n.lits[seg]; c != nil {
 			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n, seg, c) || t.deepTenants(n)) {
 				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
+			}
+			if n.pchild != nil && n.pchild.kind == Word && strings.IndexByte(seg, '.') > 0 && t.demoteRepresentations(n, seg) {
+				return t.rewalk(path, depth) // a merge put the formats' parameter beside a literal one (shapes.go)
 			}
 			n = c
 			continue
@@ -1319,12 +1329,16 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
-			if t.countValue(p, seg, depth) {
+			added := t.countValue(p, seg, depth)
+			if added {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
 			t.setKind(p, Word)
+			if added && t.scopedArrival(n) {
+				return t.rewalk(path, depth)
+			}
 			n = p
 			continue
 		}
@@ -1347,12 +1361,13 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				t.addWordKid(n)
 				t.trackSlot(p)
 			}
-			if t.countValue(p, seg, depth) {
+			added := t.countValue(p, seg, depth)
+			if added {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
-			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) {
+			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) || added && t.scopedArrival(n) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -1401,7 +1416,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
-	if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+	if n.param && !n.scoped && n.calls >= scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 		return t.rewalk(path, depth)
 	}
 	if t.volumeOnPath(n) {
@@ -1702,6 +1717,14 @@ func (t *tree) newLit(n *node, seg string) *node {
 	return c
 }
 
+// litOf returns n's literal child w, creating it.
+func (t *tree) litOf(n *node, w string) *node {
+	if c := n.lits[w]; c != nil {
+		return c
+	}
+	return t.newLit(n, w)
+}
+
 // paramChild returns n's parameter child, creating it with kind k.
 func (t *tree) paramChild(n *node, k Kind) *node {
 	if p := n.pchild; p != nil {
@@ -1931,7 +1954,7 @@ func (t *tree) promote(n *node) bool {
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
-		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, novelty, cfg.MinSiblings)
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings)
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
@@ -2396,6 +2419,20 @@ func (t *tree) merge(dst, src *node) {
 		t.attach(dst, e)
 	}
 	src.eps = nil
+	if sp, dp := src.pchild, dst.pchild; sp != nil && dp != nil && !dst.promoted {
+		// The one lower-case word the collection slot took on one side
+		// is an operation beside the other side's integer or UUID ids,
+		// as demoteLone makes it when the ids arrive second
+		// (/livescores/inplay beside /{name}/{id}).
+		const ids = 1<<Integer | 1<<UUID
+		if dp.typed&ids != 0 && loneWord(sp) {
+			src.pchild = nil
+			t.merge(t.litOf(dst, sp.known[0]), sp)
+		} else if sp.typed&ids != 0 && loneWord(dp) {
+			dst.pchild = nil
+			t.merge(t.litOf(dst, dp.known[0]), dp)
+		}
+	}
 	if src.pchild != nil {
 		sp := src.pchild
 		dp := dst.pchild
@@ -2408,12 +2445,23 @@ func (t *tree) merge(dst, src *node) {
 			dp.rule, dp.confidence = sp.rule, sp.confidence // the evidence moves with the values
 			t.trackSlot(dp)
 		}
-		dp.values += sp.values
+		// Both parameters may hold the same words (one sub-resource of
+		// two tenants): only sp's values dp does not know are new, and
+		// those past sp.known, which cannot be compared, are counted.
+		dp.values += max(0, sp.values-len(sp.known))
 		dp.typed |= sp.typed
 		dp.varied = dp.varied || sp.varied
-		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
+		for _, v := range sp.samples {
+			if len(dp.samples) < 5 && !slices.Contains(dp.samples, v) {
+				dp.samples = append(dp.samples, v)
+			}
+		}
 		for _, v := range sp.known {
-			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
+			if slices.Contains(dp.known, v) {
+				continue
+			}
+			dp.values++
+			if len(dp.known) < maxKnown {
 				dp.known = append(dp.known, v)
 				t.gained(dp, v)
 			}
@@ -2432,6 +2480,13 @@ func (t *tree) merge(dst, src *node) {
 		}
 		if d := dst.lits[k]; d != nil {
 			t.merge(d, c)
+			continue
+		}
+		if dst.pchild != nil && dst.pchild.kind == Word && dst.pchild.typed == 0 && dst.pchild.knows(k) && !t.constant[k] && !c.named && !c.apart && !dst.closed {
+			// A word dst's parameter already holds is that value here
+			// too, as a walk would take it (/v1/modules/{ns}/{name}/aws
+			// once a new name joined {name}).
+			t.merge(dst.pchild, c)
 			continue
 		}
 		if Classify(k) == Word && slotValue(dst, k) {
