@@ -1306,7 +1306,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && !more && n.pchild != nil && n.pchild.rule == ruleCollectionSlot && n.pchild.knows(seg) && operationWord(seg) && t.demoteKeyedLeaves(n) {
+		if k == Word && !more && len(n.lits) != 0 && n.pchild != nil && n.pchild.rule == ruleCollectionSlot && operationWord(seg) && n.pchild.knows(seg) && t.demoteKeyedLeaves(n) {
 			return t.rewalk(path, depth) // a leaf word beside a key of the collection is its operation (s11a2.go)
 		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
