@@ -1313,6 +1313,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
+			if created && mintedKind(k) && n.parent.parent != nil && plainLower(n.parent.key) && t.demoteKeyedLeaves(n.parent.parent) {
+				return t.rewalk(path, depth) // words beside a key of the collection are its operations (s11a2.go)
+			}
 			if created && t.demoteQualifier(n.parent) {
 				return t.rewalk(path, depth) // the word above qualifies the collection (heldout.go)
 			}
@@ -1326,6 +1329,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				return t.rewalk(path, depth)
 			}
 			continue
+		}
+		if k == Word && !more && len(n.lits) != 0 && n.pchild != nil && n.pchild.rule == ruleCollectionSlot && operationWord(seg) && n.pchild.knows(seg) && t.demoteKeyedLeaves(n) {
+			return t.rewalk(path, depth) // a leaf word beside a key of the collection is its operation (s11a2.go)
 		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
@@ -1345,7 +1351,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
 			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
-		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg) && !namesHere(n))
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !keyedLeaf(n, seg, more) && !t.versionedName(seg) && !namesHere(n))
 		locale := k == Word && !slot && localeValue(n, seg, rest)
 		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun || locale {
