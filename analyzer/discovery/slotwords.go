@@ -69,12 +69,15 @@ func heldBack(n, c *node) bool {
 // they been taken on sight, whatever came first. It reports whether any
 // word was merged.
 func (t *tree) groupEnglish(n *node) bool {
-	if n.promoted || len(n.lits) < 2 || len(n.lits) > maxCousinScan || n.pchild != nil && (n.pchild.kind != Word || n.pchild.rule != ruleCollectionSlot) {
+	if n.promoted || n.param || len(n.lits) < 2 || len(n.lits) > maxCousinScan || n.pchild != nil && (n.pchild.kind != Word || n.pchild.rule != ruleCollectionSlot) {
 		return false
+	}
+	if n.facts()&kfWord == 0 || !pluralNoun(n.key) {
+		return false // no collection: no word below is held back (the cheap test first)
 	}
 	var held []*node
 	for _, c := range n.lits {
-		if len(c.lits) > 0 && !t.constant[c.key] && heldBack(n, c) {
+		if len(c.lits) > 0 && c.facts()&(kfWord|kfReserved) == kfWord && !t.constant[c.key] && heldBack(n, c) {
 			held = append(held, c)
 		}
 	}
