@@ -25,6 +25,15 @@ func englishSlot(n *node, w string) bool {
 	return ok && plain && englishWord(w)
 }
 
+// slotTakes is slotValue for plain word w, below literal n, followed by
+// the rest of its path: an English word that the collection slot takes
+// only as a word after a plural collection noun is left literal when a
+// sub-resource follows (subResource).
+func slotTakes(n *node, w, rest string) bool {
+	ok, plain := slotReading(n, w)
+	return ok && !(plain && englishWord(w) && subResource(rest))
+}
+
 // subResource reports whether the rest of a path after a word continues
 // with a resource word or a plural noun (/plugins/telemetry/values,
 // /accounts/cash/transactions). An English word after a collection that
@@ -56,7 +65,7 @@ func litSubResource(c *node) bool {
 // heldBack reports whether literal c, below n, is an English word the
 // collection slot left literal before a sub-resource.
 func heldBack(n, c *node) bool {
-	return litSubResource(c) && englishSlot(n, c.key) && !besideIDs(n, c.key) && !namesHere(n)
+	return lowerWords(c.key) && litSubResource(c) && englishSlot(n, c.key) && !besideIDs(n, c.key) && !namesHere(n)
 }
 
 // groupEnglish makes the English words below n that the collection slot
@@ -126,14 +135,14 @@ func shareLiteral(a, b *node) bool {
 
 // demoteEnglish turns parameter p back into the literal it was made from
 // when the collection slot made it from English word w alone, taken
-// without a sub-resource, and a call now leads from w to one: the walk
+// without a sub-resource, and a call now leads from w to one (rest): the walk
 // leaves such a word literal on sight, so the order of /plugins/telemetry
 // and /plugins/telemetry/values does not decide (as demoteQualifier does
 // for typed values below a word). A word another parameter of the API
 // holds stays (the same-noun rule takes it on sight: /tenants/acme, then
 // /namespaces/acme/payments). It reports whether p was demoted.
-func (t *tree) demoteEnglish(p *node, w string) bool {
-	if t.frozen || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || p.known[0] != w || p.typed != 0 {
+func (t *tree) demoteEnglish(p *node, w, rest string) bool {
+	if t.frozen || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || p.known[0] != w || p.typed != 0 || !subResource(rest) {
 		return false
 	}
 	n := p.parent

@@ -1326,7 +1326,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
-		if k == Word && n.pchild != nil && subResource(rest) && t.demoteEnglish(n.pchild, seg) {
+		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
 			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
 		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
@@ -1343,7 +1343,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
 			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
-		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && (!subResource(rest) || !englishSlot(n, seg)) && !besideIDs(n, seg) && !t.versionedName(seg) && !namesHere(n))
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotTakes(n, seg, rest) && !besideIDs(n, seg) && !t.versionedName(seg) && !namesHere(n))
 		locale := k == Word && !slot && localeValue(n, seg, rest)
 		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun || locale {
@@ -2449,7 +2449,7 @@ func (t *tree) merge(dst, src *node) {
 			t.merge(d, c)
 			continue
 		}
-		if Classify(k) == Word && slotValue(dst, k) && (!litSubResource(c) || !englishSlot(dst, k)) {
+		if Classify(k) == Word && slotValue(dst, k) && !(englishWord(k) && litSubResource(c) && englishSlot(dst, k)) {
 			// A word that was a literal below src is a value below dst
 			// (/gh/CircleCI-Public once gh joined {name}).
 			p := t.paramChild(dst, Word)
@@ -2561,7 +2561,7 @@ func findFrom(n *node, rest, file string) *node {
 	if k == Version && coordinate(seg, tail) {
 		k = Token
 	}
-	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !(slotValue(n, seg) && (!subResource(tail) || !englishSlot(n, seg))) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
+	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !p.knows(seg) && !slotTakes(n, seg, tail) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		// A word the parameter does not know: still its value when the
 		// walk sent a call of this shape there (the walk does not record
 		// every word it sends to a parameter; the inventory looks a call
