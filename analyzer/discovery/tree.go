@@ -190,20 +190,28 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
+	ok, _ := slotReading(n, w)
+	return ok
+}
+
+// slotReading is slotValue before it sets English words apart: whether
+// the word reads as an instance, and whether it does so only as a word
+// that is no resource word after a plural collection noun (plain).
+func slotReading(n *node, w string) (ok, plain bool) {
 	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) {
-		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
+		return false, false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
 	}
 	if hostName(w) {
-		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
+		return true, false // mg.example-shop.com: a domain is a value wherever it is, even after a version
 	}
 	if formatCode(n, w) {
-		return false // /cid/{id}/JSON, /cid/{id}/PNG: the output format, one of an enumeration
+		return false, false // /cid/{id}/JSON, /cid/{id}/PNG: the output format, one of an enumeration
 	}
 	if n.param {
-		return titleValue(n, w)
+		return titleValue(n, w), false
 	}
 	if tagNouns[n.key] && tagLabels[w] {
-		return true // /tags/latest: a tag named like a release channel
+		return true, false // /tags/latest: a tag named like a release channel
 	}
 	if n.parent != nil && Classify(n.key) == Word {
 		// /services/billing-service, /projects/platform-team: a compound
@@ -212,43 +220,44 @@ func slotValue(n *node, w string) bool {
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
 		if pluralNoun(n.key) && (instanceCompound(w, false) || snakeCompound(w)) ||
 			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) && !resourceFile(n, w) {
-			return true
+			return true, false
 		}
 	}
 	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceWord(n.key) || Classify(n.key) != Word || reservedPart(w) {
-		return false
+		return false, false
 	}
 	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
 		if r := w[1:]; reservedLiterals[r] || resourceWord(r) {
-			return false
+			return false, false
 		}
 	}
 	if qualifiedName(w) {
-		return false // Microsoft.Compute: a namespace or type name
+		return false, false // Microsoft.Compute: a namespace or type name
 	}
 	if upperCode(w) {
-		return true // /wiki/rest/api/space/DEV: a key, not a resource name
+		return true, false // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
 	if titleCase(w) && titleCase(n.key) {
 		// An API that capitalises its collections (/Reports, /Invoices)
 		// capitalises its resource names too: /Reports/BalanceSheet is a
 		// resource, as titleValue's capitals in a lower-case API are values.
-		return false
+		return false, false
 	}
 	if containerNouns[n.key] && !lexiconVerbs[w] && !lexiconQualifiers[w] {
-		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w) // a container's name (session 11)
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w), false // a container's name (session 11)
 	}
 	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
 		// /tags/slug/x: a field a collection is looked up by, no value.
-		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w)
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w), false
 	}
 	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
 	if valueShaped(w) {
-		return collection || resourceWord(n.key) && !resourceFile(n, w)
+		return collection || resourceWord(n.key) && !resourceFile(n, w), false
 	}
-	return collection && !resourceWord(w) && !pluralNoun(w)
+	ok = collection && !resourceWord(w) && !pluralNoun(w)
+	return ok, ok
 }
 
 // snakeCompound reports whether w is a snake_case name that
@@ -1333,6 +1342,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && !more && len(n.lits) != 0 && n.pchild != nil && n.pchild.rule == ruleCollectionSlot && operationWord(seg) && n.pchild.knows(seg) && t.demoteKeyedLeaves(n) {
 			return t.rewalk(path, depth) // a leaf word beside a key of the collection is its operation (s11a2.go)
 		}
+		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
+			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
+		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			added := t.countValue(p, seg, depth)
@@ -1351,7 +1363,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
 			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
-		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !keyedLeaf(n, seg, more) && !t.versionedName(seg) && !namesHere(n))
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotTakes(n, seg, rest) && !besideIDs(n, seg) && !keyedLeaf(n, seg, more) && !t.versionedName(seg) && !namesHere(n))
 		locale := k == Word && !slot && localeValue(n, seg, rest)
 		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun || locale {
@@ -1856,6 +1868,9 @@ func (t *tree) maybePromote(n *node) bool {
 func (t *tree) promote(n *node) bool {
 	if t.frozen || n.closed {
 		return false
+	}
+	if t.groupEnglish(n) {
+		return true // English words sharing a sub-resource: instances (slotwords.go)
 	}
 	var words []*node
 	for k, c := range n.lits {
@@ -2495,7 +2510,7 @@ func (t *tree) merge(dst, src *node) {
 			t.merge(dst.pchild, c)
 			continue
 		}
-		if Classify(k) == Word && slotValue(dst, k) {
+		if Classify(k) == Word && slotValue(dst, k) && !(englishWord(k) && litSubResource(c) && englishSlot(dst, k)) {
 			// A word that was a literal below src is a value below dst
 			// (/gh/CircleCI-Public once gh joined {name}).
 			p := t.paramChild(dst, Word)
@@ -2607,7 +2622,7 @@ func findFrom(n *node, rest, file string) *node {
 	if k == Version && coordinate(seg, tail) {
 		k = Token
 	}
-	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
+	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !p.knows(seg) && !slotTakes(n, seg, tail) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		// A word the parameter does not know: still its value when the
 		// walk sent a call of this shape there (the walk does not record
 		// every word it sends to a parameter; the inventory looks a call
