@@ -28,10 +28,11 @@ func englishSlot(n *node, w string) bool {
 // slotTakes is slotValue for plain word w, below literal n, followed by
 // the rest of its path: an English word that the collection slot takes
 // only as a word after a plural collection noun is left literal when a
-// sub-resource follows (subResource).
+// sub-resource follows (subResource), and when it ends the path in a
+// collection of an instance (nestedLeaf, s11-b4).
 func slotTakes(n *node, w, rest string) bool {
 	ok, plain := slotReading(n, w)
-	return ok && !(plain && englishWord(w) && subResource(rest))
+	return ok && !(plain && englishWord(w) && (subResource(rest) || nestedLeaf(n, rest)))
 }
 
 // subResource reports whether the rest of a path after a word continues
@@ -63,9 +64,10 @@ func litSubResource(c *node) bool {
 }
 
 // heldBack reports whether literal c, below n, is an English word the
-// collection slot left literal before a sub-resource.
+// collection slot left literal before a sub-resource, or as a leaf of a
+// collection of an instance (nestedLeaf).
 func heldBack(n, c *node) bool {
-	return lowerWords(c.key) && litSubResource(c) && englishSlot(n, c.key) && !besideIDs(n, c.key) && !namesHere(n)
+	return lowerWords(c.key) && (litSubResource(c) || bareLeaf(c) && nestedLeaf(n, "")) && englishSlot(n, c.key) && !besideIDs(n, c.key) && !namesHere(n)
 }
 
 // groupEnglish makes the English words below n that the collection slot
@@ -86,7 +88,7 @@ func (t *tree) groupEnglish(n *node) bool {
 	}
 	var held []*node
 	for _, c := range n.lits {
-		if len(c.lits) > 0 && c.facts()&(kfWord|kfReserved) == kfWord && !t.constant[c.key] && heldBack(n, c) {
+		if c.facts()&(kfWord|kfReserved) == kfWord && !t.constant[c.key] && heldBack(n, c) {
 			held = append(held, c)
 		}
 	}
@@ -94,7 +96,7 @@ func (t *tree) groupEnglish(n *node) bool {
 	var keys []string
 	for _, c := range held {
 		for k, o := range n.lits {
-			if o != c && Classify(k) == Word && shareLiteral(c, o) {
+			if o != c && Classify(k) == Word && (shareLiteral(c, o) || bareLeaf(c) && bareLeaf(o) && heldBack(n, o)) {
 				keys = append(keys, c.key)
 				break
 			}
@@ -142,7 +144,7 @@ func shareLiteral(a, b *node) bool {
 // holds stays (the same-noun rule takes it on sight: /tenants/acme, then
 // /namespaces/acme/payments). It reports whether p was demoted.
 func (t *tree) demoteEnglish(p *node, w, rest string) bool {
-	if t.frozen || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || p.known[0] != w || p.typed != 0 || !subResource(rest) {
+	if t.frozen || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || p.known[0] != w || p.typed != 0 || !(subResource(rest) || bareLeaf(p) && nestedLeaf(p.parent, rest)) {
 		return false
 	}
 	n := p.parent
@@ -151,4 +153,22 @@ func (t *tree) demoteEnglish(p *node, w, rest string) bool {
 	}
 	t.unslot(p, w)
 	return true
+}
+
+// bareLeaf reports whether literal c ends every path through it.
+func bareLeaf(c *node) bool {
+	return len(c.lits) == 0 && c.pchild == nil
+}
+
+// nestedLeaf reports whether a word below literal n ends its path (rest
+// is empty) in a collection that belongs to an instance (n's parent is a
+// parameter: /executions/running in /project/{name}/executions). There one
+// English word is a view, a state or an operation of the collection
+// (running, rescue, pressure, mark_as_sent), not a member: members of a
+// collection nested in an instance are minted ids, or names that come
+// with siblings (groupEnglish groups two such leaves). Top-level
+// collections hold named instances (/vhosts/staging) and are read as
+// before (s11-b4).
+func nestedLeaf(n *node, rest string) bool {
+	return strings.TrimLeft(rest, "/") == "" && n.parent != nil && n.parent.param
 }

@@ -2536,6 +2536,9 @@ func (t *tree) merge(dst, src *node) {
 	if slotted {
 		t.absorbIDLike(dst) // words beside the new values may join them
 	}
+	if p := dst.pchild; p != nil && !dst.param && p.values == 1 && len(p.known) == 1 && nestedLeaf(dst, "") {
+		t.demoteEnglish(p, p.known[0], "") // dst now belongs to an instance: its English leaf is no member (slotwords.go)
+	}
 	if !dst.promoted && len(dst.lits) >= 2 {
 		t.maybePromote(dst) // the merged children may now be siblings enough
 	}
