@@ -74,19 +74,19 @@ func TestApartWords(t *testing.T) {
 	t.Run("two owners, each with sub-paths of its own", func(t *testing.T) {
 		var calls []string
 		calls = append(calls, repeat(20, "/owners/quillmaker/pins")...)
-		calls = append(calls, repeat(6, "/owners/tidewater/boards")...)
+		calls = append(calls, repeat(6, "/owners/tidelark/boards")...)
 		checkShuffledAtVolume(t, calls, map[string]string{
-			"/owners/quillmaker/pins":  "/owners/{name}/pins",
-			"/owners/tidewater/boards": "/owners/{name}/boards",
+			"/owners/quillmaker/pins": "/owners/{name}/pins",
+			"/owners/tidelark/boards": "/owners/{name}/boards",
 		})
 	})
 	t.Run("owners", func(t *testing.T) {
 		var calls []string
 		calls = append(calls, repeat(20, "/owners/quillmaker/boards", "/owners/quillmaker/pins")...)
-		calls = append(calls, repeat(2, "/owners/tidewater/boards")...)
+		calls = append(calls, repeat(2, "/owners/tidelark/boards")...)
 		checkShuffledAtVolume(t, calls, map[string]string{
-			"/owners/quillmaker/pins":  "/owners/{name}/pins",
-			"/owners/tidewater/boards": "/owners/{name}/boards",
+			"/owners/quillmaker/pins": "/owners/{name}/pins",
+			"/owners/tidelark/boards": "/owners/{name}/boards",
 		})
 	})
 }

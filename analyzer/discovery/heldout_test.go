@@ -77,7 +77,9 @@ func TestFewNewWords(t *testing.T) {
 // values names a kind or a key the collection is read by, not an
 // instance (demoteQualifier): it stays literal whichever arrived first,
 // the word alone or the word with ids below it. Coined names before ids
-// and English words before sub-resources are still instances.
+// are still instances; an English word before a sub-resource with no
+// sibling sharing it is a part of the API (session 11, s11-b3:
+// TestEnglishBeforeSubResource).
 func TestQualifier(t *testing.T) {
 	checkEveryOrder(t, []string{
 		"/api/links/cellular/88210", "/api/links/cellular", "/api/links/cellular/88377/state",
@@ -87,6 +89,6 @@ func TestQualifier(t *testing.T) {
 		"/api/links/cellular":             "/api/links/cellular",
 		"/api/links/cellular/88377/state": "/api/links/cellular/{id}/state",
 		"/api/crates/quillon/4412":        "/api/crates/{name}/{id}",
-		"/api/boards/sunrise/pins":        "/api/boards/{name}/pins",
+		"/api/boards/sunrise/pins":        "/api/boards/sunrise/pins",
 	})
 }

@@ -596,6 +596,17 @@ func operationWord(w string) bool { return plainLower(w) || operationName(w) }
 
 // demoteLeaves is demoteLeafWords for the words op takes for operations.
 func (t *tree) demoteLeaves(p *node, op func(string) bool) bool {
+	return t.demoteLeavesBy(p, op, endedOnly)
+}
+
+// endedOnly reports whether the calls s counted all ended at the value.
+func endedOnly(s valueStat) bool {
+	return s.calls > 0 && s.leaf == s.calls && len(s.kids) == 0 && !s.overflow
+}
+
+// demoteLeavesBy is demoteLeaves with the test leaf of a value's
+// statistics that it only ever ended there.
+func (t *tree) demoteLeavesBy(p *node, op func(string) bool, leaf func(valueStat) bool) bool {
 	if t.frozen || !p.param || p.kind != Word || p.rule != ruleCollectionSlot || p.values < 2 || p.values != len(p.known) || len(p.vstats) != len(p.known) {
 		return false
 	}
@@ -606,7 +617,7 @@ func (t *tree) demoteLeaves(p *node, op func(string) bool) bool {
 	var out []int
 	for i, w := range p.known {
 		s := p.vstats[i]
-		if op(w) && s.calls > 0 && s.leaf == s.calls && len(s.kids) == 0 && !s.overflow && n.lits[w] == nil {
+		if op(w) && leaf(s) && n.lits[w] == nil {
 			out = append(out, i)
 		}
 	}
@@ -622,7 +633,7 @@ func (t *tree) demoteLeaves(p *node, op func(string) bool) bool {
 		i := out[j]
 		w := p.known[i]
 		l := t.newLit(n, w)
-		l.calls = p.vstats[i].calls
+		l.calls = max(p.vstats[i].calls, contCalls(p.vstats[i]))
 		if most == nil || l.calls > most.calls {
 			most = l
 		}

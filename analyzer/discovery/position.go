@@ -82,28 +82,59 @@ const scopedCalls = 4
 // scopedCalls*minSiblings calls. An instance's sub-resources
 // (/users/{id}/followers, /repos, /events; /vehicles/{id}/odometer) are
 // resource words, or a set of a few that repeats with the traffic.
-func scopedKeys(n *node, words []*node, compatible []bool, novelty float64, minSiblings int) bool {
-	if !n.param || n.parent == nil || n.parent.param || Classify(n.parent.key) != Word || len(words) < 2*minSiblings || n.calls < scopedCalls*int64(minSiblings) || novelty < 0.3 {
+func scopedKeys(n *node, words []*node, compatible []bool, taken int, minSiblings int) bool {
+	d := len(words) + taken
+	if !n.param || n.parent == nil || n.parent.param || Classify(n.parent.key) != Word || d < 2*minSiblings || n.calls < scopedCalls*int64(minSiblings) || float64(d) < 0.3*float64(n.calls) {
 		return false
 	}
-	names := 0
+	names := taken
 	for i, w := range words {
 		if compatible[i] && (w.pchild == nil || w.pchild.kind == Word) && !resourceWord(w.key) && !pluralNoun(w.key) && !reservedPart(w.key) {
 			names++
 		}
 	}
-	return 2*names > len(words)
+	return 2*names > d
+}
+
+// scopedArrival re-applies the statistical rule to parameter n when a
+// lexical rule took a new key below it (taken): a key arriving as a
+// value is judged as one arriving as a literal is. It reports whether
+// n's words became a parameter.
+func (t *tree) scopedArrival(n *node) bool {
+	if t.frozen || !n.param || n.promoted || len(n.lits) == 0 || n.calls < scopedCalls*int64(t.cfg.MinSiblings) || n.parent == nil || n.parent.param {
+		return false
+	}
+	d := len(n.lits) + taken(n)
+	if d < 2*t.cfg.MinSiblings || float64(d) < 0.3*float64(n.calls) || Classify(n.parent.key) != Word {
+		return false // scopedKeys' own gates, before promote allocates
+	}
+	return t.maybePromote(n)
+}
+
+// taken is how many words below n a lexical rule already took for values
+// (n's word parameter, its values all known): scopedKeys counts them
+// with the literals beside them, so the keys a rule took on arrival
+// (/flags/{project}/dark-mode-rollout, an instance compound) count as
+// keys whichever came first.
+func taken(n *node) int {
+	if p := n.pchild; p != nil && p.kind == Word && lexicalRule(p.rule) && p.values == len(p.known) {
+		return p.values
+	}
+	return 0
 }
 
 // scopedDue re-applies the statistical rule to parameter n once, when its
 // calls reach the evidence scopedKeys needs: the rule otherwise runs as a
 // new word arrives, so keys that all came before the calls did would be
-// judged on fewer calls than they had. It reports whether n's words
-// became a parameter.
+// judged on fewer calls than they had. It looks at the first call that
+// finds the evidence there, not only at exactly scopedCalls*minSiblings
+// calls, which a merge adding calls in bulk skips, or which may come
+// before the words do. It reports whether n's words became a parameter.
 func (t *tree) scopedDue(n *node) bool {
-	if t.frozen || !n.param || n.promoted || n.calls != scopedCalls*int64(t.cfg.MinSiblings) || len(n.lits) < 2*t.cfg.MinSiblings {
+	if t.frozen || !n.param || n.promoted || n.scoped || n.calls < scopedCalls*int64(t.cfg.MinSiblings) || len(n.lits)+taken(n) < 2*t.cfg.MinSiblings {
 		return false
 	}
+	n.scoped = true
 	return t.maybePromote(n)
 }
 

@@ -217,14 +217,21 @@ func (t *tree) demoteRepresentations(n *node, w string) bool {
 	}
 	stem, _ := formatSuffix(w)
 	for _, v := range p.known {
-		if s, b := formatSuffix(v); b == 0 || s != stem || n.lits[v] != nil {
+		if s, b := formatSuffix(v); b == 0 || s != stem {
 			return false
 		}
 	}
 	rest := append([]string(nil), p.known[1:]...)
-	t.unslot(p, p.known[0])
+	if c := n.lits[p.known[0]]; c != nil {
+		n.pchild = nil // a merge brought the literal beside the parameter: the parameter joins it
+		t.merge(c, p)
+	} else {
+		t.unslot(p, p.known[0])
+	}
 	for _, v := range rest {
-		t.newLit(n, v)
+		if n.lits[v] == nil {
+			t.newLit(n, v)
+		}
 	}
 	t.splits++
 	return true

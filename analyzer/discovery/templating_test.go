@@ -517,26 +517,26 @@ func TestInstanceCompound(t *testing.T) {
 		"/users/password-reset", "/users/top-sellers", "/users/lookup-self",
 		"/auth/token/lookup-self", "/api/v2/users-by-email", "/protocol/openid-connect/token",
 		"/apps/x1/resource-tree", "/apps/x1/managed-resources",
-		"/v1/secret/data/db-password", "/orgs/acme/settings/billing/shared-storage", "/runners/create-session",
+		"/v1/secret/data/db-password", "/orgs/acmecorp/settings/billing/shared-storage", "/runners/create-session",
 		"/v1/kv/maintenance-mode", "/admin/two-words",
 	})
 	for p, w := range map[string]string{
-		"/services/billing-service":                  "/services/{name}",
-		"/services/billing-service/routes":           "/services/{name}/routes",
-		"/consumers/mobile-app/key-auth":             "/consumers/{name}/key-auth",
-		"/projects/platform-team/events":             "/projects/{name}/events",
-		"/users/password-reset":                      "/users/password-reset",
-		"/users/top-sellers":                         "/users/top-sellers",
-		"/users/lookup-self":                         "/users/lookup-self",
-		"/auth/token/lookup-self":                    "/auth/token/lookup-self", // a singular noun: no collection slot
-		"/api/v2/users-by-email":                     "/api/v2/users-by-email",
-		"/protocol/openid-connect/token":             "/protocol/openid-connect/token",
-		"/apps/x1/resource-tree":                     "/apps/{name}/resource-tree", // after a parameter: a sub-resource
-		"/v1/secret/data/db-password":                "/v1/secret/data/{name}",
-		"/v1/kv/maintenance-mode":                    "/v1/kv/{name}",
-		"/orgs/acme/settings/billing/shared-storage": "/orgs/{name}/settings/billing/shared-storage", // a qualifier first
-		"/runners/create-session":                    "/runners/create-session",                      // a verb first
-		"/admin/two-words":                           "/admin/two-words",                             // after a namespace
+		"/services/billing-service":                      "/services/{name}",
+		"/services/billing-service/routes":               "/services/{name}/routes",
+		"/consumers/mobile-app/key-auth":                 "/consumers/{name}/key-auth",
+		"/projects/platform-team/events":                 "/projects/{name}/events",
+		"/users/password-reset":                          "/users/password-reset",
+		"/users/top-sellers":                             "/users/top-sellers",
+		"/users/lookup-self":                             "/users/lookup-self",
+		"/auth/token/lookup-self":                        "/auth/token/lookup-self", // a singular noun: no collection slot
+		"/api/v2/users-by-email":                         "/api/v2/users-by-email",
+		"/protocol/openid-connect/token":                 "/protocol/openid-connect/token",
+		"/apps/x1/resource-tree":                         "/apps/{name}/resource-tree", // after a parameter: a sub-resource
+		"/v1/secret/data/db-password":                    "/v1/secret/data/{name}",
+		"/v1/kv/maintenance-mode":                        "/v1/kv/{name}",
+		"/orgs/acmecorp/settings/billing/shared-storage": "/orgs/{name}/settings/billing/shared-storage", // a qualifier first
+		"/runners/create-session":                        "/runners/create-session",                      // a verb first
+		"/admin/two-words":                               "/admin/two-words",                             // after a namespace
 	} {
 		if got[p] != w {
 			t.Errorf("%s → %s, want %s", p, got[p], w)

@@ -84,7 +84,7 @@ var trafficOrderKnown = map[string][]string{
 	"a":   {"fitbit", "launchdarkly"},
 	"b":   {"ory-identities", "sec-edgar", "trakt"},
 	"c":   {"chembl", "kegg", "wistia"},
-	"d":   {"brex", "scryfall", "sportmonks-football"}, // brex: demoteQualifier reads /transactions/cash only while it is the slot's one word (session 10)
+	"d":   {"brex", "scryfall"}, // brex: demoteQualifier reads /transactions/cash only while it is the slot's one word (session 10)
 	"dev": {"huggingface", "vault"},
 	"e":   {"authentik", "sendcloud", "sportradar-nba", "thingsboard", "worldbank-indicators"},
 	"f":   {"accuweather", "blizzard-wow", "ebird"},

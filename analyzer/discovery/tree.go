@@ -65,6 +65,7 @@ type node struct {
 	vstats  []valueStat
 	checkAt int64 // p.calls at which splitClosed looks again
 	closed  bool
+	scoped  bool        // scopedDue has looked at this parameter's words (position.go)
 	named   bool        // a literal traffic showed to be a name of the API (demoteConstant, demoteNamed)
 	varied  bool        // a word parameter entered by a word other than known[0] (noteEntry)
 	shared  bool        // two of its words took one continuation (noteValue): values, vstats no longer kept
@@ -189,20 +190,28 @@ const slotConfidence = 0.6
 // Reserved words, namespaces and versions keep their meaning; the rule
 // reads the words only, so it does not depend on arrival order.
 func slotValue(n *node, w string) bool {
+	ok, _ := slotReading(n, w)
+	return ok
+}
+
+// slotReading is slotValue before it sets English words apart: whether
+// the word reads as an instance, and whether it does so only as a word
+// that is no resource word after a plural collection noun (plain).
+func slotReading(n *node, w string) (ok, plain bool) {
 	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) {
-		return false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
+		return false, false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
 	}
 	if hostName(w) {
-		return true // mg.example-shop.com: a domain is a value wherever it is, even after a version
+		return true, false // mg.example-shop.com: a domain is a value wherever it is, even after a version
 	}
 	if formatCode(n, w) {
-		return false // /cid/{id}/JSON, /cid/{id}/PNG: the output format, one of an enumeration
+		return false, false // /cid/{id}/JSON, /cid/{id}/PNG: the output format, one of an enumeration
 	}
 	if n.param {
-		return titleValue(n, w)
+		return titleValue(n, w), false
 	}
 	if tagNouns[n.key] && tagLabels[w] {
-		return true // /tags/latest: a tag named like a release channel
+		return true, false // /tags/latest: a tag named like a release channel
 	}
 	if n.parent != nil && Classify(n.key) == Word {
 		// /services/billing-service, /projects/platform-team: a compound
@@ -211,40 +220,44 @@ func slotValue(n *node, w string) bool {
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
 		if pluralNoun(n.key) && (instanceCompound(w, false) || snakeCompound(w)) ||
 			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) && !resourceFile(n, w) {
-			return true
+			return true, false
 		}
 	}
 	if n.parent == nil || len(w) < 2 || reservedLiterals[w] || namespaceWord(n.key) || Classify(n.key) != Word || reservedPart(w) {
-		return false
+		return false, false
 	}
 	if w[0] == '$' || w[0] == '@' { // OData's $count, Discord's @me: operations and aliases
 		if r := w[1:]; reservedLiterals[r] || resourceWord(r) {
-			return false
+			return false, false
 		}
 	}
 	if qualifiedName(w) {
-		return false // Microsoft.Compute: a namespace or type name
+		return false, false // Microsoft.Compute: a namespace or type name
 	}
 	if upperCode(w) {
-		return true // /wiki/rest/api/space/DEV: a key, not a resource name
+		return true, false // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
 	if titleCase(w) && titleCase(n.key) {
 		// An API that capitalises its collections (/Reports, /Invoices)
 		// capitalises its resource names too: /Reports/BalanceSheet is a
 		// resource, as titleValue's capitals in a lower-case API are values.
-		return false
+		return false, false
+	}
+	if containerNouns[n.key] && !lexiconVerbs[w] && !lexiconQualifiers[w] {
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w), false // a container's name (session 11)
 	}
 	if fieldNouns[n.key] || byField(n.key) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
 		// /tags/slug/x: a field a collection is looked up by, no value.
-		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w)
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w), false
 	}
 	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
 	if valueShaped(w) {
-		return collection || resourceWord(n.key) && !resourceFile(n, w)
+		return collection || resourceWord(n.key) && !resourceFile(n, w), false
 	}
-	return collection && !resourceWord(w) && !pluralNoun(w)
+	ok = collection && !resourceWord(w) && !pluralNoun(w)
+	return ok, ok
 }
 
 // snakeCompound reports whether w is a snake_case name that
@@ -512,6 +525,17 @@ var fieldNouns = map[string]bool{
 	"tag": true, "tags": true, "branch": true, "branches": true, "revision": true,
 }
 
+// containerNouns name the containers a data API keeps its records in
+// (collections, tables, indexes, schemas, models): after one, a word is a
+// container's name, chosen by the API's users, even a singular resource
+// word (/collections/films, /schemas/customer, /indexes/default), as
+// after a field noun; verbs and qualifiers there are operations and views
+// of the containers (/collections/featured), plurals their sub-resources.
+var containerNouns = map[string]bool{
+	"collections": true, "tables": true, "indexes": true, "indices": true, "schemas": true, "entities": true,
+	"models": true, "datasets": true, "content_types": true, "content-types": true, "contenttypes": true,
+}
+
 // lookupField reports whether s names the one field a collection is
 // looked up by (slug, uid, by-email): a singular field noun or a by-field
 // word. Plurals among the field nouns (tags, branches) are collections.
@@ -552,9 +576,11 @@ func (p *node) instanceParam() bool {
 // sub-resources directly (/projects/{id}/members), so a word between two
 // collections names a member of the first. Plurals (a sub-collection:
 // /users/{id}/repos/{id}), reserved words and namespaces stay literal,
-// dotted type names (/providers/Microsoft.Compute/virtualMachines/{id})
-// and a resource word after a parameter
-// (/projects/{id}/repository/commits/{sha}).
+// dotted type names (/providers/Microsoft.Compute/virtualMachines/{id}),
+// a resource word after a parameter
+// (/projects/{id}/repository/commits/{sha}) and any word after a typed
+// id (integer, UUID, token, ...), which names its instance alone
+// (/staff/{id}/timesheet/weeks/{id}: session 11, TestAfterMintedID).
 func nestedInstance(n, w *node) bool {
 	if !nestedSlot(n) || w.param || w.apart || namesHere(n) || len(w.lits) == 0 || reservedLiterals[w.key] || pluralNoun(w.key) || len(w.key) < 2 || qualifiedName(w.key) || Classify(w.key) != Word {
 		return false
@@ -563,8 +589,8 @@ func nestedInstance(n, w *node) bool {
 	case '_', '$', '-', '.', '@':
 		return false
 	}
-	if n.param && resourceWord(w.key) {
-		return false
+	if n.param && (resourceWord(w.key) || n.kind != Word) {
+		return false // a typed id names its instance alone: a word after it is a sub-resource (s11-a)
 	}
 	for k, c := range w.lits {
 		if c.pchild != nil && c.pchild.instanceParam() && pluralNoun(k) && !reservedLiterals[k] && Classify(k) == Word {
@@ -816,7 +842,7 @@ func plainLower(w string) bool {
 // operation beside the ids (besideIDs), whichever came first. It reports
 // whether p was demoted.
 func (t *tree) demoteLone(p *node) bool {
-	if t.frozen || p == nil || !p.param || p.rule != ruleCollectionSlot || p.values != 1 || len(p.known) != 1 || !plainLower(p.known[0]) && !operationName(p.known[0]) {
+	if t.frozen || p == nil || !loneWord(p) {
 		return false
 	}
 	n, w := p.parent, p.known[0]
@@ -825,6 +851,12 @@ func (t *tree) demoteLone(p *node) bool {
 	}
 	t.unslot(p, w)
 	return true
+}
+
+// loneWord reports whether p is a parameter the collection-slot rule made
+// from one lower-case word (or operation name) and nothing else.
+func loneWord(p *node) bool {
+	return p.param && p.rule == ruleCollectionSlot && p.values == 1 && len(p.known) == 1 && p.typed == 0 && (plainLower(p.known[0]) || operationName(p.known[0]))
 }
 
 // collectionOps name operations on a whole collection.
@@ -1233,7 +1265,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			continue // leading, trailing or doubled slash
 		}
 		n.calls++
-		if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+		if n.param && !n.scoped && n.calls >= scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 			return t.rewalk(path, depth) // n's words are keys (position.go)
 		}
 		if n.param && n.values == 1 && !t.frozen {
@@ -1249,6 +1281,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if c := n.lits[seg]; c != nil {
 			if c.calls&15 == 15 && !t.frozen && (t.mirroredVersions(n, seg, c) || t.deepTenants(n)) {
 				return t.rewalk(path, depth) // words here are tenants of one API (mixed.go)
+			}
+			if n.pchild != nil && n.pchild.kind == Word && strings.IndexByte(seg, '.') > 0 && t.demoteRepresentations(n, seg) {
+				return t.rewalk(path, depth) // a merge put the formats' parameter beside a literal one (shapes.go)
 			}
 			n = c
 			continue
@@ -1287,6 +1322,9 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			if created && (k == Integer || k == UUID) && t.demoteSlot(n.parent) {
 				return t.rewalk(path, depth) // the word above is a collection before its ids
 			}
+			if created && mintedKind(k) && n.parent.parent != nil && plainLower(n.parent.key) && t.demoteKeyedLeaves(n.parent.parent) {
+				return t.rewalk(path, depth) // words beside a key of the collection are its operations (s11a2.go)
+			}
 			if created && t.demoteQualifier(n.parent) {
 				return t.rewalk(path, depth) // the word above qualifies the collection (heldout.go)
 			}
@@ -1301,21 +1339,31 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			continue
 		}
+		if k == Word && !more && len(n.lits) != 0 && n.pchild != nil && n.pchild.rule == ruleCollectionSlot && operationWord(seg) && n.pchild.knows(seg) && t.demoteKeyedLeaves(n) {
+			return t.rewalk(path, depth) // a leaf word beside a key of the collection is its operation (s11a2.go)
+		}
+		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
+			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
+		}
 		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
-			if t.countValue(p, seg, depth) {
+			added := t.countValue(p, seg, depth)
+			if added {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
 			t.setKind(p, Word)
+			if added && t.scopedArrival(n) {
+				return t.rewalk(path, depth)
+			}
 			n = p
 			continue
 		}
 		if k == Word && n.pchild != nil && t.demoteRepresentations(n, seg) {
 			return t.rewalk(path, depth) // one resource in two formats (shapes.go)
 		}
-		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotValue(n, seg) && !besideIDs(n, seg) && !t.versionedName(seg) && !namesHere(n))
+		slot := k == Word && !t.constant[seg] && (n.pchild != nil && n.pchild.knows(seg) || slotTakes(n, seg, rest) && !besideIDs(n, seg) && !keyedLeaf(n, seg, more) && !t.versionedName(seg) && !namesHere(n))
 		locale := k == Word && !slot && localeValue(n, seg, rest)
 		sameNoun := k == Word && !slot && !locale && !t.constant[seg] && t.knownElsewhere(n, seg) && !t.versionedName(seg)
 		if slot || sameNoun || locale {
@@ -1331,12 +1379,13 @@ func (t *tree) walkDepth(path string, depth int) *node {
 				t.addWordKid(n)
 				t.trackSlot(p)
 			}
-			if t.countValue(p, seg, depth) {
+			added := t.countValue(p, seg, depth)
+			if added {
 				t.promoteCousins(n)
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
-			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) {
+			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) || added && t.scopedArrival(n) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -1385,7 +1434,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		n = c
 	}
 	n.calls++
-	if n.param && n.calls == scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
+	if n.param && !n.scoped && n.calls >= scopedCalls*int64(t.cfg.MinSiblings) && t.scopedDue(n) {
 		return t.rewalk(path, depth)
 	}
 	if t.volumeOnPath(n) {
@@ -1686,6 +1735,14 @@ func (t *tree) newLit(n *node, seg string) *node {
 	return c
 }
 
+// litOf returns n's literal child w, creating it.
+func (t *tree) litOf(n *node, w string) *node {
+	if c := n.lits[w]; c != nil {
+		return c
+	}
+	return t.newLit(n, w)
+}
+
 // paramChild returns n's parameter child, creating it with kind k.
 func (t *tree) paramChild(n *node, k Kind) *node {
 	if p := n.pchild; p != nil {
@@ -1812,6 +1869,9 @@ func (t *tree) promote(n *node) bool {
 	if t.frozen || n.closed {
 		return false
 	}
+	if t.groupEnglish(n) {
+		return true // English words sharing a sub-resource: instances (slotwords.go)
+	}
 	var words []*node
 	for k, c := range n.lits {
 		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript|kfCamel) == kfWord && !c.apart && !caseApart(n, k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
@@ -1915,7 +1975,7 @@ func (t *tree) promote(n *node) bool {
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
 		// still growing set of values is a parameter there.
-		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, novelty, cfg.MinSiblings)
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings)
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
@@ -2380,6 +2440,20 @@ func (t *tree) merge(dst, src *node) {
 		t.attach(dst, e)
 	}
 	src.eps = nil
+	if sp, dp := src.pchild, dst.pchild; sp != nil && dp != nil && !dst.promoted {
+		// The one lower-case word the collection slot took on one side
+		// is an operation beside the other side's integer or UUID ids,
+		// as demoteLone makes it when the ids arrive second
+		// (/livescores/inplay beside /{name}/{id}).
+		const ids = 1<<Integer | 1<<UUID
+		if dp.typed&ids != 0 && loneWord(sp) {
+			src.pchild = nil
+			t.merge(t.litOf(dst, sp.known[0]), sp)
+		} else if sp.typed&ids != 0 && loneWord(dp) {
+			dst.pchild = nil
+			t.merge(t.litOf(dst, dp.known[0]), dp)
+		}
+	}
 	if src.pchild != nil {
 		sp := src.pchild
 		dp := dst.pchild
@@ -2392,12 +2466,23 @@ func (t *tree) merge(dst, src *node) {
 			dp.rule, dp.confidence = sp.rule, sp.confidence // the evidence moves with the values
 			t.trackSlot(dp)
 		}
-		dp.values += sp.values
+		// Both parameters may hold the same words (one sub-resource of
+		// two tenants): only sp's values dp does not know are new, and
+		// those past sp.known, which cannot be compared, are counted.
+		dp.values += max(0, sp.values-len(sp.known))
 		dp.typed |= sp.typed
 		dp.varied = dp.varied || sp.varied
-		dp.samples = append(dp.samples, sp.samples[:min(len(sp.samples), 5-min(5, len(dp.samples)))]...)
+		for _, v := range sp.samples {
+			if len(dp.samples) < 5 && !slices.Contains(dp.samples, v) {
+				dp.samples = append(dp.samples, v)
+			}
+		}
 		for _, v := range sp.known {
-			if len(dp.known) < maxKnown && !slices.Contains(dp.known, v) {
+			if slices.Contains(dp.known, v) {
+				continue
+			}
+			dp.values++
+			if len(dp.known) < maxKnown {
 				dp.known = append(dp.known, v)
 				t.gained(dp, v)
 			}
@@ -2418,7 +2503,14 @@ func (t *tree) merge(dst, src *node) {
 			t.merge(d, c)
 			continue
 		}
-		if Classify(k) == Word && slotValue(dst, k) {
+		if dst.pchild != nil && dst.pchild.kind == Word && dst.pchild.typed == 0 && dst.pchild.knows(k) && !t.constant[k] && !c.named && !c.apart && !dst.closed {
+			// A word dst's parameter already holds is that value here
+			// too, as a walk would take it (/v1/modules/{ns}/{name}/aws
+			// once a new name joined {name}).
+			t.merge(dst.pchild, c)
+			continue
+		}
+		if Classify(k) == Word && slotValue(dst, k) && !(englishWord(k) && litSubResource(c) && englishSlot(dst, k)) {
 			// A word that was a literal below src is a value below dst
 			// (/gh/CircleCI-Public once gh joined {name}).
 			p := t.paramChild(dst, Word)
@@ -2443,6 +2535,9 @@ func (t *tree) merge(dst, src *node) {
 	}
 	if slotted {
 		t.absorbIDLike(dst) // words beside the new values may join them
+	}
+	if p := dst.pchild; p != nil && !dst.param && p.values == 1 && len(p.known) == 1 && nestedLeaf(dst, "") {
+		t.demoteEnglish(p, p.known[0], "") // dst now belongs to an instance: its English leaf is no member (slotwords.go)
 	}
 	if !dst.promoted && len(dst.lits) >= 2 {
 		t.maybePromote(dst) // the merged children may now be siblings enough
@@ -2530,7 +2625,7 @@ func findFrom(n *node, rest, file string) *node {
 	if k == Version && coordinate(seg, tail) {
 		k = Token
 	}
-	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !slotValue(n, seg) && !p.knows(seg) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
+	if k == Version || k == Word && !n.promoted && p.kind != Mixed && !p.knows(seg) && !slotTakes(n, seg, tail) && !joinsInstance(seg, p) && !(p.instanceParam() && cousinKnows(n, seg)) {
 		// A word the parameter does not know: still its value when the
 		// walk sent a call of this shape there (the walk does not record
 		// every word it sends to a parameter; the inventory looks a call

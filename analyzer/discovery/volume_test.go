@@ -66,20 +66,22 @@ func TestReleaseVersion(t *testing.T) {
 	})
 }
 
-// TestConstantWord: a word a lexical rule takes for a value (pulse after
-// the plural airlines, then wherever the same noun appears) is a name of
+// TestConstantWord: a word a lexical rule takes for a value (flightpulse,
+// a coined name, after the plural airlines, then wherever the same noun
+// appears; an English word before a sub-resource is no value on sight,
+// session 11, s11-b3) is a name of
 // the API once traffic shows it never varies over many calls; below that
 // volume, with two values, or with typed values, nothing changes.
 func TestConstantWord(t *testing.T) {
 	constant := []string{
-		"/gw/airlines/pulse/json/active", "/gw/airports/pulse/json/active",
-		"/gw/flightstatus/pulse/json/flight/1145409069", "/gw/flightstatus/pulse/json/flight/1145204507",
+		"/gw/airlines/flightpulse/json/active", "/gw/airports/flightpulse/json/active",
+		"/gw/flightstatus/flightpulse/json/flight/1145409069", "/gw/flightstatus/flightpulse/json/flight/1145204507",
 	}
 	t.Run("constant", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, constant, 12, map[string]string{
-			"/gw/airlines/pulse/json/active":                "/gw/airlines/pulse/json/active",
-			"/gw/airports/pulse/json/active":                "/gw/airports/pulse/json/active",
-			"/gw/flightstatus/pulse/json/flight/1145409069": "/gw/flightstatus/pulse/json/flight/{id}",
+			"/gw/airlines/flightpulse/json/active":                "/gw/airlines/flightpulse/json/active",
+			"/gw/airports/flightpulse/json/active":                "/gw/airports/flightpulse/json/active",
+			"/gw/flightstatus/flightpulse/json/flight/1145409069": "/gw/flightstatus/flightpulse/json/flight/{id}",
 		})
 	})
 	t.Run("constant, then below a new parent", func(t *testing.T) {
@@ -87,9 +89,9 @@ func TestConstantWord(t *testing.T) {
 		for range 12 {
 			calls = append(calls, constant...)
 		}
-		calls = append(calls, "/gw/aircraft/pulse/json/active")
+		calls = append(calls, "/gw/aircraft/flightpulse/json/active")
 		got := observeAll(t, calls)
-		if w := "/gw/aircraft/pulse/json/active"; got[w] != w {
+		if w := "/gw/aircraft/flightpulse/json/active"; got[w] != w {
 			t.Errorf("%s → %s after rest was shown constant", w, got[w])
 		}
 	})
@@ -128,7 +130,7 @@ func TestConstantWord(t *testing.T) {
 	})
 	t.Run("below volume", func(t *testing.T) {
 		checkEveryOrderAtVolume(t, constant, 2, map[string]string{
-			"/gw/airlines/pulse/json/active": "/gw/airlines/{name}/json/active",
+			"/gw/airlines/flightpulse/json/active": "/gw/airlines/{name}/json/active",
 		})
 	})
 	t.Run("two values", func(t *testing.T) {

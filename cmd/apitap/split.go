@@ -59,6 +59,10 @@ type splitConfig struct {
 	// consumer waits.
 	MaxPendingBatches int
 	MaxPendingBytes   int
+	// SessionTimeout: an endpoint tier silent this long loses its
+	// observation partitions (--session-timeout, as the calls consumer;
+	// default 30s).
+	SessionTimeout time.Duration
 }
 
 func (c *splitConfig) validate() error {
@@ -80,6 +84,9 @@ func (c *splitConfig) validate() error {
 	}
 	if c.MaxPendingBatches <= 0 || c.MaxPendingBytes <= 0 {
 		errs = append(errs, fmt.Errorf("--max-uncommitted-batches: want > 0, got %d", c.MaxPendingBatches))
+	}
+	if c.SessionTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("--session-timeout: want >= 1s, got %s", c.SessionTimeout))
 	}
 	return errors.Join(errs...)
 }
@@ -389,7 +396,11 @@ func (t *actorTier) all() []report.Finding {
 // to the state topic, so it commits the observations' offsets only after
 // the snapshot that covers them was written: every --state-snapshot-interval
 // (also while idle) and on close. A restarted replica restores that
-// snapshot and reads on from exactly those offsets.
+// snapshot and reads on from exactly those offsets. A rebalance of the
+// endpoints group also restarts reading from the committed offsets, which
+// trail what the running tier observed: records at or below the last
+// offset it observed on a partition are already in its state and are
+// skipped (redelivered), not observed twice.
 type endpointTier struct {
 	mu       sync.Mutex
 	cfg      splitConfig
@@ -402,7 +413,11 @@ type endpointTier struct {
 	hits     []detect.Hit
 	consumed atomic.Uint64
 	skipped  atomic.Uint64
-	snaps    snapCounters
+	// observed counts the observations folded into the stage;
+	// redelivered the records skipped because they already were.
+	observed    atomic.Uint64
+	redelivered atomic.Uint64
+	snaps       snapCounters
 	// commitFailed counts failed commits of observation offsets.
 	commitFailed atomic.Uint64
 	// held is the last record read of each partition, observed but not
@@ -411,6 +426,9 @@ type endpointTier struct {
 	// parts counts the observations this tier decoded per partition (a
 	// partition seen by two replicas moved in a rebalance).
 	parts map[int]uint64
+	// last is the offset of the last record observed per partition
+	// (read again after a rebalance: skipped).
+	last map[int]int64
 }
 
 func newEndpointTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, state *stateStore, log *slog.Logger) (*endpointTier, error) {
@@ -426,10 +444,10 @@ func newEndpointTier(ctx context.Context, cfg splitConfig, dcfg detect.Config, s
 	if cfg.StartOffset == "latest" {
 		start = kafkago.LastOffset
 	}
-	e := &endpointTier{cfg: cfg, log: log, stage: stage, parts: map[int]uint64{}, findings: detect.NewFindings(&dcfg), state: state, lastSnap: time.Now(),
+	e := &endpointTier{cfg: cfg, log: log, stage: stage, parts: map[int]uint64{}, last: map[int]int64{}, findings: detect.NewFindings(&dcfg), state: state, lastSnap: time.Now(),
 		r: kafkago.NewReader(kafkago.ReaderConfig{Brokers: cfg.Conn.Brokers, GroupID: cfg.Group + "-endpoints", Topic: cfg.ObsTopic,
 			Dialer: d, MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 500 * time.Millisecond, QueueCapacity: max(100, cfg.BatchObs),
-			CommitInterval: 0, StartOffset: start, SessionTimeout: 6 * time.Second, HeartbeatInterval: time.Second,
+			CommitInterval: 0, StartOffset: start, SessionTimeout: cfg.SessionTimeout, HeartbeatInterval: min(time.Second, cfg.SessionTimeout/3),
 			RebalanceTimeout: 10 * time.Second, JoinGroupBackoff: time.Second, ReadBackoffMin: 100 * time.Millisecond, ReadBackoffMax: time.Second})}
 	b, err := state.get(ctx, "endpoint/"+cfg.Replica)
 	if err != nil {
@@ -486,6 +504,19 @@ func (e *endpointTier) Run(ctx context.Context) error {
 		// Observations of one endpoint come from several actor partitions
 		// (and replicas): put the batch back in capture-time order.
 		obs = obs[:0]
+		e.mu.Lock()
+		fresh := msgs[:0]
+		for _, m := range msgs {
+			if l, ok := e.last[m.Partition]; ok && m.Offset <= l {
+				e.redelivered.Add(1)
+				continue
+			}
+			e.last[m.Partition] = m.Offset
+			fresh = append(fresh, m)
+		}
+		e.mu.Unlock()
+		e.consumed.Add(uint64(len(msgs) - len(fresh)))
+		msgs = fresh
 		for i := range msgs {
 			m := &msgs[i]
 			if v, ok := headerValue(m.Headers, kafka.HeaderSchema); !ok || !strings.HasPrefix(v, strconv.Itoa(detect.ObservationWireMajor)+".") {
@@ -513,6 +544,7 @@ func (e *endpointTier) Run(ctx context.Context) error {
 				e.findings.Add(&e.hits[j], &d.o)
 			}
 		}
+		e.observed.Add(uint64(len(obs)))
 		e.consumed.Add(uint64(len(msgs)))
 		for i := range msgs {
 			e.hold(msgs[i])
@@ -635,7 +667,7 @@ func newSplitTiers(c *cli.Context, tmpl detect.Templater, reg prometheus.Registe
 	cfg := splitConfig{Conn: kafkaConn(c), ObsTopic: c.String("observations-topic"), StateTopic: c.String("state-topic"),
 		Group: c.String("group"), Replica: c.String("replica-id"), SnapshotEvery: c.Duration("state-snapshot-interval"),
 		BatchObs: c.Int("batch-calls"), BatchWait: c.Duration("batch-wait"), StartOffset: c.String("start-offset"), MaxStateBytes: int(maxState),
-		MaxPendingBatches: c.Int("max-uncommitted-batches"), MaxPendingBytes: 64 << 20}
+		MaxPendingBatches: c.Int("max-uncommitted-batches"), MaxPendingBytes: 64 << 20, SessionTimeout: c.Duration("session-timeout")}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -681,6 +713,7 @@ func (s *splitTiers) register(reg prometheus.Registerer) error {
 			func() float64 { return s.actors.prod.blocked().Seconds() }),
 		counter("apitap_analyzer_observations_consumed_total", "Observation records the endpoint stage read (skipped ones included).", nil, &s.eps.consumed),
 		counter("apitap_analyzer_observations_skipped_total", "Observation records skipped: no or unknown schema version, or corrupt.", nil, &s.eps.skipped),
+		counter("apitap_analyzer_observations_redelivered_total", "Observation records read again after a rebalance and skipped: the endpoint stage had observed them.", nil, &s.eps.redelivered),
 		counter("apitap_analyzer_observations_commit_errors_total", "Failed commits of observation offsets (the records are delivered again).", nil, &s.eps.commitFailed),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "ok"}, &s.actors.snaps.ok),
 		counter("apitap_analyzer_state_snapshots_total", "Stage snapshots written to the state topic.", prometheus.Labels{"stage": "actor", "result": "failed"}, &s.actors.snaps.failed),

@@ -350,6 +350,66 @@ func TestSplitEndpointCommitsAfterSnapshot(t *testing.T) {
 	}
 }
 
+// TestSplitEndpointRebalanceNoDoubleCount: a rebalance of the endpoints
+// group restarts reading from the committed offsets, which trail what the
+// tier observed until its next snapshot; the records read again are
+// skipped, not observed twice (before, a stall past the session timeout,
+// a replica joining or leaving made every surviving tier count up to a
+// snapshot interval of observations twice).
+func TestSplitEndpointRebalanceNoDoubleCount(t *testing.T) {
+	brokers, _ := faultCluster(t)
+	cfg := testSplitConfig(brokers, "rb-0")
+	cfg.SnapshotEvery = time.Hour // nothing committed while it runs
+	st, actors, log := testActorTier(t, cfg)
+	calls := ackCalls(1000)
+	if err := actors.Consume(t.Context(), calls); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := actors.close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e, cancel, done := runEndpointTier(t, cfg, st, log)
+	waitFor(t, "endpoint tier did not read every observation", 30*time.Second, func() bool { return e.consumed.Load() == uint64(len(calls)) })
+
+	// Another member joins (the group rebalances, the tier gives up half
+	// its partitions and rereads the others from the committed offsets)
+	// and leaves (the tier gets them all back, from those offsets).
+	other, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{ID: cfg.Group + "-endpoints", Brokers: brokers, Topics: []string{testObsTopic},
+		SessionTimeout: cfg.SessionTimeout, HeartbeatInterval: 500 * time.Millisecond, RebalanceTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gctx, gcancel := context.WithTimeout(t.Context(), 60*time.Second)
+	gen, err := other.Next(gctx) // returns once the tier rejoined too
+	gcancel()
+	if err != nil {
+		t.Fatalf("second member of the endpoints group: %v", err)
+	}
+	t.Logf("second member: generation %d, partitions %v", gen.ID, gen.Assignments[testObsTopic])
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "endpoint tier did not read its partitions again after the rebalance", 60*time.Second, func() bool { return e.consumed.Load() >= 2*uint64(len(calls)) })
+	time.Sleep(500 * time.Millisecond) // the rest of a batch read again would show by now
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	total := e.stage.Total
+	e.mu.Unlock()
+	if total != uint64(len(calls)) {
+		t.Errorf("the endpoint stage observed %d calls, want each of the %d once", total, len(calls))
+	}
+	if got := e.observed.Load(); got != uint64(len(calls)) {
+		t.Errorf("observed %d, want %d", got, len(calls))
+	}
+	t.Logf("read %d records, %d again after the rebalance (skipped)", e.consumed.Load(), e.redelivered.Load())
+	if _, err := e.close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSplitEndpointCommitsWhileIdle: a snapshot is also taken when no
 // more observations come, and the offsets it covers are committed.
 func TestSplitEndpointCommitsWhileIdle(t *testing.T) {
