@@ -102,6 +102,11 @@ var trafficOrderKnown = map[string][]string{
 	// releases and a rare user kept literal; meilisearch's
 	// facet-search beside search under /indexes/{index_uid}/)
 	"l": {"dev-to", "listenbrainz", "meilisearch"},
+	// Traffic M (session 11, listed when it was added, nothing tuned to
+	// it): replicate's deployment owner and name, haveibeenpwned's domain
+	// after an operation word, readthedocs' version slugs beside
+	// `stable`/`latest`.
+	"m": {"haveibeenpwned", "readthedocs", "replicate"},
 }
 
 // TestTrafficOrderGuard feeds every traffic corpus in the orders of
