@@ -264,7 +264,7 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 					h.given = map[string]*endpoint{}
 				}
 				e = newEndpoint(h.name, strings.Clone(c.Method), op.Template)
-				e.given = op.File
+				e.given = true
 				h.given[key] = e
 				inv.nEps++
 			}
@@ -488,8 +488,10 @@ func (inv *Inventory) extra(e *endpoint, sens map[string]int64) map[string]any {
 	} else if e.superseded != "" {
 		x["superseded_by"] = e.superseded
 	}
-	if e.given != "" {
-		x["template_file"] = e.given
+	if e.given {
+		if op := inv.tmpls.lookup(e.host, e.tmpl); op != nil {
+			x["template_file"] = op.File // a template matches itself
+		}
 	}
 	// Copies: the caller reads the record after the lock is released while
 	// Observe keeps counting (the analyzer writes snapshots mid-stream).

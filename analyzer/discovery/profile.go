@@ -221,7 +221,7 @@ type endpoint struct {
 	node               *node      // learned endpoints: their tree node
 	op                 *Operation // documented endpoints: their spec operation
 	pathKnown          bool       // the path is documented for another method
-	given              string     // the --templates file whose template this is
+	given              bool       // the template is an operator's (--templates)
 	superseded         string     // newer documented version of this path
 
 	calls       int64
