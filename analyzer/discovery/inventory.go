@@ -233,41 +233,19 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 			m.Spec, m.Deprecated, m.Superseded = op, op.Deprecated, op.Superseded
 			track = op.Deprecated
 		case known:
-			key := c.Method + " " + ptmpl
-			e = h.extra[key]
-			if e == nil {
-				if inv.nEps >= inv.cfg.MaxEndpoints {
-					inv.stats.ShedEndpoints++
-					return m
-				}
-				if h.extra == nil {
-					h.extra = map[string]*endpoint{}
-				}
-				e = newEndpoint(h.name, strings.Clone(c.Method), ptmpl)
-				e.pathKnown = true
-				h.extra[key] = e
-				inv.nEps++
+			if e = inv.keyed(&h.extra, h.name, c.Method, ptmpl); e == nil {
+				return m
 			}
+			e.pathKnown = true
 			track = true
 		}
 	}
 	if e == nil {
 		if op := inv.tmpls.lookup(host, path); op != nil {
-			key := c.Method + " " + op.Template
-			e = h.given[key]
-			if e == nil {
-				if inv.nEps >= inv.cfg.MaxEndpoints {
-					inv.stats.ShedEndpoints++
-					return m
-				}
-				if h.given == nil {
-					h.given = map[string]*endpoint{}
-				}
-				e = newEndpoint(h.name, strings.Clone(c.Method), op.Template)
-				e.given = true
-				h.given[key] = e
-				inv.nEps++
+			if e = inv.keyed(&h.given, h.name, c.Method, op.Template); e == nil {
+				return m
 			}
+			e.given = true
 		}
 	}
 	if e == nil {
@@ -302,6 +280,26 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 	e.observe(c, &inv.cfg, track)
 	m.Classification = inv.classify(h, e)
 	return m
+}
+
+// keyed finds or makes the endpoint of (method, tmpl) in *eps, keyed
+// method+" "+tmpl; nil when the endpoint bound is reached (counted).
+func (inv *Inventory) keyed(eps *map[string]*endpoint, host, method, tmpl string) *endpoint {
+	key := method + " " + tmpl
+	if e := (*eps)[key]; e != nil {
+		return e
+	}
+	if inv.nEps >= inv.cfg.MaxEndpoints {
+		inv.stats.ShedEndpoints++
+		return nil
+	}
+	if *eps == nil {
+		*eps = map[string]*endpoint{}
+	}
+	e := newEndpoint(host, strings.Clone(method), tmpl)
+	(*eps)[key] = e
+	inv.nEps++
+	return e
 }
 
 func (inv *Inventory) dropEndpoint(*endpoint) { inv.nEps-- }

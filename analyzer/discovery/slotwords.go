@@ -105,22 +105,7 @@ func (t *tree) groupEnglish(n *node) bool {
 	if len(keys) == 0 {
 		return false
 	}
-	p := t.paramChild(n, Word)
-	if p.rule == ruleNone {
-		p.rule, p.confidence = ruleCollectionSlot, slotConfidence
-		t.addWordKid(n)
-		t.trackSlot(p)
-	}
-	for _, k := range keys {
-		c := n.lits[k]
-		if c == nil || n.pchild != p {
-			continue
-		}
-		delete(n.lits, k)
-		t.addValue(p, k)
-		t.merge(p, c)
-	}
-	t.absorbIDLike(n) // siblings sharing the sub-resource join as they would have (sharedLiteral)
+	t.slotWords(n, keys, ruleCollectionSlot) // siblings sharing the sub-resource join too, as they would have (sharedLiteral)
 	return true
 }
 

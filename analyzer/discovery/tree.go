@@ -2821,6 +2821,28 @@ func (t *tree) sweepNouns() bool {
 	return changed
 }
 
+// slotWords merges the literal words keys of n into n's word parameter
+// (made by rule r when n has none), then lets id-like siblings join it.
+func (t *tree) slotWords(n *node, keys []string, r rule) {
+	p := t.paramChild(n, Word)
+	if p.rule == ruleNone {
+		p.rule, p.confidence = r, slotConfidence
+		t.addWordKid(n)
+		t.trackSlot(p)
+	}
+	for _, k := range keys {
+		c := n.lits[k]
+		if c == nil || n.pchild != p {
+			continue
+		}
+		delete(n.lits, k)
+		t.addValue(p, k)
+		t.setKind(p, Word)
+		t.merge(p, c)
+	}
+	t.absorbIDLike(n)
+}
+
 // absorbKnown merges into n's parameter the literal words of n that the
 // same noun's parameter elsewhere holds. It reports whether any was.
 func (t *tree) absorbKnown(n *node) bool {
@@ -2837,23 +2859,7 @@ func (t *tree) absorbKnown(n *node) bool {
 		return false
 	}
 	sort.Strings(keys)
-	p := t.paramChild(n, Word)
-	if p.rule == ruleNone {
-		p.rule, p.confidence = ruleSameNoun, slotConfidence
-		t.addWordKid(n)
-		t.trackSlot(p)
-	}
-	for _, k := range keys {
-		c := n.lits[k]
-		if c == nil || n.pchild != p {
-			continue
-		}
-		delete(n.lits, k)
-		t.addValue(p, k)
-		t.setKind(p, Word)
-		t.merge(p, c)
-	}
-	t.absorbIDLike(n)
+	t.slotWords(n, keys, ruleSameNoun)
 	return true
 }
 
