@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -166,4 +167,38 @@ func hostOnly(h string) string {
 		return x
 	}
 	return h
+}
+
+// WriteTemplates writes the templates the inventory uses for calls no
+// spec matches — learned ones and the operator's — as a templates file
+// (--export-templates): one "host /path" per line, sorted, so that an
+// operator can correct the wrong ones and give the file back with
+// --templates. It returns the number of templates written.
+func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
+	inv.mu.Lock()
+	seen := map[string]bool{}
+	var lines []string
+	for _, r := range inv.all() {
+		e := r.e
+		if r.h == nil || e.op != nil || e.pathKnown || e.calls == 0 {
+			continue // documented: the spec has the template
+		}
+		l := r.h.name + " " + e.tmpl
+		if seen[l] || strings.ContainsAny(r.h.name, " \t") || checkTemplate(e.tmpl) != nil {
+			continue
+		}
+		seen[l] = true
+		lines = append(lines, l)
+	}
+	inv.mu.Unlock()
+	slices.Sort(lines)
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "# Path templates apitap used for calls no spec documents (apitap --export-templates).")
+	fmt.Fprintln(bw, "# Correct the wrong ones (a segment that is a value: {name}; a parameter that is a")
+	fmt.Fprintln(bw, "# fixed word: the word), delete the rest if you like, and give the file back with")
+	fmt.Fprintln(bw, "# --templates. One \"host /path\" per line; a line without a host applies to every host.")
+	for _, l := range lines {
+		fmt.Fprintln(bw, l)
+	}
+	return len(lines), bw.Flush()
 }

@@ -25,6 +25,7 @@ import (
 func analyzeCommand() *cli.Command {
 	flags := append(captureFlags(), identityFlags()...)
 	flags = append(flags, discoveryFlags()...)
+	flags = append(flags, exportFlags()...)
 	flags = append(flags, detectFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: "format", Value: "table", Usage: "output: table or jsonl", EnvVars: []string{"APITAP_FORMAT"}},

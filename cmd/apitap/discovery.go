@@ -18,20 +18,29 @@ import (
 	"github.com/apitap/apitap/apicall"
 )
 
-// discoveryFlags configure the endpoint stage of `apitap analyze`.
+// discoveryFlags configure the endpoint stage of `apitap analyze` and
+// `apitap analyzer`.
 func discoveryFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "spec", Usage: "OpenAPI 3.0 or 3.1 `FILE` (YAML or JSON) the inventory is compared with (repeatable)", EnvVars: []string{"APITAP_SPEC"}},
 		&cli.StringSliceFlag{Name: "templates", Usage: "path templates `FILE` (one \"[host] /path/{param}\" per line) that calls no spec matches take instead of learned ones (repeatable)", EnvVars: []string{"APITAP_TEMPLATES"}},
+	}
+}
+
+// exportFlags are the files `apitap analyze` writes when its input ends.
+func exportFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "export-templates", Usage: "write the path templates used for calls no spec documents to `FILE`, to correct and give back with --templates", EnvVars: []string{"APITAP_EXPORT_TEMPLATES"}},
 		&cli.StringFlag{Name: "export-openapi", Usage: "write an OpenAPI 3.1 document reconstructed from the traffic to `FILE` (.json for JSON, else YAML)", EnvVars: []string{"APITAP_EXPORT_OPENAPI"}},
 	}
 }
 
 // endpointStage is the inventory wired into the analyze pipeline.
 type endpointStage struct {
-	inv    *discovery.Inventory
-	specs  *discovery.Specs
-	export string
+	inv       *discovery.Inventory
+	specs     *discovery.Specs
+	export    string
+	exportTpl string
 }
 
 // newEndpointStage loads the --spec and --templates files; errors name
@@ -50,7 +59,7 @@ func newEndpointStage(c *cli.Context) (*endpointStage, error) {
 		return nil, err
 	}
 	inv.SetTemplates(tmpls)
-	return &endpointStage{inv: inv, specs: specs, export: c.String("export-openapi")}, nil
+	return &endpointStage{inv: inv, specs: specs, export: c.String("export-openapi"), exportTpl: c.String("export-templates")}, nil
 }
 
 // Sink observes every call, then hands the batch to next. onMatch, when
@@ -69,8 +78,13 @@ func (s *endpointStage) Sink(next apicall.Sink, onMatch func(*apicall.Call, disc
 	})
 }
 
-// finish writes the export file, then the inventory in the output format.
+// finish writes the export files, then the inventory in the output format.
 func (s *endpointStage) finish(ctx context.Context, out io.Writer, format string) error {
+	if s.exportTpl != "" {
+		if err := s.writeTemplates(); err != nil {
+			return fmt.Errorf("--export-templates %s: %w", s.exportTpl, err)
+		}
+	}
 	if s.export != "" {
 		doc, err := s.inv.OpenAPI(ctx, "API observed by apitap")
 		if err != nil {
@@ -103,6 +117,18 @@ func (s *endpointStage) finish(ctx context.Context, out io.Writer, format string
 	}
 	writeInventory(out, eps, s.inv.UncoveredHosts(), len(s.inv.Findings()))
 	return nil
+}
+
+func (s *endpointStage) writeTemplates() error {
+	f, err := os.Create(s.exportTpl)
+	if err != nil {
+		return err
+	}
+	if _, err := s.inv.WriteTemplates(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // writeInventory prints the endpoints grouped by host; shadow, zombie and

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -120,5 +121,41 @@ func TestAnalyzeBadTemplates(t *testing.T) {
 	err := app.RunContext(t.Context(), []string{"apitap", "--log-level", "error", "analyze", "--pcap", "x.pcap", "--pseudonym-key", "cmd-test-key-0123456789", "--templates", bad})
 	if err == nil || !strings.Contains(err.Error(), "--templates") || !strings.Contains(err.Error(), "bad.templates:2") {
 		t.Errorf("error %v: want it to name --templates, the file and the line", err)
+	}
+}
+
+// TestAnalyzeExportTemplates: --export-templates writes a templates file
+// that loads, and given back with --templates the same capture gives the
+// same inventory.
+func TestAnalyzeExportTemplates(t *testing.T) {
+	dir := t.TempDir()
+	cfg := simulate.DefaultConfig()
+	cfg.Duration, cfg.Users = 10*time.Minute, 20
+	if _, err := simulate.Write(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	pcap, spec := filepath.Join(dir, simulate.PcapFile), filepath.Join(dir, simulate.SpecFile)
+	file := filepath.Join(dir, "apitap.templates")
+	endpoints := func(lines []map[string]any) []string {
+		var out []string
+		for _, l := range lines {
+			if l["kind"] == "endpoint" {
+				out = append(out, fmt.Sprint(l["host"], " ", l["method"], " ", l["path"], " ", l["classification"], " ", l["calls"]))
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	before := endpoints(analyzeLines(t, "--pcap", pcap, "--spec", spec, "--export-templates", file))
+	tm, err := discovery.LoadTemplates([]string{file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm.Len() == 0 {
+		t.Fatal("no templates written: the capture has undocumented endpoints")
+	}
+	after := endpoints(analyzeLines(t, "--pcap", pcap, "--spec", spec, "--templates", file))
+	if strings.Join(before, "\n") != strings.Join(after, "\n") {
+		t.Errorf("with its own templates back the inventory differs:\nbefore %v\nafter  %v", before, after)
 	}
 }
