@@ -604,6 +604,15 @@ func endedOnly(s valueStat) bool {
 	return s.calls > 0 && s.leaf == s.calls && len(s.kids) == 0 && !s.overflow
 }
 
+// contCalls counts the calls of s's continuations.
+func contCalls(s valueStat) int64 {
+	var n int64
+	for _, c := range s.conts {
+		n += c.n
+	}
+	return n
+}
+
 // demoteLeavesBy is demoteLeaves with the test leaf of a value's
 // statistics that it only ever ended there.
 func (t *tree) demoteLeavesBy(p *node, op func(string) bool, leaf func(valueStat) bool) bool {

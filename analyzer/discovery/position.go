@@ -84,7 +84,7 @@ const scopedCalls = 4
 // resource words, or a set of a few that repeats with the traffic.
 func scopedKeys(n *node, words []*node, compatible []bool, taken int, minSiblings int) bool {
 	d := len(words) + taken
-	if !n.param || n.parent == nil || n.parent.param || Classify(n.parent.key) != Word || d < 2*minSiblings || n.calls < scopedCalls*int64(minSiblings) || float64(d) < 0.3*float64(n.calls) {
+	if !scopedEvidence(n, d, minSiblings) {
 		return false
 	}
 	names := taken
@@ -96,17 +96,22 @@ func scopedKeys(n *node, words []*node, compatible []bool, taken int, minSibling
 	return 2*names > d
 }
 
+// scopedEvidence reports whether parameter n, with d keys below it, has
+// what scopedKeys needs before it reads the keys: a word above n, at least
+// 2*minSiblings keys and scopedCalls*minSiblings calls, and keys that are
+// still new (at least 0.3 per call).
+func scopedEvidence(n *node, d, minSiblings int) bool {
+	return n.param && n.parent != nil && !n.parent.param && d >= 2*minSiblings && n.calls >= scopedCalls*int64(minSiblings) &&
+		float64(d) >= 0.3*float64(n.calls) && Classify(n.parent.key) == Word
+}
+
 // scopedArrival re-applies the statistical rule to parameter n when a
 // lexical rule took a new key below it (taken): a key arriving as a
 // value is judged as one arriving as a literal is. It reports whether
 // n's words became a parameter.
 func (t *tree) scopedArrival(n *node) bool {
-	if t.frozen || !n.param || n.promoted || len(n.lits) == 0 || n.calls < scopedCalls*int64(t.cfg.MinSiblings) || n.parent == nil || n.parent.param {
-		return false
-	}
-	d := len(n.lits) + taken(n)
-	if d < 2*t.cfg.MinSiblings || float64(d) < 0.3*float64(n.calls) || Classify(n.parent.key) != Word {
-		return false // scopedKeys' own gates, before promote allocates
+	if t.frozen || n.promoted || len(n.lits) == 0 || !scopedEvidence(n, len(n.lits)+taken(n), t.cfg.MinSiblings) {
+		return false // scopedKeys' own gate, before promote allocates
 	}
 	return t.maybePromote(n)
 }

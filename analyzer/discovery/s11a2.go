@@ -81,12 +81,3 @@ func endedConts(s valueStat) bool {
 	}
 	return true
 }
-
-// contCalls counts the calls of s's continuations.
-func contCalls(s valueStat) int64 {
-	var n int64
-	for _, c := range s.conts {
-		n += c.n
-	}
-	return n
-}
