@@ -214,3 +214,22 @@ func (t *tree) undate(p *node) bool {
 	}
 	return t.versionsToParam(p.parent, Date, func(k string, _ *node) bool { return len(k) == 10 && Classify(k) == Date })
 }
+
+// editionWord reports whether literal n is the word "version" or
+// "release" with no parameter above it: a short number after it that
+// leads further is the edition of the API itself (SMHI's
+// /api/category/pmp3g/version/2/geotype/..., the WHO ICD API's
+// /icd/release/11/2024-01/mms), written where the docs write it. Under
+// an instance (/service/{id}/version/3/backend) the number is that
+// instance's version, a value.
+func editionWord(n *node) bool {
+	if n.param || n.parent == nil || !strings.EqualFold(n.key, "version") && !strings.EqualFold(n.key, "release") {
+		return false
+	}
+	for a := n.parent; a != nil; a = a.parent {
+		if a.param {
+			return false
+		}
+	}
+	return true
+}

@@ -20,7 +20,14 @@ import "strings"
 // (/reports/ProfitAndLoss, /widgets/BatterySummary) and the sibling rules
 // do not merge it with its siblings (/library/recentlyAdded,
 // /library/onDeck).
+//
+// A remote procedure's name (app.bsky.feed.getTimeline, chat.postMessage,
+// application.changeStage) is one too: lower-case namespace labels, then a
+// lowerCamel compound.
 func camelName(w string) bool {
+	if i := strings.LastIndexByte(w, '.'); i >= 0 {
+		return i+1 < len(w) && w[i+1] >= 'a' && w[i+1] <= 'z' && namespaceLabels(w[:i]) && camelName(w[i+1:])
+	}
 	hump := false
 	for i := 0; i < len(w); i++ {
 		c := w[i]
@@ -35,6 +42,22 @@ func camelName(w string) bool {
 		}
 	}
 	return hump && madeOfWords(w)
+}
+
+// namespaceLabels reports whether s is dot-separated labels of lower-case
+// letters and digits, each led by a letter (app.bsky.feed, com.atproto).
+func namespaceLabels(s string) bool {
+	for l := range strings.SplitSeq(s, ".") {
+		if l == "" || l[0] < 'a' || l[0] > 'z' {
+			return false
+		}
+		for i := 1; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // demoteQualifier turns parameter p back into the literal it was made

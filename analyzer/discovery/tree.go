@@ -1158,6 +1158,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 	if k == Integer && (len(seg) == 1 || len(seg) == 4) && bareVersion(parent, seg, more) {
 		return Version // /api/2014/classes, /search/2/geocode (bareversion.go)
 	}
+	if k == Integer && len(seg) <= 2 && more && editionWord(parent) {
+		return Version // /api/category/pmp3g/version/2/..., /icd/release/11/... (bareversion.go)
+	}
 	if k == Date && datedVersion(parent, seg, more) {
 		return Version // /catalog/2022-04-01/items, /api/laml/2010-04-01/Accounts (bareversion.go)
 	}
@@ -1950,7 +1953,7 @@ func (t *tree) promote(n *node) bool {
 			compatible[i] = group || c.pchild == nil
 		}
 	}
-	aligned := !alt && !group && alignedTyped(words)
+	aligned := !alt && !group && !(n != t.root && !n.param && namespace) && alignedTyped(words)
 	if aligned {
 		for i, c := range words {
 			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word && !collectionBeforeID(c)

@@ -1,0 +1,109 @@
+package discovery
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Rules of session 12: a remote procedure's namespaced name is a name
+// (heldout.go, camelName), the words after an API's version are its
+// resources even when typed ids follow each (tree.go, promote's
+// aligned), and a short number after "version" or "release" with no
+// instance above is the API's edition (bareversion.go, editionWord).
+
+// TestRPCMethodNames: namespaced lowerCamel procedure names
+// (com.example.feed.getTimeline) under one prefix are the API's
+// operations however many there are and however often each is called;
+// a dotted value that is no procedure name (a host, a PascalCase key)
+// is still a value.
+func TestRPCMethodNames(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 24 {
+		for _, m := range []string{"org.acme.feed.getTimeline", "org.acme.feed.getPosts", "org.acme.graph.getFollowers",
+			"org.acme.graph.muteActor", "net.relay.repo.createRecord", "net.relay.repo.deleteRecord",
+			"net.relay.server.createSession", "net.relay.server.refreshSession", "org.acme.actor.searchActors",
+			"org.acme.notification.listNotifications", "net.relay.identity.resolveHandle", "chat.postMessage"} {
+			p := "/rpc/" + m
+			if i%3 == 0 {
+				p += fmt.Sprintf("/%d", 1000+i)
+			}
+			paths = append(paths, p)
+			want[p] = p
+			if i%3 == 0 {
+				want[p] = "/rpc/" + m + "/{id}"
+			}
+		}
+	}
+	hosts := []string{"shop.example.com", "mail.example.org", "cdn.example.net", "api.example.io", "www.example.dev", "docs.example.co"}
+	for _, h := range hosts {
+		p := "/domains/" + h + "/records"
+		paths = append(paths, p)
+		want[p] = "/domains/{name}/records"
+	}
+	checkTemplates(t, paths, want)
+	for _, w := range []string{"org.acme.feed.getTimeline", "chat.postMessage", "application.changeStage"} {
+		if !camelName(w) {
+			t.Errorf("camelName(%q) = false, want true", w)
+		}
+	}
+	for _, w := range []string{"BSH.Common.Option.StartInRelative", "example.com", "app.bsky.feed", "Org.acme.getX", "org.acme.GetX", "org..getX", "org.2acme.getX", "getTimeline."} {
+		if camelName(w) {
+			t.Errorf("camelName(%q) = true, want false", w)
+		}
+	}
+}
+
+// TestResourcesAfterVersion: words right after an API's version that
+// each lead to their own kind of id (/api/v3/breachedaccount/{email},
+// /api/v3/breach/{name}) are the API's resources; words deeper in the
+// path that lead to values of one kind (/send/{event type}/{txn}) are
+// still read as values of one position.
+func TestResourcesAfterVersion(t *testing.T) {
+	paths := []string{
+		"/api/v3/leakedaccount/ann%40example.com", "/api/v3/leakedaccount/bo%40example.org",
+		"/api/v3/leak/Tumblr", "/api/v3/leak/Dropbox", "/api/v3/pastebyaccount/cy%40example.net",
+		"/api/v3/leakeddomain/example.com", "/api/v3/leakeddomain/example.org", "/api/v3/leaks",
+		"/api/v3/logsbydomain/example.net", "/api/v3/classes",
+	}
+	checkTemplates(t, paths, map[string]string{
+		"/api/v3/leakedaccount/ann%40example.com": "/api/v3/leakedaccount/{id}",
+		"/api/v3/pastebyaccount/cy%40example.net": "/api/v3/pastebyaccount/{id}",
+		"/api/v3/leaks": "/api/v3/leaks",
+	})
+	checkTemplates(t, []string{
+		"/chat/v3/rooms/7/send/m.room.message/1700000000123", "/chat/v3/rooms/7/send/m.reaction/1700000000789",
+		"/chat/v3/rooms/9/send/m.room.message/1700000000456",
+	}, map[string]string{
+		"/chat/v3/rooms/7/send/m.reaction/1700000000789": "/chat/v3/rooms/{id}/send/{name}/{id2}",
+	})
+}
+
+// TestEditionNumber: a one- or two-digit number after "version" or
+// "release" with nothing but literals above it is the API's edition and
+// stays literal however many calls pass below it; under an instance
+// (/service/{id}/version/3) the number is that instance's version.
+func TestEditionNumber(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 40 {
+		p := fmt.Sprintf("/api/category/fc1/version/2/geotype/point/lon/%d.%04d/lat/%d.%04d/data.json", 11+i%9, 1000+37*i, 55+i%7, 2000+53*i)
+		paths = append(paths, p)
+		want[p] = "/api/category/fc1/version/2/geotype/point/lon/{id}/lat/{id2}/data.json"
+	}
+	for _, r := range []string{"10", "11"} {
+		for _, c := range []string{"2024-01", "2023-01"} {
+			p := "/codes/release/" + r + "/" + c + "/search"
+			paths = append(paths, p)
+			want[p] = "/codes/release/" + r + "/{date}/search"
+		}
+	}
+	for _, s := range []string{"SU1Z0isxPaozGVKXdv0eY", "7i6HN3TK9wS159v2gPAZ8A"} {
+		for _, v := range []string{"3", "12"} {
+			p := "/service/" + s + "/version/" + v + "/backend"
+			paths = append(paths, p)
+			want[p] = "/service/{id}/version/{id2}/backend"
+		}
+	}
+	checkTemplates(t, paths, want)
+}
