@@ -107,3 +107,26 @@ func TestEditionNumber(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestRandomLetters: an id a system minted from letters with at most one
+// digit (kctbh9vrtdwd, x8abfvz, aE8mKqT) is a value on sight, so a docs
+// page's one URL of it is templated; names with a digit or with capitals
+// (mp3tag, ipv6addr, getHTML5Player, AphiaIDByName, ProfitAndLoss,
+// iPhone) are words as before.
+func TestRandomLetters(t *testing.T) {
+	for _, s := range []string{"kctbh9vrtdwd", "x8abfvz", "aE8mKqT", "fQzp4PkNsRv", "w1dyckjyqv"} {
+		if k := Classify(s); k != Token {
+			t.Errorf("Classify(%q) = %v, want token", s, k)
+		}
+	}
+	for _, s := range []string{"mp3tag", "ipv6addr", "nginx1", "wdt9", "AphiaIDByName", "ProfitAndLoss", "IsTodayPublicHoliday",
+		"iPhone", "macOS", "YouTube", "PowerShell", "McDonalds", "caloriesBMR", "tBTCUSD", "grp2", "web3auth", "oauth2callback"} {
+		if k := Classify(s); k == Token {
+			t.Errorf("Classify(%q) = token, want a word", s)
+		}
+	}
+	checkTemplates(t, []string{"/v1/pages/kctbh9vrtdwd/incidents", "/v1/pages/kctbh9vrtdwd/incidents/unresolved"}, map[string]string{
+		"/v1/pages/kctbh9vrtdwd/incidents":            "/v1/pages/{id}/incidents",
+		"/v1/pages/kctbh9vrtdwd/incidents/unresolved": "/v1/pages/{id}/incidents/unresolved",
+	})
+}

@@ -120,6 +120,9 @@ func Classify(s string) Kind {
 			return Hex
 		}
 	}
+	if (digits == 1 || digits == 0 && upper >= 2 && lower >= 2) && other+dashes+dots+unders+ats == 0 && randomLetters(s) {
+		return Token
+	}
 	if digits == 0 || len(s) <= maxLiteralWithDigits && literalWithDigits[s] {
 		return Word
 	}
@@ -215,4 +218,46 @@ func isDate(s string) bool {
 		return true
 	}
 	return s[10] == 'T' || s[10] == 't' || s[10] == ' '
+}
+
+// randomLetters reports whether s, letters and at most one digit, is an
+// identifier a system minted rather than a name a person wrote: six
+// letters or more in which two single lower-case letters stand between
+// capitals or digits (sGUnkBHgRFN, aE8mKqT, nAWw2jewpA: case drawn at
+// random; camelCase and PascalCase names have a word after each capital,
+// GetModelsForMake, AphiaIDByName), or lower-case letters with a digit
+// inside and hardly a vowel (kctbh9vrtdwd), and no run of English words.
+func randomLetters(s string) bool {
+	letters, vowels, upper, single, digitInside := 0, 0, 0, 0, false
+	run := 0 // length of the current run of lower-case letters
+	for i := 0; i <= len(s); i++ {
+		var c byte
+		if i < len(s) {
+			c = s[i]
+		}
+		if c >= 'a' && c <= 'z' {
+			run++
+			letters++
+			if c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' {
+				vowels++
+			}
+			continue
+		}
+		if run == 1 && i < len(s) && i > 1 {
+			single++ // one lower-case letter between two others
+		}
+		run = 0
+		switch {
+		case c >= 'A' && c <= 'Z':
+			letters++
+			upper++
+		case c >= '0' && c <= '9':
+			digitInside = digitInside || i > 0 && i < len(s)-1
+		}
+	}
+	if letters < 6 {
+		return false
+	}
+	random := upper > 0 && single >= 2 || upper == 0 && digitInside && 4*vowels < letters
+	return random && !madeOfWords(s)
 }
