@@ -58,13 +58,14 @@ func upperLetter(c byte) bool { return c >= 'A' && c <= 'Z' }
 // after it (rest), is the language of the API's responses: a language
 // code right after the API's version (/nba/trial/v8/en/games,
 // /v2/es/country) scopes every resource below it to one language, the
-// way a tenant or a region does. APIs name resources in words; a
+// way a tenant or a region does; so does one right after the API's
+// prefix (/api/en/collection). APIs name resources in words; a
 // two-letter code there is a value even when traffic shows only one.
 func localeValue(n *node, w, rest string) bool {
 	if n.param || n.parent == nil || !localeCode(w) || strings.Trim(rest, "/") == "" {
 		return false
 	}
-	return versionLit(n) || versionAt(n.parent, n.key)
+	return versionLit(n) || versionAt(n.parent, n.key) || n.parent.parent == nil && namespaceWord(n.key) // or its prefix: /api/en/collection
 }
 
 // scopedCalls times minSiblings is the number of calls a parameter

@@ -130,3 +130,20 @@ func TestRandomLetters(t *testing.T) {
 		"/v1/pages/kctbh9vrtdwd/incidents/unresolved": "/v1/pages/{id}/incidents/unresolved",
 	})
 }
+
+// TestLocaleAfterPrefix: a language code right after the API's prefix
+// (/api/en/collection) scopes what follows, as one after a version does
+// (/v2/es/country): a value even when only one language is seen. A code
+// ending the path, and words that are no bare language code (ar, id),
+// stay literal.
+func TestLocaleAfterPrefix(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/api/en/artworks/SK-C-5", "/api/nl/artworks", "/api/en/agenda/2026-11-28", "/api/ar/invoices", "/api/de",
+	}, map[string]string{
+		"/api/en/artworks/SK-C-5":   "/api/{name}/artworks/{name2}",
+		"/api/nl/artworks":          "/api/{name}/artworks",
+		"/api/en/agenda/2026-11-28": "/api/{name}/agenda/{date}",
+		"/api/ar/invoices":          "/api/ar/invoices",
+		"/api/de":                   "/api/de",
+	})
+}
