@@ -147,3 +147,17 @@ func TestLocaleAfterPrefix(t *testing.T) {
 		"/api/de":                   "/api/de",
 	})
 }
+
+// TestOneLetterCodes: a single capital letter is a code (a voucher
+// series, a frequency, a chain), a value on sight: no corpus of the
+// project's 1,100 APIs names a resource with one; a lower-case letter
+// stays a word (/r/golang, /u/alice).
+func TestOneLetterCodes(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/3/vouchers/A/152", "/3/vouchers/D/211", "/data/v1/get/C/M/HS", "/r/golang/hot",
+	}, map[string]string{
+		"/3/vouchers/A/152":   "/3/vouchers/{id}/{id2}",
+		"/data/v1/get/C/M/HS": "/data/v1/get/{id}/{id2}/{name}",
+		"/r/golang/hot":       "/r/golang/hot",
+	})
+}

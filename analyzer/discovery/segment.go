@@ -89,6 +89,9 @@ func Classify(s string) Kind {
 	if digits == n {
 		return Integer
 	}
+	if n == 1 && upper == 1 {
+		return Token // a one-letter code (a voucher series, a frequency: /vouchers/A/152, /get/C/A/HS); resources are named in words
+	}
 	if isVersion(s) {
 		return Version
 	}
