@@ -161,3 +161,26 @@ func TestOneLetterCodes(t *testing.T) {
 		"/r/golang/hot":       "/r/golang/hot",
 	})
 }
+
+// TestTitledResources: after a parameter, in an API that writes its
+// prefix in lower case, a capitalised word is a value (an Airtable table:
+// /v0/{base}/Tasks/{record}) unless it leads to another capitalised word:
+// /books/{file}/Contact/Customer and /books/{file}/Sale/Invoice/Item are
+// the API's own resources, one below the other.
+func TestTitledResources(t *testing.T) {
+	files := []string{"f3c95789-ace1-4954-ac5d-6baed2eac902", "cbf27734-ac10-4525-8b66-402800e03d2c"}
+	var paths []string
+	want := map[string]string{}
+	for _, f := range files {
+		for _, r := range []string{"Contact/Customer", "Contact/Supplier", "Sale/Invoice/Item", "Sale/Order/Service", "GeneralLedger/TaxCode",
+			"Inventory/Item", "Banking/SpendMoneyTxn", "Company/Preferences"} {
+			p := "/books/" + f + "/" + r
+			paths = append(paths, p)
+			want[p] = "/books/{id}/" + r
+		}
+	}
+	checkTemplates(t, paths, want)
+	checkTemplates(t, []string{"/v0/appX1b2C3d4E5f6G7h/Tasks/recA1b2C3d4E5f6G7", "/v0/appX1b2C3d4E5f6G7h/Projects/recZ9y8X7w6V5u4T3"}, map[string]string{
+		"/v0/appX1b2C3d4E5f6G7h/Tasks/recA1b2C3d4E5f6G7": "/v0/{id}/{name}/{id2}",
+	})
+}

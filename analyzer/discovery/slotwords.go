@@ -31,8 +31,24 @@ func englishSlot(n *node, w string) bool {
 // sub-resource follows (subResource), and when it ends the path in a
 // collection of an instance (nestedLeaf, s11-b4).
 func slotTakes(n *node, w, rest string) bool {
+	if n.param && titleCase(w) && titledNext(rest) {
+		return false // /{file}/Contact/Customer, /{file}/Sale/Invoice/Item: the API's own capitalised resources
+	}
 	ok, plain := slotReading(n, w)
 	return ok && !(plain && englishWord(w) && (subResource(rest) || nestedLeaf(n, rest)))
+}
+
+// titledNext reports whether the rest of a path after a word continues
+// with a capitalised word of the vocabulary (Customer, Invoice): a
+// capitalised word after a parameter that leads to another one is one of
+// the API's capitalised resources and its sub-resource, not a value
+// (titleValue's capitalised names, /{base}/Tasks/{record}, lead to ids).
+func titledNext(rest string) bool {
+	rest = strings.TrimLeft(rest, "/")
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return titleCase(rest) && madeOfWords(rest)
 }
 
 // subResource reports whether the rest of a path after a word continues

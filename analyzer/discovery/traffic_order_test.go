@@ -107,6 +107,11 @@ var trafficOrderKnown = map[string][]string{
 	// after an operation word, readthedocs' version slugs beside
 	// `stable`/`latest`.
 	"m": {"haveibeenpwned", "readthedocs", "replicate"},
+	// Traffic N (session 12, listed when it was added): NuGet's catalog
+	// pages beside index.json, ServiceM8's resource files beside their ids,
+	// Upstash's Redis commands at the root, Wikimedia's enumerations
+	// (access, agent, editor type) beside article titles.
+	"n": {"nuget", "servicem8", "upstash-redis", "wikimedia-aqs"},
 }
 
 // TestTrafficOrderGuard feeds every traffic corpus in the orders of

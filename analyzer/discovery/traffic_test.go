@@ -241,6 +241,7 @@ func TestTemplatingTraffic(t *testing.T) {
 		{"traffick", "testdata/traffic_k.spec"},
 		{"trafficl", "testdata/traffic_l.spec"},
 		{"trafficm", "testdata/traffic_m.spec"},
+		{"trafficn", "testdata/traffic_n.spec"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lines := trafficLines(t, c.file)
