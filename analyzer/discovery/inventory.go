@@ -207,7 +207,7 @@ func (inv *Inventory) Observe(c *apicall.Call) Match {
 	} else {
 		m.Host = h.name
 	}
-	path := c.Path
+	path := stripPathParams(c.Path)
 	if path == "" {
 		path = "/"
 	}
@@ -635,6 +635,7 @@ func (inv *Inventory) Template(host, method, path string) string {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	host = normHost(host)
+	path = stripPathParams(path)
 	if op, _, _ := inv.specs.Lookup(host, method, path); op != nil {
 		return op.Template
 	}

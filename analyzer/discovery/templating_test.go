@@ -177,6 +177,8 @@ func FuzzObserve(f *testing.F) {
 		"/svc/ExchangeRates/2019/JPY", "/feature_flags/dark_mode_rollout", "/geo/near/12.5/-7.25", "/geo/near/1.0/+", "/geo/1.2//-.",
 		// round 14: versions written as bare numbers, and the ids that return them to a parameter
 		"/quill/3/inks/sepia", "/quill/3/nibs", "/rest/2019/spellbooks/frost-nova", "/quill/track", "/painter/31/works", "/1/ledgers/x",
+		// session 12: path parameters after ';', dotted procedure names, one-letter codes
+		"/cart;jsessionid=1A2B3C/items;x=1", ";a=b", "/;=/;", "/xrpc/app.bsky.feed.getTimeline", "/3/vouchers/A/152",
 	} {
 		f.Add(p, "", []byte(nil))
 	}
