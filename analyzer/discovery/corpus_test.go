@@ -42,6 +42,7 @@ const (
 	blind13File = "testdata/templating_blind13.txt"
 	blind14File = "testdata/templating_blind14.txt"
 	blind15File = "testdata/templating_blind15.txt"
+	blind16File = "testdata/templating_blind16.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -221,6 +222,7 @@ func TestTemplatingCorpus(t *testing.T) {
 		{"blind13", blind13File, 250, 25, 0, 0, true},
 		{"blind14", blind14File, 250, 25, 0, 0, true},
 		{"blind15", blind15File, 250, 25, 0, 0, true},
+		{"blind16", blind16File, 250, 25, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))

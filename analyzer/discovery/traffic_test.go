@@ -242,6 +242,7 @@ func TestTemplatingTraffic(t *testing.T) {
 		{"trafficl", "testdata/traffic_l.spec"},
 		{"trafficm", "testdata/traffic_m.spec"},
 		{"trafficn", "testdata/traffic_n.spec"},
+		{"traffico", "testdata/traffic_o.spec"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lines := trafficLines(t, c.file)
