@@ -184,3 +184,20 @@ func TestTitledResources(t *testing.T) {
 		"/v0/appX1b2C3d4E5f6G7h/Tasks/recA1b2C3d4E5f6G7": "/v0/{id}/{name}/{id2}",
 	})
 }
+
+// TestCodeContainerNames: functions, workflows, pipelines, buckets and
+// queues hold things their users name, often with a verb (send-email,
+// build-and-test): after one, a word is such a name, as after collections
+// or tables. (Topics and repositories were tried too and left out: an
+// English topic, /topics/people, and Docker Hub's library namespace stay
+// literal by rules they would undo.)
+func TestCodeContainerNames(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/v1/projects/oqoqxsvgtllragujykqv/functions/send-email", "/v1/projects/oqoqxsvgtllragujykqv/functions",
+		"/api/v2/pipelines/build-and-test/runs", "/api/v2/pipelines",
+	}, map[string]string{
+		"/v1/projects/oqoqxsvgtllragujykqv/functions/send-email": "/v1/projects/{name}/functions/{name2}",
+		"/api/v2/pipelines/build-and-test/runs":                  "/api/v2/pipelines/{name}/runs",
+		"/api/v2/pipelines":                                      "/api/v2/pipelines",
+	})
+}

@@ -531,9 +531,10 @@ var fieldNouns = map[string]bool{
 // word (/collections/films, /schemas/customer, /indexes/default), as
 // after a field noun; verbs and qualifiers there are operations and views
 // of the containers (/collections/featured), plurals their sub-resources.
-var containerNouns = map[string]bool{
+var containerNouns = map[string]bool{ // session 12: functions … queues (names people give their code, jobs and stores)
 	"collections": true, "tables": true, "indexes": true, "indices": true, "schemas": true, "entities": true,
 	"models": true, "datasets": true, "content_types": true, "content-types": true, "contenttypes": true,
+	"functions": true, "workflows": true, "pipelines": true, "buckets": true, "queues": true,
 }
 
 // lookupField reports whether s names the one field a collection is
