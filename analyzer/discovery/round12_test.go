@@ -201,3 +201,15 @@ func TestCodeContainerNames(t *testing.T) {
 		"/api/v2/pipelines":                                      "/api/v2/pipelines",
 	})
 }
+
+// TestDecimalAfterValue: a decimal right after a parameter (a panel's
+// kilowatts after its coordinates and angles) is a value; an API's version
+// follows the root or a prefix (/api/2.0/users) and stays literal.
+func TestDecimalAfterValue(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/estimate/52/12/37/0/5.67", "/estimate/48/11/30/10/9.8", "/api/2.0/users",
+	}, map[string]string{
+		"/estimate/52/12/37/0/5.67": "/estimate/{id}/{id2}/{id3}/{id4}/{id5}",
+		"/api/2.0/users":            "/api/2.0/users",
+	})
+}

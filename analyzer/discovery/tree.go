@@ -1153,6 +1153,9 @@ func classifyAt(parent *node, seg string, more bool) Kind {
 		!namespaceWord(parent.key) && !reservedLiterals[parent.key] && pluralNoun(parent.key) {
 		return Token // a release after a collection (/manifests/7.2), not an API version
 	}
+	if k == Version && !more && parent.param && seg[0] >= '0' && seg[0] <= '9' {
+		return Token // /estimate/52/12/37/0/5.67: a number ending the path after a value is a value; an API's version leads to resources
+	}
 	if k == Version && !parent.param && (tagNouns[parent.key] || releaseNouns[parent.key]) {
 		return Token // /tags/v1, /release/v2.1: a tag's name
 	}
