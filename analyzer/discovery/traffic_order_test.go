@@ -115,6 +115,8 @@ var trafficOrderKnown = map[string][]string{
 	// Traffic O (session 12, listed when it was added, before its misses
 	// were read).
 	"o": {"portainer", "va-lighthouse", "wazuh", "wufoo"},
+	// Traffic P (session 12, listed when it was added; its misses unread).
+	"p": {"akamai"},
 }
 
 // TestTrafficOrderGuard feeds every traffic corpus in the orders of

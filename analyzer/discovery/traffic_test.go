@@ -243,6 +243,7 @@ func TestTemplatingTraffic(t *testing.T) {
 		{"trafficm", "testdata/traffic_m.spec"},
 		{"trafficn", "testdata/traffic_n.spec"},
 		{"traffico", "testdata/traffic_o.spec"},
+		{"trafficp", "testdata/traffic_p.spec"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			lines := trafficLines(t, c.file)
