@@ -43,6 +43,7 @@ const (
 	blind14File = "testdata/templating_blind14.txt"
 	blind15File = "testdata/templating_blind15.txt"
 	blind16File = "testdata/templating_blind16.txt"
+	blind17File = "testdata/templating_blind17.txt"
 )
 
 func readCorpusFile(t testing.TB, name string) []corpusLine {
@@ -223,6 +224,7 @@ func TestTemplatingCorpus(t *testing.T) {
 		{"blind14", blind14File, 250, 25, 0, 0, true},
 		{"blind15", blind15File, 250, 25, 0, 0, true},
 		{"blind16", blind16File, 250, 25, 0, 0, true},
+		{"blind17", blind17File, 250, 25, 0, 0, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := scoreCorpus(t, readCorpusFile(t, c.file))
