@@ -213,3 +213,16 @@ func TestDecimalAfterValue(t *testing.T) {
 		"/api/2.0/users":            "/api/2.0/users",
 	})
 }
+
+// TestPrefixUnderAPI: a short prefix word under /api/ (/api/xm/1/people)
+// is followed by the API's version, as one right under the root is
+// (/ws/2/artist); deeper, or after a parameter, a number is an id.
+func TestPrefixUnderAPI(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/api/xm/1/people", "/api/xm/1/people/a4d69579-f436-4e85-9d93-703714d85d72", "/api/xm/1/groups/ops-oncall", "/v2/orgs/acme/xm/7/runs",
+	}, map[string]string{
+		"/api/xm/1/people": "/api/xm/1/people",
+		"/api/xm/1/people/a4d69579-f436-4e85-9d93-703714d85d72": "/api/xm/1/people/{id}",
+		"/v2/orgs/acme/xm/7/runs":                               "/v2/orgs/{name}/xm/{id}/runs",
+	})
+}

@@ -1222,14 +1222,18 @@ func coordinate(seg, rest string) bool {
 }
 
 // apiPrefix reports whether literal n is a short prefix word right after
-// the root (/ws/2/artist, /db/1/...): two or three lower-case letters
+// the root or a root namespace word (/ws/2/artist, /db/1/...,
+// /api/xm/1/people): two or three lower-case letters
 // that are no word of the vocabulary. Collections are named in words, so
 // a number after such a prefix that leads further (classifyAt's more) is
 // the API's version, as after /api/; at the end of a path (/tv/12) it is
 // an id.
 func apiPrefix(n *node) bool {
-	if n.parent == nil || n.parent.parent != nil || len(n.key) < 2 || len(n.key) > 3 || inLexicon(n.key) {
+	if n.parent == nil || len(n.key) < 2 || len(n.key) > 3 || inLexicon(n.key) {
 		return false
+	}
+	if a := n.parent; a.parent != nil && (a.param || a.parent.parent != nil || !namespaceWord(a.key)) {
+		return false // right under the root, or under /api/ (/api/xm/1/people)
 	}
 	return plainLower(n.key)
 }
