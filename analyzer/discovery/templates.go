@@ -177,7 +177,8 @@ func hostOnly(h string) string {
 func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
 	inv.mu.Lock()
 	seen := map[string]bool{}
-	var lines []string
+	type line struct{ tmpl, check string }
+	var lines []line
 	for _, r := range inv.all() {
 		e := r.e
 		if r.h == nil || e.op != nil || e.pathKnown || e.calls == 0 {
@@ -188,17 +189,42 @@ func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
 			continue
 		}
 		seen[l] = true
-		lines = append(lines, l)
+		lines = append(lines, line{l, fewWords(e, inv.cfg.MinSiblings)})
 	}
 	inv.mu.Unlock()
-	slices.Sort(lines)
+	slices.SortFunc(lines, func(a, b line) int { return strings.Compare(a.tmpl, b.tmpl) })
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "# Path templates apitap used for calls no spec documents (apitap --export-templates).")
 	fmt.Fprintln(bw, "# Correct the wrong ones (a segment that is a value: {name}; a parameter that is a")
 	fmt.Fprintln(bw, "# fixed word: the word), delete the rest if you like, and give the file back with")
 	fmt.Fprintln(bw, "# --templates. One \"host /path\" per line; a line without a host applies to every host.")
+	fmt.Fprintf(bw, "# A \"# check\" line marks a parameter made of fewer than %d words: the likeliest to be\n", inv.cfg.MinSiblings)
+	fmt.Fprintln(bw, "# a few fixed words of the API (write each as its own line) rather than values.")
 	for _, l := range lines {
-		fmt.Fprintln(bw, l)
+		if l.check != "" {
+			fmt.Fprintln(bw, "# check "+l.check)
+		}
+		fmt.Fprintln(bw, l.tmpl)
 	}
 	return len(lines), bw.Flush()
+}
+
+// fewWords describes the word parameters of e's template that hold fewer
+// than min distinct words ("{name}: rpc, telemetry (collection_slot)"),
+// "" when there are none: a rule read them as values from their words and
+// position, where traffic has not yet shown the values keep coming.
+// Typed parameters (ids, tokens, dates) are values on sight and are not
+// listed.
+func fewWords(e *endpoint, min int) string {
+	if e.node == nil || e.given {
+		return ""
+	}
+	var parts []string
+	for _, p := range e.node.params() {
+		if p.kind != Word || p.values <= 0 || p.values >= min {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("{%s}: %s (%s)", p.name, strings.Join(p.samples, ", "), p.rule))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -201,3 +201,56 @@ func TestWriteTemplatesRoundTrip(t *testing.T) {
 		t.Errorf("corrected template not taken: %v", got)
 	}
 }
+
+// TestWriteTemplatesChecks: the exported file marks, on a "# check" line
+// above its template, a word parameter made of fewer words than the
+// statistical rule needs (a collection slot holding rpc and telemetry) —
+// the templates an operator should look at first; parameters of typed
+// values, and of many words, get none, and the file still reads back.
+func TestWriteTemplatesChecks(t *testing.T) {
+	inv, err := New(DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i := range 6 {
+		paths = append(paths, fmt.Sprintf("/api/devices/%d", 700+i), fmt.Sprintf("/api/plugins/telemetry/%d/values", 700+i),
+			fmt.Sprintf("/api/plugins/rpc/%d/oneway", 700+i))
+	}
+	for _, u := range []string{"quillon", "fennix", "garrowd", "tarrikk", "moxelo", "brindle", "castor"} {
+		paths = append(paths, "/api/members/"+u+"/cards")
+	}
+	for _, p := range paths {
+		inv.Observe(call("h.example", "GET", p))
+	}
+	var buf strings.Builder
+	n, err := inv.WriteTemplates(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	slot := inv.Template("h.example", "GET", "/api/plugins/rpc/700/oneway")
+	if !strings.Contains(slot, "{") || strings.Count(slot, "{") != 2 {
+		t.Fatalf("/api/plugins/rpc/700/oneway → %q, want a word and an id parameter (the fixture is wrong)", slot)
+	}
+	lines := strings.Split(text, "\n")
+	checked := map[string]string{}
+	for i, l := range lines {
+		if strings.HasPrefix(l, "# check ") && i+1 < len(lines) {
+			checked[lines[i+1]] = l
+		}
+	}
+	if c := checked["h.example "+slot]; !strings.Contains(c, "rpc") || !strings.Contains(c, "telemetry") {
+		t.Errorf("no check line naming rpc and telemetry above %q:\n%s", slot, text)
+	}
+	for _, p := range []string{"/api/devices/700", "/api/members/quillon/cards"} {
+		tmpl := inv.Template("h.example", "GET", p)
+		if c, ok := checked["h.example "+tmpl]; ok {
+			t.Errorf("%s (%s) has a check line %q", p, tmpl, c)
+		}
+	}
+	tm, err := ParseTemplates("exported", strings.NewReader(text))
+	if err != nil || tm.Len() != n {
+		t.Fatalf("ParseTemplates = %d templates, %v; wrote %d", tm.Len(), err, n)
+	}
+}
