@@ -226,3 +226,19 @@ func TestPrefixUnderAPI(t *testing.T) {
 		"/v2/orgs/acme/xm/7/runs":                               "/v2/orgs/{name}/xm/{id}/runs",
 	})
 }
+
+// TestFormatNotShared: collections that each answer in the same data
+// format (/containers/json, /images/json: Docker's list endpoints) share
+// no sub-resource, so they stay literal in every arrival order; before,
+// in the orders where the container ids came last, the format made
+// containers, images and volumes one parameter.
+func TestFormatNotShared(t *testing.T) {
+	checkEveryOrder(t, []string{
+		"/api/endpoints/7/docker/volumes", "/api/endpoints/7/docker/images/json", "/api/endpoints/7/docker/containers/json",
+		"/api/endpoints/7/docker/containers/adcb4d1ce46aa9bb0021b6b4ae7d5328058927a6100bd14aec97ba15617fdf9e/json",
+	}, map[string]string{
+		"/api/endpoints/7/docker/images/json":     "/api/endpoints/{id}/docker/images/json",
+		"/api/endpoints/7/docker/containers/json": "/api/endpoints/{id}/docker/containers/json",
+		"/api/endpoints/7/docker/volumes":         "/api/endpoints/{id}/docker/volumes",
+	})
+}
