@@ -10,8 +10,7 @@ import "strings"
 // no '=' after it in the segment is data (13.38,52.51;13.39,52.52, a list
 // of coordinates) and stays. A path without ';' is returned as it is.
 func stripPathParams(path string) string {
-	i := strings.IndexByte(path, ';')
-	if i < 0 {
+	if strings.IndexByte(path, ';') < 0 {
 		return path
 	}
 	var b strings.Builder

@@ -65,7 +65,7 @@ func localeValue(n *node, w, rest string) bool {
 	if n.param || n.parent == nil || !localeCode(w) || strings.Trim(rest, "/") == "" {
 		return false
 	}
-	return versionLit(n) || versionAt(n.parent, n.key) || n.parent.parent == nil && namespaceWord(n.key) // or its prefix: /api/en/collection
+	return versionLit(n) || versionAt(n.parent, n.key) || rootNamespace(n) // or its prefix: /api/en/collection
 }
 
 // scopedCalls times minSiblings is the number of calls a parameter

@@ -44,11 +44,8 @@ func slotTakes(n *node, w, rest string) bool {
 // the API's capitalised resources and its sub-resource, not a value
 // (titleValue's capitalised names, /{base}/Tasks/{record}, lead to ids).
 func titledNext(rest string) bool {
-	rest = strings.TrimLeft(rest, "/")
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	return titleCase(rest) && madeOfWords(rest)
+	next, _ := nextSeg(rest)
+	return titleCase(next) && madeOfWords(next)
 }
 
 // subResource reports whether the rest of a path after a word continues
@@ -61,11 +58,8 @@ func titledNext(rest string) bool {
 // parameter of instances, joinsUnreserved and absorbIDLike's litJoins),
 // so the word is left literal on sight.
 func subResource(rest string) bool {
-	rest = strings.TrimLeft(rest, "/")
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	return rest != "" && (resourceWord(rest) || pluralNoun(rest))
+	next, _ := nextSeg(rest)
+	return next != "" && (resourceWord(next) || pluralNoun(next))
 }
 
 // litSubResource is subResource for literal c: one of its literal

@@ -1221,6 +1221,12 @@ func coordinate(seg, rest string) bool {
 	return digits > 0 && dots <= 1 && (signed || dots == 1) && next[0] != '.' && next[len(next)-1] != '.'
 }
 
+// rootNamespace reports whether n is a literal namespace word right under
+// the root (/api, /rest): the API's prefix.
+func rootNamespace(n *node) bool {
+	return !n.param && n.parent != nil && n.parent.parent == nil && namespaceWord(n.key)
+}
+
 // apiPrefix reports whether literal n is a short prefix word right after
 // the root or a root namespace word (/ws/2/artist, /db/1/...,
 // /api/xm/1/people): two or three lower-case letters
@@ -1232,7 +1238,7 @@ func apiPrefix(n *node) bool {
 	if n.parent == nil || len(n.key) < 2 || len(n.key) > 3 || inLexicon(n.key) {
 		return false
 	}
-	if a := n.parent; a.parent != nil && (a.param || a.parent.parent != nil || !namespaceWord(a.key)) {
+	if a := n.parent; a.parent != nil && !rootNamespace(a) {
 		return false // right under the root, or under /api/ (/api/xm/1/people)
 	}
 	return plainLower(n.key)
@@ -1945,7 +1951,8 @@ func (t *tree) promote(n *node) bool {
 	}
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
-	namespace := n == t.root || n.param || namespaceWord(n.key) || versionLit(n) || versionAt(n.parent, n.key)
+	afterPrefix := namespaceWord(n.key) || versionLit(n) || versionAt(n.parent, n.key)
+	namespace := n == t.root || n.param || afterPrefix
 	// A shared literal sub-path (/orgs/X/members for several X) is strong
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
@@ -1961,7 +1968,7 @@ func (t *tree) promote(n *node) bool {
 			compatible[i] = group || c.pchild == nil
 		}
 	}
-	aligned := !alt && !group && !(n != t.root && !n.param && namespace) && alignedTyped(words)
+	aligned := !alt && !group && !afterPrefix && alignedTyped(words) // after a version or an API prefix: the API's resources, each with its own ids
 	if aligned {
 		for i, c := range words {
 			compatible[i] = !resourceWord(c.key) && c.pchild != nil && c.pchild.kind != Word && !collectionBeforeID(c)
