@@ -1992,8 +1992,11 @@ func (t *tree) promote(n *node) bool {
 		ok = false
 	case namespace:
 		// Resource names follow a version or API prefix: only a large,
-		// still growing set of values is a parameter there.
-		ok = d >= cfg.ManySiblings && novelty >= 0.3 || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings)
+		// still growing set of values is a parameter there, and only of
+		// names outside the vocabulary and English: a big API names a
+		// hundred resources there, each new when a client first reaches
+		// it (the OpenAPI directory: session 13).
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 && 2*unknownNames(words) > d || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings)
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:

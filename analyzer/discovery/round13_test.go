@@ -1,0 +1,47 @@
+package discovery
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Rules of session 13, each written from the misses of the dev half of
+// the OpenAPI directory (directory_test.go) and measured on its held half.
+
+// TestManyResourcesAfterVersion: a large API names a hundred resources
+// right after its version, in English words (/v1/InvoiceItems,
+// /v1/purchase-orders), and a client that reaches them all in its first
+// calls makes them look new at every turn. They stay the API's
+// resources. Forty coined names there (tenants, accounts) leading to the
+// same sub-paths are still values.
+func TestManyResourcesAfterVersion(t *testing.T) {
+	nouns := []string{"account", "contact", "invoice", "payment", "project", "ticket", "contract", "expense",
+		"product", "service", "quote", "opportunity", "holiday", "country", "currency", "department", "document",
+		"attachment", "note", "task", "appointment", "subscription", "vendor", "warehouse", "shipment", "survey",
+		"skill", "role", "resource", "location", "article", "category", "comment", "notification", "schedule", "budget",
+		"campaign", "license", "module", "policy"}
+	var paths []string
+	want := map[string]string{}
+	for i, n := range nouns {
+		col := "/api/v2/" + n + "s"
+		if i%3 == 0 {
+			col = "/api/v2/" + n + "_types"
+		}
+		id := fmt.Sprintf("%s/%d", col, 5000+37*i)
+		paths = append(paths, col, id, col+"/bulk_delete")
+		want[col], want[id], want[col+"/bulk_delete"] = col, col+"/{id}", col+"/bulk_delete"
+	}
+	checkTemplates(t, paths, want)
+
+	paths = nil
+	want = map[string]string{}
+	for i := range 40 {
+		tenant := fmt.Sprintf("%c%cx%cq", 'a'+i%26, 'k'+i/26, 'b'+i%7)
+		for _, p := range []string{"/api/v1/%s/members", "/api/v1/%s/settings"} {
+			x := fmt.Sprintf(p, tenant)
+			paths = append(paths, x)
+			want[x] = fmt.Sprintf(p, "{name}")
+		}
+	}
+	checkTemplates(t, paths, want)
+}
