@@ -45,3 +45,25 @@ func TestManyResourcesAfterVersion(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestNoJoinAfterVersion: a parameter right after a version (a
+// workspace's UUID) makes no value of the English-named resources beside
+// it (/api/v2/vouchers, /api/v2/jurisdictions); a coined word there
+// (/api/v2/qzvbrk/members) still joins it.
+func TestNoJoinAfterVersion(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 6 {
+		p := fmt.Sprintf("/api/v2/%08x-1c2d-4e5f-8a9b-%012x/members", 0x3f2a0000+i*977, 0x1000+i*31)
+		paths = append(paths, p)
+		want[p] = "/api/v2/{id}/members"
+	}
+	for _, w := range []string{"vouchers", "jurisdictions", "greetings", "wishlists", "announcementBanner", "timesheetApprovals"} {
+		p := "/api/v2/" + w
+		paths = append(paths, p, p+"/search")
+		want[p], want[p+"/search"] = p, p+"/search"
+	}
+	paths = append(paths, "/api/v2/qzvbrk/members")
+	want["/api/v2/qzvbrk/members"] = "/api/v2/{id}/members"
+	checkTemplates(t, paths, want)
+}

@@ -672,6 +672,9 @@ func joinsUnreserved(w string, p *node) bool {
 	case '_', '$', '-', '.':
 		return false
 	}
+	if !namespaceJoin(w, p) {
+		return false
+	}
 	if plainLower(w) {
 		// One lower-case word: no file, lookup, dotted name, compound or
 		// operation; a resource word when the lexicon has it.
@@ -684,6 +687,21 @@ func joinsUnreserved(w string, p *node) bool {
 		return false
 	}
 	return !resourceWord(w)
+}
+
+// namespaceJoin reports whether word w may join parameter p by its
+// position: right after an API prefix or a version, where an API names
+// its resources, only a word that is no English word either. A big API
+// names a hundred resources there; one parameter among them (a tenant)
+// does not make the others values (the OpenAPI directory: session 13).
+// The root is left out: registries name their packages there (/react,
+// /express).
+func namespaceJoin(w string, p *node) bool {
+	n := p.parent
+	if n == nil || n.parent == nil || !namespaceWord(n.key) && !versionLit(n) {
+		return true
+	}
+	return !madeOfWords(w)
 }
 
 // joinWord is joinsUnreserved's tests of word w alone, without the
@@ -703,7 +721,7 @@ func joinWord(w string) bool {
 // facts of its key.
 func litJoins(c, p *node) bool {
 	f := c.facts()
-	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) {
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || !namespaceJoin(c.key, p) {
 		return false
 	}
 	return f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)
