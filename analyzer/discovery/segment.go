@@ -145,6 +145,7 @@ func Classify(s string) Kind {
 }
 
 // isVersion matches v1, v2, V3, v1.2, v1_2, v1-2, v1p2, v1beta1, v2alpha,
+// v3p1beta1, v1b3,
 // 2.0, 1.1, and a date after a v (v2021-10-21: Sanity's dated versions;
 // no value is written so).
 func isVersion(s string) bool {
@@ -184,9 +185,15 @@ func isVersion(s string) bool {
 		for j < n && s[j] >= '0' && s[j] <= '9' {
 			j++
 		}
-		return j == n && j-i-1 <= 2
+		if j == n || s[i] != 'p' || j == i+1 || j-i-1 > 2 {
+			return j == n && j-i-1 <= 2
+		}
+		i = j // v3p1beta1: Google's minor version and then a stage
 	}
 	rest := s[i:]
+	if len(rest) >= 2 && (rest[0] == 'a' || rest[0] == 'b') && isDigits(rest[1:]) && len(rest) <= 3 {
+		return true // v1b3: a stage's initial and its number (Google's Dataflow)
+	}
 	for _, p := range [...]string{"alpha", "beta", "preview", "rc"} {
 		if len(rest) >= len(p) && rest[:len(p)] == p {
 			for j := len(p); j < len(rest); j++ {
