@@ -598,15 +598,21 @@ func TestTemplatingDirectory(t *testing.T) {
 			// The provider mean weighs each provider once, however many
 			// specs and endpoints it has.
 			var mp, mr float64
-			np, nr := 0, 0
+			np, nr, good := 0, 0, 0
 			for _, ps := range provs[k] {
+				p, r := 1.0, 1.0
 				if ps.tp+ps.fp > 0 {
-					mp += ratio(ps.tp, ps.tp+ps.fp)
+					p = ratio(ps.tp, ps.tp+ps.fp)
+					mp += p
 					np++
 				}
 				if tp, fn := ps.documented(); tp+fn > 0 {
-					mr += ratio(tp, tp+fn)
+					r = ratio(tp, tp+fn)
+					mr += r
 					nr++
+				}
+				if p >= 0.98 && r >= 0.98 {
+					good++
 				}
 			}
 			var src []string
@@ -623,8 +629,8 @@ func TestTemplatingDirectory(t *testing.T) {
 					t.Errorf("directory recall on documented values %.3f, below %.2f", r, dirMinRecall)
 				}
 			}
-			t.Logf("directory %s/%s: %d providers, %d specs, %d calls; precision %.3f (fp %d), recall on documented values %.3f (fn %d); provider means %.3f / %.3f; recall by source: %s",
-				half, part, len(provs[k]), s.apis, s.urls, ratio(s.tp, s.tp+s.fp), s.fp, ratio(dtp, dtp+dfn), dfn, mp/float64(max(np, 1)), mr/float64(max(nr, 1)), strings.Join(src, ", "))
+			t.Logf("directory %s/%s: %d providers, %d specs, %d calls; precision %.3f (fp %d), recall on documented values %.3f (fn %d); provider means %.3f / %.3f, %.0f%% of providers at 0.98 or more in both; recall by source: %s",
+				half, part, len(provs[k]), s.apis, s.urls, ratio(s.tp, s.tp+s.fp), s.fp, ratio(dtp, dtp+dfn), dfn, mp/float64(max(np, 1)), mr/float64(max(nr, 1)), 100*ratio(good, len(provs[k])), strings.Join(src, ", "))
 		}
 	}
 }

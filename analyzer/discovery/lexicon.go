@@ -258,7 +258,9 @@ func valueShaped(s string) bool {
 	dot := -1
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c >= '0' && c <= '9', c == '@', c == '%', c == '+', c == '~', c == ':', c == ',':
+		case c == ':':
+			return !customMethod(s)
+		case c >= '0' && c <= '9', c == '@', c == '%', c == '+', c == '~', c == ',':
 			return true
 		case c == '.':
 			dot = i
@@ -277,6 +279,20 @@ func valueShaped(s string) bool {
 		}
 	}
 	return true
+}
+
+// customMethod reports whether w is a custom method (Google's AIP-136,
+// gRPC transcoding): a collection's name made of English words, or the
+// API's version, or nothing (a method on the service), then a colon and
+// a lowerCamel verb phrase made of English words (devices:requestSync,
+// hashes:search, v1beta:estimateCostScenario, :batchGet). A value with a
+// method (1234:cancel, {name}:undelete) has no such name before it.
+func customMethod(w string) bool {
+	a, b, ok := strings.Cut(w, ":")
+	if !ok || b == "" || b[0] < 'a' || b[0] > 'z' || strings.IndexByte(b, ':') >= 0 {
+		return false
+	}
+	return (a == "" || isVersion(a) || madeOfWords(a)) && madeOfWords(b)
 }
 
 // collectionFile reports whether s is a plural resource word with a

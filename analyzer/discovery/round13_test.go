@@ -67,3 +67,35 @@ func TestNoJoinAfterVersion(t *testing.T) {
 	want["/api/v2/qzvbrk/members"] = "/api/v2/{id}/members"
 	checkTemplates(t, paths, want)
 }
+
+// TestCustomMethods: Google-style custom methods (AIP-136: a collection or
+// the service, a colon, a verb) are the API's operations, beside a
+// parameter or after a version; a value with a method (1234:cancel) is
+// still a value.
+func TestCustomMethods(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 8 {
+		p := fmt.Sprintf("/v1/%08x%04x", 0x5a3b0000+i*7919, 0xa000+i*13)
+		paths = append(paths, p)
+		want[p] = "/v1/{id}"
+		p = fmt.Sprintf("/v1/jobs/%d:cancel", 4100+i*17)
+		paths = append(paths, p)
+		want[p] = "/v1/jobs/{id}"
+	}
+	for _, m := range []string{"/v1/devices:requestSync", "/v1/devices:query", "/v1/hashes:search", "/v1beta:estimateCostScenario", "/v1/jobs:batchGet"} {
+		paths = append(paths, m)
+		want[m] = m
+	}
+	checkTemplates(t, paths, want)
+	for _, w := range []string{"devices:requestSync", ":batchGet", "v1beta:estimateCostScenario", "customers:listAccessibleCustomers"} {
+		if !customMethod(w) || Classify(w) != Word {
+			t.Errorf("%s: customMethod %v, Classify %v; want a custom method, a word", w, customMethod(w), Classify(w))
+		}
+	}
+	for _, w := range []string{"1234:cancel", "t_2m:C", "abc:Def", "xq7z:run", "devices:", "a:b:c"} {
+		if customMethod(w) {
+			t.Errorf("customMethod(%q) = true, want false", w)
+		}
+	}
+}

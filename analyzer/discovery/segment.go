@@ -133,6 +133,9 @@ func Classify(s string) Kind {
 	// it, e.g. cus_NffrFeUfNV2Hib, INV-2026-0001, alice.martin12, C024BE91L.
 	letters := lower + upper
 	if other > 0 {
+		if other == 1 && customMethod(s) {
+			return Word // v1beta:estimateCostScenario: a method on the service
+		}
 		return Token // percent-escapes, '+', '~', ... with digits
 	}
 	switch {

@@ -683,7 +683,7 @@ func joinsUnreserved(w string, p *node) bool {
 	if fileOperation(p, w) {
 		return false // connect.json beside {sid}.json (shapes.go)
 	}
-	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) {
+	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) || customMethod(w) {
 		return false
 	}
 	return !resourceWord(w)
@@ -714,7 +714,7 @@ func joinWord(w string) bool {
 	case '_', '$', '-', '.':
 		return false
 	}
-	return !byField(w) && !qualifiedName(w) && !reservedPart(w) && !operationName(w) && !resourceWord(w)
+	return !byField(w) && !qualifiedName(w) && !reservedPart(w) && !operationName(w) && !customMethod(w) && !resourceWord(w)
 }
 
 // litJoins is joinsInstance for literal c, beside parameter p, from the
@@ -1624,7 +1624,9 @@ func idLike(w string, p *node) bool {
 	}
 	for i := 0; i < len(w); i++ {
 		switch c := w[i]; {
-		case c >= '0' && c <= '9', c == '%', c == '+', c == '~', c == ',', c == '@', c == ':':
+		case c == ':':
+			return !customMethod(w) // devices:requestSync beside {agentUserId}: a method of the API
+		case c >= '0' && c <= '9', c == '%', c == '+', c == '~', c == ',', c == '@':
 			return true
 		}
 	}
