@@ -21,7 +21,7 @@
 // Each host has a tree of path positions. A segment that classifies as a
 // typed value ([Classify]: integer, UUID, ObjectId, hash, hex, date,
 // email, token) becomes the parameter of its position on sight. Versions
-// (v1, v2beta1, 2.0, and short numbers or dates right after the root or an
+// (v1, v2beta1, v3p1beta1, 2.0, and short numbers or dates right after the root or an
 // API prefix such as /2/ or /rest/api/3/ or /2010-04-01/) and plain words
 // stay literal. Plain words become a parameter by rules a REST API's
 // shape implies, each re-applied when the tree changes so that the result
@@ -50,7 +50,9 @@
 //     stay), or 32 or more (five or more mostly new no longer do:
 //     session 10), unless
 //     most of them are resource words (then 64 or more still new in a
-//     third of the calls: English-word values on live traffic);
+//     third of the calls: English-word values on live traffic); right
+//     after a version or an API prefix, 32 or more only when most are no
+//     resource words and no English words either;
 //   - coined names: three or more codes or coined names that are no
 //     English words (amerob, blujay, moudov: words.go reads a segment
 //     against an embedded English word list, splitting runs such as
@@ -80,8 +82,10 @@
 //   - joining: beside a parameter that holds instances on its own evidence
 //     (typed, collection slot, alignment), a word that is no resource word,
 //     or a value a sibling position holds, joins it; system names (_cat,
-//     $count, @me), dotted type names (Microsoft.Compute) and operations
-//     with a format (count.json) never do;
+//     $count, @me), dotted type names (Microsoft.Compute), operations
+//     with a format (count.json) and custom methods (devices:requestSync)
+//     never do, nor, right after a version or an API prefix, an English
+//     word (a big API's resources beside a tenant id);
 //   - instance compounds: a kebab-case compound of lower-case words
 //     (billing-service, platform-team) after a plural collection noun is
 //     an instance even when its words are resource words, and after
