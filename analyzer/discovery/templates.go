@@ -189,7 +189,7 @@ func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
 			continue
 		}
 		seen[l] = true
-		lines = append(lines, line{l, fewWords(e, inv.cfg.MinSiblings)})
+		lines = append(lines, line{l, checkWords(e, inv.cfg.MinSiblings)})
 	}
 	inv.mu.Unlock()
 	slices.SortFunc(lines, func(a, b line) int { return strings.Compare(a.tmpl, b.tmpl) })
@@ -198,8 +198,9 @@ func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
 	fmt.Fprintln(bw, "# Correct the wrong ones (a segment that is a value: {name}; a parameter that is a")
 	fmt.Fprintln(bw, "# fixed word: the word), delete the rest if you like, and give the file back with")
 	fmt.Fprintln(bw, "# --templates. One \"host /path\" per line; a line without a host applies to every host.")
-	fmt.Fprintf(bw, "# A \"# check\" line marks a parameter made of fewer than %d words: the likeliest to be\n", inv.cfg.MinSiblings)
-	fmt.Fprintln(bw, "# a few fixed words of the API (write each as its own line) rather than values.")
+	fmt.Fprintf(bw, "# A \"# check\" line marks a parameter made of fewer than %d words, or mostly of English\n", inv.cfg.MinSiblings)
+	fmt.Fprintln(bw, "# words: the likeliest to be fixed words of the API (write each as its own line) rather")
+	fmt.Fprintln(bw, "# than values.")
 	for _, l := range lines {
 		if l.check != "" {
 			fmt.Fprintln(bw, "# check "+l.check)
@@ -209,22 +210,43 @@ func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
 	return len(lines), bw.Flush()
 }
 
-// fewWords describes the word parameters of e's template that hold fewer
-// than min distinct words ("{name}: rpc, telemetry (collection_slot)"),
-// "" when there are none: a rule read them as values from their words and
-// position, where traffic has not yet shown the values keep coming.
-// Typed parameters (ids, tokens, dates) are values on sight and are not
-// listed.
-func fewWords(e *endpoint, min int) string {
+// checkWords describes the word parameters of e's template an operator
+// should check first, "" when there are none: those holding fewer than
+// min distinct words ("{name}: rpc, telemetry (collection_slot)"), which
+// a rule read as values from their words and position where traffic has
+// not yet shown the values keep coming, and those whose words are mostly
+// English ("{name}: English words: issuetypescheme, workflowscheme, ...
+// (tenant)"), which is how an API names its resources. Typed parameters
+// (ids, tokens, dates) are values on sight and are not listed. On the
+// OpenAPI directory's dev half, 56 % of the parameter segments behind an
+// English-words check are wrong, against 26 % of all (session 13).
+func checkWords(e *endpoint, min int) string {
 	if e.node == nil || e.given {
 		return ""
 	}
 	var parts []string
 	for _, p := range e.node.params() {
-		if p.kind != Word || p.values <= 0 || p.values >= min {
+		if p.kind != Word || p.values <= 0 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("{%s}: %s (%s)", p.name, strings.Join(p.samples, ", "), p.rule))
+		switch {
+		case p.values < min:
+			parts = append(parts, fmt.Sprintf("{%s}: %s (%s)", p.name, strings.Join(p.samples, ", "), p.rule))
+		case englishSamples(p.samples):
+			parts = append(parts, fmt.Sprintf("{%s}: English words: %s, ... (%s)", p.name, strings.Join(p.samples, ", "), p.rule))
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// englishSamples reports whether most of a parameter's sample values are
+// made of English words (words.go).
+func englishSamples(samples []string) bool {
+	n := 0
+	for _, s := range samples {
+		if madeOfWords(s) {
+			n++
+		}
+	}
+	return 2*n > len(samples)
 }

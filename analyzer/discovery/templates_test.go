@@ -204,9 +204,10 @@ func TestWriteTemplatesRoundTrip(t *testing.T) {
 
 // TestWriteTemplatesChecks: the exported file marks, on a "# check" line
 // above its template, a word parameter made of fewer words than the
-// statistical rule needs (a collection slot holding rpc and telemetry) —
-// the templates an operator should look at first; parameters of typed
-// values, and of many words, get none, and the file still reads back.
+// statistical rule needs (a collection slot holding rpc and telemetry) or
+// mostly of English words (falcon, raven, ...) — the templates an
+// operator should look at first; parameters of typed values, and of many
+// coined words, get none, and the file still reads back.
 func TestWriteTemplatesChecks(t *testing.T) {
 	inv, err := New(DefaultConfig(), nil)
 	if err != nil {
@@ -219,6 +220,9 @@ func TestWriteTemplatesChecks(t *testing.T) {
 	}
 	for _, u := range []string{"quillon", "fennix", "garrowd", "tarrikk", "moxelo", "brindle", "castor"} {
 		paths = append(paths, "/api/members/"+u+"/cards")
+	}
+	for _, u := range []string{"falcon", "raven", "tiger", "panther", "cobra", "viper", "badger"} {
+		paths = append(paths, "/api/teams/"+u+"/cards")
 	}
 	for _, p := range paths {
 		inv.Observe(call("h.example", "GET", p))
@@ -242,6 +246,10 @@ func TestWriteTemplatesChecks(t *testing.T) {
 	}
 	if c := checked["h.example "+slot]; !strings.Contains(c, "rpc") || !strings.Contains(c, "telemetry") {
 		t.Errorf("no check line naming rpc and telemetry above %q:\n%s", slot, text)
+	}
+	teams := inv.Template("h.example", "GET", "/api/teams/falcon/cards")
+	if c := checked["h.example "+teams]; teams != "/api/teams/{name}/cards" || !strings.Contains(c, "English words") {
+		t.Errorf("/api/teams/falcon/cards → %q with check line %q, want /api/teams/{name}/cards checked for its English words", teams, c)
 	}
 	for _, p := range []string{"/api/devices/700", "/api/members/quillon/cards"} {
 		tmpl := inv.Template("h.example", "GET", p)
