@@ -15,6 +15,9 @@ func versionLit(n *node) bool {
 	if n == nil || n.param {
 		return false
 	}
+	if versionAliases[n.key] {
+		return n.parent != nil && (n.parent.parent == nil || rootNamespace(n.parent))
+	}
 	switch Classify(n.key) {
 	case Version:
 		return true
@@ -23,6 +26,12 @@ func versionLit(n *node) bool {
 	}
 	return false
 }
+
+// versionAliases are the words an API serves a version under: right
+// under the root or a root namespace (/latest/characters/{id}, Microsoft
+// Graph's /beta/users) each is the API's version, and the API's resources
+// follow it as they follow /v1/.
+var versionAliases = map[string]bool{"latest": true, "beta": true, "alpha": true, "stable": true, "legacy": true, "preview": true}
 
 // bareVersion reports whether integer seg, below literal parent and with
 // more path after it, is the API's version written as a bare number:

@@ -99,3 +99,38 @@ func TestCustomMethods(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionAliases: an API served under /beta/ or /latest/ names its
+// resources there as it does after /v1/: a workspace id beside them makes
+// no value of them. Deeper, "latest" is what it was (a tag after /tags/).
+func TestVersionAliases(t *testing.T) {
+	for _, alias := range []string{"beta", "latest"} {
+		var paths []string
+		want := map[string]string{}
+		for i := range 6 {
+			p := fmt.Sprintf("/%s/%08x-1c2d-4e5f-8a9b-%012x/members", alias, 0x3f2a0000+i*977, 0x1000+i*31)
+			paths = append(paths, p)
+			want[p] = "/" + alias + "/{id}/members"
+		}
+		for _, w := range []string{"vouchers", "jurisdictions", "greetings", "wishlists", "announcementBanner", "timesheetApprovals"} {
+			p := "/" + alias + "/" + w
+			paths = append(paths, p, p+"/search")
+			want[p], want[p+"/search"] = p, p+"/search"
+		}
+		checkTemplates(t, paths, want)
+	}
+	root := &node{lits: map[string]*node{}}
+	tags := &node{parent: root, key: "tags", lits: map[string]*node{}}
+	for _, c := range []struct {
+		n    *node
+		want bool
+	}{
+		{&node{parent: root, key: "latest"}, true},
+		{&node{parent: &node{parent: root, key: "api"}, key: "beta"}, true},
+		{&node{parent: tags, key: "latest"}, false},
+	} {
+		if got := versionLit(c.n); got != c.want {
+			t.Errorf("versionLit(%s under %s) = %v, want %v", c.n.key, c.n.parent.key, got, c.want)
+		}
+	}
+}
