@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -133,4 +134,33 @@ func TestVersionAliases(t *testing.T) {
 			t.Errorf("versionLit(%s under %s) = %v, want %v", c.n.key, c.n.parent.key, got, c.want)
 		}
 	}
+}
+
+// TestTopLevelSharedVerb: under an API's first segment, two resources
+// leading to one operation (/ctl/access/set, /ctl/store/set) do not make
+// a dozen resources one parameter; deeper, instances sharing an operation
+// (/pile/discard/add, /pile/dealer/add) still do.
+func TestTopLevelSharedVerb(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for _, r := range []string{"agent/{n}/protocol", "timer/status", "load", "save", "clear", "mget", "saveas", "get"} {
+		p := "/ctl/" + r
+		for i := range 3 {
+			x := strings.Replace(p, "{n}", fmt.Sprint(40+i), 1)
+			paths = append(paths, x)
+			want[x] = strings.Replace(p, "{n}", "{id}", 1)
+		}
+	}
+	for _, p := range []string{"/ctl/access/set/acl", "/ctl/access/get", "/ctl/store/set", "/ctl/store/list"} {
+		paths = append(paths, p)
+		want[p] = p
+	}
+	for i := range 4 {
+		for _, pile := range []string{"discard", "dealer"} {
+			p := fmt.Sprintf("/deck/%d/pile/%s/add", 3100+i, pile)
+			paths = append(paths, p)
+			want[p] = "/deck/{id}/pile/{name}/add"
+		}
+	}
+	checkTemplates(t, paths, want)
 }

@@ -2435,6 +2435,9 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			if lookupField(k) {
 				continue // a lookup field (/writers/slug/x): collections lead to it, see lookupCollections
 			}
+			if lexiconVerbs[k] && topLevel(w.parent) {
+				continue // /mimic/access/set, /mimic/store/set: an API's resources sharing an operation's name
+			}
 			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) {
 				return true
 			}
@@ -2444,6 +2447,16 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 		}
 	}
 	return false
+}
+
+// topLevel reports whether n is a literal right under the root: the
+// API's name or prefix (/mimic/), after which it names its resources.
+// Two of them leading to one operation (set, list, get) share a verb by
+// chance; instances of a collection deeper down (/packages/{owner}/
+// production/upload, /pile/discard/add) share theirs (session 13: the
+// OpenAPI directory).
+func topLevel(n *node) bool {
+	return n != nil && !n.param && n.parent != nil && n.parent.parent == nil
 }
 
 // sharedLiteral reports whether every node of ns has one same literal
