@@ -164,3 +164,28 @@ func TestTopLevelSharedVerb(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestSharedOperationsNoInstances: resources beside an id that each offer
+// the same collection operations (/application/entity/count,
+// /application/field/count, .../list) are collections, not instances:
+// an operation is no sub-resource.
+func TestSharedOperationsNoInstances(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 5 {
+		p := fmt.Sprintf("/v1/application/%08x%08x", 0x7a3b0000+i*7919, 0x1c2d0000+i*31)
+		paths = append(paths, p)
+		want[p] = "/v1/application/{id}"
+	}
+	for _, r := range []string{"entity", "field", "request"} {
+		for _, op := range []string{"count", "list"} {
+			p := "/v1/application/" + r + "/" + op
+			paths = append(paths, p)
+			want[p] = p
+		}
+		p := "/v1/application/" + r + "/" + fmt.Sprint(9000+len(r))
+		paths = append(paths, p)
+		want[p] = "/v1/application/" + r + "/{id}"
+	}
+	checkTemplates(t, paths, want)
+}

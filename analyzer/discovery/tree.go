@@ -1977,7 +1977,7 @@ func (t *tree) promote(n *node) bool {
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
 	for _, k := range dom {
-		if k != "{}" && Classify(k) != Version && !versionedPrefixIn(words, k) && !formatWord(k) && count[best] >= 2 { // services of one API each lead to their version (/svc/books/v3) or API prefix (/airlines/rest); collections each answer in one format (/containers/json, /images/json)
+		if k != "{}" && Classify(k) != Version && !versionedPrefixIn(words, k) && !formatWord(k) && count[best] >= 2 && !lexiconVerbs[k] && !reservedLiterals[k] { // services of one API each lead to their version (/svc/books/v3) or API prefix (/airlines/rest); collections each answer in one format (/containers/json, /images/json); collections each offer count and list (/entity/count, /field/count)
 			sharedSub = true
 		}
 	}
