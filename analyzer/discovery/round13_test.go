@@ -189,3 +189,28 @@ func TestSharedOperationsNoInstances(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestSelfResources: after /me/ an API names the caller's resources
+// (/me/calendarGroups, /me/joinedTeams, ...): many of them, each reached
+// once, stay literal beside the ids of one of them.
+func TestSelfResources(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for _, r := range []string{"calendarGroups", "joinedTeams", "assignments", "contacts", "drives", "events", "followedSites",
+		"insights", "mailFolders", "messages", "notebooks", "onlineMeetings", "people", "photos", "planner", "presence",
+		"profile", "settings", "tasks", "teamwork", "activities", "agreements", "approvals", "authentication",
+		"calendars", "chats", "devices", "extensions", "licenseDetails", "memberOf", "outlook"} {
+		p := "/v1.0/me/" + r
+		paths = append(paths, p)
+		want[p] = p
+	}
+	for i := range 5 {
+		p := fmt.Sprintf("/v1.0/me/%08x%08x/photo", 0x6a3b0000+i*7919, 0x2c2d0000+i*31)
+		paths = append(paths, p)
+		want[p] = "/v1.0/me/{id}/photo"
+	}
+	checkTemplates(t, paths, want)
+	if !selfWord("me") || selfWord("men") {
+		t.Errorf("selfWord: me %v, men %v", selfWord("me"), selfWord("men"))
+	}
+}

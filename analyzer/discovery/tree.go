@@ -690,7 +690,7 @@ func joinsUnreserved(w string, p *node) bool {
 }
 
 // namespaceJoin reports whether word w may join parameter p by its
-// position: right after an API prefix or a version, where an API names
+// position: right after an API prefix, a version or the caller (/me/), where an API names
 // its resources, only a word that is no English word either. A big API
 // names a hundred resources there; one parameter among them (a tenant)
 // does not make the others values (the OpenAPI directory: session 13).
@@ -698,10 +698,21 @@ func joinsUnreserved(w string, p *node) bool {
 // /express).
 func namespaceJoin(w string, p *node) bool {
 	n := p.parent
-	if n == nil || n.parent == nil || !namespaceWord(n.key) && !versionLit(n) {
+	if n == nil || n.parent == nil || !namespaceWord(n.key) && !versionLit(n) && !selfWord(n.key) {
 		return true
 	}
 	return !madeOfWords(w)
+}
+
+// selfWord reports whether k names the caller (/me/, /my/, /users/self/):
+// what follows is the caller's own resources (/me/calendarGroups,
+// /my/wishlist), named as an API names its resources after a version.
+func selfWord(k string) bool {
+	switch k {
+	case "me", "my", "self", "myself", "mine", "current-user", "currentUser", "@me":
+		return true
+	}
+	return false
 }
 
 // joinWord is joinsUnreserved's tests of word w alone, without the
@@ -1972,7 +1983,7 @@ func (t *tree) promote(n *node) bool {
 	share := float64(similar) / float64(d)
 	novelty := float64(d) / float64(max(n.calls, 1))
 	afterPrefix := namespaceWord(n.key) || versionLit(n) || versionAt(n.parent, n.key)
-	namespace := n == t.root || n.param || afterPrefix
+	namespace := n == t.root || n.param || afterPrefix || selfWord(n.key)
 	// A shared literal sub-path (/orgs/X/members for several X) is strong
 	// evidence that X is an instance, not a resource name.
 	sharedSub := false
