@@ -282,17 +282,18 @@ func valueShaped(s string) bool {
 }
 
 // customMethod reports whether w is a custom method (Google's AIP-136,
-// gRPC transcoding): a collection's name made of English words, or the
-// API's version, or nothing (a method on the service), then a colon and
-// a lowerCamel verb phrase made of English words (devices:requestSync,
-// hashes:search, v1beta:estimateCostScenario, :batchGet). A value with a
-// method (1234:cancel, {name}:undelete) has no such name before it.
+// gRPC transcoding): a collection's name (a plural made of English
+// words), or the API's version, or nothing (a method on the service),
+// then a colon and a lowerCamel verb phrase made of English words
+// (devices:requestSync, hashes:search, v1beta:estimateCostScenario,
+// :batchGet). A value with a method (1234:cancel, marketing:cancel for
+// {name}:cancel) has no such name before it.
 func customMethod(w string) bool {
 	a, b, ok := strings.Cut(w, ":")
 	if !ok || b == "" || b[0] < 'a' || b[0] > 'z' || strings.IndexByte(b, ':') >= 0 {
 		return false
 	}
-	return (a == "" || isVersion(a) || madeOfWords(a)) && madeOfWords(b)
+	return (a == "" || isVersion(a) || pluralNoun(a) && madeOfWords(a)) && madeOfWords(b)
 }
 
 // collectionFile reports whether s is a plural resource word with a
