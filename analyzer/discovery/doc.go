@@ -22,8 +22,10 @@
 // typed value ([Classify]: integer, UUID, ObjectId, hash, hex, date,
 // email, token) becomes the parameter of its position on sight. Versions
 // (v1, v2beta1, v3p1beta1, 2.0, and short numbers or dates right after the root or an
-// API prefix such as /2/ or /rest/api/3/ or /2010-04-01/) and plain words
-// stay literal. Plain words become a parameter by rules a REST API's
+// API prefix such as /2/ or /rest/api/3/ or /2010-04-01/; latest and beta
+// right under the root) and plain words stay literal; the words after a
+// version, an API prefix or the caller (/me/) are read as the API's
+// resource names. Plain words become a parameter by rules a REST API's
 // shape implies, each re-applied when the tree changes so that the result
 // does not depend on arrival order:
 //
@@ -34,7 +36,9 @@
 //   - shared sub-resource: two or more words that lead to one literal
 //     child (/tags/go/info, /tags/python/info; /r/golang/hot, /r/rust/hot)
 //     are instances of one collection: resource names do not share their
-//     children;
+//     children, except operations by chance (/mimic/access/set,
+//     /mimic/store/set under an API's first segment; count and list for
+//     the cardinality rule);
 //   - alternation: after a parameter, words without ids of their own that
 //     lead to the same collection of typed ids are instances
 //     (/repos/{owner}/{repo}/issues/{id});

@@ -672,13 +672,10 @@ func joinsUnreserved(w string, p *node) bool {
 	case '_', '$', '-', '.':
 		return false
 	}
-	if !namespaceJoin(w, p) {
-		return false
-	}
 	if plainLower(w) {
 		// One lower-case word: no file, lookup, dotted name, compound or
 		// operation; a resource word when the lexicon has it.
-		return !codeIDs(p) && !upperCodes(p) && !inLexicon(w) // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
+		return !codeIDs(p) && !upperCodes(p) && !inLexicon(w) && namespaceJoin(w, p) // besideIDs; /cid/{id}/synonyms beside PNG: values of one parameter share a case
 	}
 	if fileOperation(p, w) {
 		return false // connect.json beside {sid}.json (shapes.go)
@@ -686,7 +683,7 @@ func joinsUnreserved(w string, p *node) bool {
 	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) || customMethod(w) {
 		return false
 	}
-	return !resourceWord(w)
+	return !resourceWord(w) && namespaceJoin(w, p) // the word list last: the dearest test
 }
 
 // namespaceJoin reports whether word w may join parameter p by its
@@ -732,10 +729,10 @@ func joinWord(w string) bool {
 // facts of its key.
 func litJoins(c, p *node) bool {
 	f := c.facts()
-	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || !namespaceJoin(c.key, p) {
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) {
 		return false
 	}
-	return f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)
+	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && namespaceJoin(c.key, p)
 }
 
 // resourceType reports whether word w is a capitalised name (Patient,
