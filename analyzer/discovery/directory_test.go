@@ -67,7 +67,6 @@ type dirAPI struct {
 
 // oaParam is a path parameter as a spec writes it (after $ref).
 type oaParam struct {
-	Ref      string          `json:"$ref"`
 	Name     string          `json:"name"`
 	In       string          `json:"in"`
 	Example  any             `json:"example"`
@@ -76,7 +75,6 @@ type oaParam struct {
 }
 
 type oaSchema struct {
-	Ref     string `json:"$ref"`
 	Type    any    `json:"type"`
 	Format  string `json:"format"`
 	Enum    []any  `json:"enum"`
@@ -225,15 +223,8 @@ func dirParams(doc *oaDoc, raw json.RawMessage) map[string]oaParam {
 	out := map[string]oaParam{}
 	for _, x := range list {
 		var p oaParam
-		for range 8 {
-			if json.Unmarshal(x, &p) != nil {
-				break
-			}
-			name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/")
-			if !ok {
-				break
-			}
-			x, p = doc.Components.Parameters[name], oaParam{}
+		if json.Unmarshal(deref(x, "#/components/parameters/", doc.Components.Parameters), &p) != nil {
+			continue
 		}
 		if p.In == "path" && p.Name != "" {
 			out[p.Name] = p
@@ -242,20 +233,29 @@ func dirParams(doc *oaDoc, raw json.RawMessage) map[string]oaParam {
 	return out
 }
 
+// deref follows raw's $ref into table (the components under prefix), up
+// to eight times, and returns what it points to.
+func deref(raw json.RawMessage, prefix string, table map[string]json.RawMessage) json.RawMessage {
+	for range 8 {
+		var r struct {
+			Ref string `json:"$ref"`
+		}
+		if json.Unmarshal(raw, &r) != nil {
+			return raw
+		}
+		name, ok := strings.CutPrefix(r.Ref, prefix)
+		if !ok {
+			return raw
+		}
+		raw = table[name]
+	}
+	return raw
+}
+
 // dirPool makes the value pool of a parameter and names its source.
 func dirPool(doc *oaDoc, p oaParam, r *rand.Rand, words bool) (string, []string) {
 	var s oaSchema
-	raw := p.Schema
-	for range 8 {
-		if json.Unmarshal(raw, &s) != nil {
-			break
-		}
-		name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/")
-		if !ok {
-			break
-		}
-		raw, s = doc.Components.Schemas[name], oaSchema{}
-	}
+	_ = json.Unmarshal(deref(p.Schema, "#/components/schemas/", doc.Components.Schemas), &s) // no schema: no type
 	var enum []string
 	for _, e := range s.Enum {
 		if v := scalar(e); v != "" {

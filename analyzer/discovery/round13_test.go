@@ -52,21 +52,29 @@ func TestManyResourcesAfterVersion(t *testing.T) {
 // it (/api/v2/vouchers, /api/v2/jurisdictions); a coined word there
 // (/api/v2/qzvbrk/members) still joins it.
 func TestNoJoinAfterVersion(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
-	for i := range 6 {
-		p := fmt.Sprintf("/api/v2/%08x-1c2d-4e5f-8a9b-%012x/members", 0x3f2a0000+i*977, 0x1000+i*31)
-		paths = append(paths, p)
-		want[p] = "/api/v2/{id}/members"
-	}
-	for _, w := range []string{"vouchers", "jurisdictions", "greetings", "wishlists", "announcementBanner", "timesheetApprovals"} {
-		p := "/api/v2/" + w
-		paths = append(paths, p, p+"/search")
-		want[p], want[p+"/search"] = p, p+"/search"
-	}
+	paths, want := resourcesBesideID("/api/v2")
 	paths = append(paths, "/api/v2/qzvbrk/members")
 	want["/api/v2/qzvbrk/members"] = "/api/v2/{id}/members"
 	checkTemplates(t, paths, want)
+}
+
+// resourcesBesideID returns paths and their templates of six workspace
+// UUIDs and six English-named resources (with a search each) right after
+// prefix.
+func resourcesBesideID(prefix string) ([]string, map[string]string) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 6 {
+		p := fmt.Sprintf("%s/%08x-1c2d-4e5f-8a9b-%012x/members", prefix, 0x3f2a0000+i*977, 0x1000+i*31)
+		paths = append(paths, p)
+		want[p] = prefix + "/{id}/members"
+	}
+	for _, w := range []string{"vouchers", "jurisdictions", "greetings", "wishlists", "announcementBanner", "timesheetApprovals"} {
+		p := prefix + "/" + w
+		paths = append(paths, p, p+"/search")
+		want[p], want[p+"/search"] = p, p+"/search"
+	}
+	return paths, want
 }
 
 // TestCustomMethods: Google-style custom methods (AIP-136: a collection or
@@ -105,19 +113,8 @@ func TestCustomMethods(t *testing.T) {
 // resources there as it does after /v1/: a workspace id beside them makes
 // no value of them. Deeper, "latest" is what it was (a tag after /tags/).
 func TestVersionAliases(t *testing.T) {
-	for _, alias := range []string{"beta", "latest"} {
-		var paths []string
-		want := map[string]string{}
-		for i := range 6 {
-			p := fmt.Sprintf("/%s/%08x-1c2d-4e5f-8a9b-%012x/members", alias, 0x3f2a0000+i*977, 0x1000+i*31)
-			paths = append(paths, p)
-			want[p] = "/" + alias + "/{id}/members"
-		}
-		for _, w := range []string{"vouchers", "jurisdictions", "greetings", "wishlists", "announcementBanner", "timesheetApprovals"} {
-			p := "/" + alias + "/" + w
-			paths = append(paths, p, p+"/search")
-			want[p], want[p+"/search"] = p, p+"/search"
-		}
+	for _, alias := range []string{"/beta", "/latest"} {
+		paths, want := resourcesBesideID(alias)
 		checkTemplates(t, paths, want)
 	}
 	root := &node{lits: map[string]*node{}}
