@@ -878,7 +878,10 @@ const (
 // is an instance shows its API one level further. Resource words, plurals
 // (collection names: /electricity-meter-points/{id}/meters beside
 // /gas-meter-points/{id}/meters), reserved words, API prefixes and lookups
-// take no part, as there. It runs on every
+// take no part, as there, nor, below a version or an API prefix, a word
+// made of English words: resources of a big API share deep sub-paths
+// (Jira's /rest/api/3/issuetypescheme/{id}/project and
+// workflowscheme/{id}/project; session 13). It runs on every
 // 16th call through a word of n, when the tree changed since its last
 // look, and reports whether any word was merged.
 func (t *tree) deepTenants(n *node) bool {
@@ -896,7 +899,7 @@ func (t *tree) deepTenants(n *node) bool {
 		if len(cands) == maxDeepScan {
 			break
 		}
-		if c.pchild == nil || c.apart || Classify(k) != Word || resourceWord(k) || pluralNoun(k) || namespaceWord(k) || reservedLiterals[k] || lookupField(k) || systemName(k) || caseApart(n, k) {
+		if c.pchild == nil || c.apart || Classify(k) != Word || resourceWord(k) || pluralNoun(k) || namespaceWord(k) || reservedLiterals[k] || lookupField(k) || systemName(k) || caseApart(n, k) || n.parent != nil && madeOfWords(k) {
 			continue
 		}
 		var sigs []string

@@ -211,3 +211,22 @@ func TestSelfResources(t *testing.T) {
 		t.Errorf("selfWord: me %v, men %v", selfWord("me"), selfWord("men"))
 	}
 }
+
+// TestSchemesAfterVersion: two resources of a big API named in English
+// words, below its version, that share deep sub-paths
+// (/rest/api/3/issuetypescheme/{id}/project/..., workflowscheme/...) are
+// no tenants; coined words that do still are (TestDeepTenants).
+func TestSchemesAfterVersion(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 20 {
+		for _, r := range []string{"issuetypescheme", "workflowscheme"} {
+			for _, sub := range []string{"project/%d", "mapping/%d"} {
+				p := fmt.Sprintf("/rest/api/3/%s/%d/"+sub, r, 10000+i, 200+i)
+				paths = append(paths, p)
+				want[p] = "/rest/api/3/" + r + "/{id}/" + strings.TrimSuffix(sub, "%d") + "{id2}"
+			}
+		}
+	}
+	checkTemplates(t, paths, want)
+}
