@@ -230,3 +230,28 @@ func TestSchemesAfterVersion(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestOperationsAfterFormat: an API that puts the output format in the
+// path (/v3/nfl/stats/{format}/...) names its operations after it in its
+// own case (PlayerSeasonStats, Standings): they stay literal; a
+// capitalised value after any other parameter is still a value.
+func TestOperationsAfterFormat(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for _, f := range []string{"json", "xml", "JSON", "XML"} {
+		for _, op := range []string{"PlayerSeasonStats", "Standings", "Stadiums", "AreAnyGamesInProgress", "TeamGameStats"} {
+			p := "/v3/nfl/stats/" + f + "/" + op
+			paths = append(paths, p)
+			want[p] = "/v3/nfl/stats/{name}/" + op
+		}
+	}
+	for _, v := range []string{"Tasks", "Goulash", "Inbox", "Projects", "Weekly"} {
+		for _, u := range []string{"alice", "bob", "carol", "dave", "erin", "frank"} {
+			paths = append(paths, "/lists/"+u+"/"+v)
+		}
+	}
+	checkTemplates(t, paths, want)
+	if got := observeAll(t, paths)["/lists/alice/Tasks"]; got != "/lists/{name}/{name2}" {
+		t.Errorf("/lists/alice/Tasks → %s, want /lists/{name}/{name2}", got)
+	}
+}

@@ -402,6 +402,9 @@ func titleValue(n *node, w string) bool {
 	if w = formatStem(w); !titleCase(w) && !upperCode(w) { // Revenues.json: a value as a file (position.go)
 		return false
 	}
+	if formatParam(n) {
+		return false // /stats/{format}/PlayerSeasonStats: after the output format, the API's operation
+	}
 	for a := n.parent; a != nil && a.parent != nil; a = a.parent {
 		if !a.param {
 			c := a.key[0]
@@ -412,6 +415,21 @@ func titleValue(n *node, w string) bool {
 		}
 	}
 	return false
+}
+
+// formatParam reports whether n is a parameter whose values are all
+// output formats (json, XML): an API that puts the format in the path
+// names its operations after it in its own case.
+func formatParam(n *node) bool {
+	if !n.param || n.kind != Word || len(n.known) == 0 {
+		return false
+	}
+	for _, v := range n.known {
+		if !formatWord(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // letterCode reports whether w is two or three capital letters (DE, USD).
