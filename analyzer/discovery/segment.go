@@ -1,5 +1,7 @@
 package discovery
 
+import "strings"
+
 // Kind is what a path segment looks like.
 type Kind uint8
 
@@ -141,10 +143,18 @@ func Classify(s string) Kind {
 	switch {
 	case digits >= 2:
 		return Token
-	case letters >= 12 && upper > 0 && lower > 0:
+	case letters >= 12 && upper > 0 && lower > 0 && !digitName(s):
 		return Token // long mixed-case token with a single digit
 	}
 	return Word
+}
+
+// digitName reports whether s, a mixed-case word with one digit, is a
+// camelCase name of English words around it (OrganizationalLevel1s,
+// Level2Approvers): a programmer's name, as camelName reads one.
+func digitName(s string) bool {
+	i := strings.IndexAny(s, "0123456789")
+	return i > 0 && camelName(s[:i]+s[i+1:])
 }
 
 // isVersion matches v1, v2, V3, v1.2, v1_2, v1-2, v1p2, v1beta1, v2alpha,

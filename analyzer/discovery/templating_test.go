@@ -29,6 +29,7 @@ func TestClassify(t *testing.T) {
 		{"cus_NffrFeUfNV2Hib", Token}, {"INV-2026-0001", Token}, {"alice.martin12", Token}, {"C024BE91L", Token},
 		{"v1", Version}, {"v2", Version}, {"V3", Version}, {"v1beta1", Version}, {"v2alpha", Version}, {"v1.1", Version}, {"2.0", Version},
 		{"v1_1", Version}, {"v1p2", Version}, {"v2_10", Version}, {"v1_", Word}, {"v1_123", Token}, {"v1p", Word}, {"p1", Word},
+		{"OrganizationalLevel1s", Word}, {"ChecklistLevel2Approvers", Word}, {"QuillMoreXz3Pbnwk", Token}, {"HuggingFaceH4", Token},
 		{"v3p1beta1", Version}, {"v1p5beta2", Version}, {"v1b3", Version}, {"v2a1", Version}, {"v1b", Word}, {"v1p1x1", Token}, {"v1b1234", Token},
 		{"v0-1", Version}, {"v2-10", Version}, {"v1-123", Token}, {"v2021-10-21", Version}, {"V2023-08-01", Version}, {"v2021-10", Token},
 		{"users", Word}, {"me", Word}, {"running-shoes", Word}, {"link-preview", Word}, {"jwks.json", Word},
