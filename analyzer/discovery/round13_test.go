@@ -255,3 +255,32 @@ func TestOperationsAfterFormat(t *testing.T) {
 		t.Errorf("/lists/alice/Tasks → %s, want /lists/{name}/{name2}", got)
 	}
 }
+
+// TestAlternationResourceWords: after an instance's id, two words of the
+// vocabulary that each lead to the same collection of ids (get/oid/{id},
+// set/oid/{id}) are the instance's resources, not instances; coined
+// words that do (/repos/{owner}/linux/issues/{id}) still are.
+func TestAlternationResourceWords(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i := range 6 {
+		for _, op := range []string{"get/oid/%d", "set/oid/%d", "value/%d", "protocol/msg/%d", "trap/config", "timer/script/%d/run"} {
+			sub := strings.ReplaceAll(op, "%d", "{id2}")
+			if !strings.Contains(op, "%d") {
+				sub = op
+			}
+			p := fmt.Sprintf("/mimic/agent/%d/"+op, 100+i, 7000+i)
+			if !strings.Contains(op, "%d") {
+				p = fmt.Sprintf("/mimic/agent/%d/%s", 100+i, op)
+			}
+			paths = append(paths, p)
+			want[p] = "/mimic/agent/{id}/" + sub
+		}
+		for _, repo := range []string{"linux", "qzvbrk", "tmuxfiles"} {
+			p := fmt.Sprintf("/repos/%s/%s/issues/%d", []string{"torvalds", "mojombo", "defunkt"}[i%3], repo, 300+i)
+			paths = append(paths, p)
+			want[p] = "/repos/{name}/{name2}/issues/{id}"
+		}
+	}
+	checkTemplates(t, paths, want)
+}

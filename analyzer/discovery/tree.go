@@ -2231,6 +2231,8 @@ func (t *tree) promoteNested(n *node, words []*node) bool {
 // own but lead to the same collection (a literal with typed identifiers:
 // /repos/{owner}/linux/issues/{id}, /repos/{owner}/go/issues/{id}) are
 // instances (/repos/{owner}/{repo}), not sub-resources of the parameter.
+// Two resource words of the vocabulary that do are the instance's own
+// resources (/agent/{n}/get/{oid}, /agent/{n}/set/{oid}; session 13).
 func alternation(words []*node) bool {
 	for i, a := range words {
 		if a.pchild != nil {
@@ -2241,8 +2243,8 @@ func alternation(words []*node) bool {
 				continue
 			}
 			for _, b := range words[i+1:] {
-				if b.pchild != nil {
-					continue
+				if b.pchild != nil || resourceWord(a.key) && resourceWord(b.key) {
+					continue // /agent/{n}/get/{oid}, /agent/{n}/set/{oid}: two of the instance's own resources
 				}
 				if o := b.lits[k]; o != nil && o.pchild != nil && o.pchild.kind != Word {
 					return true
