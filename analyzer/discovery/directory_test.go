@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"maps"
 	"math/bits"
 	"math/rand/v2"
 	"net/url"
@@ -274,7 +275,7 @@ func dirPool(doc *oaDoc, p oaParam, r *rand.Rand, words bool) (string, []string)
 		return "enum", enum
 	}
 	ex := scalar(p.Example)
-	for _, k := range slices.Sorted(mapsKeys(p.Examples)) {
+	for _, k := range slices.Sorted(maps.Keys(p.Examples)) {
 		if ex != "" {
 			break
 		}
@@ -329,16 +330,6 @@ func dirPool(doc *oaDoc, p oaParam, r *rand.Rand, words bool) (string, []string)
 		vals[i] = randomValue(kind, r)
 	}
 	return src, vals
-}
-
-func mapsKeys(m map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // nameParam reports whether a path parameter's name says people chose its

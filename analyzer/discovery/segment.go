@@ -143,8 +143,8 @@ func Classify(s string) Kind {
 	switch {
 	case digits >= 2:
 		return Token
-	case letters >= 12 && upper > 0 && lower > 0 && !digitName(s):
-		return Token // long mixed-case token with a single digit
+	case letters >= 12 && upper > 0 && lower > 0 && (dashes+unders+ats > 0 || !digitName(s)):
+		return Token // long mixed-case token with a single digit (cus_NffrFeUfNV2Hib: no camelCase name, and no copy made to tell)
 	}
 	return Word
 }

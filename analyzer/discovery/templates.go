@@ -217,9 +217,9 @@ func (inv *Inventory) WriteTemplates(w io.Writer) (int, error) {
 // not yet shown the values keep coming, and those whose words are mostly
 // English ("{name}: English words: issuetypescheme, workflowscheme, ...
 // (tenant)"), which is how an API names its resources. Typed parameters
-// (ids, tokens, dates) are values on sight and are not listed. On the
-// OpenAPI directory's dev half, 56 % of the parameter segments behind an
-// English-words check are wrong, against 26 % of all (session 13).
+// (ids, tokens, dates) are values on sight and are not listed. Checked
+// templates hold 75 % of the traffic corpora's false parameters and 50 %
+// and 68 % of the OpenAPI directory's dev and held halves' (session 13).
 func checkWords(e *endpoint, min int) string {
 	if e.node == nil || e.given {
 		return ""
