@@ -39,7 +39,8 @@ var literalWithDigits = map[string]bool{
 	"base64": true, "utf8": true, "utf-8": true, "x509": true, "ipv4": true, "ipv6": true, "http2": true, "h2": true,
 	"2fa": true, "mfa2": true, "mp3": true, "mp4": true, "h264": true, "i18n": true, "l10n": true, "k8s": true,
 	"e2e": true, "p2p": true, "b2b": true, "b2c": true, "3ds": true, "3ds2": true, "web3": true, "graphql2": true,
-	"openid2": true, "saml2": true, "x402": true,
+	"openid2": true, "saml2": true, "x402": true, "h323": true, "h265": true, "e164": true, "t38": true, "g711": true,
+	"g729": true, "vp8": true, "vp9": true, "av1": true, "iso8601": true, "rfc3339": true, "sha384": true, "aes256": true, "ed25519": true,
 }
 
 // maxLiteralWithDigits is the length of the longest literalWithDigits

@@ -33,7 +33,7 @@ func TestClassify(t *testing.T) {
 		{"v3p1beta1", Version}, {"v1p5beta2", Version}, {"v1b3", Version}, {"v2a1", Version}, {"v1b", Word}, {"v1p1x1", Token}, {"v1b1234", Token},
 		{"v0-1", Version}, {"v2-10", Version}, {"v1-123", Token}, {"v2021-10-21", Version}, {"V2023-08-01", Version}, {"v2021-10", Token},
 		{"users", Word}, {"me", Word}, {"running-shoes", Word}, {"link-preview", Word}, {"jwks.json", Word},
-		{"oauth2", Word}, {"sha256", Word}, {"s3", Word}, {"web-0", Word}, {"", Word},
+		{"oauth2", Word}, {"sha256", Word}, {"s3", Word}, {"web-0", Word}, {"", Word}, {"h323", Word}, {"e164", Word}, {"h3x9", Token},
 		{"1.2.3", Token}, {"10.0.0.1", Token}, {"{x}", Token}, {"%7Bid%7D", Token}, {"deadbeef", Word}, {"cafe", Word},
 	}
 	for _, tc := range tests {

@@ -701,7 +701,37 @@ func joinsUnreserved(w string, p *node) bool {
 	if byField(w) || qualifiedName(w) || reservedPart(w) || operationName(w) || customMethod(w) {
 		return false
 	}
-	return !resourceWord(w) && namespaceJoin(w, p) // the word list last: the dearest test
+	return !resourceWord(w) && !capitalResource(w, p) && namespaceJoin(w, p) // the word list last: the dearest test
+}
+
+// camelHumps counts the capitals of w that follow a lower-case letter
+// (RtiTransaction: 1).
+func camelHumps(w string) int {
+	n := 0
+	for i := 1; i < len(w); i++ {
+		if w[i] >= 'A' && w[i] <= 'Z' && w[i-1] >= 'a' && w[i-1] <= 'z' {
+			n++
+		}
+	}
+	return n
+}
+
+// capitalResource reports whether w, a capitalised name of words or a
+// capitalised compound (PaySchedule, RtiTransaction), sits below
+// parameter p in an API that capitalises its collections
+// (/Employer/{id}): there it is one of the API's resources, as titleValue
+// reads it, and joins no instance (session 14: payrun.io in the OpenAPI
+// directory). A capitalised word alone (London) may still be a value.
+func capitalResource(w string, p *node) bool {
+	if !titleCase(w) {
+		return false
+	}
+	for a := p.parent; a != nil && a.parent != nil; a = a.parent {
+		if !a.param {
+			return titleCase(a.key) && (madeOfWords(w) || camelHumps(w) >= 1)
+		}
+	}
+	return false
 }
 
 // namespaceJoin reports whether word w may join parameter p by its
@@ -743,14 +773,27 @@ func joinWord(w string) bool {
 	return !byField(w) && !qualifiedName(w) && !reservedPart(w) && !operationName(w) && !customMethod(w) && !resourceWord(w)
 }
 
+// collectionNext reports whether plain word w, followed by the rest of a
+// path, is a plural noun of words before an integer or UUID id
+// (/api/dcim/power-feeds/17): a collection before its ids, as
+// collectionBeforeID reads it once the ids are a parameter.
+func collectionNext(w, rest string) bool {
+	if !pluralNoun(w) {
+		return false
+	}
+	next, _ := nextSeg(rest)
+	k := Classify(next)
+	return (k == Integer || k == UUID) && madeOfWords(w)
+}
+
 // litJoins is joinsInstance for literal c, beside parameter p, from the
 // facts of its key.
 func litJoins(c, p *node) bool {
 	f := c.facts()
-	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) {
-		return false
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || pluralNoun(c.key) && madeOfWords(c.key) && collectionBeforeID(c) {
+		return false // a collection before its ids (/api/dcim/cables/{id}) is no instance beside p
 	}
-	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && namespaceJoin(c.key, p)
+	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && !(p.kind != Word && capitalResource(c.key, p)) && namespaceJoin(c.key, p)
 }
 
 // resourceType reports whether word w is a capitalised name (Patient,
@@ -1406,7 +1449,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
 			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
 		}
-		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			added := t.countValue(p, seg, depth)
 			if added {

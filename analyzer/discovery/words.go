@@ -141,7 +141,7 @@ func piece(p []byte) bool {
 // thalendris) for a value: codes and coined names are values far more
 // often than resource names are. It allocates nothing.
 func madeOfWords(s string) bool {
-	ok, n := true, 0
+	ok, n, tech := true, 0, false
 	wordParts(s, func(p string) bool {
 		n++
 		var buf [maxWordLen]byte
@@ -162,9 +162,25 @@ func madeOfWords(s string) bool {
 			buf[i] = c
 		}
 		ok = wordBreak(buf[:len(p)])
+		if !ok && techWords[string(buf[:len(p)])] {
+			ok, tech = true, true
+		}
 		return ok
 	})
-	return ok && n > 0
+	return ok && n > 0 && !(tech && n == 1)
+}
+
+// techWords are abbreviations of protocols, standards and platforms that
+// APIs write as parts of compound names (targetHttpProxies, smsTemplates,
+// samlProviders). Alone, a segment such as sms or http is as often a value
+// (a channel, a keyword) as a resource, so they count as words only
+// beside others (madeOfWords).
+var techWords = map[string]bool{
+	"http": true, "https": true, "ftp": true, "sftp": true, "smtp": true, "imap": true, "tcp": true, "udp": true,
+	"dhcp": true, "vlan": true, "bgp": true, "sso": true, "saml": true, "ldap": true, "oidc": true, "jwt": true,
+	"mfa": true, "otp": true, "totp": true, "sms": true, "mms": true, "cdn": true, "kms": true, "waf": true,
+	"sdk": true, "cli": true, "sql": true, "nosql": true, "graphql": true, "grpc": true, "gps": true, "iot": true,
+	"ocr": true, "nlp": true, "crm": true, "erp": true, "kyc": true, "pii": true, "gdpr": true, "ios": true,
 }
 
 // coinedName reports whether s is a single lower-case word of five letters

@@ -1,0 +1,73 @@
+package discovery
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Rules of session 14, each written from the misses of the dev half of
+// the OpenAPI directory (directory_test.go) and measured on its held half.
+
+// TestCapitalResourcesBesideID: in an API that capitalises its
+// collections (/Employer/{id}), the capitalised names after an instance
+// (RtiTransaction, PaySchedule) are its resources, even beside a typed
+// parameter there (/Employer/{id}/{date}): they join no instance, and
+// one that reads as a value does not pull the others in by the
+// sub-resource they share (Tag).
+func TestCapitalResourcesBesideID(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	add := func(p, w string) {
+		paths = append(paths, p)
+		want[p] = w
+	}
+	for i := range 5 {
+		emp := fmt.Sprintf("5ecee79e%016x", 0x40ad1b972eba19ae+i*7919)
+		sub := fmt.Sprintf("d5b0ed25%016x", 0x1d490f97bbbdcfbb+i*104729)
+		tag := fmt.Sprintf("60b407fb%016x", 0x0d93c34b53add194+i*31)
+		add(fmt.Sprintf("/Employer/%s/2024-12-%02d", emp, 10+i), "/Employer/{id}/{date}")
+		add("/Employer/"+emp+"/RtiTransaction/"+sub+"/Tag/"+tag, "/Employer/{id}/RtiTransaction/{id2}/Tag/{id3}")
+		add("/Employer/"+emp+"/SubContractor/"+sub+"/Tag/"+tag, "/Employer/{id}/SubContractor/{id2}/Tag/{id3}")
+		add("/Employer/"+emp+"/PaySchedule/"+sub, "/Employer/{id}/PaySchedule/{id2}")
+		add(fmt.Sprintf("/Employer/%s/CisTransaction/%d", emp, 60+i), "/Employer/{id}/CisTransaction/{id2}")
+	}
+	checkTemplates(t, paths, want)
+}
+
+// TestProtocolCompounds: compound names with a protocol or standard in
+// them (targetHttpProxies, samlProviders) are the API's names, as
+// compounds of English words are; two such beside a plain collection make
+// no parameter. Alone, such an abbreviation is as often a value (a
+// channel, a keyword), and stays one (TestTemplatingCorpus: /v1/verify/sms).
+func TestProtocolCompounds(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i, proj := range []string{"k3xqvz", "m7pwrt", "zq2hvn"} {
+		for _, col := range []string{"networks", "targetHttpProxies", "targetHttpsProxies", "samlProviders"} {
+			p := "/compute/v1/projects/" + proj + "/global/" + col
+			x := fmt.Sprintf("%s/%d", p, 4000+i*17)
+			paths = append(paths, p, x)
+			want[p], want[x] = "/compute/v1/projects/{name}/global/"+col, "/compute/v1/projects/{name}/global/"+col+"/{id}"
+		}
+	}
+	checkTemplates(t, paths, want)
+}
+
+// TestCollectionsBesideSlotValue: a word read as a value after a module's
+// name (/api/dcim/connected-device) makes no instances of the module's
+// collections beside it, plural nouns each before its own integer ids
+// (/api/dcim/power-feeds/{id}), whether they come before or after it.
+// The compound itself is still read as a value (/secret/data/db-password
+// reads the same way), and is not checked here.
+func TestCollectionsBesideSlotValue(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i, col := range []string{"cables", "power-feeds", "front-ports", "manufacturers", "rack-reservations"} {
+		p := "/api/dcim/" + col
+		x := fmt.Sprintf("%s/%d", p, 17+i*5)
+		paths = append(paths, p, x)
+		want[p], want[x] = p, p+"/{id}"
+	}
+	paths = append(paths, "/api/dcim/connected-device")
+	checkTemplates(t, paths, want)
+}
