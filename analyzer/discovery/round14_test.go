@@ -12,8 +12,8 @@ import (
 // collections (/Employer/{id}), the capitalised names after an instance
 // (RtiTransaction, PaySchedule) are its resources, even beside a typed
 // parameter there (/Employer/{id}/{date}): they join no instance, and
-// one that reads as a value does not pull the others in by the
-// sub-resource they share (Tag).
+// neither a value nor the typed parameter pulls them in by a
+// sub-resource they share (Tag, Summary).
 func TestCapitalResourcesBesideID(t *testing.T) {
 	var paths []string
 	want := map[string]string{}
@@ -30,6 +30,8 @@ func TestCapitalResourcesBesideID(t *testing.T) {
 		add("/Employer/"+emp+"/SubContractor/"+sub+"/Tag/"+tag, "/Employer/{id}/SubContractor/{id2}/Tag/{id3}")
 		add("/Employer/"+emp+"/PaySchedule/"+sub, "/Employer/{id}/PaySchedule/{id2}")
 		add(fmt.Sprintf("/Employer/%s/CisTransaction/%d", emp, 60+i), "/Employer/{id}/CisTransaction/{id2}")
+		add(fmt.Sprintf("/Employer/%s/2024-11-%02d/Summary", emp, 10+i), "/Employer/{id}/{date}/Summary")
+		add("/Employer/"+emp+"/Employees/Summary", "/Employer/{id}/Employees/Summary")
 	}
 	checkTemplates(t, paths, want)
 }

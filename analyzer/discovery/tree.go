@@ -773,6 +773,14 @@ func joinWord(w string) bool {
 	return !byField(w) && !qualifiedName(w) && !reservedPart(w) && !operationName(w) && !customMethod(w) && !resourceWord(w)
 }
 
+// capitalBesideTyped is capitalResource beside a typed parameter
+// (/Employer/{id}/{date}): the capitalised resources there share its
+// sub-resources (Summary, Tag) as resources of one instance do, and the
+// literal reads of capitalised words as values (titleValue) do not hold.
+func capitalBesideTyped(w string, p *node) bool {
+	return p.kind != Word && capitalResource(w, p)
+}
+
 // collectionNext reports whether plain word w, followed by the rest of a
 // path, is a plural noun of words before an integer or UUID id
 // (/api/dcim/power-feeds/17): a collection before its ids, as
@@ -793,7 +801,7 @@ func litJoins(c, p *node) bool {
 	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || pluralNoun(c.key) && madeOfWords(c.key) && collectionBeforeID(c) {
 		return false // a collection before its ids (/api/dcim/cables/{id}) is no instance beside p
 	}
-	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && !(p.kind != Word && capitalResource(c.key, p)) && namespaceJoin(c.key, p)
+	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && !capitalBesideTyped(c.key, p) && namespaceJoin(c.key, p)
 }
 
 // resourceType reports whether word w is a capitalised name (Patient,
@@ -1449,7 +1457,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
 			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
 		}
-		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) && !capitalBesideTyped(seg, n.pchild) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			added := t.countValue(p, seg, depth)
 			if added {
@@ -1766,7 +1774,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
+		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && !capitalBesideTyped(k, p) && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
 			keys = append(keys, k)
 		}
 	}
