@@ -16,7 +16,7 @@ func versionLit(n *node) bool {
 		return false
 	}
 	if versionAliases[n.key] {
-		return n.parent != nil && (n.parent.parent == nil || rootNamespace(n.parent))
+		return n.parent != nil && (n.parent.parent == nil || !n.parent.param && namespaceWord(n.parent.key))
 	}
 	switch Classify(n.key) {
 	case Version:
@@ -28,9 +28,9 @@ func versionLit(n *node) bool {
 }
 
 // versionAliases are the words an API serves a version under: right
-// under the root or a root namespace (/latest/characters/{id}, Microsoft
-// Graph's /beta/users) each is the API's version, and the API's resources
-// follow it as they follow /v1/.
+// under the root or an API prefix (/latest/characters/{id}, Microsoft
+// Graph's /beta/users, /rudder/api/latest/nodes) each is the API's
+// version, and the API's resources follow it as they follow /v1/.
 var versionAliases = map[string]bool{"latest": true, "beta": true, "alpha": true, "stable": true, "legacy": true, "preview": true}
 
 // bareVersion reports whether integer seg, below literal parent and with

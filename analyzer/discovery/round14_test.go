@@ -73,3 +73,23 @@ func TestCollectionsBesideSlotValue(t *testing.T) {
 	paths = append(paths, "/api/dcim/connected-device")
 	checkTemplates(t, paths, want)
 }
+
+// TestVersionAliasAfterPrefix: a version alias right after an API prefix
+// anywhere (/rudder/api/latest/) is the API's version, as it is under the
+// root (/latest/): the resources after it stay literal even when two
+// share a sub-resource.
+func TestVersionAliasAfterPrefix(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i, col := range []string{"nodes", "datasources", "usermanagement", "techniques", "campaigns", "parameters"} {
+		for _, sub := range []string{"", "/status", fmt.Sprintf("/%08x-9c2d-4e5f-8a9b-%012x", 0x1f2a0000+i*977, 0x2000+i*31)} {
+			p := "/rudder/api/latest/" + col + sub
+			paths = append(paths, p)
+			want[p] = p
+			if sub != "" && sub != "/status" {
+				want[p] = "/rudder/api/latest/" + col + "/{id}"
+			}
+		}
+	}
+	checkTemplates(t, paths, want)
+}
