@@ -93,3 +93,18 @@ func TestVersionAliasAfterPrefix(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestCapitalNamesWithDigits: in an API that capitalises its names
+// (/Platform/User), a capitalised name with a digit (Destiny2, GroupV2)
+// is one of them, not a value shaped like a code.
+func TestCapitalNamesWithDigits(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i, p := range []string{"/Platform/Destiny2/SearchDestinyPlayer/%d", "/Platform/GroupV2/Recover/%d", "/Platform/User/GetMembershipsById/%d", "/Platform/Social/Friends/%d"} {
+		x := fmt.Sprintf(p, 244196+i*37)
+		paths = append(paths, x)
+		want[x] = fmt.Sprintf(p, 0)
+		want[x] = want[x][:len(want[x])-1] + "{id}"
+	}
+	checkTemplates(t, paths, want)
+}

@@ -237,7 +237,7 @@ func slotReading(n *node, w string) (ok, plain bool) {
 	if upperCode(w) {
 		return true, false // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
-	if titleCase(w) && titleCase(n.key) {
+	if (titleCase(w) || titleDigits(w)) && titleCase(n.key) {
 		// An API that capitalises its collections (/Reports, /Invoices)
 		// capitalises its resource names too: /Reports/BalanceSheet is a
 		// resource, as titleValue's capitals in a lower-case API are values.
@@ -476,6 +476,22 @@ func titleCase(w string) bool {
 		}
 	}
 	return lower
+}
+
+// titleDigits reports whether w is a capitalised name with digits in it
+// (Destiny2, GroupV2): letters and digits, a capital first and a
+// lower-case letter before the first digit.
+func titleDigits(w string) bool {
+	i := strings.IndexAny(w, "0123456789")
+	if i < 3 || !titleCase(w[:i]) {
+		return false
+	}
+	for ; i < len(w); i++ {
+		if c := w[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // reservedPart reports whether w is a camelCase compound of letters
