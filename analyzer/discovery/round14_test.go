@@ -108,3 +108,26 @@ func TestCapitalNamesWithDigits(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestResourcesBesideIDAfterVersion: right after a version, the API's
+// resource words (accounts, orders) beside a typed id there (a
+// merchant's) stay its resources, though they share sub-resources with
+// it (/content/v2.1/accounts/batch beside /content/v2.1/{merchantId}/batch).
+func TestResourcesBesideIDAfterVersion(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	add := func(p, w string) {
+		paths = append(paths, p)
+		want[p] = w
+	}
+	for i := range 4 {
+		m := fmt.Sprintf("/content/v2.1/%d", 120045+i*7717)
+		for _, col := range []string{"accounts", "orders", "returns", "products"} {
+			add(m+"/"+col, "/content/v2.1/{id}/"+col)
+			add(fmt.Sprintf("%s/%s/%d", m, col, 40+i), "/content/v2.1/{id}/"+col+"/{id2}")
+			add("/content/v2.1/"+col+"/batch", "/content/v2.1/"+col+"/batch")
+		}
+		add(m+"/batch", "/content/v2.1/{id}/batch")
+	}
+	checkTemplates(t, paths, want)
+}

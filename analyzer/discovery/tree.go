@@ -797,6 +797,16 @@ func capitalBesideTyped(w string, p *node) bool {
 	return p.kind != Word && capitalResource(w, p)
 }
 
+// apiResource reports whether word w, beside parameter p, is one of the
+// API's resources however many sub-resources the two share: a
+// capitalised resource beside a typed parameter (capitalBesideTyped), or
+// a resource word of the vocabulary right after a version
+// (/content/v2.1/accounts/batch beside /content/v2.1/{merchantId}/batch;
+// session 14).
+func apiResource(w string, p *node) bool {
+	return capitalBesideTyped(w, p) || resourceWord(w) && versionLit(p.parent)
+}
+
 // collectionNext reports whether plain word w, followed by the rest of a
 // path, is a plural noun of words before an integer or UUID id
 // (/api/dcim/power-feeds/17): a collection before its ids, as
@@ -1473,7 +1483,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
 			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
 		}
-		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) && !capitalBesideTyped(seg, n.pchild) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) && !apiResource(seg, n.pchild) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			added := t.countValue(p, seg, depth)
 			if added {
@@ -1790,7 +1800,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && !capitalBesideTyped(k, p) && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
+		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && !apiResource(k, p) && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
 			keys = append(keys, k)
 		}
 	}
