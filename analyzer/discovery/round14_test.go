@@ -131,3 +131,18 @@ func TestResourcesBesideIDAfterVersion(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestAPIWordVersion: a version joined to the API word (/api_1.0/,
+// /rest-v2/) is the API's version: the object names after it, written as
+// files (job.json, company.json), stay literal as they would after /v1/.
+func TestAPIWordVersion(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for i, obj := range []string{"job", "company", "jobactivity", "staff", "attachment", "material", "jobpayment"} {
+		p := "/api_1.0/" + obj + ".json"
+		x := fmt.Sprintf("/api_1.0/%s/%08x-ae04-4439-8b2b-%012x.json", obj, 0x4d85b65d+i*977, 0x23f67341ced8+i*31)
+		paths = append(paths, p, p, x)
+		want[p], want[x] = p, "/api_1.0/"+obj+"/{id}"
+	}
+	checkTemplates(t, paths, want)
+}

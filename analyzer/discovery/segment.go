@@ -95,7 +95,7 @@ func Classify(s string) Kind {
 	if n == 1 && upper == 1 {
 		return Token // a one-letter code (a voucher series, a frequency: /vouchers/A/152, /get/C/A/HS); resources are named in words
 	}
-	if isVersion(s) {
+	if isVersion(s) || digits > 0 && apiVersion(s) {
 		return Version
 	}
 	if ats == 1 && dots > 0 && s[0] != '@' && s[n-1] != '.' {
@@ -156,6 +156,26 @@ func Classify(s string) Kind {
 func digitName(s string) bool {
 	i := strings.IndexAny(s, "0123456789")
 	return i > 0 && camelName(s[:i]+s[i+1:])
+}
+
+// apiVersion reports whether s is an API word joined to a version
+// (api_1.0, api-v2, rest_v1, apiv3): the API's version, written with the
+// prefix it follows elsewhere (/api/v1).
+func apiVersion(s string) bool {
+	for _, p := range [...]string{"api", "rest"} {
+		if len(s) > len(p)+1 && strings.EqualFold(s[:len(p)], p) {
+			r := s[len(p):]
+			if r[0] == '-' || r[0] == '_' {
+				r = r[1:]
+			}
+			if r == "" {
+				return false
+			}
+			return isVersion(r) // v2, 1.0; a bare number (api_1) is no version
+
+		}
+	}
+	return false
 }
 
 // isVersion matches v1, v2, V3, v1.2, v1_2, v1-2, v1p2, v1beta1, v2alpha,

@@ -34,6 +34,7 @@ func TestClassify(t *testing.T) {
 		{"v0-1", Version}, {"v2-10", Version}, {"v1-123", Token}, {"v2021-10-21", Version}, {"V2023-08-01", Version}, {"v2021-10", Token},
 		{"users", Word}, {"me", Word}, {"running-shoes", Word}, {"link-preview", Word}, {"jwks.json", Word},
 		{"oauth2", Word}, {"sha256", Word}, {"s3", Word}, {"web-0", Word}, {"", Word}, {"h323", Word}, {"e164", Word}, {"h3x9", Token},
+		{"api_1.0", Version}, {"api-v2", Version}, {"rest_v1", Version}, {"API_v3", Version}, {"api_1", Word}, {"apis", Word}, {"restv", Word},
 		{"1.2.3", Token}, {"10.0.0.1", Token}, {"{x}", Token}, {"%7Bid%7D", Token}, {"deadbeef", Word}, {"cafe", Word},
 	}
 	for _, tc := range tests {
