@@ -23,10 +23,12 @@ import "strings"
 //
 // A remote procedure's name (app.bsky.feed.getTimeline, chat.postMessage,
 // application.changeStage) is one too: lower-case namespace labels, then a
-// lowerCamel compound.
+// lowerCamel compound, or a verb or reserved word (maniphest.search,
+// conversations.list, dnd.info: Phabricator's and Slack's methods).
 func camelName(w string) bool {
 	if i := strings.LastIndexByte(w, '.'); i >= 0 {
-		return i+1 < len(w) && w[i+1] >= 'a' && w[i+1] <= 'z' && namespaceLabels(w[:i]) && camelName(w[i+1:])
+		last := w[i+1:]
+		return last != "" && last[0] >= 'a' && last[0] <= 'z' && namespaceLabels(w[:i]) && (camelName(last) || (lexiconVerbs[last] || reservedLiterals[last]) && !reverseDomain(w))
 	}
 	hump := false
 	for i := 0; i < len(w); i++ {
@@ -42,6 +44,18 @@ func camelName(w string) bool {
 		}
 	}
 	return hump && madeOfWords(w)
+}
+
+// reverseDomain reports whether dotted name w starts with a top-level
+// domain (com.pearson.core.student.search): a Java-style qualified name,
+// which users give their queries and packages, not a method of the API.
+func reverseDomain(w string) bool {
+	first, _, _ := strings.Cut(w, ".")
+	switch first {
+	case "com", "org", "net", "io", "edu", "gov", "de", "uk", "fr", "nl":
+		return true
+	}
+	return false
 }
 
 // namespaceLabels reports whether s is dot-separated labels of lower-case

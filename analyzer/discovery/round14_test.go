@@ -146,3 +146,30 @@ func TestAPIWordVersion(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestDottedMethods: a remote method named with dotted labels and a verb
+// (conversations.list, maniphest.search, dnd.info) is a method of the
+// API, as a lowerCamel one is (chat.postMessage): after /api/ they stay
+// literal however many there are. A Java-style qualified name
+// (com.pearson.core.student.search) is a user's query, a value.
+func TestDottedMethods(t *testing.T) {
+	var paths []string
+	want := map[string]string{}
+	for _, m := range []string{"conversations.list", "conversations.info", "users.info", "dnd.info", "maniphest.search",
+		"differential.revision.search", "maniphest.edit", "reactions.add", "files.delete", "pins.remove", "team.info", "chat.postMessage"} {
+		p := "/api/" + m
+		paths = append(paths, p, p)
+		want[p] = p
+	}
+	checkTemplates(t, paths, want)
+
+	paths = nil
+	want = map[string]string{}
+	for _, q := range []string{"com.pearson.core.student.search", "com.pearson.core.guardian.student_guardian_detail",
+		"com.acme.reports.attendance.list", "org.district.staff.lookup"} {
+		p := "/ws/schema/query/" + q
+		paths = append(paths, p, p)
+		want[p] = "/ws/schema/query/{name}"
+	}
+	checkTemplates(t, paths, want)
+}
