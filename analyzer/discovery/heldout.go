@@ -23,12 +23,12 @@ import "strings"
 //
 // A remote procedure's name (app.bsky.feed.getTimeline, chat.postMessage,
 // application.changeStage) is one too: lower-case namespace labels, then a
-// lowerCamel compound, or a verb or reserved word (maniphest.search,
+// lowerCamel compound, or a verb or a reading noun (maniphest.search,
 // conversations.list, dnd.info: Phabricator's and Slack's methods).
 func camelName(w string) bool {
 	if i := strings.LastIndexByte(w, '.'); i >= 0 {
 		last := w[i+1:]
-		return last != "" && last[0] >= 'a' && last[0] <= 'z' && namespaceLabels(w[:i]) && (camelName(last) || (lexiconVerbs[last] || reservedLiterals[last]) && !reverseDomain(w))
+		return last != "" && last[0] >= 'a' && last[0] <= 'z' && namespaceLabels(w[:i]) && (camelName(last) || (lexiconVerbs[last] || rpcReads[last]) && !reverseDomain(w))
 	}
 	hump := false
 	for i := 0; i < len(w); i++ {
@@ -45,6 +45,10 @@ func camelName(w string) bool {
 	}
 	return hump && madeOfWords(w)
 }
+
+// rpcReads are the nouns remote methods end in for reading (users.info,
+// conversations.history), beside the verbs of the lexicon.
+var rpcReads = map[string]bool{"info": true, "list": true, "search": true, "lookup": true, "history": true, "replies": true}
 
 // reverseDomain reports whether dotted name w starts with a top-level
 // domain (com.pearson.core.student.search): a Java-style qualified name,
