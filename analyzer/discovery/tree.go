@@ -804,7 +804,7 @@ func capitalBesideTyped(w string, p *node) bool {
 // (/content/v2.1/accounts/batch beside /content/v2.1/{merchantId}/batch;
 // session 14).
 func apiResource(w string, p *node) bool {
-	return capitalBesideTyped(w, p) || resourceWord(w) && versionLit(p.parent)
+	return capitalBesideTyped(w, p) || versionLit(p.parent) && resourceWord(w)
 }
 
 // collectionNext reports whether plain word w, followed by the rest of a
@@ -824,7 +824,7 @@ func collectionNext(w, rest string) bool {
 // facts of its key.
 func litJoins(c, p *node) bool {
 	f := c.facts()
-	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || pluralNoun(c.key) && madeOfWords(c.key) && collectionBeforeID(c) {
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || collectionBeforeID(c) && pluralNoun(c.key) && madeOfWords(c.key) {
 		return false // a collection before its ids (/api/dcim/cables/{id}) is no instance beside p
 	}
 	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && !capitalBesideTyped(c.key, p) && namespaceJoin(c.key, p)
@@ -1800,7 +1800,7 @@ func (t *tree) absorbIDLike(n *node) bool {
 	}
 	var keys []string
 	for k, c := range n.lits {
-		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && !apiResource(k, p) && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) || litJoins(c, p)) {
+		if !c.apart && c.facts()&(kfWord|kfReserved|kfSystem|kfReservedPart) == kfWord && (idLike(k, p) || p.instanceParam() && (sharedLiteral(c, p) || sharedBelow(c, p) || sharedVersion(c, p) || cousinKnows(n, k)) && !apiResource(k, p) || litJoins(c, p)) {
 			keys = append(keys, k)
 		}
 	}
