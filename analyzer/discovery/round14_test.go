@@ -8,6 +8,26 @@ import (
 // Rules of session 14, each written from the misses of the dev half of
 // the OpenAPI directory (directory_test.go) and measured on its held half.
 
+// cases are paths and the template each must get.
+type cases struct {
+	paths []string
+	want  map[string]string
+}
+
+func (c *cases) add(p, tmpl string) {
+	if c.want == nil {
+		c.want = map[string]string{}
+	}
+	c.paths = append(c.paths, p)
+	c.want[p] = tmpl
+}
+
+// check observes the paths in order and in reverse (checkTemplates).
+func (c *cases) check(t *testing.T) {
+	t.Helper()
+	checkTemplates(t, c.paths, c.want)
+}
+
 // TestCapitalResourcesBesideID: in an API that capitalises its
 // collections (/Employer/{id}), the capitalised names after an instance
 // (RtiTransaction, PaySchedule) are its resources, even beside a typed
@@ -15,25 +35,20 @@ import (
 // neither a value nor the typed parameter pulls them in by a
 // sub-resource they share (Tag, Summary).
 func TestCapitalResourcesBesideID(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
-	add := func(p, w string) {
-		paths = append(paths, p)
-		want[p] = w
-	}
+	var c cases
 	for i := range 5 {
 		emp := fmt.Sprintf("5ecee79e%016x", 0x40ad1b972eba19ae+i*7919)
 		sub := fmt.Sprintf("d5b0ed25%016x", 0x1d490f97bbbdcfbb+i*104729)
 		tag := fmt.Sprintf("60b407fb%016x", 0x0d93c34b53add194+i*31)
-		add(fmt.Sprintf("/Employer/%s/2024-12-%02d", emp, 10+i), "/Employer/{id}/{date}")
-		add("/Employer/"+emp+"/RtiTransaction/"+sub+"/Tag/"+tag, "/Employer/{id}/RtiTransaction/{id2}/Tag/{id3}")
-		add("/Employer/"+emp+"/SubContractor/"+sub+"/Tag/"+tag, "/Employer/{id}/SubContractor/{id2}/Tag/{id3}")
-		add("/Employer/"+emp+"/PaySchedule/"+sub, "/Employer/{id}/PaySchedule/{id2}")
-		add(fmt.Sprintf("/Employer/%s/CisTransaction/%d", emp, 60+i), "/Employer/{id}/CisTransaction/{id2}")
-		add(fmt.Sprintf("/Employer/%s/2024-11-%02d/Summary", emp, 10+i), "/Employer/{id}/{date}/Summary")
-		add("/Employer/"+emp+"/Employees/Summary", "/Employer/{id}/Employees/Summary")
+		c.add(fmt.Sprintf("/Employer/%s/2024-12-%02d", emp, 10+i), "/Employer/{id}/{date}")
+		c.add("/Employer/"+emp+"/RtiTransaction/"+sub+"/Tag/"+tag, "/Employer/{id}/RtiTransaction/{id2}/Tag/{id3}")
+		c.add("/Employer/"+emp+"/SubContractor/"+sub+"/Tag/"+tag, "/Employer/{id}/SubContractor/{id2}/Tag/{id3}")
+		c.add("/Employer/"+emp+"/PaySchedule/"+sub, "/Employer/{id}/PaySchedule/{id2}")
+		c.add(fmt.Sprintf("/Employer/%s/CisTransaction/%d", emp, 60+i), "/Employer/{id}/CisTransaction/{id2}")
+		c.add(fmt.Sprintf("/Employer/%s/2024-11-%02d/Summary", emp, 10+i), "/Employer/{id}/{date}/Summary")
+		c.add("/Employer/"+emp+"/Employees/Summary", "/Employer/{id}/Employees/Summary")
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestProtocolCompounds: compound names with a protocol or standard in
@@ -114,22 +129,17 @@ func TestCapitalNamesWithDigits(t *testing.T) {
 // merchant's) stay its resources, though they share sub-resources with
 // it (/content/v2.1/accounts/batch beside /content/v2.1/{merchantId}/batch).
 func TestResourcesBesideIDAfterVersion(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
-	add := func(p, w string) {
-		paths = append(paths, p)
-		want[p] = w
-	}
+	var c cases
 	for i := range 4 {
 		m := fmt.Sprintf("/content/v2.1/%d", 120045+i*7717)
 		for _, col := range []string{"accounts", "orders", "returns", "products"} {
-			add(m+"/"+col, "/content/v2.1/{id}/"+col)
-			add(fmt.Sprintf("%s/%s/%d", m, col, 40+i), "/content/v2.1/{id}/"+col+"/{id2}")
-			add("/content/v2.1/"+col+"/batch", "/content/v2.1/"+col+"/batch")
+			c.add(m+"/"+col, "/content/v2.1/{id}/"+col)
+			c.add(fmt.Sprintf("%s/%s/%d", m, col, 40+i), "/content/v2.1/{id}/"+col+"/{id2}")
+			c.add("/content/v2.1/"+col+"/batch", "/content/v2.1/"+col+"/batch")
 		}
-		add(m+"/batch", "/content/v2.1/{id}/batch")
+		c.add(m+"/batch", "/content/v2.1/{id}/batch")
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestAPIWordVersion: a version joined to the API word (/api_1.0/,
