@@ -81,7 +81,7 @@ func instanceCompound(w string, strict bool) bool {
 		}
 	}
 	first, last := parts[0], parts[len(parts)-1]
-	if lexiconVerbs[first] || strict && lexiconQualifiers[first] {
+	if lexiconVerbs[first] || predicateWords[first] || strict && lexiconQualifiers[first] {
 		return false
 	}
 	return !lexiconVerbs[last] && !pluralNoun(last)

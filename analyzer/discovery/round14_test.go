@@ -183,3 +183,20 @@ func TestDottedMethods(t *testing.T) {
 	}
 	checkTemplates(t, paths, want)
 }
+
+// TestPredicatesAndTagOperations: yes-or-no checks named is-, has- or
+// can- (/numbers/is-prime) are operations, as names that start with a
+// verb are; so is a verb after a field noun (/quote/tags/add,
+// /quote/tags/remove), where other words are tags (/timelines/tag/rust).
+func TestPredicatesAndTagOperations(t *testing.T) {
+	var c cases
+	for _, op := range []string{"is-prime", "is-mersenne-prime", "is-fibonacci-prime", "is-square", "is-triangle", "has-factors"} {
+		c.add("/numbers/"+op, "/numbers/"+op)
+		c.add("/numbers/"+op, "/numbers/"+op)
+	}
+	for _, op := range []string{"add", "remove"} {
+		c.add("/quote/tags/"+op, "/quote/tags/"+op)
+		c.add("/quote/tags/"+op, "/quote/tags/"+op)
+	}
+	c.check(t)
+}

@@ -198,7 +198,7 @@ func slotValue(n *node, w string) bool {
 // the word reads as an instance, and whether it does so only as a word
 // that is no resource word after a plural collection noun (plain).
 func slotReading(n *node, w string) (ok, plain bool) {
-	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) {
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) || predicateName(w) {
 		return false, false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
 	}
 	if hostName(w) {
@@ -250,7 +250,7 @@ func slotReading(n *node, w string) (ok, plain bool) {
 		// /dashboards/uid/cIBgcSjkk, /timelines/tag/rust, /branches/main;
 		// a collection below one is a sub-resource (/tags/releases).
 		// /tags/slug/x: a field a collection is looked up by, no value.
-		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w), false
+		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w) && !lexiconVerbs[w], false // /tags/add: an operation on the tags
 	}
 	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
 	if valueShaped(w) {
@@ -1013,6 +1013,18 @@ func collectionBeforeID(w *node) bool {
 // word (expanded-search, bulk-update), or has the function word "by" in
 // it (users-by-email). Beside typed ids such a word is an operation of
 // the collection, not one more instance.
+// predicateWords start the names of yes-or-no checks (is-prime,
+// has-access, can-delete): operations, as verbs start others.
+var predicateWords = map[string]bool{"is": true, "has": true, "can": true, "should": true}
+
+// predicateName reports whether w is a kebab- or snake-case name that
+// starts with a predicate word (is-prime, has_access): a check the API
+// offers, not an instance.
+func predicateName(w string) bool {
+	i := strings.IndexAny(w, "-_")
+	return i > 0 && predicateWords[w[:i]] && operationName(w)
+}
+
 func operationName(w string) bool {
 	sep := false
 	for i := 0; i < len(w); i++ {
@@ -1031,7 +1043,7 @@ func operationName(w string) bool {
 		return false
 	}
 	last := parts[len(parts)-1]
-	if lexiconVerbs[parts[0]] || lexiconVerbs[last] || reservedLiterals[last] {
+	if lexiconVerbs[parts[0]] || lexiconVerbs[last] || reservedLiterals[last] || predicateWords[parts[0]] {
 		return true
 	}
 	return slices.Contains(parts[1:len(parts)-1], "by")
@@ -2014,7 +2026,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript|kfCamel) == kfWord && !c.apart && !caseApart(n, k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
+		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript|kfCamel) == kfWord && !c.apart && !caseApart(n, k) && !predicateName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
 			words = append(words, c)
 		}
 	}
