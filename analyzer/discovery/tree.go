@@ -1535,7 +1535,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 			}
 			noteValue(p, seg, rest)
 			noteEntry(p, seg)
-			if created && (t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) || added && t.scopedArrival(n) {
+			if created && (afterParam(n) && t.promote(n.parent) || t.absorbIDLike(n) || t.nestedChanged(n) || t.shapeChanged(n)) || added && t.scopedArrival(n) {
 				return t.rewalk(path, depth)
 			}
 			n = p
@@ -2012,6 +2012,9 @@ func (t *tree) maybePromote(n *node) bool {
 		// n gained a parameter: a word beside n's position may now mirror
 		// a parameter one level down, or n itself may (sharedBelow).
 		t.absorbIDLike(n.parent)
+		if afterParam(n) {
+			t.promote(n.parent) // n's siblings may now each lead to values (compoundNames)
+		}
 	}
 	return true
 }
@@ -2131,7 +2134,8 @@ func (t *tree) promote(n *node) bool {
 		// names outside the vocabulary and English: a big API names a
 		// hundred resources there, each new when a client first reaches
 		// it (the OpenAPI directory: session 13).
-		ok = d >= cfg.ManySiblings && novelty >= 0.3 && 2*unknownNames(words) > d || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings)
+		ok = d >= cfg.ManySiblings && novelty >= 0.3 && 2*unknownNames(words) > d || scopedKeys(n, words, compatible, taken(n), cfg.MinSiblings) ||
+			n.param && d >= 3 && share >= cfg.Similarity && 2*compoundNames(words) > d
 	case 2*lookupCollections(words) > d:
 		ok = false // mostly collections looked up by a field (/posts/slug/{slug}, /tags/slug/{slug})
 	case 2*values >= d, sharedSub && share == 1:
@@ -2342,6 +2346,20 @@ func alternation(words []*node) bool {
 		}
 	}
 	return false
+}
+
+// compoundNames counts the words that are kebab-case compounds people
+// name their things with (billing-api, infra-core: instanceCompound),
+// each before a parameter of words of its own (the project's stacks:
+// prod, staging).
+func compoundNames(words []*node) int {
+	n := 0
+	for _, w := range words {
+		if instanceCompound(w.key, true) && w.pchild != nil && w.pchild.kind == Word {
+			n++ // before typed ids a compound is a collection (/user/{id}/monetary-account/{id})
+		}
+	}
+	return n
 }
 
 // addWordKid records on n's parent that n's children hold plain-word
