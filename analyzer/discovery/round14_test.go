@@ -240,3 +240,14 @@ func TestCompoundNamesAfterParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestMoreVerbs: verbs the lexicon lacked (enrich, calculate, geocode,
+// summarize) name operations after a collection, as the others do
+// (/transactions/sync): no value on sight.
+func TestMoreVerbs(t *testing.T) {
+	var c cases
+	for _, p := range []string{"/transactions/enrich", "/transactions/sync", "/taxes/calculate", "/addresses/geocode", "/documents/summarize", "/payments/settle"} {
+		c.add(p, p)
+	}
+	c.check(t)
+}
