@@ -65,7 +65,7 @@ func refOperationName(w string) bool {
 		return false
 	}
 	last := parts[len(parts)-1]
-	if lexiconVerbs[parts[0]] || lexiconVerbs[last] || reservedLiterals[last] {
+	if lexiconVerbs[parts[0]] || lexiconVerbs[last] || reservedLiterals[last] || predicateWords[parts[0]] {
 		return true
 	}
 	return slices.Contains(parts[1:len(parts)-1], "by")
@@ -308,7 +308,7 @@ func TestNamespaceWordLength(t *testing.T) {
 	}
 }
 
-var fastPathSeeds = []string{"buildWithParameters", "a--b__c..d", "ÄÖ-ü", "", "-", "aAaAaAaAaAaAaAaAaAaA", "x.Y.z",
+var fastPathSeeds = []string{"is-mersenne-prime", "has_access", "maniphest.search", "api_1.0", "h323", "RtiTransaction", "targetHttpProxies", "buildWithParameters", "a--b__c..d", "ÄÖ-ü", "", "-", "aAaAaAaAaAaAaAaAaAaA", "x.Y.z",
 	"billing-service", "users-by-email", "DEV", "EU_WEST", "a-", "-a-b", "lastBuild", "nextToken", "meTeams",
 	"get_item_by_legacy_id", "list-members", "expanded-search", "bulk-update", "a-b-c-d-e-f-g-h-i-j", "a_b_c_d_e_f_g_h_search",
 	"dns_records", "repositories", "storageAccounts", "Status", "lookup-self", "x", "searchAll", "allSearch", "by-by-by", "connect.json", "content.json", "login.php", "_find", "$metadata", "Microsoft.Compute",
