@@ -172,7 +172,6 @@ func apiVersion(s string) bool {
 				return false
 			}
 			return isVersion(r) // v2, 1.0; a bare number (api_1) is no version
-
 		}
 	}
 	return false

@@ -1007,12 +1007,6 @@ func collectionBeforeID(w *node) bool {
 	return p != nil && (p.kind == Integer || p.kind == UUID) && !valueShaped(w.key) && !valueLike(w.key) || resourceType(w)
 }
 
-// operationName reports whether w is a compound of two or more
-// lower-case words that names an operation: it starts with a verb
-// (get_item_by_legacy_id, list-members), ends with one or with a reserved
-// word (expanded-search, bulk-update), or has the function word "by" in
-// it (users-by-email). Beside typed ids such a word is an operation of
-// the collection, not one more instance.
 // predicateWords start the names of yes-or-no checks (is-prime,
 // has-access, can-delete): operations, as verbs start others.
 var predicateWords = map[string]bool{"is": true, "has": true, "can": true, "should": true}
@@ -1025,6 +1019,12 @@ func predicateName(w string) bool {
 	return i > 0 && predicateWords[w[:i]] && operationName(w)
 }
 
+// operationName reports whether w is a compound of two or more
+// lower-case words that names an operation: it starts with a verb
+// (get_item_by_legacy_id, list-members), ends with one or with a reserved
+// word (expanded-search, bulk-update), or has the function word "by" in
+// it (users-by-email). Beside typed ids such a word is an operation of
+// the collection, not one more instance.
 func operationName(w string) bool {
 	sep := false
 	for i := 0; i < len(w); i++ {
