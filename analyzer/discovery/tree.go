@@ -1020,8 +1020,9 @@ func predicateName(w string) bool {
 }
 
 // operationName reports whether w is a compound of two or more
-// lower-case words that names an operation: it starts with a verb
-// (get_item_by_legacy_id, list-members), ends with one or with a reserved
+// lower-case words that names an operation: it starts with a verb or a
+// predicate word (get_item_by_legacy_id, list-members, is-prime), ends
+// with a verb or with a reserved
 // word (expanded-search, bulk-update), or has the function word "by" in
 // it (users-by-email). Beside typed ids such a word is an operation of
 // the collection, not one more instance.
