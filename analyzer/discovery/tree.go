@@ -1022,9 +1022,8 @@ func predicateName(w string) bool {
 // operationName reports whether w is a compound of two or more
 // lower-case words that names an operation: it starts with a verb or a
 // predicate word (get_item_by_legacy_id, list-members, is-prime), ends
-// with a verb or with a reserved
-// word (expanded-search, bulk-update), or has the function word "by" in
-// it (users-by-email). Beside typed ids such a word is an operation of
+// with a verb or a reserved word (expanded-search, bulk-update), or has
+// the function word "by" in it (users-by-email). Beside typed ids such a word is an operation of
 // the collection, not one more instance.
 func operationName(w string) bool {
 	sep := false
