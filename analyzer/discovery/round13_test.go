@@ -82,21 +82,15 @@ func resourcesBesideID(prefix string) ([]string, map[string]string) {
 // parameter or after a version; a value with a method (1234:cancel) is
 // still a value.
 func TestCustomMethods(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var c cases
 	for i := range 8 {
-		p := fmt.Sprintf("/v1/%08x%04x", 0x5a3b0000+i*7919, 0xa000+i*13)
-		paths = append(paths, p)
-		want[p] = "/v1/{id}"
-		p = fmt.Sprintf("/v1/jobs/%d:cancel", 4100+i*17)
-		paths = append(paths, p)
-		want[p] = "/v1/jobs/{id}"
+		c.add(fmt.Sprintf("/v1/%08x%04x", 0x5a3b0000+i*7919, 0xa000+i*13), "/v1/{id}")
+		c.add(fmt.Sprintf("/v1/jobs/%d:cancel", 4100+i*17), "/v1/jobs/{id}")
 	}
 	for _, m := range []string{"/v1/devices:requestSync", "/v1/devices:query", "/v1/hashes:search", "/v1beta:estimateCostScenario", "/v1/jobs:batchGet"} {
-		paths = append(paths, m)
-		want[m] = m
+		c.add(m, m)
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 	for _, w := range []string{"devices:requestSync", ":batchGet", "v1beta:estimateCostScenario", "customers:listAccessibleCustomers"} {
 		if !customMethod(w) || Classify(w) != Word {
 			t.Errorf("%s: customMethod %v, Classify %v; want a custom method, a word", w, customMethod(w), Classify(w))
@@ -167,24 +161,17 @@ func TestTopLevelSharedVerb(t *testing.T) {
 // /application/field/count, .../list) are collections, not instances:
 // an operation is no sub-resource.
 func TestSharedOperationsNoInstances(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var c cases
 	for i := range 5 {
-		p := fmt.Sprintf("/v1/application/%08x%08x", 0x7a3b0000+i*7919, 0x1c2d0000+i*31)
-		paths = append(paths, p)
-		want[p] = "/v1/application/{id}"
+		c.add(fmt.Sprintf("/v1/application/%08x%08x", 0x7a3b0000+i*7919, 0x1c2d0000+i*31), "/v1/application/{id}")
 	}
 	for _, r := range []string{"entity", "field", "request"} {
 		for _, op := range []string{"count", "list"} {
-			p := "/v1/application/" + r + "/" + op
-			paths = append(paths, p)
-			want[p] = p
+			c.add("/v1/application/"+r+"/"+op, "/v1/application/"+r+"/"+op)
 		}
-		p := "/v1/application/" + r + "/" + fmt.Sprint(9000+len(r))
-		paths = append(paths, p)
-		want[p] = "/v1/application/" + r + "/{id}"
+		c.add("/v1/application/"+r+"/"+fmt.Sprint(9000+len(r)), "/v1/application/"+r+"/{id}")
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestSelfResources: after /me/ an API names the caller's resources

@@ -10,26 +10,6 @@ import (
 // Rules of session 14, each written from the misses of the dev half of
 // the OpenAPI directory (directory_test.go) and measured on its held half.
 
-// cases are paths and the template each must get.
-type cases struct {
-	paths []string
-	want  map[string]string
-}
-
-func (c *cases) add(p, tmpl string) {
-	if c.want == nil {
-		c.want = map[string]string{}
-	}
-	c.paths = append(c.paths, p)
-	c.want[p] = tmpl
-}
-
-// check observes the paths in order and in reverse (checkTemplates).
-func (c *cases) check(t *testing.T) {
-	t.Helper()
-	checkTemplates(t, c.paths, c.want)
-}
-
 // TestCapitalResourcesBesideID: in an API that capitalises its
 // collections (/Employer/{id}), the capitalised names after an instance
 // (RtiTransaction, PaySchedule) are its resources, even beside a typed
@@ -59,17 +39,15 @@ func TestCapitalResourcesBesideID(t *testing.T) {
 // no parameter. Alone, such an abbreviation is as often a value (a
 // channel, a keyword), and stays one (TestTemplatingCorpus: /v1/verify/sms).
 func TestProtocolCompounds(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var c cases
 	for i, proj := range []string{"k3xqvz", "m7pwrt", "zq2hvn"} {
 		for _, col := range []string{"networks", "targetHttpProxies", "targetHttpsProxies", "samlProviders"} {
 			p := "/compute/v1/projects/" + proj + "/global/" + col
-			x := fmt.Sprintf("%s/%d", p, 4000+i*17)
-			paths = append(paths, p, x)
-			want[p], want[x] = "/compute/v1/projects/{name}/global/"+col, "/compute/v1/projects/{name}/global/"+col+"/{id}"
+			c.add(p, "/compute/v1/projects/{name}/global/"+col)
+			c.add(fmt.Sprintf("%s/%d", p, 4000+i*17), "/compute/v1/projects/{name}/global/"+col+"/{id}")
 		}
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestCollectionsBesideSlotValue: a word read as a value after a module's
@@ -79,16 +57,14 @@ func TestProtocolCompounds(t *testing.T) {
 // The compound itself is still read as a value (/secret/data/db-password
 // reads the same way), and is not checked here.
 func TestCollectionsBesideSlotValue(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var c cases
 	for i, col := range []string{"cables", "power-feeds", "front-ports", "manufacturers", "rack-reservations"} {
 		p := "/api/dcim/" + col
-		x := fmt.Sprintf("%s/%d", p, 17+i*5)
-		paths = append(paths, p, x)
-		want[p], want[x] = p, p+"/{id}"
+		c.add(p, p)
+		c.add(fmt.Sprintf("%s/%d", p, 17+i*5), p+"/{id}")
 	}
-	paths = append(paths, "/api/dcim/connected-device")
-	checkTemplates(t, paths, want)
+	c.paths = append(c.paths, "/api/dcim/connected-device") // observed, not checked
+	c.check(t)
 }
 
 // TestVersionAliasAfterPrefix: a version alias right after an API prefix
@@ -96,34 +72,25 @@ func TestCollectionsBesideSlotValue(t *testing.T) {
 // root (/latest/): the resources after it stay literal even when two
 // share a sub-resource.
 func TestVersionAliasAfterPrefix(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var c cases
 	for i, col := range []string{"nodes", "datasources", "usermanagement", "techniques", "campaigns", "parameters"} {
-		for _, sub := range []string{"", "/status", fmt.Sprintf("/%08x-9c2d-4e5f-8a9b-%012x", 0x1f2a0000+i*977, 0x2000+i*31)} {
-			p := "/rudder/api/latest/" + col + sub
-			paths = append(paths, p)
-			want[p] = p
-			if sub != "" && sub != "/status" {
-				want[p] = "/rudder/api/latest/" + col + "/{id}"
-			}
-		}
+		p := "/rudder/api/latest/" + col
+		c.add(p, p)
+		c.add(p+"/status", p+"/status")
+		c.add(fmt.Sprintf("%s/%08x-9c2d-4e5f-8a9b-%012x", p, 0x1f2a0000+i*977, 0x2000+i*31), p+"/{id}")
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestCapitalNamesWithDigits: in an API that capitalises its names
 // (/Platform/User), a capitalised name with a digit (Destiny2, GroupV2)
 // is one of them, not a value shaped like a code.
 func TestCapitalNamesWithDigits(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
-	for i, p := range []string{"/Platform/Destiny2/SearchDestinyPlayer/%d", "/Platform/GroupV2/Recover/%d", "/Platform/User/GetMembershipsById/%d", "/Platform/Social/Friends/%d"} {
-		x := fmt.Sprintf(p, 244196+i*37)
-		paths = append(paths, x)
-		want[x] = fmt.Sprintf(p, 0)
-		want[x] = want[x][:len(want[x])-1] + "{id}"
+	var c cases
+	for i, p := range []string{"/Platform/Destiny2/SearchDestinyPlayer/", "/Platform/GroupV2/Recover/", "/Platform/User/GetMembershipsById/", "/Platform/Social/Friends/"} {
+		c.add(fmt.Sprintf("%s%d", p, 244196+i*37), p+"{id}")
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestResourcesBesideIDAfterVersion: right after a version, the API's
@@ -148,15 +115,14 @@ func TestResourcesBesideIDAfterVersion(t *testing.T) {
 // /rest-v2/) is the API's version: the object names after it, written as
 // files (job.json, company.json), stay literal as they would after /v1/.
 func TestAPIWordVersion(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var c cases
 	for i, obj := range []string{"job", "company", "jobactivity", "staff", "attachment", "material", "jobpayment"} {
 		p := "/api_1.0/" + obj + ".json"
-		x := fmt.Sprintf("/api_1.0/%s/%08x-ae04-4439-8b2b-%012x.json", obj, 0x4d85b65d+i*977, 0x23f67341ced8+i*31)
-		paths = append(paths, p, p, x)
-		want[p], want[x] = p, "/api_1.0/"+obj+"/{id}"
+		c.add(p, p)
+		c.add(p, p)
+		c.add(fmt.Sprintf("/api_1.0/%s/%08x-ae04-4439-8b2b-%012x.json", obj, 0x4d85b65d+i*977, 0x23f67341ced8+i*31), "/api_1.0/"+obj+"/{id}")
 	}
-	checkTemplates(t, paths, want)
+	c.check(t)
 }
 
 // TestDottedMethods: a remote method named with dotted labels and a verb
@@ -165,25 +131,21 @@ func TestAPIWordVersion(t *testing.T) {
 // literal however many there are. A Java-style qualified name
 // (com.pearson.core.student.search) is a user's query, a value.
 func TestDottedMethods(t *testing.T) {
-	var paths []string
-	want := map[string]string{}
+	var methods cases
 	for _, m := range []string{"conversations.list", "conversations.info", "users.info", "dnd.info", "maniphest.search",
 		"differential.revision.search", "maniphest.edit", "reactions.add", "files.delete", "pins.remove", "team.info", "chat.postMessage"} {
-		p := "/api/" + m
-		paths = append(paths, p, p)
-		want[p] = p
+		methods.add("/api/"+m, "/api/"+m)
+		methods.add("/api/"+m, "/api/"+m)
 	}
-	checkTemplates(t, paths, want)
+	methods.check(t)
 
-	paths = nil
-	want = map[string]string{}
+	var queries cases
 	for _, q := range []string{"com.pearson.core.student.search", "com.pearson.core.guardian.student_guardian_detail",
 		"com.acme.reports.attendance.list", "org.district.staff.lookup"} {
-		p := "/ws/schema/query/" + q
-		paths = append(paths, p, p)
-		want[p] = "/ws/schema/query/{name}"
+		queries.add("/ws/schema/query/"+q, "/ws/schema/query/{name}")
+		queries.add("/ws/schema/query/"+q, "/ws/schema/query/{name}")
 	}
-	checkTemplates(t, paths, want)
+	queries.check(t)
 }
 
 // TestPredicatesAndTagOperations: yes-or-no checks named is-, has- or

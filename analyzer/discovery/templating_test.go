@@ -62,6 +62,26 @@ func observeAll(t *testing.T, paths []string) map[string]string {
 	return out
 }
 
+// cases are paths and the template each must get.
+type cases struct {
+	paths []string
+	want  map[string]string
+}
+
+func (c *cases) add(p, tmpl string) {
+	if c.want == nil {
+		c.want = map[string]string{}
+	}
+	c.paths = append(c.paths, p)
+	c.want[p] = tmpl
+}
+
+// check observes the paths in order and in reverse (checkTemplates).
+func (c *cases) check(t *testing.T) {
+	t.Helper()
+	checkTemplates(t, c.paths, c.want)
+}
+
 // checkTemplates observes paths in the given order and in reverse and
 // checks the wanted templates both times.
 func checkTemplates(t *testing.T, paths []string, want map[string]string) {

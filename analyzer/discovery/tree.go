@@ -720,16 +720,15 @@ func joinsUnreserved(w string, p *node) bool {
 	return !resourceWord(w) && !capitalResource(w, p) && namespaceJoin(w, p) // the word list last: the dearest test
 }
 
-// camelHumps counts the capitals of w that follow a lower-case letter
-// (RtiTransaction: 1).
-func camelHumps(w string) int {
-	n := 0
+// camelHump reports whether a capital of w follows a lower-case letter
+// (RtiTransaction).
+func camelHump(w string) bool {
 	for i := 1; i < len(w); i++ {
 		if w[i] >= 'A' && w[i] <= 'Z' && w[i-1] >= 'a' && w[i-1] <= 'z' {
-			n++
+			return true
 		}
 	}
-	return n
+	return false
 }
 
 // capitalResource reports whether w, a capitalised name of words or a
@@ -744,7 +743,7 @@ func capitalResource(w string, p *node) bool {
 	}
 	for a := p.parent; a != nil && a.parent != nil; a = a.parent {
 		if !a.param {
-			return titleCase(a.key) && (madeOfWords(w) || camelHumps(w) >= 1)
+			return titleCase(a.key) && (camelHump(w) || madeOfWords(w))
 		}
 	}
 	return false
