@@ -381,7 +381,7 @@ func checkFastPaths(t *testing.T, s string) {
 		want bool
 	}{
 		{kfWord, Classify(s) == Word}, {kfReserved, reservedLiterals[s]}, {kfSystem, systemName(s)}, {kfReservedPart, refReservedPart(s)},
-		{kfByField, byField(s)}, {kfScript, scriptFile(s)}, {kfPlainLower, plainLower(s)}, {kfCamel, camelName(s)},
+		{kfByField, byField(s)}, {kfScript, endpointFile(s)}, {kfPlainLower, plainLower(s)}, {kfCamel, camelName(s)},
 	} {
 		if got := f&b.bit != 0; got != b.want {
 			t.Fatalf("facts(%q) bit %b = %v, want %v", s, b.bit, got, b.want)

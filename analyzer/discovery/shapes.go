@@ -169,7 +169,7 @@ func fileOperation(p *node, w string) bool {
 	if p == nil || strings.IndexByte(w, '.') < 0 {
 		return false // scripts and data files have an extension
 	}
-	if scriptFile(w) {
+	if endpointFile(w) {
 		return true
 	}
 	if p.exts != 0 {
@@ -349,6 +349,29 @@ func (t *tree) literalRelease(c *node, seg string) {
 func reservedFile(w string) bool {
 	stem, bit := formatSuffix(w)
 	return bit != 0 && reservedLiterals[stem]
+}
+
+// endpointFile reports whether w names an endpoint as a file: a script
+// (scriptFile) or an operation answered in a data format (operationFile).
+func endpointFile(w string) bool { return scriptFile(w) || operationFile(w) }
+
+// operationFile reports whether w is an operation's name in a data format
+// (add.json, list-pools.json, send-template.xml): a verb, a verb-led
+// kebab-case compound or a remote read (info.json, search.json).
+// RPC-style APIs (Mandrill's /api/1.0/rejects/add.json) name their
+// methods so; values are not named as commands. A compound led by another
+// word (generation_config.json) or written in snake case, as users name
+// their data (Tinybird's pipes: search_ranking.json), may be a value.
+func operationFile(w string) bool {
+	stem, bit := formatSuffix(w)
+	if bit == 0 {
+		return false
+	}
+	if lexiconVerbs[stem] || rpcReads[stem] {
+		return true
+	}
+	i := strings.IndexByte(stem, '-')
+	return i > 0 && lexiconVerbs[stem[:i]] && operationName(stem)
 }
 
 // scriptFile reports whether w is the name of a server-side script or

@@ -92,7 +92,7 @@ const (
 	kfSystem                            // systemName(key)
 	kfReservedPart                      // reservedPart(key)
 	kfByField                           // byField(key)
-	kfScript                            // scriptFile(key)
+	kfScript                            // endpointFile(key)
 	kfPlainLower                        // plainLower(key)
 	kfJoinWord                          // joinsUnreserved's tests of the word alone hold (joinWord)
 	kfCamel                             // camelName(key)
@@ -109,7 +109,7 @@ func (n *node) facts() keyFacts {
 		ok  bool
 	}{
 		{kfWord, Classify(k) == Word}, {kfReserved, reservedLiterals[k]}, {kfSystem, systemName(k)},
-		{kfReservedPart, reservedPart(k)}, {kfByField, byField(k)}, {kfScript, scriptFile(k)},
+		{kfReservedPart, reservedPart(k)}, {kfByField, byField(k)}, {kfScript, endpointFile(k)},
 		{kfPlainLower, plainLower(k)}, {kfJoinWord, joinWord(k)}, {kfCamel, camelName(k)},
 	} {
 		if b.ok {
@@ -198,7 +198,7 @@ func slotValue(n *node, w string) bool {
 // the word reads as an instance, and whether it does so only as a word
 // that is no resource word after a plural collection noun (plain).
 func slotReading(n *node, w string) (ok, plain bool) {
-	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || scriptFile(w) || camelName(w) || predicateName(w) {
+	if systemName(w) || byField(w) || representation(n, w) || reservedFile(w) || endpointFile(w) || camelName(w) || predicateName(w) {
 		return false, false // _find, _compact: a system's operation; by-email: a lookup; content.json beside content.csv (shapes.go); ProfitAndLoss: a name (heldout.go)
 	}
 	if hostName(w) {

@@ -1,0 +1,28 @@
+package discovery
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Rules of session 15, each written from the misses of the dev half of
+// the OpenAPI directory (directory_test.go) and measured on its held half.
+
+// TestOperationFiles: an RPC-style API names its methods as files of a
+// data format (/api/1.0/rejects/add.json, /ips/list-pools.json,
+// /senders/info.json): a verb, a kebab-case compound led by one, or a
+// remote read. They stay literal however many of them a collection has;
+// a file named by its user (a report) is still a value.
+func TestOperationFiles(t *testing.T) {
+	var c cases
+	for _, col := range []string{"rejects", "whitelists", "templates", "webhooks", "subaccounts", "ips", "senders"} {
+		for _, op := range []string{"add", "delete", "list", "info", "update", "add-domain", "check-domain", "list-pools", "cancel-warmup", "send-raw"} {
+			p := "/api/1.0/" + col + "/" + op + ".json"
+			c.add(p, p)
+		}
+	}
+	for i := range 6 {
+		c.add(fmt.Sprintf("/v0/reports/q%d-summary.pdf", i+1), "/v0/reports/{name}")
+	}
+	c.check(t)
+}
