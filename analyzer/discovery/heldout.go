@@ -43,7 +43,79 @@ func camelName(w string) bool {
 			return false
 		}
 	}
-	return hump && madeOfWords(w)
+	return hump && madeOfWords(w) || acronymName(w)
+}
+
+// acronymName reports whether w, letters only, is a compound of English
+// words and abbreviations of the web's formats and protocols written in
+// capitals (URLDecode, CSVtoJSON, GenerateQRCode, htmlToPDF): one of each
+// at least. camelName's humps do not split a run of capitals from the
+// word after it, so it reads such names here.
+func acronymName(w string) bool {
+	if len(w) < 5 || len(w) > 64 {
+		return false
+	}
+	run := false // two capitals in a row: an abbreviation, before any word is looked up
+	for i := 0; i < len(w); i++ {
+		if c := w[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+		run = run || i > 0 && w[i] <= 'Z' && w[i-1] <= 'Z'
+	}
+	return run && acronymFrom(w, 0, false, false)
+}
+
+// acronymFrom reports whether w[i:] splits into abbreviations and words,
+// given whether an abbreviation (abbr) and a word (word) came before i.
+// A run of capitals followed by lower-case letters is an abbreviation and
+// a lower-case word (CSVto) or an abbreviation and a capitalised word
+// (URLDecode); both readings are tried.
+func acronymFrom(w string, i int, abbr, word bool) bool {
+	if i == len(w) {
+		return abbr && word
+	}
+	j := i
+	for j < len(w) && w[j] >= 'A' && w[j] <= 'Z' {
+		j++
+	}
+	k := j
+	for k < len(w) && w[k] >= 'a' && w[k] <= 'z' {
+		k++
+	}
+	if j-i < 2 {
+		return k > i && compoundPart(w[i:k]) && acronymFrom(w, k, abbr, true) // Decode, to, html
+	}
+	if techAbbr(w[i:j]) && (j == k || compoundPart(w[j:k])) && acronymFrom(w, k, true, word || j < k) {
+		return true
+	}
+	return j < k && techAbbr(w[i:j-1]) && compoundPart(w[j-1:k]) && acronymFrom(w, k, true, true)
+}
+
+// compoundPart reports whether p, one part of a compound, is an English
+// word (Decode, Code) or a function word joining two others (to, by).
+func compoundPart(p string) bool {
+	var buf [maxWordLen]byte
+	if len(p) > maxWordLen {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		buf[i] = p[i] | 0x20
+	}
+	b := buf[:len(p)]
+	return lexiconFunctionWords[string(b)] || techWords[string(b)] || wordBreak(b)
+}
+
+// techAbbr reports whether capitals p are an abbreviation of techWords
+// (URL, JSON, QR).
+func techAbbr(p string) bool {
+	var buf [maxWordLen]byte
+	if len(p) < 2 || len(p) > maxWordLen {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		buf[i] = p[i] | 0x20
+	}
+	return techWords[string(buf[:len(p)])]
 }
 
 // rpcReads are the nouns remote methods end in for reading (users.info,

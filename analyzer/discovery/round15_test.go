@@ -26,3 +26,26 @@ func TestOperationFiles(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestAcronymNames: PascalCase names with an abbreviation of a format or
+// protocol written in capitals (URLDecode, CSVtoJSON, GenerateQRCode) are
+// names a programmer gave the API's operations, as camelCase compounds
+// of words are: none of them starts a parameter that the other names then
+// join. Names with capitals that are no such abbreviation (JSONata,
+// HTTPie, IBMWatson) are not read so.
+func TestAcronymNames(t *testing.T) {
+	for w, want := range map[string]bool{
+		"URLDecode": true, "CSVtoJSON": true, "GenerateQRCode": true, "htmlToPDF": true, "XMLtoJSON": true,
+		"GetUserByID": true, "JSONata": false, "HTTPie": false, "IBMWatson": false, "URL": false, "QRX9": false,
+	} {
+		if got := acronymName(w); got != want {
+			t.Errorf("acronymName(%q) = %v, want %v", w, got, want)
+		}
+	}
+	var c cases
+	for _, op := range []string{"URLDecode", "URLEncode", "CSVtoJSON", "JSONtoXML", "GenerateQRCode", "RedactString", "ConvertImage", "TrimString", "ContainsString", "TextToSpeech", "WorldTime", "CountCollection"} {
+		p := "/api/utilities/" + op
+		c.add(p, p)
+	}
+	c.check(t)
+}

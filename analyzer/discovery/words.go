@@ -181,6 +181,9 @@ var techWords = map[string]bool{
 	"mfa": true, "otp": true, "totp": true, "sms": true, "mms": true, "cdn": true, "kms": true, "waf": true,
 	"sdk": true, "cli": true, "sql": true, "nosql": true, "graphql": true, "grpc": true, "gps": true, "iot": true,
 	"ocr": true, "nlp": true, "crm": true, "erp": true, "kyc": true, "pii": true, "gdpr": true, "ios": true,
+	"json": true, "xml": true, "csv": true, "html": true, "url": true, "uri": true, "pdf": true, "qr": true,
+	"yaml": true, "svg": true, "png": true, "jpeg": true, "api": true, "ip": true, "dns": true, "ssl": true,
+	"tls": true, "utc": true, "id": true, "uuid": true, "rss": true,
 }
 
 // coinedName reports whether s is a single lower-case word of five letters
