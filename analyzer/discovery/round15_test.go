@@ -49,3 +49,27 @@ func TestAcronymNames(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestCollectionsShareOperations: an API's collections offer the same
+// operations on the whole collection (/marketing/contacts/search,
+// /marketing/singlesends/search, /marketing/lists/count); sharing them
+// does not make the collections values of one parameter, as sharing a
+// sub-resource makes instances (/solr/films/select,
+// /solr/techproducts/select stay values: TestTemplatingCorpus).
+func TestCollectionsShareOperations(t *testing.T) {
+	var c cases
+	for i := range 4 {
+		id := fmt.Sprintf("3f2a%04x-8b1c-4d2e-9f3a-%012x", i, 0x5c1d2e3f4a5b+i)
+		for _, col := range []string{"contacts", "singlesends", "lists", "segments"} {
+			c.add("/v3/marketing/"+col, "/v3/marketing/"+col)
+			c.add("/v3/marketing/"+col+"/"+id, "/v3/marketing/"+col+"/{id}")
+		}
+		c.add("/v3/marketing/contacts/search", "/v3/marketing/contacts/search")
+		c.add("/v3/marketing/singlesends/search", "/v3/marketing/singlesends/search")
+		c.add("/v3/marketing/lists/count", "/v3/marketing/lists/count")
+		c.add("/v3/marketing/contacts/count", "/v3/marketing/contacts/count")
+		c.add("/v3/marketing/field_definitions", "/v3/marketing/field_definitions")
+		c.add("/v3/marketing/test/send_email", "/v3/marketing/test/send_email")
+	}
+	c.check(t)
+}

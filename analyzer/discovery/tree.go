@@ -983,6 +983,10 @@ func loneWord(p *node) bool {
 // collectionOps name operations on a whole collection.
 var collectionOps = map[string]bool{"batch": true, "bulk": true, "search": true, "count": true, "export": true, "import": true}
 
+// collectionViews name views of a whole collection (/orders/recent,
+// /products/popular, /users/stats).
+var collectionViews = map[string]bool{"stats": true, "statistics": true, "summary": true, "autocomplete": true, "suggest": true, "recent": true, "popular": true, "trending": true, "latest": true, "all": true, "random": true, "new": true}
+
 // hasCollectionOp reports whether n has a literal child that is an
 // operation on a collection.
 func hasCollectionOp(n *node) bool {
@@ -2571,6 +2575,9 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			}
 			if lexiconVerbs[k] && topLevel(w.parent) {
 				continue // /mimic/access/set, /mimic/store/set: an API's resources sharing an operation's name
+			}
+			if (collectionOps[k] || rpcReads[k] || collectionViews[k]) && pluralNoun(w.key) {
+				continue // /marketing/contacts/search, /marketing/singlesends/search: collections offer the same operations
 			}
 			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) {
 				return true
