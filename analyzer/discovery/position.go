@@ -83,9 +83,13 @@ const scopedCalls = 4
 // scopedCalls*minSiblings calls. An instance's sub-resources
 // (/users/{id}/followers, /repos, /events; /vehicles/{id}/odometer) are
 // resource words, or a set of a few that repeats with the traffic.
+// Below integers, UUIDs and upper-case codes (codeIDs: /my/ships/{id}/dock,
+// /refuel, /jettison) the words are the instance's actions and
+// sub-resources: keys are scoped by a name (a project's or a realm's),
+// which a system does not mint.
 func scopedKeys(n *node, words []*node, compatible []bool, taken int, minSiblings int) bool {
 	d := len(words) + taken
-	if !scopedEvidence(n, d, minSiblings) {
+	if codeIDs(n) || !scopedEvidence(n, d, minSiblings) {
 		return false
 	}
 	names := taken

@@ -73,3 +73,20 @@ func TestCollectionsShareOperations(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestActionsBelowMintedIDs: a dozen words below integer ids
+// (/v2/my/ships/{id}/dock, /refuel, /jettison ...), new in a third of the
+// calls, are the instance's actions and sub-resources, not keys scoped
+// by the id: keys are scoped by a name (a realm's, a project's:
+// /character/{realm}/{name}), and a system mints no names.
+func TestActionsBelowMintedIDs(t *testing.T) {
+	var c cases
+	words := []string{"chart", "cooldown", "dock", "extract", "jettison", "jump", "nav", "orbit", "refine", "refuel", "scan", "warp"}
+	for i := range 3 {
+		for _, w := range words {
+			p := fmt.Sprintf("/v2/my/ships/%d/%s", 336232+i*7919, w)
+			c.add(p, "/v2/my/ships/{id}/"+w)
+		}
+	}
+	c.check(t)
+}
