@@ -90,3 +90,20 @@ func TestActionsBelowMintedIDs(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestCapitalPlurals: capitalised plurals of English words
+// (Charts, ConnectionShapes) below a word that is no collection name the
+// API's collections as types: sharing a sub-resource (OpenOfficeXml)
+// does not make them values. Below a collection (/catalogs/Products) a
+// capitalised plural may be a value, and is left to the other rules.
+func TestCapitalPlurals(t *testing.T) {
+	var c cases
+	for i := range 4 {
+		id := fmt.Sprintf("9e1c%04x-2b3d-4e5f-8a9b-%012x", i, 0x1a2b3c4d5e6f+i*977)
+		for _, col := range []string{"Charts", "Tables", "Themes", "Shapes", "ConnectionShapes", "Documents"} {
+			c.add("/ooxml-automation/"+col+"/OpenOfficeXml/"+id, "/ooxml-automation/"+col+"/OpenOfficeXml/{id}")
+			c.add("/ooxml-automation/"+col+"/"+id, "/ooxml-automation/"+col+"/{id}")
+		}
+	}
+	c.check(t)
+}

@@ -2032,7 +2032,7 @@ func (t *tree) promote(n *node) bool {
 	}
 	var words []*node
 	for k, c := range n.lits {
-		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript|kfCamel) == kfWord && !c.apart && !caseApart(n, k) && !predicateName(k) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
+		if c.facts()&(kfWord|kfReserved|kfSystem|kfByField|kfScript|kfCamel) == kfWord && !c.apart && !caseApart(n, k) && !predicateName(k) && !(capitalPlural(k) && !pluralNoun(n.key)) { // by-email: a lookup, stays literal; login.php: an endpoint (shapes.go); recentlyAdded: a name (heldout.go)
 			words = append(words, c)
 		}
 	}
@@ -2228,6 +2228,14 @@ func (t *tree) relex(p *node) bool {
 // word takes part in no sibling rule (as slotValue reads it too).
 func caseApart(n *node, w string) bool {
 	return !n.param && titleCase(w) && titleCase(n.key)
+}
+
+// capitalPlural reports whether w is a capitalised plural of English
+// words (Charts, ConnectionShapes): outside a collection, one the API
+// names as a type (/ooxml-automation/Charts/OpenOfficeXml/{id}), where a
+// collection's value may be one (/api/catalogs/Products/items/{id}).
+func capitalPlural(w string) bool {
+	return w[0] >= 'A' && w[0] <= 'Z' && titleCase(w) && pluralNoun(w) && madeOfWords(w)
 }
 
 // systemOperands returns the words that lead to a system operation
