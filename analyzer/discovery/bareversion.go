@@ -72,10 +72,18 @@ func yearNumber(seg string) bool {
 // letter or before one as in 2fa) that is no plural collection noun and
 // no API prefix (classifyAt reads numbers after those).
 func productWord(n *node) bool {
-	if n.param || n.parent == nil || n.parent.parent != nil || namespaceWord(n.key) || Classify(n.key) != Word {
+	if n.param || !productPosition(n) || namespaceWord(n.key) || Classify(n.key) != Word {
 		return false
 	}
 	return !pluralNoun(n.key) && !systemName(n.key)
+}
+
+// productPosition reports whether n sits where an API names its products:
+// right under the root, or right under an API prefix that is (/rest/auth/1/session,
+// /api/dataset/2/..., /public/signup/1/...).
+func productPosition(n *node) bool {
+	p := n.parent
+	return p != nil && (p.parent == nil || !p.param && p.parent.parent == nil && namespaceWord(p.key))
 }
 
 // numbersAt reports whether the API keeps ids at n's children's
@@ -113,7 +121,7 @@ func intParam(p *node) bool {
 // under a word of the root; an integer one speaks for every word of the
 // root, another for its own. It reports whether the tree changed.
 func (t *tree) unversion(p *node) bool {
-	if t.frozen || !p.param || p.parent == nil || p.parent.parent == nil || p.parent.parent.parent != nil {
+	if t.frozen || !p.param || p.parent == nil || p.parent.param || !productPosition(p.parent) {
 		return false
 	}
 	if p.typed&(1<<Integer) == 0 {

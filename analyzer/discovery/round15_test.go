@@ -107,3 +107,22 @@ func TestCapitalPlurals(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestProductVersionsBelowPrefix: a one-digit version after a product
+// word right under an API prefix (/rest/auth/1/session,
+// /api/dataset/2/OpenSearchDescription) is the product's version, as
+// after a product right under the root (/search/2/geocode); numbers that
+// vary under one word are ids there too (/api/user/{id}/posts), and then
+// speak for the other words of the prefix (numbersAt).
+func TestProductVersionsBelowPrefix(t *testing.T) {
+	var c cases
+	for _, p := range []string{"/rest/auth/1/session", "/rest/auth/1/websudo", "/api/dataset/2/OpenSearchDescription", "/api/dataset/2/search", "/public/signup/1/verify"} {
+		c.add(p, p)
+	}
+	c.check(t)
+	var ids cases // another API: integer ids under a word of its prefix
+	for i := range 5 {
+		ids.add(fmt.Sprintf("/api/user/%d/posts", i+3), "/api/user/{id}/posts")
+	}
+	ids.check(t)
+}
