@@ -137,15 +137,19 @@ func reverseDomain(w string) bool {
 // namespaceLabels reports whether s is dot-separated labels of lower-case
 // letters and digits, each led by a letter (app.bsky.feed, com.atproto).
 func namespaceLabels(s string) bool {
-	for l := range strings.SplitSeq(s, ".") {
-		if l == "" || l[0] < 'a' || l[0] > 'z' {
-			return false
-		}
-		for i := 1; i < len(l); i++ {
-			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+	start := 0 // a scan, not strings.SplitSeq: its iterator would move s to the heap, and camelName's callers (Classify) with it
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if i == start && (c < 'a' || c > 'z') || !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
 				return false
 			}
+			continue
 		}
+		if i == start {
+			return false // an empty label
+		}
+		start = i + 1
 	}
 	return true
 }

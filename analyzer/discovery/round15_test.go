@@ -126,3 +126,34 @@ func TestProductVersionsBelowPrefix(t *testing.T) {
 	}
 	ids.check(t)
 }
+
+// TestClassifyAllocs: Classify allocates nothing, even for a mixed-case
+// word with one digit, which it reads without the digit (digitName).
+func TestClassifyAllocs(t *testing.T) {
+	n := testing.AllocsPerRun(100, func() {
+		Classify("OrganizationalLevel1s")
+		Classify("usRaceEthnicityZIP5")
+		Classify("cus_NffrFeUfNV2Hib")
+		camelName("conversations.list")
+		madeOfWords("targetHttpProxies")
+	})
+	if n != 0 {
+		t.Errorf("%v allocs per run, want 0", n)
+	}
+}
+
+// refMadeOfWords is madeOfWords as wordParts reads it (FuzzMadeOfWords).
+func refMadeOfWords(s string) bool {
+	ok, n, tech := true, 0, false
+	wordParts(s, func(p string) bool {
+		n++
+		var word, abbr bool
+		if word, abbr = wordPart(p); !word {
+			ok = false
+			return false
+		}
+		tech = tech || abbr
+		return true
+	})
+	return ok && n > 0 && !(tech && n == 1)
+}

@@ -141,33 +141,62 @@ func piece(p []byte) bool {
 // thalendris) for a value: codes and coined names are values far more
 // often than resource names are. It allocates nothing.
 func madeOfWords(s string) bool {
-	ok, n, tech := true, 0, false
-	wordParts(s, func(p string) bool {
-		n++
-		var buf [maxWordLen]byte
-		if len(p) > maxWordLen {
-			ok = false
-			return false
-		}
-		for i := 0; i < len(p); i++ {
-			c := p[i]
-			switch {
-			case c >= 'A' && c <= 'Z':
-				c += 'a' - 'A'
-			case c >= 'a' && c <= 'z':
+	// The parts as wordParts splits them, scanned in place: wordParts'
+	// closure (or splitParts' buffer) would move s to the heap, and with it
+	// the strings of madeOfWords' callers (digitName's in Classify).
+	n, start, tech := 0, 0, false
+	for i := 0; i <= len(s); i++ {
+		next := i + 1
+		if i < len(s) {
+			switch c := s[i]; {
+			case c == '-' || c == '_' || c == '.':
+			case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
+				next = i
 			default:
-				ok = false
+				continue
+			}
+		}
+		if i > start {
+			if n++; n > maxWordParts {
+				n--
+				break
+			}
+			word, abbr := wordPart(s[start:i])
+			if !word {
 				return false
 			}
-			buf[i] = c
+			tech = tech || abbr
 		}
-		ok = wordBreak(buf[:len(p)])
-		if !ok && techWords[string(buf[:len(p)])] {
-			ok, tech = true, true
+		start = next
+	}
+	return n > 0 && !(tech && n == 1)
+}
+
+// wordPart reports whether part p of a compound is an English word or a
+// run of them in any case (word), or else one of techWords (abbr).
+func wordPart(p string) (word, abbr bool) {
+	if len(p) > maxWordLen {
+		return false, false
+	}
+	var buf [maxWordLen]byte
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c >= 'a' && c <= 'z':
+		default:
+			return false, false
 		}
-		return ok
-	})
-	return ok && n > 0 && !(tech && n == 1)
+		buf[i] = c
+	}
+	if wordBreak(buf[:len(p)]) {
+		return true, false
+	}
+	if techWords[string(buf[:len(p)])] {
+		return true, true
+	}
+	return false, false
 }
 
 // techWords are abbreviations of protocols, standards and platforms that

@@ -185,16 +185,20 @@ func TestEnglishNames(t *testing.T) {
 }
 
 // FuzzMadeOfWords: any segment is read without a panic, a coined name is
-// never made of words, and the search over the text agrees with a search
-// over its lines.
+// never made of words, madeOfWords' scan splits as wordParts does, and
+// the search over the text agrees with a search over its lines.
 func FuzzMadeOfWords(f *testing.F) {
-	for _, s := range []string{"saleshistory", "amerob", "BRK.B", "customer-churn-rate", "zzzzzz", "aardvark", "", "a\nb", "\xff\xfe"} {
+	for _, s := range []string{"saleshistory", "amerob", "BRK.B", "customer-churn-rate", "zzzzzz", "aardvark", "", "a\nb", "\xff\xfe",
+		"targetHttpProxies", "sms", "http-sms", "a-b-c-d-e-f-g-h-i-j", "x.Y.z", "reportExecution9"} {
 		f.Add(s)
 	}
 	lines := strings.Split(strings.TrimSuffix(wordList(), "\n"), "\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		if coinedName(s) && madeOfWords(s) {
 			t.Fatalf("%q: coined and made of words", s)
+		}
+		if got, want := madeOfWords(s), refMadeOfWords(s); got != want {
+			t.Fatalf("madeOfWords(%q) = %v, the parts wordParts splits read %v", s, got, want)
 		}
 		i := sort.SearchStrings(lines, s)
 		if want := i < len(lines) && lines[i] == s; listed([]byte(s)) != want {
