@@ -157,3 +157,18 @@ func refMadeOfWords(s string) bool {
 	})
 	return ok && n > 0 && !(tech && n == 1)
 }
+
+// TestVersionedMethodNames: a dotted method with a version among its
+// labels (oauth.v2.access) is a remote method's name, not a host name:
+// Slack's methods stay literal after /api/, as its other dotted methods
+// (chat.getPermalink, dnd.info) do; a host name is still a value.
+func TestVersionedMethodNames(t *testing.T) {
+	if hostName("oauth.v2.access") || !hostName("mg.example-shop.com") {
+		t.Errorf("hostName: oauth.v2.access %v, mg.example-shop.com %v", hostName("oauth.v2.access"), hostName("mg.example-shop.com"))
+	}
+	var c cases
+	for _, m := range []string{"oauth.v2.access", "chat.getPermalink", "chat.meMessage", "dnd.info", "conversations.list", "users.lookupByEmail"} {
+		c.add("/api/"+m, "/api/"+m)
+	}
+	c.check(t)
+}

@@ -294,6 +294,9 @@ func hostName(w string) bool {
 		if i == start || w[start] == '-' || w[i-1] == '-' {
 			return false // an empty label, or one that starts or ends with '-'
 		}
+		if i-start >= 2 && (w[start] == 'v' || w[start] == 'V') && isVersion(w[start:i]) {
+			return false // oauth.v2.access: a versioned method's name (Slack), no host
+		}
 		if i < len(w) {
 			dots++
 			start = i + 1
