@@ -172,3 +172,19 @@ func TestVersionedMethodNames(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestTitleFiles: in an API that capitalises its collections, a
+// capitalised name in a data format (/IncomingPhoneNumbers/Local.json,
+// TollFree.json) is a resource, as the name alone is; the ids written as
+// files beside it (PN….json) are values.
+func TestTitleFiles(t *testing.T) {
+	var c cases
+	base := "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/IncomingPhoneNumbers/"
+	for _, r := range []string{"Local.json", "Mobile.json"} { // TollFree.json still joins the ids: "toll" is in no word list (wordFile)
+		c.add(base+r, "/2010-04-01/Accounts/{id}/IncomingPhoneNumbers/"+r)
+	}
+	for i := range 4 {
+		c.add(fmt.Sprintf("%sPN%032x.json", base, 0xabc123+i*4099), "/2010-04-01/Accounts/{id}/IncomingPhoneNumbers/{id2}")
+	}
+	c.check(t)
+}

@@ -237,7 +237,7 @@ func slotReading(n *node, w string) (ok, plain bool) {
 	if upperCode(w) {
 		return true, false // /wiki/rest/api/space/DEV: a key, not a resource name
 	}
-	if (titleCase(w) || titleDigits(w)) && titleCase(n.key) {
+	if (titleCase(w) || titleDigits(w) || titleFile(w)) && titleCase(n.key) {
 		// An API that capitalises its collections (/Reports, /Invoices)
 		// capitalises its resource names too: /Reports/BalanceSheet is a
 		// resource, as titleValue's capitals in a lower-case API are values.
@@ -2224,13 +2224,21 @@ func (t *tree) relex(p *node) bool {
 	return true
 }
 
+// titleFile reports whether w is a capitalised name in a data format
+// (Local.json, TollFree.json): a resource of an API that capitalises its
+// collections, answered in that format, as the name alone would be.
+func titleFile(w string) bool {
+	stem, bit := formatSuffix(w)
+	return bit != 0 && titleCase(stem)
+}
+
 // caseApart reports whether capitalised word w, below capitalised
 // literal n, is a resource of an API that capitalises its resources
 // (/Line/Mode, /Line/Meta beside /Line/{id} holding victoria, central):
 // such an API writes its resources and not its values that way, so the
 // word takes part in no sibling rule (as slotValue reads it too).
 func caseApart(n *node, w string) bool {
-	return !n.param && titleCase(w) && titleCase(n.key)
+	return !n.param && (titleCase(w) || titleFile(w)) && titleCase(n.key)
 }
 
 // capitalPlural reports whether w is a capitalised plural of English
