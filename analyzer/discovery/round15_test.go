@@ -188,3 +188,24 @@ func TestTitleFiles(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestSettingsNames: the words below an instance's settings
+// (/accounts/{id}/settings/enote_configuration, /prefs/voting) name
+// settings the API defines; they make no parameter, where the words after
+// a collection (/forms/{id}/webhooks/crm-sync, /events/demo-requested)
+// are instances (TestTemplatingCorpus). Three or more coined names there
+// still make one by cardinality (entityNoun: reading settings as no
+// entity cost recall in the OpenAPI directory).
+func TestSettingsNames(t *testing.T) {
+	var c cases
+	for i := range 3 {
+		acct := fmt.Sprintf("7d2c%04x-1a2b-4c3d-8e9f-%012x", i, 0x2f3e4d5c6b7a+i*31)
+		for _, s := range []string{"enote_configuration", "bcc_email_archives"} {
+			c.add("/restapi/v2.1/accounts/"+acct+"/settings/"+s, "/restapi/v2.1/accounts/{id}/settings/"+s)
+		}
+		for _, s := range []string{"voting", "background", "calendarFeedEnabled"} {
+			c.add(fmt.Sprintf("/1/boards/5f1e2d3c%016x/prefs/%s", 0x4b5a69788796a5b4+i, s), "/1/boards/{id}/prefs/"+s)
+		}
+	}
+	c.check(t)
+}

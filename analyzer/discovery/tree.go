@@ -218,7 +218,7 @@ func slotReading(n *node, w string) (ok, plain bool) {
 		// name in a collection, even of resource words; after another
 		// word that is no namespace (/secret/data/db-password,
 		// /pki/issue/example-dot-com), one that starts with no qualifier.
-		if pluralNoun(n.key) && (instanceCompound(w, false) || snakeCompound(w)) ||
+		if pluralNoun(n.key) && !settingsNouns[n.key] && (instanceCompound(w, false) || snakeCompound(w)) ||
 			n.parent.parent != nil && !namespaceWord(n.key) && !reservedLiterals[n.key] && instanceCompound(w, true) && !resourceFile(n, w) {
 			return true, false
 		}
@@ -252,7 +252,7 @@ func slotReading(n *node, w string) (ok, plain bool) {
 		// /tags/slug/x: a field a collection is looked up by, no value.
 		return !(pluralNoun(w) && resourceWord(w)) && !lookupField(w) && !lexiconVerbs[w], false // /tags/add: an operation on the tags
 	}
-	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key))
+	collection := pluralNoun(n.key) && (resourceWord(n.key) || singlePart(n.key)) && !settingsNouns[n.key]
 	if valueShaped(w) {
 		return collection || resourceWord(n.key) && !resourceFile(n, w), false
 	}
@@ -985,6 +985,11 @@ func loneWord(p *node) bool {
 
 // collectionOps name operations on a whole collection.
 var collectionOps = map[string]bool{"batch": true, "bulk": true, "search": true, "count": true, "export": true, "import": true}
+
+// settingsNouns hold an instance's settings: the words after one
+// (/accounts/{id}/settings/enote_configuration, /prefs/voting) name
+// settings the API defines, not instances of a collection.
+var settingsNouns = map[string]bool{"settings": true, "preferences": true, "prefs": true, "configurations": true, "configs": true}
 
 // collectionViews name views of a whole collection (/orders/recent,
 // /products/popular, /users/stats).
