@@ -11,18 +11,53 @@ import (
 
 // The word predicates on the walk were rewritten without closures or
 // allocations (the speed pass of 2026-11-24); the reference versions
-// below are the ones they replaced, word for word, and FuzzFastPaths
-// holds the two to the same answers.
+// below are the ones they replaced, word for word (splitting with the
+// closure wordParts was until session 15: closureWordParts), and
+// FuzzFastPaths holds the two to the same answers.
+
+// closureWordParts is wordParts as sessions 1–14 wrote it, a closure
+// over the segment's boundaries: partScanner must split as it did
+// (FuzzWordParts), and the reference predicates of fastpath_test.go split
+// with it.
+func closureWordParts(s string, f func(part string) bool) {
+	start := 0
+	parts := 0
+	emit := func(end int) bool {
+		if end > start {
+			parts++
+			if parts > maxWordParts || !f(s[start:end]) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '_' || c == '.':
+			if !emit(i) {
+				return
+			}
+			start = i + 1
+		case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
+			if !emit(i) {
+				return
+			}
+			start = i
+		}
+	}
+	emit(len(s))
+}
 
 func refWordParts(s string) []string {
 	var parts []string
-	wordParts(s, func(p string) bool { parts = append(parts, p); return true })
+	closureWordParts(s, func(p string) bool { parts = append(parts, p); return true })
 	return parts
 }
 
 func refResourceWord(s string) bool {
 	ok, n := true, 0
-	wordParts(s, func(p string) bool {
+	closureWordParts(s, func(p string) bool {
 		n++
 		ok = inLexicon(p)
 		return ok
@@ -32,13 +67,13 @@ func refResourceWord(s string) bool {
 
 func refPluralLast(s string) string {
 	last := ""
-	wordParts(s, func(p string) bool { last = p; return true })
+	closureWordParts(s, func(p string) bool { last = p; return true })
 	return last
 }
 
 func refSinglePart(s string) bool {
 	n := 0
-	wordParts(s, func(string) bool { n++; return n < 2 })
+	closureWordParts(s, func(string) bool { n++; return n < 2 })
 	return n == 1
 }
 
@@ -49,7 +84,7 @@ func refReservedPart(w string) bool {
 		}
 	}
 	first := ""
-	wordParts(w, func(p string) bool { first = p; return false })
+	closureWordParts(w, func(p string) bool { first = p; return false })
 	return reservedLiterals[first] && !refSinglePart(w)
 }
 
@@ -60,7 +95,7 @@ func refOperationName(w string) bool {
 			return false
 		}
 	}
-	wordParts(w, func(p string) bool { parts = append(parts, p); return true })
+	closureWordParts(w, func(p string) bool { parts = append(parts, p); return true })
 	if len(parts) < 2 {
 		return false
 	}

@@ -127,83 +127,95 @@ const maxWordParts = 8
 // "buildWithParameters"), calling f with each; it stops when f returns
 // false. It allocates nothing.
 func wordParts(s string, f func(part string) bool) {
-	start := 0
-	parts := 0
-	emit := func(end int) bool {
-		if end > start {
-			parts++
-			if parts > maxWordParts || !f(s[start:end]) {
-				return false
-			}
-		}
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '-' || c == '_' || c == '.':
-			if !emit(i) {
-				return
-			}
-			start = i + 1
-		case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
-			if !emit(i) {
-				return
-			}
-			start = i
+	ps := partScanner{s: s}
+	for n := 1; n <= maxWordParts; n++ {
+		p, ok := ps.next()
+		if !ok || !f(p) {
+			return
 		}
 	}
-	emit(len(s))
 }
 
 // splitParts writes the parts of s, as wordParts splits it (at most
 // maxWordParts), into buf and returns them: no closure on the hot path.
 func splitParts(s string, buf *[maxWordParts]string) []string {
-	n, start := 0, 0
-	for i := 0; i <= len(s); i++ {
-		next := i + 1
+	ps := partScanner{s: s}
+	n := 0
+	for ; n < maxWordParts; n++ {
+		p, ok := ps.next()
+		if !ok {
+			break
+		}
+		buf[n] = p
+	}
+	return buf[:n]
+}
+
+// partScanner yields the parts of s one at a time, as wordParts splits
+// them, without a closure: a scanner on the stack keeps s there, where
+// wordParts' callback would move it, and its callers' strings with it, to
+// the heap (madeOfWords in camelName in Classify).
+type partScanner struct {
+	s        string
+	i, start int // the next byte to look at, and where the current part starts
+}
+
+// next returns the next part of s, or false when there is none left.
+func (ps *partScanner) next() (string, bool) {
+	s := ps.s
+	for ps.i <= len(s) {
+		i := ps.i
+		ps.i++
+		after := i + 1 // where the part after this boundary starts
 		if i < len(s) {
-			c := s[i]
-			switch {
+			switch c := s[i]; {
 			case c == '-' || c == '_' || c == '.':
-			case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
-				next = i
+			case c >= 'A' && c <= 'Z' && i > ps.start && s[i-1] >= 'a' && s[i-1] <= 'z':
+				after = i // a camelCase hump starts the next part
 			default:
 				continue
 			}
 		}
+		start := ps.start
+		ps.start = after
 		if i > start {
-			if n == maxWordParts {
-				break
-			}
-			buf[n] = s[start:i]
-			n++
+			return s[start:i], true
 		}
-		start = next
 	}
-	return buf[:n]
+	return "", false
 }
 
 // inLexicon reports whether part (letters only, any case) is a lexicon
 // word. It allocates nothing for parts of up to 32 bytes.
 func inLexicon(part string) bool {
-	if len(part) == 0 || len(part) > 32 {
+	var buf [maxWordLen]byte
+	b, ok := lowerLetters(part, &buf)
+	if !ok || len(b) == 0 {
 		return false
 	}
-	var buf [32]byte
-	for i := 0; i < len(part); i++ {
-		c := part[i]
+	_, ok = lexicon[string(b)]
+	return ok
+}
+
+// lowerLetters writes letters-only p in lower case into buf and returns
+// it, or false when p has another character (digits too: no word) or is
+// longer than any word.
+func lowerLetters(p string, buf *[maxWordLen]byte) ([]byte, bool) {
+	if len(p) > maxWordLen {
+		return nil, false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
 		switch {
 		case c >= 'A' && c <= 'Z':
 			c += 'a' - 'A'
 		case c >= 'a' && c <= 'z':
 		default:
-			return false // digits and other characters: not a word
+			return nil, false
 		}
 		buf[i] = c
 	}
-	_, ok := lexicon[string(buf[:len(part)])]
-	return ok
+	return buf[:len(p)], true
 }
 
 // resourceWord reports whether segment s is made only of lexicon words

@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -72,13 +73,20 @@ func FuzzWordParts(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		total := 0
+		var got, want []string
 		wordParts(s, func(p string) bool {
 			if p == "" {
 				t.Fatalf("empty part of %q", s)
 			}
 			total += len(p)
+			got = append(got, p)
 			return true
 		})
+		closureWordParts(s, func(p string) bool { want = append(want, p); return true })
+		var buf [maxWordParts]string
+		if split := splitParts(s, &buf); !slices.Equal(got, want) || !slices.Equal(split, want) {
+			t.Fatalf("parts of %q: wordParts %q, splitParts %q, the reference split %q", s, got, split, want)
+		}
 		if total > len(s) {
 			t.Fatalf("parts of %q longer than it", s)
 		}

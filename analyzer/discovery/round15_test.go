@@ -142,10 +142,11 @@ func TestClassifyAllocs(t *testing.T) {
 	}
 }
 
-// refMadeOfWords is madeOfWords as wordParts reads it (FuzzMadeOfWords).
+// refMadeOfWords is madeOfWords as the reference split reads it
+// (FuzzMadeOfWords).
 func refMadeOfWords(s string) bool {
 	ok, n, tech := true, 0, false
-	wordParts(s, func(p string) bool {
+	closureWordParts(s, func(p string) bool {
 		n++
 		var word, abbr bool
 		if word, abbr = wordPart(p); !word {

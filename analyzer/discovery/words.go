@@ -141,33 +141,18 @@ func piece(p []byte) bool {
 // thalendris) for a value: codes and coined names are values far more
 // often than resource names are. It allocates nothing.
 func madeOfWords(s string) bool {
-	// The parts as wordParts splits them, scanned in place: wordParts'
-	// closure (or splitParts' buffer) would move s to the heap, and with it
-	// the strings of madeOfWords' callers (digitName's in Classify).
-	n, start, tech := 0, 0, false
-	for i := 0; i <= len(s); i++ {
-		next := i + 1
-		if i < len(s) {
-			switch c := s[i]; {
-			case c == '-' || c == '_' || c == '.':
-			case c >= 'A' && c <= 'Z' && i > start && s[i-1] >= 'a' && s[i-1] <= 'z':
-				next = i
-			default:
-				continue
-			}
+	ps := partScanner{s: s} // not wordParts: its closure would move s, and the strings of madeOfWords' callers (digitName's in Classify), to the heap
+	n, tech := 0, false
+	for ; n < maxWordParts; n++ {
+		p, ok := ps.next()
+		if !ok {
+			break
 		}
-		if i > start {
-			if n++; n > maxWordParts {
-				n--
-				break
-			}
-			word, abbr := wordPart(s[start:i])
-			if !word {
-				return false
-			}
-			tech = tech || abbr
+		word, abbr := wordPart(p)
+		if !word {
+			return false
 		}
-		start = next
+		tech = tech || abbr
 	}
 	return n > 0 && !(tech && n == 1)
 }
@@ -175,25 +160,14 @@ func madeOfWords(s string) bool {
 // wordPart reports whether part p of a compound is an English word or a
 // run of them in any case (word), or else one of techWords (abbr).
 func wordPart(p string) (word, abbr bool) {
-	if len(p) > maxWordLen {
-		return false, false
-	}
 	var buf [maxWordLen]byte
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		case c >= 'a' && c <= 'z':
-		default:
-			return false, false
-		}
-		buf[i] = c
-	}
-	if wordBreak(buf[:len(p)]) {
+	b, ok := lowerLetters(p, &buf)
+	switch {
+	case !ok:
+		return false, false
+	case wordBreak(b):
 		return true, false
-	}
-	if techWords[string(buf[:len(p)])] {
+	case techWords[string(b)]:
 		return true, true
 	}
 	return false, false
