@@ -113,7 +113,7 @@ func refJoinsInstance(w string, p *node) bool {
 	if codeIDs(p) && plainLower(w) {
 		return false
 	}
-	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || refReservedPart(w) || byField(w) || refOperationName(w) {
+	if !p.instanceParam() || len(w) < 2 || reservedLiterals[w] || qualifiedName(w) || refReservedPart(w) || byField(w) || refOperationName(w) || customMethod(w) { // customMethod: session 13 (:batchGet), found missing here by the fuzzer in session 15
 		return false
 	}
 	if plainLower(w) && upperCodes(p) {
