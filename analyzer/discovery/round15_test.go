@@ -210,3 +210,17 @@ func TestSettingsNames(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestSingularCollectionsShareOperations: singular resource words share
+// operations on the whole collection as plurals do (/api/pdb/entry/summary,
+// /api/pdb/compound/summary): the sharing makes them no values of one
+// parameter (TestCollectionsShareOperations).
+func TestSingularCollectionsShareOperations(t *testing.T) {
+	var c cases
+	for _, id := range []string{"1cbs", "2hhb", "4hhb", "3nir"} {
+		for _, p := range []string{"entry/summary", "entry/molecules", "entry/experiment", "compound/summary"} {
+			c.add("/api/pdb/"+p+"/"+id, "/api/pdb/"+p+"/{name}")
+		}
+	}
+	c.check(t)
+}

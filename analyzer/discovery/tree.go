@@ -2600,8 +2600,8 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			if lexiconVerbs[k] && topLevel(w.parent) {
 				continue // /mimic/access/set, /mimic/store/set: an API's resources sharing an operation's name
 			}
-			if (collectionOps[k] || rpcReads[k] || collectionViews[k]) && pluralNoun(w.key) {
-				continue // /marketing/contacts/search, /marketing/singlesends/search: collections offer the same operations
+			if (collectionOps[k] || rpcReads[k] || collectionViews[k]) && (pluralNoun(w.key) || resourceWord(w.key)) {
+				continue // /marketing/contacts/search, /marketing/singlesends/search, /pdb/entry/summary, /pdb/compound/summary: collections offer the same operations
 			}
 			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) {
 				return true
