@@ -224,3 +224,40 @@ func TestSingularCollectionsShareOperations(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestSubResourcesSharingOne: below a typed id, two of the instance's
+// many sub-resources that share one below (/users/{id}/planner/tasks,
+// /users/{id}/outlook/tasks) are no instances of one parameter; views of
+// an account that share two sub-resources (/accounts/{id}/owner/
+// transactions and /owner/account, the same below /accountant) are.
+// With only the two that share seen (planner and outlook first), the
+// reading is the instances' still: the first two words decide.
+func TestSubResourcesSharingOne(t *testing.T) {
+	var c cases
+	subs := []string{"activities", "authentication", "calendar", "chats", "devices", "manager", "onenote", "profile", "security", "teamwork", "todo"}
+	user := func(i int) string { return fmt.Sprintf("/beta/users/%d", 25265+i*7919) }
+	for i := range 2 {
+		for _, s := range subs {
+			c.add(user(i)+"/"+s, "/beta/users/{id}/"+s)
+		}
+	}
+	for i := range 4 { // in the middle: the instance's other sub-resources come first in either order
+		c.add(user(i)+"/planner/tasks", "/beta/users/{id}/planner/tasks")
+		c.add(user(i)+"/outlook/tasks", "/beta/users/{id}/outlook/tasks")
+	}
+	for i := 2; i < 4; i++ {
+		for _, s := range subs {
+			c.add(user(i)+"/"+s, "/beta/users/{id}/"+s)
+		}
+	}
+	c.check(t)
+	var views cases
+	for i := range 4 {
+		a := fmt.Sprintf("/obp/v5.1.0/banks/gh.29.uk/accounts/6ad563bc-ea6c-4e59-8b93-%012x", 0x35506111441b+i*97)
+		for _, v := range []string{"owner", "accountant", "auditor", "firehose"} {
+			views.add(a+"/"+v+"/transactions", "/obp/v5.1.0/banks/{id}/accounts/{id2}/{name}/transactions")
+			views.add(a+"/"+v+"/account", "/obp/v5.1.0/banks/{id}/accounts/{id2}/{name}/account")
+		}
+	}
+	views.check(t)
+}

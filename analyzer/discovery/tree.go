@@ -2111,7 +2111,14 @@ func (t *tree) promote(n *node) bool {
 		}
 	}
 	alt := n.param && alternation(words)
-	group := (!namespace || n.param) && sharedByTwo(words, !namespace)
+	// After a typed id, a pair of the instance's sub-resources that share
+	// one below (/users/{id}/planner/tasks, /outlook/tasks) is no group:
+	// half of the words must share, or two words two sub-resources (views
+	// of an account: /accounts/{id}/owner/transactions, /owner/account,
+	// /accountant/transactions, /accountant/account). After a word
+	// (/packages/{owner}/{repo}/{id}/status) one shared sub-resource still
+	// makes the group.
+	group := (!namespace || n.param) && sharedByTwo(words, !namespace) && (!n.param || n.kind == Word || 2*sharedWords(words, false, true) >= d || pairSharesTwo(words))
 	if alt || group {
 		for i, c := range words {
 			compatible[i] = group || c.pchild == nil
@@ -2556,8 +2563,23 @@ func afterParam(n *node) bool {
 // operations on one value (/service/web, /checks/web) share it as well.
 // After a parameter, where sub-resources live, only words that are no
 // resource words count (/projects/{org}/backend/issues).
-func sharedByTwo(words []*node, anyWord bool) bool {
+func sharedByTwo(words []*node, anyWord bool) bool { return sharedWords(words, anyWord, false) > 0 }
+
+// sharedWords is sharedByTwo's reading, counting the words that share a
+// sub-resource with another (all), or 2 at the first pair found (!all).
+func sharedWords(words []*node, anyWord, all bool) int {
 	seen := map[string]*node{}
+	var in map[*node]bool
+	pair := func(a, b *node) bool {
+		if !all {
+			return true
+		}
+		if in == nil {
+			in = map[*node]bool{}
+		}
+		in[a], in[b] = true, true
+		return false
+	}
 	for _, w := range words {
 		wres := resourceWord(w.key)
 		if wres && !anyWord {
@@ -2571,8 +2593,8 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 				if wres {
 					continue // /rest/v1, /auth/v1: services of one API, each versioned
 				}
-				if o := seen[k]; o != nil && !resourceWord(o.key) && sharedLiteral(o.lits[k], w.lits[k]) {
-					return true // one versioned API below each: tenants (/{company}/v1/employees)
+				if o := seen[k]; o != nil && !resourceWord(o.key) && sharedLiteral(o.lits[k], w.lits[k]) && pair(o, w) {
+					return 2 // one versioned API below each: tenants (/{company}/v1/employees)
 				}
 				if seen[k] == nil {
 					seen[k] = w
@@ -2588,8 +2610,8 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 				if lookupField(k) || byField(k) || valueShaped(k) || w.lits[k].pchild == nil || reservedLiterals[w.key] {
 					continue
 				}
-				if o := seen["\x00"+k]; o != nil {
-					return true
+				if o := seen["\x00"+k]; o != nil && pair(o, w) {
+					return 2
 				}
 				seen["\x00"+k] = w
 				continue
@@ -2603,11 +2625,40 @@ func sharedByTwo(words []*node, anyWord bool) bool {
 			if (collectionOps[k] || rpcReads[k] || collectionViews[k]) && (pluralNoun(w.key) || resourceWord(w.key)) {
 				continue // /marketing/contacts/search, /marketing/singlesends/search, /pdb/entry/summary, /pdb/compound/summary: collections offer the same operations
 			}
-			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) {
-				return true
+			if o := seen[k]; o != nil && !(wres && resourceWord(o.key)) && pair(o, w) {
+				return 2
 			}
 			if seen[k] == nil {
 				seen[k] = w
+			}
+		}
+	}
+	return len(in)
+}
+
+// maxPairScan bounds the words pairSharesTwo compares pairwise.
+const maxPairScan = 64
+
+// pairSharesTwo reports whether two of the words, neither a resource
+// word, share two or more literal sub-resources (sharedSubs): views of
+// one account (/accounts/{id}/owner/transactions, /owner/account beside
+// /accountant/transactions, /accountant/account). Two of an instance's
+// sub-resources may share one (/users/{id}/planner/tasks,
+// /outlook/tasks).
+func pairSharesTwo(words []*node) bool {
+	var cands []*node
+	for _, w := range words {
+		if len(cands) == maxPairScan {
+			break
+		}
+		if len(w.lits) >= 2 && !resourceWord(w.key) {
+			cands = append(cands, w)
+		}
+	}
+	for i, a := range cands {
+		for _, b := range cands[i+1:] {
+			if sharedSubs(a, b) >= 2 {
+				return true
 			}
 		}
 	}
