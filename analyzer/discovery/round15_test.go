@@ -261,3 +261,30 @@ func TestSubResourcesSharingOne(t *testing.T) {
 	}
 	views.check(t)
 }
+
+// TestAlternationAmongMany: below a typed id with many sub-resources
+// (ManySiblings), two of them that each lead to the same collection of
+// ids (/users/{id}/planner/tasks/{id}, /outlook/tasks/{id}) are not the
+// collection/instance alternation of /repos/{owner}/{repo}/issues/{id}.
+func TestAlternationAmongMany(t *testing.T) {
+	var c cases
+	subs := []string{"activities", "calendar", "calendars", "chats", "contacts", "devices", "drive", "drives", "events",
+		"extensions", "insights", "licenses", "manager", "messages", "people", "photo", "photos", "presence", "profile",
+		"security", "documents", "files", "folders", "groups", "notes", "tasks", "teams", "channels", "meetings", "reports", "workspaces"} // with planner and outlook, 32 words promote reads (ManySiblings)
+	user := func(i int) string { return fmt.Sprintf("/beta/users/%d", 25265+i*7919) }
+	for i := range 2 {
+		for _, s := range subs {
+			c.add(user(i)+"/"+s, "/beta/users/{id}/"+s)
+		}
+	}
+	for i := range 4 {
+		c.add(fmt.Sprintf("%s/planner/tasks/%d", user(i), 9001+i), "/beta/users/{id}/planner/tasks/{id2}")
+		c.add(fmt.Sprintf("%s/outlook/tasks/%d", user(i), 7001+i), "/beta/users/{id}/outlook/tasks/{id2}")
+	}
+	for i := 2; i < 4; i++ {
+		for _, s := range subs {
+			c.add(user(i)+"/"+s, "/beta/users/{id}/"+s)
+		}
+	}
+	c.check(t)
+}
