@@ -288,3 +288,21 @@ func TestAlternationAmongMany(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestCamelTails: lowerCamel names whose last part is a word
+// (comanagedDevices, microsoftTunnelSites, cloudPCConnectivityIssues) are
+// a programmer's names even where not every part is a word: their
+// capitals do not count them as values (/beta/deviceManagement/...).
+func TestCamelTails(t *testing.T) {
+	for w, want := range map[string]bool{"comanagedDevices": true, "cloudPCConnectivityIssues": true, "microsoftTunnelSites": true,
+		"BurntSushi": false, "monitoring": false, "xkcdQz": false, "user42Name": false} {
+		if got := camelTail(w); got != want {
+			t.Errorf("camelTail(%q) = %v, want %v", w, got, want)
+		}
+	}
+	var c cases
+	for _, w := range []string{"comanagedDevices", "cloudPCConnectivityIssues", "macOSSoftwareUpdateAccountSummaries", "microsoftTunnelSites", "monitoring", "reports", "templates", "intents"} {
+		c.add("/beta/deviceManagement/"+w, "/beta/deviceManagement/"+w)
+	}
+	c.check(t)
+}

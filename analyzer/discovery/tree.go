@@ -2094,7 +2094,7 @@ func (t *tree) promote(n *node) bool {
 		}
 		// Beside a resource type (/fhir/Patient/{id}) a capitalised word
 		// is another one whose ids have not come yet (/fhir/Coverage).
-		if valueLike(c.key) && !resourceType(c) && !(types && titleCase(c.key)) && !collectionFile(c.key) {
+		if valueLike(c.key) && !resourceType(c) && !(types && titleCase(c.key)) && !collectionFile(c.key) && !camelTail(c.key) {
 			values++
 		}
 	}
@@ -2248,6 +2248,28 @@ func (t *tree) relex(p *node) bool {
 func titleFile(w string) bool {
 	stem, bit := formatSuffix(w)
 	return bit != 0 && titleCase(stem)
+}
+
+// camelTail reports whether w is a lowerCamel compound, letters only,
+// whose last part is an English word (comanagedDevices,
+// microsoftTunnelSites, cloudPCConnectivityIssues): a programmer's name
+// for a resource even where camelName does not read every part, so no
+// value by its capitals.
+func camelTail(w string) bool {
+	if w == "" || w[0] < 'a' || w[0] > 'z' || !camelHump(w) {
+		return false
+	}
+	last := 0
+	for i := 1; i < len(w); i++ {
+		c := w[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+		if c >= 'A' && c <= 'Z' && w[i-1] >= 'a' && w[i-1] <= 'z' {
+			last = i
+		}
+	}
+	return last > 0 && len(w)-last >= 3 && madeOfWords(w[last:])
 }
 
 // caseApart reports whether capitalised word w, below capitalised
