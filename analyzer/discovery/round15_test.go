@@ -306,3 +306,19 @@ func TestCamelTails(t *testing.T) {
 	}
 	c.check(t)
 }
+
+// TestCollectionsAfterPrefix: right after an API prefix, a word that
+// leads to its own typed ids (/api/transport-twilio/{id}) is a
+// collection, whichever comes first, and joins no parameter there, even
+// one a coded name made (/api/transport-sms77, a token).
+func TestCollectionsAfterPrefix(t *testing.T) {
+	var c cases
+	for i := range 3 {
+		c.add(fmt.Sprintf("/api/transport-sms77/02508028%016x", 0x2ad3937ff883038d+i), "/api/{id}/{id2}")
+		for _, w := range []string{"transport-twilio", "transport-zulip", "transport-infobip", "alert-log", "monitor-status-log"} {
+			c.add(fmt.Sprintf("/api/%s/%d", w, 4017+i*13), "/api/"+w+"/{id}")
+			c.add("/api/"+w, "/api/"+w)
+		}
+	}
+	c.check(t)
+}

@@ -767,6 +767,14 @@ func namespaceJoin(w string, p *node) bool {
 	return !madeOfWords(w)
 }
 
+// afterPrefix reports whether parameter p sits right after an API prefix,
+// a version or the caller (namespaceJoin's positions), where an API names
+// its collections.
+func afterPrefix(p *node) bool {
+	n := p.parent
+	return n != nil && n.parent != nil && !n.param && (namespaceWord(n.key) || versionLit(n) || selfWord(n.key))
+}
+
 // selfWord reports whether k names the caller (/me/, /my/, /users/self/):
 // what follows is the caller's own resources (/me/calendarGroups,
 // /my/wishlist), named as an API names its resources after a version.
@@ -822,12 +830,22 @@ func collectionNext(w, rest string) bool {
 	return (k == Integer || k == UUID) && madeOfWords(w)
 }
 
+// typedNext reports whether the rest of a path starts with a typed
+// segment (an id, a token, a date; no word and no version): after an API
+// prefix, the word before it is a collection (/api/transport-twilio/{id}),
+// unless it is an upper-case code (/rest/MED/{id}: a source, a value).
+func typedNext(rest string) bool {
+	next, _ := nextSeg(rest)
+	k := Classify(next)
+	return next != "" && k != Word && k != Version
+}
+
 // litJoins is joinsInstance for literal c, beside parameter p, from the
 // facts of its key.
 func litJoins(c, p *node) bool {
 	f := c.facts()
-	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || collectionBeforeID(c) && pluralNoun(c.key) && madeOfWords(c.key) {
-		return false // a collection before its ids (/api/dcim/cables/{id}) is no instance beside p
+	if f&(kfReserved|kfJoinWord) != kfJoinWord || !p.instanceParam() || fileOperation(p, c.key) || collectionBeforeID(c) && pluralNoun(c.key) && madeOfWords(c.key) || afterPrefix(p) && c.pchild != nil && c.pchild.kind != Word && !upperCode(c.key) {
+		return false // a collection before its ids (/api/dcim/cables/{id}; after an API prefix, /api/transport-twilio/{id}) is no instance beside p
 	}
 	return (f&kfPlainLower == 0 || !codeIDs(p) && !upperCodes(p)) && !capitalBesideTyped(c.key, p) && namespaceJoin(c.key, p)
 }
@@ -1506,7 +1524,7 @@ func (t *tree) walkDepth(path string, depth int) *node {
 		if k == Word && n.pchild != nil && n.pchild.values == 1 && t.demoteEnglish(n.pchild, seg, rest) {
 			return t.rewalk(path, depth) // an English word before a sub-resource is no instance (slotwords.go)
 		}
-		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) && !apiResource(seg, n.pchild) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
+		if k == Word && n.pchild != nil && !reservedLiterals[seg] && !systemName(seg) && !stemOfFile(n.pchild, seg) && (n.promoted && !caseApart(n, seg) || idLike(seg, n.pchild) || leadsToShared(n.pchild, rest) && !apiResource(seg, n.pchild) || joinsUnreserved(seg, n.pchild) && !collectionNext(seg, rest) && !(afterPrefix(n.pchild) && typedNext(rest) && !upperCode(seg)) || n.pchild.instanceParam() && cousinKnows(n, seg) || coinedJoins(seg, n.pchild)) && (n.promoted || !reservedPart(seg)) && !fileOperation(n.pchild, seg) {
 			p := n.pchild
 			added := t.countValue(p, seg, depth)
 			if added {
