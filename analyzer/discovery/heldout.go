@@ -95,27 +95,16 @@ func acronymFrom(w string, i int, abbr, word bool) bool {
 // word (Decode, Code) or a function word joining two others (to, by).
 func compoundPart(p string) bool {
 	var buf [maxWordLen]byte
-	if len(p) > maxWordLen {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		buf[i] = p[i] | 0x20
-	}
-	b := buf[:len(p)]
-	return lexiconFunctionWords[string(b)] || techWords[string(b)] || wordBreak(b)
+	b, ok := lowerLetters(p, &buf)
+	return ok && (lexiconFunctionWords[string(b)] || techWords[string(b)] || wordBreak(b))
 }
 
 // techAbbr reports whether capitals p are an abbreviation of techWords
 // (URL, JSON, QR).
 func techAbbr(p string) bool {
 	var buf [maxWordLen]byte
-	if len(p) < 2 || len(p) > maxWordLen {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		buf[i] = p[i] | 0x20
-	}
-	return techWords[string(buf[:len(p)])]
+	b, ok := lowerLetters(p, &buf)
+	return ok && len(b) >= 2 && techWords[string(b)]
 }
 
 // rpcReads are the nouns remote methods end in for reading (users.info,

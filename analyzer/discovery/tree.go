@@ -760,11 +760,7 @@ func capitalResource(w string, p *node) bool {
 // The root is left out: registries name their packages there (/react,
 // /express).
 func namespaceJoin(w string, p *node) bool {
-	n := p.parent
-	if n == nil || n.parent == nil || !namespaceWord(n.key) && !versionLit(n) && !selfWord(n.key) {
-		return true
-	}
-	return !madeOfWords(w)
+	return !afterPrefix(p) || !madeOfWords(w)
 }
 
 // afterPrefix reports whether parameter p sits right after an API prefix,
@@ -772,7 +768,7 @@ func namespaceJoin(w string, p *node) bool {
 // its collections.
 func afterPrefix(p *node) bool {
 	n := p.parent
-	return n != nil && n.parent != nil && !n.param && (namespaceWord(n.key) || versionLit(n) || selfWord(n.key))
+	return n != nil && n.parent != nil && (namespaceWord(n.key) || versionLit(n) || selfWord(n.key))
 }
 
 // selfWord reports whether k names the caller (/me/, /my/, /users/self/):
@@ -2132,7 +2128,7 @@ func (t *tree) promote(n *node) bool {
 	// one below (/users/{id}/planner/tasks, /outlook/tasks) is no group:
 	// half of the words must share, or two words two sub-resources (views
 	// of an account: /accounts/{id}/owner/transactions, /owner/account,
-	// /accountant/transactions, /accountant/account) (fewShare). Nor is it
+	// /accountant/transactions, /accountant/account): fewShare. Nor is it
 	// an alternation among many words (ManySiblings); among fewer, the
 	// alternation's collection with its ids is evidence enough (in the
 	// OpenAPI directory's held half, from four words on it took about
@@ -2140,9 +2136,12 @@ func (t *tree) promote(n *node) bool {
 	// After a word (/packages/{owner}/{repo}/{id}/status,
 	// /repos/{owner}/{repo}/issues/{id}) one shared sub-resource still
 	// makes both.
-	fewShare := n.param && n.kind != Word && 2*sharedWords(words, false, true) < d && !pairSharesTwo(words)
-	alt := n.param && alternation(words) && !(fewShare && d >= t.cfg.ManySiblings)
-	group := (!namespace || n.param) && sharedByTwo(words, !namespace) && !fewShare
+	alt := n.param && alternation(words)
+	group := (!namespace || n.param) && sharedByTwo(words, !namespace)
+	if (group || alt && d >= t.cfg.ManySiblings) && n.param && n.kind != Word && fewShare(words, d) {
+		alt = alt && d < t.cfg.ManySiblings
+		group = false
+	}
 	if alt || group {
 		for i, c := range words {
 			compatible[i] = group || c.pchild == nil
@@ -2680,6 +2679,14 @@ func sharedWords(words []*node, anyWord, all bool) int {
 		}
 	}
 	return len(in)
+}
+
+// fewShare reports whether fewer than half of the d words share a
+// sub-resource with another (sharedWords) and no two share two
+// (pairSharesTwo): promote's reading below a typed id. It is counted only
+// when the group or alternation reading would otherwise hold.
+func fewShare(words []*node, d int) bool {
+	return 2*sharedWords(words, false, true) < d && !pairSharesTwo(words)
 }
 
 // maxPairScan bounds the words pairSharesTwo compares pairwise.
